@@ -1,0 +1,77 @@
+//! `schemac check`: fail when generated files are stale or a committed migration was edited.
+
+use schemac::diagnostics::{Code, Diagnostic, Diagnostics};
+use schemac::migrations::MigrationDir;
+use schemac::render::Renderer;
+use schemac::{BuildPlan, build, compile};
+
+use super::{Cli, exit, print_diagnostics};
+
+/// Run `schemac check`.
+pub fn run(cli: &Cli) -> u8 {
+    let compiled = compile(&cli.schema);
+    if !compiled.ok() {
+        print_diagnostics(cli, &compiled.diagnostics, &compiled.sources);
+        return exit::ERRORS;
+    }
+    let dir = match MigrationDir::read(&cli.out) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::IO;
+        }
+    };
+    let renderer = Renderer::new(cli.templates.is_dir().then(|| cli.templates.clone()));
+    let mut d = Diagnostics::default();
+    match build(&compiled, &dir, &renderer, &mut d) {
+        Some(BuildPlan::UpToDate) => {
+            // The snapshot matches; the first migration must also be what this schemac writes.
+            if let Some(stale) = stale_initial(&compiled, &dir, &renderer) {
+                d.push(stale);
+            }
+        }
+        Some(BuildPlan::Write { name, .. }) => d.push(
+            Diagnostic::error(
+                Code::StaleOutput,
+                format!("the model has no migration yet; `schemac build` would write {name}"),
+            )
+            .in_path(cli.out.display().to_string())
+            .help("run `schemac build` and commit the generated files"),
+        ),
+        None => {}
+    }
+    if d.has_errors() {
+        print_diagnostics(cli, &d, &compiled.sources);
+        return exit::ERRORS;
+    }
+    eprintln!("schemac: {} is up to date", cli.out.display());
+    exit::OK
+}
+
+fn stale_initial(
+    compiled: &schemac::Compiled,
+    dir: &MigrationDir,
+    renderer: &Renderer,
+) -> Option<Diagnostic> {
+    if dir.last_number() != 1 {
+        return None;
+    }
+    let (up, down) = renderer
+        .migration("0001_init", &schemac::plan::initial(&compiled.model))
+        .ok()?;
+    for (file, text) in [("0001_init.sql", up), ("0001_init.down.sql", down)] {
+        let on_disk = dir
+            .files
+            .iter()
+            .find(|(n, _)| n == file)
+            .map(|(_, b)| b.as_slice());
+        if on_disk != Some(text.as_bytes()) {
+            return Some(
+                Diagnostic::error(Code::StaleOutput, format!("`{file}` differs from what this version of schemac generates for the model"))
+                    .in_path(dir.migrations_dir().join(file).display().to_string())
+                    .help("if the migration was never applied anywhere, delete generated/ and run `schemac build`; otherwise keep it"),
+            );
+        }
+    }
+    None
+}

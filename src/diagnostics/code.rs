@@ -1,0 +1,122 @@
+//! Stable diagnostic codes of the compiler stages.
+//!
+//! Input: nothing; this is a table. Output: the [`Code`] enum with each code's text and kebab-case
+//! name. Invariants: codes are permanent — never renumbered or reused; every code has a section in
+//! `docs/diagnostics.md` (a test checks it) and a failing fixture in `tests/fixtures/errors/`.
+
+macro_rules! codes {
+    ($( $(#[$doc:meta])* $variant:ident = $code:literal, $name:literal; )*) => {
+        /// A stable diagnostic code. `E1xx` load, `E2xx` resolve, `E3xx` validate, `E4xx` migrations.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl Code {
+            /// Every code, in numeric order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+
+            /// The code as users see it, e.g. `E102`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $code,)* }
+            }
+
+            /// The kebab-case name, e.g. `unknown-key`.
+            pub fn name(self) -> &'static str {
+                match self { $(Code::$variant => $name,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    /// A file or folder could not be read.
+    Io = "E100", "io-error";
+    /// The YAML is malformed.
+    YamlSyntax = "E101", "yaml-syntax";
+    /// A key that the model does not know.
+    UnknownKey = "E102", "unknown-key";
+    /// A value of the wrong kind (a list where a map belongs, …).
+    WrongType = "E103", "wrong-type";
+    /// A required key is missing.
+    MissingKey = "E104", "missing-key";
+    /// A value outside the allowed set.
+    InvalidValue = "E105", "invalid-value";
+    /// The same key twice in one mapping.
+    DuplicateKey = "E106", "duplicate-key";
+    /// `version` is missing or not supported.
+    UnsupportedVersion = "E107", "unsupported-version";
+    /// Two objects of the same kind with the same qualified name.
+    DuplicateObject = "E201", "duplicate-object";
+    /// A column type that is neither built in, an enum of the model nor from a declared extension.
+    UnknownType = "E202", "unknown-type";
+    /// A reference to a table that is not in the model or the preset.
+    UnknownTable = "E203", "unknown-table";
+    /// A reference to a column that the table does not have.
+    UnknownColumn = "E204", "unknown-column";
+    /// A reference to a function that is not in the model or the preset.
+    UnknownFunction = "E205", "unknown-function";
+    /// A role that is neither declared nor provided by the preset.
+    UnknownRole = "E206", "unknown-role";
+    /// An object in a schema the model does not declare.
+    UnknownSchema = "E207", "unknown-schema";
+    /// A name that is not a usable PostgreSQL identifier.
+    InvalidName = "E208", "invalid-name";
+    /// A SQL fragment that does not parse.
+    SqlSyntax = "E301", "sql-syntax";
+    /// A column named in a SQL fragment that does not exist where it is evaluated.
+    SqlUnknownColumn = "E302", "sql-unknown-column";
+    /// A table, view or function named in a SQL fragment that does not exist.
+    SqlUnknownObject = "E303", "sql-unknown-object";
+    /// A foreign key whose target columns are not a primary key or unique constraint.
+    FkTargetNotUnique = "E304", "fk-target-not-unique";
+    /// A foreign key whose column types (or count) cannot match its target.
+    FkTypeMismatch = "E305", "fk-type-mismatch";
+    /// An identifier, given or generated, longer than 63 bytes.
+    IdentifierTooLong = "E306", "identifier-too-long";
+    /// Column options that contradict each other.
+    ConflictingOptions = "E307", "conflicting-options";
+    /// A partitioning declaration PostgreSQL would reject.
+    InvalidPartitioning = "E308", "invalid-partitioning";
+    /// More than one primary key on a table.
+    MultiplePrimaryKeys = "E309", "multiple-primary-keys";
+    /// A feature that needs a preset the model does not use.
+    PresetRequired = "E310", "preset-required";
+    /// A policy clause that PostgreSQL does not allow for the policy's command.
+    InvalidPolicyClause = "E311", "invalid-policy-clause";
+    /// Views or functions that depend on each other in a cycle.
+    DependencyCycle = "E312", "dependency-cycle";
+    /// Two objects that would get the same name in the database.
+    NameCollision = "E313", "name-collision";
+    /// A privilege that does not apply to the object it is granted on.
+    InvalidPrivilege = "E314", "invalid-privilege";
+    /// A committed migration was edited, removed or reordered.
+    MigrationTampered = "E401", "migration-tampered";
+    /// The model changed since the last migration, and this build cannot write the next one.
+    PendingChanges = "E402", "pending-changes";
+    /// The committed snapshot cannot be read.
+    SnapshotUnreadable = "E403", "snapshot-unreadable";
+    /// Generated files differ from what the model produces.
+    StaleOutput = "E404", "stale-output";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_sorted() {
+        let texts: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+        let mut sorted = texts.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(texts, sorted);
+        for c in Code::ALL {
+            assert!(
+                c.name()
+                    .chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch == '-' || ch.is_ascii_digit())
+            );
+        }
+    }
+}

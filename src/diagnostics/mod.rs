@@ -1,0 +1,165 @@
+//! Diagnostics: what every stage reports to the user.
+//!
+//! Input: problems found by load, resolve, validate (and later lint). Output: [`Diagnostic`] values
+//! collected in a [`Diagnostics`] sink, rendered by [`report`].
+//! Invariants: stages push and keep going; the driver stops between stages when
+//! [`Diagnostics::has_errors`]. A diagnostic always has a code and a help line; it has a primary
+//! span unless the problem is about a whole file or the command line. Output order is by
+//! (file, offset, code) so it is deterministic.
+
+pub mod code;
+pub mod report;
+
+pub use code::Code;
+
+use crate::source::Span;
+
+/// How bad a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Stops the pipeline; exit code 1.
+    Error,
+    /// Reported; exit code 0 unless warnings are denied.
+    Warning,
+    /// Reported for information.
+    Info,
+}
+
+/// A span with the text shown next to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    /// Where.
+    pub span: Span,
+    /// What to say there.
+    pub text: String,
+}
+
+/// One problem, ready to render.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Stable code such as `E102`.
+    pub code: &'static str,
+    /// Kebab-case name of the code, such as `unknown-key`.
+    pub name: &'static str,
+    /// Severity.
+    pub severity: Severity,
+    /// What is wrong, lower case, object names in backticks, no trailing period.
+    pub message: String,
+    /// The exact place, with a short label; `None` for file-level or command-line problems.
+    pub primary: Option<Label>,
+    /// Other places that explain the problem (for example the first declaration of a duplicate).
+    pub secondary: Vec<Label>,
+    /// One imperative sentence saying how to fix it.
+    pub help: String,
+    /// A file the problem is about when there is no span (for example an unreadable file).
+    pub path: Option<String>,
+}
+
+impl Diagnostic {
+    /// A compiler error with a code from [`Code`].
+    pub fn error(code: Code, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code: code.as_str(),
+            name: code.name(),
+            severity: Severity::Error,
+            message: message.into(),
+            primary: None,
+            secondary: Vec::new(),
+            help: String::new(),
+            path: None,
+        }
+    }
+
+    /// Point at `span` with `label`.
+    #[must_use]
+    pub fn at(mut self, span: Span, label: impl Into<String>) -> Self {
+        self.primary = Some(Label {
+            span,
+            text: label.into(),
+        });
+        self
+    }
+
+    /// Add a secondary label.
+    #[must_use]
+    pub fn also(mut self, span: Span, label: impl Into<String>) -> Self {
+        self.secondary.push(Label {
+            span,
+            text: label.into(),
+        });
+        self
+    }
+
+    /// Set the help line.
+    #[must_use]
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = help.into();
+        self
+    }
+
+    /// Name the file a span-less diagnostic is about.
+    #[must_use]
+    pub fn in_path(mut self, path: impl Into<String>) -> Self {
+        self.path = Some(path.into());
+        self
+    }
+
+    /// Where the docs for this code live, relative to the repository root.
+    pub fn docs_url(&self) -> String {
+        if self.code.starts_with('E') {
+            format!("docs/diagnostics.md#{}", self.code.to_ascii_lowercase())
+        } else {
+            format!("docs/rules/{}.md", self.name)
+        }
+    }
+
+    fn sort_key(&self) -> (u32, u32, &'static str, &str) {
+        let (file, start) = self
+            .primary
+            .as_ref()
+            .map_or((u32::MAX, 0), |l| (l.span.file.0, l.span.start));
+        (file, start, self.code, &self.message)
+    }
+}
+
+/// The sink stages push into.
+#[derive(Debug, Default, Clone)]
+pub struct Diagnostics {
+    items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    /// Add a diagnostic.
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.items.push(diagnostic);
+    }
+
+    /// Whether any error was pushed.
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    /// Number of diagnostics of a severity.
+    pub fn count(&self, severity: Severity) -> usize {
+        self.items.iter().filter(|d| d.severity == severity).count()
+    }
+
+    /// Whether nothing was reported.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Add every diagnostic of another sink.
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.items.extend(other.items);
+    }
+
+    /// The diagnostics in output order (file, offset, code), duplicates removed.
+    pub fn sorted(&self) -> Vec<&Diagnostic> {
+        let mut v: Vec<&Diagnostic> = self.items.iter().collect();
+        v.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        v.dedup_by(|a, b| a == b);
+        v
+    }
+}

@@ -1,0 +1,635 @@
+//! The typed model of one database: what `schema.yaml` declares, after resolution.
+//!
+//! Input: built by `load` (structure, spans) and completed by `resolve` (qualified names,
+//! canonical types, generated constraint and index names). Output: read by validate, plan, render,
+//! and serialized as the snapshot (`generated/schema.snapshot.json`).
+//! Invariants: collections that reach output are ordered (`BTreeMap`, or `IndexMap` where the
+//! declaration order is the meaning, as for columns); spans never reach the snapshot
+//! ([`Sp`] serializes as its value), so moving YAML around does not change it.
+
+pub mod graph;
+pub mod name;
+pub mod types;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+pub use name::QName;
+
+use crate::source::Span;
+
+/// A value with the span it came from. Serializes as the bare value.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Sp<T> {
+    /// The value.
+    pub value: T,
+    /// Where it was written (default span for values schemac made up).
+    pub span: Span,
+}
+
+impl<T> Sp<T> {
+    /// A value at a span.
+    pub fn new(value: T, span: Span) -> Self {
+        Sp { value, span }
+    }
+}
+
+impl<T: Serialize> Serialize for Sp<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.value.serialize(s)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Sp<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        T::deserialize(d).map(|value| Sp {
+            value,
+            span: Span::default(),
+        })
+    }
+}
+
+/// The platform the model targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Preset {
+    /// Plain PostgreSQL: the model declares its own roles.
+    #[default]
+    Postgres,
+    /// Supabase: auth schema, auth functions, client roles and the realtime publication exist.
+    Supabase,
+}
+
+/// The whole model.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Model {
+    /// Format version (1).
+    pub version: u32,
+    /// Target platform.
+    pub preset: Preset,
+    /// Schema of unqualified names.
+    pub default_schema: String,
+    /// Declared schemas other than `public`.
+    pub schemas: BTreeMap<String, SchemaDef>,
+    /// Extensions to create.
+    pub extensions: BTreeMap<String, Extension>,
+    /// Roles the model declares (plain PostgreSQL).
+    pub roles: BTreeMap<String, Role>,
+    /// Enum types.
+    pub enums: BTreeMap<QName, EnumType>,
+    /// Functions.
+    pub functions: BTreeMap<QName, Function>,
+    /// Tables.
+    pub tables: BTreeMap<QName, Table>,
+    /// Views and materialized views.
+    pub views: BTreeMap<QName, View>,
+    /// Triggers on tables the model does not own (for example `auth.users`), sorted by (table, name).
+    pub external_triggers: Vec<Trigger>,
+}
+
+/// A schema declaration.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct SchemaDef {
+    /// Name.
+    pub name: String,
+    /// Description (COMMENT ON SCHEMA).
+    pub description: Option<String>,
+    /// Where it was declared.
+    #[serde(skip)]
+    pub origin: Span,
+}
+
+/// An extension to create.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Extension {
+    /// Name.
+    pub name: String,
+    /// Schema to install into.
+    pub schema: Option<String>,
+    /// Version to pin.
+    pub version: Option<String>,
+    /// Where it was declared.
+    #[serde(skip)]
+    pub origin: Span,
+}
+
+/// A role the model uses.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Role {
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Where it was declared.
+    #[serde(skip)]
+    pub origin: Span,
+}
+
+/// An enum type.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct EnumType {
+    /// Qualified name.
+    pub name: QName,
+    /// Labels in order.
+    pub values: Vec<Sp<String>>,
+    /// Description.
+    pub description: Option<String>,
+    /// Where it was declared.
+    #[serde(skip)]
+    pub origin: Span,
+}
+
+/// Privileges by role, for GRANT or REVOKE.
+pub type Privileges = BTreeMap<String, BTreeSet<String>>;
+
+/// A column.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Column {
+    /// Name.
+    pub name: String,
+    /// The type as written.
+    pub type_written: Sp<String>,
+    /// The type as PostgreSQL's `format_type()` prints it (enums schema-qualified).
+    pub type_sql: String,
+    /// Whether NULL is allowed.
+    pub nullable: bool,
+    /// DEFAULT expression.
+    pub default: Option<Sp<String>>,
+    /// GENERATED … AS IDENTITY.
+    pub identity: Option<Identity>,
+    /// GENERATED ALWAYS AS (expr) STORED.
+    pub generated: Option<Sp<String>>,
+    /// Description (COMMENT ON COLUMN).
+    pub description: Option<String>,
+    /// Where it was declared.
+    #[serde(skip)]
+    pub origin: Span,
+}
+
+/// Identity column kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Identity {
+    /// GENERATED ALWAYS AS IDENTITY.
+    Always,
+    /// GENERATED BY DEFAULT AS IDENTITY.
+    ByDefault,
+}
+
+/// A primary key.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct PrimaryKey {
+    /// Constraint name.
+    pub name: String,
+    /// Columns.
+    pub columns: Vec<Sp<String>>,
+    /// Where it was declared.
+    #[serde(skip)]
+    pub origin: Span,
+}
+
+/// A unique constraint.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Unique {
+    /// Constraint name.
+    pub name: Sp<String>,
+    /// Columns.
+    pub columns: Vec<Sp<String>>,
+    /// NULLS NOT DISTINCT when false.
+    pub nulls_distinct: bool,
+    /// Where it was declared.
+    #[serde(skip)]
+    pub origin: Span,
+}
+
+/// A check constraint.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Check {
+    /// Constraint name.
+    pub name: Sp<String>,
+    /// Boolean expression.
+    pub expr: Sp<String>,
+    /// The column it was declared on (column-level `check:`), which names it.
+    pub column: Option<String>,
+    /// Where it was declared.
+    #[serde(skip)]
+    pub origin: Span,
+}
+
+/// Referential action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum FkAction {
+    /// NO ACTION (the default).
+    #[default]
+    NoAction,
+    /// RESTRICT.
+    Restrict,
+    /// CASCADE.
+    Cascade,
+    /// SET NULL.
+    SetNull,
+    /// SET DEFAULT.
+    SetDefault,
+}
+
+impl FkAction {
+    /// The SQL words.
+    pub fn sql(self) -> &'static str {
+        match self {
+            FkAction::NoAction => "NO ACTION",
+            FkAction::Restrict => "RESTRICT",
+            FkAction::Cascade => "CASCADE",
+            FkAction::SetNull => "SET NULL",
+            FkAction::SetDefault => "SET DEFAULT",
+        }
+    }
+}
+
+/// Deferrability of a constraint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Deferrable {
+    /// NOT DEFERRABLE.
+    #[default]
+    No,
+    /// DEFERRABLE INITIALLY IMMEDIATE.
+    InitiallyImmediate,
+    /// DEFERRABLE INITIALLY DEFERRED.
+    InitiallyDeferred,
+}
+
+/// A foreign key.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ForeignKey {
+    /// Constraint name.
+    pub name: Sp<String>,
+    /// Referencing columns.
+    pub columns: Vec<Sp<String>>,
+    /// The target as written.
+    pub target_written: Sp<String>,
+    /// The target table, resolved.
+    pub target: QName,
+    /// Target columns (resolved to the target's primary key when not written).
+    pub target_columns: Vec<Sp<String>>,
+    /// ON DELETE.
+    pub on_delete: FkAction,
+    /// ON UPDATE.
+    pub on_update: FkAction,
+    /// Deferrability.
+    pub deferrable: Deferrable,
+    /// Where it was declared.
+    #[serde(skip)]
+    pub origin: Span,
+}
+
+/// Sort order of an index key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SortOrder {
+    /// ASC.
+    Asc,
+    /// DESC.
+    Desc,
+}
+
+/// NULLS FIRST/LAST.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NullsOrder {
+    /// NULLS FIRST.
+    First,
+    /// NULLS LAST.
+    Last,
+}
+
+/// One key of an index.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct IndexKey {
+    /// Column name, or expression text.
+    pub target: Sp<String>,
+    /// Whether `target` is an expression.
+    pub expression: bool,
+    /// Operator class.
+    pub opclass: Option<String>,
+    /// Collation.
+    pub collate: Option<String>,
+    /// ASC/DESC.
+    pub order: Option<SortOrder>,
+    /// NULLS FIRST/LAST.
+    pub nulls: Option<NullsOrder>,
+}
+
+/// An index.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Index {
+    /// Index name.
+    pub name: Sp<String>,
+    /// Keys.
+    pub keys: Vec<IndexKey>,
+    /// Access method (btree, gin, gist, brin, hash, …).
+    pub method: String,
+    /// UNIQUE.
+    pub unique: bool,
+    /// NULLS NOT DISTINCT (unique indexes).
+    pub nulls_not_distinct: bool,
+    /// INCLUDE columns.
+    pub include: Vec<Sp<String>>,
+    /// Partial index predicate.
+    pub predicate: Option<Sp<String>>,
+    /// Why the index exists (docs).
+    pub why: Option<String>,
+    /// Where it was declared.
+    #[serde(skip)]
+    pub origin: Span,
+}
+
+/// Policy command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PolicyCommand {
+    /// FOR ALL.
+    All,
+    /// FOR SELECT.
+    Select,
+    /// FOR INSERT.
+    Insert,
+    /// FOR UPDATE.
+    Update,
+    /// FOR DELETE.
+    Delete,
+}
+
+impl PolicyCommand {
+    /// The SQL word.
+    pub fn sql(self) -> &'static str {
+        match self {
+            PolicyCommand::All => "ALL",
+            PolicyCommand::Select => "SELECT",
+            PolicyCommand::Insert => "INSERT",
+            PolicyCommand::Update => "UPDATE",
+            PolicyCommand::Delete => "DELETE",
+        }
+    }
+}
+
+/// A row-level security policy.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Policy {
+    /// Name.
+    pub name: String,
+    /// Command.
+    pub command: PolicyCommand,
+    /// Roles (`public` for everyone).
+    pub roles: Vec<Sp<String>>,
+    /// PERMISSIVE (true) or RESTRICTIVE.
+    pub permissive: bool,
+    /// USING expression.
+    pub using: Option<Sp<String>>,
+    /// WITH CHECK expression.
+    pub with_check: Option<Sp<String>>,
+    /// Rationale (docs and COMMENT ON POLICY).
+    pub why: Option<String>,
+    /// Where it was declared.
+    #[serde(skip)]
+    pub origin: Span,
+}
+
+/// RLS switches.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
+pub struct Rls {
+    /// ENABLE ROW LEVEL SECURITY.
+    pub enabled: bool,
+    /// FORCE ROW LEVEL SECURITY.
+    pub force: bool,
+}
+
+/// When a trigger fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TriggerTiming {
+    /// BEFORE.
+    Before,
+    /// AFTER.
+    After,
+    /// INSTEAD OF.
+    InsteadOf,
+}
+
+/// A trigger.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Trigger {
+    /// Name.
+    pub name: String,
+    /// The table it is on.
+    pub table: QName,
+    /// Timing.
+    pub timing: TriggerTiming,
+    /// Events (insert, update, delete, truncate), in a fixed order.
+    pub events: Vec<String>,
+    /// UPDATE OF columns.
+    pub of_columns: Vec<Sp<String>>,
+    /// FOR EACH ROW (true) or STATEMENT.
+    pub for_each_row: bool,
+    /// WHEN condition.
+    pub when: Option<Sp<String>>,
+    /// The function as written.
+    pub function_written: Sp<String>,
+    /// The function, resolved.
+    pub function: QName,
+    /// Arguments (string literals).
+    pub args: Vec<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// Where it was declared.
+    #[serde(skip)]
+    pub origin: Span,
+}
+
+/// How a table is partitioned.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Partitioning {
+    /// range, list or hash.
+    pub by: String,
+    /// Partition key columns.
+    pub columns: Vec<Sp<String>>,
+    /// Named partitions.
+    pub partitions: BTreeMap<String, Partition>,
+}
+
+/// One partition.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Partition {
+    /// Qualified name (same schema as the parent).
+    pub name: QName,
+    /// Bound.
+    pub bound: PartitionBound,
+    /// Where it was declared.
+    #[serde(skip)]
+    pub origin: Span,
+}
+
+/// FOR VALUES …
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum PartitionBound {
+    /// FROM (…) TO (…).
+    Range {
+        /// Lower bound expressions.
+        from: Vec<String>,
+        /// Upper bound expressions.
+        to: Vec<String>,
+    },
+    /// IN (…).
+    List {
+        /// Values.
+        values: Vec<String>,
+    },
+    /// WITH (MODULUS m, REMAINDER r).
+    Hash {
+        /// Modulus.
+        modulus: u32,
+        /// Remainder.
+        remainder: u32,
+    },
+    /// DEFAULT.
+    Default,
+}
+
+/// A table.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Table {
+    /// Qualified name.
+    pub name: QName,
+    /// Description.
+    pub description: Option<String>,
+    /// Domain for per-group diagrams.
+    pub group: Option<String>,
+    /// Columns in declaration order.
+    pub columns: IndexMap<String, Column>,
+    /// Primary key.
+    pub primary_key: Option<PrimaryKey>,
+    /// Unique constraints.
+    pub uniques: Vec<Unique>,
+    /// Check constraints.
+    pub checks: Vec<Check>,
+    /// Foreign keys.
+    pub foreign_keys: Vec<ForeignKey>,
+    /// Indexes.
+    pub indexes: Vec<Index>,
+    /// RLS switches.
+    pub rls: Rls,
+    /// Policies by name.
+    pub policies: BTreeMap<String, Policy>,
+    /// Triggers by name.
+    pub triggers: BTreeMap<String, Trigger>,
+    /// GRANTs.
+    pub grants: Privileges,
+    /// REVOKEs.
+    pub revokes: Privileges,
+    /// Member of the `supabase_realtime` publication.
+    pub realtime: bool,
+    /// Partitioning.
+    pub partition: Option<Partitioning>,
+    /// Where it was declared.
+    #[serde(skip)]
+    pub origin: Span,
+}
+
+/// Function argument mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ArgMode {
+    /// IN.
+    #[default]
+    In,
+    /// OUT.
+    Out,
+    /// INOUT.
+    Inout,
+    /// VARIADIC.
+    Variadic,
+}
+
+/// A function argument.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct FunctionArg {
+    /// Name (may be empty).
+    pub name: String,
+    /// Type as written.
+    pub type_written: Sp<String>,
+    /// Type as rendered.
+    pub type_sql: String,
+    /// DEFAULT expression.
+    pub default: Option<String>,
+    /// Mode.
+    pub mode: ArgMode,
+}
+
+/// A function.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Function {
+    /// Qualified name.
+    pub name: QName,
+    /// Arguments.
+    pub args: Vec<FunctionArg>,
+    /// Return type as written (`trigger`, `setof x`, `table (…)`).
+    pub returns: Sp<String>,
+    /// Language.
+    pub language: String,
+    /// volatile, stable or immutable.
+    pub volatility: String,
+    /// SECURITY DEFINER.
+    pub security_definer: bool,
+    /// SET search_path (`Some(empty)` means `''`).
+    pub search_path: Option<Vec<String>>,
+    /// STRICT.
+    pub strict: bool,
+    /// LEAKPROOF.
+    pub leakproof: bool,
+    /// PARALLEL unsafe/restricted/safe.
+    pub parallel: Option<String>,
+    /// Body, verbatim.
+    pub body: Sp<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// GRANTs (EXECUTE).
+    pub grants: Privileges,
+    /// REVOKEs.
+    pub revokes: Privileges,
+    /// Whether the signature names a model table (then it is created after the tables).
+    pub uses_table_types: bool,
+    /// Where it was declared.
+    #[serde(skip)]
+    pub origin: Span,
+}
+
+/// A view or materialized view.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct View {
+    /// Qualified name.
+    pub name: QName,
+    /// MATERIALIZED.
+    pub materialized: bool,
+    /// security_invoker = true.
+    pub security_invoker: bool,
+    /// The SELECT.
+    pub query: Sp<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// GRANTs.
+    pub grants: Privileges,
+    /// REVOKEs.
+    pub revokes: Privileges,
+    /// Indexes (materialized views).
+    pub indexes: Vec<Index>,
+    /// Group for diagrams.
+    pub group: Option<String>,
+    /// Relations the query reads, resolved.
+    pub depends_on: Vec<QName>,
+    /// Where it was declared.
+    #[serde(skip)]
+    pub origin: Span,
+}

@@ -1,0 +1,266 @@
+//! The migrations folder: numbered files, the model snapshot and the checksum file.
+//!
+//! Input: the output folder (`generated/` by default). Output: what is on disk
+//! ([`MigrationDir`]), integrity problems (`E401`), and atomic writes of new files.
+//! Invariants: an existing migration is never rewritten; every write goes to a temporary file in
+//! the same folder and is renamed into place, and `schemac.sum` is renamed last, so a crash leaves
+//! a folder whose checksum does not match (caught by the next run) rather than a half-written file.
+//!
+//! `schemac.sum` follows `atlas.sum`: the first line is `h1:<total>`, then one line per file
+//! (`<name> h1:<running hash>`), where each running hash is SHA-256 over the previous hash, the file
+//! name and the file's bytes, in file-name order, ending with the snapshot.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+
+/// Name of the checksum file inside the migrations folder.
+pub const SUM_FILE: &str = "schemac.sum";
+/// Name of the snapshot file inside the output folder.
+pub const SNAPSHOT_FILE: &str = "schema.snapshot.json";
+
+/// I/O failures while reading or writing the output folder.
+#[derive(Debug, thiserror::Error)]
+pub enum MigrationsError {
+    /// Reading failed.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// Path.
+        path: String,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Writing failed.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// Path.
+        path: String,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// What the output folder holds.
+#[derive(Debug, Clone, Default)]
+pub struct MigrationDir {
+    /// The output folder (`generated/`).
+    pub root: PathBuf,
+    /// Migration files (`NNNN_slug.sql` and `NNNN_slug.down.sql`) with their bytes, by name.
+    pub files: Vec<(String, Vec<u8>)>,
+    /// The snapshot's text, if present.
+    pub snapshot: Option<String>,
+    /// The checksum file's text, if present.
+    pub sum: Option<String>,
+}
+
+impl MigrationDir {
+    /// The migrations subfolder.
+    pub fn migrations_dir(&self) -> PathBuf {
+        self.root.join("migrations")
+    }
+
+    /// The highest migration number on disk.
+    pub fn last_number(&self) -> u32 {
+        self.files
+            .iter()
+            .filter_map(|(n, _)| n.get(..4).and_then(|p| p.parse::<u32>().ok()))
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Read the folder (a missing folder is an empty one).
+    pub fn read(root: &Path) -> Result<MigrationDir, MigrationsError> {
+        let mut dir = MigrationDir {
+            root: root.to_path_buf(),
+            ..MigrationDir::default()
+        };
+        let mig = dir.migrations_dir();
+        let read = |p: &Path| {
+            std::fs::read(p).map_err(|source| MigrationsError::Read {
+                path: p.display().to_string(),
+                source,
+            })
+        };
+        if mig.is_dir() {
+            let entries = std::fs::read_dir(&mig).map_err(|source| MigrationsError::Read {
+                path: mig.display().to_string(),
+                source,
+            })?;
+            let mut names: Vec<String> = entries
+                .filter_map(Result::ok)
+                .filter_map(|e| e.file_name().into_string().ok())
+                .filter(|n| {
+                    n.ends_with(".sql")
+                        && n.len() > 5
+                        && n.get(..4)
+                            .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
+                })
+                .collect();
+            names.sort();
+            for n in names {
+                let bytes = read(&mig.join(&n))?;
+                dir.files.push((n, bytes));
+            }
+            let sum = mig.join(SUM_FILE);
+            if sum.is_file() {
+                dir.sum = Some(String::from_utf8_lossy(&read(&sum)?).into_owned());
+            }
+        }
+        let snap = root.join(SNAPSHOT_FILE);
+        if snap.is_file() {
+            dir.snapshot = Some(String::from_utf8_lossy(&read(&snap)?).into_owned());
+        }
+        Ok(dir)
+    }
+
+    /// Check the files against `schemac.sum`, reporting edited, added, removed or reordered files.
+    pub fn verify(&self, d: &mut Diagnostics) {
+        let path = self.migrations_dir().join(SUM_FILE).display().to_string();
+        let Some(sum) = &self.sum else {
+            if !self.files.is_empty() || self.snapshot.is_some() {
+                d.push(
+                    Diagnostic::error(Code::MigrationTampered, "migrations exist but the checksum file is missing")
+                        .in_path(path)
+                        .help("restore schemac.sum from version control; schemac writes it with every migration"),
+                );
+            }
+            return;
+        };
+        let expected = sum_text(&self.files, self.snapshot.as_deref().unwrap_or(""));
+        if &expected == sum {
+            return;
+        }
+        let recorded: Vec<(&str, &str)> = sum
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.rsplit_once(' '))
+            .collect();
+        let actual: Vec<(String, String)> = expected
+            .lines()
+            .skip(1)
+            .filter_map(|l| {
+                l.rsplit_once(' ')
+                    .map(|(a, b)| (a.to_string(), b.to_string()))
+            })
+            .collect();
+        let mut named = false;
+        for (i, (name, hash)) in actual.iter().enumerate() {
+            match recorded.get(i) {
+                Some((rn, rh)) if rn == name && rh == hash => continue,
+                Some((rn, _)) if rn == name => {
+                    d.push(
+                        Diagnostic::error(Code::MigrationTampered, format!("`{name}` differs from the version recorded in {SUM_FILE}"))
+                            .in_path(self.migrations_dir().join(name).display().to_string())
+                            .help("applied migrations must not be edited: restore the file from version control and change the model instead"),
+                    );
+                }
+                _ => {
+                    let known = recorded.iter().any(|(rn, _)| rn == name);
+                    d.push(
+                        Diagnostic::error(
+                            Code::MigrationTampered,
+                            if known {
+                                format!("`{name}` is out of order compared with {SUM_FILE}")
+                            } else {
+                                format!("`{name}` is not recorded in {SUM_FILE}")
+                            },
+                        )
+                        .in_path(self.migrations_dir().join(name).display().to_string())
+                        .help("migrations are written by `schemac build` only; remove hand-made files and restore the folder from version control"),
+                    );
+                }
+            }
+            named = true;
+            break;
+        }
+        for (rn, _) in &recorded {
+            if !actual.iter().any(|(n, _)| n == rn) {
+                named = true;
+                d.push(
+                    Diagnostic::error(
+                        Code::MigrationTampered,
+                        format!("`{rn}` is recorded in {SUM_FILE} but missing"),
+                    )
+                    .in_path(self.migrations_dir().join(rn).display().to_string())
+                    .help("restore the removed migration from version control"),
+                );
+            }
+        }
+        if !named {
+            d.push(
+                Diagnostic::error(
+                    Code::MigrationTampered,
+                    format!("{SUM_FILE} does not match the migrations"),
+                )
+                .in_path(path)
+                .help("restore the folder from version control; schemac writes schemac.sum itself"),
+            );
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The text of `schemac.sum` for these migration files and snapshot.
+pub fn sum_text(files: &[(String, Vec<u8>)], snapshot: &str) -> String {
+    let mut lines = Vec::new();
+    let mut running: Vec<u8> = Vec::new();
+    let mut entries: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    entries.sort_by(|a, b| a.0.cmp(b.0));
+    let snap_name = format!("../{SNAPSHOT_FILE}");
+    entries.push((&snap_name, snapshot.as_bytes()));
+    for (name, bytes) in entries {
+        let mut h = Sha256::new();
+        h.update(&running);
+        h.update(name.as_bytes());
+        h.update([0u8]);
+        h.update(bytes);
+        running = h.finalize().to_vec();
+        lines.push(format!("{name} h1:{}", hex(&running)));
+    }
+    format!("h1:{}\n{}\n", hex(&running), lines.join("\n"))
+}
+
+/// Write files atomically: each to a temporary file beside it, then renamed. Files are written in
+/// the order given; put the checksum file last.
+pub fn write_atomic(files: &[(PathBuf, String)]) -> Result<(), MigrationsError> {
+    let mut staged = Vec::new();
+    for (path, text) in files {
+        let dir = path
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        std::fs::create_dir_all(&dir).map_err(|source| MigrationsError::Write {
+            path: dir.display().to_string(),
+            source,
+        })?;
+        let mut tmp =
+            tempfile::NamedTempFile::new_in(&dir).map_err(|source| MigrationsError::Write {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        tmp.write_all(text.as_bytes())
+            .and_then(|()| tmp.as_file().sync_all())
+            .map_err(|source| MigrationsError::Write {
+                path: path.display().to_string(),
+                source,
+            })?;
+        staged.push((tmp, path.clone()));
+    }
+    for (tmp, path) in staged {
+        tmp.persist(&path).map_err(|e| MigrationsError::Write {
+            path: path.display().to_string(),
+            source: e.error,
+        })?;
+    }
+    Ok(())
+}

@@ -1,0 +1,550 @@
+//! Plan: the resolved model → the ordered statements of a migration and of its down migration.
+//!
+//! Input: a validated [`Model`] (no errors). Output: [`Migration`] with `up` and `down` as lists
+//! of [`Step`]s (a comment and its statements). Invariants: objects come in dependency order —
+//! schemas, extensions, roles, enums, functions, tables in foreign-key order (cycle-closing FKs
+//! after all tables), indexes, views in dependency order, triggers, RLS and policies, grants,
+//! publication membership, comments — with ties broken by name; `down` undoes `up` in reverse.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::ir::graph::{kahn, table_order};
+use crate::ir::{Model, PolicyCommand, Preset, QName, Table};
+use crate::preset::External;
+use crate::resolve::Scope;
+use crate::sql::{CommentTarget, GrantObject, Stmt, function_signature};
+
+/// A group of statements with the comment printed above them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    /// One line saying what the statements do.
+    pub comment: String,
+    /// The statements.
+    pub stmts: Vec<Stmt>,
+}
+
+/// One migration: what applies it and what rolls it back.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Migration {
+    /// `SET LOCAL` lines at the top of both files.
+    pub settings: Vec<Stmt>,
+    /// Forward steps.
+    pub up: Vec<Step>,
+    /// Steps that undo `up`, in order.
+    pub down: Vec<Step>,
+}
+
+/// Extensions Supabase installs itself; a down migration leaves them in place.
+const SUPABASE_PREINSTALLED: &[&str] = &[
+    "pg_graphql",
+    "pg_stat_statements",
+    "pgcrypto",
+    "pgjwt",
+    "supabase_vault",
+    "uuid-ossp",
+];
+
+fn step(comment: impl Into<String>, stmts: Vec<Stmt>) -> Option<Step> {
+    if stmts.is_empty() {
+        None
+    } else {
+        Some(Step {
+            comment: comment.into(),
+            stmts,
+        })
+    }
+}
+
+/// The order of views: each after the views it reads; ties by name.
+pub fn view_order(model: &Model) -> Vec<QName> {
+    let nodes: BTreeSet<QName> = model.views.keys().cloned().collect();
+    let mut edges = BTreeSet::new();
+    for v in model.views.values() {
+        for dep in &v.depends_on {
+            if model.views.contains_key(dep) {
+                edges.insert((dep.clone(), v.name.clone()));
+            }
+        }
+    }
+    kahn(&nodes, &edges)
+}
+
+/// Fill `depends_on` of every view from its query (relations it reads that the model knows).
+pub fn compute_view_dependencies(model: &mut Model, external: &External) {
+    let snapshot = model.clone();
+    let scope = Scope {
+        model: &snapshot,
+        external,
+    };
+    for v in model.views.values_mut() {
+        let Ok(q) = crate::sqlfrag::parse_query(&v.query.value) else {
+            continue;
+        };
+        let analysis = crate::sqlfrag::analyse_query(&q, &v.query.value, &scope);
+        let mut deps: BTreeSet<QName> = BTreeSet::new();
+        for (schema, name) in analysis.relations {
+            let written = match schema {
+                Some(s) => format!(
+                    "{}.{}",
+                    crate::sql::ident::quote_ident(&s),
+                    crate::sql::ident::quote_ident(&name)
+                ),
+                None => crate::sql::ident::quote_ident(&name),
+            };
+            if let Some(q) = scope.relation(&written) {
+                deps.insert(q);
+            }
+        }
+        v.depends_on = deps.into_iter().collect();
+    }
+}
+
+fn search_path(model: &Model) -> String {
+    let mut path: Vec<String> = vec![model.default_schema.clone()];
+    let mut push = |s: &str| {
+        if !path.iter().any(|p| p == s) {
+            path.push(s.to_string());
+        }
+    };
+    push("public");
+    if model.preset == Preset::Supabase {
+        push("extensions");
+    }
+    for e in model.extensions.values() {
+        if let Some(s) = &e.schema {
+            push(s);
+        }
+    }
+    path.iter()
+        .map(|s| crate::sql::ident::quote_ident(s))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn table_comments(t: &Table, out: &mut Vec<Stmt>) {
+    if let Some(d) = &t.description {
+        out.push(Stmt::Comment(
+            CommentTarget::Table(t.name.clone()),
+            d.clone(),
+        ));
+    }
+    for c in t.columns.values() {
+        if let Some(d) = &c.description {
+            out.push(Stmt::Comment(
+                CommentTarget::Column(t.name.clone(), c.name.clone()),
+                d.clone(),
+            ));
+        }
+    }
+    for ix in &t.indexes {
+        if let Some(w) = &ix.why {
+            out.push(Stmt::Comment(
+                CommentTarget::Index(QName::new(t.name.schema.clone(), ix.name.value.clone())),
+                w.clone(),
+            ));
+        }
+    }
+    for p in t.policies.values() {
+        if let Some(w) = &p.why {
+            out.push(Stmt::Comment(
+                CommentTarget::Policy(p.name.clone(), t.name.clone()),
+                w.clone(),
+            ));
+        }
+    }
+    for tr in t.triggers.values() {
+        if let Some(d) = &tr.description {
+            out.push(Stmt::Comment(
+                CommentTarget::Trigger(tr.name.clone(), t.name.clone()),
+                d.clone(),
+            ));
+        }
+    }
+}
+
+fn privileges(
+    obj: &GrantObject,
+    grants: &crate::ir::Privileges,
+    revokes: &crate::ir::Privileges,
+    out: &mut Vec<Stmt>,
+) {
+    for (role, privs) in revokes {
+        out.push(Stmt::Revoke(
+            obj.clone(),
+            privs.iter().cloned().collect(),
+            role.clone(),
+        ));
+    }
+    for (role, privs) in grants {
+        out.push(Stmt::Grant(
+            obj.clone(),
+            privs.iter().cloned().collect(),
+            role.clone(),
+        ));
+    }
+}
+
+/// The migration that creates the whole model on an empty database.
+pub fn initial(model: &Model) -> Migration {
+    let order = table_order(model);
+    let views = view_order(model);
+    let mut up: Vec<Option<Step>> = Vec::new();
+    let mut down: Vec<Option<Step>> = Vec::new();
+
+    up.push(step(
+        "Schemas",
+        model
+            .schemas
+            .keys()
+            .filter(|s| *s != "public")
+            .map(|s| Stmt::CreateSchema(s.clone()))
+            .collect(),
+    ));
+    up.push(step(
+        "Extensions",
+        model
+            .extensions
+            .values()
+            .map(|e| Stmt::CreateExtension {
+                name: e.name.clone(),
+                schema: e.schema.clone(),
+                version: e.version.clone(),
+            })
+            .collect(),
+    ));
+    up.push(step(
+        "Roles (cluster-wide: created when missing, never dropped by schemac)",
+        model
+            .roles
+            .keys()
+            .map(|r| Stmt::CreateRole(r.clone()))
+            .collect(),
+    ));
+    up.push(step(
+        "Enum types",
+        model
+            .enums
+            .values()
+            .map(|e| {
+                Stmt::CreateEnum(
+                    e.name.clone(),
+                    e.values.iter().map(|v| v.value.clone()).collect(),
+                )
+            })
+            .collect(),
+    ));
+    let (late_fns, early_fns): (Vec<_>, Vec<_>) =
+        model.functions.values().partition(|f| f.uses_table_types);
+    for f in &early_fns {
+        up.push(step(
+            format!("Function {}", f.name),
+            vec![Stmt::CreateFunction(Box::new((*f).clone()))],
+        ));
+    }
+
+    let parents: BTreeMap<&QName, &Table> = model.tables.iter().collect();
+    for name in &order.order {
+        let Some(t) = parents.get(name) else { continue };
+        let inline_fks: Vec<usize> = (0..t.foreign_keys.len())
+            .filter(|i| !order.deferred.contains(&(name.clone(), *i)))
+            .collect();
+        let mut stmts = vec![Stmt::CreateTable {
+            table: Box::new((*t).clone()),
+            inline_fks,
+        }];
+        if let Some(p) = &t.partition {
+            for part in p.partitions.values() {
+                stmts.push(Stmt::CreatePartition(t.name.clone(), part.clone()));
+            }
+        }
+        up.push(step(format!("Table {}", t.name), stmts));
+    }
+    up.push(step(
+        "Foreign keys that close a cycle, added once every table exists",
+        order
+            .deferred
+            .iter()
+            .filter_map(|(t, i)| {
+                model
+                    .tables
+                    .get(t)
+                    .and_then(|tt| tt.foreign_keys.get(*i))
+                    .map(|fk| Stmt::AddForeignKey(t.clone(), fk.clone()))
+            })
+            .collect(),
+    ));
+    for f in &late_fns {
+        up.push(step(
+            format!("Function {} (its signature uses a table type)", f.name),
+            vec![Stmt::CreateFunction(Box::new((*f).clone()))],
+        ));
+    }
+    for name in &order.order {
+        if let Some(t) = parents.get(name) {
+            up.push(step(
+                format!("Indexes on {}", t.name),
+                t.indexes
+                    .iter()
+                    .map(|ix| Stmt::CreateIndex(t.name.clone(), ix.clone()))
+                    .collect(),
+            ));
+        }
+    }
+    for name in &views {
+        if let Some(v) = model.views.get(name) {
+            let mut stmts = vec![Stmt::CreateView(Box::new(v.clone()))];
+            stmts.extend(
+                v.indexes
+                    .iter()
+                    .map(|ix| Stmt::CreateIndex(v.name.clone(), ix.clone())),
+            );
+            up.push(step(
+                format!(
+                    "{} {}",
+                    if v.materialized {
+                        "Materialized view"
+                    } else {
+                        "View"
+                    },
+                    v.name
+                ),
+                stmts,
+            ));
+        }
+    }
+    let mut triggers = Vec::new();
+    for name in &order.order {
+        if let Some(t) = parents.get(name) {
+            triggers.extend(
+                t.triggers
+                    .values()
+                    .map(|tr| Stmt::CreateTrigger(tr.clone())),
+            );
+        }
+    }
+    triggers.extend(
+        model
+            .external_triggers
+            .iter()
+            .map(|tr| Stmt::CreateTrigger(tr.clone())),
+    );
+    up.push(step("Triggers", triggers));
+    for name in &order.order {
+        let Some(t) = parents.get(name) else { continue };
+        let mut stmts = Vec::new();
+        if t.rls.enabled {
+            stmts.push(Stmt::EnableRls(t.name.clone()));
+        }
+        if t.rls.force {
+            stmts.push(Stmt::ForceRls(t.name.clone()));
+        }
+        let mut policies: Vec<_> = t.policies.values().collect();
+        policies.sort_by_key(|p| (command_rank(p.command), p.name.clone()));
+        stmts.extend(
+            policies
+                .into_iter()
+                .map(|p| Stmt::CreatePolicy(t.name.clone(), p.clone())),
+        );
+        up.push(step(format!("Row level security on {}", t.name), stmts));
+    }
+    let mut grants = Vec::new();
+    for name in &order.order {
+        if let Some(t) = parents.get(name) {
+            privileges(
+                &GrantObject::Table(t.name.clone()),
+                &t.grants,
+                &t.revokes,
+                &mut grants,
+            );
+        }
+    }
+    for name in &views {
+        if let Some(v) = model.views.get(name) {
+            privileges(
+                &GrantObject::Table(v.name.clone()),
+                &v.grants,
+                &v.revokes,
+                &mut grants,
+            );
+        }
+    }
+    for f in model.functions.values() {
+        privileges(
+            &GrantObject::Function(function_signature(f)),
+            &f.grants,
+            &f.revokes,
+            &mut grants,
+        );
+    }
+    up.push(step("Privileges", grants));
+    up.push(step(
+        "Supabase Realtime publication",
+        order
+            .order
+            .iter()
+            .filter(|n| parents.get(n).is_some_and(|t| t.realtime))
+            .map(|n| Stmt::AddToPublication("supabase_realtime".to_string(), n.clone()))
+            .collect(),
+    ));
+    let mut comments = Vec::new();
+    for s in model.schemas.values() {
+        if let Some(d) = &s.description {
+            comments.push(Stmt::Comment(
+                CommentTarget::Schema(s.name.clone()),
+                d.clone(),
+            ));
+        }
+    }
+    for e in model.enums.values() {
+        if let Some(d) = &e.description {
+            comments.push(Stmt::Comment(
+                CommentTarget::Type(e.name.clone()),
+                d.clone(),
+            ));
+        }
+    }
+    for f in model.functions.values() {
+        if let Some(d) = &f.description {
+            comments.push(Stmt::Comment(
+                CommentTarget::Function(function_signature(f)),
+                d.clone(),
+            ));
+        }
+    }
+    for name in &order.order {
+        if let Some(t) = parents.get(name) {
+            table_comments(t, &mut comments);
+        }
+    }
+    for name in &views {
+        if let Some(v) = model.views.get(name)
+            && let Some(d) = &v.description
+        {
+            comments.push(Stmt::Comment(
+                CommentTarget::View(v.name.clone(), v.materialized),
+                d.clone(),
+            ));
+        }
+    }
+    for tr in &model.external_triggers {
+        if let Some(d) = &tr.description {
+            comments.push(Stmt::Comment(
+                CommentTarget::Trigger(tr.name.clone(), tr.table.clone()),
+                d.clone(),
+            ));
+        }
+    }
+    up.push(step("Comments", comments));
+
+    // Down: the reverse.
+    down.push(step(
+        "Triggers on tables the model does not own",
+        model
+            .external_triggers
+            .iter()
+            .rev()
+            .map(|tr| Stmt::DropTrigger(tr.name.clone(), tr.table.clone()))
+            .collect(),
+    ));
+    down.push(step(
+        "Views",
+        views
+            .iter()
+            .rev()
+            .filter_map(|n| model.views.get(n))
+            .map(|v| Stmt::DropView(v.name.clone(), v.materialized))
+            .collect(),
+    ));
+    down.push(step(
+        "Foreign keys that close a cycle",
+        order
+            .deferred
+            .iter()
+            .rev()
+            .filter_map(|(t, i)| {
+                model
+                    .tables
+                    .get(t)
+                    .and_then(|tt| tt.foreign_keys.get(*i))
+                    .map(|fk| Stmt::DropConstraint(t.clone(), fk.name.value.clone()))
+            })
+            .collect(),
+    ));
+    down.push(step(
+        "Functions whose signature uses a table type",
+        late_fns
+            .iter()
+            .rev()
+            .map(|f| Stmt::DropFunction(function_signature(f)))
+            .collect(),
+    ));
+    down.push(step(
+        "Tables, dependants first (partitions, indexes, policies and triggers go with them)",
+        order
+            .order
+            .iter()
+            .rev()
+            .map(|n| Stmt::DropTable(n.clone()))
+            .collect(),
+    ));
+    down.push(step(
+        "Functions",
+        early_fns
+            .iter()
+            .rev()
+            .map(|f| Stmt::DropFunction(function_signature(f)))
+            .collect(),
+    ));
+    down.push(step(
+        "Enum types",
+        model
+            .enums
+            .keys()
+            .rev()
+            .map(|e| Stmt::DropType(e.clone()))
+            .collect(),
+    ));
+    down.push(step(
+        "Extensions",
+        model
+            .extensions
+            .keys()
+            .rev()
+            .filter(|e| {
+                model.preset != Preset::Supabase || !SUPABASE_PREINSTALLED.contains(&e.as_str())
+            })
+            .map(|e| Stmt::DropExtension(e.clone()))
+            .collect(),
+    ));
+    down.push(step(
+        "Schemas",
+        model
+            .schemas
+            .keys()
+            .rev()
+            .filter(|s| *s != "public")
+            .map(|s| Stmt::DropSchema(s.clone()))
+            .collect(),
+    ));
+
+    Migration {
+        settings: vec![
+            Stmt::SetLocal("lock_timeout", "'5s'".to_string()),
+            Stmt::SetLocal("statement_timeout", "'5min'".to_string()),
+            Stmt::SetLocal("check_function_bodies", "off".to_string()),
+            Stmt::SetLocal("search_path", search_path(model)),
+        ],
+        up: up.into_iter().flatten().collect(),
+        down: down.into_iter().flatten().collect(),
+    }
+}
+
+fn command_rank(c: PolicyCommand) -> u8 {
+    match c {
+        PolicyCommand::All => 0,
+        PolicyCommand::Select => 1,
+        PolicyCommand::Insert => 2,
+        PolicyCommand::Update => 3,
+        PolicyCommand::Delete => 4,
+    }
+}

@@ -1,0 +1,132 @@
+//! Render: statements and data → file texts, through minijinja templates.
+//!
+//! Input: a planned [`Migration`] (statements already rendered to SQL by `sql`). Output: the text
+//! of the up and down files. Invariants: templates only lay out files, they make no SQL decisions;
+//! undefined variables are errors (strict mode); there is no auto-escaping; templates are embedded
+//! in the binary, and a project's `templates/` folder may override any of them by file name;
+//! output uses `\n` line endings and ends with exactly one newline.
+
+use std::path::PathBuf;
+
+use minijinja::{Environment, UndefinedBehavior, context};
+use serde::Serialize;
+
+use crate::plan::Migration;
+
+/// Templates compiled into the binary, by name.
+pub const EMBEDDED: &[(&str, &str)] = &[(
+    "migration.sql.j2",
+    include_str!("../../templates/migration.sql.j2"),
+)];
+
+/// A failure to render a template.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// The template is broken or used a missing variable.
+    #[error("template `{name}`: {source}")]
+    Template {
+        /// Template name.
+        name: String,
+        /// What minijinja said.
+        #[source]
+        source: minijinja::Error,
+    },
+}
+
+/// The template environment.
+pub struct Renderer {
+    env: Environment<'static>,
+}
+
+#[derive(Serialize)]
+struct StepView {
+    comment: String,
+    stmts: Vec<String>,
+}
+
+impl Renderer {
+    /// Embedded templates, overridden by files in `override_dir` when it is given and has them.
+    pub fn new(override_dir: Option<PathBuf>) -> Self {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+        env.set_loader(move |name| {
+            if let Some(dir) = &override_dir {
+                let path = dir.join(name);
+                if path.is_file() {
+                    return std::fs::read_to_string(&path).map(Some).map_err(|e| {
+                        minijinja::Error::new(
+                            minijinja::ErrorKind::InvalidOperation,
+                            "cannot read template override",
+                        )
+                        .with_source(e)
+                    });
+                }
+            }
+            Ok(EMBEDDED
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, t)| (*t).to_string()))
+        });
+        Renderer { env }
+    }
+
+    fn render(&self, name: &str, ctx: minijinja::Value) -> Result<String, RenderError> {
+        let wrap = |source| RenderError::Template {
+            name: name.to_string(),
+            source,
+        };
+        let tmpl = self.env.get_template(name).map_err(wrap)?;
+        let text = tmpl.render(ctx).map_err(wrap)?;
+        Ok(normalise(&text))
+    }
+
+    /// The up and down files of a migration called `name` (such as `0001_init`).
+    pub fn migration(&self, name: &str, m: &Migration) -> Result<(String, String), RenderError> {
+        let settings: Vec<String> = m.settings.iter().map(ToString::to_string).collect();
+        let steps = |s: &[crate::plan::Step]| -> Vec<StepView> {
+            s.iter()
+                .map(|st| StepView {
+                    comment: st.comment.clone(),
+                    stmts: st.stmts.iter().map(ToString::to_string).collect(),
+                })
+                .collect()
+        };
+        let up = self.render(
+            "migration.sql.j2",
+            context! {
+                name => name,
+                down => false,
+                file => format!("{name}.sql"),
+                down_file => format!("{name}.down.sql"),
+                up_file => format!("{name}.sql"),
+                settings => settings.clone(),
+                steps => minijinja::value::Serde(steps(&m.up)),
+            },
+        )?;
+        let down = self.render(
+            "migration.sql.j2",
+            context! {
+                name => name,
+                down => true,
+                file => format!("{name}.down.sql"),
+                down_file => format!("{name}.down.sql"),
+                up_file => format!("{name}.sql"),
+                settings => settings,
+                steps => minijinja::value::Serde(steps(&m.down)),
+            },
+        )?;
+        Ok((up, down))
+    }
+}
+
+/// `\n` line endings and exactly one final newline. Lines are not trimmed: user text (bodies,
+/// comments) must reach the database exactly as written.
+pub fn normalise(text: &str) -> String {
+    let mut out: String = text.replace("\r\n", "\n");
+    while out.ends_with('\n') {
+        out.pop();
+    }
+    out.push('\n');
+    out
+}

@@ -1,0 +1,456 @@
+//! Resolve: names and types → a complete model.
+//!
+//! Input: the loaded [`Model`] (names qualified, references as written). Output: the same model
+//! with column types normalised to what `format_type()` prints, foreign-key targets and trigger
+//! functions resolved to qualified names, foreign keys without target columns pointed at the
+//! target's primary key, and every constraint and index name filled in (PostgreSQL's own naming
+//! conventions, made explicit). Invariants: every unresolved reference is an error at its span;
+//! generated names are deterministic (declaration order breaks ties with a numeric suffix).
+
+mod names;
+
+use std::collections::BTreeSet;
+
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::ir::name::split_qualified;
+use crate::ir::types::{self, EXTENSION_TYPES, REJECTED};
+use crate::ir::{Model, QName, Sp};
+use crate::load::decode::did_you_mean;
+use crate::preset::External;
+use crate::source::Span;
+
+pub use names::generate_names;
+
+/// Lookups over the model and its preset.
+pub struct Scope<'m> {
+    /// The model.
+    pub model: &'m Model,
+    /// The preset's objects.
+    pub external: &'m External,
+}
+
+impl Scope<'_> {
+    /// Whether a schema exists (declared, public, preset, or an extension's).
+    pub fn schema_exists(&self, schema: &str) -> bool {
+        self.external.schemas.contains(schema)
+            || self.model.schemas.contains_key(schema)
+            || schema == self.model.default_schema && schema == "public"
+    }
+
+    /// Resolve a written relation name (`t` or `s.t`) among model tables, views and preset
+    /// tables. A bare name is looked up in the default schema, then `public`, then the preset's.
+    pub fn relation(&self, written: &str) -> Option<QName> {
+        let parts = split_qualified(written)?;
+        let exists = |q: &QName| {
+            self.model.tables.contains_key(q)
+                || self.model.views.contains_key(q)
+                || self.external.tables.contains_key(q)
+                || self.model.tables.values().any(|t| {
+                    t.partition
+                        .as_ref()
+                        .is_some_and(|p| p.partitions.values().any(|x| &x.name == q))
+                })
+        };
+        match parts.as_slice() {
+            [s, n] => Some(QName::new(s.clone(), n.clone())).filter(exists),
+            [n] => {
+                let mut candidates = vec![self.model.default_schema.clone(), "public".to_string()];
+                candidates.extend(self.external.schemas.iter().cloned());
+                candidates
+                    .into_iter()
+                    .map(|s| QName::new(s, n.clone()))
+                    .find(exists)
+            }
+            _ => None,
+        }
+    }
+
+    /// Resolve a written function name like [`Scope::relation`].
+    pub fn function(&self, written: &str) -> Option<QName> {
+        let parts = split_qualified(written)?;
+        let exists =
+            |q: &QName| self.model.functions.contains_key(q) || self.external.functions.contains(q);
+        match parts.as_slice() {
+            [s, n] => Some(QName::new(s.clone(), n.clone())).filter(exists),
+            [n] => [self.model.default_schema.clone(), "public".to_string()]
+                .into_iter()
+                .map(|s| QName::new(s, n.clone()))
+                .find(exists),
+            _ => None,
+        }
+    }
+
+    /// Columns of a table (model or preset), in order.
+    pub fn columns(&self, table: &QName) -> Option<Vec<(String, String)>> {
+        if let Some(t) = self.model.tables.get(table) {
+            return Some(
+                t.columns
+                    .values()
+                    .map(|c| (c.name.clone(), c.type_sql.clone()))
+                    .collect(),
+            );
+        }
+        self.external.tables.get(table).cloned()
+    }
+
+    /// Whether a role exists.
+    pub fn role_exists(&self, role: &str) -> bool {
+        self.external.roles.contains(role) || self.model.roles.contains_key(role)
+    }
+
+    /// Every relation name, for suggestions.
+    pub fn relation_names(&self) -> Vec<String> {
+        self.model
+            .tables
+            .keys()
+            .chain(self.model.views.keys())
+            .map(|q| q.display_short(&self.model.default_schema))
+            .chain(self.external.tables.keys().map(|q| q.to_string()))
+            .collect()
+    }
+}
+
+fn resolve_type(
+    model: &Model,
+    written: &Sp<String>,
+    d: &mut Diagnostics,
+    what: &str,
+) -> Option<String> {
+    let Some(parsed) = types::parse_written(&written.value) else {
+        d.push(
+            Diagnostic::error(
+                Code::UnknownType,
+                format!("`{}` is not a type", written.value),
+            )
+            .at(written.span, "not a type name")
+            .help("write a PostgreSQL type such as `text`, `integer`, `varchar(100)` or `text[]`"),
+        );
+        return None;
+    };
+    if let Some(b) = types::builtin_sql(&parsed) {
+        return Some(types::with_array(b, parsed.array_dims));
+    }
+    if let Some((_, advice)) = REJECTED.iter().find(|(n, _)| *n == parsed.base) {
+        d.push(
+            Diagnostic::error(
+                Code::UnknownType,
+                format!("{what} uses `{}`, a pseudo-type", parsed.base),
+            )
+            .at(written.span, "serial types are not supported")
+            .help(format!(
+                "{advice} (identity columns are the SQL-standard replacement)"
+            )),
+        );
+        return None;
+    }
+    // Enums of the model.
+    let enum_match = match &parsed.schema {
+        Some(s) => model
+            .enums
+            .get(&QName::new(s.clone(), parsed.base.clone()))
+            .map(|e| e.name.clone()),
+        None => [model.default_schema.as_str(), "public"]
+            .iter()
+            .map(|s| QName::new(*s, parsed.base.clone()))
+            .find(|q| model.enums.contains_key(q))
+            .or_else(|| {
+                let mut found = model.enums.keys().filter(|q| q.name == parsed.base);
+                match (found.next(), found.next()) {
+                    (Some(q), None) => Some(q.clone()),
+                    _ => None,
+                }
+            }),
+    };
+    if let Some(q) = enum_match {
+        if parsed.modifiers.is_some() {
+            d.push(
+                Diagnostic::error(
+                    Code::UnknownType,
+                    format!("enum `{}` takes no modifiers", q.name),
+                )
+                .at(written.span, "remove the parentheses")
+                .help("write the enum name alone"),
+            );
+            return None;
+        }
+        return Some(types::with_array(q.to_string(), parsed.array_dims));
+    }
+    // Types of declared extensions.
+    if let Some((ext, _)) = EXTENSION_TYPES
+        .iter()
+        .find(|(_, names)| names.contains(&parsed.base.as_str()))
+    {
+        if let Some(e) = model.extensions.get(*ext) {
+            let base = match (&e.schema, &parsed.schema) {
+                (_, Some(s)) => format!("{}.{}", crate::sql::ident::quote_ident(s), parsed.base),
+                (Some(s), None) if s != "public" => {
+                    format!("{}.{}", crate::sql::ident::quote_ident(s), parsed.base)
+                }
+                _ => parsed.base.clone(),
+            };
+            let base = match &parsed.modifiers {
+                Some(m) => format!("{base}({m})"),
+                None => base,
+            };
+            return Some(types::with_array(base, parsed.array_dims));
+        }
+        d.push(
+            Diagnostic::error(
+                Code::UnknownType,
+                format!(
+                    "{what} uses `{}`, which needs the `{ext}` extension",
+                    parsed.base
+                ),
+            )
+            .at(written.span, format!("provided by extension `{ext}`"))
+            .help(format!("add `{ext}` to `extensions:`")),
+        );
+        return None;
+    }
+    let enum_names: Vec<String> = model.enums.keys().map(|q| q.name.clone()).collect();
+    let mut candidates: Vec<&str> = enum_names.iter().map(String::as_str).collect();
+    for b in types::builtin_names() {
+        candidates.push(b);
+    }
+    let hint = did_you_mean(&parsed.base, candidates);
+    d.push(
+        Diagnostic::error(Code::UnknownType, format!("unknown type `{}`{hint}", written.value))
+            .at(written.span, "not a built-in type, an enum of the model or an extension's type")
+            .help("use a PostgreSQL type, declare the enum under `enums:`, or declare the extension that provides it"),
+    );
+    None
+}
+
+fn check_schema(scope: &Scope, q: &QName, span: Span, d: &mut Diagnostics) {
+    if !scope.schema_exists(&q.schema) {
+        let hint = did_you_mean(&q.schema, scope.model.schemas.keys().map(String::as_str));
+        d.push(
+            Diagnostic::error(
+                Code::UnknownSchema,
+                format!("schema `{}` is not declared{hint}", q.schema),
+            )
+            .at(span, format!("`{}` is in schema `{}`", q.name, q.schema))
+            .help(format!("add `{}` under `schemas:`", q.schema)),
+        );
+    }
+}
+
+fn check_role(scope: &Scope, role: &Sp<String>, d: &mut Diagnostics) {
+    if !scope.role_exists(&role.value) {
+        let known: Vec<&str> = scope
+            .external
+            .roles
+            .iter()
+            .map(String::as_str)
+            .chain(scope.model.roles.keys().map(String::as_str))
+            .collect();
+        let hint = did_you_mean(&role.value, known.iter().copied());
+        d.push(
+            Diagnostic::error(
+                Code::UnknownRole,
+                format!("unknown role `{}`{hint}", role.value),
+            )
+            .at(role.span, "not declared")
+            .help("declare the role under `roles:` (or use a preset that provides it)"),
+        );
+    }
+}
+
+/// Resolve a loaded model in place.
+pub fn resolve(model: &mut Model, external: &External, d: &mut Diagnostics) {
+    // Types first: later lookups (FK type checks, docs) read `type_sql`.
+    let snapshot = model.clone();
+    for t in model.tables.values_mut() {
+        for c in t.columns.values_mut() {
+            if c.type_written.value.is_empty() {
+                continue;
+            }
+            let what = format!("column `{}.{}`", t.name.name, c.name);
+            if let Some(sql) = resolve_type(&snapshot, &c.type_written, d, &what) {
+                c.type_sql = sql;
+            }
+        }
+    }
+    let table_names: BTreeSet<String> = snapshot.tables.keys().map(|q| q.name.clone()).collect();
+    for f in model.functions.values_mut() {
+        for a in &mut f.args {
+            a.type_sql = a.type_written.value.trim().to_string();
+        }
+        let mentions_table = |text: &str| {
+            text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .any(|w| table_names.contains(w))
+        };
+        f.uses_table_types =
+            mentions_table(&f.returns.value) || f.args.iter().any(|a| mentions_table(&a.type_sql));
+    }
+
+    let snapshot = model.clone();
+    let scope = Scope {
+        model: &snapshot,
+        external,
+    };
+    for e in snapshot.enums.values() {
+        check_schema(&scope, &e.name, e.origin, d);
+    }
+    for f in snapshot.functions.values() {
+        check_schema(&scope, &f.name, f.origin, d);
+        for role in f.grants.keys().chain(f.revokes.keys()) {
+            check_role(&scope, &Sp::new(role.clone(), f.origin), d);
+        }
+    }
+    for v in snapshot.views.values() {
+        check_schema(&scope, &v.name, v.origin, d);
+        for role in v.grants.keys().chain(v.revokes.keys()) {
+            check_role(&scope, &Sp::new(role.clone(), v.origin), d);
+        }
+    }
+    for t in model.tables.values_mut() {
+        check_schema(&scope, &t.name, t.origin, d);
+        for fk in &mut t.foreign_keys {
+            match scope.relation(&fk.target_written.value) {
+                Some(target) if !snapshot.views.contains_key(&target) => {
+                    if fk.target_columns.is_empty() {
+                        let pk = snapshot
+                            .tables
+                            .get(&target)
+                            .and_then(|tt| tt.primary_key.as_ref())
+                            .map(|pk| pk.columns.iter().map(|c| c.value.clone()).collect())
+                            .or_else(|| external.primary_keys.get(&target).cloned());
+                        match pk {
+                            Some(cols) => {
+                                fk.target_columns = cols
+                                    .into_iter()
+                                    .map(|c| Sp::new(c, fk.target_written.span))
+                                    .collect();
+                            }
+                            None => d.push(
+                                Diagnostic::error(
+                                    Code::FkTargetNotUnique,
+                                    format!("`{}` has no primary key to reference", target.display_short(&snapshot.default_schema)),
+                                )
+                                .at(fk.target_written.span, "no target columns")
+                                .help("name the referenced columns (`table.column`) or give the target a primary key"),
+                            ),
+                        }
+                    }
+                    fk.target = target;
+                }
+                _ => {
+                    let names = scope.relation_names();
+                    let hint =
+                        did_you_mean(&fk.target_written.value, names.iter().map(String::as_str));
+                    d.push(
+                        Diagnostic::error(
+                            Code::UnknownTable,
+                            format!("foreign key references unknown table `{}`{hint}", fk.target_written.value),
+                        )
+                        .at(fk.target_written.span, "no such table")
+                        .help("reference a table declared under `tables:` (or one the preset provides, such as `auth.users`)"),
+                    );
+                }
+            }
+        }
+        let resolve_trigger = |tr: &mut crate::ir::Trigger, d: &mut Diagnostics| match scope
+            .function(&tr.function_written.value)
+        {
+            Some(f) => tr.function = f,
+            None => {
+                let hint = did_you_mean(
+                    &tr.function_written.value,
+                    snapshot.functions.keys().map(|q| q.name.as_str()),
+                );
+                d.push(
+                    Diagnostic::error(
+                        Code::UnknownFunction,
+                        format!(
+                            "trigger `{}` calls unknown function `{}`{hint}",
+                            tr.name, tr.function_written.value
+                        ),
+                    )
+                    .at(tr.function_written.span, "not declared under `functions:`")
+                    .help("declare the function under `functions:` with `returns: trigger`"),
+                );
+            }
+        };
+        for tr in t.triggers.values_mut() {
+            resolve_trigger(tr, d);
+        }
+        for p in t.policies.values() {
+            for r in &p.roles {
+                check_role(&scope, r, d);
+            }
+        }
+        for role in t.grants.keys().chain(t.revokes.keys()) {
+            check_role(&scope, &Sp::new(role.clone(), t.origin), d);
+        }
+    }
+    for tr in &mut model.external_triggers {
+        if scope.relation(&tr.table.to_string()).is_none() {
+            d.push(
+                Diagnostic::error(Code::UnknownTable, format!("trigger `{}` is on unknown table `{}`", tr.name, tr.table))
+                    .at(tr.origin, "no such table")
+                    .help("use a table the preset provides (such as `auth.users`); triggers on model tables go inside the table"),
+            );
+        }
+        match scope.function(&tr.function_written.value) {
+            Some(f) => tr.function = f,
+            None => d.push(
+                Diagnostic::error(
+                    Code::UnknownFunction,
+                    format!(
+                        "trigger `{}` calls unknown function `{}`",
+                        tr.name, tr.function_written.value
+                    ),
+                )
+                .at(tr.function_written.span, "not declared under `functions:`")
+                .help("declare the function under `functions:` with `returns: trigger`"),
+            ),
+        }
+    }
+    generate_names(model);
+}
+
+impl crate::sqlfrag::Catalog for Scope<'_> {
+    fn relation(&self, schema: Option<&str>, name: &str) -> crate::sqlfrag::RelationLookup {
+        use crate::sqlfrag::RelationLookup;
+        let written = match schema {
+            Some(s) => format!(
+                "{}.{}",
+                crate::sql::ident::quote_ident(s),
+                crate::sql::ident::quote_ident(name)
+            ),
+            None => crate::sql::ident::quote_ident(name),
+        };
+        let Some(q) = self.relation(&written) else {
+            // System catalogs and information_schema are readable but not modelled.
+            return match schema {
+                Some("pg_catalog" | "information_schema") => RelationLookup::Opaque,
+                None if name.starts_with("pg_") => RelationLookup::Opaque,
+                _ => RelationLookup::Unknown,
+            };
+        };
+        if let Some(cols) = self.columns(&q) {
+            return RelationLookup::Columns(cols.into_iter().map(|(n, _)| n).collect());
+        }
+        if let Some(parent) = self.model.tables.values().find(|t| {
+            t.partition
+                .as_ref()
+                .is_some_and(|p| p.partitions.values().any(|x| x.name == q))
+        }) {
+            return RelationLookup::Columns(parent.columns.keys().cloned().collect());
+        }
+        RelationLookup::Opaque
+    }
+
+    fn function_exists(&self, schema: &str, name: &str) -> bool {
+        let q = QName::new(schema, name);
+        self.model.functions.contains_key(&q)
+            || self.external.functions.contains(&q)
+            || matches!(schema, "pg_catalog" | "extensions")
+            || self
+                .model
+                .extensions
+                .values()
+                .any(|e| e.schema.as_deref() == Some(schema))
+    }
+}

@@ -1,0 +1,605 @@
+//! Typed SQL statements; `Display` writes PostgreSQL.
+//!
+//! Input: pieces of the resolved model. Output: one statement's text, ending with `;`.
+//! Invariants: identifiers and literals are quoted only through [`ident`]; SQL fragments the user
+//! wrote (defaults, checks, policies, bodies, queries) are copied verbatim (trimmed, with a trailing
+//! `;` removed from queries) — never re-printed from a parse tree; every name is schema-qualified.
+
+pub mod ident;
+
+use std::fmt::{self, Display, Write as _};
+
+use ident::{dollar_quote, quote_ident, quote_literal};
+
+use crate::ir::{
+    Column, Deferrable, ForeignKey, Function, Identity, Index, NullsOrder, Partition,
+    PartitionBound, Policy, QName, SortOrder, Table, Trigger, TriggerTiming, View,
+};
+
+/// What a COMMENT ON is about.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CommentTarget {
+    /// COMMENT ON SCHEMA.
+    Schema(String),
+    /// COMMENT ON TYPE.
+    Type(QName),
+    /// COMMENT ON TABLE.
+    Table(QName),
+    /// COMMENT ON COLUMN.
+    Column(QName, String),
+    /// COMMENT ON VIEW / MATERIALIZED VIEW.
+    View(QName, bool),
+    /// COMMENT ON INDEX (index name, schema of its table).
+    Index(QName),
+    /// COMMENT ON POLICY … ON table.
+    Policy(String, QName),
+    /// COMMENT ON TRIGGER … ON table.
+    Trigger(String, QName),
+    /// COMMENT ON FUNCTION (with its identity signature).
+    Function(String),
+    /// COMMENT ON ROLE.
+    Role(String),
+}
+
+/// Objects GRANT/REVOKE can name.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GrantObject {
+    /// ON TABLE (tables and views).
+    Table(QName),
+    /// ON FUNCTION signature.
+    Function(String),
+}
+
+/// One SQL statement.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stmt {
+    /// `SET LOCAL name = value`
+    SetLocal(&'static str, String),
+    /// `CREATE SCHEMA IF NOT EXISTS name`
+    CreateSchema(String),
+    /// `CREATE EXTENSION IF NOT EXISTS name [WITH SCHEMA s] [VERSION v]`
+    CreateExtension {
+        /// Extension.
+        name: String,
+        /// Schema.
+        schema: Option<String>,
+        /// Version.
+        version: Option<String>,
+    },
+    /// `DO $$ … CREATE ROLE name NOLOGIN … $$` (roles are cluster-wide: created only if missing)
+    CreateRole(String),
+    /// `CREATE TYPE name AS ENUM (…)`
+    CreateEnum(QName, Vec<String>),
+    /// `CREATE FUNCTION …`
+    CreateFunction(Box<Function>),
+    /// `CREATE TABLE name (columns, constraints) [PARTITION BY …]`; FKs listed in `inline_fks`
+    /// are written inside, the others are added later with [`Stmt::AddForeignKey`].
+    CreateTable {
+        /// The table.
+        table: Box<Table>,
+        /// Indexes into `table.foreign_keys` of the FKs written inline.
+        inline_fks: Vec<usize>,
+    },
+    /// `CREATE TABLE name PARTITION OF parent FOR VALUES …`
+    CreatePartition(QName, Partition),
+    /// `ALTER TABLE t ADD CONSTRAINT … FOREIGN KEY …`
+    AddForeignKey(QName, ForeignKey),
+    /// `CREATE [UNIQUE] INDEX name ON t USING m (…) …`
+    CreateIndex(QName, Index),
+    /// `CREATE [MATERIALIZED] VIEW name … AS query`
+    CreateView(Box<View>),
+    /// `ALTER TABLE t ENABLE ROW LEVEL SECURITY`
+    EnableRls(QName),
+    /// `ALTER TABLE t FORCE ROW LEVEL SECURITY`
+    ForceRls(QName),
+    /// `CREATE POLICY name ON t AS … FOR … TO … USING (…) WITH CHECK (…)`
+    CreatePolicy(QName, Policy),
+    /// `CREATE TRIGGER name … ON t … EXECUTE FUNCTION f(args)`
+    CreateTrigger(Trigger),
+    /// `GRANT privileges ON object TO role`
+    Grant(GrantObject, Vec<String>, String),
+    /// `REVOKE privileges ON object FROM role`
+    Revoke(GrantObject, Vec<String>, String),
+    /// `ALTER PUBLICATION p ADD TABLE t`
+    AddToPublication(String, QName),
+    /// `COMMENT ON … IS '…'`
+    Comment(CommentTarget, String),
+    /// `ALTER TABLE t DROP CONSTRAINT name`
+    DropConstraint(QName, String),
+    /// `DROP TRIGGER name ON t`
+    DropTrigger(String, QName),
+    /// `DROP [MATERIALIZED] VIEW name`
+    DropView(QName, bool),
+    /// `DROP TABLE name`
+    DropTable(QName),
+    /// `DROP FUNCTION signature`
+    DropFunction(String),
+    /// `DROP TYPE name`
+    DropType(QName),
+    /// `DROP EXTENSION name`
+    DropExtension(String),
+    /// `DROP SCHEMA name`
+    DropSchema(String),
+}
+
+fn columns_list(cols: &[impl AsRef<str>]) -> String {
+    cols.iter()
+        .map(|c| quote_ident(c.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn fragment(text: &str) -> &str {
+    text.trim()
+}
+
+/// A query without trailing whitespace or `;`.
+pub fn query_text(text: &str) -> &str {
+    text.trim().trim_end_matches(';').trim_end()
+}
+
+/// `schema.name(argtype, …)` — the identity signature used by COMMENT, GRANT and DROP.
+pub fn function_signature(f: &Function) -> String {
+    let types: Vec<&str> = f
+        .args
+        .iter()
+        .filter(|a| a.mode != crate::ir::ArgMode::Out)
+        .map(|a| a.type_sql.as_str())
+        .collect();
+    format!("{}({})", f.name, types.join(", "))
+}
+
+fn write_column(out: &mut String, c: &Column) {
+    let _ = write!(out, "{} {}", quote_ident(&c.name), c.type_sql);
+    if let Some(id) = c.identity {
+        out.push_str(match id {
+            Identity::Always => " GENERATED ALWAYS AS IDENTITY",
+            Identity::ByDefault => " GENERATED BY DEFAULT AS IDENTITY",
+        });
+    }
+    if let Some(g) = &c.generated {
+        let _ = write!(out, " GENERATED ALWAYS AS ({}) STORED", fragment(&g.value));
+    }
+    if let Some(d) = &c.default {
+        let _ = write!(out, " DEFAULT {}", fragment(&d.value));
+    }
+    if !c.nullable {
+        out.push_str(" NOT NULL");
+    }
+}
+
+fn write_fk(out: &mut String, fk: &ForeignKey) {
+    let cols: Vec<&str> = fk.columns.iter().map(|c| c.value.as_str()).collect();
+    let target: Vec<&str> = fk.target_columns.iter().map(|c| c.value.as_str()).collect();
+    let _ = write!(
+        out,
+        "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
+        quote_ident(&fk.name.value),
+        columns_list(&cols),
+        fk.target,
+        columns_list(&target)
+    );
+    if fk.on_update != crate::ir::FkAction::NoAction {
+        let _ = write!(out, " ON UPDATE {}", fk.on_update.sql());
+    }
+    if fk.on_delete != crate::ir::FkAction::NoAction {
+        let _ = write!(out, " ON DELETE {}", fk.on_delete.sql());
+    }
+    match fk.deferrable {
+        Deferrable::No => {}
+        Deferrable::InitiallyImmediate => out.push_str(" DEFERRABLE INITIALLY IMMEDIATE"),
+        Deferrable::InitiallyDeferred => out.push_str(" DEFERRABLE INITIALLY DEFERRED"),
+    }
+}
+
+fn write_table(out: &mut String, t: &Table, inline_fks: &[usize]) {
+    let _ = writeln!(out, "CREATE TABLE {} (", t.name);
+    let mut items: Vec<String> = Vec::new();
+    for c in t.columns.values() {
+        let mut s = String::new();
+        write_column(&mut s, c);
+        items.push(s);
+    }
+    if let Some(pk) = &t.primary_key {
+        let cols: Vec<&str> = pk.columns.iter().map(|c| c.value.as_str()).collect();
+        items.push(format!(
+            "CONSTRAINT {} PRIMARY KEY ({})",
+            quote_ident(&pk.name),
+            columns_list(&cols)
+        ));
+    }
+    for u in &t.uniques {
+        let cols: Vec<&str> = u.columns.iter().map(|c| c.value.as_str()).collect();
+        items.push(format!(
+            "CONSTRAINT {} UNIQUE{} ({})",
+            quote_ident(&u.name.value),
+            if u.nulls_distinct {
+                ""
+            } else {
+                " NULLS NOT DISTINCT"
+            },
+            columns_list(&cols)
+        ));
+    }
+    for c in &t.checks {
+        items.push(format!(
+            "CONSTRAINT {} CHECK ({})",
+            quote_ident(&c.name.value),
+            fragment(&c.expr.value)
+        ));
+    }
+    for i in inline_fks {
+        if let Some(fk) = t.foreign_keys.get(*i) {
+            let mut s = String::new();
+            write_fk(&mut s, fk);
+            items.push(s);
+        }
+    }
+    let _ = write!(out, "    {}\n)", items.join(",\n    "));
+    if let Some(p) = &t.partition {
+        let cols: Vec<&str> = p.columns.iter().map(|c| c.value.as_str()).collect();
+        let _ = write!(
+            out,
+            " PARTITION BY {} ({})",
+            p.by.to_ascii_uppercase(),
+            columns_list(&cols)
+        );
+    }
+}
+
+fn write_index(out: &mut String, table: &QName, ix: &Index) {
+    let keys: Vec<String> = ix
+        .keys
+        .iter()
+        .map(|k| {
+            let mut s = if k.expression {
+                format!("({})", fragment(&k.target.value))
+            } else {
+                quote_ident(&k.target.value)
+            };
+            if let Some(c) = &k.collate {
+                let _ = write!(s, " COLLATE {}", quote_ident(c));
+            }
+            if let Some(o) = &k.opclass {
+                let _ = write!(s, " {o}");
+            }
+            match k.order {
+                Some(SortOrder::Desc) => s.push_str(" DESC"),
+                Some(SortOrder::Asc) => s.push_str(" ASC"),
+                None => {}
+            }
+            match k.nulls {
+                Some(NullsOrder::First) => s.push_str(" NULLS FIRST"),
+                Some(NullsOrder::Last) => s.push_str(" NULLS LAST"),
+                None => {}
+            }
+            s
+        })
+        .collect();
+    let _ = write!(
+        out,
+        "CREATE {}INDEX {} ON {} USING {} ({})",
+        if ix.unique { "UNIQUE " } else { "" },
+        quote_ident(&ix.name.value),
+        table,
+        ix.method,
+        keys.join(", ")
+    );
+    if !ix.include.is_empty() {
+        let cols: Vec<&str> = ix.include.iter().map(|c| c.value.as_str()).collect();
+        let _ = write!(out, " INCLUDE ({})", columns_list(&cols));
+    }
+    if ix.nulls_not_distinct {
+        out.push_str(" NULLS NOT DISTINCT");
+    }
+    if let Some(p) = &ix.predicate {
+        let _ = write!(out, " WHERE {}", fragment(&p.value));
+    }
+}
+
+fn write_function(out: &mut String, f: &Function) {
+    let args: Vec<String> = f
+        .args
+        .iter()
+        .map(|a| {
+            let mut s = String::new();
+            match a.mode {
+                crate::ir::ArgMode::In => {}
+                crate::ir::ArgMode::Out => s.push_str("OUT "),
+                crate::ir::ArgMode::Inout => s.push_str("INOUT "),
+                crate::ir::ArgMode::Variadic => s.push_str("VARIADIC "),
+            }
+            if !a.name.is_empty() {
+                let _ = write!(s, "{} ", quote_ident(&a.name));
+            }
+            s.push_str(&a.type_sql);
+            if let Some(d) = &a.default {
+                let _ = write!(s, " DEFAULT {}", d.trim());
+            }
+            s
+        })
+        .collect();
+    let _ = writeln!(out, "CREATE FUNCTION {}({})", f.name, args.join(", "));
+    let _ = writeln!(out, "    RETURNS {}", f.returns.value.trim());
+    let _ = write!(out, "    LANGUAGE {}", quote_ident(&f.language));
+    let _ = write!(out, "\n    {}", f.volatility.to_ascii_uppercase());
+    if f.strict {
+        out.push_str("\n    STRICT");
+    }
+    if f.leakproof {
+        out.push_str("\n    LEAKPROOF");
+    }
+    if f.security_definer {
+        out.push_str("\n    SECURITY DEFINER");
+    }
+    if let Some(p) = &f.parallel {
+        let _ = write!(out, "\n    PARALLEL {}", p.to_ascii_uppercase());
+    }
+    if let Some(path) = &f.search_path {
+        if path.is_empty() {
+            out.push_str("\n    SET search_path = ''");
+        } else {
+            let _ = write!(out, "\n    SET search_path = {}", columns_list(path));
+        }
+    }
+    let _ = write!(out, "\nAS {}", dollar_quote(&f.body.value));
+}
+
+fn write_policy(out: &mut String, table: &QName, p: &Policy) {
+    let roles: Vec<String> = if p.roles.is_empty() {
+        vec!["PUBLIC".to_string()]
+    } else {
+        p.roles
+            .iter()
+            .map(|r| {
+                if r.value == "public" {
+                    "PUBLIC".to_string()
+                } else {
+                    quote_ident(&r.value)
+                }
+            })
+            .collect()
+    };
+    let _ = write!(
+        out,
+        "CREATE POLICY {} ON {}\n    AS {}\n    FOR {}\n    TO {}",
+        quote_ident(&p.name),
+        table,
+        if p.permissive {
+            "PERMISSIVE"
+        } else {
+            "RESTRICTIVE"
+        },
+        p.command.sql(),
+        roles.join(", ")
+    );
+    if let Some(u) = &p.using {
+        let _ = write!(out, "\n    USING ({})", fragment(&u.value));
+    }
+    if let Some(w) = &p.with_check {
+        let _ = write!(out, "\n    WITH CHECK ({})", fragment(&w.value));
+    }
+}
+
+fn write_trigger(out: &mut String, t: &Trigger) {
+    let timing = match t.timing {
+        TriggerTiming::Before => "BEFORE",
+        TriggerTiming::After => "AFTER",
+        TriggerTiming::InsteadOf => "INSTEAD OF",
+    };
+    let events: Vec<String> = t
+        .events
+        .iter()
+        .map(|e| {
+            if e == "update" && !t.of_columns.is_empty() {
+                let cols: Vec<&str> = t.of_columns.iter().map(|c| c.value.as_str()).collect();
+                format!("UPDATE OF {}", columns_list(&cols))
+            } else {
+                e.to_ascii_uppercase()
+            }
+        })
+        .collect();
+    let _ = write!(
+        out,
+        "CREATE TRIGGER {} {} {} ON {}\n    FOR EACH {}",
+        quote_ident(&t.name),
+        timing,
+        events.join(" OR "),
+        t.table,
+        if t.for_each_row { "ROW" } else { "STATEMENT" }
+    );
+    if let Some(w) = &t.when {
+        let _ = write!(out, "\n    WHEN ({})", fragment(&w.value));
+    }
+    let args: Vec<String> = t.args.iter().map(|a| quote_literal(a)).collect();
+    let _ = write!(
+        out,
+        "\n    EXECUTE FUNCTION {}({})",
+        t.function,
+        args.join(", ")
+    );
+}
+
+fn role_sql(role: &str) -> String {
+    if role == "public" {
+        "PUBLIC".to_string()
+    } else {
+        quote_ident(role)
+    }
+}
+
+impl Display for GrantObject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GrantObject::Table(q) => write!(f, "TABLE {q}"),
+            GrantObject::Function(sig) => write!(f, "FUNCTION {sig}"),
+        }
+    }
+}
+
+impl Display for CommentTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CommentTarget::Schema(s) => write!(f, "SCHEMA {}", quote_ident(s)),
+            CommentTarget::Type(q) => write!(f, "TYPE {q}"),
+            CommentTarget::Table(q) => write!(f, "TABLE {q}"),
+            CommentTarget::Column(q, c) => write!(f, "COLUMN {q}.{}", quote_ident(c)),
+            CommentTarget::View(q, true) => write!(f, "MATERIALIZED VIEW {q}"),
+            CommentTarget::View(q, false) => write!(f, "VIEW {q}"),
+            CommentTarget::Index(q) => write!(f, "INDEX {q}"),
+            CommentTarget::Policy(p, t) => write!(f, "POLICY {} ON {t}", quote_ident(p)),
+            CommentTarget::Trigger(p, t) => write!(f, "TRIGGER {} ON {t}", quote_ident(p)),
+            CommentTarget::Function(sig) => write!(f, "FUNCTION {sig}"),
+            CommentTarget::Role(r) => write!(f, "ROLE {}", quote_ident(r)),
+        }
+    }
+}
+
+impl Display for Stmt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = String::new();
+        match self {
+            Stmt::SetLocal(name, value) => {
+                let _ = write!(out, "SET LOCAL {name} = {value}");
+            }
+            Stmt::CreateSchema(s) => {
+                let _ = write!(out, "CREATE SCHEMA IF NOT EXISTS {}", quote_ident(s));
+            }
+            Stmt::CreateExtension {
+                name,
+                schema,
+                version,
+            } => {
+                let _ = write!(out, "CREATE EXTENSION IF NOT EXISTS {}", quote_ident(name));
+                if let Some(s) = schema {
+                    let _ = write!(out, " WITH SCHEMA {}", quote_ident(s));
+                }
+                if let Some(v) = version {
+                    let _ = write!(out, " VERSION {}", quote_literal(v));
+                }
+            }
+            Stmt::CreateRole(r) => {
+                let _ = write!(
+                    out,
+                    "DO $$\nBEGIN\n    CREATE ROLE {} NOLOGIN;\nEXCEPTION WHEN duplicate_object OR unique_violation THEN\n    NULL; -- roles are cluster-wide: keep an existing one\nEND\n$$",
+                    quote_ident(r)
+                );
+            }
+            Stmt::CreateEnum(q, values) => {
+                let vals: Vec<String> = values.iter().map(|v| quote_literal(v)).collect();
+                let _ = write!(out, "CREATE TYPE {q} AS ENUM ({})", vals.join(", "));
+            }
+            Stmt::CreateFunction(func) => write_function(&mut out, func),
+            Stmt::CreateTable { table, inline_fks } => write_table(&mut out, table, inline_fks),
+            Stmt::CreatePartition(parent, p) => {
+                let bound = match &p.bound {
+                    PartitionBound::Range { from, to } => {
+                        format!(
+                            "FOR VALUES FROM ({}) TO ({})",
+                            from.join(", "),
+                            to.join(", ")
+                        )
+                    }
+                    PartitionBound::List { values } => {
+                        format!("FOR VALUES IN ({})", values.join(", "))
+                    }
+                    PartitionBound::Hash { modulus, remainder } => {
+                        format!("FOR VALUES WITH (MODULUS {modulus}, REMAINDER {remainder})")
+                    }
+                    PartitionBound::Default => "DEFAULT".to_string(),
+                };
+                let _ = write!(
+                    out,
+                    "CREATE TABLE {} PARTITION OF {parent}\n    {bound}",
+                    p.name
+                );
+            }
+            Stmt::AddForeignKey(t, fk) => {
+                let _ = write!(out, "ALTER TABLE {t}\n    ADD ");
+                write_fk(&mut out, fk);
+            }
+            Stmt::CreateIndex(t, ix) => write_index(&mut out, t, ix),
+            Stmt::CreateView(v) => {
+                if v.materialized {
+                    let _ = write!(
+                        out,
+                        "CREATE MATERIALIZED VIEW {} AS\n{}\nWITH DATA",
+                        v.name,
+                        query_text(&v.query.value)
+                    );
+                } else {
+                    let opts = if v.security_invoker {
+                        " WITH (security_invoker = true)"
+                    } else {
+                        ""
+                    };
+                    let _ = write!(
+                        out,
+                        "CREATE VIEW {}{opts} AS\n{}",
+                        v.name,
+                        query_text(&v.query.value)
+                    );
+                }
+            }
+            Stmt::EnableRls(t) => {
+                let _ = write!(out, "ALTER TABLE {t} ENABLE ROW LEVEL SECURITY");
+            }
+            Stmt::ForceRls(t) => {
+                let _ = write!(out, "ALTER TABLE {t} FORCE ROW LEVEL SECURITY");
+            }
+            Stmt::CreatePolicy(t, p) => write_policy(&mut out, t, p),
+            Stmt::CreateTrigger(t) => write_trigger(&mut out, t),
+            Stmt::Grant(obj, privs, role) => {
+                let _ = write!(
+                    out,
+                    "GRANT {} ON {obj} TO {}",
+                    privs.join(", ").to_ascii_uppercase(),
+                    role_sql(role)
+                );
+            }
+            Stmt::Revoke(obj, privs, role) => {
+                let _ = write!(
+                    out,
+                    "REVOKE {} ON {obj} FROM {}",
+                    privs.join(", ").to_ascii_uppercase(),
+                    role_sql(role)
+                );
+            }
+            Stmt::AddToPublication(p, t) => {
+                let _ = write!(out, "ALTER PUBLICATION {} ADD TABLE {t}", quote_ident(p));
+            }
+            Stmt::Comment(target, text) => {
+                let _ = write!(out, "COMMENT ON {target} IS {}", quote_literal(text));
+            }
+            Stmt::DropConstraint(t, c) => {
+                let _ = write!(out, "ALTER TABLE {t} DROP CONSTRAINT {}", quote_ident(c));
+            }
+            Stmt::DropTrigger(n, t) => {
+                let _ = write!(out, "DROP TRIGGER {} ON {t}", quote_ident(n));
+            }
+            Stmt::DropView(q, m) => {
+                let _ = write!(
+                    out,
+                    "DROP {}VIEW {q}",
+                    if *m { "MATERIALIZED " } else { "" }
+                );
+            }
+            Stmt::DropTable(q) => {
+                let _ = write!(out, "DROP TABLE {q}");
+            }
+            Stmt::DropFunction(sig) => {
+                let _ = write!(out, "DROP FUNCTION {sig}");
+            }
+            Stmt::DropType(q) => {
+                let _ = write!(out, "DROP TYPE {q}");
+            }
+            Stmt::DropExtension(e) => {
+                let _ = write!(out, "DROP EXTENSION IF EXISTS {}", quote_ident(e));
+            }
+            Stmt::DropSchema(s) => {
+                let _ = write!(out, "DROP SCHEMA {}", quote_ident(s));
+            }
+        }
+        write!(f, "{out};")
+    }
+}

@@ -1,0 +1,725 @@
+//! Validate: hard errors in a resolved model.
+//!
+//! Input: the resolved [`Model`], its preset's objects and the sources (to map SQL positions back
+//! into the YAML). Output: diagnostics (`E2xx`/`E3xx`); the model is not changed.
+//! Invariants: every check runs (no early return), so one run reports every problem; each pass is
+//! linear in the size of the model (lookups go through maps built once per table).
+
+mod sql;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::ir::types::family;
+use crate::ir::{Model, PartitionBound, PolicyCommand, Preset, QName, Sp, Table, TriggerTiming};
+use crate::load::decode::did_you_mean;
+use crate::preset::External;
+use crate::resolve::Scope;
+use crate::source::{SourceMap, Span};
+
+const MAX_IDENT: usize = 63;
+const TABLE_PRIVILEGES: &[&str] = &[
+    "all",
+    "select",
+    "insert",
+    "update",
+    "delete",
+    "truncate",
+    "references",
+    "trigger",
+];
+const FUNCTION_PRIVILEGES: &[&str] = &["all", "execute"];
+const INTEGER_TYPES: &[&str] = &["smallint", "integer", "bigint"];
+
+fn ident_len(d: &mut Diagnostics, what: &str, name: &str, span: Span, generated: bool) {
+    if name.len() > MAX_IDENT {
+        let help = if generated {
+            "give it a shorter explicit `name:` (PostgreSQL would silently truncate it)".to_string()
+        } else {
+            "shorten the name to at most 63 bytes (PostgreSQL would silently truncate it)"
+                .to_string()
+        };
+        d.push(
+            Diagnostic::error(
+                Code::IdentifierTooLong,
+                format!(
+                    "{what} `{name}` is {} bytes long; PostgreSQL allows 63",
+                    name.len()
+                ),
+            )
+            .at(
+                span,
+                if generated {
+                    "this generates the name"
+                } else {
+                    "too long"
+                },
+            )
+            .help(help),
+        );
+    }
+}
+
+fn unknown_column(d: &mut Diagnostics, table: &Table, col: &Sp<String>, role: &str) {
+    let hint = did_you_mean(&col.value, table.columns.keys().map(String::as_str));
+    d.push(
+        Diagnostic::error(
+            Code::UnknownColumn,
+            format!(
+                "{role} names column `{}`, which table `{}` does not have{hint}",
+                col.value, table.name.name
+            ),
+        )
+        .at(col.span, "no such column")
+        .help(format!(
+            "use one of the columns declared under `{}`",
+            table.name.name
+        )),
+    );
+}
+
+fn check_columns(d: &mut Diagnostics, table: &Table, cols: &[Sp<String>], role: &str) {
+    for c in cols {
+        if !table.columns.contains_key(&c.value) {
+            unknown_column(d, table, c, role);
+        }
+    }
+}
+
+fn check_privileges(
+    d: &mut Diagnostics,
+    privs: &crate::ir::Privileges,
+    allowed: &[&str],
+    span: Span,
+    what: &str,
+) {
+    for (role, set) in privs {
+        for p in set {
+            if !allowed.contains(&p.as_str()) {
+                let hint = did_you_mean(p, allowed.iter().copied());
+                d.push(
+                    Diagnostic::error(
+                        Code::InvalidPrivilege,
+                        format!("`{p}` (granted to `{role}`) is not a privilege of {what}{hint}"),
+                    )
+                    .at(span, "here")
+                    .help(format!("use one of: {}", allowed.join(", "))),
+                );
+            }
+        }
+    }
+}
+
+fn table_checks(model: &Model, scope: &Scope, t: &Table, d: &mut Diagnostics) {
+    ident_len(d, "table name", &t.name.name, t.origin, false);
+    for c in t.columns.values() {
+        ident_len(d, "column name", &c.name, c.origin, false);
+        let conflict = |d: &mut Diagnostics, msg: String, span: Span, help: &str| {
+            d.push(
+                Diagnostic::error(Code::ConflictingOptions, msg)
+                    .at(span, "conflicting option")
+                    .help(help),
+            );
+        };
+        if c.identity.is_some() && c.default.is_some() {
+            conflict(
+                d,
+                format!(
+                    "column `{}.{}` has both `identity` and `default`",
+                    t.name.name, c.name
+                ),
+                c.origin,
+                "an identity column gets its values from its sequence: remove `default`",
+            );
+        }
+        if c.generated.is_some() && (c.default.is_some() || c.identity.is_some()) {
+            conflict(
+                d,
+                format!(
+                    "column `{}.{}` is generated and also has a default or identity",
+                    t.name.name, c.name
+                ),
+                c.origin,
+                "a generated column computes its value: remove `default`/`identity`",
+            );
+        }
+        if c.identity.is_some()
+            && !c.type_sql.is_empty()
+            && !INTEGER_TYPES.contains(&c.type_sql.as_str())
+        {
+            conflict(
+                d,
+                format!(
+                    "identity column `{}.{}` has type `{}`",
+                    t.name.name, c.name, c.type_sql
+                ),
+                c.type_written.span,
+                "identity columns must be smallint, integer or bigint",
+            );
+        }
+    }
+    if let Some(pk) = &t.primary_key {
+        check_columns(d, t, &pk.columns, "the primary key");
+        ident_len(d, "primary key name", &pk.name, pk.origin, true);
+        for col in &pk.columns {
+            if let Some(c) = t.columns.get(&col.value)
+                && c.nullable
+            {
+                d.push(
+                    Diagnostic::error(
+                        Code::ConflictingOptions,
+                        format!(
+                            "primary key column `{}.{}` is marked `nullable: true`",
+                            t.name.name, c.name
+                        ),
+                    )
+                    .at(c.origin, "primary key columns are always NOT NULL")
+                    .also(pk.origin, "primary key declared here")
+                    .help("remove `nullable: true`"),
+                );
+            }
+        }
+    }
+    for u in &t.uniques {
+        check_columns(d, t, &u.columns, "a unique constraint");
+        ident_len(d, "unique constraint name", &u.name.value, u.origin, true);
+    }
+    for c in &t.checks {
+        ident_len(
+            d,
+            "check constraint name",
+            &c.name.value,
+            c.origin,
+            c.column.is_some(),
+        );
+    }
+    for ix in &t.indexes {
+        ident_len(d, "index name", &ix.name.value, ix.origin, true);
+        let cols: Vec<Sp<String>> = ix
+            .keys
+            .iter()
+            .filter(|k| !k.expression)
+            .map(|k| k.target.clone())
+            .collect();
+        check_columns(d, t, &cols, "an index");
+        check_columns(d, t, &ix.include, "an index INCLUDE list");
+    }
+    for fk in &t.foreign_keys {
+        ident_len(d, "foreign key name", &fk.name.value, fk.origin, true);
+        check_columns(d, t, &fk.columns, "a foreign key");
+        foreign_key_target(model, scope, t, fk, d);
+    }
+    for p in t.policies.values() {
+        ident_len(d, "policy name", &p.name, p.origin, false);
+        if p.command == PolicyCommand::Insert && p.using.is_some() {
+            d.push(
+                Diagnostic::error(
+                    Code::InvalidPolicyClause,
+                    format!("INSERT policy `{}` has `using`", p.name),
+                )
+                .at(
+                    p.using.as_ref().map_or(p.origin, |u| u.span),
+                    "INSERT policies only check new rows",
+                )
+                .help("use `with_check:` for INSERT policies"),
+            );
+        }
+        if matches!(p.command, PolicyCommand::Select | PolicyCommand::Delete)
+            && p.with_check.is_some()
+        {
+            d.push(
+                Diagnostic::error(
+                    Code::InvalidPolicyClause,
+                    format!("{} policy `{}` has `with_check`", p.command.sql(), p.name),
+                )
+                .at(
+                    p.with_check.as_ref().map_or(p.origin, |u| u.span),
+                    "only INSERT, UPDATE and ALL policies check new rows",
+                )
+                .help("use `using:` for SELECT and DELETE policies"),
+            );
+        }
+    }
+    for tr in t.triggers.values() {
+        trigger_checks(model, tr, Some(t), d);
+    }
+    check_privileges(d, &t.grants, TABLE_PRIVILEGES, t.origin, "a table");
+    check_privileges(d, &t.revokes, TABLE_PRIVILEGES, t.origin, "a table");
+    if t.realtime && model.preset != Preset::Supabase {
+        d.push(
+            Diagnostic::error(
+                Code::PresetRequired,
+                format!(
+                    "table `{}` sets `realtime: true` without the supabase preset",
+                    t.name.name
+                ),
+            )
+            .at(t.origin, "realtime is Supabase's publication")
+            .help("set `preset: supabase`, or remove `realtime`"),
+        );
+    }
+    if let Some(p) = &t.partition {
+        check_columns(d, t, &p.columns, "the partition key");
+        let key: BTreeSet<&str> = p.columns.iter().map(|c| c.value.as_str()).collect();
+        let mut constraints: Vec<(&str, Vec<&str>, Span)> = Vec::new();
+        if let Some(pk) = &t.primary_key {
+            constraints.push((
+                "primary key",
+                pk.columns.iter().map(|c| c.value.as_str()).collect(),
+                pk.origin,
+            ));
+        }
+        for u in &t.uniques {
+            constraints.push((
+                "unique constraint",
+                u.columns.iter().map(|c| c.value.as_str()).collect(),
+                u.origin,
+            ));
+        }
+        for (what, cols, span) in constraints {
+            let missing: Vec<&str> = key.iter().filter(|k| !cols.contains(k)).copied().collect();
+            if !missing.is_empty() {
+                d.push(
+                    Diagnostic::error(Code::InvalidPartitioning, format!("the {what} of partitioned table `{}` does not include the partition key `{}`", t.name.name, missing.join(", ")))
+                        .at(span, "PostgreSQL requires the partition key in every primary key and unique constraint")
+                        .help(format!("add `{}` to the {what}", missing.join(", "))),
+                );
+            }
+        }
+        for part in p.partitions.values() {
+            ident_len(d, "partition name", &part.name.name, part.origin, false);
+            let ok = matches!(
+                (p.by.as_str(), &part.bound),
+                (
+                    "range",
+                    PartitionBound::Range { .. } | PartitionBound::Default
+                ) | (
+                    "list",
+                    PartitionBound::List { .. } | PartitionBound::Default
+                ) | ("hash", PartitionBound::Hash { .. })
+            );
+            if !ok {
+                d.push(
+                    Diagnostic::error(Code::InvalidPartitioning, format!("partition `{}` has a bound that does not fit `by: {}`", part.name.name, p.by))
+                        .at(part.origin, "wrong kind of bound")
+                        .help("range partitions take from/to, list partitions take in, hash partitions take modulus/remainder; only range and list have a default"),
+                );
+            }
+            if let PartitionBound::Range { from, to } = &part.bound
+                && (from.len() != p.columns.len() || to.len() != p.columns.len())
+            {
+                d.push(
+                    Diagnostic::error(
+                        Code::InvalidPartitioning,
+                        format!(
+                            "partition `{}` needs {} value(s) in `from` and `to`",
+                            part.name.name,
+                            p.columns.len()
+                        ),
+                    )
+                    .at(part.origin, "one value per partition key column")
+                    .help("give `from:` and `to:` one value per partition key column"),
+                );
+            }
+            if let PartitionBound::Hash { modulus, remainder } = &part.bound
+                && (*modulus == 0 || remainder >= modulus)
+            {
+                d.push(
+                    Diagnostic::error(
+                        Code::InvalidPartitioning,
+                        format!(
+                            "partition `{}`: remainder must be less than modulus",
+                            part.name.name
+                        ),
+                    )
+                    .at(part.origin, "invalid hash bound")
+                    .help("use a modulus above zero and a remainder below it"),
+                );
+            }
+        }
+    } else if let Some(pk) = &t.primary_key {
+        let _ = pk;
+    }
+}
+
+fn foreign_key_target(
+    model: &Model,
+    scope: &Scope,
+    t: &Table,
+    fk: &crate::ir::ForeignKey,
+    d: &mut Diagnostics,
+) {
+    if fk.target.name.is_empty() {
+        return; // unresolved: already reported
+    }
+    if fk.columns.len() != fk.target_columns.len() && !fk.target_columns.is_empty() {
+        d.push(
+            Diagnostic::error(
+                Code::FkTypeMismatch,
+                format!(
+                    "foreign key `{}` has {} column(s) but references {}",
+                    fk.name.value,
+                    fk.columns.len(),
+                    fk.target_columns.len()
+                ),
+            )
+            .at(fk.origin, "column counts differ")
+            .help("list as many referenced columns as referencing columns"),
+        );
+        return;
+    }
+    let Some(target_cols) = scope.columns(&fk.target) else {
+        return;
+    };
+    let target_types: BTreeMap<&str, &str> = target_cols
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    let mut all_known = true;
+    for tc in &fk.target_columns {
+        if !target_types.contains_key(tc.value.as_str()) {
+            all_known = false;
+            let hint = did_you_mean(&tc.value, target_types.keys().copied());
+            d.push(
+                Diagnostic::error(
+                    Code::UnknownColumn,
+                    format!(
+                        "foreign key references `{}.{}`, which does not exist{hint}",
+                        fk.target.display_short(&model.default_schema),
+                        tc.value
+                    ),
+                )
+                .at(tc.span, "no such column")
+                .help("reference a column of the target table"),
+            );
+        }
+    }
+    if !all_known {
+        return;
+    }
+    // The target columns must be exactly a primary key or a unique constraint (or unique index).
+    let wanted: BTreeSet<&str> = fk.target_columns.iter().map(|c| c.value.as_str()).collect();
+    let is_key = match model.tables.get(&fk.target) {
+        Some(tt) => {
+            tt.primary_key.as_ref().is_some_and(|pk| {
+                pk.columns
+                    .iter()
+                    .map(|c| c.value.as_str())
+                    .collect::<BTreeSet<_>>()
+                    == wanted
+            }) || tt.uniques.iter().any(|u| {
+                u.columns
+                    .iter()
+                    .map(|c| c.value.as_str())
+                    .collect::<BTreeSet<_>>()
+                    == wanted
+            }) || tt.indexes.iter().any(|ix| {
+                ix.unique
+                    && ix.predicate.is_none()
+                    && ix.keys.iter().all(|k| !k.expression)
+                    && ix
+                        .keys
+                        .iter()
+                        .map(|k| k.target.value.as_str())
+                        .collect::<BTreeSet<_>>()
+                        == wanted
+            })
+        }
+        None => {
+            let pk: BTreeSet<&str> = scope
+                .external
+                .primary_keys
+                .get(&fk.target)
+                .map(|v| v.iter().map(String::as_str).collect())
+                .unwrap_or_default();
+            pk == wanted
+                || (wanted.len() == 1
+                    && scope
+                        .external
+                        .unique_columns
+                        .get(&fk.target)
+                        .is_some_and(|u| u.iter().any(|c| wanted.contains(c.as_str()))))
+        }
+    };
+    if !is_key {
+        d.push(
+            Diagnostic::error(
+                Code::FkTargetNotUnique,
+                format!("foreign key `{}` references `{}` ({}), which is not its primary key or a unique constraint", fk.name.value, fk.target.display_short(&model.default_schema), wanted.iter().copied().collect::<Vec<_>>().join(", ")),
+            )
+            .at(fk.target_written.span, "not a key of the target")
+            .help("reference the target's primary key, or declare `unique` on the referenced columns"),
+        );
+    }
+    for (c, tc) in fk.columns.iter().zip(&fk.target_columns) {
+        let (Some(col), Some(tt)) = (t.columns.get(&c.value), target_types.get(tc.value.as_str()))
+        else {
+            continue;
+        };
+        if col.type_sql.is_empty() || tt.is_empty() {
+            continue;
+        }
+        if family(&col.type_sql) != family(tt) {
+            d.push(
+                Diagnostic::error(
+                    Code::FkTypeMismatch,
+                    format!(
+                        "`{}.{}` is `{}` but references `{}` of type `{}`",
+                        t.name.name, c.value, col.type_sql, tc.value, tt
+                    ),
+                )
+                .at(
+                    col.type_written.span,
+                    "incompatible with the referenced column",
+                )
+                .also(c.span, "foreign key declared here")
+                .help(format!("make the column `{tt}`")),
+            );
+        }
+        if fk.on_delete == crate::ir::FkAction::SetNull && !col.nullable {
+            d.push(
+                Diagnostic::error(
+                    Code::ConflictingOptions,
+                    format!(
+                        "`{}.{}` is NOT NULL but its foreign key says `on_delete: set_null`",
+                        t.name.name, c.value
+                    ),
+                )
+                .at(fk.origin, "deleting the target would violate NOT NULL")
+                .help("add `nullable: true` to the column, or choose another `on_delete`"),
+            );
+        }
+    }
+}
+
+fn trigger_checks(
+    model: &Model,
+    tr: &crate::ir::Trigger,
+    table: Option<&Table>,
+    d: &mut Diagnostics,
+) {
+    ident_len(d, "trigger name", &tr.name, tr.origin, false);
+    if let Some(f) = model.functions.get(&tr.function)
+        && !f.returns.value.trim().eq_ignore_ascii_case("trigger")
+    {
+        d.push(
+            Diagnostic::error(
+                Code::ConflictingOptions,
+                format!(
+                    "trigger `{}` calls `{}`, which returns `{}`",
+                    tr.name,
+                    f.name.name,
+                    f.returns.value.trim()
+                ),
+            )
+            .at(tr.function_written.span, "not a trigger function")
+            .also(f.returns.span, "declared here")
+            .help("trigger functions must have `returns: trigger`"),
+        );
+    }
+    if tr.timing == TriggerTiming::InsteadOf {
+        d.push(
+            Diagnostic::error(
+                Code::ConflictingOptions,
+                format!("trigger `{}` is INSTEAD OF on a table", tr.name),
+            )
+            .at(tr.origin, "INSTEAD OF triggers are for views")
+            .help("use `before:` or `after:` on tables"),
+        );
+    }
+    if tr.events.iter().any(|e| e == "truncate") && tr.for_each_row {
+        d.push(
+            Diagnostic::error(
+                Code::ConflictingOptions,
+                format!("trigger `{}` fires on truncate for each row", tr.name),
+            )
+            .at(tr.origin, "TRUNCATE triggers are statement-level")
+            .help("add `for_each: statement`"),
+        );
+    }
+    if !tr.of_columns.is_empty() && !tr.events.iter().any(|e| e == "update") {
+        d.push(
+            Diagnostic::error(
+                Code::ConflictingOptions,
+                format!(
+                    "trigger `{}` lists `of` columns without an update event",
+                    tr.name
+                ),
+            )
+            .at(tr.origin, "`of` narrows UPDATE events")
+            .help("add `update` to the events or remove `of`"),
+        );
+    }
+    if let Some(t) = table {
+        check_columns(d, t, &tr.of_columns, "a trigger's `of` list");
+    }
+}
+
+fn name_collisions(model: &Model, d: &mut Diagnostics) {
+    // Relations, indexes and index-backed constraints share one namespace per schema.
+    let mut seen: BTreeMap<QName, Span> = BTreeMap::new();
+    let mut claim = |d: &mut Diagnostics, q: QName, span: Span, what: &str| {
+        if let Some(first) = seen.get(&q) {
+            d.push(
+                Diagnostic::error(
+                    Code::NameCollision,
+                    format!(
+                        "{what} `{}` has the same name as another relation or index in schema `{}`",
+                        q.name, q.schema
+                    ),
+                )
+                .at(span, "this name is taken")
+                .also(*first, "first used here")
+                .help("give one of them a different `name:`"),
+            );
+        } else {
+            seen.insert(q, span);
+        }
+    };
+    for t in model.tables.values() {
+        claim(d, t.name.clone(), t.origin, "table");
+        if let Some(p) = &t.partition {
+            for part in p.partitions.values() {
+                claim(d, part.name.clone(), part.origin, "partition");
+            }
+        }
+    }
+    for v in model.views.values() {
+        claim(d, v.name.clone(), v.origin, "view");
+    }
+    for t in model.tables.values() {
+        let s = &t.name.schema;
+        if let Some(pk) = &t.primary_key {
+            claim(
+                d,
+                QName::new(s.clone(), pk.name.clone()),
+                pk.origin,
+                "primary key",
+            );
+        }
+        for u in &t.uniques {
+            claim(
+                d,
+                QName::new(s.clone(), u.name.value.clone()),
+                u.origin,
+                "unique constraint",
+            );
+        }
+        for ix in &t.indexes {
+            claim(
+                d,
+                QName::new(s.clone(), ix.name.value.clone()),
+                ix.origin,
+                "index",
+            );
+        }
+        // Other constraints only need to be unique within their table.
+        let mut local: BTreeMap<&str, Span> = BTreeMap::new();
+        let pk_name = t.primary_key.as_ref().map(|p| (p.name.as_str(), p.origin));
+        for (name, span) in pk_name
+            .into_iter()
+            .chain(t.uniques.iter().map(|u| (u.name.value.as_str(), u.origin)))
+            .chain(t.checks.iter().map(|c| (c.name.value.as_str(), c.origin)))
+            .chain(
+                t.foreign_keys
+                    .iter()
+                    .map(|f| (f.name.value.as_str(), f.origin)),
+            )
+        {
+            if let Some(first) = local.insert(name, span) {
+                d.push(
+                    Diagnostic::error(
+                        Code::NameCollision,
+                        format!(
+                            "two constraints of table `{}` are named `{name}`",
+                            t.name.name
+                        ),
+                    )
+                    .at(span, "this name is taken")
+                    .also(first, "first used here")
+                    .help("give one of them a different name"),
+                );
+            }
+        }
+    }
+    for v in model.views.values() {
+        for ix in &v.indexes {
+            claim(
+                d,
+                QName::new(v.name.schema.clone(), ix.name.value.clone()),
+                ix.origin,
+                "index",
+            );
+        }
+    }
+}
+
+fn view_cycles(model: &Model, d: &mut Diagnostics) {
+    use petgraph::graphmap::DiGraphMap;
+    let names: Vec<&QName> = model.views.keys().collect();
+    let index: BTreeMap<&QName, usize> = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    let mut g: DiGraphMap<usize, ()> = DiGraphMap::new();
+    for (i, v) in model.views.values().enumerate() {
+        g.add_node(i);
+        for dep in &v.depends_on {
+            if let Some(j) = index.get(dep) {
+                g.add_edge(*j, i, ());
+            }
+        }
+    }
+    for scc in petgraph::algo::tarjan_scc(&g) {
+        let self_loop = scc.len() == 1 && scc.first().is_some_and(|i| g.contains_edge(*i, *i));
+        if scc.len() > 1 || self_loop {
+            let mut members: Vec<&QName> =
+                scc.iter().filter_map(|i| names.get(*i).copied()).collect();
+            members.sort();
+            if let Some(first) = members.first().and_then(|q| model.views.get(*q)) {
+                d.push(
+                    Diagnostic::error(Code::DependencyCycle, format!("views depend on each other in a cycle: {}", members.iter().map(|q| q.name.as_str()).collect::<Vec<_>>().join(" → ")))
+                        .at(first.query.span, "part of the cycle")
+                        .help("break the cycle: a view cannot read itself, directly or through other views"),
+                );
+            }
+        }
+    }
+}
+
+/// Run every validation over a resolved model.
+pub fn validate(model: &Model, external: &External, sources: &SourceMap, d: &mut Diagnostics) {
+    let scope = Scope { model, external };
+    for s in model.schemas.values() {
+        ident_len(d, "schema name", &s.name, s.origin, false);
+    }
+    for r in model.roles.values() {
+        ident_len(d, "role name", &r.name, r.origin, false);
+    }
+    for e in model.enums.values() {
+        ident_len(d, "enum name", &e.name.name, e.origin, false);
+        for v in &e.values {
+            ident_len(d, "enum value", &v.value, v.span, false);
+        }
+    }
+    for f in model.functions.values() {
+        ident_len(d, "function name", &f.name.name, f.origin, false);
+        check_privileges(d, &f.grants, FUNCTION_PRIVILEGES, f.origin, "a function");
+        check_privileges(d, &f.revokes, FUNCTION_PRIVILEGES, f.origin, "a function");
+    }
+    for t in model.tables.values() {
+        table_checks(model, &scope, t, d);
+    }
+    for v in model.views.values() {
+        ident_len(d, "view name", &v.name.name, v.origin, false);
+        let allowed: &[&str] = TABLE_PRIVILEGES;
+        check_privileges(d, &v.grants, allowed, v.origin, "a view");
+        check_privileges(d, &v.revokes, allowed, v.origin, "a view");
+        for ix in &v.indexes {
+            ident_len(d, "index name", &ix.name.value, ix.origin, true);
+        }
+    }
+    for tr in &model.external_triggers {
+        trigger_checks(model, tr, None, d);
+    }
+    name_collisions(model, d);
+    view_cycles(model, d);
+    sql::fragments(model, &scope, sources, d);
+}
