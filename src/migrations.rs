@@ -118,90 +118,107 @@ impl MigrationDir {
         Ok(dir)
     }
 
-    /// Check the files against `schemac.sum`, reporting edited, added, removed or reordered files.
+    /// Check the files against `schemac.sum`, naming each edited, added or removed file. Each
+    /// file is checked against its own recorded running hash (continuing the chain from the
+    /// recorded hash before it), so one edited file does not make every later file look changed.
     pub fn verify(&self, d: &mut Diagnostics) {
-        let path = self.migrations_dir().join(SUM_FILE).display().to_string();
+        let sum_path = self.migrations_dir().join(SUM_FILE).display().to_string();
         let Some(sum) = &self.sum else {
             if !self.files.is_empty() || self.snapshot.is_some() {
                 d.push(
                     Diagnostic::error(Code::MigrationTampered, "migrations exist but the checksum file is missing")
-                        .in_path(path)
+                        .in_path(sum_path)
                         .help("restore schemac.sum from version control; schemac writes it with every migration"),
                 );
             }
             return;
         };
-        let expected = sum_text(&self.files, self.snapshot.as_deref().unwrap_or(""));
-        if &expected == sum {
+        let snapshot = self.snapshot.as_deref().unwrap_or("");
+        if sum_text(&self.files, snapshot) == *sum {
             return;
         }
+        let snap_name = format!("../{SNAPSHOT_FILE}");
         let recorded: Vec<(&str, &str)> = sum
             .lines()
             .skip(1)
             .filter_map(|l| l.rsplit_once(' '))
             .collect();
-        let actual: Vec<(String, String)> = expected
-            .lines()
-            .skip(1)
-            .filter_map(|l| {
-                l.rsplit_once(' ')
-                    .map(|(a, b)| (a.to_string(), b.to_string()))
-            })
-            .collect();
-        let mut named = false;
-        for (i, (name, hash)) in actual.iter().enumerate() {
-            match recorded.get(i) {
-                Some((rn, rh)) if rn == name && rh == hash => continue,
-                Some((rn, _)) if rn == name => {
-                    d.push(
-                        Diagnostic::error(Code::MigrationTampered, format!("`{name}` differs from the version recorded in {SUM_FILE}"))
-                            .in_path(self.migrations_dir().join(name).display().to_string())
-                            .help("applied migrations must not be edited: restore the file from version control and change the model instead"),
-                    );
-                }
-                _ => {
-                    let known = recorded.iter().any(|(rn, _)| rn == name);
+        let mut reported = false;
+        let mut previous: Vec<u8> = Vec::new();
+        for (name, hash) in &recorded {
+            let bytes: Option<&[u8]> = if *name == snap_name {
+                self.snapshot.as_deref().map(str::as_bytes)
+            } else {
+                self.files
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, b)| b.as_slice())
+            };
+            let path = if *name == snap_name {
+                self.root.join(SNAPSHOT_FILE)
+            } else {
+                self.migrations_dir().join(name)
+            };
+            match bytes {
+                None => {
+                    reported = true;
                     d.push(
                         Diagnostic::error(
                             Code::MigrationTampered,
-                            if known {
-                                format!("`{name}` is out of order compared with {SUM_FILE}")
-                            } else {
-                                format!("`{name}` is not recorded in {SUM_FILE}")
-                            },
+                            format!("`{name}` is recorded in {SUM_FILE} but missing"),
                         )
-                        .in_path(self.migrations_dir().join(name).display().to_string())
-                        .help("migrations are written by `schemac build` only; remove hand-made files and restore the folder from version control"),
+                        .in_path(path.display().to_string())
+                        .help("restore the removed file from version control"),
                     );
                 }
+                Some(bytes) if format!("h1:{}", hex(&chain(&previous, name, bytes))) != *hash => {
+                    reported = true;
+                    d.push(
+                        Diagnostic::error(Code::MigrationTampered, format!("`{name}` differs from the version recorded in {SUM_FILE}"))
+                            .in_path(path.display().to_string())
+                            .help("committed migrations must not be edited: restore the file from version control and change the model instead"),
+                    );
+                }
+                Some(_) => {}
             }
-            named = true;
-            break;
+            previous = unhex(hash.strip_prefix("h1:").unwrap_or(hash));
         }
-        for (rn, _) in &recorded {
-            if !actual.iter().any(|(n, _)| n == rn) {
-                named = true;
+        for (name, _) in &self.files {
+            if !recorded.iter().any(|(n, _)| n == name) {
+                reported = true;
                 d.push(
-                    Diagnostic::error(
-                        Code::MigrationTampered,
-                        format!("`{rn}` is recorded in {SUM_FILE} but missing"),
-                    )
-                    .in_path(self.migrations_dir().join(rn).display().to_string())
-                    .help("restore the removed migration from version control"),
+                    Diagnostic::error(Code::MigrationTampered, format!("`{name}` is not recorded in {SUM_FILE}"))
+                        .in_path(self.migrations_dir().join(name).display().to_string())
+                        .help("migrations are written by `schemac build` only; remove hand-made files or restore the folder from version control"),
                 );
             }
         }
-        if !named {
+        if !reported {
             d.push(
-                Diagnostic::error(
-                    Code::MigrationTampered,
-                    format!("{SUM_FILE} does not match the migrations"),
-                )
-                .in_path(path)
-                .help("restore the folder from version control; schemac writes schemac.sum itself"),
+                Diagnostic::error(Code::MigrationTampered, format!("{SUM_FILE} does not match the migrations (its files are recorded in another order, or it was edited)"))
+                    .in_path(sum_path)
+                    .help("restore the folder from version control; schemac writes schemac.sum itself"),
             );
         }
     }
+}
+
+fn chain(previous: &[u8], name: &str, bytes: &[u8]) -> Vec<u8> {
+    let mut h = Sha256::new();
+    h.update(previous);
+    h.update(name.as_bytes());
+    h.update([0u8]);
+    h.update(bytes);
+    h.finalize().to_vec()
+}
+
+fn unhex(text: &str) -> Vec<u8> {
+    (0..text.len() / 2)
+        .filter_map(|i| {
+            text.get(2 * i..2 * i + 2)
+                .and_then(|b| u8::from_str_radix(b, 16).ok())
+        })
+        .collect()
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -220,12 +237,7 @@ pub fn sum_text(files: &[(String, Vec<u8>)], snapshot: &str) -> String {
     let snap_name = format!("../{SNAPSHOT_FILE}");
     entries.push((&snap_name, snapshot.as_bytes()));
     for (name, bytes) in entries {
-        let mut h = Sha256::new();
-        h.update(&running);
-        h.update(name.as_bytes());
-        h.update([0u8]);
-        h.update(bytes);
-        running = h.finalize().to_vec();
+        running = chain(&running, name, bytes);
         lines.push(format!("{name} h1:{}", hex(&running)));
     }
     format!("h1:{}\n{}\n", hex(&running), lines.join("\n"))

@@ -12,7 +12,7 @@ pub fn run(cli: &Cli) -> u8 {
     let compiled = compile(&cli.schema);
     if !compiled.ok() {
         print_diagnostics(cli, &compiled.diagnostics, &compiled.sources);
-        return exit::ERRORS;
+        return super::compile_failure_exit(&compiled.diagnostics);
     }
     let dir = match MigrationDir::read(&cli.out) {
         Ok(d) => d,

@@ -115,6 +115,18 @@ pub(crate) fn print_diagnostics(cli: &Cli, d: &Diagnostics, sources: &SourceMap)
     }
 }
 
+/// The exit code when compiling failed: 2 when a file could not be read, else 1.
+pub(crate) fn compile_failure_exit(d: &Diagnostics) -> u8 {
+    if d.sorted()
+        .iter()
+        .any(|x| x.code == schemac::diagnostics::Code::Io.as_str())
+    {
+        exit::IO
+    } else {
+        exit::ERRORS
+    }
+}
+
 /// Run a parsed command line and return the exit code.
 pub fn run(cli: Cli) -> u8 {
     match cli.command {

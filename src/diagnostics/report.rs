@@ -102,21 +102,62 @@ fn named_source(sources: &SourceMap, span: Span) -> Option<NamedSource<String>> 
         .map(|f| NamedSource::new(f.name.clone(), f.text.to_string()))
 }
 
+/// Lines longer than this are not shown as a snippet (miette cannot pad past column 65,535, and
+/// such a snippet would not help anyway); the location is put in the message instead.
+const MAX_SNIPPET_LINE: usize = 2_000;
+
+fn snippet_fits(sources: &SourceMap, span: Span) -> bool {
+    let Some(f) = sources.file(span.file) else {
+        return false;
+    };
+    let text: &str = &f.text;
+    let start = (span.start as usize).min(text.len());
+    let end = span.end().min(text.len());
+    let line_start = text
+        .get(..start)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let line_end = text
+        .get(end..)
+        .and_then(|t| t.find('\n'))
+        .map_or(text.len(), |i| end + i);
+    text.get(line_start..line_end).is_some_and(|l| {
+        l.lines()
+            .all(|line| line.chars().count() <= MAX_SNIPPET_LINE)
+    })
+}
+
 fn build<'a>(diag: &'a Diagnostic, sources: &SourceMap) -> Rendered<'a> {
     let mut labels = Vec::new();
     let mut related = Vec::new();
     let mut source = None;
     let message = match (&diag.primary, &diag.path) {
         (None, Some(path)) => format!("{}: {}", path, diag.message),
+        (Some(p), _) if !snippet_fits(sources, p.span) => {
+            format!(
+                "{}: {} ({})",
+                sources.location(p.span),
+                diag.message,
+                p.text
+            )
+        }
         _ => diag.message.clone(),
     };
-    if let Some(primary) = &diag.primary {
+    if let Some(primary) = diag
+        .primary
+        .as_ref()
+        .filter(|p| snippet_fits(sources, p.span))
+    {
         source = named_source(sources, primary.span);
         labels.push(LabeledSpan::new_primary_with_span(
             Some(primary.text.clone()),
             source_span(sources, primary.span),
         ));
-        for s in &diag.secondary {
+        for s in diag
+            .secondary
+            .iter()
+            .filter(|s| snippet_fits(sources, s.span))
+        {
             if s.span.file == primary.span.file {
                 labels.push(LabeledSpan::new_with_span(
                     Some(s.text.clone()),
@@ -149,7 +190,10 @@ fn build<'a>(diag: &'a Diagnostic, sources: &SourceMap) -> Rendered<'a> {
 pub fn human(diags: &[&Diagnostic], sources: &SourceMap, style: Style, width: usize) -> String {
     let theme = match style {
         Style::Fancy => GraphicalTheme::unicode(),
-        Style::Plain => GraphicalTheme::ascii(),
+        Style::Plain => GraphicalTheme {
+            characters: miette::ThemeCharacters::ascii(),
+            styles: miette::ThemeStyles::none(),
+        },
     };
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(width)

@@ -89,6 +89,19 @@ pub struct Model {
     pub external_triggers: Vec<Trigger>,
 }
 
+impl Model {
+    /// The schema an extension is installed into: the one given, else `extensions` on Supabase
+    /// (the platform's convention), else the default schema. Migrations always say `WITH SCHEMA`,
+    /// so the model knows where its types and functions live.
+    pub fn extension_schema(&self, ext: &Extension) -> String {
+        match (&ext.schema, self.preset) {
+            (Some(s), _) => s.clone(),
+            (None, Preset::Supabase) => "extensions".to_string(),
+            (None, Preset::Postgres) => self.default_schema.clone(),
+        }
+    }
+}
+
 /// A schema declaration.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct SchemaDef {
@@ -143,6 +156,23 @@ pub struct EnumType {
 
 /// Privileges by role, for GRANT or REVOKE.
 pub type Privileges = BTreeMap<String, BTreeSet<String>>;
+
+/// Where a grant (`revoke` false) or revoke of `role` (and `privilege`, if given) was written,
+/// falling back to `default`.
+pub fn privilege_span(
+    spans: &BTreeMap<String, Span>,
+    revoke: bool,
+    role: &str,
+    privilege: Option<&str>,
+    default: Span,
+) -> Span {
+    let kind = if revoke { "revoke" } else { "grant" };
+    let key = match privilege {
+        Some(p) => format!("{kind}:{role}:{p}"),
+        None => format!("{kind}:{role}"),
+    };
+    spans.get(&key).copied().unwrap_or(default)
+}
 
 /// A column.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -425,6 +455,9 @@ pub struct Trigger {
     pub name: String,
     /// The table it is on.
     pub table: QName,
+    /// Where the table was named (`on:`), or the trigger's key for triggers inside a table.
+    #[serde(skip)]
+    pub table_span: Span,
     /// Timing.
     pub timing: TriggerTiming,
     /// Events (insert, update, delete, truncate), in a fixed order.
@@ -529,6 +562,9 @@ pub struct Table {
     pub grants: Privileges,
     /// REVOKEs.
     pub revokes: Privileges,
+    /// Where each grant and revoke was written (see [`privilege_span`]).
+    #[serde(skip)]
+    pub privilege_spans: BTreeMap<String, Span>,
     /// Member of the `supabase_realtime` publication.
     pub realtime: bool,
     /// Partitioning.
@@ -599,6 +635,9 @@ pub struct Function {
     pub grants: Privileges,
     /// REVOKEs.
     pub revokes: Privileges,
+    /// Where each grant and revoke was written (see [`privilege_span`]).
+    #[serde(skip)]
+    pub privilege_spans: BTreeMap<String, Span>,
     /// Whether the signature names a model table (then it is created after the tables).
     pub uses_table_types: bool,
     /// Where it was declared.
@@ -623,6 +662,9 @@ pub struct View {
     pub grants: Privileges,
     /// REVOKEs.
     pub revokes: Privileges,
+    /// Where each grant and revoke was written (see [`privilege_span`]).
+    #[serde(skip)]
+    pub privilege_spans: BTreeMap<String, Span>,
     /// Indexes (materialized views).
     pub indexes: Vec<Index>,
     /// Group for diagrams.

@@ -247,6 +247,12 @@ pub fn with_array(base: String, dims: usize) -> String {
 /// A family of types that compare with each other (for foreign keys).
 pub fn family(type_sql: &str) -> &str {
     let base = type_sql.split('(').next().unwrap_or(type_sql);
+    // Extension types are schema-qualified (`public.citext`); compare by the type's own name.
+    let base = if base.contains(' ') {
+        base
+    } else {
+        base.rsplit('.').next().unwrap_or(base)
+    };
     match base {
         "smallint" | "integer" | "bigint" | "numeric" => "integer",
         "text" | "character varying" | "character" | "citext" => "string",

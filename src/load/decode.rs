@@ -12,6 +12,10 @@ use crate::source::Span;
 
 /// The closest candidate within a small edit distance, for "did you mean".
 pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    // Edit distance is quadratic in length; nothing worth suggesting is this long.
+    if word.len() > 64 {
+        return None;
+    }
     let mut best: Option<(f64, &str)> = None;
     for c in candidates {
         let score = strsim::jaro_winkler(word, c);

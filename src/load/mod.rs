@@ -62,17 +62,22 @@ pub fn load_sources(files: &[(String, String)], d: &mut Diagnostics) -> Loaded {
         .map(|(name, text)| sources.add(name.clone(), text))
         .collect();
     let mut roots = Vec::new();
+    let mut all_parsed = true;
     for id in &ids {
         let Some(file) = sources.file(*id) else {
             continue;
         };
         match yaml::parse(file, *id) {
             Ok(root) => roots.push((root, Span::new(*id, 0, 0))),
-            Err(diag) => d.push(*diag),
+            Err(diag) => {
+                all_parsed = false;
+                d.push(*diag);
+            }
         }
     }
     let refs: Vec<(&yaml::Node, Span)> = roots.iter().map(|(n, s)| (n, *s)).collect();
-    let (version, preset, settings) = model::settings(d, &refs);
+    let first_file = files.first().map_or("schema.yaml", |(n, _)| n.as_str());
+    let (version, preset, settings) = model::settings(d, &refs, all_parsed, first_file);
     let base = Model {
         version,
         preset,

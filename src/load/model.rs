@@ -208,17 +208,31 @@ fn description(d: &mut Diagnostics, node: Option<&Node>) -> Option<String> {
         .map(|t| t.value.trim_end().to_string())
 }
 
-/// Read `{ role: [privilege, …] }`.
-fn privileges(d: &mut Diagnostics, node: Option<&Node>, what: &str) -> Privileges {
+/// Read `{ role: [privilege, …] }`, recording where each role and privilege was written in
+/// `spans` (keys `grant:role`, `grant:role:privilege`, and the same with `revoke:`).
+fn privileges(
+    d: &mut Diagnostics,
+    node: Option<&Node>,
+    what: &str,
+    spans: &mut BTreeMap<String, Span>,
+) -> Privileges {
     let mut out = Privileges::new();
     let Some(node) = node else {
         return out;
     };
+    let kind = if what.contains("revoke") {
+        "revoke"
+    } else {
+        "grant"
+    };
     for (k, v) in decode::entries(d, node, what) {
-        let set: BTreeSet<String> = decode::text_list(d, v, "a privilege")
-            .into_iter()
-            .map(|p| p.value.trim().to_ascii_lowercase())
-            .collect();
+        spans.insert(format!("{kind}:{}", k.name), k.span);
+        let mut set = BTreeSet::new();
+        for p in decode::text_list(d, v, "a privilege") {
+            let name = p.value.trim().to_ascii_lowercase();
+            spans.insert(format!("{kind}:{}:{name}", k.name), p.span);
+            set.insert(name);
+        }
         out.entry(k.name.clone()).or_default().extend(set);
     }
     out
@@ -560,8 +574,9 @@ impl<'d> Decoder<'d> {
                 }
             }
             let description = description(self.d, f.get("description"));
-            let grants = privileges(self.d, f.get("grants"), "`grants`");
-            let revokes = privileges(self.d, f.get("revoke"), "`revoke`");
+            let mut privilege_spans = BTreeMap::new();
+            let grants = privileges(self.d, f.get("grants"), "`grants`", &mut privilege_spans);
+            let revokes = privileges(self.d, f.get("revoke"), "`revoke`", &mut privilege_spans);
             f.finish(self.d);
             let Some(name) = self.qualify(k.span, &k.name, schema) else {
                 continue;
@@ -587,6 +602,7 @@ impl<'d> Decoder<'d> {
                         description,
                         grants,
                         revokes,
+                        privilege_spans,
                         uses_table_types: false,
                         origin: k.span,
                     },
@@ -775,8 +791,8 @@ impl<'d> Decoder<'d> {
                 }
             }
         }
-        t.grants = privileges(self.d, f.get("grants"), "`grants`");
-        t.revokes = privileges(self.d, f.get("revoke"), "`revoke`");
+        t.grants = privileges(self.d, f.get("grants"), "`grants`", &mut t.privilege_spans);
+        t.revokes = privileges(self.d, f.get("revoke"), "`revoke`", &mut t.privilege_spans);
         t.realtime = f
             .get("realtime")
             .and_then(|n| decode::boolean(self.d, n, "`realtime`"))
@@ -1039,7 +1055,7 @@ impl<'d> Decoder<'d> {
                     nulls: None,
                 });
             }
-            if ix.keys.is_empty() {
+            if ix.keys.is_empty() && f.get("columns").is_none() && f.get("expression").is_none() {
                 self.d.push(
                     Diagnostic::error(Code::MissingKey, "index has no `columns` or `expression`")
                         .at(item.span, "index without keys")
@@ -1125,10 +1141,15 @@ impl<'d> Decoder<'d> {
             let (target, is_expr) = match (column, expression) {
                 (Some(c), None) => (c, false),
                 (None, Some(e)) => (e, true),
-                _ => {
+                (both, _) => {
+                    let code = if both.is_some() {
+                        Code::ConflictingOptions
+                    } else {
+                        Code::MissingKey
+                    };
                     self.d.push(
                         Diagnostic::error(
-                            Code::MissingKey,
+                            code,
                             "an index key needs exactly one of `column` or `expression`",
                         )
                         .at(node.span, "here")
@@ -1334,6 +1355,7 @@ impl<'d> Decoder<'d> {
     ) -> Option<Trigger> {
         let what = format!("trigger `{name}`");
         let f = Fields::new(self.d, node, TRIGGER, what.clone());
+        let mut table_span = span;
         let on = match (table, f.get("on")) {
             (Some(t), None) => Some(t.clone()),
             (Some(_), Some(n)) => {
@@ -1347,8 +1369,10 @@ impl<'d> Decoder<'d> {
                 );
                 None
             }
-            (None, Some(n)) => decode::name(self.d, n, "a table")
-                .and_then(|t| self.qualify(t.span, &t.value, None)),
+            (None, Some(n)) => decode::name(self.d, n, "a table").and_then(|t| {
+                table_span = t.span;
+                self.qualify(t.span, &t.value, None)
+            }),
             (None, None) => {
                 f.require(self.d, "on", span);
                 None
@@ -1428,6 +1452,7 @@ impl<'d> Decoder<'d> {
         Some(Trigger {
             name: name.to_string(),
             table: on?,
+            table_span,
             timing: timing?,
             events,
             of_columns,
@@ -1555,8 +1580,9 @@ impl<'d> Decoder<'d> {
             .require(self.d, "query", span)
             .and_then(|n| decode::text(self.d, n, "a query"));
         let description = description(self.d, f.get("description"));
-        let grants = privileges(self.d, f.get("grants"), "`grants`");
-        let revokes = privileges(self.d, f.get("revoke"), "`revoke`");
+        let mut privilege_spans = BTreeMap::new();
+        let grants = privileges(self.d, f.get("grants"), "`grants`", &mut privilege_spans);
+        let revokes = privileges(self.d, f.get("revoke"), "`revoke`", &mut privilege_spans);
         let indexes = f
             .get("indexes")
             .map(|n| self.indexes(n))
@@ -1593,6 +1619,7 @@ impl<'d> Decoder<'d> {
                     description,
                     grants,
                     revokes,
+                    privilege_spans,
                     indexes,
                     group,
                     depends_on: Vec::new(),
@@ -1604,87 +1631,80 @@ impl<'d> Decoder<'d> {
 }
 
 /// Read `version`, `preset` and `default_schema` from every file (they may be in any one file).
-pub fn settings(d: &mut Diagnostics, roots: &[(&Node, Span)]) -> (u32, Preset, Settings) {
-    let mut version: Option<(u32, Span)> = None;
+/// `all_parsed` is false when a file had a syntax error: a missing `version` is then not reported
+/// (it may be in the file that did not parse). A file that is not a mapping is reported by the
+/// decoder, and a key repeated within one file is a duplicate key reported there too.
+pub fn settings(
+    d: &mut Diagnostics,
+    roots: &[(&Node, Span)],
+    all_parsed: bool,
+    first_file: &str,
+) -> (u32, Preset, Settings) {
+    let mut version: Option<Span> = None;
     let mut preset = (Preset::Postgres, None::<Span>);
-    let mut default_schema = ("public".to_string(), None::<Span>);
-    for (root, file_span) in roots {
+    let mut default_schema = "public".to_string();
+    for (root, _) in roots {
         let NodeKind::Map(entries) = &root.kind else {
-            if !matches!(root.kind, NodeKind::Null) {
-                d.push(
-                    Diagnostic::error(
-                        Code::WrongType,
-                        format!(
-                            "the model must be a mapping, found {}",
-                            root.kind.describe()
-                        ),
-                    )
-                    .at(root.span, "expected `version:`, `tables:`, …")
-                    .help(
-                        "start the file with `version: 1` and the sections `tables:`, `enums:`, …",
-                    ),
-                );
-            }
             continue;
         };
-        let _ = file_span;
         for (k, v) in entries {
             match k.name.as_str() {
-                "version" => match &v.kind {
-                    NodeKind::Number(n) if n == "1" => version = Some((1, v.span)),
-                    _ => d.push(
-                        Diagnostic::error(Code::UnsupportedVersion, "unsupported model version")
+                "version" => {
+                    version = Some(v.span);
+                    if !matches!(&v.kind, NodeKind::Number(n) if n == "1") {
+                        let found = match &v.kind {
+                            NodeKind::Number(n) | NodeKind::Str(n, _) => format!("`{n}`"),
+                            other => other.describe().to_string(),
+                        };
+                        d.push(
+                            Diagnostic::error(
+                                Code::UnsupportedVersion,
+                                format!("unsupported model version {found}"),
+                            )
                             .at(v.span, "this schemac reads `version: 1`")
                             .help("set `version: 1`"),
-                    ),
-                },
+                        );
+                    }
+                }
                 "preset" => {
                     if let Some(c) = decode::choice(d, v, &["postgres", "supabase"], "preset") {
-                        if let Some(first) = preset.1 {
+                        if let Some(first) = preset.1.filter(|f| f.file != v.span.file) {
                             d.push(
                                 Diagnostic::error(
                                     Code::DuplicateKey,
-                                    "`preset` is set in more than one place",
+                                    "`preset` is set in more than one file",
                                 )
                                 .at(v.span, "set again here")
                                 .also(first, "first set here")
                                 .help("set `preset` once"),
                             );
                         }
-                        preset = (
-                            if c.value == "supabase" {
-                                Preset::Supabase
-                            } else {
-                                Preset::Postgres
-                            },
-                            Some(v.span),
-                        );
+                        let value = if c.value == "supabase" {
+                            Preset::Supabase
+                        } else {
+                            Preset::Postgres
+                        };
+                        preset = (value, Some(v.span));
                     }
                 }
                 "default_schema" => {
                     if let Some(s) = decode::name(d, v, "`default_schema`") {
-                        default_schema = (s.value, Some(v.span));
+                        default_schema = s.value;
                     }
                 }
                 _ => {}
             }
         }
     }
-    if version.is_none() {
+    if version.is_none() && all_parsed && !roots.is_empty() {
         let span = roots.first().map(|(_, s)| *s).unwrap_or_default();
         d.push(
             Diagnostic::error(Code::UnsupportedVersion, "the model has no `version`")
                 .at(span, "expected `version: 1` in this file")
-                .help("add `version: 1` at the top of schema.yaml"),
+                .help(format!("add `version: 1` at the top of {first_file}")),
         );
     }
-    (
-        1,
-        preset.0,
-        Settings {
-            default_schema: default_schema.0,
-        },
-    )
+    (1, preset.0, Settings { default_schema })
 }
 
 /// Keep `IndexMap` in scope for column maps built by callers.

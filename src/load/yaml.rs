@@ -7,9 +7,6 @@
 //! was written, so SQL error positions can be mapped back into the file exactly where that is
 //! possible (plain one-line and `|` literal scalars).
 
-use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_saphyr::Spanned;
-
 use crate::diagnostics::{Code, Diagnostic};
 use crate::source::{FileId, SourceFile, Span};
 
@@ -23,7 +20,9 @@ pub enum ScalarStyle {
         /// Bytes of indentation removed from each line.
         indent: usize,
     },
-    /// Quoted, folded or multi-line plain: positions inside are not exact.
+    /// Quoted without escapes: the value starts one byte into the span.
+    Quoted,
+    /// Folded, escaped or multi-line: positions inside are not exact.
     Other,
 }
 
@@ -76,201 +75,352 @@ impl NodeKind {
     }
 }
 
-enum Raw {
-    Null,
-    Bool(bool),
-    Number,
-    Str(String),
-    Seq(Vec<Spanned<Raw>>),
-    Map(Vec<(Spanned<Raw>, Spanned<Raw>)>),
+/// Mapping and sequence nodes under construction.
+enum Frame {
+    Seq {
+        span: Span,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    Map {
+        span: Span,
+        anchor: usize,
+        entries: Vec<(Key, Node)>,
+        key: Option<Node>,
+    },
 }
 
-impl<'de> Deserialize<'de> for Raw {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Raw;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("any YAML value")
-            }
-            fn visit_unit<E>(self) -> Result<Raw, E> {
-                Ok(Raw::Null)
-            }
-            fn visit_none<E>(self) -> Result<Raw, E> {
-                Ok(Raw::Null)
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Raw, D::Error> {
-                Raw::deserialize(d)
-            }
-            fn visit_bool<E>(self, v: bool) -> Result<Raw, E> {
-                Ok(Raw::Bool(v))
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<Raw, E> {
-                Ok(Raw::Number)
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<Raw, E> {
-                Ok(Raw::Number)
-            }
-            fn visit_i128<E>(self, _: i128) -> Result<Raw, E> {
-                Ok(Raw::Number)
-            }
-            fn visit_u128<E>(self, _: u128) -> Result<Raw, E> {
-                Ok(Raw::Number)
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Raw, E> {
-                Ok(Raw::Number)
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Raw, E> {
-                Ok(Raw::Str(v.to_string()))
-            }
-            fn visit_string<E>(self, v: String) -> Result<Raw, E> {
-                Ok(Raw::Str(v))
-            }
-            fn visit_bytes<E>(self, v: &[u8]) -> Result<Raw, E> {
-                Ok(Raw::Str(String::from_utf8_lossy(v).into_owned()))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Raw, A::Error> {
-                let mut v = Vec::new();
-                while let Some(x) = a.next_element()? {
-                    v.push(x);
-                }
-                Ok(Raw::Seq(v))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Raw, A::Error> {
-                let mut v = Vec::new();
-                while let Some(entry) = a.next_entry()? {
-                    v.push(entry);
-                }
-                Ok(Raw::Map(v))
-            }
+/// Most nodes that aliases may expand to in one file (a "billion laughs" guard).
+const MAX_ALIAS_NODES: usize = 1_000_000;
+
+fn count_nodes(node: &Node) -> usize {
+    match &node.kind {
+        NodeKind::Seq(items) => 1 + items.iter().map(count_nodes).sum::<usize>(),
+        NodeKind::Map(entries) => {
+            1 + entries
+                .iter()
+                .map(|(_, v)| 1 + count_nodes(v))
+                .sum::<usize>()
         }
-        d.deserialize_any(V)
+        _ => 1,
     }
 }
 
-fn span_of(file: FileId, loc: &serde_saphyr::Location, text_len: usize) -> Span {
-    let s = loc.span();
-    let start = s.byte_offset().unwrap_or(0) as usize;
-    let len = s.byte_len().unwrap_or(0) as usize;
-    let start = start.min(text_len);
-    Span::new(file, start, len.min(text_len - start))
+/// Byte offsets of the parser's markers (which count characters when no byte offset is known).
+struct Offsets<'a> {
+    text: &'a str,
+    ascii: bool,
 }
 
+impl Offsets<'_> {
+    fn byte(&self, m: &granit_parser::Marker) -> usize {
+        match m.byte_offset() {
+            Some(b) => b.min(self.text.len()),
+            None if self.ascii => m.index().min(self.text.len()),
+            None => self
+                .text
+                .char_indices()
+                .nth(m.index())
+                .map_or(self.text.len(), |(i, _)| i),
+        }
+    }
+}
+
+/// YAML 1.2 core schema resolution of a plain scalar.
+fn plain_kind(value: &str) -> NodeKind {
+    match value {
+        "" | "~" | "null" | "Null" | "NULL" => return NodeKind::Null,
+        "true" | "True" | "TRUE" => return NodeKind::Bool(true),
+        "false" | "False" | "FALSE" => return NodeKind::Bool(false),
+        _ => {}
+    }
+    if is_number(value) {
+        NodeKind::Number(value.to_string())
+    } else {
+        NodeKind::Str(value.to_string(), ScalarStyle::Plain)
+    }
+}
+
+fn is_number(v: &str) -> bool {
+    let digits = |s: &str, radix: u32| !s.is_empty() && s.chars().all(|c| c.is_digit(radix));
+    if let Some(h) = v.strip_prefix("0x") {
+        return digits(h, 16);
+    }
+    if let Some(o) = v.strip_prefix("0o") {
+        return digits(o, 8);
+    }
+    let unsigned = v.strip_prefix(['-', '+']).unwrap_or(v);
+    if matches!(unsigned, ".inf" | ".Inf" | ".INF") || matches!(v, ".nan" | ".NaN" | ".NAN") {
+        return true;
+    }
+    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+        Some(i) => (
+            unsigned.get(..i).unwrap_or(""),
+            Some(unsigned.get(i + 1..).unwrap_or("")),
+        ),
+        None => (unsigned, None),
+    };
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some((a, b)) => {
+            (digits(a, 10) || a.is_empty())
+                && (digits(b, 10) || b.is_empty())
+                && !(a.is_empty() && b.is_empty())
+        }
+        None => digits(mantissa, 10),
+    };
+    let exponent_ok = exponent.is_none_or(|e| digits(e.strip_prefix(['-', '+']).unwrap_or(e), 10));
+    mantissa_ok && exponent_ok
+}
+
+/// How a quoted or block scalar maps back to the file.
+fn scalar_style(
+    src: &str,
+    span: Span,
+    value: &str,
+    style: granit_parser::ScalarStyle,
+) -> (Span, ScalarStyle) {
+    let slice = src.get(span.start as usize..span.end()).unwrap_or("");
+    match style {
+        granit_parser::ScalarStyle::Plain if !value.contains('\n') && slice == value => {
+            (span, ScalarStyle::Plain)
+        }
+        granit_parser::ScalarStyle::SingleQuoted | granit_parser::ScalarStyle::DoubleQuoted
+            if slice.len() == value.len() + 2 && slice.get(1..slice.len() - 1) == Some(value) =>
+        {
+            (span, ScalarStyle::Quoted)
+        }
+        granit_parser::ScalarStyle::Literal => {
+            // Point the span at the start of the content's first line (its indentation included),
+            // whether the parser's span starts at the `|` indicator or at the first content character.
+            let start = span.start as usize;
+            let content_start = if slice.starts_with('|') {
+                match slice.find('\n') {
+                    Some(nl) => start + nl + 1,
+                    None => return (span, ScalarStyle::Other),
+                }
+            } else {
+                let line_start = src
+                    .get(..start)
+                    .and_then(|b| b.rfind('\n'))
+                    .map_or(0, |i| i + 1);
+                if src
+                    .get(line_start..start)
+                    .is_some_and(|p| p.chars().all(|c| c == ' '))
+                {
+                    line_start
+                } else {
+                    return (span, ScalarStyle::Other);
+                }
+            };
+            let end = span.end().max(content_start);
+            let body = src.get(content_start..end).unwrap_or("");
+            let indent = body
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .map_or(0, |l| l.len() - l.trim_start_matches(' ').len());
+            (
+                Span::new(span.file, content_start, end - content_start),
+                ScalarStyle::Literal { indent },
+            )
+        }
+        _ => (span, ScalarStyle::Other),
+    }
+}
+
+fn syntax_error(text: &str, file: FileId, offset: usize, message: String) -> Box<Diagnostic> {
+    // Point at the whole character there (or at nothing at the end of the text).
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let len = text
+        .get(offset..)
+        .and_then(|t| t.chars().next())
+        .map_or(0, char::len_utf8);
+    Box::new(
+        Diagnostic::error(Code::YamlSyntax, format!("malformed YAML: {message}"))
+            .at(Span::new(file, offset, len), "here")
+            .help("fix the YAML syntax; indent with spaces, not tabs, and quote values that contain `: ` or start with a special character"),
+    )
+}
+
+/// Parse one file. An empty file (or one holding only comments) is an empty mapping.
+pub fn parse(src: &SourceFile, file: FileId) -> Result<Node, Box<Diagnostic>> {
+    use granit_parser::Event;
+    let text: &str = &src.text;
+    let offsets = Offsets {
+        text,
+        ascii: text.is_ascii(),
+    };
+    let mut parser = granit_parser::Parser::new_from_str(text);
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut anchors: std::collections::BTreeMap<usize, Node> = std::collections::BTreeMap::new();
+    let mut alias_nodes = 0usize;
+    let mut root: Option<Node> = None;
+    let mut documents = 0usize;
+    loop {
+        let (event, ev_span) = match parser.next_event() {
+            None => break,
+            Some(Ok(e)) => e,
+            Some(Err(e)) => {
+                let offset = offsets.byte(e.marker());
+                let message = e.to_string();
+                let message = message
+                    .split(" at char ")
+                    .next()
+                    .unwrap_or(&message)
+                    .to_string();
+                return Err(syntax_error(text, file, offset, message));
+            }
+        };
+        let start = offsets.byte(&ev_span.start);
+        let end = offsets.byte(&ev_span.end).max(start);
+        let span = Span::new(file, start, end - start);
+        let (node, anchor) = match event {
+            Event::StreamStart | Event::DocumentEnd => continue,
+            Event::StreamEnd => break,
+            Event::DocumentStart(..) => {
+                documents += 1;
+                if documents > 1 {
+                    return Err(Box::new(
+                        Diagnostic::error(Code::YamlSyntax, "more than one YAML document in one file")
+                            .at(Span::new(file, start, 3), "second document starts here")
+                            .help("keep one document per file; split the model over several files in a folder instead"),
+                    ));
+                }
+                continue;
+            }
+            Event::SequenceStart(_, anchor, _) => {
+                stack.push(Frame::Seq {
+                    span: Span::new(file, start, 1),
+                    anchor,
+                    items: Vec::new(),
+                });
+                continue;
+            }
+            Event::MappingStart(_, anchor, _) => {
+                stack.push(Frame::Map {
+                    span: Span::new(file, start, 1),
+                    anchor,
+                    entries: Vec::new(),
+                    key: None,
+                });
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
+                Some(Frame::Seq {
+                    span,
+                    anchor,
+                    items,
+                }) => (
+                    Node {
+                        span,
+                        kind: NodeKind::Seq(items),
+                    },
+                    anchor,
+                ),
+                Some(Frame::Map {
+                    span,
+                    anchor,
+                    entries,
+                    ..
+                }) => (
+                    Node {
+                        span,
+                        kind: NodeKind::Map(entries),
+                    },
+                    anchor,
+                ),
+                None => continue,
+            },
+            Event::Scalar(value, style, anchor, tag) => {
+                let is_str_tag = tag.as_ref().is_some_and(|t| t.to_string().ends_with("str"));
+                let (span, node_style) = scalar_style(text, span, &value, style);
+                let kind = if style == granit_parser::ScalarStyle::Plain && !is_str_tag {
+                    match plain_kind(&value) {
+                        NodeKind::Str(s, _) => NodeKind::Str(s, node_style),
+                        k => k,
+                    }
+                } else {
+                    NodeKind::Str(value.into_owned(), node_style)
+                };
+                (Node { span, kind }, anchor)
+            }
+            Event::Alias(id) => match anchors.get(&id) {
+                Some(n) => {
+                    alias_nodes += count_nodes(n);
+                    if alias_nodes > MAX_ALIAS_NODES {
+                        return Err(Box::new(
+                            Diagnostic::error(Code::YamlSyntax, "aliases expand to too many nodes")
+                                .at(span, "this alias")
+                                .help("use fewer nested aliases; schemac expands at most 1,000,000 nodes from aliases"),
+                        ));
+                    }
+                    let mut copy = n.clone();
+                    copy.span = span;
+                    (copy, 0)
+                }
+                None => return Err(syntax_error(text, file, start, "unknown alias".to_string())),
+            },
+            _ => continue,
+        };
+        if anchor != 0 {
+            anchors.insert(anchor, node.clone());
+        }
+        match stack.last_mut() {
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map { entries, key, .. }) => match key.take() {
+                None => *key = Some(node),
+                Some(k) => {
+                    let name = match &k.kind {
+                        NodeKind::Str(s, _) => s.clone(),
+                        NodeKind::Seq(_) | NodeKind::Map(_) => "<complex key>".to_string(),
+                        _ => text
+                            .get(k.span.start as usize..k.span.end())
+                            .unwrap_or("")
+                            .to_string(),
+                    };
+                    entries.push((Key { name, span: k.span }, node));
+                }
+            },
+            None => root = Some(node),
+        }
+    }
+    Ok(root.unwrap_or(Node {
+        span: Span::new(file, 0, 0),
+        kind: NodeKind::Map(Vec::new()),
+    }))
+}
+
+/// How a string scalar at `span` was written, recovered from the source text (the decoded model
+/// keeps values and spans, not styles).
 pub fn style_of(src: &SourceFile, span: Span, value: &str) -> ScalarStyle {
-    let text = &src.text;
+    let text: &str = &src.text;
     let start = span.start as usize;
     let slice = text.get(start..span.end()).unwrap_or("");
     if slice == value && !value.contains('\n') {
         return ScalarStyle::Plain;
     }
-    let before = text.get(..start).unwrap_or("");
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let indent = start - line_start;
-    let indicator_line = before
-        .get(..line_start.saturating_sub(1))
-        .map(|b| b.rsplit('\n').next().unwrap_or(b).trim_end())
-        .unwrap_or("");
-    let indicator = indicator_line.rsplit([' ', ':', '-']).next().unwrap_or("");
-    if indicator.starts_with('|')
-        && before
-            .get(line_start..)
-            .is_some_and(|p| p.trim().is_empty())
+    if slice.len() == value.len() + 2
+        && (slice.starts_with('"') || slice.starts_with('\''))
+        && slice.get(1..slice.len() - 1) == Some(value)
     {
-        return ScalarStyle::Literal { indent };
+        return ScalarStyle::Quoted;
+    }
+    let before = text.get(..start).unwrap_or("");
+    if before.ends_with('\n') {
+        let indicator_line = before
+            .get(..before.len() - 1)
+            .map(|b| b.rsplit('\n').next().unwrap_or(b).trim_end())
+            .unwrap_or("");
+        let indicator = indicator_line.rsplit([' ', ':', '-']).next().unwrap_or("");
+        if indicator.starts_with('|') {
+            let indent = slice
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .map_or(0, |l| l.len() - l.trim_start_matches(' ').len());
+            return ScalarStyle::Literal { indent };
+        }
     }
     ScalarStyle::Other
-}
-
-fn convert(src: &SourceFile, file: FileId, raw: Spanned<Raw>) -> Node {
-    let span = span_of(file, &raw.referenced, src.text.len());
-    let kind = match raw.value {
-        Raw::Null => NodeKind::Null,
-        Raw::Bool(b) => NodeKind::Bool(b),
-        Raw::Number => {
-            let t = src.text.get(span.start as usize..span.end()).unwrap_or("");
-            NodeKind::Number(t.trim().to_string())
-        }
-        Raw::Str(s) => {
-            let style = style_of(src, span, &s);
-            NodeKind::Str(s, style)
-        }
-        Raw::Seq(items) => {
-            NodeKind::Seq(items.into_iter().map(|n| convert(src, file, n)).collect())
-        }
-        Raw::Map(entries) => NodeKind::Map(
-            entries
-                .into_iter()
-                .map(|(k, v)| {
-                    let key_node = convert(src, file, k);
-                    // YAML 1.1 reads `on:`/`yes:` keys as booleans: keep the key as written.
-                    let written = src
-                        .text
-                        .get(key_node.span.start as usize..key_node.span.end())
-                        .unwrap_or("")
-                        .to_string();
-                    let name = match &key_node.kind {
-                        NodeKind::Str(s, _) => s.clone(),
-                        NodeKind::Number(n) => n.clone(),
-                        NodeKind::Bool(b) if written.is_empty() => b.to_string(),
-                        NodeKind::Bool(_) => written,
-                        NodeKind::Null if written.is_empty() => "null".to_string(),
-                        NodeKind::Null => written,
-                        NodeKind::Seq(_) | NodeKind::Map(_) => "<complex key>".to_string(),
-                    };
-                    (
-                        Key {
-                            name,
-                            span: key_node.span,
-                        },
-                        convert(src, file, v),
-                    )
-                })
-                .collect(),
-        ),
-    };
-    Node { span, kind }
-}
-
-/// Parse one file. An empty file (or one holding only comments) is an empty mapping.
-pub fn parse(src: &SourceFile, file: FileId) -> Result<Node, Box<Diagnostic>> {
-    if src.text.lines().all(|l| {
-        let t = l.trim();
-        t.is_empty() || t.starts_with('#') || t == "---"
-    }) {
-        return Ok(Node {
-            span: Span::new(file, 0, 0),
-            kind: NodeKind::Map(Vec::new()),
-        });
-    }
-    let mut options = serde_saphyr::Options::default();
-    options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::PassThrough;
-    match serde_saphyr::from_str_with_options::<Spanned<Raw>>(&src.text, options) {
-        Ok(raw) => Ok(convert(src, file, raw)),
-        Err(e) => {
-            let (span, label) = match e.location() {
-                Some(loc) => {
-                    let offset = loc.span().byte_offset().map_or_else(
-                        || src.offset_of(loc.line() as usize, loc.column() as usize),
-                        |o| o as usize,
-                    );
-                    (Span::new(file, offset.min(src.text.len()), 1), "here")
-                }
-                None => (Span::new(file, 0, 0), "in this file"),
-            };
-            let message = first_line(&e.to_string());
-            Err(Box::new(Diagnostic::error(Code::YamlSyntax, format!("malformed YAML: {message}"))
-                .at(span, label)
-                .help("fix the YAML syntax; indent with spaces, not tabs, and quote values that contain `: ` or start with a special character")))
-        }
-    }
-}
-
-fn first_line(message: &str) -> String {
-    let line = message.lines().next().unwrap_or(message).trim();
-    let line = line.strip_prefix("error: ").unwrap_or(line);
-    // serde-saphyr prefixes "line L column C: "; the span already says where.
-    match line.find(": ") {
-        Some(i) if line.starts_with("line ") => line.get(i + 2..).unwrap_or(line).to_string(),
-        _ => line.to_string(),
-    }
 }

@@ -72,10 +72,7 @@ pub fn view_order(model: &Model) -> Vec<QName> {
 /// Fill `depends_on` of every view from its query (relations it reads that the model knows).
 pub fn compute_view_dependencies(model: &mut Model, external: &External) {
     let snapshot = model.clone();
-    let scope = Scope {
-        model: &snapshot,
-        external,
-    };
+    let scope = Scope::new(&snapshot, external);
     for v in model.views.values_mut() {
         let Ok(q) = crate::sqlfrag::parse_query(&v.query.value) else {
             continue;
@@ -111,9 +108,7 @@ fn search_path(model: &Model) -> String {
         push("extensions");
     }
     for e in model.extensions.values() {
-        if let Some(s) = &e.schema {
-            push(s);
-        }
+        push(&model.extension_schema(e));
     }
     path.iter()
         .map(|s| crate::sql::ident::quote_ident(s))
@@ -207,7 +202,7 @@ pub fn initial(model: &Model) -> Migration {
             .values()
             .map(|e| Stmt::CreateExtension {
                 name: e.name.clone(),
-                schema: e.schema.clone(),
+                schema: Some(model.extension_schema(e)),
                 version: e.version.clone(),
             })
             .collect(),
@@ -417,13 +412,24 @@ pub fn initial(model: &Model) -> Migration {
         }
     }
     for name in &views {
-        if let Some(v) = model.views.get(name)
-            && let Some(d) = &v.description
-        {
-            comments.push(Stmt::Comment(
-                CommentTarget::View(v.name.clone(), v.materialized),
-                d.clone(),
-            ));
+        if let Some(v) = model.views.get(name) {
+            if let Some(d) = &v.description {
+                comments.push(Stmt::Comment(
+                    CommentTarget::View(v.name.clone(), v.materialized),
+                    d.clone(),
+                ));
+            }
+            for ix in &v.indexes {
+                if let Some(w) = &ix.why {
+                    comments.push(Stmt::Comment(
+                        CommentTarget::Index(QName::new(
+                            v.name.schema.clone(),
+                            ix.name.value.clone(),
+                        )),
+                        w.clone(),
+                    ));
+                }
+            }
         }
     }
     for tr in &model.external_triggers {

@@ -120,10 +120,10 @@ impl Renderer {
     }
 }
 
-/// `\n` line endings and exactly one final newline. Lines are not trimmed: user text (bodies,
-/// comments) must reach the database exactly as written.
+/// Exactly one final newline. Nothing else is touched: user text (bodies, comments) must reach
+/// the database exactly as written, carriage returns included; the templates use `\n`.
 pub fn normalise(text: &str) -> String {
-    let mut out: String = text.replace("\r\n", "\n");
+    let mut out: String = text.to_string();
     while out.ends_with('\n') {
         out.pop();
     }

@@ -27,9 +27,35 @@ pub struct Scope<'m> {
     pub model: &'m Model,
     /// The preset's objects.
     pub external: &'m External,
+    /// Partition name → parent table (built once, so lookups stay logarithmic).
+    partitions: std::collections::BTreeMap<QName, QName>,
 }
 
-impl Scope<'_> {
+impl<'m> Scope<'m> {
+    /// Lookups over `model` and `external`.
+    pub fn new(model: &'m Model, external: &'m External) -> Self {
+        let partitions = model
+            .tables
+            .values()
+            .flat_map(|t| {
+                t.partition
+                    .iter()
+                    .flat_map(|p| p.partitions.values())
+                    .map(|p| (p.name.clone(), t.name.clone()))
+            })
+            .collect();
+        Scope {
+            model,
+            external,
+            partitions,
+        }
+    }
+
+    /// The parent of a partition.
+    pub fn partition_parent(&self, q: &QName) -> Option<&QName> {
+        self.partitions.get(q)
+    }
+
     /// Whether a schema exists (declared, public, preset, or an extension's).
     pub fn schema_exists(&self, schema: &str) -> bool {
         self.external.schemas.contains(schema)
@@ -45,11 +71,7 @@ impl Scope<'_> {
             self.model.tables.contains_key(q)
                 || self.model.views.contains_key(q)
                 || self.external.tables.contains_key(q)
-                || self.model.tables.values().any(|t| {
-                    t.partition
-                        .as_ref()
-                        .is_some_and(|p| p.partitions.values().any(|x| &x.name == q))
-                })
+                || self.partitions.contains_key(q)
         };
         match parts.as_slice() {
             [s, n] => Some(QName::new(s.clone(), n.clone())).filter(exists),
@@ -181,13 +203,15 @@ fn resolve_type(
         .find(|(_, names)| names.contains(&parsed.base.as_str()))
     {
         if let Some(e) = model.extensions.get(*ext) {
-            let base = match (&e.schema, &parsed.schema) {
-                (_, Some(s)) => format!("{}.{}", crate::sql::ident::quote_ident(s), parsed.base),
-                (Some(s), None) if s != "public" => {
-                    format!("{}.{}", crate::sql::ident::quote_ident(s), parsed.base)
-                }
-                _ => parsed.base.clone(),
-            };
+            let schema = parsed
+                .schema
+                .clone()
+                .unwrap_or_else(|| model.extension_schema(e));
+            let base = format!(
+                "{}.{}",
+                crate::sql::ident::quote_ident(&schema),
+                parsed.base
+            );
             let base = match &parsed.modifiers {
                 Some(m) => format!("{base}({m})"),
                 None => base,
@@ -256,6 +280,45 @@ fn check_role(scope: &Scope, role: &Sp<String>, d: &mut Diagnostics) {
     }
 }
 
+fn check_privilege_roles(
+    scope: &Scope,
+    grants: &crate::ir::Privileges,
+    revokes: &crate::ir::Privileges,
+    spans: &std::collections::BTreeMap<String, Span>,
+    origin: Span,
+    d: &mut Diagnostics,
+) {
+    for (revoke, privs) in [(false, grants), (true, revokes)] {
+        for role in privs.keys() {
+            let span = crate::ir::privilege_span(spans, revoke, role, None, origin);
+            check_role(scope, &Sp::new(role.clone(), span), d);
+        }
+    }
+}
+
+fn resolve_trigger_function(scope: &Scope, tr: &mut crate::ir::Trigger, d: &mut Diagnostics) {
+    match scope.function(&tr.function_written.value) {
+        Some(f) => tr.function = f,
+        None => {
+            let hint = did_you_mean(
+                &tr.function_written.value,
+                scope.model.functions.keys().map(|q| q.name.as_str()),
+            );
+            d.push(
+                Diagnostic::error(
+                    Code::UnknownFunction,
+                    format!(
+                        "trigger `{}` calls unknown function `{}`{hint}",
+                        tr.name, tr.function_written.value
+                    ),
+                )
+                .at(tr.function_written.span, "not declared under `functions:`")
+                .help("declare the function under `functions:` with `returns: trigger`"),
+            );
+        }
+    }
+}
+
 /// Resolve a loaded model in place.
 pub fn resolve(model: &mut Model, external: &External, d: &mut Diagnostics) {
     // Types first: later lookups (FK type checks, docs) read `type_sql`.
@@ -285,24 +348,31 @@ pub fn resolve(model: &mut Model, external: &External, d: &mut Diagnostics) {
     }
 
     let snapshot = model.clone();
-    let scope = Scope {
-        model: &snapshot,
-        external,
-    };
+    let scope = Scope::new(&snapshot, external);
     for e in snapshot.enums.values() {
         check_schema(&scope, &e.name, e.origin, d);
     }
     for f in snapshot.functions.values() {
         check_schema(&scope, &f.name, f.origin, d);
-        for role in f.grants.keys().chain(f.revokes.keys()) {
-            check_role(&scope, &Sp::new(role.clone(), f.origin), d);
-        }
+        check_privilege_roles(
+            &scope,
+            &f.grants,
+            &f.revokes,
+            &f.privilege_spans,
+            f.origin,
+            d,
+        );
     }
     for v in snapshot.views.values() {
         check_schema(&scope, &v.name, v.origin, d);
-        for role in v.grants.keys().chain(v.revokes.keys()) {
-            check_role(&scope, &Sp::new(role.clone(), v.origin), d);
-        }
+        check_privilege_roles(
+            &scope,
+            &v.grants,
+            &v.revokes,
+            &v.privilege_spans,
+            v.origin,
+            d,
+        );
     }
     for t in model.tables.values_mut() {
         check_schema(&scope, &t.name, t.origin, d);
@@ -335,7 +405,18 @@ pub fn resolve(model: &mut Model, external: &External, d: &mut Diagnostics) {
                     }
                     fk.target = target;
                 }
-                _ => {
+                Some(view) => d.push(
+                    Diagnostic::error(
+                        Code::UnknownTable,
+                        format!(
+                            "foreign key references `{}`, which is a view",
+                            view.display_short(&snapshot.default_schema)
+                        ),
+                    )
+                    .at(fk.target_written.span, "views cannot be referenced")
+                    .help("reference the table the view reads from"),
+                ),
+                None => {
                     let names = scope.relation_names();
                     let hint =
                         did_you_mean(&fk.target_written.value, names.iter().map(String::as_str));
@@ -350,62 +431,38 @@ pub fn resolve(model: &mut Model, external: &External, d: &mut Diagnostics) {
                 }
             }
         }
-        let resolve_trigger = |tr: &mut crate::ir::Trigger, d: &mut Diagnostics| match scope
-            .function(&tr.function_written.value)
-        {
-            Some(f) => tr.function = f,
-            None => {
-                let hint = did_you_mean(
-                    &tr.function_written.value,
-                    snapshot.functions.keys().map(|q| q.name.as_str()),
-                );
-                d.push(
-                    Diagnostic::error(
-                        Code::UnknownFunction,
-                        format!(
-                            "trigger `{}` calls unknown function `{}`{hint}",
-                            tr.name, tr.function_written.value
-                        ),
-                    )
-                    .at(tr.function_written.span, "not declared under `functions:`")
-                    .help("declare the function under `functions:` with `returns: trigger`"),
-                );
-            }
-        };
         for tr in t.triggers.values_mut() {
-            resolve_trigger(tr, d);
+            resolve_trigger_function(&scope, tr, d);
         }
         for p in t.policies.values() {
             for r in &p.roles {
                 check_role(&scope, r, d);
             }
         }
-        for role in t.grants.keys().chain(t.revokes.keys()) {
-            check_role(&scope, &Sp::new(role.clone(), t.origin), d);
-        }
+        check_privilege_roles(
+            &scope,
+            &t.grants,
+            &t.revokes,
+            &t.privilege_spans,
+            t.origin,
+            d,
+        );
     }
     for tr in &mut model.external_triggers {
         if scope.relation(&tr.table.to_string()).is_none() {
+            let names = scope.relation_names();
+            let written = tr.table.display_short(&snapshot.default_schema);
+            let hint = did_you_mean(&written, names.iter().map(String::as_str));
             d.push(
-                Diagnostic::error(Code::UnknownTable, format!("trigger `{}` is on unknown table `{}`", tr.name, tr.table))
-                    .at(tr.origin, "no such table")
-                    .help("use a table the preset provides (such as `auth.users`); triggers on model tables go inside the table"),
+                Diagnostic::error(
+                    Code::UnknownTable,
+                    format!("trigger `{}` is on unknown table `{written}`{hint}", tr.name),
+                )
+                .at(tr.table_span, "no such table")
+                .help("use a table the preset provides (such as `auth.users`); triggers on model tables go inside the table"),
             );
         }
-        match scope.function(&tr.function_written.value) {
-            Some(f) => tr.function = f,
-            None => d.push(
-                Diagnostic::error(
-                    Code::UnknownFunction,
-                    format!(
-                        "trigger `{}` calls unknown function `{}`",
-                        tr.name, tr.function_written.value
-                    ),
-                )
-                .at(tr.function_written.span, "not declared under `functions:`")
-                .help("declare the function under `functions:` with `returns: trigger`"),
-            ),
-        }
+        resolve_trigger_function(&scope, tr, d);
     }
     generate_names(model);
 }
@@ -432,11 +489,10 @@ impl crate::sqlfrag::Catalog for Scope<'_> {
         if let Some(cols) = self.columns(&q) {
             return RelationLookup::Columns(cols.into_iter().map(|(n, _)| n).collect());
         }
-        if let Some(parent) = self.model.tables.values().find(|t| {
-            t.partition
-                .as_ref()
-                .is_some_and(|p| p.partitions.values().any(|x| x.name == q))
-        }) {
+        if let Some(parent) = self
+            .partition_parent(&q)
+            .and_then(|p| self.model.tables.get(p))
+        {
             return RelationLookup::Columns(parent.columns.keys().cloned().collect());
         }
         RelationLookup::Opaque

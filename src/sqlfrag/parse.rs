@@ -41,7 +41,7 @@ pub fn parse_expr(text: &str) -> Result<Expr, SyntaxError> {
         let mut parser = new_parser(&dialect, t)?;
         let expr = parser.parse_expr().map_err(|e| convert_error(t, &e))?;
         expect_end(&mut parser, t, false)?;
-        check_depth(&expr)?;
+        check_depth(&expr, t.len())?;
         Ok(expr)
     })
 }
@@ -61,7 +61,7 @@ pub fn parse_query(text: &str) -> Result<Box<Query>, SyntaxError> {
                 at: span_to_frag(t, start),
             });
         }
-        check_depth(&*query)?;
+        check_depth(&*query, t.len())?;
         Ok(query)
     })
 }
@@ -242,7 +242,7 @@ fn set_expr_too_deep(body: &SetExpr, depth: usize) -> bool {
     }
 }
 
-fn check_depth<T: Visit + std::fmt::Debug>(node: &T) -> Result<(), SyntaxError> {
+fn check_depth<T: Visit + std::fmt::Debug>(node: &T, text_len: usize) -> Result<(), SyntaxError> {
     let too_deep = || SyntaxError {
         message: "SQL fragment is nested too deeply".to_string(),
         at: None,
@@ -256,7 +256,11 @@ fn check_depth<T: Visit + std::fmt::Debug>(node: &T) -> Result<(), SyntaxError> 
     }
     // Generic structural bound covering nesting the visitor cannot see
     // (e.g. `int[][][]...` data types): the bracket nesting of the Debug
-    // rendering, measured without building the string.
+    // rendering, measured without building the string. Short texts cannot
+    // nest deeply enough to matter, and formatting every fragment is costly.
+    if text_len <= INLINE_FRAGMENT_BYTES {
+        return Ok(());
+    }
     let mut meter = NestingMeter::default();
     if std::fmt::write(&mut meter, format_args!("{node:?}")).is_err() {
         return Err(too_deep());

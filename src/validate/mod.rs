@@ -86,23 +86,31 @@ fn check_columns(d: &mut Diagnostics, table: &Table, cols: &[Sp<String>], role: 
     }
 }
 
+/// Check the privileges of an object's grants and revokes against those that apply to it.
 fn check_privileges(
     d: &mut Diagnostics,
-    privs: &crate::ir::Privileges,
+    grants: &crate::ir::Privileges,
+    revokes: &crate::ir::Privileges,
+    spans: &BTreeMap<String, Span>,
     allowed: &[&str],
-    span: Span,
+    origin: Span,
     what: &str,
 ) {
-    for (role, set) in privs {
-        for p in set {
-            if !allowed.contains(&p.as_str()) {
+    for (revoke, privs) in [(false, grants), (true, revokes)] {
+        for (role, set) in privs {
+            for p in set {
+                if allowed.contains(&p.as_str()) {
+                    continue;
+                }
                 let hint = did_you_mean(p, allowed.iter().copied());
+                let verb = if revoke { "revoked from" } else { "granted to" };
+                let span = crate::ir::privilege_span(spans, revoke, role, Some(p), origin);
                 d.push(
                     Diagnostic::error(
                         Code::InvalidPrivilege,
-                        format!("`{p}` (granted to `{role}`) is not a privilege of {what}{hint}"),
+                        format!("`{p}` ({verb} `{role}`) is not a privilege of {what}{hint}"),
                     )
-                    .at(span, "here")
+                    .at(span, format!("not a privilege of {what}"))
                     .help(format!("use one of: {}", allowed.join(", "))),
                 );
             }
@@ -160,7 +168,20 @@ fn table_checks(model: &Model, scope: &Scope, t: &Table, d: &mut Diagnostics) {
     }
     if let Some(pk) = &t.primary_key {
         check_columns(d, t, &pk.columns, "the primary key");
-        ident_len(d, "primary key name", &pk.name, pk.origin, true);
+        if pk.name.len() > MAX_IDENT {
+            d.push(
+                Diagnostic::error(
+                    Code::IdentifierTooLong,
+                    format!(
+                        "primary key name `{}` is {} bytes long; PostgreSQL allows 63",
+                        pk.name,
+                        pk.name.len()
+                    ),
+                )
+                .at(pk.origin, "this generates the name `<table>_pkey`")
+                .help("shorten the table name to at most 58 bytes"),
+            );
+        }
         for col in &pk.columns {
             if let Some(c) = t.columns.get(&col.value)
                 && c.nullable
@@ -243,8 +264,15 @@ fn table_checks(model: &Model, scope: &Scope, t: &Table, d: &mut Diagnostics) {
     for tr in t.triggers.values() {
         trigger_checks(model, tr, Some(t), d);
     }
-    check_privileges(d, &t.grants, TABLE_PRIVILEGES, t.origin, "a table");
-    check_privileges(d, &t.revokes, TABLE_PRIVILEGES, t.origin, "a table");
+    check_privileges(
+        d,
+        &t.grants,
+        &t.revokes,
+        &t.privilege_spans,
+        TABLE_PRIVILEGES,
+        t.origin,
+        "a table",
+    );
     if t.realtime && model.preset != Preset::Supabase {
         d.push(
             Diagnostic::error(
@@ -686,7 +714,7 @@ fn view_cycles(model: &Model, d: &mut Diagnostics) {
 
 /// Run every validation over a resolved model.
 pub fn validate(model: &Model, external: &External, sources: &SourceMap, d: &mut Diagnostics) {
-    let scope = Scope { model, external };
+    let scope = Scope::new(model, external);
     for s in model.schemas.values() {
         ident_len(d, "schema name", &s.name, s.origin, false);
     }
@@ -701,8 +729,15 @@ pub fn validate(model: &Model, external: &External, sources: &SourceMap, d: &mut
     }
     for f in model.functions.values() {
         ident_len(d, "function name", &f.name.name, f.origin, false);
-        check_privileges(d, &f.grants, FUNCTION_PRIVILEGES, f.origin, "a function");
-        check_privileges(d, &f.revokes, FUNCTION_PRIVILEGES, f.origin, "a function");
+        check_privileges(
+            d,
+            &f.grants,
+            &f.revokes,
+            &f.privilege_spans,
+            FUNCTION_PRIVILEGES,
+            f.origin,
+            "a function",
+        );
     }
     for t in model.tables.values() {
         table_checks(model, &scope, t, d);
@@ -710,8 +745,15 @@ pub fn validate(model: &Model, external: &External, sources: &SourceMap, d: &mut
     for v in model.views.values() {
         ident_len(d, "view name", &v.name.name, v.origin, false);
         let allowed: &[&str] = TABLE_PRIVILEGES;
-        check_privileges(d, &v.grants, allowed, v.origin, "a view");
-        check_privileges(d, &v.revokes, allowed, v.origin, "a view");
+        check_privileges(
+            d,
+            &v.grants,
+            &v.revokes,
+            &v.privilege_spans,
+            allowed,
+            v.origin,
+            "a view",
+        );
         for ix in &v.indexes {
             ident_len(d, "index name", &ix.name.value, ix.origin, true);
         }

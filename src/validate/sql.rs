@@ -22,6 +22,7 @@ pub fn fragment_span(sources: &SourceMap, value: &Sp<String>, at: Option<FragSpa
     };
     match style_of(file, whole, &value.value) {
         ScalarStyle::Plain => whole.subspan(at.start, at.len.max(1)),
+        ScalarStyle::Quoted => whole.subspan(at.start + 1, at.len.max(1)),
         ScalarStyle::Literal { indent } => {
             let before = value.value.get(..at.start).unwrap_or("");
             let line = before.matches('\n').count();
@@ -151,7 +152,7 @@ pub fn fragments(model: &Model, scope: &Scope, sources: &SourceMap, d: &mut Diag
                 cx.expr(
                     d,
                     g,
-                    &format!("the generated expression of `{}.{}`", t.name.name, c.name),
+                    &format!("the generated expression of column `{}`", c.name),
                     Some(t),
                     &[],
                 );

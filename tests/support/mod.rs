@@ -480,7 +480,13 @@ pub fn with_dbname(conn: &str, dbname: &str) -> String {
             Some(i) => &after[i..],
             None => "",
         };
-        format!("{}{}/{}{}", &conn[..scheme_end], authority, percent_encode(dbname), tail)
+        format!(
+            "{}{}/{}{}",
+            &conn[..scheme_end],
+            authority,
+            percent_encode(dbname),
+            tail
+        )
     } else {
         let v = dbname.replace('\\', "\\\\").replace('\'', "\\'");
         format!("{conn} dbname='{v}'")
@@ -513,7 +519,12 @@ pub fn format_pg_error(e: &postgres::Error, sql: Option<&str>) -> String {
         }
         return s;
     };
-    let mut s = format!("{}: {} (SQLSTATE {})", db.severity(), db.message(), db.code().code());
+    let mut s = format!(
+        "{}: {} (SQLSTATE {})",
+        db.severity(),
+        db.message(),
+        db.code().code()
+    );
     if let Some(d) = db.detail() {
         let _ = write!(s, "\nDETAIL: {d}");
     }
@@ -528,7 +539,10 @@ pub fn format_pg_error(e: &postgres::Error, sql: Option<&str>) -> String {
             let _ = write!(s, "\nPOSITION: {pos}");
         }
         (Some(ErrorPosition::Internal { position, query }), _) => {
-            let _ = write!(s, "\nINTERNAL QUERY: {query}\nINTERNAL POSITION: {position}");
+            let _ = write!(
+                s,
+                "\nINTERNAL QUERY: {query}\nINTERNAL POSITION: {position}"
+            );
         }
         (None, _) => {}
     }
@@ -582,7 +596,13 @@ fn unique_db_name(prefix: &str) -> String {
     let suffix = format!("_{pid}_{n}_{nanos}");
     let clean: String = prefix
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
         .collect();
     let room = 63usize.saturating_sub("schemac_".len() + suffix.len());
     let clean: String = clean.chars().take(room).collect();
@@ -636,7 +656,11 @@ impl TestDb {
                 panic!("cannot connect to test database {name}: {msg}");
             }
         };
-        TestDb { name, client, admin_url }
+        TestDb {
+            name,
+            client,
+            admin_url,
+        }
     }
 
     /// Connection string for this database, derived from `DATABASE_URL`
@@ -689,12 +713,16 @@ impl TestDb {
     /// columns to text in the SQL (`select x::text, ...`). NULL becomes `"NULL"`.
     /// Panics on error.
     pub fn query_strings(&mut self, sql: &str) -> Vec<Vec<String>> {
-        self.try_query_strings(sql).unwrap_or_else(|e| panic!("{e}"))
+        self.try_query_strings(sql)
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Fallible [`query_strings`](Self::query_strings).
     pub fn try_query_strings(&mut self, sql: &str) -> Result<Vec<Vec<String>>, String> {
-        let rows = self.client.query(sql, &[]).map_err(|e| format_pg_error(&e, Some(sql)))?;
+        let rows = self
+            .client
+            .query(sql, &[])
+            .map_err(|e| format_pg_error(&e, Some(sql)))?;
         rows.iter()
             .map(|row| {
                 (0..row.len())
@@ -733,8 +761,12 @@ impl TestDb {
             let sql = "select set_config('request.jwt.claims', $1, true), \
                               set_config('request.jwt.claim.sub', coalesce($1::jsonb ->> 'sub', ''), true), \
                               set_config('request.jwt.claim.role', coalesce($1::jsonb ->> 'role', ''), true)";
-            tx.execute(sql, &[&claims])
-                .unwrap_or_else(|e| panic!("setting JWT claims {claims}: {}", format_pg_error(&e, Some(sql))));
+            tx.execute(sql, &[&claims]).unwrap_or_else(|e| {
+                panic!(
+                    "setting JWT claims {claims}: {}",
+                    format_pg_error(&e, Some(sql))
+                )
+            });
         }
         let sql = format!("set local role {}", quote_ident(role));
         tx.batch_execute(&sql)
@@ -750,13 +782,21 @@ impl TestDb {
     /// deparsed expression, type name and view body is schema-qualified
     /// (`public.mood`, `public.touch()`, `FROM public.notes`) independent of the
     /// session's search_path. Built-ins (pg_catalog) stay unqualified.
-    fn rows(&mut self, sql: &str, params: &[&(dyn postgres::types::ToSql + Sync)]) -> Vec<postgres::Row> {
+    fn rows(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Vec<postgres::Row> {
         let sql = sys(sql);
         let fail = |e: postgres::Error| -> ! {
-            panic!("catalog query failed: {}\n{sql}", format_pg_error(&e, Some(&sql)))
+            panic!(
+                "catalog query failed: {}\n{sql}",
+                format_pg_error(&e, Some(&sql))
+            )
         };
         let mut tx = self.client.transaction().unwrap_or_else(|e| fail(e));
-        tx.batch_execute("set local search_path = ''").unwrap_or_else(|e| fail(e));
+        tx.batch_execute("set local search_path = ''")
+            .unwrap_or_else(|e| fail(e));
         let rows = tx.query(sql.as_str(), params).unwrap_or_else(|e| fail(e));
         let _ = tx.rollback();
         rows
@@ -765,7 +805,11 @@ impl TestDb {
     /// Non-system schemas (filtered by `schemas`; empty = all).
     pub fn schemas(&mut self, schemas: &[&str]) -> Vec<String> {
         let s = schema_param(schemas);
-        let mut v: Vec<String> = self.rows(SCHEMAS_SQL, &[&s]).iter().map(|r| r.get(0)).collect();
+        let mut v: Vec<String> = self
+            .rows(SCHEMAS_SQL, &[&s])
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
         v.sort();
         v
     }
@@ -874,7 +918,12 @@ impl TestDb {
         let mut v: Vec<TriggerInfo> = self
             .rows(TRIGGERS_SQL, &[&s])
             .iter()
-            .map(|r| TriggerInfo { schema: r.get(0), table: r.get(1), name: r.get(2), definition: r.get(3) })
+            .map(|r| TriggerInfo {
+                schema: r.get(0),
+                table: r.get(1),
+                name: r.get(2),
+                definition: r.get(3),
+            })
             .collect();
         v.sort();
         v
@@ -924,7 +973,11 @@ impl TestDb {
         let mut v: Vec<EnumInfo> = self
             .rows(ENUMS_SQL, &[&s])
             .iter()
-            .map(|r| EnumInfo { schema: r.get(0), name: r.get(1), labels: r.get(2) })
+            .map(|r| EnumInfo {
+                schema: r.get(0),
+                name: r.get(1),
+                labels: r.get(2),
+            })
             .collect();
         v.sort();
         v
@@ -981,7 +1034,10 @@ impl TestDb {
         let mut v: Vec<ExtensionInfo> = self
             .rows(EXTENSIONS_SQL, &[])
             .iter()
-            .map(|r| ExtensionInfo { name: r.get(0), schema: r.get(1) })
+            .map(|r| ExtensionInfo {
+                name: r.get(0),
+                schema: r.get(1),
+            })
             .collect();
         v.sort();
         v
@@ -1016,14 +1072,21 @@ impl TestDb {
 
 /// Terminate sessions on `name` and drop it; every error is ignored.
 fn drop_database(admin_url: &str, name: &str) {
-    let Ok(cfg) = admin_config(admin_url) else { return };
-    let Ok(mut admin) = cfg.connect(NoTls) else { return };
+    let Ok(cfg) = admin_config(admin_url) else {
+        return;
+    };
+    let Ok(mut admin) = cfg.connect(NoTls) else {
+        return;
+    };
     let _ = admin.execute(
         "select pg_terminate_backend(pid) from pg_stat_activity \
          where datname = $1 and pid <> pg_backend_pid()",
         &[&name],
     );
-    let _ = admin.batch_execute(&format!("drop database if exists {} with (force)", quote_ident(name)));
+    let _ = admin.batch_execute(&format!(
+        "drop database if exists {} with (force)",
+        quote_ident(name)
+    ));
 }
 
 impl Drop for TestDb {

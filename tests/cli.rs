@@ -1,0 +1,547 @@
+//! End-to-end tests of the `schemac` binary: exit codes, what is written (and what is not), and
+//! the messages, snapshotted with insta. Every test runs in its own temporary folder; the folder's
+//! path is replaced by `[TMP]` before snapshotting.
+
+// Test helpers fail with readable panics rather than returning errors; the crate's clippy lints
+// only exempt `#[test]` functions themselves.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::unreachable
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::SystemTime;
+
+use insta::assert_snapshot;
+
+/// A valid model: two tables with a foreign key, an enum, an index, a check.
+const MODEL: &str = "\
+version: 1
+enums:
+  note_state:
+    values: [draft, published]
+tables:
+  authors:
+    description: People who write notes.
+    columns:
+      id: { type: bigint, identity: always, primary_key: true }
+      name: { type: text, check: \"char_length(name) > 0\" }
+  notes:
+    description: A note.
+    columns:
+      id: { type: bigint, identity: always, primary_key: true }
+      author_id: { type: bigint, references: authors.id, on_delete: cascade }
+      state: { type: note_state, default: \"'draft'\" }
+      body: text
+    indexes:
+      - { columns: [author_id], why: List an author's notes. }
+";
+
+/// The four files `build` writes, relative to the output folder.
+const OUTPUTS: [&str; 4] = [
+    "migrations/0001_init.sql",
+    "migrations/0001_init.down.sql",
+    "migrations/schemac.sum",
+    "schema.snapshot.json",
+];
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+struct Project {
+    dir: tempfile::TempDir,
+}
+
+impl Project {
+    fn new() -> Self {
+        Project {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    /// A project with `schema.yaml` holding [`MODEL`].
+    fn with_model() -> Self {
+        let p = Project::new();
+        p.write("schema.yaml", MODEL);
+        p
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        let path = self.path(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create parent");
+        }
+        std::fs::write(path, text).expect("write file");
+    }
+
+    fn read(&self, rel: &str) -> Vec<u8> {
+        std::fs::read(self.path(rel)).unwrap_or_else(|e| panic!("read {rel}: {e}"))
+    }
+
+    /// Run schemac in the project folder with `--color never` appended.
+    fn run(&self, args: &[&str]) -> Out {
+        self.run_raw(&[args, &["--color", "never"]].concat())
+    }
+
+    /// Run schemac in the project folder with exactly these arguments.
+    fn run_raw(&self, args: &[&str]) -> Out {
+        let out = Command::new(env!("CARGO_BIN_EXE_schemac"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .output()
+            .expect("run schemac");
+        Out {
+            code: out.status.code().unwrap_or(-1),
+            stdout: self.clean(&String::from_utf8_lossy(&out.stdout)),
+            stderr: self.clean(&String::from_utf8_lossy(&out.stderr)),
+        }
+    }
+
+    /// Replace the temporary folder's path with `[TMP]` and drop ANSI escapes (checked separately
+    /// by `color_never_writes_no_ansi_escapes`, so a colour bug does not churn every snapshot).
+    fn clean(&self, text: &str) -> String {
+        let mut t = strip_ansi(text);
+        for p in [
+            self.dir.path().to_path_buf(),
+            self.dir
+                .path()
+                .canonicalize()
+                .unwrap_or_else(|_| self.dir.path().to_path_buf()),
+        ] {
+            t = t.replace(&p.display().to_string(), "[TMP]");
+        }
+        t
+    }
+
+    /// Bytes and modification time of every output file.
+    fn outputs(&self, out: &str) -> Vec<(String, Vec<u8>, SystemTime)> {
+        OUTPUTS
+            .iter()
+            .map(|f| {
+                let rel = format!("{out}/{f}");
+                let meta = std::fs::metadata(self.path(&rel))
+                    .unwrap_or_else(|e| panic!("{rel} missing: {e}"));
+                (
+                    rel.clone(),
+                    self.read(&rel),
+                    meta.modified().expect("mtime"),
+                )
+            })
+            .collect()
+    }
+
+    /// Every file under `rel`, relative to it, sorted.
+    fn tree(&self, rel: &str) -> Vec<String> {
+        fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+            let Ok(rd) = std::fs::read_dir(dir) else {
+                return;
+            };
+            for e in rd.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(root, &p, out);
+                } else if let Ok(r) = p.strip_prefix(root) {
+                    out.push(r.display().to_string());
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.path(rel), &self.path(rel), &mut out);
+        out.sort();
+        out
+    }
+}
+
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' && chars.peek() == Some(&'[') {
+            chars.next();
+            // Parameters and intermediates, then one final byte in @..~.
+            for c in chars.by_ref() {
+                if ('@'..='~').contains(&c) {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// build
+
+#[test]
+fn build_writes_four_files_then_nothing_then_check_passes() {
+    let p = Project::with_model();
+    let first = p.run(&["build"]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert_eq!(first.stdout, "");
+    assert_snapshot!("build_first", first.stderr);
+    assert_eq!(
+        p.tree("generated"),
+        [
+            "migrations/0001_init.down.sql",
+            "migrations/0001_init.sql",
+            "migrations/schemac.sum",
+            "schema.snapshot.json",
+        ]
+    );
+    let up = String::from_utf8(p.read("generated/migrations/0001_init.sql")).expect("utf-8");
+    assert!(up.contains("BEGIN;") && up.contains("COMMIT;"), "{up}");
+    assert!(up.contains("CREATE TABLE public.notes"), "{up}");
+    let before = p.outputs("generated");
+
+    // Long enough for any file system's timestamp granularity to show a rewrite.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let second = p.run(&["build"]);
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert_snapshot!("build_second", second.stderr);
+    assert_eq!(
+        p.outputs("generated"),
+        before,
+        "the second build rewrote files"
+    );
+    assert_eq!(p.tree("generated").len(), 4, "{:?}", p.tree("generated"));
+
+    let check = p.run(&["check"]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    assert_snapshot!("check_ok", check.stderr);
+}
+
+#[test]
+fn build_honours_schema_and_out() {
+    let p = Project::new();
+    p.write("models/main.yml", MODEL);
+    let out = p.run(&["build", "--schema", "models", "--out", "db/gen"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(p.tree("db/gen").len(), 4, "{:?}", p.tree("db/gen"));
+    assert!(!p.path("generated").exists());
+    let check = p.run(&["check", "--schema", "models", "--out", "db/gen"]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+}
+
+/// Mistakes of the load stage spread over two files, all reported by one run.
+const BAD_A: &str = "\
+version: 1
+tables:
+  authors:
+    colums:
+      id: { type: bigint, primary_key: true }
+  notes:
+    columns:
+      id: { type: bigint, primary_key: yes }
+      body: { type: text, nulable: true }
+";
+
+const BAD_B: &str = "\
+tabels:
+  extra: {}
+tables:
+  tags:
+    columns:
+      id: { type: bigint, primary_key: true }
+      name: [text]
+    indexes:
+      - { columns: name }
+";
+
+fn bad_project() -> Project {
+    let p = Project::new();
+    p.write("model/a.yaml", BAD_A);
+    p.write("model/b.yaml", BAD_B);
+    p
+}
+
+#[test]
+fn errors_in_two_files_are_all_reported_and_nothing_is_written() {
+    let p = bad_project();
+    let out = p.run(&["build", "--schema", "model"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(out.stdout, "");
+    assert_snapshot!(out.stderr);
+    assert!(out.stderr.contains("model/a.yaml:") && out.stderr.contains("model/b.yaml:"));
+    assert!(!p.path("generated").exists(), "{:?}", p.tree("generated"));
+}
+
+#[test]
+fn errors_as_json() {
+    let p = bad_project();
+    let out = p.run(&["build", "--schema", "model", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(!p.path("generated").exists());
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("stdout is JSON");
+    let items = json.as_array().expect("a JSON array");
+    assert!(items.len() >= 6, "{json:#}");
+    let mut found = Vec::new();
+    for item in items {
+        let code = item["code"].as_str().expect("code");
+        let file = item["file"].as_str().expect("file");
+        let line = item["line"].as_u64().expect("line");
+        let column = item["column"].as_u64().expect("column");
+        assert!(code.starts_with('E') && code.len() == 4, "{item}");
+        assert!(!item["message"].as_str().unwrap_or("").is_empty(), "{item}");
+        assert!(!item["help"].as_str().unwrap_or("").is_empty(), "{item}");
+        found.push(format!("{file}:{line}:{column} {code}"));
+    }
+    assert_snapshot!(found.join("\n"));
+}
+
+#[test]
+fn missing_schema_is_a_usage_error() {
+    let p = Project::new();
+    let out = p.run(&["build"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_snapshot!(out.stderr);
+    assert!(!p.path("generated").exists());
+
+    let out = p.run(&["build", "--schema", "nope.yaml", "--format", "json"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("stdout is JSON");
+    let items = json.as_array().expect("a JSON array");
+    assert_eq!(items.len(), 1, "{json:#}");
+    let item = &items[0];
+    assert_eq!(item["code"], "E100");
+    assert_eq!(item["file"], "nope.yaml");
+    assert!(
+        item.get("line").is_some_and(serde_json::Value::is_null),
+        "{item}"
+    );
+    assert!(
+        item.get("column").is_some_and(serde_json::Value::is_null),
+        "{item}"
+    );
+}
+
+#[test]
+fn empty_schema_folder_is_a_usage_error() {
+    let p = Project::new();
+    std::fs::create_dir_all(p.path("model")).expect("mkdir");
+    let out = p.run(&["build", "--schema", "model"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_snapshot!(out.stderr);
+}
+
+#[test]
+fn check_with_missing_schema_is_a_usage_error() {
+    // src/cli/mod.rs: "2 usage or I/O failure" — `build` does this, `check` should too.
+    let p = Project::new();
+    let out = p.run(&["check"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+}
+
+#[test]
+fn build_after_model_change_reports_e402_and_keeps_the_migration() {
+    let p = Project::with_model();
+    assert_eq!(p.run(&["build"]).code, 0);
+    let before = p.outputs("generated");
+    p.write(
+        "schema.yaml",
+        &MODEL.replace(
+            "      body: text\n",
+            "      body: text\n      title: text\n",
+        ),
+    );
+    let out = p.run(&["build"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("E402"), "{}", out.stderr);
+    assert_snapshot!(out.stderr);
+    assert_eq!(p.outputs("generated"), before);
+    assert_eq!(p.tree("generated").len(), 4, "{:?}", p.tree("generated"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// check
+
+fn built() -> Project {
+    let p = Project::with_model();
+    let out = p.run(&["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    p
+}
+
+#[test]
+fn check_fails_after_hand_editing_the_migration() {
+    let p = built();
+    let path = "generated/migrations/0001_init.sql";
+    let mut text = p.read(path);
+    text.extend_from_slice(b"-- a hand edit\n");
+    std::fs::write(p.path(path), text).expect("edit");
+    let out = p.run(&["check"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("0001_init.sql"), "{}", out.stderr);
+    assert_snapshot!(out.stderr);
+}
+
+#[test]
+fn check_fails_when_the_checksum_file_is_deleted() {
+    let p = built();
+    std::fs::remove_file(p.path("generated/migrations/schemac.sum")).expect("rm");
+    let out = p.run(&["check"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_snapshot!(out.stderr);
+}
+
+#[test]
+fn check_fails_when_the_down_migration_is_deleted() {
+    let p = built();
+    std::fs::remove_file(p.path("generated/migrations/0001_init.down.sql")).expect("rm");
+    let out = p.run(&["check"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("0001_init.down.sql"), "{}", out.stderr);
+}
+
+#[test]
+fn check_fails_on_a_changed_model() {
+    let p = built();
+    p.write(
+        "schema.yaml",
+        &MODEL.replace("People who write notes.", "People who write."),
+    );
+    let out = p.run(&["check"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_snapshot!(out.stderr);
+}
+
+#[test]
+fn check_fails_on_an_empty_out_dir() {
+    let p = Project::with_model();
+    std::fs::create_dir_all(p.path("generated")).expect("mkdir");
+    let out = p.run(&["check"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("E404"), "{}", out.stderr);
+    assert_snapshot!(out.stderr);
+}
+
+#[test]
+fn check_fails_on_model_errors() {
+    let p = bad_project();
+    let out = p.run(&["check", "--schema", "model"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("E102"), "{}", out.stderr);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Command line
+
+#[test]
+fn unknown_subcommand_is_a_usage_error() {
+    let p = Project::with_model();
+    let out = p.run_raw(&["frobnicate"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_snapshot!(out.stderr);
+}
+
+#[test]
+fn bad_flag_is_a_usage_error() {
+    let p = Project::with_model();
+    let out = p.run_raw(&["build", "--no-such-flag"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_snapshot!(out.stderr);
+    let out = p.run_raw(&["build", "--format", "xml"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let out = p.run_raw(&[]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(!p.path("generated").exists());
+}
+
+#[test]
+fn color_never_writes_no_ansi_escapes() {
+    let p = bad_project();
+    let out = Command::new(env!("CARGO_BIN_EXE_schemac"))
+        .args(["build", "--schema", "model", "--color", "never"])
+        .current_dir(p.dir.path())
+        .output()
+        .expect("run schemac");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.is_empty());
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "--color never printed ANSI escapes:\n{stderr:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Templates
+
+const CUSTOM_TEMPLATE: &str = "\
+-- custom layout for {{ name }}{% if down %} (down){% endif %}
+BEGIN;
+{% for step in steps %}{% for stmt in step.stmts %}{{ stmt }}
+{% endfor %}{% endfor %}COMMIT;
+";
+
+#[test]
+fn template_override_is_used() {
+    let p = Project::with_model();
+    p.write("my-templates/migration.sql.j2", CUSTOM_TEMPLATE);
+    let out = p.run(&["build", "--templates", "my-templates"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let up = String::from_utf8(p.read("generated/migrations/0001_init.sql")).expect("utf-8");
+    let down = String::from_utf8(p.read("generated/migrations/0001_init.down.sql")).expect("utf-8");
+    assert!(up.starts_with("-- custom layout for 0001_init\n"), "{up}");
+    assert!(
+        down.starts_with("-- custom layout for 0001_init (down)\n"),
+        "{down}"
+    );
+    assert!(up.contains("CREATE TABLE public.notes"), "{up}");
+    // `check` with the same override agrees; without it, the files differ from the built-in
+    // layout.
+    let ok = p.run(&["check", "--templates", "my-templates"]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    let stale = p.run(&["check", "--templates", "none-here"]);
+    assert_eq!(stale.code, 1, "{}", stale.stderr);
+}
+
+#[test]
+fn default_templates_folder_is_used_when_present() {
+    let p = Project::with_model();
+    p.write("templates/migration.sql.j2", CUSTOM_TEMPLATE);
+    let out = p.run(&["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let up = String::from_utf8(p.read("generated/migrations/0001_init.sql")).expect("utf-8");
+    assert!(up.starts_with("-- custom layout"), "{up}");
+}
+
+#[test]
+fn template_with_a_syntax_error_writes_nothing() {
+    let p = Project::with_model();
+    p.write(
+        "my-templates/migration.sql.j2",
+        "-- {{ name }}\n{% for step in steps %}\n{{ step.comment }\n",
+    );
+    let out = p.run(&["build", "--templates", "my-templates"]);
+    assert_ne!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("migration.sql.j2"), "{}", out.stderr);
+    assert_snapshot!(out.stderr);
+    assert!(!p.path("generated").exists(), "{:?}", p.tree("generated"));
+}
+
+#[test]
+fn template_using_an_undefined_variable_writes_nothing() {
+    let p = Project::with_model();
+    p.write(
+        "my-templates/migration.sql.j2",
+        "-- {{ no_such_variable }}\n",
+    );
+    let out = p.run(&["build", "--templates", "my-templates"]);
+    assert_ne!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("no_such_variable") || out.stderr.contains("undefined"));
+    assert!(!p.path("generated").exists(), "{:?}", p.tree("generated"));
+}
