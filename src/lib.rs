@@ -8,6 +8,7 @@
 
 pub mod diagnostics;
 pub mod ir;
+pub mod lint;
 pub mod load;
 pub mod migrations;
 pub mod plan;

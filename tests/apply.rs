@@ -1363,6 +1363,7 @@ fixture_tests! {
     fixture_10_quoting_unicode => "10_quoting_unicode.yaml",
     fixture_11_triggers => "11_triggers.yaml",
     fixture_12_text_survival => "12_text_survival.yaml",
+    fixture_13_docs => "13_docs.yaml",
     root_schema => "schema.yaml",
 }
 

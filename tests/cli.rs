@@ -197,6 +197,7 @@ fn build_writes_four_files_then_nothing_then_check_passes() {
     assert_eq!(
         p.tree("generated"),
         [
+            "er.mmd",
             "migrations/0001_init.down.sql",
             "migrations/0001_init.sql",
             "migrations/schemac.sum",
@@ -218,7 +219,7 @@ fn build_writes_four_files_then_nothing_then_check_passes() {
         before,
         "the second build rewrote files"
     );
-    assert_eq!(p.tree("generated").len(), 4, "{:?}", p.tree("generated"));
+    assert_eq!(p.tree("generated").len(), 5, "{:?}", p.tree("generated"));
 
     let check = p.run(&["check"]);
     assert_eq!(check.code, 0, "{}", check.stderr);
@@ -231,7 +232,7 @@ fn build_honours_schema_and_out() {
     p.write("models/main.yml", MODEL);
     let out = p.run(&["build", "--schema", "models", "--out", "db/gen"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_eq!(p.tree("db/gen").len(), 4, "{:?}", p.tree("db/gen"));
+    assert_eq!(p.tree("db/gen").len(), 5, "{:?}", p.tree("db/gen"));
     assert!(!p.path("generated").exists());
     let check = p.run(&["check", "--schema", "models", "--out", "db/gen"]);
     assert_eq!(check.code, 0, "{}", check.stderr);
@@ -363,7 +364,7 @@ fn build_after_model_change_reports_e402_and_keeps_the_migration() {
     assert!(out.stderr.contains("E402"), "{}", out.stderr);
     assert_snapshot!(out.stderr);
     assert_eq!(p.outputs("generated"), before);
-    assert_eq!(p.tree("generated").len(), 4, "{:?}", p.tree("generated"));
+    assert_eq!(p.tree("generated").len(), 5, "{:?}", p.tree("generated"));
 }
 
 // ---------------------------------------------------------------------------------------------

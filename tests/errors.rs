@@ -83,7 +83,6 @@ fn fixtures() {
 }
 
 #[test]
-#[ignore = "bug: report::human uses GraphicalTheme::ascii() (ANSI colours) for Style::Plain; it should use GraphicalTheme::none()"]
 fn plain_style_has_no_colour() {
     let compiled = compile_fixture(Path::new("tests/fixtures/errors/E102_column_key_typo.yaml"));
     let text = plain(&compiled);

@@ -35,25 +35,52 @@ pub fn run(cli: &Cli) -> u8 {
     let mut d = Diagnostics::default();
     match build(&compiled, &dir, &renderer, &mut d) {
         Some(BuildPlan::UpToDate) => {
+            let names = super::docs::migration_names(&dir, None);
+            let docs = match super::docs::prepare(cli, &compiled, &renderer, &names)
+                .and_then(|d| super::docs::apply(&d))
+            {
+                Ok(lines) => lines,
+                Err(code) => return code,
+            };
+            for line in &docs {
+                eprintln!("{line}");
+            }
             eprintln!(
-                "schemac: {} is up to date with the model; nothing written",
-                cli.out.display()
+                "schemac: {} is up to date with the model; {}",
+                cli.out.display(),
+                if docs.is_empty() {
+                    "nothing written"
+                } else {
+                    "no migration written"
+                }
             );
             exit::OK
         }
-        Some(BuildPlan::Write { name, files }) => match write_atomic(&files) {
-            Ok(()) => {
-                for (path, _) in &files {
-                    eprintln!("wrote {}", path.display());
+        Some(BuildPlan::Write { name, files }) => {
+            // Render the documentation first, so a broken template writes nothing.
+            let names = super::docs::migration_names(&dir, Some(&name));
+            let docs = match super::docs::prepare(cli, &compiled, &renderer, &names) {
+                Ok(docs) => docs,
+                Err(code) => return code,
+            };
+            match write_atomic(&files) {
+                Ok(()) => {
+                    for (path, _) in &files {
+                        eprintln!("wrote {}", path.display());
+                    }
+                    match super::docs::apply(&docs) {
+                        Ok(lines) => lines.iter().for_each(|l| eprintln!("{l}")),
+                        Err(code) => return code,
+                    }
+                    eprintln!("schemac: migration {name} written");
+                    exit::OK
                 }
-                eprintln!("schemac: migration {name} written");
-                exit::OK
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    exit::IO
+                }
             }
-            Err(e) => {
-                eprintln!("error: {e}");
-                exit::IO
-            }
-        },
+        }
         None => {
             print_diagnostics(cli, &d, &compiled.sources);
             exit::ERRORS

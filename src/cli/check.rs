@@ -23,6 +23,7 @@ pub fn run(cli: &Cli) -> u8 {
     };
     let renderer = Renderer::new(cli.templates.is_dir().then(|| cli.templates.clone()));
     let mut d = Diagnostics::default();
+    let mut pending = None;
     match build(&compiled, &dir, &renderer, &mut d) {
         Some(BuildPlan::UpToDate) => {
             // The snapshot matches; the first migration must also be what this schemac writes.
@@ -30,15 +31,25 @@ pub fn run(cli: &Cli) -> u8 {
                 d.push(stale);
             }
         }
-        Some(BuildPlan::Write { name, .. }) => d.push(
-            Diagnostic::error(
-                Code::StaleOutput,
-                format!("the model has no migration yet; `schemac build` would write {name}"),
-            )
-            .in_path(cli.out.display().to_string())
-            .help("run `schemac build` and commit the generated files"),
-        ),
+        Some(BuildPlan::Write { name, .. }) => {
+            d.push(
+                Diagnostic::error(
+                    Code::StaleOutput,
+                    format!("the model has no migration yet; `schemac build` would write {name}"),
+                )
+                .in_path(cli.out.display().to_string())
+                .help("run `schemac build` and commit the generated files"),
+            );
+            pending = Some(name);
+        }
         None => {}
+    }
+    let names = super::docs::migration_names(&dir, pending.as_deref());
+    match super::docs::diff(cli, &compiled, &renderer, &names) {
+        Ok(docs) => super::docs::stale_diagnostics(&docs)
+            .into_iter()
+            .for_each(|x| d.push(x)),
+        Err(e) => d.push(super::docs::render_failure(&e)),
     }
     if d.has_errors() {
         print_diagnostics(cli, &d, &compiled.sources);

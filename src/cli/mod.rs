@@ -6,8 +6,34 @@
 // The command line is the one place allowed to print.
 #![allow(clippy::disallowed_macros)]
 
+/// Write to stdout; a closed pipe (`schemac rules | head`) ends the process quietly instead of
+/// panicking as `print!` does.
+pub(crate) fn write_stdout(text: &str) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to standard output: {e}");
+        std::process::exit(i32::from(exit::IO));
+    }
+}
+
+/// `print!` that survives a closed pipe.
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::cli::write_stdout(&format!($($arg)*)) };
+}
+
+/// `println!` that survives a closed pipe.
+macro_rules! outln {
+    ($($arg:tt)*) => { $crate::cli::write_stdout(&format!("{}\n", format!($($arg)*))) };
+}
+
 mod build;
 mod check;
+mod docs;
+mod lint;
 
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
@@ -29,6 +55,9 @@ pub struct Cli {
     /// Where generated migrations, the snapshot and the checksum file go.
     #[arg(long, global = true, default_value = "generated")]
     out: PathBuf,
+    /// Where `build` writes DATABASE.md (the ER diagrams go to `<out>/er.mmd` and `<out>/er/`).
+    #[arg(long, global = true, default_value = schemac::render::docs::DEFAULT_DOCS_PATH)]
+    docs: PathBuf,
     /// A folder of templates overriding the built-in ones (used when it exists).
     #[arg(long, global = true, default_value = "templates")]
     templates: PathBuf,
@@ -47,6 +76,23 @@ enum Command {
     Build,
     /// Fail (exit 1) when generated files are stale or a committed migration was edited.
     Check,
+    /// Lint the model: exit 1 on error-level findings (or warnings with --deny-warnings).
+    Lint {
+        /// Also fail (exit 1) on warnings; the recommended CI setting.
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// Print the documentation of a lint rule, by code (SC301) or name (fk-missing-index).
+    Rule {
+        /// The rule's code or name.
+        rule: String,
+    },
+    /// List the lint rules (code, name, default level, category).
+    Rules {
+        /// Write one Markdown page per rule into DIR (the repository keeps them in docs/rules).
+        #[arg(long, value_name = "DIR")]
+        markdown: Option<PathBuf>,
+    },
 }
 
 /// Diagnostic output format.
@@ -56,6 +102,10 @@ pub enum Format {
     Human,
     /// One JSON array.
     Json,
+    /// A SARIF 2.1.0 log (code-scanning UIs).
+    Sarif,
+    /// GitHub workflow annotations (`::error file=…::message`).
+    Github,
 }
 
 /// Colour choice.
@@ -87,10 +137,22 @@ pub(crate) fn print_diagnostics(cli: &Cli, d: &Diagnostics, sources: &SourceMap)
     match cli.format {
         Format::Json => {
             let json = report::to_json(&sorted, sources);
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&json).unwrap_or_default()
             );
+        }
+        Format::Sarif | Format::Github => {
+            let empty = schemac::lint::Report::default();
+            let recs = schemac::lint::output::records(&sorted, &empty, sources);
+            if cli.format == Format::Sarif {
+                out!(
+                    "{}",
+                    schemac::lint::output::sarif(&recs, env!("CARGO_PKG_VERSION"))
+                );
+            } else {
+                out!("{}", schemac::lint::output::github(&recs));
+            }
         }
         Format::Human => {
             let fancy = match cli.color {
@@ -115,6 +177,16 @@ pub(crate) fn print_diagnostics(cli: &Cli, d: &Diagnostics, sources: &SourceMap)
     }
 }
 
+/// The human-output style `--color` and the terminal ask for.
+pub(crate) fn human_style(cli: &Cli) -> Style {
+    let fancy = match cli.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    if fancy { Style::Fancy } else { Style::Plain }
+}
+
 /// The exit code when compiling failed: 2 when a file could not be read, else 1.
 pub(crate) fn compile_failure_exit(d: &Diagnostics) -> u8 {
     if d.sorted()
@@ -132,5 +204,8 @@ pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Build => build::run(&cli),
         Command::Check => check::run(&cli),
+        Command::Lint { deny_warnings } => lint::run(&cli, deny_warnings),
+        Command::Rule { ref rule } => lint::rule(rule),
+        Command::Rules { ref markdown } => lint::rules(markdown.as_deref()),
     }
 }

@@ -71,6 +71,25 @@ impl Diagnostic {
         }
     }
 
+    /// A lint finding of the rule with `code` (`SC…`) and kebab-case `name`.
+    pub fn rule(
+        code: &'static str,
+        name: &'static str,
+        severity: Severity,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            code,
+            name,
+            severity,
+            message: message.into(),
+            primary: None,
+            secondary: Vec::new(),
+            help: String::new(),
+            path: None,
+        }
+    }
+
     /// Point at `span` with `label`.
     #[must_use]
     pub fn at(mut self, span: Span, label: impl Into<String>) -> Self {

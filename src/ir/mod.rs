@@ -87,6 +87,37 @@ pub struct Model {
     pub views: BTreeMap<QName, View>,
     /// Triggers on tables the model does not own (for example `auth.users`), sorted by (table, name).
     pub external_triggers: Vec<Trigger>,
+    /// Lint settings and inline suppressions (`lint:`); not part of the snapshot.
+    #[serde(skip)]
+    pub lint: LintConfig,
+}
+
+/// The `lint:` settings of a model and every `lint: { allow: … }` on its objects, as written
+/// (rule names and levels are checked by `schemac lint`, which knows the rules).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LintConfig {
+    /// Schemas the API exposes (`None`: the preset's default).
+    pub exposed_schemas: Option<Vec<Sp<String>>>,
+    /// Roles clients use (`None`: the preset's client roles).
+    pub client_roles: Option<Vec<Sp<String>>>,
+    /// Whether Supabase's automatic grants on exposed schemas apply (`None`: yes on Supabase).
+    pub supabase_default_grants: Option<bool>,
+    /// Severity overrides: (rule code or name, `off` | `info` | `warn` | `error`).
+    pub rules: Vec<(Sp<String>, Sp<String>)>,
+    /// Inline suppressions, in declaration order.
+    pub allows: Vec<Suppression>,
+}
+
+/// One `lint: { allow: { RULE: reason } }` entry on an object.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Suppression {
+    /// The object it is on: `table:public.t`, `column:public.t.c`, `policy:public.t.p`,
+    /// `function:public.f` or `view:public.v`.
+    pub object: String,
+    /// The rule code or name as written.
+    pub rule: Sp<String>,
+    /// Why the finding is accepted.
+    pub reason: Sp<String>,
 }
 
 impl Model {

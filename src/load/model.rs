@@ -29,6 +29,7 @@ const TOP: &[&str] = &[
     "tables",
     "views",
     "triggers",
+    "lint",
 ];
 const TABLE: &[&str] = &[
     "schema",
@@ -46,6 +47,7 @@ const TABLE: &[&str] = &[
     "revoke",
     "realtime",
     "partition",
+    "lint",
 ];
 const COLUMN: &[&str] = &[
     "type",
@@ -61,6 +63,7 @@ const COLUMN: &[&str] = &[
     "on_update",
     "deferrable",
     "description",
+    "lint",
 ];
 const FK: &[&str] = &[
     "columns",
@@ -100,6 +103,7 @@ const POLICY: &[&str] = &[
     "with_check",
     "why",
     "description",
+    "lint",
 ];
 const TRIGGER: &[&str] = &[
     "on",
@@ -128,6 +132,7 @@ const FUNCTION: &[&str] = &[
     "description",
     "grants",
     "revoke",
+    "lint",
 ];
 const ARG: &[&str] = &["name", "type", "default", "mode"];
 const VIEW: &[&str] = &[
@@ -140,6 +145,7 @@ const VIEW: &[&str] = &[
     "revoke",
     "indexes",
     "group",
+    "lint",
 ];
 const ENUM: &[&str] = &["schema", "values", "description"];
 const UNIQUE: &[&str] = &["columns", "name", "nulls_distinct"];
@@ -147,6 +153,14 @@ const PARTITION: &[&str] = &["by", "columns", "partitions"];
 const PARTITION_BOUND: &[&str] = &["from", "to", "in", "modulus", "remainder", "default"];
 const DESCRIBED: &[&str] = &["description"];
 const EXTENSION: &[&str] = &["schema", "version"];
+const LINT: &[&str] = &[
+    "exposed_schemas",
+    "client_roles",
+    "supabase_default_grants",
+    "rules",
+];
+const LINT_ALLOW: &[&str] = &["allow"];
+const LINT_LEVELS: &[&str] = &["off", "info", "warn", "error"];
 
 const ACTIONS: &[&str] = &[
     "no_action",
@@ -155,6 +169,25 @@ const ACTIONS: &[&str] = &[
     "set_null",
     "set_default",
 ];
+
+/// The entries of a section written either as a list of names or as a map of name → body.
+fn named_items<'n>(
+    d: &mut Diagnostics,
+    node: &'n Node,
+    item: &str,
+    section: &str,
+) -> Vec<(String, Span, Option<&'n Node>)> {
+    match &node.kind {
+        NodeKind::Seq(_) => decode::text_list(d, node, item)
+            .into_iter()
+            .map(|t| (t.value, t.span, None))
+            .collect(),
+        _ => decode::entries(d, node, section)
+            .iter()
+            .map(|(k, v)| (k.name.clone(), k.span, Some(v)))
+            .collect(),
+    }
+}
 
 /// Top-level settings that every file's sections depend on.
 pub struct Settings {
@@ -339,6 +372,9 @@ impl<'d> Decoder<'d> {
                 self.view(k.span, &k.name, v);
             }
         }
+        if let Some(n) = f.get("lint") {
+            self.lint_settings(n);
+        }
         if let Some(n) = f.get("triggers") {
             for (k, v) in decode::entries(self.d, n, "`triggers`") {
                 if let Some(t) = self.trigger(k.span, &k.name, v, None)
@@ -352,16 +388,7 @@ impl<'d> Decoder<'d> {
     }
 
     fn schemas(&mut self, node: &Node) {
-        let items: Vec<(String, Span, Option<&Node>)> = match &node.kind {
-            NodeKind::Seq(_) => decode::text_list(self.d, node, "a schema name")
-                .into_iter()
-                .map(|t| (t.value, t.span, None))
-                .collect(),
-            _ => decode::entries(self.d, node, "`schemas`")
-                .iter()
-                .map(|(k, v)| (k.name.clone(), k.span, Some(v)))
-                .collect(),
-        };
+        let items = named_items(self.d, node, "a schema name", "`schemas`");
         for (name, span, body) in items {
             let description = body.and_then(|b| {
                 let f = Fields::new(self.d, b, DESCRIBED, format!("schema `{name}`"));
@@ -383,16 +410,7 @@ impl<'d> Decoder<'d> {
     }
 
     fn extensions(&mut self, node: &Node) {
-        let items: Vec<(String, Span, Option<&Node>)> = match &node.kind {
-            NodeKind::Seq(_) => decode::text_list(self.d, node, "an extension name")
-                .into_iter()
-                .map(|t| (t.value, t.span, None))
-                .collect(),
-            _ => decode::entries(self.d, node, "`extensions`")
-                .iter()
-                .map(|(k, v)| (k.name.clone(), k.span, Some(v)))
-                .collect(),
-        };
+        let items = named_items(self.d, node, "an extension name", "`extensions`");
         for (name, span, body) in items {
             let mut ext = Extension {
                 name: name.clone(),
@@ -419,16 +437,7 @@ impl<'d> Decoder<'d> {
     }
 
     fn roles(&mut self, node: &Node) {
-        let items: Vec<(String, Span, Option<&Node>)> = match &node.kind {
-            NodeKind::Seq(_) => decode::text_list(self.d, node, "a role name")
-                .into_iter()
-                .map(|t| (t.value, t.span, None))
-                .collect(),
-            _ => decode::entries(self.d, node, "`roles`")
-                .iter()
-                .map(|(k, v)| (k.name.clone(), k.span, Some(v)))
-                .collect(),
-        };
+        let items = named_items(self.d, node, "a role name", "`roles`");
         for (name, span, body) in items {
             let description = body.and_then(|b| {
                 let f = Fields::new(self.d, b, DESCRIBED, format!("role `{name}`"));
@@ -577,10 +586,14 @@ impl<'d> Decoder<'d> {
             let mut privilege_spans = BTreeMap::new();
             let grants = privileges(self.d, f.get("grants"), "`grants`", &mut privilege_spans);
             let revokes = privileges(self.d, f.get("revoke"), "`revoke`", &mut privilege_spans);
+            let lint = f.get("lint");
             f.finish(self.d);
             let Some(name) = self.qualify(k.span, &k.name, schema) else {
                 continue;
             };
+            if let Some(n) = lint {
+                self.lint_allow(n, format!("function:{}.{}", name.schema, name.name));
+            }
             let (Some(returns), Some(body)) = (returns, body) else {
                 continue;
             };
@@ -800,6 +813,9 @@ impl<'d> Decoder<'d> {
         if let Some(p) = f.get("partition") {
             t.partition = self.partition(&name, p);
         }
+        if let Some(n) = f.get("lint") {
+            self.lint_allow(n, format!("table:{}.{}", name.schema, name.name));
+        }
         f.finish(self.d);
         if self.declare("relation", &name.to_string(), key_span) {
             self.model.tables.insert(name, t);
@@ -924,6 +940,12 @@ impl<'d> Decoder<'d> {
                     );
                 }
             }
+        }
+        if let Some(n) = f.get("lint") {
+            self.lint_allow(
+                n,
+                format!("column:{}.{}.{name}", t.name.schema, t.name.name),
+            );
         }
         f.finish(self.d);
         t.columns.insert(name.to_string(), col);
@@ -1317,6 +1339,12 @@ impl<'d> Decoder<'d> {
                     .and_then(|n| decode::text(self.d, n, "a WITH CHECK expression"));
                 let why = description(self.d, pf.get("why"))
                     .or_else(|| description(self.d, pf.get("description")));
+                if let Some(n) = pf.get("lint") {
+                    self.lint_allow(
+                        n,
+                        format!("policy:{}.{}.{}", t.name.schema, t.name.name, pk.name),
+                    );
+                }
                 pf.finish(self.d);
                 if using.is_none() && with_check.is_none() {
                     self.d.push(
@@ -1550,6 +1578,64 @@ impl<'d> Decoder<'d> {
         })
     }
 
+    /// The top-level `lint:` settings (several files may each set some of them).
+    fn lint_settings(&mut self, node: &Node) {
+        let f = Fields::new(self.d, node, LINT, "`lint`");
+        if let Some(n) = f.get("exposed_schemas") {
+            self.model.lint.exposed_schemas = Some(decode::text_list(self.d, n, "a schema"));
+        }
+        if let Some(n) = f.get("client_roles") {
+            self.model.lint.client_roles = Some(decode::text_list(self.d, n, "a role"));
+        }
+        if let Some(n) = f.get("supabase_default_grants") {
+            self.model.lint.supabase_default_grants =
+                decode::boolean(self.d, n, "`supabase_default_grants`");
+        }
+        if let Some(n) = f.get("rules") {
+            for (k, v) in decode::entries(self.d, n, "`lint.rules`") {
+                if let Some(level) = decode::choice(self.d, v, LINT_LEVELS, "rule level") {
+                    self.model.lint.rules.push((
+                        Sp::new(k.name.clone(), k.span),
+                        Sp::new(level.value.to_string(), level.span),
+                    ));
+                }
+            }
+        }
+        f.finish(self.d);
+    }
+
+    /// `lint: { allow: { RULE: reason } }` on the object `object`; a reason is required.
+    fn lint_allow(&mut self, node: &Node, object: String) {
+        let f = Fields::new(self.d, node, LINT_ALLOW, "`lint`");
+        if let Some(n) = f.get("allow") {
+            for (k, v) in decode::entries(self.d, n, "`lint.allow`") {
+                let reason = match &v.kind {
+                    NodeKind::Null => None,
+                    _ => decode::text(self.d, v, "a suppression reason"),
+                };
+                match reason.filter(|r| !r.value.trim().is_empty()) {
+                    Some(reason) => self.model.lint.allows.push(Suppression {
+                        object: object.clone(),
+                        rule: Sp::new(k.name.clone(), k.span),
+                        reason,
+                    }),
+                    None => self.d.push(
+                        Diagnostic::error(
+                            Code::MissingKey,
+                            format!("the suppression of `{}` has no reason", k.name),
+                        )
+                        .at(k.span, "a suppression needs a reason")
+                        .help(format!(
+                            "write why the finding is accepted: `{}: \"…\"`",
+                            k.name
+                        )),
+                    ),
+                }
+            }
+        }
+        f.finish(self.d);
+    }
+
     fn view(&mut self, span: Span, key: &str, node: &Node) {
         let what = format!("view `{key}`");
         let f = Fields::new(self.d, node, VIEW, what.clone());
@@ -1601,10 +1687,14 @@ impl<'d> Decoder<'d> {
                 .help("index the underlying tables, or make the view materialized"),
             );
         }
+        let lint = f.get("lint");
         f.finish(self.d);
         let Some(name) = self.qualify(span, key, schema) else {
             return;
         };
+        if let Some(n) = lint {
+            self.lint_allow(n, format!("view:{}.{}", name.schema, name.name));
+        }
         let Some(query) = query else {
             return;
         };

@@ -1,10 +1,15 @@
 //! Render: statements and data → file texts, through minijinja templates.
 //!
-//! Input: a planned [`Migration`] (statements already rendered to SQL by `sql`). Output: the text
-//! of the up and down files. Invariants: templates only lay out files, they make no SQL decisions;
-//! undefined variables are errors (strict mode); there is no auto-escaping; templates are embedded
+//! Input: a planned [`Migration`] (statements already rendered to SQL by `sql`), or the view
+//! structs of the documentation ([`markdown`], [`mermaid`]). Output: the text of the up and down
+//! files, of `DATABASE.md` and of the ER diagrams ([`docs`]). Invariants: templates only lay out
+//! files, they make no SQL decisions (nor Mermaid or Markdown quoting decisions); undefined variables are errors (strict mode); there is no auto-escaping; templates are embedded
 //! in the binary, and a project's `templates/` folder may override any of them by file name;
 //! output uses `\n` line endings and ends with exactly one newline.
+
+pub mod docs;
+pub mod markdown;
+pub mod mermaid;
 
 use std::path::PathBuf;
 
@@ -14,10 +19,17 @@ use serde::Serialize;
 use crate::plan::Migration;
 
 /// Templates compiled into the binary, by name.
-pub const EMBEDDED: &[(&str, &str)] = &[(
-    "migration.sql.j2",
-    include_str!("../../templates/migration.sql.j2"),
-)];
+pub const EMBEDDED: &[(&str, &str)] = &[
+    (
+        "migration.sql.j2",
+        include_str!("../../templates/migration.sql.j2"),
+    ),
+    (
+        "database.md.j2",
+        include_str!("../../templates/database.md.j2"),
+    ),
+    ("er.mmd.j2", include_str!("../../templates/er.mmd.j2")),
+];
 
 /// A failure to render a template.
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +62,12 @@ impl Renderer {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+        // Markdown escaping for DATABASE.md (see `markdown`): the template decides where text
+        // goes, these decide how it is written there.
+        env.add_filter("cell", |s: String| markdown::cell(&s));
+        env.add_filter("code", |s: String| markdown::code_span(&s));
+        env.add_filter("code_cell", |s: String| markdown::code_cell(&s));
+        env.add_filter("fence", |s: String| markdown::fence(&s));
         env.set_loader(move |name| {
             if let Some(dir) = &override_dir {
                 let path = dir.join(name);

@@ -66,6 +66,7 @@ mod tests;
 
 pub use analyse::{analyse_expr, analyse_query};
 pub use parse::{parse_expr, parse_query};
+pub(crate) use span::span_to_frag;
 
 /// A byte range inside the fragment text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -7,6 +7,8 @@
 
 mod sql;
 
+pub use sql::fragment_span;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};

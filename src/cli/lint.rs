@@ -1,0 +1,121 @@
+//! `schemac lint`, `schemac rule <CODE|name>` and `schemac rules [--markdown DIR]`.
+//!
+//! Input: the model (for `lint`) or the rule registry. Output: findings in the chosen format on
+//! stdout (human output on stderr, like the other commands), rule docs, or `docs/rules/*.md`.
+//! Exit codes: `lint` 1 on an error-level finding or a compile error (or a warning with
+//! `--deny-warnings`), 2 on I/O or usage problems, else 0.
+
+use std::path::Path;
+
+use schemac::diagnostics::Severity;
+use schemac::diagnostics::report;
+use schemac::lint::output::{github, json, records, sarif};
+use schemac::lint::registry::{markdown, markdown_index};
+use schemac::lint::{ALL_RULES, Level, Report, find_rule};
+
+use super::{Cli, Format, exit};
+
+/// Run `schemac lint`.
+pub fn run(cli: &Cli, deny_warnings: bool) -> u8 {
+    let compiled = schemac::compile(&cli.schema);
+    let report = if compiled.ok() {
+        schemac::lint::run(&compiled.model, &compiled.external, &compiled.sources)
+    } else {
+        Report::default()
+    };
+    let compile = compiled.diagnostics.sorted();
+    let findings: Vec<_> = report
+        .findings
+        .iter()
+        .filter_map(|f| f.diagnostic())
+        .collect();
+    match cli.format {
+        Format::Human => {
+            let mut all = compile.clone();
+            all.extend(findings.iter());
+            eprint!(
+                "{}",
+                report::human(&all, &compiled.sources, super::human_style(cli), 100)
+            );
+            let count = |s: Severity| all.iter().filter(|d| d.severity == s).count();
+            let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+            eprintln!(
+                "{}, {}, {}",
+                plural(count(Severity::Error), "error"),
+                plural(count(Severity::Warning), "warning"),
+                plural(count(Severity::Info), "info")
+            );
+        }
+        Format::Json | Format::Sarif | Format::Github => {
+            let recs = records(&compile, &report, &compiled.sources);
+            let text = match cli.format {
+                Format::Sarif => sarif(&recs, env!("CARGO_PKG_VERSION")),
+                Format::Github => github(&recs),
+                _ => json(&recs),
+            };
+            out!("{text}");
+        }
+    }
+    if !compiled.ok() {
+        return super::compile_failure_exit(&compiled.diagnostics);
+    }
+    let failing =
+        report.count(Level::Error) > 0 || (deny_warnings && report.count(Level::Warn) > 0);
+    if failing { exit::ERRORS } else { exit::OK }
+}
+
+/// Run `schemac rule <CODE|name>`: print the rule's documentation.
+pub fn rule(word: &str) -> u8 {
+    match find_rule(word) {
+        Some(r) => {
+            out!("{}", markdown(r.meta()));
+            exit::OK
+        }
+        None => {
+            let names = ALL_RULES.iter().map(|r| r.meta().name);
+            let hint = schemac::load::decode::did_you_mean(word, names);
+            eprintln!("error: no rule `{word}`{hint}; `schemac rules` lists them");
+            exit::IO
+        }
+    }
+}
+
+/// Run `schemac rules`: list the rules, or write their Markdown docs into `markdown`.
+pub fn rules(markdown_dir: Option<&Path>) -> u8 {
+    let Some(dir) = markdown_dir else {
+        outln!("{:<6} {:<38} {:<6} category", "code", "name", "level");
+        for r in ALL_RULES {
+            let m = r.meta();
+            outln!(
+                "{:<6} {:<38} {:<6} {}",
+                m.code,
+                m.name,
+                m.default_level.as_str(),
+                m.category.as_str()
+            );
+        }
+        return exit::OK;
+    };
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        eprintln!("error: cannot create {}: {e}", dir.display());
+        return exit::IO;
+    }
+    let mut files: Vec<(std::path::PathBuf, String)> = ALL_RULES
+        .iter()
+        .map(|r| {
+            (
+                dir.join(format!("{}.md", r.meta().name)),
+                markdown(r.meta()),
+            )
+        })
+        .collect();
+    files.push((dir.join("README.md"), markdown_index()));
+    for (path, text) in &files {
+        if let Err(e) = std::fs::write(path, text) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return exit::IO;
+        }
+    }
+    eprintln!("wrote {} files to {}", files.len(), dir.display());
+    exit::OK
+}

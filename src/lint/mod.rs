@@ -1,0 +1,629 @@
+//! Lint: rules over the resolved model that report what is legal but probably wrong.
+//!
+//! Input: a model that compiled without errors (see [`crate::compile`]), the preset's
+//! [`External`] objects and the [`SourceMap`]. Output: [`Finding`]s — each a [`Diagnostic`] with
+//! the rule's code and name, plus the object path and a stable fingerprint — after severity
+//! overrides (`lint.rules`) and inline suppressions (`lint: { allow: … }`) are applied, with the
+//! meta findings `SC001` (unused suppression) and `SC002` (unknown rule) added.
+//! Invariants: every rule is linear in the size of the model (maps are built once in
+//! [`LintContext::new`]); output is sorted by (file, offset, code, object); a rule never
+//! duplicates a hard error of validation (rules whose check lives there say so in their docs and
+//! report nothing here).
+
+pub mod access;
+pub mod output;
+pub mod registry;
+pub mod rules;
+pub mod sql;
+#[cfg(test)]
+pub mod test_utils;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use sha2::{Digest, Sha256};
+
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::ir::graph::{TableOrder, table_order};
+use crate::ir::{Model, Preset, QName};
+use crate::preset::External;
+use crate::source::{SourceMap, Span};
+
+pub use access::Access;
+pub use registry::{ALL_RULES, find_rule};
+
+/// What a rule is about (separate from its code family, as splinter's categories are).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    /// Keys, references and types that hold together.
+    Integrity,
+    /// Indexes.
+    Indexing,
+    /// Row level security, grants, functions and views that guard data.
+    Security,
+    /// Query speed.
+    Performance,
+    /// Identifiers.
+    Naming,
+    /// Descriptions.
+    Docs,
+    /// Suppressions and configuration.
+    Meta,
+}
+
+impl Category {
+    /// The kebab-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Integrity => "integrity",
+            Category::Indexing => "indexing",
+            Category::Security => "security",
+            Category::Performance => "performance",
+            Category::Naming => "naming",
+            Category::Docs => "docs",
+            Category::Meta => "meta",
+        }
+    }
+}
+
+/// How loudly a rule reports. Order matters: `Off < Info < Warn < Error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Not run.
+    Off,
+    /// Reported for information; never fails the run.
+    Info,
+    /// Reported; fails the run with `--deny-warnings`.
+    Warn,
+    /// Fails the run.
+    Error,
+}
+
+impl Level {
+    /// The word used in `lint.rules` and `schemac rules`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Off => "off",
+            Level::Info => "info",
+            Level::Warn => "warn",
+            Level::Error => "error",
+        }
+    }
+
+    /// Parse the word used in `lint.rules`.
+    pub fn parse(word: &str) -> Option<Level> {
+        match word {
+            "off" => Some(Level::Off),
+            "info" => Some(Level::Info),
+            "warn" => Some(Level::Warn),
+            "error" => Some(Level::Error),
+            _ => None,
+        }
+    }
+
+    /// The diagnostic severity (`None` for `off`).
+    pub fn severity(self) -> Option<Severity> {
+        match self {
+            Level::Off => None,
+            Level::Info => Some(Severity::Info),
+            Level::Warn => Some(Severity::Warning),
+            Level::Error => Some(Severity::Error),
+        }
+    }
+}
+
+/// What a rule runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Target {
+    /// The resolved model.
+    Model,
+    /// The change list between two models (migration safety; needs the diff).
+    Changes,
+}
+
+/// A rule's identity and documentation, declared with [`declare_rule!`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleMeta {
+    /// Stable code, never reused (`SC301`).
+    pub code: &'static str,
+    /// Kebab-case name of the bad pattern (`fk-missing-index`).
+    pub name: &'static str,
+    /// Category.
+    pub category: Category,
+    /// Level when the configuration says nothing.
+    pub default_level: Level,
+    /// What the rule runs on.
+    pub target: Target,
+    /// The `///` lines of the declaration, each with its leading space (see [`RuleMeta::docs`]).
+    pub raw_docs: &'static str,
+}
+
+impl RuleMeta {
+    /// The documentation as Markdown (the doc comment without its leading spaces).
+    pub fn docs(&self) -> String {
+        let mut out = String::new();
+        for line in self.raw_docs.lines() {
+            out.push_str(line.strip_prefix(' ').unwrap_or(line));
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The first sentence under `## What it does`, for listings and SARIF.
+    pub fn summary(&self) -> String {
+        let docs = self.docs();
+        let mut lines = docs
+            .lines()
+            .skip_while(|l| !l.starts_with("## What it does"))
+            .skip(1)
+            .skip_while(|l| l.trim().is_empty())
+            .take_while(|l| !l.trim().is_empty());
+        let mut s = String::new();
+        for l in lines.by_ref() {
+            if !s.is_empty() {
+                s.push(' ');
+            }
+            s.push_str(l.trim());
+        }
+        s
+    }
+
+    /// Where the rule's docs live, relative to the repository root.
+    pub fn docs_url(&self) -> String {
+        format!("docs/rules/{}.md", self.name)
+    }
+
+    /// Start a finding of this rule about `object`.
+    pub fn finding(&'static self, object: Object, message: impl Into<String>) -> Finding {
+        Finding {
+            rule: self,
+            level: self.default_level,
+            keys: object.keys(),
+            object: object.path(),
+            discriminator: String::new(),
+            message: message.into(),
+            primary: None,
+            secondary: Vec::new(),
+            help: String::new(),
+        }
+    }
+}
+
+/// Declare a rule: a unit struct with a `META` constant whose docs are the `///` lines.
+///
+/// ```ignore
+/// declare_rule! {
+///     /// ## What it does
+///     /// …
+///     pub NoPrimaryKey {
+///         code: "SC101", name: "no-primary-key",
+///         category: Integrity, level: Warn, target: Model,
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])*
+        $vis:vis $ty:ident {
+            code: $code:literal, name: $name:literal,
+            category: $category:ident, level: $level:ident, target: $target:ident $(,)?
+        }
+    ) => {
+        $(#[doc = $doc])*
+        #[derive(Debug, Clone, Copy, Default)]
+        $vis struct $ty;
+
+        impl $ty {
+            /// The rule's metadata and documentation.
+            pub const META: $crate::lint::RuleMeta = $crate::lint::RuleMeta {
+                code: $code,
+                name: $name,
+                category: $crate::lint::Category::$category,
+                default_level: $crate::lint::Level::$level,
+                target: $crate::lint::Target::$target,
+                raw_docs: concat!($($doc, "\n"),*),
+            };
+        }
+    };
+}
+
+/// A lint rule.
+pub trait Rule: Sync {
+    /// The rule's metadata.
+    fn meta(&self) -> &'static RuleMeta;
+    /// Push findings about the model; the engine applies levels and suppressions.
+    fn check(&self, cx: &LintContext<'_>, out: &mut Vec<Finding>);
+}
+
+/// The object a finding is about: it names the finding (object path, fingerprint) and decides
+/// which inline suppressions apply (the object's own, and its table's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Object {
+    /// The model as a whole (configuration).
+    Model,
+    /// A table.
+    Table(QName),
+    /// A column of a table.
+    Column(QName, String),
+    /// A policy of a table.
+    Policy(QName, String),
+    /// An index, constraint or trigger of a table (suppressed on the table).
+    TablePart(QName, String),
+    /// A function.
+    Function(QName),
+    /// A view or materialized view.
+    View(QName),
+    /// An object named by a suppression key (`table:public.t`, …).
+    Key(String),
+}
+
+fn dotted(q: &QName) -> String {
+    format!("{}.{}", q.schema, q.name)
+}
+
+impl Object {
+    /// The dotted path shown to users: `public.projects.owner_select`.
+    pub fn path(&self) -> String {
+        match self {
+            Object::Model => "model".to_string(),
+            Object::Table(t) | Object::Function(t) | Object::View(t) => dotted(t),
+            Object::Column(t, c) | Object::Policy(t, c) | Object::TablePart(t, c) => {
+                format!("{}.{c}", dotted(t))
+            }
+            Object::Key(k) => k.split_once(':').map_or(k.as_str(), |(_, p)| p).to_string(),
+        }
+    }
+
+    /// The suppression keys that cover this object.
+    pub fn keys(&self) -> Vec<String> {
+        match self {
+            Object::Model => Vec::new(),
+            Object::Table(t) | Object::TablePart(t, _) => vec![format!("table:{}", dotted(t))],
+            Object::Column(t, c) => vec![
+                format!("column:{}.{c}", dotted(t)),
+                format!("table:{}", dotted(t)),
+            ],
+            Object::Policy(t, p) => vec![
+                format!("policy:{}.{p}", dotted(t)),
+                format!("table:{}", dotted(t)),
+            ],
+            Object::Function(f) => vec![format!("function:{}", dotted(f))],
+            Object::View(v) => vec![format!("view:{}", dotted(v))],
+            Object::Key(k) => vec![k.clone()],
+        }
+    }
+}
+
+/// One problem a rule found.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    /// The rule.
+    pub rule: &'static RuleMeta,
+    /// The level (the rule's default, possibly lowered by the rule, then the configuration's).
+    pub level: Level,
+    /// Suppression keys that cover it.
+    pub keys: Vec<String>,
+    /// Dotted object path.
+    pub object: String,
+    /// Distinguishes several findings of one rule on one object (a role, a command).
+    pub discriminator: String,
+    /// What is wrong.
+    pub message: String,
+    /// Primary span and label.
+    pub primary: Option<(Span, String)>,
+    /// Secondary spans.
+    pub secondary: Vec<(Span, String)>,
+    /// How to fix it.
+    pub help: String,
+}
+
+impl Finding {
+    /// Point at `span`.
+    #[must_use]
+    pub fn at(mut self, span: Span, label: impl Into<String>) -> Self {
+        self.primary = Some((span, label.into()));
+        self
+    }
+
+    /// Add a secondary label.
+    #[must_use]
+    pub fn also(mut self, span: Span, label: impl Into<String>) -> Self {
+        self.secondary.push((span, label.into()));
+        self
+    }
+
+    /// Set the help line.
+    #[must_use]
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = help.into();
+        self
+    }
+
+    /// Set the level (rules that lower their severity in a documented case).
+    #[must_use]
+    pub fn level(mut self, level: Level) -> Self {
+        self.level = level;
+        self
+    }
+
+    /// Also covered by the suppressions under `key`.
+    #[must_use]
+    pub fn key(mut self, key: String) -> Self {
+        self.keys.push(key);
+        self
+    }
+
+    /// Tell apart several findings of one rule on one object.
+    #[must_use]
+    pub fn discriminator(mut self, d: impl Into<String>) -> Self {
+        self.discriminator = d.into();
+        self
+    }
+
+    /// A stable fingerprint: a hash of the code, the object path and the discriminator (never of
+    /// spans, so moving YAML around keeps it).
+    pub fn fingerprint(&self) -> String {
+        fingerprint(self.rule.code, &self.object, &self.discriminator)
+    }
+
+    /// The finding as a diagnostic (`None` when its level is `off`).
+    pub fn diagnostic(&self) -> Option<Diagnostic> {
+        let severity = self.level.severity()?;
+        let mut d = Diagnostic::rule(
+            self.rule.code,
+            self.rule.name,
+            severity,
+            self.message.clone(),
+        )
+        .help(self.help.clone());
+        if let Some((span, label)) = &self.primary {
+            d = d.at(*span, label.clone());
+        }
+        for (span, label) in &self.secondary {
+            d = d.also(*span, label.clone());
+        }
+        Some(d)
+    }
+}
+
+/// A stable fingerprint of `code`, `object` and `discriminator`: 16 hex digits of SHA-256.
+pub fn fingerprint(code: &str, object: &str, discriminator: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(code.as_bytes());
+    h.update([0]);
+    h.update(object.as_bytes());
+    h.update([0]);
+    h.update(discriminator.as_bytes());
+    h.finalize()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Settings the rules read, from `lint:` and the preset.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Schemas the API exposes.
+    pub exposed_schemas: BTreeSet<String>,
+    /// Roles clients use.
+    pub client_roles: Vec<String>,
+    /// Whether Supabase's automatic grants apply to exposed schemas.
+    pub supabase_default_grants: bool,
+    /// Names of last-modified columns that need a maintaining trigger (SC206).
+    pub updated_at_columns: Vec<String>,
+    /// Functions whose result is the same for every row (SC410), as `schema.name` or `name`.
+    pub per_statement_functions: Vec<String>,
+}
+
+impl Settings {
+    /// The settings of a model.
+    pub fn of(model: &Model, external: &External) -> Settings {
+        let cfg = &model.lint;
+        let exposed_schemas = match &cfg.exposed_schemas {
+            Some(list) => list.iter().map(|s| s.value.clone()).collect(),
+            None if model.preset == Preset::Supabase => ["public".to_string()].into(),
+            None => BTreeSet::new(),
+        };
+        let client_roles = match &cfg.client_roles {
+            Some(list) => list.iter().map(|s| s.value.clone()).collect(),
+            None => external.client_roles.clone(),
+        };
+        Settings {
+            exposed_schemas,
+            client_roles,
+            supabase_default_grants: model.preset == Preset::Supabase
+                && cfg.supabase_default_grants.unwrap_or(true),
+            updated_at_columns: vec!["updated_at".to_string()],
+            per_statement_functions: [
+                "auth.uid",
+                "auth.jwt",
+                "auth.role",
+                "auth.email",
+                "current_setting",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        }
+    }
+
+    /// Whether `schema` is exposed through the API.
+    pub fn exposed(&self, schema: &str) -> bool {
+        self.exposed_schemas.contains(schema)
+    }
+}
+
+/// Everything a rule may read. Built once per run; lookups are maps, so rules stay linear.
+pub struct LintContext<'a> {
+    /// The resolved model.
+    pub model: &'a Model,
+    /// The preset's objects.
+    pub external: &'a External,
+    /// The source files (for spans inside SQL fragments).
+    pub sources: &'a SourceMap,
+    /// Tables in foreign-key order, and the cycles.
+    pub order: TableOrder,
+    /// Settings.
+    pub settings: Settings,
+    /// Effective privileges of every table, view and function.
+    pub access: Access,
+}
+
+impl<'a> LintContext<'a> {
+    /// Build the context for a compiled model.
+    pub fn new(model: &'a Model, external: &'a External, sources: &'a SourceMap) -> Self {
+        let settings = Settings::of(model, external);
+        let access = Access::of(model, &settings);
+        LintContext {
+            model,
+            external,
+            sources,
+            order: table_order(model),
+            settings,
+            access,
+        }
+    }
+
+    /// A table's name for messages: `projects`, or `auth.users` outside the default schema.
+    pub fn short(&self, q: &QName) -> String {
+        q.display_short(&self.model.default_schema)
+    }
+}
+
+/// The result of a lint run.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Findings that were not suppressed and whose level is not `off`, in output order.
+    pub findings: Vec<Finding>,
+}
+
+impl Report {
+    /// The findings as diagnostics, in the same order.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        self.findings
+            .iter()
+            .filter_map(Finding::diagnostic)
+            .collect()
+    }
+
+    /// Number of findings at a level.
+    pub fn count(&self, level: Level) -> usize {
+        self.findings.iter().filter(|f| f.level == level).count()
+    }
+}
+
+fn sort_key(f: &Finding) -> (u32, u32, &'static str, &str, &str) {
+    let (file, start) = f
+        .primary
+        .as_ref()
+        .map_or((u32::MAX, 0), |(s, _)| (s.file.0, s.start));
+    (file, start, f.rule.code, &f.object, &f.discriminator)
+}
+
+/// Run every rule over a compiled, error-free model.
+pub fn run(model: &Model, external: &External, sources: &SourceMap) -> Report {
+    let cx = LintContext::new(model, external, sources);
+    let mut levels: BTreeMap<&'static str, Level> = BTreeMap::new();
+    let mut meta_findings = Vec::new();
+    for (rule, level) in &model.lint.rules {
+        match find_rule(&rule.value) {
+            Some(r) => {
+                if let Some(l) = Level::parse(&level.value) {
+                    levels.insert(r.meta().code, l);
+                }
+            }
+            None => meta_findings.push(unknown_rule(&rule.value, rule.span, "`lint.rules`")),
+        }
+    }
+    let level_of = |m: &RuleMeta| levels.get(m.code).copied().unwrap_or(m.default_level);
+    let mut findings = Vec::new();
+    for rule in ALL_RULES {
+        let m = rule.meta();
+        if level_of(m) == Level::Off {
+            continue;
+        }
+        let mut out = Vec::new();
+        rule.check(&cx, &mut out);
+        for mut f in out {
+            if let Some(l) = levels.get(m.code) {
+                f.level = *l;
+            }
+            findings.push(f);
+        }
+    }
+    // Inline suppressions.
+    let mut by_key: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, s) in model.lint.allows.iter().enumerate() {
+        by_key.entry(s.object.as_str()).or_default().push(i);
+    }
+    let mut used = vec![false; model.lint.allows.len()];
+    findings.retain(|f| {
+        let mut suppressed = false;
+        for key in &f.keys {
+            for &i in by_key.get(key.as_str()).map(Vec::as_slice).unwrap_or(&[]) {
+                let Some(s) = model.lint.allows.get(i) else {
+                    continue;
+                };
+                if find_rule(&s.rule.value).is_some_and(|r| r.meta().code == f.rule.code) {
+                    suppressed = true;
+                    if let Some(u) = used.get_mut(i) {
+                        *u = true;
+                    }
+                }
+            }
+        }
+        !suppressed
+    });
+    for (s, used) in model.lint.allows.iter().zip(&used) {
+        match find_rule(&s.rule.value) {
+            None => meta_findings.push(unknown_rule(&s.rule.value, s.rule.span, "`lint.allow`")),
+            Some(r) if !used && level_of(r.meta()) != Level::Off => {
+                meta_findings.push(
+                    rules::unused_suppression::UnusedSuppression::META
+                        .finding(
+                            Object::Key(s.object.clone()),
+                            format!(
+                                "the suppression of `{}` ({}) on `{}` suppresses nothing",
+                                r.meta().code,
+                                r.meta().name,
+                                Object::Key(s.object.clone()).path()
+                            ),
+                        )
+                        .discriminator(r.meta().code)
+                        .at(s.rule.span, "nothing to suppress here")
+                        .help("remove the suppression"),
+                );
+            }
+            Some(_) => {}
+        }
+    }
+    for mut f in meta_findings {
+        let l = level_of(f.rule);
+        if l == Level::Off {
+            continue;
+        }
+        f.level = levels.get(f.rule.code).copied().unwrap_or(f.level);
+        findings.push(f);
+    }
+    findings.retain(|f| f.level != Level::Off);
+    findings.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+    findings.dedup_by(|a, b| sort_key(a) == sort_key(b) && a.message == b.message);
+    Report { findings }
+}
+
+fn unknown_rule(word: &str, span: Span, place: &str) -> Finding {
+    let names = ALL_RULES.iter().map(|r| r.meta().name);
+    let hint = crate::load::decode::did_you_mean(word, names);
+    rules::unknown_rule::UnknownRule::META
+        .finding(
+            Object::Model,
+            format!("{place} names an unknown rule `{word}`{hint}"),
+        )
+        .discriminator(word)
+        .at(span, "no such rule")
+        .help("use a rule code (`SC301`) or name (`fk-missing-index`) from `schemac rules`")
+}

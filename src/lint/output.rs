@@ -1,0 +1,277 @@
+//! Machine-readable lint output: JSON, SARIF 2.1.0 and GitHub workflow commands.
+//!
+//! Input: compiler diagnostics (E-codes, when the model does not compile) and lint findings,
+//! with the [`SourceMap`]. Output: text. Invariants: every record carries code, name, severity,
+//! category, object path, message, help, docs link, location and a stable fingerprint (a hash of
+//! code, object path and discriminator — never of spans); records keep the input order, which
+//! is sorted by the caller; the output ends with a newline.
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::{Finding, Report, fingerprint};
+use crate::diagnostics::report::to_json;
+use crate::diagnostics::{Code, Diagnostic, Severity};
+use crate::source::SourceMap;
+
+/// One finding or compiler diagnostic as plain data.
+#[derive(Debug, Clone, Serialize)]
+pub struct Record {
+    /// Stable code (`SC301`, `E302`).
+    pub code: String,
+    /// Kebab-case name.
+    pub name: String,
+    /// error, warning or info.
+    pub severity: Severity,
+    /// Rule category, or `compile` for compiler diagnostics.
+    pub category: String,
+    /// Dotted path of the object (`public.projects.owner_select`), when there is one.
+    pub object: Option<String>,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub help: String,
+    /// Where the docs are, relative to the repository root.
+    pub url: String,
+    /// File.
+    pub file: Option<String>,
+    /// 1-based line.
+    pub line: Option<usize>,
+    /// 1-based column (characters).
+    pub column: Option<usize>,
+    /// 1-based end line.
+    pub end_line: Option<usize>,
+    /// 1-based end column (exclusive).
+    pub end_column: Option<usize>,
+    /// Stable fingerprint.
+    pub fingerprint: String,
+}
+
+/// Records of compiler diagnostics followed by lint findings.
+pub fn records(compile: &[&Diagnostic], report: &Report, sources: &SourceMap) -> Vec<Record> {
+    let mut out = Vec::new();
+    for j in to_json(compile, sources) {
+        let fp = fingerprint(&j.code, "", &j.message);
+        out.push(Record {
+            code: j.code,
+            name: j.name,
+            severity: j.severity,
+            category: "compile".to_string(),
+            object: None,
+            message: j.message,
+            help: j.help,
+            url: j.url,
+            file: j.file,
+            line: j.line,
+            column: j.column,
+            end_line: j.end_line,
+            end_column: j.end_column,
+            fingerprint: fp,
+        });
+    }
+    let findings: Vec<(&Finding, Diagnostic)> = report
+        .findings
+        .iter()
+        .filter_map(|f| f.diagnostic().map(|d| (f, d)))
+        .collect();
+    let diags: Vec<&Diagnostic> = findings.iter().map(|(_, d)| d).collect();
+    for ((f, _), j) in findings.iter().zip(to_json(&diags, sources)) {
+        out.push(Record {
+            code: j.code,
+            name: j.name,
+            severity: j.severity,
+            category: f.rule.category.as_str().to_string(),
+            object: Some(f.object.clone()),
+            message: j.message,
+            help: j.help,
+            url: j.url,
+            file: j.file,
+            line: j.line,
+            column: j.column,
+            end_line: j.end_line,
+            end_column: j.end_column,
+            fingerprint: f.fingerprint(),
+        });
+    }
+    out
+}
+
+/// `--format json`: one array of records.
+pub fn json(records: &[Record]) -> String {
+    let mut s = serde_json::to_string_pretty(records).unwrap_or_else(|_| "[]".to_string());
+    s.push('\n');
+    s
+}
+
+fn sarif_level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+/// The SARIF rule descriptors: every lint rule, then every compiler code.
+fn sarif_rules() -> (Vec<serde_json::Value>, Vec<String>) {
+    let mut rules = Vec::new();
+    let mut ids = Vec::new();
+    for r in super::ALL_RULES {
+        let m = r.meta();
+        ids.push(m.code.to_string());
+        rules.push(json!({
+            "id": m.code,
+            "name": m.name,
+            "shortDescription": { "text": m.summary() },
+            "fullDescription": { "text": m.summary() },
+            "help": { "text": m.docs(), "markdown": m.docs() },
+            "defaultConfiguration": {
+                "enabled": m.default_level != super::Level::Off,
+                "level": match m.default_level {
+                    super::Level::Error => "error",
+                    super::Level::Warn => "warning",
+                    super::Level::Info | super::Level::Off => "note",
+                },
+            },
+            // `helpUri` must be an absolute URI; the docs path is relative to the repository.
+            "properties": { "category": m.category.as_str(), "tags": [m.category.as_str()], "docs": m.docs_url() },
+        }));
+    }
+    for c in Code::ALL {
+        ids.push(c.as_str().to_string());
+        rules.push(json!({
+            "id": c.as_str(),
+            "name": c.name(),
+            "shortDescription": { "text": c.name() },
+            "defaultConfiguration": { "level": "error" },
+            "properties": {
+                "category": "compile",
+                "docs": format!("docs/diagnostics.md#{}", c.as_str().to_ascii_lowercase()),
+            },
+        }));
+    }
+    (rules, ids)
+}
+
+/// `--format sarif`: a SARIF 2.1.0 log with one run.
+pub fn sarif(records: &[Record], version: &str) -> String {
+    let (rules, ids) = sarif_rules();
+    let results: Vec<serde_json::Value> = records
+        .iter()
+        .map(|r| {
+            let mut result = json!({
+                "ruleId": r.code,
+                "level": sarif_level(r.severity),
+                "message": { "text": if r.help.is_empty() { r.message.clone() } else { format!("{}\nhelp: {}", r.message, r.help) } },
+                "partialFingerprints": { "schemacFingerprint/v1": r.fingerprint },
+                "properties": { "name": r.name, "category": r.category },
+            });
+            if let (Some(obj), Some(i)) = (result.as_object_mut(), ids.iter().position(|id| *id == r.code)) {
+                obj.insert("ruleIndex".to_string(), json!(i));
+            }
+            if let Some(file) = &r.file {
+                let mut location = json!({
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": file.replace('\\', "/") },
+                    }
+                });
+                if let (Some(l), Some(c), Some(el), Some(ec)) = (r.line, r.column, r.end_line, r.end_column)
+                    && let Some(pl) = location.get_mut("physicalLocation").and_then(|p| p.as_object_mut())
+                {
+                    pl.insert(
+                        "region".to_string(),
+                        json!({
+                            "startLine": l,
+                            "startColumn": c,
+                            "endLine": el,
+                            "endColumn": ec.max(if el == l { c } else { 1 }),
+                        }),
+                    );
+                }
+                if let Some(o) = &r.object
+                    && let Some(loc) = location.as_object_mut()
+                {
+                    loc.insert(
+                        "logicalLocations".to_string(),
+                        json!([{ "fullyQualifiedName": o }]),
+                    );
+                }
+                if let Some(obj) = result.as_object_mut() {
+                    obj.insert("locations".to_string(), json!([location]));
+                }
+            }
+            result
+        })
+        .collect();
+    let log = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "schemac",
+                    "version": version,
+                    "rules": rules,
+                }
+            },
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }]
+    });
+    let mut s = serde_json::to_string_pretty(&log).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// Escape data of a GitHub workflow command (`%`, CR, LF) and, for properties, `:` and `,`.
+fn gh_escape(s: &str, property: bool) -> String {
+    let mut out = s
+        .replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A");
+    if property {
+        out = out.replace(':', "%3A").replace(',', "%2C");
+    }
+    out
+}
+
+/// `--format github`: one workflow command per record
+/// (`::warning file=…,line=…,col=…,endLine=…,endColumn=…,title=SC301 fk-missing-index::message`).
+pub fn github(records: &[Record]) -> String {
+    let mut out = String::new();
+    for r in records {
+        let kind = match r.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "notice",
+        };
+        let mut props = Vec::new();
+        if let Some(f) = &r.file {
+            props.push(format!("file={}", gh_escape(f, true)));
+        }
+        for (k, v) in [
+            ("line", r.line),
+            ("col", r.column),
+            ("endLine", r.end_line),
+            ("endColumn", r.end_column),
+        ] {
+            if let Some(v) = v {
+                props.push(format!("{k}={v}"));
+            }
+        }
+        props.push(format!(
+            "title={}",
+            gh_escape(&format!("{} {}", r.code, r.name), true)
+        ));
+        let msg = if r.help.is_empty() {
+            r.message.clone()
+        } else {
+            format!("{}\nhelp: {}", r.message, r.help)
+        };
+        out.push_str(&format!(
+            "::{kind} {}::{}\n",
+            props.join(","),
+            gh_escape(&msg, false)
+        ));
+    }
+    out
+}

@@ -1,0 +1,197 @@
+//! The rules, one file each (code, name, docs, check and tests), plus helpers they share.
+//!
+//! Input: a [`LintContext`]. Output: findings pushed by each rule. Invariants: helpers here
+//! build per-table data once, so a rule that uses them stays linear in the model.
+
+pub mod auth_call_not_wrapped;
+pub mod duplicate_index;
+pub mod fk_missing_index;
+pub mod fk_type_mismatch;
+pub mod fk_unknown_target;
+pub mod granted_command_without_policy;
+pub mod identifier_too_long;
+pub mod multiple_permissive_policies;
+pub mod no_primary_key;
+pub mod policy_always_true;
+pub mod policy_on_rls_disabled_table;
+pub mod policy_unknown_column;
+pub mod policy_uses_user_metadata;
+pub mod redundant_index;
+pub mod rls_disabled;
+pub mod rls_enabled_no_policy;
+pub mod security_definer_executable_by_client;
+pub mod security_definer_view;
+pub mod security_definer_without_search_path;
+pub mod timestamp_without_time_zone;
+pub mod unknown_rule;
+pub mod unused_suppression;
+pub mod updated_at_without_trigger;
+pub mod write_policy_without_select_policy;
+
+use crate::ir::{Index, Policy, PolicyCommand, SortOrder, Table};
+use crate::source::Span;
+
+#[allow(unused_imports)]
+use super::LintContext;
+
+/// The four commands a policy or a grant can be about.
+pub const COMMANDS: [PolicyCommand; 4] = [
+    PolicyCommand::Select,
+    PolicyCommand::Insert,
+    PolicyCommand::Update,
+    PolicyCommand::Delete,
+];
+
+/// The privilege word of a command.
+pub fn privilege(cmd: PolicyCommand) -> &'static str {
+    match cmd {
+        PolicyCommand::All => "all",
+        PolicyCommand::Select => "select",
+        PolicyCommand::Insert => "insert",
+        PolicyCommand::Update => "update",
+        PolicyCommand::Delete => "delete",
+    }
+}
+
+/// Whether a policy is about `cmd` (`ALL` covers every command).
+pub fn policy_covers(p: &Policy, cmd: PolicyCommand) -> bool {
+    p.command == cmd || p.command == PolicyCommand::All
+}
+
+/// Whether a policy applies to `role` (a policy without `to` applies to PUBLIC, everyone).
+pub fn policy_applies_to(p: &Policy, role: &str) -> bool {
+    p.roles.is_empty()
+        || p.roles
+            .iter()
+            .any(|r| r.value == role || r.value == "public")
+}
+
+/// The roles among `client_roles` a policy applies to.
+pub fn policy_client_roles<'r>(p: &Policy, client_roles: &'r [String]) -> Vec<&'r str> {
+    client_roles
+        .iter()
+        .filter(|r| policy_applies_to(p, r))
+        .map(String::as_str)
+        .collect()
+}
+
+/// Whether a policy applies to a client role or PUBLIC.
+pub fn policy_for_clients(p: &Policy, client_roles: &[String]) -> bool {
+    p.roles.is_empty()
+        || p.roles
+            .iter()
+            .any(|r| r.value == "public" || client_roles.contains(&r.value))
+}
+
+/// One btree-like index key for comparisons: column (or expression text), opclass, collation,
+/// order, nulls position.
+pub type KeyPart = (String, bool, Option<String>, Option<String>, bool, bool);
+
+/// An index of a table, including the ones PRIMARY KEY and UNIQUE constraints create.
+#[derive(Debug, Clone)]
+pub struct TableIndex<'t> {
+    /// Index or constraint name.
+    pub name: &'t str,
+    /// Where it was declared.
+    pub span: Span,
+    /// Access method.
+    pub method: &'t str,
+    /// Unique.
+    pub unique: bool,
+    /// Whether it backs a constraint.
+    pub constraint: bool,
+    /// Keys.
+    pub keys: Vec<KeyPart>,
+    /// INCLUDE columns.
+    pub include: Vec<&'t str>,
+    /// Predicate, normalised by the parser when it parses.
+    pub predicate: Option<String>,
+    /// NULLS NOT DISTINCT.
+    pub nulls_not_distinct: bool,
+    /// The model index, when it is one.
+    pub index: Option<&'t Index>,
+}
+
+fn normalise_sql(text: &str) -> String {
+    crate::sqlfrag::parse_expr(text)
+        .map(|e| e.to_string().to_lowercase())
+        .unwrap_or_else(|_| text.trim().to_lowercase())
+}
+
+fn column_key(c: &str) -> KeyPart {
+    (c.to_string(), false, None, None, false, false)
+}
+
+/// Every index of a table: constraint-backed ones first (primary key, uniques), then the
+/// declared indexes, in declaration order.
+pub fn table_indexes(t: &Table) -> Vec<TableIndex<'_>> {
+    let mut out = Vec::new();
+    if let Some(pk) = &t.primary_key {
+        out.push(TableIndex {
+            name: &pk.name,
+            span: pk.origin,
+            method: "btree",
+            unique: true,
+            constraint: true,
+            keys: pk.columns.iter().map(|c| column_key(&c.value)).collect(),
+            include: Vec::new(),
+            predicate: None,
+            nulls_not_distinct: false,
+            index: None,
+        });
+    }
+    for u in &t.uniques {
+        out.push(TableIndex {
+            name: &u.name.value,
+            span: u.origin,
+            method: "btree",
+            unique: true,
+            constraint: true,
+            keys: u.columns.iter().map(|c| column_key(&c.value)).collect(),
+            include: Vec::new(),
+            predicate: None,
+            nulls_not_distinct: !u.nulls_distinct,
+            index: None,
+        });
+    }
+    for ix in &t.indexes {
+        out.push(TableIndex {
+            name: &ix.name.value,
+            span: ix.origin,
+            method: &ix.method,
+            unique: ix.unique,
+            constraint: false,
+            keys: ix
+                .keys
+                .iter()
+                .map(|k| {
+                    let desc = k.order == Some(SortOrder::Desc);
+                    // NULLS LAST is the default for ASC, NULLS FIRST for DESC.
+                    let nulls_first = match k.nulls {
+                        Some(crate::ir::NullsOrder::First) => true,
+                        Some(crate::ir::NullsOrder::Last) => false,
+                        None => desc,
+                    };
+                    let target = if k.expression {
+                        normalise_sql(&k.target.value)
+                    } else {
+                        k.target.value.clone()
+                    };
+                    (
+                        target,
+                        k.expression,
+                        k.opclass.as_ref().map(|o| o.to_lowercase()),
+                        k.collate.clone(),
+                        desc,
+                        nulls_first,
+                    )
+                })
+                .collect(),
+            include: ix.include.iter().map(|c| c.value.as_str()).collect(),
+            predicate: ix.predicate.as_ref().map(|p| normalise_sql(&p.value)),
+            nulls_not_distinct: ix.nulls_not_distinct,
+            index: Some(ix),
+        });
+    }
+    out
+}

@@ -1,0 +1,63 @@
+//! SC406 `policy-unknown-column` (enforced by validation).
+
+use crate::declare_rule;
+use crate::lint::{Finding, LintContext, Rule, RuleMeta};
+
+declare_rule! {
+    /// ## What it does
+    /// A policy's `using` or `with_check` refers to a column that does not exist. Unqualified
+    /// names resolve to the policy's table; qualified names and subqueries resolve against the
+    /// model's tables and the preset's. The expression is parsed (sqlparser, PostgreSQL
+    /// dialect) and walked scope by scope, never matched as text.
+    ///
+    /// **This check has one home: validation.** It is the hard error `E302`
+    /// (`sql-unknown-column`; unknown tables and schema-qualified functions are `E303`), reported
+    /// by `schemac build` and `schemac lint` alike. The rule stays registered for its code and
+    /// docs; it reports nothing itself and cannot be turned off or suppressed.
+    ///
+    /// ## Why is this bad?
+    /// PostgreSQL rejects `CREATE POLICY`, so the migration would fail.
+    ///
+    /// ## Example
+    /// ```yaml
+    ///       owner_select:
+    ///         for: select
+    ///         to: [authenticated]
+    ///         using: "(select auth.uid()) = usr_id"
+    /// ```
+    ///
+    /// Use instead: `using: "(select auth.uid()) = user_id"`.
+    pub PolicyUnknownColumn {
+        code: "SC406", name: "policy-unknown-column",
+        category: Security, level: Error, target: Model,
+    }
+}
+
+impl Rule for PolicyUnknownColumn {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    /// Nothing: validation reports E302 before lint runs.
+    fn check(&self, _cx: &LintContext<'_>, _out: &mut Vec<Finding>) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::compile_sources;
+    use crate::lint::test_utils::assert_clean;
+
+    const MODEL: &str = "version: 1\npreset: supabase\ntables:\n  notes:\n    columns:\n      id: { type: bigint, primary_key: true }\n      user_id: uuid\n    indexes: [ { columns: [user_id] } ]\n    revoke: { anon: [all] }\n    rls:\n      policies:\n        own:\n          to: [authenticated]\n          using: \"(select auth.uid()) = COL\"\n";
+
+    #[test]
+    fn policy_unknown_column_violation() {
+        let c = compile_sources(&[("schema.yaml".into(), MODEL.replace("COL", "usr_id"))]);
+        let codes: Vec<&str> = c.diagnostics.sorted().iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["E302"]);
+    }
+
+    #[test]
+    fn policy_unknown_column_ok() {
+        assert_clean(&MODEL.replace("COL", "user_id"), "SC406");
+    }
+}

@@ -1,0 +1,77 @@
+//! SC413 `policy-uses-user-metadata`.
+
+use crate::declare_rule;
+use crate::lint::sql::{file_span, parse, user_metadata_reads};
+use crate::lint::{Finding, LintContext, Object, Rule, RuleMeta};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a policy that reads `user_metadata` from `auth.jwt()` or from the
+    /// `request.jwt.claims` setting (`->`, `->>`, `#>`, `#>>`), found on the parsed expression.
+    ///
+    /// ## Why is this bad?
+    /// Users can change their own `user_metadata` (`supabase.auth.updateUser({ data })`), so a
+    /// policy that trusts it lets anyone grant themselves access.
+    ///
+    /// ## Example
+    /// ```yaml
+    ///           using: "(select auth.jwt() -> 'user_metadata' ->> 'role') = 'admin'"
+    /// ```
+    ///
+    /// Use instead: `app_metadata`, which only the server can write:
+    /// `using: "(select auth.jwt() -> 'app_metadata' ->> 'role') = 'admin'"`.
+    pub PolicyUsesUserMetadata {
+        code: "SC413", name: "policy-uses-user-metadata",
+        category: Security, level: Error, target: Model,
+    }
+}
+
+impl Rule for PolicyUsesUserMetadata {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &LintContext<'_>, out: &mut Vec<Finding>) {
+        for t in cx.model.tables.values() {
+            for p in t.policies.values() {
+                for (clause, value) in [("using", &p.using), ("with_check", &p.with_check)] {
+                    let Some(value) = value else { continue };
+                    let Some(expr) = parse(value) else { continue };
+                    if let Some(at) = user_metadata_reads(&expr, &value.value).into_iter().next() {
+                        out.push(
+                            Self::META
+                                .finding(
+                                    Object::Policy(t.name.clone(), p.name.clone()),
+                                    format!(
+                                        "the `{clause}` of policy `{}` on `{}` trusts `user_metadata`, which users can edit",
+                                        p.name,
+                                        cx.short(&t.name)
+                                    ),
+                                )
+                                .discriminator(clause)
+                                .at(file_span(cx.sources, value, at), "user-editable claim")
+                                .help("authorise on `app_metadata` (server-written) or on a table the user cannot change"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::test_utils::{assert_clean, violations};
+
+    const MODEL: &str = "version: 1\npreset: supabase\ntables:\n  notes:\n    columns:\n      id: { type: bigint, primary_key: true }\n    revoke: { anon: [all], authenticated: [insert, update, delete] }\n    rls:\n      policies:\n        admins: { for: select, to: [authenticated], using: \"(select auth.jwt() -> 'KEY' ->> 'role') = 'admin'\" }\n";
+
+    #[test]
+    fn policy_uses_user_metadata_violation() {
+        insta::assert_snapshot!(violations(&MODEL.replace("KEY", "user_metadata"), "SC413"));
+    }
+
+    #[test]
+    fn policy_uses_user_metadata_ok() {
+        assert_clean(&MODEL.replace("KEY", "app_metadata"), "SC413");
+    }
+}

@@ -1,0 +1,379 @@
+//! Policy and view SQL, analysed on sqlparser's AST (never by matching text).
+//!
+//! Input: fragments of the model (already parsed once by validation, so they parse). Output:
+//! the facts rules need: function calls and whether each is wrapped in a scalar subquery
+//! ([`calls`]), reads of `user_metadata` from the JWT ([`user_metadata_reads`]), and constant
+//! truth values ([`const_bool`]). Invariants: positions are byte ranges of the fragment
+//! ([`FragSpan`]), mapped into the YAML with [`file_span`]; nothing here panics on any tree.
+
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{
+    BinaryOperator, CastKind, DataType, Expr, Function, FunctionArg, FunctionArgExpr,
+    FunctionArguments, ObjectName, SelectItem, SetExpr, Spanned, UnaryOperator, Value, Visit,
+    Visitor,
+};
+
+use crate::ir::Sp;
+use crate::source::{SourceMap, Span};
+use crate::sqlfrag::{FragSpan, parse_expr, span_to_frag};
+
+/// Parse a fragment (`None` when it does not parse; validation reported that already).
+pub fn parse(value: &Sp<String>) -> Option<Expr> {
+    parse_expr(&value.value).ok()
+}
+
+/// The YAML span of a part of a fragment.
+pub fn file_span(sources: &SourceMap, value: &Sp<String>, at: Option<FragSpan>) -> Span {
+    crate::validate::fragment_span(sources, value, at)
+}
+
+/// A name as PostgreSQL folds it: unquoted parts lower-cased, joined with `.`.
+pub fn object_name(name: &ObjectName) -> String {
+    name.0
+        .iter()
+        .map(|p| match p.as_ident() {
+            Some(i) if i.quote_style.is_some() => i.value.clone(),
+            Some(i) => i.value.to_lowercase(),
+            None => p.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// One function call in an expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    /// The folded, dotted name as written (`auth.uid`, `current_setting`).
+    pub name: String,
+    /// Where the call is in the fragment.
+    pub at: Option<FragSpan>,
+    /// Whether the call is inside an uncorrelated scalar subquery without FROM
+    /// (`(select auth.uid())`, `(select current_setting('app.user_id', true)::uuid)`), which
+    /// PostgreSQL evaluates once per statement as an InitPlan instead of once per row.
+    pub wrapped: bool,
+    /// The first argument when it is a string literal (`current_setting('request.jwt.claims')`).
+    pub first_string_arg: Option<String>,
+}
+
+struct CallVisitor<'t> {
+    text: &'t str,
+    /// For each enclosing expression: whether it is an uncorrelated scalar subquery without FROM.
+    stack: Vec<bool>,
+    calls: Vec<Call>,
+}
+
+/// Whether `e` is `(select <expr>)` with no FROM, WHERE or HAVING and no column reference in
+/// `<expr>`: a subquery PostgreSQL runs once per statement (an InitPlan).
+fn is_initplan_subquery(e: &Expr) -> bool {
+    let Expr::Subquery(q) = e else {
+        return false;
+    };
+    if q.with.is_some() || q.order_by.is_some() || q.limit_clause.is_some() {
+        return false;
+    }
+    let SetExpr::Select(s) = q.body.as_ref() else {
+        return false;
+    };
+    if !s.from.is_empty() || s.selection.is_some() || s.having.is_some() {
+        return false;
+    }
+    match s.projection.as_slice() {
+        [SelectItem::UnnamedExpr(x)] | [SelectItem::ExprWithAlias { expr: x, .. }] => {
+            let mut correlated = false;
+            let _ = sqlparser::ast::visit_expressions(x, |inner| {
+                if matches!(inner, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
+                    correlated = true;
+                    return ControlFlow::Break(());
+                }
+                ControlFlow::Continue(())
+            });
+            !correlated
+        }
+        _ => false,
+    }
+}
+
+fn first_string_arg(f: &Function) -> Option<String> {
+    let FunctionArguments::List(list) = &f.args else {
+        return None;
+    };
+    match list.args.first() {
+        Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(v)))) => match &v.value {
+            Value::SingleQuotedString(s) | Value::EscapedStringLiteral(s) => Some(s.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+impl Visitor for CallVisitor<'_> {
+    type Break = ();
+
+    fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+        if let Expr::Function(f) = expr {
+            let wrapped = self.stack.iter().any(|initplan| *initplan);
+            self.calls.push(Call {
+                name: object_name(&f.name),
+                at: span_to_frag(self.text, expr.span()),
+                wrapped,
+                first_string_arg: first_string_arg(f),
+            });
+        }
+        self.stack.push(is_initplan_subquery(expr));
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_expr(&mut self, _expr: &Expr) -> ControlFlow<()> {
+        self.stack.pop();
+        ControlFlow::Continue(())
+    }
+}
+
+/// Every function call in `expr` (subqueries included), in source order of discovery.
+pub fn calls(expr: &Expr, text: &str) -> Vec<Call> {
+    let mut v = CallVisitor {
+        text,
+        stack: Vec::new(),
+        calls: Vec::new(),
+    };
+    let _ = expr.visit(&mut v);
+    v.calls
+}
+
+fn is_jwt_source(c: &Call) -> bool {
+    c.name == "auth.jwt"
+        || ((c.name == "current_setting" || c.name == "pg_catalog.current_setting")
+            && c.first_string_arg
+                .as_deref()
+                .is_some_and(|a| a.starts_with("request.jwt.claim")))
+}
+
+fn string_literal(e: &Expr) -> Option<&str> {
+    match e {
+        Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) | Value::EscapedStringLiteral(s) => Some(s),
+            _ => None,
+        },
+        Expr::Nested(x) => string_literal(x),
+        Expr::Cast { expr, .. } => string_literal(expr),
+        _ => None,
+    }
+}
+
+struct MetadataVisitor<'t> {
+    text: &'t str,
+    found: Vec<Option<FragSpan>>,
+}
+
+impl Visitor for MetadataVisitor<'_> {
+    type Break = ();
+
+    fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+        if let Expr::BinaryOp { left, op, right } = expr {
+            let key = string_literal(right).map(str::trim);
+            let reads = match op {
+                BinaryOperator::Arrow | BinaryOperator::LongArrow => key == Some("user_metadata"),
+                BinaryOperator::HashArrow | BinaryOperator::HashLongArrow => key.is_some_and(|k| {
+                    k.trim_start_matches('{')
+                        .split(',')
+                        .next()
+                        .is_some_and(|first| first.trim().trim_matches('"') == "user_metadata")
+                }),
+                _ => false,
+            };
+            if reads && calls(left, self.text).iter().any(is_jwt_source) {
+                self.found.push(span_to_frag(self.text, expr.span()));
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// Places where `expr` reads `user_metadata` from `auth.jwt()` or `request.jwt.claims`.
+pub fn user_metadata_reads(expr: &Expr, text: &str) -> Vec<Option<FragSpan>> {
+    let mut v = MetadataVisitor {
+        text,
+        found: Vec::new(),
+    };
+    let _ = expr.visit(&mut v);
+    v.found
+}
+
+fn literal(e: &Expr) -> Option<Lit> {
+    match e {
+        Expr::Value(v) => match &v.value {
+            Value::Number(n, _) => n.parse::<f64>().ok().map(Lit::Num),
+            Value::SingleQuotedString(s) => Some(Lit::Str(s.clone())),
+            Value::Boolean(b) => Some(Lit::Bool(*b)),
+            _ => None,
+        },
+        Expr::Nested(x) => literal(x),
+        Expr::UnaryOp {
+            op: UnaryOperator::Minus,
+            expr,
+        } => match literal(expr) {
+            Some(Lit::Num(n)) => Some(Lit::Num(-n)),
+            _ => None,
+        },
+        _ => const_bool(e).map(Lit::Bool),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, PartialOrd)]
+enum Lit {
+    Num(f64),
+    Str(String),
+    Bool(bool),
+}
+
+/// The value of a boolean expression made only of constants (`true`, `1 = 1`, `not false`,
+/// `'a' = 'a' or x`), or `None` when it depends on anything else.
+pub fn const_bool(e: &Expr) -> Option<bool> {
+    match e {
+        Expr::Value(v) => match &v.value {
+            Value::Boolean(b) => Some(*b),
+            _ => None,
+        },
+        Expr::Nested(x) => const_bool(x),
+        Expr::UnaryOp {
+            op: UnaryOperator::Not,
+            expr,
+        } => const_bool(expr).map(|b| !b),
+        Expr::IsTrue(x) | Expr::IsNotFalse(x) => const_bool(x),
+        Expr::IsFalse(x) | Expr::IsNotTrue(x) => const_bool(x).map(|b| !b),
+        Expr::Cast {
+            kind: CastKind::DoubleColon | CastKind::Cast,
+            expr,
+            data_type: DataType::Boolean | DataType::Bool,
+            ..
+        } => const_bool(expr).or_else(|| match string_literal(expr)? {
+            "true" | "t" | "yes" | "on" | "1" => Some(true),
+            "false" | "f" | "no" | "off" | "0" => Some(false),
+            _ => None,
+        }),
+        Expr::BinaryOp { left, op, right } => match op {
+            BinaryOperator::And => match (const_bool(left), const_bool(right)) {
+                (Some(false), _) | (_, Some(false)) => Some(false),
+                (Some(true), Some(true)) => Some(true),
+                _ => None,
+            },
+            BinaryOperator::Or => match (const_bool(left), const_bool(right)) {
+                (Some(true), _) | (_, Some(true)) => Some(true),
+                (Some(false), Some(false)) => Some(false),
+                _ => None,
+            },
+            BinaryOperator::Eq
+            | BinaryOperator::NotEq
+            | BinaryOperator::Lt
+            | BinaryOperator::LtEq
+            | BinaryOperator::Gt
+            | BinaryOperator::GtEq => {
+                let (l, r) = (literal(left)?, literal(right)?);
+                if std::mem::discriminant(&l) != std::mem::discriminant(&r) {
+                    return None;
+                }
+                let ord = l.partial_cmp(&r)?;
+                Some(match op {
+                    BinaryOperator::Eq => ord.is_eq(),
+                    BinaryOperator::NotEq => !ord.is_eq(),
+                    BinaryOperator::Lt => ord.is_lt(),
+                    BinaryOperator::LtEq => ord.is_le(),
+                    BinaryOperator::Gt => ord.is_gt(),
+                    _ => ord.is_ge(),
+                })
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wrapped(text: &str) -> Vec<(String, bool)> {
+        let e = parse_expr(text).unwrap();
+        calls(&e, text)
+            .into_iter()
+            .map(|c| (c.name, c.wrapped))
+            .collect()
+    }
+
+    #[test]
+    fn wrapping_means_an_initplan() {
+        assert_eq!(
+            wrapped("(select auth.uid()) = user_id"),
+            [("auth.uid".to_string(), true)]
+        );
+        assert_eq!(
+            wrapped("auth.uid() = user_id"),
+            [("auth.uid".to_string(), false)]
+        );
+        // Anything inside an uncorrelated `(select …)` runs once per statement.
+        assert_eq!(
+            wrapped("(select lower(auth.email())) = email"),
+            [
+                ("lower".to_string(), true),
+                ("auth.email".to_string(), true)
+            ]
+        );
+        assert_eq!(
+            wrapped("(select current_setting('app.user_id', true)::uuid) = user_id"),
+            [("current_setting".to_string(), true)]
+        );
+        // A subquery with FROM is evaluated per row when correlated: not a wrapper.
+        assert_eq!(
+            wrapped("(select auth.uid() from t) = user_id"),
+            [("auth.uid".to_string(), false)]
+        );
+        // A subquery that reads a column of the row is correlated: per row again.
+        assert_eq!(
+            wrapped("(select auth.uid() = user_id)"),
+            [("auth.uid".to_string(), false)]
+        );
+        assert_eq!(
+            wrapped("user_id = (select auth.uid() as uid)"),
+            [("auth.uid".to_string(), true)]
+        );
+    }
+
+    #[test]
+    fn constants_fold() {
+        for (t, v) in [
+            ("true", Some(true)),
+            ("1 = 1", Some(true)),
+            ("(1=1)", Some(true)),
+            ("not false", Some(true)),
+            ("'a' = 'a' or x", Some(true)),
+            ("'true'::boolean", Some(true)),
+            ("1 = 2", Some(false)),
+            ("x = 1", None),
+            ("auth.uid() is not null", None),
+        ] {
+            assert_eq!(const_bool(&parse_expr(t).unwrap()), v, "{t}");
+        }
+    }
+
+    #[test]
+    fn user_metadata_is_found_on_the_ast() {
+        for t in [
+            "(auth.jwt() -> 'user_metadata' ->> 'role') = 'admin'",
+            "((select auth.jwt()) -> 'user_metadata' ->> 'role') = 'admin'",
+            "(current_setting('request.jwt.claims', true)::jsonb -> 'user_metadata') is not null",
+            "(auth.jwt() #>> '{user_metadata,role}') = 'admin'",
+        ] {
+            let e = parse_expr(t).unwrap();
+            assert_eq!(user_metadata_reads(&e, t).len(), 1, "{t}");
+        }
+        for t in [
+            "(auth.jwt() -> 'app_metadata' ->> 'role') = 'admin'",
+            "(data -> 'user_metadata') is not null",
+            "'user_metadata' = 'x'",
+        ] {
+            let e = parse_expr(t).unwrap();
+            assert!(user_metadata_reads(&e, t).is_empty(), "{t}");
+        }
+    }
+}

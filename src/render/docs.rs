@@ -1,0 +1,210 @@
+//! The documentation outputs of a model: `DATABASE.md` and the Mermaid ER diagrams.
+//!
+//! Input: a resolved, validated model, its preset's objects, where `DATABASE.md` and the output
+//! folder go (paths as the user gave them, relative to the project root), and the migration names.
+//! Output: [`DocFile`]s (path and text) in a fixed order: `er.mmd`, then `er/<group>.mmd` by group
+//! name, then `DATABASE.md`. Invariants: the texts depend only on these inputs (no clock, no
+//! absolute paths unless the user gave absolute paths); every diagram written to a file is also
+//! embedded in `DATABASE.md`; nothing is read or written here (the CLI compares and writes).
+
+use std::path::{Component, Path, PathBuf};
+
+use minijinja::context;
+use minijinja::value::Serde;
+
+use super::markdown::{self, DatabaseView, DiagramInput};
+use super::mermaid::{self, ErView};
+use super::{RenderError, Renderer};
+use crate::ir::Model;
+use crate::preset::External;
+
+/// The folder, under the output folder, of the per-group diagrams.
+pub const GROUP_DIAGRAM_DIR: &str = "er";
+/// The whole-schema diagram, in the output folder.
+pub const WHOLE_DIAGRAM_FILE: &str = "er.mmd";
+/// The default path of DATABASE.md, relative to the project root.
+pub const DEFAULT_DOCS_PATH: &str = "docs/DATABASE.md";
+
+/// What a documentation file is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DocKind {
+    /// The whole-schema diagram.
+    WholeDiagram,
+    /// The diagram of one group.
+    GroupDiagram(String),
+    /// DATABASE.md.
+    Database,
+}
+
+/// One generated documentation file.
+#[derive(Debug, Clone)]
+pub struct DocFile {
+    /// What it is.
+    pub kind: DocKind,
+    /// Where it goes.
+    pub path: PathBuf,
+    /// Its text.
+    pub text: String,
+}
+
+/// `path` with `/` separators, for links and text inside the documents.
+fn slashed(path: &Path) -> String {
+    path.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+        .replace("//", "/")
+}
+
+/// A link from the folder of `from` (a file) to `to`, when both are relative paths without `..`;
+/// otherwise `to` as given.
+pub fn relative_link(from: &Path, to: &Path) -> String {
+    let plain = |p: &Path| {
+        p.components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+    };
+    if !plain(from) || !plain(to) {
+        return slashed(to);
+    }
+    let normal = |p: &Path| -> Vec<String> {
+        p.components()
+            .filter_map(|c| match c {
+                Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+                _ => None,
+            })
+            .collect()
+    };
+    let mut from_dir = normal(from);
+    from_dir.pop();
+    let to = normal(to);
+    let common = from_dir
+        .iter()
+        .zip(to.iter())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut parts: Vec<String> = vec!["..".to_string(); from_dir.len() - common];
+    parts.extend(to.iter().skip(common).cloned());
+    parts.join("/")
+}
+
+/// Markdown layout: runs of blank lines outside fenced code blocks become one blank line, and
+/// trailing spaces go (so templates may be generous with whitespace). Code blocks are untouched.
+pub fn collapse_blank_lines(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut fence: Option<usize> = None;
+    let mut blank_run = 0;
+    for line in text.split('\n') {
+        let trimmed = line.trim_start();
+        let ticks = trimmed.chars().take_while(|c| *c == '`').count();
+        let line = match fence {
+            Some(open) => {
+                if ticks >= open && trimmed.get(ticks..).is_some_and(|r| r.trim().is_empty()) {
+                    fence = None;
+                }
+                line
+            }
+            None => {
+                if ticks >= 3 {
+                    fence = Some(ticks);
+                }
+                if line.trim().is_empty() {
+                    blank_run += 1;
+                    if blank_run > 1 {
+                        continue;
+                    }
+                    ""
+                } else {
+                    line.trim_end()
+                }
+            }
+        };
+        if !line.trim().is_empty() {
+            blank_run = 0;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    super::normalise(&out)
+}
+
+impl Renderer {
+    /// The text of one ER diagram.
+    pub fn er_diagram(&self, view: &ErView) -> Result<String, RenderError> {
+        self.render("er.mmd.j2", context! { er => Serde(view) })
+    }
+
+    /// The text of DATABASE.md.
+    pub fn database_md(&self, view: &DatabaseView) -> Result<String, RenderError> {
+        self.render("database.md.j2", context! { db => Serde(view) })
+    }
+
+    /// Every documentation file of `model`: diagrams under `out_dir`, DATABASE.md at `docs_path`.
+    pub fn docs(
+        &self,
+        model: &Model,
+        external: &External,
+        docs_path: &Path,
+        out_dir: &Path,
+        migration_names: &[String],
+    ) -> Result<Vec<DocFile>, RenderError> {
+        let mut files = Vec::new();
+        let mut inputs = Vec::new();
+        for d in mermaid::diagrams(model) {
+            let text = self.er_diagram(&d.view)?;
+            let (path, kind) = match (&d.group, &d.file_stem) {
+                (Some(g), Some(stem)) => (
+                    out_dir.join(GROUP_DIAGRAM_DIR).join(format!("{stem}.mmd")),
+                    DocKind::GroupDiagram(g.clone()),
+                ),
+                _ => (out_dir.join(WHOLE_DIAGRAM_FILE), DocKind::WholeDiagram),
+            };
+            inputs.push(DiagramInput {
+                group: d.group.clone(),
+                link: relative_link(docs_path, &path),
+                compact: d.view.compact,
+                mermaid: text.clone(),
+            });
+            files.push(DocFile { kind, path, text });
+        }
+        let view = markdown::database_view(
+            model,
+            external,
+            &inputs,
+            &slashed(&out_dir.join("migrations")),
+            migration_names,
+        );
+        files.push(DocFile {
+            kind: DocKind::Database,
+            path: docs_path.to_path_buf(),
+            text: collapse_blank_lines(&self.database_md(&view)?),
+        });
+        Ok(files)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blank_lines_collapse_outside_code_blocks() {
+        let text = "a\n\n\n\nb  \n```sql\nx\n\n\ny  \n```\n\n\nc\n";
+        assert_eq!(
+            collapse_blank_lines(text),
+            "a\n\nb\n```sql\nx\n\n\ny  \n```\n\nc\n"
+        );
+    }
+
+    #[test]
+    fn links_are_relative_to_the_docs_folder() {
+        let l = |a: &str, b: &str| relative_link(Path::new(a), Path::new(b));
+        assert_eq!(
+            l("docs/DATABASE.md", "generated/er.mmd"),
+            "../generated/er.mmd"
+        );
+        assert_eq!(l("DATABASE.md", "generated/er/a.mmd"), "generated/er/a.mmd");
+        assert_eq!(l("db/docs/D.md", "db/gen/er.mmd"), "../gen/er.mmd");
+        assert_eq!(l("./docs/D.md", "./gen/er.mmd"), "../gen/er.mmd");
+        assert_eq!(l("/abs/D.md", "gen/er.mmd"), "gen/er.mmd");
+    }
+}

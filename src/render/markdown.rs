@@ -1,0 +1,1311 @@
+//! DATABASE.md: the model → plain view structs for `database.md.j2`, and the Markdown escaping
+//! filters the template uses.
+//!
+//! Input: a resolved, validated [`Model`] with its preset's [`External`] objects, the rendered ER
+//! diagrams, and the names of the migrations in the output folder. Output: [`DatabaseView`], a
+//! tree of strings, booleans and lists (documented in `docs/templates.md`) that the template lays
+//! out. Invariants: every table, column, index, policy, trigger, enum, function and view of the
+//! model appears in the view; tables come in foreign-key order (`ir::graph::table_order`, ties by
+//! name), everything else in name or declaration order, so the output is deterministic; anchors
+//! are GitHub's heading slugs of the headings the view carries (`heading`), made unique the way
+//! GitHub does (`-1`, `-2`, …) in document order; SQL text (index definitions, signatures) comes
+//! from `sql`, never from the template; nothing here knows a file path except the links it is given.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::ir::graph::table_order;
+use crate::ir::{
+    Deferrable, ForeignKey, Function, Model, Policy, PolicyCommand, Preset, QName, Table,
+    TriggerTiming,
+};
+use crate::preset::External;
+use crate::sql::{self, Stmt};
+
+/// Commands of the RLS coverage matrix, in column order.
+pub const COVERAGE_COMMANDS: [PolicyCommand; 4] = [
+    PolicyCommand::Select,
+    PolicyCommand::Insert,
+    PolicyCommand::Update,
+    PolicyCommand::Delete,
+];
+
+/// Everything `database.md.j2` receives (the template's only variable is `db`).
+#[derive(Debug, Clone, Serialize)]
+pub struct DatabaseView {
+    /// `supabase` or `postgres`.
+    pub preset: String,
+    /// One line: the engine and platform.
+    pub engine: String,
+    /// The schema of unqualified names.
+    pub default_schema: String,
+    /// Schemas holding model objects or declared by the model, by name.
+    pub schemas: Vec<SchemaView>,
+    /// Extensions the migrations create.
+    pub extensions: Vec<ExtensionView>,
+    /// Roles the model declares (plain PostgreSQL).
+    pub roles: Vec<RoleView>,
+    /// The roles of the coverage matrix: the preset's client roles, else the declared roles,
+    /// else `public`.
+    pub client_roles: Vec<String>,
+    /// Object counts.
+    pub counts: Vec<CountView>,
+    /// ER diagrams: the whole schema first, then one per group.
+    pub diagrams: Vec<DiagramView>,
+    /// Tables in foreign-key order.
+    pub tables: Vec<TableView>,
+    /// The RLS coverage matrix.
+    pub coverage: CoverageView,
+    /// Enum types by name.
+    pub enums: Vec<EnumView>,
+    /// Functions by name.
+    pub functions: Vec<FunctionView>,
+    /// Views and materialized views by name.
+    pub views: Vec<ViewView>,
+    /// Triggers on tables the model does not own (`auth.users`).
+    pub external_triggers: Vec<TriggerView>,
+    /// How to apply and roll back the migrations.
+    pub migrations: MigrationsView,
+}
+
+/// A schema line of the overview.
+#[derive(Debug, Clone, Serialize)]
+pub struct SchemaView {
+    /// Name.
+    pub name: String,
+    /// Description, if declared.
+    pub description: Option<String>,
+    /// How many model tables it holds.
+    pub tables: usize,
+}
+
+/// An extension.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExtensionView {
+    /// Name.
+    pub name: String,
+    /// Schema it is installed into.
+    pub schema: String,
+    /// Pinned version.
+    pub version: Option<String>,
+}
+
+/// A declared role.
+#[derive(Debug, Clone, Serialize)]
+pub struct RoleView {
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+}
+
+/// One line of the counts table.
+#[derive(Debug, Clone, Serialize)]
+pub struct CountView {
+    /// What is counted (plural noun).
+    pub what: String,
+    /// How many.
+    pub count: usize,
+}
+
+/// An ER diagram embedded in DATABASE.md.
+#[derive(Debug, Clone, Serialize)]
+pub struct DiagramView {
+    /// Heading text (`Whole schema`, ``Group `accounts` ``).
+    pub heading: String,
+    /// The heading's anchor.
+    pub anchor: String,
+    /// The group, or none for the whole schema.
+    pub group: Option<String>,
+    /// Link to the `.mmd` file, relative to DATABASE.md.
+    pub link: String,
+    /// Whether columns were left out (a large schema).
+    pub compact: bool,
+    /// The diagram's Mermaid text.
+    pub mermaid: String,
+}
+
+/// A link to a section, or plain text when the target has no section (a platform table).
+#[derive(Debug, Clone, Serialize)]
+pub struct Link {
+    /// The name shown.
+    pub name: String,
+    /// `#anchor`, or none.
+    pub anchor: Option<String>,
+}
+
+/// A table section.
+#[derive(Debug, Clone, Serialize)]
+pub struct TableView {
+    /// Name for people (schema-qualified outside the default schema).
+    pub name: String,
+    /// The SQL name (`public.projects`).
+    pub qualified: String,
+    /// Heading text.
+    pub heading: String,
+    /// Anchor of the heading.
+    pub anchor: String,
+    /// Purpose.
+    pub description: Option<String>,
+    /// Group (domain).
+    pub group: Option<String>,
+    /// Anchor of the group's diagram.
+    pub group_anchor: Option<String>,
+    /// Columns in declaration order.
+    pub columns: Vec<ColumnView>,
+    /// Primary key.
+    pub primary_key: Option<KeyView>,
+    /// Unique constraints.
+    pub uniques: Vec<KeyView>,
+    /// Check constraints.
+    pub checks: Vec<CheckView>,
+    /// Foreign keys this table declares.
+    pub foreign_keys: Vec<ForeignKeyView>,
+    /// Foreign keys of other tables (and of this one, for self-references) that point here.
+    pub referenced_by: Vec<ForeignKeyView>,
+    /// Indexes in declaration order.
+    pub indexes: Vec<IndexView>,
+    /// RLS enabled.
+    pub rls_enabled: bool,
+    /// RLS forced (applies to the owner too).
+    pub rls_forced: bool,
+    /// Policies by name.
+    pub policies: Vec<PolicyView>,
+    /// Triggers by name.
+    pub triggers: Vec<TriggerView>,
+    /// GRANTs, by role.
+    pub grants: Vec<PrivilegeView>,
+    /// REVOKEs, by role.
+    pub revokes: Vec<PrivilegeView>,
+    /// Member of the `supabase_realtime` publication.
+    pub realtime: bool,
+    /// Partitioning.
+    pub partition: Option<PartitionView>,
+}
+
+/// A column.
+#[derive(Debug, Clone, Serialize)]
+pub struct ColumnView {
+    /// Name.
+    pub name: String,
+    /// Type as PostgreSQL prints it.
+    pub type_sql: String,
+    /// NULL allowed.
+    pub nullable: bool,
+    /// Default: the DEFAULT expression, `identity (always)`, or `generated: expr`.
+    pub default: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// Part of the primary key.
+    pub primary_key: bool,
+}
+
+/// A primary key or unique constraint.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyView {
+    /// Constraint name.
+    pub name: String,
+    /// Columns.
+    pub columns: Vec<String>,
+    /// NULLS NOT DISTINCT.
+    pub nulls_not_distinct: bool,
+}
+
+/// A check constraint.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckView {
+    /// Constraint name.
+    pub name: String,
+    /// Expression as written.
+    pub expr: String,
+}
+
+/// A foreign key, seen from the table that declares it or from the one it points at.
+#[derive(Debug, Clone, Serialize)]
+pub struct ForeignKeyView {
+    /// Constraint name.
+    pub name: String,
+    /// The declaring table.
+    pub from: Link,
+    /// Its columns.
+    pub columns: Vec<String>,
+    /// The referenced table.
+    pub to: Link,
+    /// Its columns.
+    pub target_columns: Vec<String>,
+    /// ON DELETE words (`CASCADE`).
+    pub on_delete: String,
+    /// ON UPDATE words.
+    pub on_update: String,
+    /// Deferrability words, empty when not deferrable.
+    pub deferrable: String,
+    /// `many-to-one`, `many-to-one, optional`, `one-to-one` or `one-to-one, optional`.
+    pub cardinality: String,
+}
+
+/// An index.
+#[derive(Debug, Clone, Serialize)]
+pub struct IndexView {
+    /// Name.
+    pub name: String,
+    /// The CREATE INDEX statement the migration runs.
+    pub definition: String,
+    /// UNIQUE.
+    pub unique: bool,
+    /// Rationale.
+    pub why: Option<String>,
+}
+
+/// A policy.
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyView {
+    /// Name.
+    pub name: String,
+    /// `ALL`, `SELECT`, `INSERT`, `UPDATE` or `DELETE`.
+    pub command: String,
+    /// Roles (`public` means every role).
+    pub roles: Vec<String>,
+    /// `permissive` or `restrictive`.
+    pub mode: String,
+    /// USING expression.
+    pub using: Option<String>,
+    /// WITH CHECK expression.
+    pub with_check: Option<String>,
+    /// Rationale.
+    pub why: Option<String>,
+}
+
+/// A trigger.
+#[derive(Debug, Clone, Serialize)]
+pub struct TriggerView {
+    /// Name.
+    pub name: String,
+    /// The table it is on.
+    pub table: Link,
+    /// `BEFORE UPDATE OF a, b`, `AFTER INSERT OR DELETE`, …
+    pub when: String,
+    /// `row` or `statement`.
+    pub for_each: String,
+    /// WHEN condition.
+    pub condition: Option<String>,
+    /// The function it calls.
+    pub function: Link,
+    /// Arguments passed to the function.
+    pub args: Vec<String>,
+    /// Description.
+    pub description: Option<String>,
+}
+
+/// Privileges of one role.
+#[derive(Debug, Clone, Serialize)]
+pub struct PrivilegeView {
+    /// Role.
+    pub role: String,
+    /// Privileges, upper case.
+    pub privileges: Vec<String>,
+}
+
+/// Partitioning of a table.
+#[derive(Debug, Clone, Serialize)]
+pub struct PartitionView {
+    /// `RANGE`, `LIST` or `HASH`.
+    pub by: String,
+    /// Key columns.
+    pub columns: Vec<String>,
+    /// Partitions by name, with their bound as SQL.
+    pub partitions: Vec<PartitionBoundView>,
+}
+
+/// One partition.
+#[derive(Debug, Clone, Serialize)]
+pub struct PartitionBoundView {
+    /// Name.
+    pub name: String,
+    /// `FOR VALUES …` or `DEFAULT`.
+    pub bound: String,
+}
+
+/// The RLS coverage matrix.
+#[derive(Debug, Clone, Serialize)]
+pub struct CoverageView {
+    /// Column headers: (command, role) pairs in order, e.g. `SELECT` × `anon`.
+    pub columns: Vec<CoverageColumn>,
+    /// One row per table.
+    pub rows: Vec<CoverageRow>,
+    /// Whether the preset's `service_role` exists (it bypasses RLS).
+    pub service_role_bypasses: bool,
+}
+
+/// A column of the coverage matrix.
+#[derive(Debug, Clone, Serialize)]
+pub struct CoverageColumn {
+    /// Command.
+    pub command: String,
+    /// Role.
+    pub role: String,
+}
+
+/// A row of the coverage matrix.
+#[derive(Debug, Clone, Serialize)]
+pub struct CoverageRow {
+    /// The table.
+    pub table: Link,
+    /// RLS enabled.
+    pub rls_enabled: bool,
+    /// Cells in the order of [`CoverageView::columns`].
+    pub cells: Vec<CoverageCell>,
+}
+
+/// One cell: who may run the command as the role.
+#[derive(Debug, Clone, Serialize)]
+pub struct CoverageCell {
+    /// `allowed`, `denied`, `revoked` or `no-rls`.
+    pub state: String,
+    /// Permissive policies that allow it.
+    pub allowed_by: Vec<String>,
+    /// Restrictive policies that also apply.
+    pub restricted_by: Vec<String>,
+}
+
+/// An enum type.
+#[derive(Debug, Clone, Serialize)]
+pub struct EnumView {
+    /// Name for people.
+    pub name: String,
+    /// Heading text.
+    pub heading: String,
+    /// Anchor.
+    pub anchor: String,
+    /// Labels in order.
+    pub values: Vec<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// Columns of that type (`table.column`), with the table's anchor.
+    pub used_by: Vec<Link>,
+}
+
+/// A function.
+#[derive(Debug, Clone, Serialize)]
+pub struct FunctionView {
+    /// Name for people.
+    pub name: String,
+    /// Heading text.
+    pub heading: String,
+    /// Anchor.
+    pub anchor: String,
+    /// `schema.name(arg type, …)` with argument names and modes.
+    pub signature: String,
+    /// Return type as written.
+    pub returns: String,
+    /// Language.
+    pub language: String,
+    /// volatile, stable or immutable.
+    pub volatility: String,
+    /// SECURITY DEFINER.
+    pub security_definer: bool,
+    /// SET search_path value as SQL (`''`, `public, extensions`), or none.
+    pub search_path: Option<String>,
+    /// STRICT.
+    pub strict: bool,
+    /// LEAKPROOF.
+    pub leakproof: bool,
+    /// PARALLEL.
+    pub parallel: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// GRANT EXECUTE, by role.
+    pub grants: Vec<PrivilegeView>,
+    /// REVOKE EXECUTE, by role.
+    pub revokes: Vec<PrivilegeView>,
+    /// Triggers that call it (`table.trigger`).
+    pub called_by: Vec<Link>,
+}
+
+/// A view or materialized view.
+#[derive(Debug, Clone, Serialize)]
+pub struct ViewView {
+    /// Name for people.
+    pub name: String,
+    /// Heading text.
+    pub heading: String,
+    /// Anchor.
+    pub anchor: String,
+    /// MATERIALIZED.
+    pub materialized: bool,
+    /// security_invoker (plain views).
+    pub security_invoker: bool,
+    /// Description.
+    pub description: Option<String>,
+    /// Relations the query reads.
+    pub reads: Vec<Link>,
+    /// The query as written.
+    pub query: String,
+    /// Indexes (materialized views).
+    pub indexes: Vec<IndexView>,
+    /// GRANTs, by role.
+    pub grants: Vec<PrivilegeView>,
+    /// REVOKEs, by role.
+    pub revokes: Vec<PrivilegeView>,
+}
+
+/// The migrations section.
+#[derive(Debug, Clone, Serialize)]
+pub struct MigrationsView {
+    /// The migrations folder, relative to the project root as given (`generated/migrations`).
+    pub dir: String,
+    /// Migration names in order (`0001_init`).
+    pub names: Vec<String>,
+    /// The `SET LOCAL` statements at the top of every file.
+    pub settings: Vec<String>,
+    /// The lock timeout of those settings (`'5s'`), if set.
+    pub lock_timeout: Option<String>,
+    /// The statement timeout (`'5min'`), if set.
+    pub statement_timeout: Option<String>,
+    /// Whether the model uses the Supabase preset (CLI instructions).
+    pub supabase: bool,
+}
+
+/// A diagram as rendered, for the view.
+#[derive(Debug, Clone)]
+pub struct DiagramInput {
+    /// The group, or none for the whole schema.
+    pub group: Option<String>,
+    /// Link to the `.mmd` file, relative to DATABASE.md.
+    pub link: String,
+    /// Whether columns were left out.
+    pub compact: bool,
+    /// Mermaid text.
+    pub mermaid: String,
+}
+
+/// GitHub's heading anchors: lower case, punctuation and symbols removed, spaces to hyphens,
+/// repeated slugs numbered `-1`, `-2`, … in document order.
+#[derive(Debug, Default)]
+pub struct Slugger {
+    seen: BTreeMap<String, usize>,
+}
+
+impl Slugger {
+    /// The anchor of the next heading with this text (Markdown code spans' backticks are dropped
+    /// like any other punctuation).
+    pub fn slug(&mut self, heading: &str) -> String {
+        // github-slugger: while the candidate was seen, count up the base's occurrences.
+        let base = github_slug(heading);
+        let mut candidate = base.clone();
+        while self.seen.contains_key(&candidate) {
+            let n = self.seen.entry(base.clone()).or_insert(0);
+            *n += 1;
+            candidate = format!("{base}-{n}");
+        }
+        self.seen.insert(candidate.clone(), 0);
+        candidate
+    }
+}
+
+/// The slug GitHub gives a heading (github-slugger): lower case; letters, digits, marks, `_`
+/// and `-` kept; a space becomes `-`; everything else is removed.
+pub fn github_slug(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| {
+            if c == ' ' {
+                Some('-')
+            } else if c.is_alphanumeric() || c == '_' || c == '-' {
+                Some(c)
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+/// An inline code span holding `text` exactly: the fence is one backtick longer than the longest
+/// run of backticks inside, with spaces when the text starts or ends with a backtick. Line breaks
+/// become spaces (as CommonMark renders them anyway).
+pub fn code_span(text: &str) -> String {
+    let text = text.replace("\r\n", " ").replace(['\n', '\r'], " ");
+    let fence = "`".repeat(longest_run(&text, '`') + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') || text.trim().is_empty() {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
+/// [`code_span`] for a table cell: `|` is escaped as `\|` (GitHub splits cells before it parses
+/// code spans, and shows `\|` inside a code span as `|`).
+pub fn code_cell(text: &str) -> String {
+    code_span(text).replace('|', "\\|")
+}
+
+/// Text for a table cell: `|` escaped, line breaks as `<br>`.
+pub fn cell(text: &str) -> String {
+    text.trim_end()
+        .replace('|', "\\|")
+        .replace("\r\n", "<br>")
+        .replace(['\n', '\r'], "<br>")
+}
+
+/// The fence of a fenced code block that can hold `text`: at least three backticks, and more than
+/// the longest run inside.
+pub fn fence(text: &str) -> String {
+    "`".repeat((longest_run(text, '`') + 1).max(3))
+}
+
+fn longest_run(text: &str, ch: char) -> usize {
+    let mut best = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        if c == ch {
+            run += 1;
+            best = best.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    best
+}
+
+fn privileges(p: &crate::ir::Privileges) -> Vec<PrivilegeView> {
+    p.iter()
+        .map(|(role, privs)| PrivilegeView {
+            role: role.clone(),
+            privileges: privs.iter().map(|x| x.to_ascii_uppercase()).collect(),
+        })
+        .collect()
+}
+
+fn command_privilege(c: PolicyCommand) -> &'static str {
+    match c {
+        PolicyCommand::All => "all",
+        PolicyCommand::Select => "select",
+        PolicyCommand::Insert => "insert",
+        PolicyCommand::Update => "update",
+        PolicyCommand::Delete => "delete",
+    }
+}
+
+fn policy_applies(p: &Policy, command: PolicyCommand, role: &str) -> bool {
+    let command_ok = p.command == PolicyCommand::All || p.command == command;
+    let role_ok = p.roles.is_empty()
+        || p.roles
+            .iter()
+            .any(|r| r.value == role || r.value == "public");
+    command_ok && role_ok
+}
+
+/// Who may run `command` as `role` on `table`, by the policies (and the model's REVOKEs).
+pub fn coverage_cell(table: &Table, command: PolicyCommand, role: &str) -> CoverageCell {
+    let revoked = table
+        .revokes
+        .get(role)
+        .is_some_and(|privs| privs.contains("all") || privs.contains(command_privilege(command)));
+    let mut allowed_by = Vec::new();
+    let mut restricted_by = Vec::new();
+    for p in table
+        .policies
+        .values()
+        .filter(|p| policy_applies(p, command, role))
+    {
+        if p.permissive {
+            allowed_by.push(p.name.clone());
+        } else {
+            restricted_by.push(p.name.clone());
+        }
+    }
+    let state = if revoked {
+        "revoked"
+    } else if !table.rls.enabled {
+        "no-rls"
+    } else if allowed_by.is_empty() {
+        "denied"
+    } else {
+        "allowed"
+    };
+    CoverageCell {
+        state: state.to_string(),
+        allowed_by,
+        restricted_by,
+    }
+}
+
+/// Whether the foreign key's columns are exactly a primary key or unique constraint (or unique
+/// index without a predicate) of its table: then at most one row points at each target row.
+pub fn fk_is_unique(table: &Table, fk: &ForeignKey) -> bool {
+    let cols: BTreeSet<&str> = fk.columns.iter().map(|c| c.value.as_str()).collect();
+    let same = |other: BTreeSet<&str>| other == cols;
+    table
+        .primary_key
+        .as_ref()
+        .is_some_and(|pk| same(pk.columns.iter().map(|c| c.value.as_str()).collect()))
+        || table
+            .uniques
+            .iter()
+            .any(|u| same(u.columns.iter().map(|c| c.value.as_str()).collect()))
+        || table.indexes.iter().any(|ix| {
+            ix.unique
+                && ix.predicate.is_none()
+                && ix.keys.iter().all(|k| !k.expression)
+                && same(ix.keys.iter().map(|k| k.target.value.as_str()).collect())
+        })
+}
+
+/// Whether any of the foreign key's columns allows NULL (then a row may point nowhere).
+pub fn fk_is_optional(table: &Table, fk: &ForeignKey) -> bool {
+    fk.columns
+        .iter()
+        .any(|c| table.columns.get(&c.value).is_some_and(|col| col.nullable))
+}
+
+fn cardinality(table: &Table, fk: &ForeignKey) -> String {
+    let kind = if fk_is_unique(table, fk) {
+        "one-to-one"
+    } else {
+        "many-to-one"
+    };
+    if fk_is_optional(table, fk) {
+        format!("{kind}, optional")
+    } else {
+        kind.to_string()
+    }
+}
+
+fn deferrable_words(d: Deferrable) -> String {
+    match d {
+        Deferrable::No => String::new(),
+        Deferrable::InitiallyImmediate => "DEFERRABLE INITIALLY IMMEDIATE".to_string(),
+        Deferrable::InitiallyDeferred => "DEFERRABLE INITIALLY DEFERRED".to_string(),
+    }
+}
+
+fn function_signature_for_people(f: &Function) -> String {
+    let args: Vec<String> = f
+        .args
+        .iter()
+        .map(|a| {
+            let mut s = String::new();
+            match a.mode {
+                crate::ir::ArgMode::In => {}
+                crate::ir::ArgMode::Out => s.push_str("OUT "),
+                crate::ir::ArgMode::Inout => s.push_str("INOUT "),
+                crate::ir::ArgMode::Variadic => s.push_str("VARIADIC "),
+            }
+            if !a.name.is_empty() {
+                s.push_str(&crate::sql::ident::quote_ident(&a.name));
+                s.push(' ');
+            }
+            s.push_str(&a.type_sql);
+            if let Some(d) = &a.default {
+                s.push_str(" DEFAULT ");
+                s.push_str(d.trim());
+            }
+            s
+        })
+        .collect();
+    format!("{}({})", f.name, args.join(", "))
+}
+
+struct Names<'a> {
+    model: &'a Model,
+    table_anchor: BTreeMap<QName, String>,
+    function_anchor: BTreeMap<QName, String>,
+    view_anchor: BTreeMap<QName, String>,
+}
+
+impl Names<'_> {
+    fn short(&self, q: &QName) -> String {
+        q.display_short(&self.model.default_schema)
+    }
+
+    fn table(&self, q: &QName) -> Link {
+        Link {
+            name: self.short(q),
+            anchor: self.table_anchor.get(q).cloned(),
+        }
+    }
+
+    fn relation(&self, q: &QName) -> Link {
+        Link {
+            name: self.short(q),
+            anchor: self
+                .table_anchor
+                .get(q)
+                .or_else(|| self.view_anchor.get(q))
+                .cloned(),
+        }
+    }
+
+    fn function(&self, q: &QName) -> Link {
+        Link {
+            name: self.short(q),
+            anchor: self.function_anchor.get(q).cloned(),
+        }
+    }
+
+    fn fk(&self, table: &Table, fk: &ForeignKey) -> ForeignKeyView {
+        ForeignKeyView {
+            name: fk.name.value.clone(),
+            from: self.table(&table.name),
+            columns: fk.columns.iter().map(|c| c.value.clone()).collect(),
+            to: self.table(&fk.target),
+            target_columns: fk.target_columns.iter().map(|c| c.value.clone()).collect(),
+            on_delete: fk.on_delete.sql().to_string(),
+            on_update: fk.on_update.sql().to_string(),
+            deferrable: deferrable_words(fk.deferrable),
+            cardinality: cardinality(table, fk),
+        }
+    }
+
+    fn trigger(&self, t: &crate::ir::Trigger) -> TriggerView {
+        let timing = match t.timing {
+            TriggerTiming::Before => "BEFORE",
+            TriggerTiming::After => "AFTER",
+            TriggerTiming::InsteadOf => "INSTEAD OF",
+        };
+        let events: Vec<String> = t
+            .events
+            .iter()
+            .map(|e| {
+                if e == "update" && !t.of_columns.is_empty() {
+                    let cols: Vec<&str> = t.of_columns.iter().map(|c| c.value.as_str()).collect();
+                    format!("UPDATE OF {}", cols.join(", "))
+                } else {
+                    e.to_ascii_uppercase()
+                }
+            })
+            .collect();
+        TriggerView {
+            name: t.name.clone(),
+            table: self.table(&t.table),
+            when: format!("{timing} {}", events.join(" OR ")),
+            for_each: if t.for_each_row { "row" } else { "statement" }.to_string(),
+            condition: t.when.as_ref().map(|w| w.value.trim().to_string()),
+            function: self.function(&t.function),
+            args: t.args.clone(),
+            description: t.description.clone(),
+        }
+    }
+}
+
+/// Build the view of DATABASE.md.
+pub fn database_view(
+    model: &Model,
+    external: &External,
+    diagrams: &[DiagramInput],
+    migrations_dir: &str,
+    migration_names: &[String],
+) -> DatabaseView {
+    let order = table_order(model).order;
+    let mut slugger = Slugger::default();
+    // Section headings of the built-in template, in document order, so object anchors that
+    // collide with them are numbered as GitHub numbers them.
+    for h in ["Overview", "Entity-relationship diagrams"] {
+        slugger.slug(h);
+    }
+    let diagrams: Vec<DiagramView> = diagrams
+        .iter()
+        .map(|d| {
+            let heading = match &d.group {
+                None => "Whole schema".to_string(),
+                Some(g) => format!("Group {}", code_span(g)),
+            };
+            DiagramView {
+                anchor: slugger.slug(&heading),
+                heading,
+                group: d.group.clone(),
+                link: d.link.clone(),
+                compact: d.compact,
+                mermaid: d.mermaid.clone(),
+            }
+        })
+        .collect();
+    slugger.slug("Tables");
+    let mut table_anchor = BTreeMap::new();
+    let mut table_heading = BTreeMap::new();
+    for q in &order {
+        let heading = format!(
+            "Table {}",
+            code_span(&q.display_short(&model.default_schema))
+        );
+        table_anchor.insert(q.clone(), slugger.slug(&heading));
+        table_heading.insert(q.clone(), heading);
+    }
+    slugger.slug("RLS coverage");
+    slugger.slug("Enums");
+    let mut enum_anchor = BTreeMap::new();
+    for q in model.enums.keys() {
+        let heading = format!(
+            "Enum {}",
+            code_span(&q.display_short(&model.default_schema))
+        );
+        enum_anchor.insert(q.clone(), (slugger.slug(&heading), heading));
+    }
+    slugger.slug("Functions");
+    let mut function_anchor = BTreeMap::new();
+    let mut function_heading = BTreeMap::new();
+    for q in model.functions.keys() {
+        let heading = format!(
+            "Function {}",
+            code_span(&q.display_short(&model.default_schema))
+        );
+        function_anchor.insert(q.clone(), slugger.slug(&heading));
+        function_heading.insert(q.clone(), heading);
+    }
+    slugger.slug("Views");
+    let mut view_anchor = BTreeMap::new();
+    let mut view_heading = BTreeMap::new();
+    for (q, v) in &model.views {
+        let kind = if v.materialized {
+            "Materialized view"
+        } else {
+            "View"
+        };
+        let heading = format!(
+            "{kind} {}",
+            code_span(&q.display_short(&model.default_schema))
+        );
+        view_anchor.insert(q.clone(), slugger.slug(&heading));
+        view_heading.insert(q.clone(), heading);
+    }
+    let names = Names {
+        model,
+        table_anchor,
+        function_anchor,
+        view_anchor,
+    };
+    let group_anchor: BTreeMap<&str, &str> = diagrams
+        .iter()
+        .filter_map(|d| d.group.as_deref().map(|g| (g, d.anchor.as_str())))
+        .collect();
+
+    let mut referenced_by: BTreeMap<&QName, Vec<ForeignKeyView>> = BTreeMap::new();
+    for q in &order {
+        if let Some(t) = model.tables.get(q) {
+            for fk in &t.foreign_keys {
+                referenced_by
+                    .entry(&fk.target)
+                    .or_default()
+                    .push(names.fk(t, fk));
+            }
+        }
+    }
+
+    let tables: Vec<TableView> = order
+        .iter()
+        .filter_map(|q| model.tables.get(q))
+        .map(|t| {
+            let pk_cols: BTreeSet<&str> = t
+                .primary_key
+                .iter()
+                .flat_map(|pk| pk.columns.iter().map(|c| c.value.as_str()))
+                .collect();
+            TableView {
+                name: names.short(&t.name),
+                qualified: t.name.to_string(),
+                heading: table_heading.get(&t.name).cloned().unwrap_or_default(),
+                anchor: names.table_anchor.get(&t.name).cloned().unwrap_or_default(),
+                description: t.description.clone(),
+                group: t.group.clone(),
+                group_anchor: t
+                    .group
+                    .as_deref()
+                    .and_then(|g| group_anchor.get(g))
+                    .map(|a| a.to_string()),
+                columns: t
+                    .columns
+                    .values()
+                    .map(|c| ColumnView {
+                        name: c.name.clone(),
+                        type_sql: c.type_sql.clone(),
+                        nullable: c.nullable,
+                        default: match (&c.identity, &c.generated, &c.default) {
+                            (Some(crate::ir::Identity::Always), _, _) => {
+                                Some("identity (always)".to_string())
+                            }
+                            (Some(crate::ir::Identity::ByDefault), _, _) => {
+                                Some("identity (by default)".to_string())
+                            }
+                            (None, Some(g), _) => Some(format!("generated: {}", g.value.trim())),
+                            (None, None, Some(d)) => Some(d.value.trim().to_string()),
+                            (None, None, None) => None,
+                        },
+                        description: c.description.clone(),
+                        primary_key: pk_cols.contains(c.name.as_str()),
+                    })
+                    .collect(),
+                primary_key: t.primary_key.as_ref().map(|pk| KeyView {
+                    name: pk.name.clone(),
+                    columns: pk.columns.iter().map(|c| c.value.clone()).collect(),
+                    nulls_not_distinct: false,
+                }),
+                uniques: t
+                    .uniques
+                    .iter()
+                    .map(|u| KeyView {
+                        name: u.name.value.clone(),
+                        columns: u.columns.iter().map(|c| c.value.clone()).collect(),
+                        nulls_not_distinct: !u.nulls_distinct,
+                    })
+                    .collect(),
+                checks: t
+                    .checks
+                    .iter()
+                    .map(|c| CheckView {
+                        name: c.name.value.clone(),
+                        expr: c.expr.value.trim().to_string(),
+                    })
+                    .collect(),
+                foreign_keys: t.foreign_keys.iter().map(|fk| names.fk(t, fk)).collect(),
+                referenced_by: referenced_by.remove(&t.name).unwrap_or_default(),
+                indexes: t.indexes.iter().map(|ix| index_view(&t.name, ix)).collect(),
+                rls_enabled: t.rls.enabled,
+                rls_forced: t.rls.force,
+                policies: t
+                    .policies
+                    .values()
+                    .map(|p| PolicyView {
+                        name: p.name.clone(),
+                        command: p.command.sql().to_string(),
+                        roles: if p.roles.is_empty() {
+                            vec!["public".to_string()]
+                        } else {
+                            p.roles.iter().map(|r| r.value.clone()).collect()
+                        },
+                        mode: if p.permissive {
+                            "permissive"
+                        } else {
+                            "restrictive"
+                        }
+                        .to_string(),
+                        using: p.using.as_ref().map(|u| u.value.trim().to_string()),
+                        with_check: p.with_check.as_ref().map(|u| u.value.trim().to_string()),
+                        why: p.why.clone(),
+                    })
+                    .collect(),
+                triggers: t.triggers.values().map(|tr| names.trigger(tr)).collect(),
+                grants: privileges(&t.grants),
+                revokes: privileges(&t.revokes),
+                realtime: t.realtime,
+                partition: t.partition.as_ref().map(|p| PartitionView {
+                    by: p.by.to_ascii_uppercase(),
+                    columns: p.columns.iter().map(|c| c.value.clone()).collect(),
+                    partitions: p
+                        .partitions
+                        .values()
+                        .map(|part| PartitionBoundView {
+                            name: names.short(&part.name),
+                            bound: partition_bound(&part.bound),
+                        })
+                        .collect(),
+                }),
+            }
+        })
+        .collect();
+
+    let client_roles: Vec<String> = if !external.client_roles.is_empty() {
+        external.client_roles.clone()
+    } else if !model.roles.is_empty() {
+        model.roles.keys().cloned().collect()
+    } else {
+        vec!["public".to_string()]
+    };
+    let coverage = CoverageView {
+        columns: COVERAGE_COMMANDS
+            .iter()
+            .flat_map(|c| {
+                client_roles.iter().map(|r| CoverageColumn {
+                    command: c.sql().to_string(),
+                    role: r.clone(),
+                })
+            })
+            .collect(),
+        rows: order
+            .iter()
+            .filter_map(|q| model.tables.get(q))
+            .map(|t| CoverageRow {
+                table: names.table(&t.name),
+                rls_enabled: t.rls.enabled,
+                cells: COVERAGE_COMMANDS
+                    .iter()
+                    .flat_map(|c| client_roles.iter().map(|r| coverage_cell(t, *c, r)))
+                    .collect(),
+            })
+            .collect(),
+        service_role_bypasses: external.roles.contains("service_role"),
+    };
+
+    let mut called_by: BTreeMap<&QName, Vec<Link>> = BTreeMap::new();
+    let all_triggers = order
+        .iter()
+        .filter_map(|q| model.tables.get(q))
+        .flat_map(|t| t.triggers.values())
+        .chain(model.external_triggers.iter());
+    for tr in all_triggers {
+        called_by.entry(&tr.function).or_default().push(Link {
+            name: format!("{}.{}", names.short(&tr.table), tr.name),
+            anchor: names.table_anchor.get(&tr.table).cloned(),
+        });
+    }
+
+    let mut enum_users: BTreeMap<String, Vec<Link>> = BTreeMap::new();
+    for q in &order {
+        if let Some(t) = model.tables.get(q) {
+            for c in t.columns.values() {
+                let base = c.type_sql.trim_end_matches("[]");
+                enum_users.entry(base.to_string()).or_default().push(Link {
+                    name: format!("{}.{}", names.short(q), c.name),
+                    anchor: names.table_anchor.get(q).cloned(),
+                });
+            }
+        }
+    }
+
+    let enums = model
+        .enums
+        .values()
+        .map(|e| {
+            let (anchor, heading) = enum_anchor.get(&e.name).cloned().unwrap_or_default();
+            EnumView {
+                name: names.short(&e.name),
+                heading,
+                anchor,
+                values: e.values.iter().map(|v| v.value.clone()).collect(),
+                description: e.description.clone(),
+                used_by: enum_users.remove(&e.name.to_string()).unwrap_or_default(),
+            }
+        })
+        .collect();
+
+    let functions = model
+        .functions
+        .values()
+        .map(|f| FunctionView {
+            name: names.short(&f.name),
+            heading: function_heading.get(&f.name).cloned().unwrap_or_default(),
+            anchor: names
+                .function_anchor
+                .get(&f.name)
+                .cloned()
+                .unwrap_or_default(),
+            signature: function_signature_for_people(f),
+            returns: f.returns.value.trim().to_string(),
+            language: f.language.clone(),
+            volatility: f.volatility.clone(),
+            security_definer: f.security_definer,
+            search_path: f.search_path.as_ref().map(|p| {
+                if p.is_empty() {
+                    "''".to_string()
+                } else {
+                    p.join(", ")
+                }
+            }),
+            strict: f.strict,
+            leakproof: f.leakproof,
+            parallel: f.parallel.clone(),
+            description: f.description.clone(),
+            grants: privileges(&f.grants),
+            revokes: privileges(&f.revokes),
+            called_by: called_by.remove(&f.name).unwrap_or_default(),
+        })
+        .collect();
+
+    let views = model
+        .views
+        .values()
+        .map(|v| ViewView {
+            name: names.short(&v.name),
+            heading: view_heading.get(&v.name).cloned().unwrap_or_default(),
+            anchor: names.view_anchor.get(&v.name).cloned().unwrap_or_default(),
+            materialized: v.materialized,
+            security_invoker: v.security_invoker,
+            description: v.description.clone(),
+            reads: v.depends_on.iter().map(|q| names.relation(q)).collect(),
+            query: sql::query_text(&v.query.value).to_string(),
+            indexes: v.indexes.iter().map(|ix| index_view(&v.name, ix)).collect(),
+            grants: privileges(&v.grants),
+            revokes: privileges(&v.revokes),
+        })
+        .collect();
+
+    let mut schemas: BTreeMap<String, SchemaView> = BTreeMap::new();
+    let mut add_schema = |name: &str, description: Option<String>| {
+        let e = schemas.entry(name.to_string()).or_insert(SchemaView {
+            name: name.to_string(),
+            description: None,
+            tables: 0,
+        });
+        if description.is_some() {
+            e.description = description;
+        }
+    };
+    add_schema(&model.default_schema, None);
+    for s in model.schemas.values() {
+        add_schema(&s.name, s.description.clone());
+    }
+    for q in model
+        .tables
+        .keys()
+        .chain(model.views.keys())
+        .chain(model.functions.keys())
+        .chain(model.enums.keys())
+    {
+        add_schema(&q.schema, None);
+    }
+    for q in model.tables.keys() {
+        if let Some(s) = schemas.get_mut(&q.schema) {
+            s.tables += 1;
+        }
+    }
+
+    let plan = crate::plan::initial(model);
+    let setting = |name: &str| {
+        plan.settings.iter().find_map(|s| match s {
+            Stmt::SetLocal(n, v) if *n == name => Some(v.clone()),
+            _ => None,
+        })
+    };
+    let migrations = MigrationsView {
+        dir: migrations_dir.to_string(),
+        names: migration_names.to_vec(),
+        settings: plan.settings.iter().map(ToString::to_string).collect(),
+        lock_timeout: setting("lock_timeout"),
+        statement_timeout: setting("statement_timeout"),
+        supabase: model.preset == Preset::Supabase,
+    };
+
+    let count = |what: &str, count: usize| CountView {
+        what: what.to_string(),
+        count,
+    };
+    let tables_all = || model.tables.values();
+    let counts = vec![
+        count("tables", model.tables.len()),
+        count("columns", tables_all().map(|t| t.columns.len()).sum()),
+        count(
+            "foreign keys",
+            tables_all().map(|t| t.foreign_keys.len()).sum(),
+        ),
+        count(
+            "indexes",
+            tables_all().map(|t| t.indexes.len()).sum::<usize>()
+                + model.views.values().map(|v| v.indexes.len()).sum::<usize>(),
+        ),
+        count(
+            "tables with RLS",
+            tables_all().filter(|t| t.rls.enabled).count(),
+        ),
+        count("policies", tables_all().map(|t| t.policies.len()).sum()),
+        count(
+            "triggers",
+            tables_all().map(|t| t.triggers.len()).sum::<usize>() + model.external_triggers.len(),
+        ),
+        count("enums", model.enums.len()),
+        count("functions", model.functions.len()),
+        count("views", model.views.len()),
+    ];
+
+    DatabaseView {
+        preset: match model.preset {
+            Preset::Supabase => "supabase",
+            Preset::Postgres => "postgres",
+        }
+        .to_string(),
+        engine: match model.preset {
+            Preset::Supabase => "PostgreSQL 15 or later on Supabase".to_string(),
+            Preset::Postgres => "PostgreSQL 15 or later".to_string(),
+        },
+        default_schema: model.default_schema.clone(),
+        schemas: schemas.into_values().collect(),
+        extensions: model
+            .extensions
+            .values()
+            .map(|e| ExtensionView {
+                name: e.name.clone(),
+                schema: model.extension_schema(e),
+                version: e.version.clone(),
+            })
+            .collect(),
+        roles: model
+            .roles
+            .values()
+            .map(|r| RoleView {
+                name: r.name.clone(),
+                description: r.description.clone(),
+            })
+            .collect(),
+        client_roles,
+        counts,
+        diagrams,
+        tables,
+        coverage,
+        enums,
+        functions,
+        views,
+        external_triggers: model
+            .external_triggers
+            .iter()
+            .map(|t| names.trigger(t))
+            .collect(),
+        migrations,
+    }
+}
+
+fn index_view(table: &QName, ix: &crate::ir::Index) -> IndexView {
+    let definition = Stmt::CreateIndex(table.clone(), ix.clone()).to_string();
+    IndexView {
+        name: ix.name.value.clone(),
+        definition: definition.trim_end_matches(';').to_string(),
+        unique: ix.unique,
+        why: ix.why.clone(),
+    }
+}
+
+fn partition_bound(b: &crate::ir::PartitionBound) -> String {
+    use crate::ir::PartitionBound;
+    match b {
+        PartitionBound::Range { from, to } => {
+            format!(
+                "FOR VALUES FROM ({}) TO ({})",
+                from.join(", "),
+                to.join(", ")
+            )
+        }
+        PartitionBound::List { values } => format!("FOR VALUES IN ({})", values.join(", ")),
+        PartitionBound::Hash { modulus, remainder } => {
+            format!("FOR VALUES WITH (MODULUS {modulus}, REMAINDER {remainder})")
+        }
+        PartitionBound::Default => "DEFAULT".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_follow_github() {
+        assert_eq!(github_slug("Table `profiles`"), "table-profiles");
+        assert_eq!(github_slug("Table `app.tasks`"), "table-apptasks");
+        assert_eq!(github_slug("Table `größe`"), "table-größe");
+        assert_eq!(github_slug("Table `Order Lines`"), "table-order-lines");
+        let mut s = Slugger::default();
+        assert_eq!(s.slug("Table `a`"), "table-a");
+        assert_eq!(s.slug("Table `A`"), "table-a-1");
+        assert_eq!(s.slug("Table `a-1`"), "table-a-1-1");
+        assert_eq!(s.slug("Table `a`"), "table-a-2");
+    }
+
+    #[test]
+    fn cells_and_code_spans_escape() {
+        assert_eq!(cell("a | b\nc"), "a \\| b<br>c");
+        assert_eq!(code_span("a`b"), "``a`b``");
+        assert_eq!(code_span("`a"), "`` `a ``");
+        assert_eq!(code_cell("x || y"), "`x \\|\\| y`");
+        assert_eq!(fence("no ticks"), "```");
+        assert_eq!(fence("````x"), "`````");
+    }
+}
