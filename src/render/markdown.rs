@@ -17,8 +17,7 @@ use serde::Serialize;
 
 use crate::ir::graph::table_order;
 use crate::ir::{
-    Deferrable, ForeignKey, Function, Model, Policy, PolicyCommand, Preset, QName, Table,
-    TriggerTiming,
+    Deferrable, ForeignKey, Model, Policy, PolicyCommand, Preset, QName, Table, TriggerTiming,
 };
 use crate::preset::External;
 use crate::sql::{self, Stmt};
@@ -682,33 +681,6 @@ fn deferrable_words(d: Deferrable) -> String {
     }
 }
 
-fn function_signature_for_people(f: &Function) -> String {
-    let args: Vec<String> = f
-        .args
-        .iter()
-        .map(|a| {
-            let mut s = String::new();
-            match a.mode {
-                crate::ir::ArgMode::In => {}
-                crate::ir::ArgMode::Out => s.push_str("OUT "),
-                crate::ir::ArgMode::Inout => s.push_str("INOUT "),
-                crate::ir::ArgMode::Variadic => s.push_str("VARIADIC "),
-            }
-            if !a.name.is_empty() {
-                s.push_str(&crate::sql::ident::quote_ident(&a.name));
-                s.push(' ');
-            }
-            s.push_str(&a.type_sql);
-            if let Some(d) = &a.default {
-                s.push_str(" DEFAULT ");
-                s.push_str(d.trim());
-            }
-            s
-        })
-        .collect();
-    format!("{}({})", f.name, args.join(", "))
-}
-
 struct Names<'a> {
     model: &'a Model,
     table_anchor: BTreeMap<QName, String>,
@@ -1091,7 +1063,7 @@ pub fn database_view(
                 .get(&f.name)
                 .cloned()
                 .unwrap_or_default(),
-            signature: function_signature_for_people(f),
+            signature: crate::sql::function_declaration(f),
             returns: f.returns.value.trim().to_string(),
             language: f.language.clone(),
             volatility: f.volatility.clone(),

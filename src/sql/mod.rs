@@ -297,7 +297,9 @@ fn write_index(out: &mut String, table: &QName, ix: &Index) {
     }
 }
 
-fn write_function(out: &mut String, f: &Function) {
+/// `schema.name(arg type DEFAULT …, OUT x type)` — the declaration used in CREATE FUNCTION (and
+/// shown in the docs).
+pub fn function_declaration(f: &Function) -> String {
     let args: Vec<String> = f
         .args
         .iter()
@@ -319,7 +321,11 @@ fn write_function(out: &mut String, f: &Function) {
             s
         })
         .collect();
-    let _ = writeln!(out, "CREATE FUNCTION {}({})", f.name, args.join(", "));
+    format!("{}({})", f.name, args.join(", "))
+}
+
+fn write_function(out: &mut String, f: &Function) {
+    let _ = writeln!(out, "CREATE FUNCTION {}", function_declaration(f));
     let _ = writeln!(out, "    RETURNS {}", f.returns.value.trim());
     let _ = write!(out, "    LANGUAGE {}", quote_ident(&f.language));
     let _ = write!(out, "\n    {}", f.volatility.to_ascii_uppercase());
