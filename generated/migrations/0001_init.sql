@@ -235,13 +235,13 @@ CREATE POLICY coding_sessions_insert_own ON public.coding_sessions
     AS PERMISSIVE
     FOR INSERT
     TO authenticated
-    WITH CHECK ((select auth.uid()) = user_id and exists (select 1 from public.projects p where p.id = project_id and p.user_id = (select auth.uid())));
+    WITH CHECK ((select auth.uid()) = user_id and project_id in (select p.id from public.projects p where p.user_id = (select auth.uid())));
 CREATE POLICY coding_sessions_update_own ON public.coding_sessions
     AS PERMISSIVE
     FOR UPDATE
     TO authenticated
     USING ((select auth.uid()) = user_id)
-    WITH CHECK ((select auth.uid()) = user_id and exists (select 1 from public.projects p where p.id = project_id and p.user_id = (select auth.uid())));
+    WITH CHECK ((select auth.uid()) = user_id and project_id in (select p.id from public.projects p where p.user_id = (select auth.uid())));
 
 -- Row level security on public.coding_jobs
 ALTER TABLE public.coding_jobs ENABLE ROW LEVEL SECURITY;
@@ -249,8 +249,8 @@ CREATE POLICY coding_jobs_select_own ON public.coding_jobs
     AS PERMISSIVE
     FOR SELECT
     TO authenticated
-    USING (exists (select 1 from public.coding_sessions s
-        where s.id = session_id and s.user_id = (select auth.uid())));
+    USING (session_id in (select s.id from public.coding_sessions s
+               where s.user_id = (select auth.uid())));
 
 -- Row level security on public.session_events
 ALTER TABLE public.session_events ENABLE ROW LEVEL SECURITY;
@@ -258,8 +258,8 @@ CREATE POLICY session_events_select_own ON public.session_events
     AS PERMISSIVE
     FOR SELECT
     TO authenticated
-    USING (exists (select 1 from public.coding_sessions s
-        where s.id = session_id and s.user_id = (select auth.uid())));
+    USING (session_id in (select s.id from public.coding_sessions s
+               where s.user_id = (select auth.uid())));
 
 -- Privileges
 REVOKE ALL ON TABLE public.profiles FROM anon;
@@ -295,8 +295,12 @@ COMMENT ON COLUMN public.profiles.stripe_customer_id IS 'Stripe customer id, set
 COMMENT ON INDEX public.profiles_tier_idx IS 'Billing and admin queries filter users by tier. The design also listed an index on email, but the UNIQUE constraint profiles_email_key already provides that btree, so a second one would be a duplicate.';
 COMMENT ON POLICY profiles_select_own ON public.profiles IS 'Users read only their own profile.';
 COMMENT ON POLICY profiles_update_own ON public.profiles IS 'Users edit only their own profile and cannot move it to another id; billing columns are guarded by a trigger.';
+COMMENT ON TRIGGER guard_managed_columns ON public.profiles IS 'Rejects client changes to the columns billing and signup manage.';
+COMMENT ON TRIGGER set_updated_at ON public.profiles IS 'Keeps updated_at current on every UPDATE.';
 COMMENT ON TABLE public.projects IS 'A user''s Expo app project; the unit that coding sessions work on.';
 COMMENT ON COLUMN public.projects.user_id IS 'Owner of the project.';
+COMMENT ON COLUMN public.projects.name IS 'Project name shown in the app.';
+COMMENT ON COLUMN public.projects.description IS 'Optional free-text summary written by the user.';
 COMMENT ON COLUMN public.projects.template_id IS 'Starter template the project was created from (future feature).';
 COMMENT ON COLUMN public.projects.expo_config IS 'Expo app config (app.json fields), kept as JSON for flexibility.';
 COMMENT ON COLUMN public.projects.sandbox_id IS 'Fly.io machine id of the project''s sandbox, once provisioned.';
@@ -308,8 +312,11 @@ COMMENT ON POLICY projects_delete_own ON public.projects IS 'Users delete only t
 COMMENT ON POLICY projects_insert_own ON public.projects IS 'Users create projects only for themselves.';
 COMMENT ON POLICY projects_select_own ON public.projects IS 'Users see only their own projects.';
 COMMENT ON POLICY projects_update_own ON public.projects IS 'Users edit (and soft-delete via status) only their own projects and cannot hand them to someone else.';
+COMMENT ON TRIGGER set_updated_at ON public.projects IS 'Keeps updated_at current on every UPDATE.';
 COMMENT ON TABLE public.coding_sessions IS 'One AI coding session on a project, from the first prompt until it completes or expires.';
 COMMENT ON COLUMN public.coding_sessions.user_id IS 'Owner; must also own the project.';
+COMMENT ON COLUMN public.coding_sessions.project_id IS 'The project the session works on.';
+COMMENT ON COLUMN public.coding_sessions.status IS 'Where the session is in its lifecycle.';
 COMMENT ON COLUMN public.coding_sessions.initial_prompt IS 'The prompt that started the session.';
 COMMENT ON COLUMN public.coding_sessions.expires_at IS 'When the sandbox is reclaimed; required so cleanup can find expired sessions.';
 COMMENT ON COLUMN public.coding_sessions.metadata IS 'Session statistics such as file counts.';
@@ -322,16 +329,25 @@ COMMENT ON INDEX public.coding_sessions_expires_at_idx IS 'The cleanup job scans
 COMMENT ON POLICY coding_sessions_insert_own ON public.coding_sessions IS 'Users start sessions only for themselves and only on projects they own.';
 COMMENT ON POLICY coding_sessions_select_own ON public.coding_sessions IS 'Users see only their own sessions (Realtime applies this too).';
 COMMENT ON POLICY coding_sessions_update_own ON public.coding_sessions IS 'Users change the status of their own sessions and cannot move them to someone else''s project. No DELETE; sessions are archived via status.';
+COMMENT ON TRIGGER set_updated_at ON public.coding_sessions IS 'Keeps updated_at current on every UPDATE.';
 COMMENT ON TABLE public.coding_jobs IS 'Work queue of prompts for the coding workers; workers use the service role, which bypasses RLS.';
+COMMENT ON COLUMN public.coding_jobs.session_id IS 'The session the job belongs to.';
+COMMENT ON COLUMN public.coding_jobs.prompt IS 'The prompt the worker runs.';
+COMMENT ON COLUMN public.coding_jobs.status IS 'Where the job is in the queue.';
 COMMENT ON COLUMN public.coding_jobs.priority IS 'Higher runs first.';
 COMMENT ON COLUMN public.coding_jobs.retry_count IS 'Attempts made so far.';
 COMMENT ON COLUMN public.coding_jobs.max_retries IS 'Attempts allowed before the job is failed.';
 COMMENT ON COLUMN public.coding_jobs.error IS 'Last error message, if an attempt failed.';
 COMMENT ON COLUMN public.coding_jobs.result IS 'Worker output, set on completion.';
+COMMENT ON COLUMN public.coding_jobs.started_at IS 'When a worker claimed the job.';
+COMMENT ON COLUMN public.coding_jobs.completed_at IS 'When the job completed or failed for good.';
 COMMENT ON INDEX public.coding_jobs_status_priority_idx IS 'Queue claiming: where status = ''pending'' order by priority desc, created_at (FIFO within a priority).';
 COMMENT ON INDEX public.coding_jobs_session_id_created_at_idx IS 'Lists a session''s jobs in order; also backs the foreign key and the RLS subquery.';
 COMMENT ON POLICY coding_jobs_select_own ON public.coding_jobs IS 'Users see the jobs of their own sessions; only the service role writes jobs.';
+COMMENT ON TRIGGER set_updated_at ON public.coding_jobs IS 'Keeps updated_at current on every UPDATE.';
 COMMENT ON TABLE public.session_events IS 'Append-only stream of what happened in a session (thinking, terminal output, file changes), pushed to the app over Realtime.';
+COMMENT ON COLUMN public.session_events.session_id IS 'The session the event happened in.';
+COMMENT ON COLUMN public.session_events.event_type IS 'What kind of event this is; it decides the shape of data.';
 COMMENT ON COLUMN public.session_events.data IS 'Event payload; its shape depends on event_type.';
 COMMENT ON COLUMN public.session_events.created_at IS 'Events are immutable, so there is no updated_at.';
 COMMENT ON INDEX public.session_events_session_id_created_at_idx IS 'Shows a session''s most recent events first; also backs the foreign key and the RLS subquery.';

@@ -23,7 +23,7 @@
 //!   time.
 
 use super::span::span_to_frag;
-use super::{Analysis, Catalog, FragSpan, Problem, ProblemKind, RelationLookup};
+use super::{Analysis, Catalog, FragSpan, OuterRef, Problem, ProblemKind, RelationLookup};
 use sqlparser::ast::{
     AccessExpr, Distinct, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments,
     GroupByExpr, Ident, JoinConstraint, JoinOperator, ObjectName, OrderBy, Query, Select,
@@ -65,6 +65,7 @@ pub fn analyse_expr(
 ) -> Analysis {
     let mut an = Analyzer::new(text, catalog);
     an.extra = extra_scope.iter().map(|s| s.to_lowercase()).collect();
+    an.has_base = base.is_some();
     let mut scope = Scope::default();
     if let Some((qualifier, columns)) = base {
         scope.rels.push(Rel {
@@ -116,7 +117,11 @@ struct Analyzer<'a> {
     scopes: Vec<Scope>,
     ctes: Vec<Vec<(String, Cols)>>,
     extra: Vec<String>,
+    /// Whether scope 0 is the base table of an expression (then references to it from a nested
+    /// SELECT are recorded as [`OuterRef`]s).
+    has_base: bool,
     problems: Vec<Problem>,
+    outer_refs: Vec<OuterRef>,
     relations: BTreeSet<(Option<String>, String)>,
     functions: BTreeSet<(Option<String>, String)>,
 }
@@ -153,7 +158,9 @@ impl<'a> Analyzer<'a> {
             scopes: Vec::new(),
             ctes: Vec::new(),
             extra: Vec::new(),
+            has_base: false,
             problems: Vec::new(),
+            outer_refs: Vec::new(),
             relations: BTreeSet::new(),
             functions: BTreeSet::new(),
         }
@@ -162,6 +169,7 @@ impl<'a> Analyzer<'a> {
     fn finish(self) -> Analysis {
         Analysis {
             problems: self.problems,
+            outer_refs: self.outer_refs,
             relations: self.relations.into_iter().collect(),
             functions: self.functions.into_iter().collect(),
         }
@@ -184,15 +192,35 @@ impl<'a> Analyzer<'a> {
     // ----- name lookup -------------------------------------------------
 
     fn find_rel(&self, schema: Option<&str>, name: &str) -> Option<&Rel> {
-        self.scopes.iter().rev().find_map(|scope| {
-            scope.rels.iter().find(|r| {
-                r.name == name
-                    && match (schema, r.schema.as_deref()) {
-                        (Some(want), Some(have)) => want == have,
-                        _ => true,
-                    }
-            })
+        self.find_rel_at(schema, name).map(|(_, r)| r)
+    }
+
+    /// The relation a qualifier names, with the index of the scope that holds it.
+    fn find_rel_at(&self, schema: Option<&str>, name: &str) -> Option<(usize, &Rel)> {
+        self.scopes.iter().enumerate().rev().find_map(|(i, scope)| {
+            scope
+                .rels
+                .iter()
+                .find(|r| {
+                    r.name == name
+                        && match (schema, r.schema.as_deref()) {
+                            (Some(want), Some(have)) => want == have,
+                            _ => true,
+                        }
+                })
+                .map(|r| (i, r))
         })
+    }
+
+    /// Record a reference that resolved in scope `at` when it reaches the base table from inside
+    /// a nested SELECT.
+    fn note_outer(&mut self, at: usize, name: &str, span: Option<FragSpan>) {
+        if self.has_base && at == 0 && self.scopes.len() > 1 {
+            self.outer_refs.push(OuterRef {
+                name: name.to_string(),
+                at: span,
+            });
+        }
     }
 
     fn is_extra(&self, name: &str) -> bool {
@@ -200,9 +228,10 @@ impl<'a> Analyzer<'a> {
         self.extra.contains(&lower)
     }
 
-    fn unqualified_resolves(&self, name: &str) -> bool {
-        self.scopes.iter().rev().any(|scope| {
-            scope.opaque_all
+    /// The index of the innermost scope where an unqualified name resolves.
+    fn unqualified_scope(&self, name: &str) -> Option<usize> {
+        self.scopes.iter().enumerate().rev().find_map(|(i, scope)| {
+            let found = scope.opaque_all
                 || (scope.aliases_active && scope.aliases.iter().any(|a| a == name))
                 || scope.rels.iter().any(|r| {
                     r.name == name
@@ -210,7 +239,8 @@ impl<'a> Analyzer<'a> {
                             Cols::Opaque => true,
                             Cols::List(cols) => cols.iter().any(|c| c == name),
                         }
-                })
+                });
+            found.then_some(i)
         })
     }
 
@@ -224,7 +254,11 @@ impl<'a> Analyzer<'a> {
                 if id.quote_style.is_none() && KEYWORD_VALUES.contains(&name.as_str()) {
                     return;
                 }
-                if !self.unqualified_resolves(&name) {
+                let found = self.unqualified_scope(&name);
+                if let Some(i) = found {
+                    let at = self.ident_span(id);
+                    self.note_outer(i, &name, at);
+                } else {
                     let at = self.ident_span(id);
                     self.problem(
                         ProblemKind::UnknownColumn {
@@ -239,12 +273,15 @@ impl<'a> Analyzer<'a> {
                 let q0 = norm(first);
                 let c1 = norm(second);
                 // table.column[.field...]
-                if let Some(rel) = self.find_rel(None, &q0) {
+                if let Some((i, rel)) = self.find_rel_at(None, &q0) {
                     let ok = match &rel.cols {
                         Cols::Opaque => true,
                         Cols::List(cols) => cols.contains(&c1),
                     };
-                    if !ok {
+                    if ok {
+                        let at = self.idents_span(&[first, second]);
+                        self.note_outer(i, &format!("{q0}.{c1}"), at);
+                    } else {
                         let at = self.ident_span(second);
                         self.problem(
                             ProblemKind::UnknownColumn {
@@ -259,12 +296,15 @@ impl<'a> Analyzer<'a> {
                 // schema.table.column[.field...]
                 if let Some(third) = rest.first() {
                     let c2 = norm(third);
-                    if let Some(rel) = self.find_rel(Some(&q0), &c1) {
+                    if let Some((i, rel)) = self.find_rel_at(Some(&q0), &c1) {
                         let ok = match &rel.cols {
                             Cols::Opaque => true,
                             Cols::List(cols) => cols.contains(&c2),
                         };
-                        if !ok {
+                        if ok {
+                            let at = self.idents_span(&[first, second, third]);
+                            self.note_outer(i, &format!("{q0}.{c1}.{c2}"), at);
+                        } else {
                             let at = self.ident_span(third);
                             self.problem(
                                 ProblemKind::UnknownColumn {

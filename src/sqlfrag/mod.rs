@@ -35,7 +35,8 @@
 //! }
 //! pub enum ProblemKind { UnknownColumn { name, qualifier }, UnknownRelation { name }, UnknownFunction { name } }
 //! pub struct Problem { pub kind: ProblemKind, pub at: Option<FragSpan> }
-//! pub struct Analysis { pub problems, pub relations, pub functions }
+//! pub struct OuterRef { pub name: String, pub at: Option<FragSpan> }
+//! pub struct Analysis { pub problems, pub outer_refs, pub relations, pub functions }
 //! pub fn parse_expr(text: &str) -> Result<Expr, SyntaxError>;
 //! pub fn parse_query(text: &str) -> Result<Box<Query>, SyntaxError>;
 //! pub fn analyse_expr(expr: &Expr, text: &str, base: Option<(&str, &[String])>,
@@ -148,11 +149,23 @@ pub struct Problem {
     pub at: Option<FragSpan>,
 }
 
+/// A column of the base table referenced from inside a nested SELECT (a correlated subquery).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OuterRef {
+    /// The reference as written, normalised (`team_id`, `notes.team_id`).
+    pub name: String,
+    /// Where in the fragment, if known.
+    pub at: Option<FragSpan>,
+}
+
 /// Result of analysing a fragment.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Analysis {
     /// Unresolved references, in source order of discovery.
     pub problems: Vec<Problem>,
+    /// References from a nested SELECT to the base table given to [`analyse_expr`], in source
+    /// order of discovery (empty for queries and expressions without a base).
+    pub outer_refs: Vec<OuterRef>,
     /// Every relation named in FROM/JOIN (not CTE names), as (schema, name),
     /// normalised, deduplicated, sorted.
     pub relations: Vec<(Option<String>, String)>,
