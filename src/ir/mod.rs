@@ -106,6 +106,21 @@ pub struct LintConfig {
     pub rules: Vec<(Sp<String>, Sp<String>)>,
     /// Inline suppressions, in declaration order.
     pub allows: Vec<Suppression>,
+    /// Columns every table must have (rule SC207 `required-columns`, off unless enabled).
+    pub required_columns: Vec<RequiredColumn>,
+}
+
+/// One `lint: { required_columns: … }` entry.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RequiredColumn {
+    /// Column name.
+    pub name: Sp<String>,
+    /// Required type as written (compared after normalisation), if any.
+    pub type_written: Option<Sp<String>>,
+    /// Required nullability, if any.
+    pub nullable: Option<bool>,
+    /// Required default expression (compared ignoring case and spaces), if any.
+    pub default: Option<Sp<String>>,
 }
 
 /// One `lint: { allow: { RULE: reason } }` entry on an object.

@@ -158,7 +158,9 @@ const LINT: &[&str] = &[
     "client_roles",
     "supabase_default_grants",
     "rules",
+    "required_columns",
 ];
+const REQUIRED_COLUMN: &[&str] = &["type", "nullable", "default"];
 const LINT_ALLOW: &[&str] = &["allow"];
 const LINT_LEVELS: &[&str] = &["off", "info", "warn", "error"];
 
@@ -1590,6 +1592,34 @@ impl<'d> Decoder<'d> {
         if let Some(n) = f.get("supabase_default_grants") {
             self.model.lint.supabase_default_grants =
                 decode::boolean(self.d, n, "`supabase_default_grants`");
+        }
+        if let Some(n) = f.get("required_columns") {
+            let items = named_items(self.d, n, "a column name", "`lint.required_columns`");
+            for (name, span, body) in items {
+                let mut required = crate::ir::RequiredColumn {
+                    name: Sp::new(name.clone(), span),
+                    ..Default::default()
+                };
+                if let Some(b) = body.filter(|b| !matches!(b.kind, NodeKind::Null)) {
+                    let rf = Fields::new(
+                        self.d,
+                        b,
+                        REQUIRED_COLUMN,
+                        format!("required column `{name}`"),
+                    );
+                    required.type_written = rf
+                        .get("type")
+                        .and_then(|t| decode::text(self.d, t, "a type"));
+                    required.nullable = rf
+                        .get("nullable")
+                        .and_then(|t| decode::boolean(self.d, t, "`nullable`"));
+                    required.default = rf
+                        .get("default")
+                        .and_then(|t| decode::text(self.d, t, "a default"));
+                    rf.finish(self.d);
+                }
+                self.model.lint.required_columns.push(required);
+            }
         }
         if let Some(n) = f.get("rules") {
             for (k, v) in decode::entries(self.d, n, "`lint.rules`") {

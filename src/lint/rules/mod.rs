@@ -39,6 +39,7 @@ pub mod prefer_bigint_keys;
 pub mod prefer_identity_over_serial;
 pub mod prefer_text_over_varchar;
 pub mod redundant_index;
+pub mod required_columns;
 pub mod reserved_identifier;
 pub mod risky_client_grant;
 pub mod rls_disabled;
