@@ -1364,6 +1364,7 @@ fixture_tests! {
     fixture_11_triggers => "11_triggers.yaml",
     fixture_12_text_survival => "12_text_survival.yaml",
     fixture_13_docs => "13_docs.yaml",
+    fixture_14_membership_policies => "14_membership_policies.yaml",
     root_schema => "schema.yaml",
 }
 

@@ -13,6 +13,19 @@ SET LOCAL search_path = public, extensions;
 -- Triggers on tables the model does not own
 DROP TRIGGER on_auth_user_created ON auth.users;
 
+-- Policies (they may read other tables)
+DROP POLICY session_events_select_own ON public.session_events;
+DROP POLICY coding_jobs_select_own ON public.coding_jobs;
+DROP POLICY coding_sessions_update_own ON public.coding_sessions;
+DROP POLICY coding_sessions_select_own ON public.coding_sessions;
+DROP POLICY coding_sessions_insert_own ON public.coding_sessions;
+DROP POLICY projects_update_own ON public.projects;
+DROP POLICY projects_select_own ON public.projects;
+DROP POLICY projects_insert_own ON public.projects;
+DROP POLICY projects_delete_own ON public.projects;
+DROP POLICY profiles_update_own ON public.profiles;
+DROP POLICY profiles_select_own ON public.profiles;
+
 -- Tables, dependants first (partitions, indexes, policies and triggers go with them)
 DROP TABLE public.session_events;
 DROP TABLE public.coding_jobs;

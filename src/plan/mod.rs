@@ -461,6 +461,20 @@ pub fn initial(model: &Model) -> Migration {
             .map(|v| Stmt::DropView(v.name.clone(), v.materialized))
             .collect(),
     ));
+    // Policies may read other tables (membership subqueries), which then cannot be dropped
+    // while the policy exists: drop every policy first.
+    let mut policies_down = Vec::new();
+    for name in order.order.iter().rev() {
+        if let Some(t) = parents.get(name) {
+            policies_down.extend(
+                t.policies
+                    .values()
+                    .rev()
+                    .map(|p| Stmt::DropPolicy(p.name.clone(), t.name.clone())),
+            );
+        }
+    }
+    down.push(step("Policies (they may read other tables)", policies_down));
     down.push(step(
         "Foreign keys that close a cycle",
         order

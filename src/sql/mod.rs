@@ -108,6 +108,8 @@ pub enum Stmt {
     DropConstraint(QName, String),
     /// `DROP TRIGGER name ON t`
     DropTrigger(String, QName),
+    /// `DROP POLICY name ON t`
+    DropPolicy(String, QName),
     /// `DROP [MATERIALIZED] VIEW name`
     DropView(QName, bool),
     /// `DROP TABLE name`
@@ -579,6 +581,9 @@ impl Display for Stmt {
             }
             Stmt::DropConstraint(t, c) => {
                 let _ = write!(out, "ALTER TABLE {t} DROP CONSTRAINT {}", quote_ident(c));
+            }
+            Stmt::DropPolicy(n, t) => {
+                let _ = write!(out, "DROP POLICY {} ON {t}", quote_ident(n));
             }
             Stmt::DropTrigger(n, t) => {
                 let _ = write!(out, "DROP TRIGGER {} ON {t}", quote_ident(n));
