@@ -548,15 +548,20 @@ pub fn initial(model: &Model) -> Migration {
     ));
 
     Migration {
-        settings: vec![
-            Stmt::SetLocal("lock_timeout", "'5s'".to_string()),
-            Stmt::SetLocal("statement_timeout", "'5min'".to_string()),
-            Stmt::SetLocal("check_function_bodies", "off".to_string()),
-            Stmt::SetLocal("search_path", search_path(model)),
-        ],
+        settings: settings(model),
         up: up.into_iter().flatten().collect(),
         down: down.into_iter().flatten().collect(),
     }
+}
+
+/// The `SET LOCAL` lines at the top of every migration file of this model.
+pub fn settings(model: &Model) -> Vec<Stmt> {
+    vec![
+        Stmt::SetLocal("lock_timeout", "'5s'".to_string()),
+        Stmt::SetLocal("statement_timeout", "'5min'".to_string()),
+        Stmt::SetLocal("check_function_bodies", "off".to_string()),
+        Stmt::SetLocal("search_path", search_path(model)),
+    ]
 }
 
 fn command_rank(c: PolicyCommand) -> u8 {

@@ -1133,9 +1133,9 @@ pub fn database_view(
         }
     }
 
-    let plan = crate::plan::initial(model);
+    let settings = crate::plan::settings(model);
     let setting = |name: &str| {
-        plan.settings.iter().find_map(|s| match s {
+        settings.iter().find_map(|s| match s {
             Stmt::SetLocal(n, v) if *n == name => Some(v.clone()),
             _ => None,
         })
@@ -1143,7 +1143,7 @@ pub fn database_view(
     let migrations = MigrationsView {
         dir: migrations_dir.to_string(),
         names: migration_names.to_vec(),
-        settings: plan.settings.iter().map(ToString::to_string).collect(),
+        settings: settings.iter().map(ToString::to_string).collect(),
         lock_timeout: setting("lock_timeout"),
         statement_timeout: setting("statement_timeout"),
         supabase: model.preset == Preset::Supabase,
