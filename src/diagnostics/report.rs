@@ -6,7 +6,10 @@
 
 use std::fmt;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
 
 use super::{Diagnostic, Severity};
 use crate::source::{SourceMap, Span};
@@ -22,7 +25,7 @@ pub enum Style {
 
 struct Rendered<'a> {
     diag: &'a Diagnostic,
-    source: Option<NamedSource<String>>,
+    source: Option<Window>,
     labels: Vec<LabeledSpan>,
     related: Vec<Rendered<'a>>,
     message: String,
@@ -96,10 +99,85 @@ fn source_span(sources: &SourceMap, span: Span) -> SourceSpan {
     SourceSpan::new(start.into(), end - start)
 }
 
-fn named_source(sources: &SourceMap, span: Span) -> Option<NamedSource<String>> {
-    sources
-        .file(span.file)
-        .map(|f| NamedSource::new(f.name.clone(), f.text.to_string()))
+/// The lines of a file around some spans, for miette. Handing miette the whole file makes every
+/// report cost O(file size) (it scans from the start for line numbers), which is quadratic when a
+/// large model has many findings; a window keeps each report proportional to its snippet.
+struct Window {
+    name: String,
+    text: String,
+    /// Byte offset of `text` in the file.
+    start: usize,
+    /// 0-based line number of `text`'s first line in the file.
+    first_line: usize,
+}
+
+impl SourceCode for Window {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let offset = span
+            .offset()
+            .saturating_sub(self.start)
+            .min(self.text.len());
+        let len = span.len().min(self.text.len() - offset);
+        let local = SourceSpan::new(offset.into(), len);
+        let c = self
+            .text
+            .read_span(&local, context_lines_before, context_lines_after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            c.data(),
+            SourceSpan::new((c.span().offset() + self.start).into(), c.span().len()),
+            c.line() + self.first_line,
+            c.column(),
+            c.line_count(),
+        )))
+    }
+}
+
+/// A window over the lines around `spans` (all in one file), with a few lines of context.
+fn named_source(sources: &SourceMap, spans: &[Span]) -> Option<Window> {
+    const CONTEXT_LINES: usize = 3;
+    let first = spans.first()?;
+    let f = sources.file(first.file)?;
+    let text: &str = &f.text;
+    let lo = spans
+        .iter()
+        .map(|s| s.start as usize)
+        .min()?
+        .min(text.len());
+    let hi = spans.iter().map(Span::end).max()?.min(text.len());
+    let mut start = lo;
+    for _ in 0..=CONTEXT_LINES {
+        start = text
+            .get(..start.saturating_sub(1))
+            .and_then(|t| t.rfind('\n'))
+            .map_or(0, |i| i + 1);
+        if start == 0 {
+            break;
+        }
+    }
+    let mut end = hi;
+    for _ in 0..=CONTEXT_LINES {
+        end = text
+            .get(end..)
+            .and_then(|t| t.find('\n'))
+            .map_or(text.len(), |i| end + i + 1);
+        if end >= text.len() {
+            end = text.len();
+            break;
+        }
+    }
+    let (line, _) = f.line_col(start);
+    Some(Window {
+        name: f.name.clone(),
+        text: text.get(start..end)?.to_string(),
+        start,
+        first_line: line - 1,
+    })
 }
 
 /// Lines longer than this are not shown as a snippet (miette cannot pad past column 65,535, and
@@ -148,7 +226,14 @@ fn build<'a>(diag: &'a Diagnostic, sources: &SourceMap) -> Rendered<'a> {
         .as_ref()
         .filter(|p| snippet_fits(sources, p.span))
     {
-        source = named_source(sources, primary.span);
+        let mut same_file: Vec<Span> = vec![primary.span];
+        same_file.extend(
+            diag.secondary
+                .iter()
+                .filter(|s| s.span.file == primary.span.file && snippet_fits(sources, s.span))
+                .map(|s| s.span),
+        );
+        source = named_source(sources, &same_file);
         labels.push(LabeledSpan::new_primary_with_span(
             Some(primary.text.clone()),
             source_span(sources, primary.span),
@@ -166,7 +251,7 @@ fn build<'a>(diag: &'a Diagnostic, sources: &SourceMap) -> Rendered<'a> {
             } else {
                 related.push(Rendered {
                     diag,
-                    source: named_source(sources, s.span),
+                    source: named_source(sources, &[s.span]),
                     labels: vec![LabeledSpan::new_primary_with_span(
                         Some(s.text.clone()),
                         source_span(sources, s.span),

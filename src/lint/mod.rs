@@ -471,6 +471,8 @@ pub struct LintContext<'a> {
     pub settings: Settings,
     /// Effective privileges of every table, view and function.
     pub access: Access,
+    /// Every policy expression, parsed once (by text; `None` when it does not parse).
+    policy_exprs: BTreeMap<&'a str, Option<sqlparser::ast::Expr>>,
 }
 
 impl<'a> LintContext<'a> {
@@ -478,6 +480,16 @@ impl<'a> LintContext<'a> {
     pub fn new(model: &'a Model, external: &'a External, sources: &'a SourceMap) -> Self {
         let settings = Settings::of(model, external);
         let access = Access::of(model, &settings);
+        let mut policy_exprs = BTreeMap::new();
+        for t in model.tables.values() {
+            for p in t.policies.values() {
+                for clause in [&p.using, &p.with_check].into_iter().flatten() {
+                    policy_exprs
+                        .entry(clause.value.as_str())
+                        .or_insert_with(|| crate::sqlfrag::parse_expr(&clause.value).ok());
+                }
+            }
+        }
         LintContext {
             model,
             external,
@@ -485,7 +497,15 @@ impl<'a> LintContext<'a> {
             order: table_order(model),
             settings,
             access,
+            policy_exprs,
         }
+    }
+
+    /// A policy's USING or WITH CHECK expression, parsed once for all rules.
+    pub fn policy_expr(&self, clause: &crate::ir::Sp<String>) -> Option<&sqlparser::ast::Expr> {
+        self.policy_exprs
+            .get(clause.value.as_str())
+            .and_then(Option::as_ref)
     }
 
     /// A table's name for messages: `projects`, or `auth.users` outside the default schema.

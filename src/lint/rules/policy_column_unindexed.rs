@@ -8,7 +8,7 @@ use sqlparser::ast::{BinaryOperator, Expr, Query, Spanned, Visit, Visitor};
 use super::table_indexes;
 use crate::declare_rule;
 use crate::ir::{PolicyCommand, Table};
-use crate::lint::sql::{file_span, object_name, parse};
+use crate::lint::sql::{file_span, object_name};
 use crate::lint::{Finding, Level, LintContext, Object, Rule, RuleMeta, Settings};
 use crate::source::Span;
 use crate::sqlfrag::{FragSpan, span_to_frag};
@@ -184,7 +184,9 @@ impl Rule for PolicyColumnUnindexed {
                     continue;
                 }
                 let Some(using) = &p.using else { continue };
-                let Some(expr) = parse(using) else { continue };
+                let Some(expr) = cx.policy_expr(using) else {
+                    continue;
+                };
                 let mut v = Comparisons {
                     table: t,
                     settings: &cx.settings,

@@ -1,7 +1,7 @@
 //! SC414 `policy-correlated-subquery`.
 
 use crate::declare_rule;
-use crate::lint::sql::{file_span, parse};
+use crate::lint::sql::file_span;
 use crate::lint::{Finding, LintContext, Object, Rule, RuleMeta};
 use crate::resolve::Scope;
 use crate::sqlfrag::analyse_expr;
@@ -49,9 +49,11 @@ impl Rule for PolicyCorrelatedSubquery {
             for p in t.policies.values() {
                 for (clause, value) in [("using", &p.using), ("with_check", &p.with_check)] {
                     let Some(value) = value else { continue };
-                    let Some(expr) = parse(value) else { continue };
+                    let Some(expr) = cx.policy_expr(value) else {
+                        continue;
+                    };
                     let analysis = analyse_expr(
-                        &expr,
+                        expr,
                         &value.value,
                         Some((t.name.name.as_str(), cols.as_slice())),
                         &[],
