@@ -7,6 +7,7 @@
 //! stages when a stage reported errors; [`build`] decides what `schemac build` writes.
 
 pub mod diagnostics;
+pub mod diff;
 pub mod ir;
 pub mod lint;
 pub mod load;
@@ -101,11 +102,95 @@ pub enum BuildPlan {
     UpToDate,
     /// Files to write, in order (the checksum file last).
     Write {
-        /// The new migration's name (`0001_init`).
-        name: String,
+        /// The new migrations' names (`0001_init`; `0002_add_column_x` and, when a safe strategy
+        /// needs one, `0003_add_column_x_concurrently`). Empty when only the snapshot changes.
+        names: Vec<String>,
         /// Paths and contents.
         files: Vec<(PathBuf, String)>,
+        /// The changes since the snapshot (empty for the first migration).
+        changes: Vec<diff::Change>,
+        /// Migration-safety findings (acknowledged ones removed); none at warn or error level.
+        findings: lint::Report,
     },
+}
+
+/// Choices of `schemac build` and `schemac plan` beyond the model.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// The migration's name instead of one made from the changes (`--name`).
+    pub name: Option<String>,
+    /// Migration-safety rules acknowledged on the command line (`--allow`).
+    pub allow: Vec<String>,
+}
+
+/// The model a snapshot describes.
+pub fn read_snapshot(text: &str) -> Result<Model, String> {
+    #[derive(serde::Deserialize)]
+    struct Snapshot {
+        schemac_snapshot: u32,
+        model: Model,
+    }
+    let s: Snapshot = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    if s.schemac_snapshot != 1 {
+        return Err(format!(
+            "snapshot format {} is not supported by this schemac (it reads format 1)",
+            s.schemac_snapshot
+        ));
+    }
+    Ok(s.model)
+}
+
+/// The changes between the committed snapshot and the model, with the migration-safety
+/// findings; `None` when there is no snapshot or it matches the model.
+pub fn pending(
+    compiled: &Compiled,
+    dir: &MigrationDir,
+    allow: &[String],
+    d: &mut Diagnostics,
+) -> Option<(Model, diff::Incremental, lint::Report)> {
+    let committed = dir.snapshot.as_ref()?;
+    let snapshot = snapshot_text(&compiled.model);
+    if *committed == snapshot {
+        return None;
+    }
+    let old = match read_snapshot(committed) {
+        Ok(m) => m,
+        Err(e) => {
+            d.push(
+                Diagnostic::error(Code::SnapshotUnreadable, format!("the snapshot cannot be read: {e}"))
+                    .in_path(dir.root.join(SNAPSHOT_FILE).display().to_string())
+                    .help("restore the snapshot from version control; schemac writes it with every migration"),
+            );
+            return None;
+        }
+    };
+    let inc = diff::incremental(&old, &compiled.model);
+    let report = lint::changes::run(&old, &compiled.model, &inc.changes, allow);
+    Some((old, inc, report))
+}
+
+/// A migration name part from `--name`: lower-case letters, digits and `_`.
+fn name_slug(name: &str, d: &mut Diagnostics) -> Option<String> {
+    let slug: String = name
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let slug = slug.trim_matches('_').to_string();
+    if slug.is_empty() || slug.len() > 60 {
+        d.push(
+            Diagnostic::error(Code::InvalidMigrationName, format!("`{name}` cannot name a migration"))
+                .help("give `--name` 1 to 60 letters, digits or underscores, such as `add_invoice_status`"),
+        );
+        return None;
+    }
+    Some(slug)
 }
 
 /// Decide what `schemac build` writes for a compiled, error-free model and the output folder.
@@ -113,57 +198,95 @@ pub fn build(
     compiled: &Compiled,
     dir: &MigrationDir,
     renderer: &render::Renderer,
+    options: &BuildOptions,
     d: &mut Diagnostics,
 ) -> Option<BuildPlan> {
     dir.verify(d);
     if d.has_errors() {
         return None;
     }
-    let snapshot = snapshot_text(&compiled.model);
-    if let Some(committed) = &dir.snapshot {
-        if serde_json::from_str::<serde_json::Value>(committed).is_err() {
-            d.push(
-                Diagnostic::error(Code::SnapshotUnreadable, "the snapshot is not valid JSON")
-                    .in_path(dir.root.join(SNAPSHOT_FILE).display().to_string())
-                    .help("restore the snapshot from version control; schemac writes it with every migration"),
-            );
-            return None;
-        }
-        if committed == &snapshot {
-            return Some(BuildPlan::UpToDate);
-        }
-        d.push(
-            Diagnostic::error(Code::PendingChanges, format!("the model changed since migration {:04}, and this version of schemac cannot write incremental migrations yet", dir.last_number()))
-                .in_path(dir.root.join(SNAPSHOT_FILE).display().to_string())
-                .help("revert the model change, or (before the first deploy) delete generated/ and build again to regenerate 0001_init"),
-        );
-        return None;
-    }
-    let migration = plan::initial(&compiled.model);
-    let name = format!("{:04}_init", dir.last_number() + 1);
-    let (up, down) = match renderer.migration(&name, &migration) {
-        Ok(x) => x,
-        Err(e) => {
-            d.push(
-                Diagnostic::error(Code::Io, format!("cannot render the migration: {e}")).help(
-                    "fix the template override in templates/, or remove it to use the built-in one",
-                ),
-            );
-            return None;
-        }
+    let custom = match &options.name {
+        Some(n) => Some(name_slug(n, d)?),
+        None => None,
     };
+    let snapshot = snapshot_text(&compiled.model);
+    let render_failure = |d: &mut Diagnostics, e: render::RenderError| {
+        d.push(
+            Diagnostic::error(Code::Io, format!("cannot render the migration: {e}")).help(
+                "fix the template override in templates/, or remove it to use the built-in one",
+            ),
+        );
+    };
+    let mut migrations: Vec<(String, plan::Migration)> = Vec::new();
+    let mut changes = Vec::new();
+    let mut findings = lint::Report::default();
+    let next = dir.last_number() + 1;
+    if dir.snapshot.is_some() {
+        let Some((_, inc, report)) = pending(compiled, dir, &options.allow, d) else {
+            if d.has_errors() {
+                return None;
+            }
+            return Some(BuildPlan::UpToDate);
+        };
+        if lint::changes::blocks_build(&report) {
+            let n = report
+                .findings
+                .iter()
+                .filter(|f| f.level >= lint::Level::Warn)
+                .count();
+            d.push(
+                Diagnostic::error(
+                    Code::UnacknowledgedChanges,
+                    format!("the next migration has {n} risky change{} that no one acknowledged; nothing was written", if n == 1 { "" } else { "s" }),
+                )
+                .in_path(dir.root.join(SNAPSHOT_FILE).display().to_string())
+                .help("read the findings above; acknowledge each intended one in `migrations.acknowledge` with a reason (or pass `--allow RULE`), or change the model"),
+            );
+            for f in &report.findings {
+                if let Some(diag) = f.diagnostic() {
+                    d.push(diag);
+                }
+            }
+            return None;
+        }
+        findings = report;
+        if !inc.is_empty() {
+            let slug = custom.clone().unwrap_or_else(|| diff::slug(&inc.changes));
+            migrations.push((format!("{next:04}_{slug}"), inc.main));
+            if let Some(online) = inc.online {
+                migrations.push((format!("{:04}_{slug}_concurrently", next + 1), online));
+            }
+        }
+        changes = inc.changes;
+    } else {
+        let slug = custom.unwrap_or_else(|| "init".to_string());
+        migrations.push((format!("{next:04}_{slug}"), plan::initial(&compiled.model)));
+    }
     let mig = dir.migrations_dir();
     let mut all: Vec<(String, Vec<u8>)> = dir.files.clone();
-    all.push((format!("{name}.sql"), up.clone().into_bytes()));
-    all.push((format!("{name}.down.sql"), down.clone().into_bytes()));
+    let mut files = Vec::new();
+    let mut names = Vec::new();
+    for (name, m) in &migrations {
+        let (up, down) = match renderer.migration(name, m) {
+            Ok(x) => x,
+            Err(e) => {
+                render_failure(d, e);
+                return None;
+            }
+        };
+        all.push((format!("{name}.sql"), up.clone().into_bytes()));
+        all.push((format!("{name}.down.sql"), down.clone().into_bytes()));
+        files.push((mig.join(format!("{name}.sql")), up));
+        files.push((mig.join(format!("{name}.down.sql")), down));
+        names.push(name.clone());
+    }
     let sum = migrations::sum_text(&all, &snapshot);
+    files.push((dir.root.join(SNAPSHOT_FILE), snapshot));
+    files.push((mig.join(SUM_FILE), sum));
     Some(BuildPlan::Write {
-        name: name.clone(),
-        files: vec![
-            (mig.join(format!("{name}.sql")), up),
-            (mig.join(format!("{name}.down.sql")), down),
-            (dir.root.join(SNAPSHOT_FILE), snapshot),
-            (mig.join(SUM_FILE), sum),
-        ],
+        names,
+        files,
+        changes,
+        findings,
     })
 }

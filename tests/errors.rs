@@ -227,7 +227,13 @@ fn plan(model: &str, out: &Path) -> (Option<BuildPlan>, Diagnostics) {
     assert!(compiled.ok(), "the model itself should be clean");
     let dir = MigrationDir::read(out).unwrap();
     let mut d = Diagnostics::default();
-    let plan = schemac::build(&compiled, &dir, &Renderer::new(None), &mut d);
+    let plan = schemac::build(
+        &compiled,
+        &dir,
+        &Renderer::new(None),
+        &schemac::BuildOptions::default(),
+        &mut d,
+    );
     (plan, d)
 }
 
@@ -311,15 +317,50 @@ fn e401_deleted_migration() {
     insta::assert_snapshot!(rendered(&d, tmp.path()).join("\n"), @"E401 <out>/migrations/0001_init.down.sql: `0001_init.down.sql` is recorded in schemac.sum but missing (help: restore the removed file from version control)");
 }
 
+/// `E402` (pending changes) is reported by `schemac check` (see tests/cli.rs); the library plans
+/// the next migration.
 #[test]
-fn e402_model_changed_after_the_first_build() {
+fn e402_precondition_changed_model_plans_the_next_migration() {
     let tmp = tempfile::tempdir().unwrap();
     build_into(MODEL, tmp.path());
     let changed = format!("{MODEL}      summary: {{ type: text, nullable: true }}\n");
     let (plan, d) = plan(&changed, tmp.path());
+    assert!(!d.has_errors(), "{:?}", codes(&d));
+    match plan {
+        Some(BuildPlan::Write { names, changes, .. }) => {
+            assert_eq!(names.len(), 1);
+            assert!(names[0].starts_with("0002_add_column_"), "{names:?}");
+            assert_eq!(changes.len(), 1);
+        }
+        _ => panic!("a changed model should plan the next migration"),
+    }
+}
+
+#[test]
+fn e405_unacknowledged_drop() {
+    let tmp = tempfile::tempdir().unwrap();
+    let with_column = format!("{MODEL}      summary: {{ type: text, nullable: true }}\n");
+    build_into(&with_column, tmp.path());
+    let (plan, d) = plan(MODEL, tmp.path());
     assert!(plan.is_none());
-    assert_eq!(codes(&d), ["E402"]);
-    insta::assert_snapshot!(rendered(&d, tmp.path()).join("\n"), @"E402 <out>/schema.snapshot.json: the model changed since migration 0001, and this version of schemac cannot write incremental migrations yet (help: revert the model change, or (before the first deploy) delete generated/ and build again to regenerate 0001_init)");
+    assert_eq!(codes(&d), ["SC601", "E405"]);
+    insta::assert_snapshot!(rendered(&d, tmp.path()).join("\n"));
+}
+
+#[test]
+fn e406_invalid_migration_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let compiled = schemac::compile_sources(&[("schema.yaml".to_string(), MODEL.to_string())]);
+    let dir = MigrationDir::read(tmp.path()).unwrap();
+    let mut d = Diagnostics::default();
+    let options = schemac::BuildOptions {
+        name: Some("!!!".to_string()),
+        allow: Vec::new(),
+    };
+    let plan = schemac::build(&compiled, &dir, &Renderer::new(None), &options, &mut d);
+    assert!(plan.is_none());
+    assert_eq!(codes(&d), ["E406"]);
+    insta::assert_snapshot!(rendered(&d, tmp.path()).join("\n"));
 }
 
 #[test]
@@ -336,7 +377,7 @@ fn e403_snapshot_is_not_json() {
     let (plan, d) = plan(MODEL, tmp.path());
     assert!(plan.is_none());
     assert_eq!(codes(&d), ["E403"]);
-    insta::assert_snapshot!(rendered(&d, tmp.path()).join("\n"), @"E403 <out>/schema.snapshot.json: the snapshot is not valid JSON (help: restore the snapshot from version control; schemac writes it with every migration)");
+    insta::assert_snapshot!(rendered(&d, tmp.path()).join("\n"), @"E403 <out>/schema.snapshot.json: the snapshot cannot be read: key must be a string at line 1 column 3 (help: restore the snapshot from version control; schemac writes it with every migration)");
 }
 
 #[test]
@@ -358,8 +399,8 @@ fn e404_precondition_empty_out_dir_plans_a_write() {
     let (plan, d) = plan(MODEL, tmp.path());
     assert!(d.is_empty());
     match plan {
-        Some(BuildPlan::Write { name, files }) => {
-            assert_eq!(name, "0001_init");
+        Some(BuildPlan::Write { names, files, .. }) => {
+            assert_eq!(names, ["0001_init"]);
             let names: Vec<String> = files
                 .iter()
                 .map(|(p, _)| p.strip_prefix(tmp.path()).unwrap().display().to_string())

@@ -3,25 +3,16 @@
 use schemac::diagnostics::Diagnostics;
 use schemac::migrations::{MigrationDir, write_atomic};
 use schemac::render::Renderer;
-use schemac::{BuildPlan, build, compile};
+use schemac::{BuildOptions, BuildPlan, build, compile};
 
 use super::{Cli, exit, print_diagnostics};
 
 /// Run `schemac build`.
-pub fn run(cli: &Cli) -> u8 {
+pub fn run(cli: &Cli, options: &BuildOptions) -> u8 {
     let compiled = compile(&cli.schema);
     if !compiled.ok() {
         print_diagnostics(cli, &compiled.diagnostics, &compiled.sources);
-        return if compiled
-            .diagnostics
-            .sorted()
-            .iter()
-            .any(|d| d.code == "E100")
-        {
-            exit::IO
-        } else {
-            exit::ERRORS
-        };
+        return super::compile_failure_exit(&compiled.diagnostics);
     }
     print_diagnostics(cli, &compiled.diagnostics, &compiled.sources);
     let dir = match MigrationDir::read(&cli.out) {
@@ -33,9 +24,9 @@ pub fn run(cli: &Cli) -> u8 {
     };
     let renderer = Renderer::new(cli.templates.is_dir().then(|| cli.templates.clone()));
     let mut d = Diagnostics::default();
-    match build(&compiled, &dir, &renderer, &mut d) {
+    match build(&compiled, &dir, &renderer, options, &mut d) {
         Some(BuildPlan::UpToDate) => {
-            let names = super::docs::migration_names(&dir, None);
+            let names = super::docs::migration_names(&dir, &[]);
             let docs = match super::docs::prepare(cli, &compiled, &renderer, &names)
                 .and_then(|d| super::docs::apply(&d))
             {
@@ -56,10 +47,22 @@ pub fn run(cli: &Cli) -> u8 {
             );
             exit::OK
         }
-        Some(BuildPlan::Write { name, files }) => {
+        Some(BuildPlan::Write {
+            names,
+            files,
+            findings,
+            ..
+        }) => {
+            let mut notes = Diagnostics::default();
+            for f in &findings.findings {
+                if let Some(diag) = f.diagnostic() {
+                    notes.push(diag);
+                }
+            }
+            print_diagnostics(cli, &notes, &compiled.sources);
             // Render the documentation first, so a broken template writes nothing.
-            let names = super::docs::migration_names(&dir, Some(&name));
-            let docs = match super::docs::prepare(cli, &compiled, &renderer, &names) {
+            let all_names = super::docs::migration_names(&dir, &names);
+            let docs = match super::docs::prepare(cli, &compiled, &renderer, &all_names) {
                 Ok(docs) => docs,
                 Err(code) => return code,
             };
@@ -72,7 +75,13 @@ pub fn run(cli: &Cli) -> u8 {
                         Ok(lines) => lines.iter().for_each(|l| eprintln!("{l}")),
                         Err(code) => return code,
                     }
-                    eprintln!("schemac: migration {name} written");
+                    if names.is_empty() {
+                        eprintln!(
+                            "schemac: the snapshot was updated; no statement to migrate (only attributes that live in the snapshot changed)"
+                        );
+                    } else {
+                        eprintln!("schemac: migration {} written", names.join(" and "));
+                    }
                     exit::OK
                 }
                 Err(e) => {

@@ -3,7 +3,7 @@
 use schemac::diagnostics::{Code, Diagnostic, Diagnostics};
 use schemac::migrations::MigrationDir;
 use schemac::render::Renderer;
-use schemac::{BuildPlan, build, compile};
+use schemac::{BuildOptions, BuildPlan, build, compile};
 
 use super::{Cli, exit, print_diagnostics};
 
@@ -23,28 +23,45 @@ pub fn run(cli: &Cli) -> u8 {
     };
     let renderer = Renderer::new(cli.templates.is_dir().then(|| cli.templates.clone()));
     let mut d = Diagnostics::default();
-    let mut pending = None;
-    match build(&compiled, &dir, &renderer, &mut d) {
+    let mut pending: Vec<String> = Vec::new();
+    match build(&compiled, &dir, &renderer, &BuildOptions::default(), &mut d) {
         Some(BuildPlan::UpToDate) => {
             // The snapshot matches; the first migration must also be what this schemac writes.
             if let Some(stale) = stale_initial(&compiled, &dir, &renderer) {
                 d.push(stale);
             }
         }
-        Some(BuildPlan::Write { name, .. }) => {
-            d.push(
-                Diagnostic::error(
-                    Code::StaleOutput,
-                    format!("the model has no migration yet; `schemac build` would write {name}"),
+        Some(BuildPlan::Write { names, changes, .. }) => {
+            let message = if dir.snapshot.is_none() {
+                format!(
+                    "the model has no migration yet; `schemac build` would write {}",
+                    names.join(" and ")
                 )
-                .in_path(cli.out.display().to_string())
-                .help("run `schemac build` and commit the generated files"),
+            } else if names.is_empty() {
+                "the snapshot is out of date; `schemac build` would update it".to_string()
+            } else {
+                format!(
+                    "the model has {} change{} that no migration describes yet; `schemac build` would write {}",
+                    changes.len(),
+                    if changes.len() == 1 { "" } else { "s" },
+                    names.join(" and ")
+                )
+            };
+            let code = if dir.snapshot.is_none() {
+                Code::StaleOutput
+            } else {
+                Code::PendingChanges
+            };
+            d.push(
+                Diagnostic::error(code, message)
+                    .in_path(cli.out.display().to_string())
+                    .help("run `schemac build` (or `schemac plan` to see the migration) and commit the generated files"),
             );
-            pending = Some(name);
+            pending = names;
         }
         None => {}
     }
-    let names = super::docs::migration_names(&dir, pending.as_deref());
+    let names = super::docs::migration_names(&dir, &pending);
     match super::docs::diff(cli, &compiled, &renderer, &names) {
         Ok(docs) => super::docs::stale_diagnostics(&docs)
             .into_iter()

@@ -26,13 +26,13 @@ pub struct DocsDiff {
 
 /// The up-migration names (`0001_init`) in the folder, plus `extra` (a migration about to be
 /// written).
-pub fn migration_names(dir: &MigrationDir, extra: Option<&str>) -> Vec<String> {
+pub fn migration_names(dir: &MigrationDir, extra: &[String]) -> Vec<String> {
     let mut names: Vec<String> = dir
         .files
         .iter()
         .filter(|(n, _)| !n.ends_with(".down.sql"))
         .filter_map(|(n, _)| n.strip_suffix(".sql").map(str::to_string))
-        .chain(extra.map(str::to_string))
+        .chain(extra.iter().cloned())
         .collect();
     names.sort();
     names.dedup();

@@ -16,14 +16,24 @@ use schemac::lint::{ALL_RULES, Level, Report, find_rule};
 use super::{Cli, Format, exit};
 
 /// Run `schemac lint`.
-pub fn run(cli: &Cli, deny_warnings: bool) -> u8 {
+pub fn run(cli: &Cli, deny_warnings: bool, allow: &[String]) -> u8 {
     let compiled = schemac::compile(&cli.schema);
+    let mut extra = schemac::diagnostics::Diagnostics::default();
     let report = if compiled.ok() {
-        schemac::lint::run(&compiled.model, &compiled.external, &compiled.sources)
+        let mut report = schemac::lint::run(&compiled.model, &compiled.external, &compiled.sources);
+        // Migration-safety rules run on the changes since the committed snapshot, if any.
+        if let Ok(dir) = schemac::migrations::MigrationDir::read(&cli.out)
+            && let Some((_, _, changes)) = schemac::pending(&compiled, &dir, allow, &mut extra)
+        {
+            report.findings.extend(changes.findings);
+        }
+        report
     } else {
         Report::default()
     };
-    let compile = compiled.diagnostics.sorted();
+    let mut compile = compiled.diagnostics.sorted();
+    let extra_sorted = extra.sorted();
+    compile.extend(extra_sorted.iter().copied());
     let findings: Vec<_> = report
         .findings
         .iter()
@@ -58,6 +68,9 @@ pub fn run(cli: &Cli, deny_warnings: bool) -> u8 {
     }
     if !compiled.ok() {
         return super::compile_failure_exit(&compiled.diagnostics);
+    }
+    if extra.has_errors() {
+        return exit::ERRORS;
     }
     let failing =
         report.count(Level::Error) > 0 || (deny_warnings && report.count(Level::Warn) > 0);

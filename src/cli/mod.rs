@@ -37,6 +37,7 @@ mod build;
 mod check;
 mod docs;
 mod lint;
+mod plan;
 
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
@@ -75,8 +76,18 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Validate the model and write the next numbered migration (with its down file), the
-    /// snapshot and the checksum file. Writes nothing when the model has errors or is unchanged.
-    Build,
+    /// snapshot and the checksum file. Writes nothing when the model has errors, is unchanged, or
+    /// has risky changes nobody acknowledged.
+    Build {
+        #[command(flatten)]
+        migration: MigrationArgs,
+    },
+    /// Print the migration `build` would write (SQL, or the change list with --format json) and
+    /// its migration-safety findings; writes nothing. Exit 1 when build would refuse.
+    Plan {
+        #[command(flatten)]
+        migration: MigrationArgs,
+    },
     /// Fail (exit 1) when generated files are stale or a committed migration was edited.
     Check,
     /// Lint the model: exit 1 on error-level findings (or warnings with --deny-warnings).
@@ -84,6 +95,9 @@ enum Command {
         /// Also fail (exit 1) on warnings; the recommended CI setting.
         #[arg(long)]
         deny_warnings: bool,
+        /// Acknowledge every finding of a migration-safety rule (code or name) for this run.
+        #[arg(long, value_name = "RULE")]
+        allow: Vec<String>,
     },
     /// Print the documentation of a lint rule, by code (SC301) or name (fk-missing-index).
     Rule {
@@ -96,6 +110,27 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         markdown: Option<PathBuf>,
     },
+}
+
+/// Options of the commands that write (or show) the next migration.
+#[derive(Debug, Clone, clap::Args)]
+pub struct MigrationArgs {
+    /// Name the migration (`0002_<name>.sql`) instead of deriving the name from the changes.
+    #[arg(long)]
+    name: Option<String>,
+    /// Acknowledge every finding of a migration-safety rule (code or name) for this run, like an
+    /// entry in `migrations.acknowledge` (which also records the reason; prefer it).
+    #[arg(long, value_name = "RULE")]
+    allow: Vec<String>,
+}
+
+impl MigrationArgs {
+    fn options(&self) -> schemac::BuildOptions {
+        schemac::BuildOptions {
+            name: self.name.clone(),
+            allow: self.allow.clone(),
+        }
+    }
 }
 
 /// Diagnostic output format.
@@ -205,9 +240,13 @@ pub(crate) fn compile_failure_exit(d: &Diagnostics) -> u8 {
 /// Run a parsed command line and return the exit code.
 pub fn run(cli: Cli) -> u8 {
     match cli.command {
-        Command::Build => build::run(&cli),
+        Command::Build { ref migration } => build::run(&cli, &migration.options()),
+        Command::Plan { ref migration } => plan::run(&cli, &migration.options()),
         Command::Check => check::run(&cli),
-        Command::Lint { deny_warnings } => lint::run(&cli, deny_warnings),
+        Command::Lint {
+            deny_warnings,
+            ref allow,
+        } => lint::run(&cli, deny_warnings, allow),
         Command::Rule { ref rule } => lint::rule(rule),
         Command::Rules { ref markdown } => lint::rules(markdown.as_deref()),
     }

@@ -92,12 +92,16 @@ codes! {
     InvalidPrivilege = "E314", "invalid-privilege";
     /// A committed migration was edited, removed or reordered.
     MigrationTampered = "E401", "migration-tampered";
-    /// The model changed since the last migration, and this build cannot write the next one.
+    /// The model has changes that no committed migration describes yet.
     PendingChanges = "E402", "pending-changes";
     /// The committed snapshot cannot be read.
     SnapshotUnreadable = "E403", "snapshot-unreadable";
     /// Generated files differ from what the model produces.
     StaleOutput = "E404", "stale-output";
+    /// The next migration has risky changes that nobody acknowledged.
+    UnacknowledgedChanges = "E405", "unacknowledged-changes";
+    /// A `--name` for a migration that cannot be a file name.
+    InvalidMigrationName = "E406", "invalid-migration-name";
 }
 
 #[cfg(test)]

@@ -90,6 +90,60 @@ pub struct Model {
     /// Lint settings and inline suppressions (`lint:`); not part of the snapshot.
     #[serde(skip)]
     pub lint: LintConfig,
+    /// How incremental migrations are written (`migrations:`); not part of the snapshot.
+    #[serde(skip)]
+    pub migrations: MigrationSettings,
+}
+
+/// The `migrations:` settings: safe strategies for changes to existing tables, the file layout,
+/// and acknowledgements of risky changes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MigrationSettings {
+    /// Indexes on existing tables are created (and dropped) CONCURRENTLY in a non-transactional
+    /// follow-up file.
+    pub concurrent_indexes: bool,
+    /// FKs and CHECKs on existing tables are added NOT VALID and validated in the follow-up file.
+    pub not_valid_constraints: bool,
+    /// NOT NULL on an existing column goes through a validated CHECK first.
+    pub not_null_via_check: bool,
+    /// File layout.
+    pub layout: MigrationLayout,
+    /// Acknowledged risky changes: (rule code or name, object path, reason).
+    pub acknowledge: Vec<Acknowledgement>,
+}
+
+impl Default for MigrationSettings {
+    fn default() -> Self {
+        MigrationSettings {
+            concurrent_indexes: true,
+            not_valid_constraints: true,
+            not_null_via_check: true,
+            layout: MigrationLayout::Numbered,
+            acknowledge: Vec::new(),
+        }
+    }
+}
+
+/// Where migration files go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MigrationLayout {
+    /// `generated/migrations/NNNN_slug.sql` and `NNNN_slug.down.sql`.
+    #[default]
+    Numbered,
+    /// The Supabase CLI layout: `supabase/migrations/<14-digit version>_slug.sql`, down files in
+    /// `supabase/migrations/down/`.
+    Supabase,
+}
+
+/// One `migrations: { acknowledge: [...] }` entry.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Acknowledgement {
+    /// The rule code or name as written (`SC601`, `destructive-drop`).
+    pub rule: Sp<String>,
+    /// The object path the finding names (`public.legacy`, `public.orders.note`).
+    pub object: Sp<String>,
+    /// Why the change is accepted.
+    pub reason: Sp<String>,
 }
 
 /// The `lint:` settings of a model and every `lint: { allow: … }` on its objects, as written
@@ -193,6 +247,9 @@ pub struct EnumType {
     pub name: QName,
     /// Labels in order.
     pub values: Vec<Sp<String>>,
+    /// The name it had before (`renamed_from:`), as written; not part of the snapshot.
+    #[serde(skip)]
+    pub renamed_from: Option<Sp<String>>,
     /// Description.
     pub description: Option<String>,
     /// Where it was declared.
@@ -239,6 +296,12 @@ pub struct Column {
     pub generated: Option<Sp<String>>,
     /// Description (COMMENT ON COLUMN).
     pub description: Option<String>,
+    /// The name it had before (`renamed_from:`); not part of the snapshot.
+    #[serde(skip)]
+    pub renamed_from: Option<Sp<String>>,
+    /// The USING expression for a type change (`using:`); not part of the snapshot.
+    #[serde(skip)]
+    pub using: Option<Sp<String>>,
     /// Where it was declared.
     #[serde(skip)]
     pub origin: Span,
@@ -417,6 +480,9 @@ pub struct Index {
     pub predicate: Option<Sp<String>>,
     /// Why the index exists (docs).
     pub why: Option<String>,
+    /// The name it had before (`renamed_from:`); not part of the snapshot.
+    #[serde(skip)]
+    pub renamed_from: Option<Sp<String>>,
     /// Where it was declared.
     #[serde(skip)]
     pub origin: Span,
@@ -468,6 +534,9 @@ pub struct Policy {
     pub with_check: Option<Sp<String>>,
     /// Rationale (docs and COMMENT ON POLICY).
     pub why: Option<String>,
+    /// The name it had before (`renamed_from:`); not part of the snapshot.
+    #[serde(skip)]
+    pub renamed_from: Option<Sp<String>>,
     /// Where it was declared.
     #[serde(skip)]
     pub origin: Span,
@@ -615,6 +684,9 @@ pub struct Table {
     pub realtime: bool,
     /// Partitioning.
     pub partition: Option<Partitioning>,
+    /// The name it had before (`renamed_from:`, as written); not part of the snapshot.
+    #[serde(skip)]
+    pub renamed_from: Option<Sp<String>>,
     /// Where it was declared.
     #[serde(skip)]
     pub origin: Span,

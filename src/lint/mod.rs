@@ -11,6 +11,7 @@
 //! report nothing here).
 
 pub mod access;
+pub mod changes;
 pub mod output;
 pub mod registry;
 pub mod rules;
@@ -49,6 +50,8 @@ pub enum Category {
     Docs,
     /// Suppressions and configuration.
     Meta,
+    /// Changes between the committed snapshot and the model (locks, rewrites, data loss).
+    MigrationSafety,
 }
 
 impl Category {
@@ -62,6 +65,7 @@ impl Category {
             Category::Naming => "naming",
             Category::Docs => "docs",
             Category::Meta => "meta",
+            Category::MigrationSafety => "migration-safety",
         }
     }
 }
@@ -236,6 +240,8 @@ pub trait Rule: Sync {
     fn meta(&self) -> &'static RuleMeta;
     /// Push findings about the model; the engine applies levels and suppressions.
     fn check(&self, cx: &LintContext<'_>, out: &mut Vec<Finding>);
+    /// Push findings about the change list (rules with `target: Changes`, see [`changes`]).
+    fn check_changes(&self, _cx: &changes::ChangeContext<'_>, _out: &mut Vec<Finding>) {}
 }
 
 /// The object a finding is about: it names the finding (object path, fingerprint) and decides

@@ -6,6 +6,7 @@
 //! diagnostic and loading continues with the next section or file; nothing here panics on input.
 
 pub mod decode;
+pub mod migrations;
 pub mod model;
 pub mod yaml;
 

@@ -30,6 +30,7 @@ const TOP: &[&str] = &[
     "views",
     "triggers",
     "lint",
+    "migrations",
 ];
 const TABLE: &[&str] = &[
     "schema",
@@ -48,6 +49,7 @@ const TABLE: &[&str] = &[
     "realtime",
     "partition",
     "lint",
+    "renamed_from",
 ];
 const COLUMN: &[&str] = &[
     "type",
@@ -64,6 +66,8 @@ const COLUMN: &[&str] = &[
     "deferrable",
     "description",
     "lint",
+    "renamed_from",
+    "using",
 ];
 const FK: &[&str] = &[
     "columns",
@@ -85,6 +89,7 @@ const INDEX: &[&str] = &[
     "nulls",
     "why",
     "description",
+    "renamed_from",
 ];
 const INDEX_KEY: &[&str] = &[
     "column",
@@ -104,6 +109,7 @@ const POLICY: &[&str] = &[
     "why",
     "description",
     "lint",
+    "renamed_from",
 ];
 const TRIGGER: &[&str] = &[
     "on",
@@ -147,7 +153,7 @@ const VIEW: &[&str] = &[
     "group",
     "lint",
 ];
-const ENUM: &[&str] = &["schema", "values", "description"];
+const ENUM: &[&str] = &["schema", "values", "description", "renamed_from"];
 const UNIQUE: &[&str] = &["columns", "name", "nulls_distinct"];
 const PARTITION: &[&str] = &["by", "columns", "partitions"];
 const PARTITION_BOUND: &[&str] = &["from", "to", "in", "modulus", "remainder", "default"];
@@ -236,6 +242,12 @@ fn deferrable(d: &mut Diagnostics, node: Option<&Node>) -> Deferrable {
             None => Deferrable::No,
         },
     }
+}
+
+/// `renamed_from: old_name` (a name, or `schema.name` for tables and enums).
+fn renamed_from(d: &mut Diagnostics, node: Option<&Node>) -> Option<Sp<String>> {
+    node.and_then(|n| decode::text(d, n, "the previous name"))
+        .filter(|s| !s.value.trim().is_empty())
 }
 
 fn description(d: &mut Diagnostics, node: Option<&Node>) -> Option<String> {
@@ -377,6 +389,9 @@ impl<'d> Decoder<'d> {
         if let Some(n) = f.get("lint") {
             self.lint_settings(n);
         }
+        if let Some(n) = f.get("migrations") {
+            super::migrations::decode(self.d, n, &mut self.model.migrations);
+        }
         if let Some(n) = f.get("triggers") {
             for (k, v) in decode::entries(self.d, n, "`triggers`") {
                 if let Some(t) = self.trigger(k.span, &k.name, v, None)
@@ -463,8 +478,8 @@ impl<'d> Decoder<'d> {
     fn enums(&mut self, node: &Node) {
         for (k, v) in decode::entries(self.d, node, "`enums`") {
             let what = format!("enum `{}`", k.name);
-            let (values_node, schema, desc) = match &v.kind {
-                NodeKind::Seq(_) => (Some(v), None, None),
+            let (values_node, schema, desc, renamed_from) = match &v.kind {
+                NodeKind::Seq(_) => (Some(v), None, None, None),
                 _ => {
                     let f = Fields::new(self.d, v, ENUM, what.clone());
                     let schema = f
@@ -472,8 +487,9 @@ impl<'d> Decoder<'d> {
                         .and_then(|n| decode::name(self.d, n, "a schema"));
                     let desc = description(self.d, f.get("description"));
                     let values = f.require(self.d, "values", k.span);
+                    let renamed_from = renamed_from(self.d, f.get("renamed_from"));
                     f.finish(self.d);
-                    (values, schema, desc)
+                    (values, schema, desc, renamed_from)
                 }
             };
             let Some(name) = self.qualify(k.span, &k.name, schema) else {
@@ -509,6 +525,7 @@ impl<'d> Decoder<'d> {
                     EnumType {
                         name,
                         values,
+                        renamed_from,
                         description: desc,
                         origin: k.span,
                     },
@@ -707,6 +724,7 @@ impl<'d> Decoder<'d> {
             ..Table::default()
         };
         t.description = description(self.d, f.get("description"));
+        t.renamed_from = renamed_from(self.d, f.get("renamed_from"));
         t.group = f
             .get("group")
             .and_then(|n| decode::name(self.d, n, "a group"))
@@ -866,6 +884,10 @@ impl<'d> Decoder<'d> {
                 }
             });
         col.description = description(self.d, f.get("description"));
+        col.renamed_from = renamed_from(self.d, f.get("renamed_from"));
+        col.using = f
+            .get("using")
+            .and_then(|n| decode::text(self.d, n, "a USING expression"));
         let col_sp = Sp::new(name.to_string(), span);
         if let Some(pk) = f.get("primary_key")
             && decode::boolean(self.d, pk, "`primary_key`") == Some(true)
@@ -1117,6 +1139,7 @@ impl<'d> Decoder<'d> {
                 .is_some_and(|c| c.value == "not_distinct");
             ix.why = description(self.d, f.get("why"))
                 .or_else(|| description(self.d, f.get("description")));
+            ix.renamed_from = renamed_from(self.d, f.get("renamed_from"));
             f.finish(self.d);
             out.push(ix);
         }
@@ -1341,6 +1364,7 @@ impl<'d> Decoder<'d> {
                     .and_then(|n| decode::text(self.d, n, "a WITH CHECK expression"));
                 let why = description(self.d, pf.get("why"))
                     .or_else(|| description(self.d, pf.get("description")));
+                let renamed_from = renamed_from(self.d, pf.get("renamed_from"));
                 if let Some(n) = pf.get("lint") {
                     self.lint_allow(
                         n,
@@ -1368,6 +1392,7 @@ impl<'d> Decoder<'d> {
                         using,
                         with_check,
                         why,
+                        renamed_from,
                         origin: pk.span,
                     },
                 );

@@ -32,10 +32,13 @@ pub struct Migration {
     pub up: Vec<Step>,
     /// Steps that undo `up`, in order.
     pub down: Vec<Step>,
+    /// The up file runs outside a transaction (each statement commits on its own), for
+    /// `CREATE INDEX CONCURRENTLY` and friends.
+    pub non_transactional: bool,
 }
 
 /// Extensions Supabase installs itself; a down migration leaves them in place.
-const SUPABASE_PREINSTALLED: &[&str] = &[
+pub const SUPABASE_PREINSTALLED: &[&str] = &[
     "pg_graphql",
     "pg_stat_statements",
     "pgcrypto",
@@ -116,7 +119,8 @@ fn search_path(model: &Model) -> String {
         .join(", ")
 }
 
-fn table_comments(t: &Table, out: &mut Vec<Stmt>) {
+/// COMMENT statements of a table, its columns, indexes, policies and triggers.
+pub fn table_comments(t: &Table, out: &mut Vec<Stmt>) {
     if let Some(d) = &t.description {
         out.push(Stmt::Comment(
             CommentTarget::Table(t.name.clone()),
@@ -551,6 +555,7 @@ pub fn initial(model: &Model) -> Migration {
         settings: settings(model),
         up: up.into_iter().flatten().collect(),
         down: down.into_iter().flatten().collect(),
+        non_transactional: false,
     }
 }
 

@@ -115,6 +115,8 @@ impl Renderer {
             context! {
                 name => name,
                 down => false,
+                transactional => !m.non_transactional,
+                undone_elsewhere => false,
                 file => format!("{name}.sql"),
                 down_file => format!("{name}.down.sql"),
                 up_file => format!("{name}.sql"),
@@ -122,15 +124,30 @@ impl Renderer {
                 steps => minijinja::value::Serde(steps(&m.up)),
             },
         )?;
+        // A non-transactional file's down file is transactional: it has no concurrent work.
+        let down_settings: Vec<String> = if m.non_transactional {
+            m.settings
+                .iter()
+                .map(|s| match s {
+                    crate::sql::Stmt::Set(n, v) => crate::sql::Stmt::SetLocal(n, v.clone()),
+                    other => other.clone(),
+                })
+                .map(|s| s.to_string())
+                .collect()
+        } else {
+            settings.clone()
+        };
         let down = self.render(
             "migration.sql.j2",
             context! {
                 name => name,
                 down => true,
+                transactional => true,
+                undone_elsewhere => m.non_transactional,
                 file => format!("{name}.down.sql"),
                 down_file => format!("{name}.down.sql"),
                 up_file => format!("{name}.sql"),
-                settings => settings,
+                settings => down_settings,
                 steps => minijinja::value::Serde(steps(&m.down)),
             },
         )?;

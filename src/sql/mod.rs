@@ -122,6 +122,132 @@ pub enum Stmt {
     DropExtension(String),
     /// `DROP SCHEMA name`
     DropSchema(String),
+    /// `SET name = value` (session level, for files that run outside a transaction)
+    Set(&'static str, String),
+    /// `ALTER TABLE t SET SCHEMA s`
+    SetTableSchema(QName, String),
+    /// `ALTER TABLE t RENAME TO name`
+    RenameTable(QName, String),
+    /// `ALTER TABLE t RENAME COLUMN old TO new`
+    RenameColumn(QName, String, String),
+    /// `ALTER TYPE t SET SCHEMA s`
+    SetTypeSchema(QName, String),
+    /// `ALTER TYPE t RENAME TO name`
+    RenameType(QName, String),
+    /// `ALTER INDEX schema.old RENAME TO new`
+    RenameIndex(QName, String),
+    /// `ALTER TABLE t RENAME CONSTRAINT old TO new`
+    RenameConstraint(QName, String, String),
+    /// `ALTER POLICY old ON t RENAME TO new`
+    RenamePolicy(QName, String, String),
+    /// `ALTER TABLE t ADD COLUMN …`
+    AddColumn(QName, Box<Column>),
+    /// `ALTER TABLE t DROP COLUMN c`
+    DropColumn(QName, String),
+    /// `ALTER TABLE t ALTER COLUMN c TYPE type [USING expr]`
+    AlterColumnType(QName, String, String, Option<String>),
+    /// `ALTER TABLE t ALTER COLUMN c SET DEFAULT expr`
+    SetDefault(QName, String, String),
+    /// `ALTER TABLE t ALTER COLUMN c DROP DEFAULT`
+    DropDefault(QName, String),
+    /// `ALTER TABLE t ALTER COLUMN c SET NOT NULL`
+    SetNotNull(QName, String),
+    /// `ALTER TABLE t ALTER COLUMN c DROP NOT NULL`
+    DropNotNull(QName, String),
+    /// `ALTER TABLE t ALTER COLUMN c ADD GENERATED … AS IDENTITY`
+    AddIdentity(QName, String, Identity),
+    /// `ALTER TABLE t ALTER COLUMN c SET GENERATED …`
+    SetIdentity(QName, String, Identity),
+    /// `ALTER TABLE t ALTER COLUMN c DROP IDENTITY`
+    DropIdentity(QName, String),
+    /// `ALTER TABLE t ADD CONSTRAINT … [NOT VALID]` (primary key, unique, check or foreign key)
+    AddConstraint(QName, Box<Constraint>, bool),
+    /// `ALTER TABLE t VALIDATE CONSTRAINT name`
+    ValidateConstraint(QName, String),
+    /// `ALTER TABLE t DROP CONSTRAINT IF EXISTS name`
+    DropConstraintIfExists(QName, String),
+    /// `CREATE [UNIQUE] INDEX CONCURRENTLY IF NOT EXISTS …`
+    CreateIndexConcurrently(QName, Index),
+    /// `DROP INDEX [CONCURRENTLY] [IF EXISTS] schema.name`
+    DropIndex {
+        /// The index (schema of its table).
+        index: QName,
+        /// CONCURRENTLY.
+        concurrently: bool,
+        /// IF EXISTS.
+        if_exists: bool,
+    },
+    /// `ALTER TABLE t DISABLE ROW LEVEL SECURITY`
+    DisableRls(QName),
+    /// `ALTER TABLE t NO FORCE ROW LEVEL SECURITY`
+    NoForceRls(QName),
+    /// `ALTER PUBLICATION p DROP TABLE t`
+    DropFromPublication(String, QName),
+    /// `COMMENT ON … IS NULL`
+    CommentNull(CommentTarget),
+    /// `CREATE OR REPLACE FUNCTION …`
+    ReplaceFunction(Box<Function>),
+    /// `ALTER TYPE t ADD VALUE 'v' [BEFORE|AFTER 'w']` (`Some((true, w))` is BEFORE w)
+    AddEnumValue(QName, String, Option<(bool, String)>),
+    /// `ALTER EXTENSION e UPDATE [TO 'v']`
+    UpdateExtension(String, Option<String>),
+}
+
+/// A table constraint added by `ALTER TABLE … ADD CONSTRAINT`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Constraint {
+    /// PRIMARY KEY.
+    PrimaryKey(crate::ir::PrimaryKey),
+    /// UNIQUE.
+    Unique(crate::ir::Unique),
+    /// CHECK.
+    Check(crate::ir::Check),
+    /// FOREIGN KEY.
+    ForeignKey(ForeignKey),
+}
+
+fn write_constraint(out: &mut String, c: &Constraint) {
+    match c {
+        Constraint::PrimaryKey(pk) => {
+            let cols: Vec<&str> = pk.columns.iter().map(|c| c.value.as_str()).collect();
+            let _ = write!(
+                out,
+                "CONSTRAINT {} PRIMARY KEY ({})",
+                quote_ident(&pk.name),
+                columns_list(&cols)
+            );
+        }
+        Constraint::Unique(u) => {
+            let cols: Vec<&str> = u.columns.iter().map(|c| c.value.as_str()).collect();
+            let _ = write!(
+                out,
+                "CONSTRAINT {} UNIQUE{} ({})",
+                quote_ident(&u.name.value),
+                if u.nulls_distinct {
+                    ""
+                } else {
+                    " NULLS NOT DISTINCT"
+                },
+                columns_list(&cols)
+            );
+        }
+        Constraint::Check(c) => {
+            let _ = write!(
+                out,
+                "CONSTRAINT {} CHECK ({})",
+                quote_ident(&c.name.value),
+                fragment(&c.expr.value)
+            );
+        }
+        Constraint::ForeignKey(fk) => write_fk(out, fk),
+    }
+}
+
+fn identity_sql(id: Identity) -> &'static str {
+    match id {
+        Identity::Always => "ALWAYS",
+        Identity::ByDefault => "BY DEFAULT",
+    }
 }
 
 fn columns_list(cols: &[impl AsRef<str>]) -> String {
@@ -202,33 +328,19 @@ fn write_table(out: &mut String, t: &Table, inline_fks: &[usize]) {
         write_column(&mut s, c);
         items.push(s);
     }
+    let mut constraint = |c: Constraint| {
+        let mut s = String::new();
+        write_constraint(&mut s, &c);
+        items.push(s);
+    };
     if let Some(pk) = &t.primary_key {
-        let cols: Vec<&str> = pk.columns.iter().map(|c| c.value.as_str()).collect();
-        items.push(format!(
-            "CONSTRAINT {} PRIMARY KEY ({})",
-            quote_ident(&pk.name),
-            columns_list(&cols)
-        ));
+        constraint(Constraint::PrimaryKey(pk.clone()));
     }
     for u in &t.uniques {
-        let cols: Vec<&str> = u.columns.iter().map(|c| c.value.as_str()).collect();
-        items.push(format!(
-            "CONSTRAINT {} UNIQUE{} ({})",
-            quote_ident(&u.name.value),
-            if u.nulls_distinct {
-                ""
-            } else {
-                " NULLS NOT DISTINCT"
-            },
-            columns_list(&cols)
-        ));
+        constraint(Constraint::Unique(u.clone()));
     }
     for c in &t.checks {
-        items.push(format!(
-            "CONSTRAINT {} CHECK ({})",
-            quote_ident(&c.name.value),
-            fragment(&c.expr.value)
-        ));
+        constraint(Constraint::Check(c.clone()));
     }
     for i in inline_fks {
         if let Some(fk) = t.foreign_keys.get(*i) {
@@ -249,7 +361,7 @@ fn write_table(out: &mut String, t: &Table, inline_fks: &[usize]) {
     }
 }
 
-fn write_index(out: &mut String, table: &QName, ix: &Index) {
+fn write_index(out: &mut String, table: &QName, ix: &Index, concurrently: bool) {
     let keys: Vec<String> = ix
         .keys
         .iter()
@@ -280,8 +392,13 @@ fn write_index(out: &mut String, table: &QName, ix: &Index) {
         .collect();
     let _ = write!(
         out,
-        "CREATE {}INDEX {} ON {} USING {} ({})",
+        "CREATE {}INDEX {}{} ON {} USING {} ({})",
         if ix.unique { "UNIQUE " } else { "" },
+        if concurrently {
+            "CONCURRENTLY IF NOT EXISTS "
+        } else {
+            ""
+        },
         quote_ident(&ix.name.value),
         table,
         ix.method,
@@ -326,8 +443,13 @@ pub fn function_declaration(f: &Function) -> String {
     format!("{}({})", f.name, args.join(", "))
 }
 
-fn write_function(out: &mut String, f: &Function) {
-    let _ = writeln!(out, "CREATE FUNCTION {}", function_declaration(f));
+fn write_function(out: &mut String, f: &Function, or_replace: bool) {
+    let _ = writeln!(
+        out,
+        "CREATE {}FUNCTION {}",
+        if or_replace { "OR REPLACE " } else { "" },
+        function_declaration(f)
+    );
     let _ = writeln!(out, "    RETURNS {}", f.returns.value.trim());
     let _ = write!(out, "    LANGUAGE {}", quote_ident(&f.language));
     let _ = write!(out, "\n    {}", f.volatility.to_ascii_uppercase());
@@ -497,7 +619,8 @@ impl Display for Stmt {
                 let vals: Vec<String> = values.iter().map(|v| quote_literal(v)).collect();
                 let _ = write!(out, "CREATE TYPE {q} AS ENUM ({})", vals.join(", "));
             }
-            Stmt::CreateFunction(func) => write_function(&mut out, func),
+            Stmt::CreateFunction(func) => write_function(&mut out, func, false),
+            Stmt::ReplaceFunction(func) => write_function(&mut out, func, true),
             Stmt::CreateTable { table, inline_fks } => write_table(&mut out, table, inline_fks),
             Stmt::CreatePartition(parent, p) => {
                 let bound = match &p.bound {
@@ -526,7 +649,8 @@ impl Display for Stmt {
                 let _ = write!(out, "ALTER TABLE {t}\n    ADD ");
                 write_fk(&mut out, fk);
             }
-            Stmt::CreateIndex(t, ix) => write_index(&mut out, t, ix),
+            Stmt::CreateIndex(t, ix) => write_index(&mut out, t, ix, false),
+            Stmt::CreateIndexConcurrently(t, ix) => write_index(&mut out, t, ix, true),
             Stmt::CreateView(v) => {
                 if v.materialized {
                     let _ = write!(
@@ -609,6 +733,183 @@ impl Display for Stmt {
             }
             Stmt::DropSchema(s) => {
                 let _ = write!(out, "DROP SCHEMA {}", quote_ident(s));
+            }
+            Stmt::Set(name, value) => {
+                let _ = write!(out, "SET {name} = {value}");
+            }
+            Stmt::SetTableSchema(t, s) => {
+                let _ = write!(out, "ALTER TABLE {t} SET SCHEMA {}", quote_ident(s));
+            }
+            Stmt::RenameTable(t, n) => {
+                let _ = write!(out, "ALTER TABLE {t} RENAME TO {}", quote_ident(n));
+            }
+            Stmt::RenameColumn(t, a, b) => {
+                let _ = write!(
+                    out,
+                    "ALTER TABLE {t} RENAME COLUMN {} TO {}",
+                    quote_ident(a),
+                    quote_ident(b)
+                );
+            }
+            Stmt::SetTypeSchema(t, s) => {
+                let _ = write!(out, "ALTER TYPE {t} SET SCHEMA {}", quote_ident(s));
+            }
+            Stmt::RenameType(t, n) => {
+                let _ = write!(out, "ALTER TYPE {t} RENAME TO {}", quote_ident(n));
+            }
+            Stmt::RenameIndex(ix, n) => {
+                let _ = write!(out, "ALTER INDEX {ix} RENAME TO {}", quote_ident(n));
+            }
+            Stmt::RenameConstraint(t, a, b) => {
+                let _ = write!(
+                    out,
+                    "ALTER TABLE {t} RENAME CONSTRAINT {} TO {}",
+                    quote_ident(a),
+                    quote_ident(b)
+                );
+            }
+            Stmt::RenamePolicy(t, a, b) => {
+                let _ = write!(
+                    out,
+                    "ALTER POLICY {} ON {t} RENAME TO {}",
+                    quote_ident(a),
+                    quote_ident(b)
+                );
+            }
+            Stmt::AddColumn(t, c) => {
+                let _ = write!(out, "ALTER TABLE {t}\n    ADD COLUMN ");
+                write_column(&mut out, c);
+            }
+            Stmt::DropColumn(t, c) => {
+                let _ = write!(out, "ALTER TABLE {t} DROP COLUMN {}", quote_ident(c));
+            }
+            Stmt::AlterColumnType(t, c, ty, using) => {
+                let _ = write!(
+                    out,
+                    "ALTER TABLE {t}\n    ALTER COLUMN {} TYPE {ty}",
+                    quote_ident(c)
+                );
+                if let Some(u) = using {
+                    let _ = write!(out, " USING {}", fragment(u));
+                }
+            }
+            Stmt::SetDefault(t, c, d) => {
+                let _ = write!(
+                    out,
+                    "ALTER TABLE {t} ALTER COLUMN {} SET DEFAULT {}",
+                    quote_ident(c),
+                    fragment(d)
+                );
+            }
+            Stmt::DropDefault(t, c) => {
+                let _ = write!(
+                    out,
+                    "ALTER TABLE {t} ALTER COLUMN {} DROP DEFAULT",
+                    quote_ident(c)
+                );
+            }
+            Stmt::SetNotNull(t, c) => {
+                let _ = write!(
+                    out,
+                    "ALTER TABLE {t} ALTER COLUMN {} SET NOT NULL",
+                    quote_ident(c)
+                );
+            }
+            Stmt::DropNotNull(t, c) => {
+                let _ = write!(
+                    out,
+                    "ALTER TABLE {t} ALTER COLUMN {} DROP NOT NULL",
+                    quote_ident(c)
+                );
+            }
+            Stmt::AddIdentity(t, c, id) => {
+                let _ = write!(
+                    out,
+                    "ALTER TABLE {t} ALTER COLUMN {} ADD GENERATED {} AS IDENTITY",
+                    quote_ident(c),
+                    identity_sql(*id)
+                );
+            }
+            Stmt::SetIdentity(t, c, id) => {
+                let _ = write!(
+                    out,
+                    "ALTER TABLE {t} ALTER COLUMN {} SET GENERATED {}",
+                    quote_ident(c),
+                    identity_sql(*id)
+                );
+            }
+            Stmt::DropIdentity(t, c) => {
+                let _ = write!(
+                    out,
+                    "ALTER TABLE {t} ALTER COLUMN {} DROP IDENTITY IF EXISTS",
+                    quote_ident(c)
+                );
+            }
+            Stmt::AddConstraint(t, c, not_valid) => {
+                let _ = write!(out, "ALTER TABLE {t}\n    ADD ");
+                write_constraint(&mut out, c);
+                if *not_valid {
+                    out.push_str(" NOT VALID");
+                }
+            }
+            Stmt::ValidateConstraint(t, c) => {
+                let _ = write!(
+                    out,
+                    "ALTER TABLE {t} VALIDATE CONSTRAINT {}",
+                    quote_ident(c)
+                );
+            }
+            Stmt::DropConstraintIfExists(t, c) => {
+                let _ = write!(
+                    out,
+                    "ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {}",
+                    quote_ident(c)
+                );
+            }
+            Stmt::DropIndex {
+                index,
+                concurrently,
+                if_exists,
+            } => {
+                let _ = write!(
+                    out,
+                    "DROP INDEX {}{}{index}",
+                    if *concurrently { "CONCURRENTLY " } else { "" },
+                    if *if_exists { "IF EXISTS " } else { "" }
+                );
+            }
+            Stmt::DisableRls(t) => {
+                let _ = write!(out, "ALTER TABLE {t} DISABLE ROW LEVEL SECURITY");
+            }
+            Stmt::NoForceRls(t) => {
+                let _ = write!(out, "ALTER TABLE {t} NO FORCE ROW LEVEL SECURITY");
+            }
+            Stmt::DropFromPublication(p, t) => {
+                let _ = write!(out, "ALTER PUBLICATION {} DROP TABLE {t}", quote_ident(p));
+            }
+            Stmt::CommentNull(target) => {
+                let _ = write!(out, "COMMENT ON {target} IS NULL");
+            }
+            Stmt::AddEnumValue(t, v, position) => {
+                let _ = write!(
+                    out,
+                    "ALTER TYPE {t} ADD VALUE IF NOT EXISTS {}",
+                    quote_literal(v)
+                );
+                if let Some((before, other)) = position {
+                    let _ = write!(
+                        out,
+                        " {} {}",
+                        if *before { "BEFORE" } else { "AFTER" },
+                        quote_literal(other)
+                    );
+                }
+            }
+            Stmt::UpdateExtension(e, v) => {
+                let _ = write!(out, "ALTER EXTENSION {} UPDATE", quote_ident(e));
+                if let Some(v) = v {
+                    let _ = write!(out, " TO {}", quote_literal(v));
+                }
             }
         }
         write!(f, "{out};")

@@ -1,0 +1,311 @@
+//! Declared renames (`renamed_from:`) between two models, and the old model with them applied.
+//!
+//! Input: the previous model (from the snapshot) and the new one. Output: [`Renames`], the
+//! renames that apply (the old name exists before, the new name does not), and a copy of the
+//! previous model whose objects carry their new names, so the structural diff that follows
+//! compares like with like. Invariants: renames are never guessed — only `renamed_from:` counts;
+//! a `renamed_from:` whose old name no longer exists (the rename already shipped) is ignored.
+
+use std::collections::BTreeMap;
+
+use indexmap::IndexMap;
+
+use crate::ir::{Model, QName};
+
+/// One table's column renames: old column name → new column name.
+pub type ColumnRenames = BTreeMap<String, String>;
+
+/// Renames from one model to the next.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Renames {
+    /// Tables: old name → new name.
+    pub tables: BTreeMap<QName, QName>,
+    /// Columns, by the table's new name.
+    pub columns: BTreeMap<QName, ColumnRenames>,
+    /// Enum types: old name → new name.
+    pub enums: BTreeMap<QName, QName>,
+    /// Indexes, by the table's new name: old index name → new index name.
+    pub indexes: BTreeMap<QName, BTreeMap<String, String>>,
+    /// Policies, by the table's new name: old policy name → new policy name.
+    pub policies: BTreeMap<QName, BTreeMap<String, String>>,
+}
+
+fn qualify(written: &str, default_schema: &str) -> QName {
+    match crate::ir::name::split_qualified(written.trim()).as_deref() {
+        Some([s, n]) => QName::new(s.clone(), n.clone()),
+        Some([n]) => QName::new(default_schema.to_string(), n.clone()),
+        _ => QName::new(default_schema.to_string(), written.trim().to_string()),
+    }
+}
+
+impl Renames {
+    /// The renames `new` declares that apply to `old`.
+    pub fn declared(old: &Model, new: &Model) -> Renames {
+        let mut r = Renames::default();
+        for t in new.tables.values() {
+            if let Some(w) = &t.renamed_from {
+                let from = qualify(&w.value, &t.name.schema);
+                if from != t.name
+                    && old.tables.contains_key(&from)
+                    && !old.tables.contains_key(&t.name)
+                {
+                    r.tables.insert(from, t.name.clone());
+                }
+            }
+        }
+        for e in new.enums.values() {
+            if let Some(w) = &e.renamed_from {
+                let from = qualify(&w.value, &e.name.schema);
+                if from != e.name
+                    && old.enums.contains_key(&from)
+                    && !old.enums.contains_key(&e.name)
+                {
+                    r.enums.insert(from, e.name.clone());
+                }
+            }
+        }
+        for t in new.tables.values() {
+            let Some(ot) = old.tables.get(&r.old_table(&t.name)) else {
+                continue;
+            };
+            let mut cols = ColumnRenames::new();
+            for c in t.columns.values() {
+                if let Some(w) = &c.renamed_from {
+                    let from = w.value.trim();
+                    if from != c.name
+                        && ot.columns.contains_key(from)
+                        && !ot.columns.contains_key(&c.name)
+                    {
+                        cols.insert(from.to_string(), c.name.clone());
+                    }
+                }
+            }
+            if !cols.is_empty() {
+                r.columns.insert(t.name.clone(), cols);
+            }
+            let mut ixs = BTreeMap::new();
+            for ix in &t.indexes {
+                if let Some(w) = &ix.renamed_from {
+                    let from = w.value.trim();
+                    let exists = |n: &str| ot.indexes.iter().any(|i| i.name.value == n);
+                    if from != ix.name.value && exists(from) && !exists(&ix.name.value) {
+                        ixs.insert(from.to_string(), ix.name.value.clone());
+                    }
+                }
+            }
+            if !ixs.is_empty() {
+                r.indexes.insert(t.name.clone(), ixs);
+            }
+            let mut pols = BTreeMap::new();
+            for p in t.policies.values() {
+                if let Some(w) = &p.renamed_from {
+                    let from = w.value.trim();
+                    if from != p.name
+                        && ot.policies.contains_key(from)
+                        && !ot.policies.contains_key(&p.name)
+                    {
+                        pols.insert(from.to_string(), p.name.clone());
+                    }
+                }
+            }
+            if !pols.is_empty() {
+                r.policies.insert(t.name.clone(), pols);
+            }
+        }
+        r
+    }
+
+    /// Whether nothing is renamed.
+    pub fn is_empty(&self) -> bool {
+        self.tables.is_empty()
+            && self.columns.is_empty()
+            && self.enums.is_empty()
+            && self.indexes.is_empty()
+            && self.policies.is_empty()
+    }
+
+    /// The old name of the table now called `new`.
+    pub fn old_table(&self, new: &QName) -> QName {
+        self.tables
+            .iter()
+            .find(|(_, n)| *n == new)
+            .map_or_else(|| new.clone(), |(o, _)| o.clone())
+    }
+
+    /// The new name of the table once called `old`.
+    pub fn new_table(&self, old: &QName) -> QName {
+        self.tables.get(old).cloned().unwrap_or_else(|| old.clone())
+    }
+
+    /// The same renames, backwards (for the down migration).
+    pub fn inverted(&self) -> Renames {
+        let flip = |m: &BTreeMap<String, String>| -> BTreeMap<String, String> {
+            m.iter().map(|(a, b)| (b.clone(), a.clone())).collect()
+        };
+        let rekey = |m: &BTreeMap<QName, BTreeMap<String, String>>| {
+            m.iter()
+                .map(|(t, inner)| (self.old_table(t), flip(inner)))
+                .collect()
+        };
+        Renames {
+            tables: self
+                .tables
+                .iter()
+                .map(|(a, b)| (b.clone(), a.clone()))
+                .collect(),
+            columns: rekey(&self.columns),
+            enums: self
+                .enums
+                .iter()
+                .map(|(a, b)| (b.clone(), a.clone()))
+                .collect(),
+            indexes: rekey(&self.indexes),
+            policies: rekey(&self.policies),
+        }
+    }
+
+    /// `old` with every rename applied: objects carry their new names, and references to them
+    /// (foreign keys, index keys, constraint columns, trigger tables, column types) follow.
+    pub fn apply(&self, old: &Model) -> Model {
+        let mut m = old.clone();
+        if self.is_empty() {
+            return m;
+        }
+        // Tables.
+        let mut tables = BTreeMap::new();
+        for (name, mut t) in std::mem::take(&mut m.tables) {
+            let new_name = self.new_table(&name);
+            if new_name != name {
+                t.name = new_name.clone();
+                for tr in t.triggers.values_mut() {
+                    tr.table = new_name.clone();
+                }
+            }
+            tables.insert(new_name, t);
+        }
+        m.tables = tables;
+        for t in m.tables.values_mut() {
+            for fk in &mut t.foreign_keys {
+                fk.target = self.new_table(&fk.target);
+            }
+        }
+        for tr in &mut m.external_triggers {
+            tr.table = self.new_table(&tr.table);
+        }
+        for v in m.views.values_mut() {
+            for d in &mut v.depends_on {
+                *d = self.new_table(d);
+            }
+        }
+        // Columns (keyed by the new table name, which `m` now uses).
+        for (table, cols) in &self.columns {
+            let rename = |c: &mut String| {
+                if let Some(n) = cols.get(c.as_str()) {
+                    *c = n.clone();
+                }
+            };
+            if let Some(t) = m.tables.get_mut(table) {
+                let columns: IndexMap<String, crate::ir::Column> = std::mem::take(&mut t.columns)
+                    .into_iter()
+                    .map(|(k, mut c)| match cols.get(&k) {
+                        Some(n) => {
+                            c.name = n.clone();
+                            (n.clone(), c)
+                        }
+                        None => (k, c),
+                    })
+                    .collect();
+                t.columns = columns;
+                if let Some(pk) = &mut t.primary_key {
+                    pk.columns.iter_mut().for_each(|c| rename(&mut c.value));
+                }
+                for u in &mut t.uniques {
+                    u.columns.iter_mut().for_each(|c| rename(&mut c.value));
+                }
+                for c in &mut t.checks {
+                    if let Some(col) = &mut c.column {
+                        rename(col);
+                    }
+                }
+                for fk in &mut t.foreign_keys {
+                    fk.columns.iter_mut().for_each(|c| rename(&mut c.value));
+                }
+                for ix in &mut t.indexes {
+                    for k in &mut ix.keys {
+                        if !k.expression {
+                            rename(&mut k.target.value);
+                        }
+                    }
+                    ix.include.iter_mut().for_each(|c| rename(&mut c.value));
+                }
+                if let Some(p) = &mut t.partition {
+                    p.columns.iter_mut().for_each(|c| rename(&mut c.value));
+                }
+                for tr in t.triggers.values_mut() {
+                    tr.of_columns.iter_mut().for_each(|c| rename(&mut c.value));
+                }
+            }
+            for t in m.tables.values_mut() {
+                for fk in &mut t.foreign_keys {
+                    if &fk.target == table {
+                        fk.target_columns
+                            .iter_mut()
+                            .for_each(|c| rename(&mut c.value));
+                    }
+                }
+            }
+        }
+        // Enums, and the columns typed with them.
+        let mut enums = BTreeMap::new();
+        for (name, mut e) in std::mem::take(&mut m.enums) {
+            match self.enums.get(&name) {
+                Some(n) => {
+                    e.name = n.clone();
+                    enums.insert(n.clone(), e);
+                }
+                None => {
+                    enums.insert(name, e);
+                }
+            }
+        }
+        m.enums = enums;
+        for (from, to) in &self.enums {
+            let (from, to) = (from.to_string(), to.to_string());
+            for t in m.tables.values_mut() {
+                for c in t.columns.values_mut() {
+                    if c.type_sql == from {
+                        c.type_sql = to.clone();
+                    } else if c.type_sql.strip_suffix("[]") == Some(from.as_str()) {
+                        c.type_sql = format!("{to}[]");
+                    }
+                }
+            }
+        }
+        // Indexes and policies.
+        for (table, ixs) in &self.indexes {
+            if let Some(t) = m.tables.get_mut(table) {
+                for ix in &mut t.indexes {
+                    if let Some(n) = ixs.get(&ix.name.value) {
+                        ix.name.value = n.clone();
+                    }
+                }
+            }
+        }
+        for (table, pols) in &self.policies {
+            if let Some(t) = m.tables.get_mut(table) {
+                let policies = std::mem::take(&mut t.policies)
+                    .into_iter()
+                    .map(|(k, mut p)| match pols.get(&k) {
+                        Some(n) => {
+                            p.name = n.clone();
+                            (n.clone(), p)
+                        }
+                        None => (k, p),
+                    })
+                    .collect();
+                t.policies = policies;
+            }
+        }
+        m
+    }
+}

@@ -1,0 +1,83 @@
+//! SC608 `unique-or-pk-on-existing-table`.
+
+use crate::declare_rule;
+use crate::diff::ChangeKind;
+use crate::lint::changes::ChangeContext;
+use crate::lint::{Finding, LintContext, Rule, RuleMeta};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a UNIQUE or PRIMARY KEY constraint added to a table that already exists.
+    ///
+    /// ## Why is this bad?
+    /// Adding the constraint builds its index while blocking writes, and the migration fails if the
+    /// existing rows hold duplicates (or NULLs, for a primary key): whether it works depends on
+    /// production data.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// tables:
+    ///   users:
+    ///     unique: [[email]]        # new
+    /// ```
+    ///
+    /// Use instead: check production for duplicates first; for a large table, build a unique index
+    /// `CONCURRENTLY` by hand and attach it with `ADD CONSTRAINT … USING INDEX`; then acknowledge:
+    /// ```yaml
+    /// migrations:
+    ///   acknowledge:
+    ///     - { rule: unique-or-pk-on-existing-table, object: public.users.users_email_key, reason: "no duplicates, table is small" }
+    /// ```
+    pub UniqueOrPkOnExistingTable {
+        code: "SC608", name: "unique-or-pk-on-existing-table",
+        category: MigrationSafety, level: Warn, target: Changes,
+    }
+}
+
+impl Rule for UniqueOrPkOnExistingTable {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    /// A change rule: see [`Rule::check_changes`].
+    fn check(&self, _cx: &LintContext<'_>, _out: &mut Vec<Finding>) {}
+
+    fn check_changes(&self, cx: &ChangeContext<'_>, out: &mut Vec<Finding>) {
+        for c in cx.changes {
+            if c.kind == ChangeKind::AddConstraint
+                && c.on_existing_table
+                && matches!(c.facts.constraint, Some("unique" | "primary key"))
+            {
+                out.push(
+                    cx.finding(&Self::META, c, format!("{} constraint `{}` is added to an existing table: its index is built while writes wait, and duplicates in the data make it fail", c.facts.constraint.unwrap_or(""), c.object))
+                        .help("check the data for duplicates first, then acknowledge the change in `migrations.acknowledge`"),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::changes::test_utils::{assert_changes_clean, change_violations};
+
+    const BEFORE: &str = "version: 1\ntables:\n  a:\n    columns:\n      id: { type: bigint, primary_key: true }\n      e: { type: text }\n";
+
+    #[test]
+    fn unique_or_pk_on_existing_table_violation() {
+        insta::assert_snapshot!(change_violations(
+            BEFORE,
+            "version: 1\ntables:\n  a:\n    columns:\n      id: { type: bigint, primary_key: true }\n      e: { type: text, unique: true }\n",
+            "SC608"
+        ));
+    }
+
+    #[test]
+    fn unique_or_pk_on_existing_table_ok() {
+        assert_changes_clean(
+            BEFORE,
+            "version: 1\ntables:\n  a:\n    columns:\n      id: { type: bigint, primary_key: true }\n      e: { type: text }\n  b:\n    columns:\n      id: { type: bigint, primary_key: true }\n      e: { type: text, unique: true }\n",
+            "SC608",
+        );
+    }
+}
