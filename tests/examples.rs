@@ -255,17 +255,20 @@ fn catalog_state(db: &mut TestDb, m: &Model) -> String {
     s
 }
 
+/// Migration files as (file name, SQL).
+type Files = Vec<(String, String)>;
+
 /// The committed migration files, up files in order and down files in reverse order.
-fn committed_migrations(dir: &Path) -> (Vec<(String, String)>, Vec<(String, String)>) {
+fn committed_migrations(dir: &Path) -> (Files, Files) {
     let mdir = MigrationDir::read(&dir.join(OUT)).unwrap();
     let text = |b: &Vec<u8>| String::from_utf8(b.clone()).unwrap();
-    let mut up: Vec<(String, String)> = mdir
+    let mut up: Files = mdir
         .files
         .iter()
         .filter(|(n, _)| !n.ends_with(".down.sql"))
         .map(|(n, b)| (n.clone(), text(b)))
         .collect();
-    let mut down: Vec<(String, String)> = mdir
+    let mut down: Files = mdir
         .files
         .iter()
         .filter(|(n, _)| n.ends_with(".down.sql"))
