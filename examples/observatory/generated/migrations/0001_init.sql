@@ -20,10 +20,11 @@ CREATE FUNCTION public.audit_sensitive_change()
 AS $$declare
   v_old jsonb := case when tg_op in ('UPDATE', 'DELETE') then to_jsonb(old) - 'key_hash' end;
   v_new jsonb := case when tg_op in ('INSERT', 'UPDATE') then to_jsonb(new) - 'key_hash' end;
+  v_user uuid := coalesce((select auth.uid()), (coalesce(v_new, v_old) ->> 'user_id')::uuid);
 begin
   insert into public.audit_logs (user_id, action, table_name, record_id, old_data, new_data)
   values (
-    coalesce((select auth.uid()), (coalesce(v_new, v_old) ->> 'user_id')::uuid),
+    (select u.id from auth.users u where u.id = v_user),
     lower(tg_op),
     tg_table_name,
     (coalesce(v_new, v_old) ->> 'id')::uuid,
@@ -524,7 +525,7 @@ ALTER PUBLICATION supabase_realtime ADD TABLE public.messages;
 ALTER PUBLICATION supabase_realtime ADD TABLE public.tool_calls;
 
 -- Comments
-COMMENT ON FUNCTION public.audit_sensitive_change() IS 'Writes one audit_logs row per INSERT, UPDATE or DELETE on a sensitive table (API keys, projects). Runs as its owner because clients cannot write audit_logs; the key hash is never copied into the log.';
+COMMENT ON FUNCTION public.audit_sensitive_change() IS 'Writes one audit_logs row per INSERT, UPDATE or DELETE on a sensitive table (API keys, projects). Runs as its owner because clients cannot write audit_logs; the key hash is never copied into the log. When the change is the cascade of deleting the account itself, the log row keeps the user id only in old_data (the user no longer exists to reference).';
 COMMENT ON FUNCTION public.bump_conversation_counters() IS 'Strategic denormalisation: keeps conversations.message_count, total_tokens and last_message_at current when a message is inserted, so the conversation list needs no aggregate over messages.';
 COMMENT ON FUNCTION public.refresh_analytics() IS 'Refreshes the analytics materialized views without blocking readers (CONCURRENTLY, which their unique indexes allow); run by a scheduled job with the service role.';
 COMMENT ON FUNCTION public.rollup_project_daily_stats(date) IS 'Recomputes project_daily_stats for one UTC day from conversations, messages and tool calls (idempotent upsert); run by a scheduled job with the service role.';
