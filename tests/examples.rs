@@ -125,10 +125,19 @@ fn committed_output_is_up_to_date() {
             }
         };
         let mut d = Diagnostics::default();
-        match schemac::build(&compiled, &mdir, &renderer, &mut d) {
+        match schemac::build(
+            &compiled,
+            &mdir,
+            &renderer,
+            &schemac::BuildOptions::default(),
+            &mut d,
+        ) {
             Some(BuildPlan::UpToDate) => {}
-            Some(BuildPlan::Write { name: n, .. }) => {
-                problems.push(&dir, format!("`schemac build` would write {n}"));
+            Some(BuildPlan::Write { names, .. }) => {
+                problems.push(
+                    &dir,
+                    format!("`schemac build` would write {}", names.join(", ")),
+                );
             }
             None => {
                 let diags = d.sorted();

@@ -266,6 +266,8 @@ struct Differ<'a> {
     created_in_transaction: BTreeSet<QName>,
     /// Statements the down migration runs first (temporary checks of the follow-up file).
     cleanup: Vec<Stmt>,
+    /// A change to hand out if the list were empty (it never is; see `change`).
+    scratch: Change,
 }
 
 /// Which safe strategies apply.
@@ -315,9 +317,11 @@ const VOLATILE: &[&str] = &[
 fn is_volatile(expr: &str) -> bool {
     let lower = expr.to_ascii_lowercase();
     VOLATILE.iter().any(|f| {
-        lower
-            .match_indices(f)
-            .any(|(i, _)| lower[i + f.len()..].trim_start().starts_with('('))
+        lower.match_indices(f).any(|(i, _)| {
+            lower
+                .get(i + f.len()..)
+                .is_some_and(|r| r.trim_start().starts_with('('))
+        })
     })
 }
 
@@ -525,8 +529,8 @@ impl<'a> Differ<'a> {
             span,
             facts: Facts::default(),
         });
-        let last = self.changes.len() - 1;
-        &mut self.changes[last]
+        // `scratch` is never used: the push above makes `last_mut` return `Some`.
+        self.changes.last_mut().unwrap_or(&mut self.scratch)
     }
 
     fn emit(&mut self, phase: Phase, comment: impl Into<String>, stmts: Vec<Stmt>) {
@@ -2481,6 +2485,15 @@ fn run(
         recreated_functions: BTreeSet::new(),
         created_in_transaction: BTreeSet::new(),
         cleanup: Vec::new(),
+        scratch: Change {
+            kind: ChangeKind::Comment,
+            object: String::new(),
+            detail: String::new(),
+            on_existing_table: false,
+            strategy: None,
+            span: Span::default(),
+            facts: Facts::default(),
+        },
     };
     d.run(renames);
     d.finish()
