@@ -252,15 +252,21 @@ pub fn build(
         findings = report;
         if !inc.is_empty() {
             let slug = custom.clone().unwrap_or_else(|| diff::slug(&inc.changes));
-            migrations.push((format!("{next:04}_{slug}"), inc.main));
+            migrations.push((dir.migration_name(next, &slug), inc.main));
             if let Some(online) = inc.online {
-                migrations.push((format!("{:04}_{slug}_concurrently", next + 1), online));
+                migrations.push((
+                    dir.migration_name(next + 1, &format!("{slug}_concurrently")),
+                    online,
+                ));
             }
         }
         changes = inc.changes;
     } else {
         let slug = custom.unwrap_or_else(|| "init".to_string());
-        migrations.push((format!("{next:04}_{slug}"), plan::initial(&compiled.model)));
+        migrations.push((
+            dir.migration_name(next, &slug),
+            plan::initial(&compiled.model),
+        ));
     }
     let mig = dir.migrations_dir();
     let mut all: Vec<(String, Vec<u8>)> = dir.files.clone();
@@ -274,10 +280,10 @@ pub fn build(
                 return None;
             }
         };
-        all.push((format!("{name}.sql"), up.clone().into_bytes()));
-        all.push((format!("{name}.down.sql"), down.clone().into_bytes()));
-        files.push((mig.join(format!("{name}.sql")), up));
-        files.push((mig.join(format!("{name}.down.sql")), down));
+        all.push((dir.up_file(name), up.clone().into_bytes()));
+        all.push((dir.down_file(name), down.clone().into_bytes()));
+        files.push((mig.join(dir.up_file(name)), up));
+        files.push((mig.join(dir.down_file(name)), down));
         names.push(name.clone());
     }
     let sum = migrations::sum_text(&all, &snapshot);

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::ir::MigrationLayout;
 
 /// Name of the checksum file inside the migrations folder.
 pub const SUM_FILE: &str = "schemac.sum";
@@ -45,11 +46,19 @@ pub enum MigrationsError {
     },
 }
 
+/// Where the Supabase layout keeps migrations (relative to the working directory).
+pub const SUPABASE_MIGRATIONS: &str = "supabase/migrations";
+/// Where the Supabase layout keeps down files, inside [`SUPABASE_MIGRATIONS`] (the Supabase CLI
+/// reads only the folder's own `*.sql` files, so down files must not sit beside them).
+pub const SUPABASE_DOWN: &str = "down";
+
 /// What the output folder holds.
 #[derive(Debug, Clone, Default)]
 pub struct MigrationDir {
-    /// The output folder (`generated/`).
+    /// The output folder (`generated/`): the snapshot, and the migrations in the default layout.
     pub root: PathBuf,
+    /// The file layout.
+    pub layout: MigrationLayout,
     /// Migration files (`NNNN_slug.sql` and `NNNN_slug.down.sql`) with their bytes, by name.
     pub files: Vec<(String, Vec<u8>)>,
     /// The snapshot's text, if present.
@@ -59,24 +68,64 @@ pub struct MigrationDir {
 }
 
 impl MigrationDir {
-    /// The migrations subfolder.
+    /// The migrations folder: `<root>/migrations`, or `supabase/migrations`.
     pub fn migrations_dir(&self) -> PathBuf {
-        self.root.join("migrations")
+        match self.layout {
+            MigrationLayout::Numbered => self.root.join("migrations"),
+            MigrationLayout::Supabase => PathBuf::from(SUPABASE_MIGRATIONS),
+        }
     }
 
-    /// The highest migration number on disk.
+    /// The highest migration number on disk (the leading digits of each file name).
     pub fn last_number(&self) -> u32 {
         self.files
             .iter()
-            .filter_map(|(n, _)| n.get(..4).and_then(|p| p.parse::<u32>().ok()))
+            .filter_map(|(n, _)| {
+                let name = n.rsplit('/').next().unwrap_or(n);
+                let digits: String = name.chars().take_while(char::is_ascii_digit).collect();
+                digits.parse::<u64>().ok()
+            })
             .max()
-            .unwrap_or(0)
+            .map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX))
     }
 
-    /// Read the folder (a missing folder is an empty one).
+    /// The name of migration `number` with `slug`: `0002_slug`, or in the Supabase layout the
+    /// 14-digit version `00000000000002_slug` (versions derived from the number, so they are
+    /// the same on every machine and sort in order).
+    pub fn migration_name(&self, number: u32, slug: &str) -> String {
+        match self.layout {
+            MigrationLayout::Numbered => format!("{number:04}_{slug}"),
+            MigrationLayout::Supabase => format!("{number:014}_{slug}"),
+        }
+    }
+
+    /// Where the up file of migration `name` goes, relative to [`Self::migrations_dir`]
+    /// (also its key in `schemac.sum`).
+    pub fn up_file(&self, name: &str) -> String {
+        format!("{name}.sql")
+    }
+
+    /// Where the down file of migration `name` goes, relative to [`Self::migrations_dir`].
+    pub fn down_file(&self, name: &str) -> String {
+        match self.layout {
+            MigrationLayout::Numbered => format!("{name}.down.sql"),
+            MigrationLayout::Supabase => format!("{SUPABASE_DOWN}/{name}.down.sql"),
+        }
+    }
+
+    /// Read the folder in the default layout (a missing folder is an empty one).
     pub fn read(root: &Path) -> Result<MigrationDir, MigrationsError> {
+        Self::read_layout(root, MigrationLayout::Numbered)
+    }
+
+    /// Read the folder in `layout` (a missing folder is an empty one).
+    pub fn read_layout(
+        root: &Path,
+        layout: MigrationLayout,
+    ) -> Result<MigrationDir, MigrationsError> {
         let mut dir = MigrationDir {
             root: root.to_path_buf(),
+            layout,
             ..MigrationDir::default()
         };
         let mig = dir.migrations_dir();
@@ -91,16 +140,31 @@ impl MigrationDir {
                 path: mig.display().to_string(),
                 source,
             })?;
+            let migration_file = |n: &String| {
+                n.ends_with(".sql")
+                    && n.len() > 5
+                    && n.get(..4)
+                        .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
+            };
             let mut names: Vec<String> = entries
                 .filter_map(Result::ok)
                 .filter_map(|e| e.file_name().into_string().ok())
-                .filter(|n| {
-                    n.ends_with(".sql")
-                        && n.len() > 5
-                        && n.get(..4)
-                            .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
-                })
+                .filter(migration_file)
                 .collect();
+            let down = mig.join(SUPABASE_DOWN);
+            if layout == MigrationLayout::Supabase && down.is_dir() {
+                let entries = std::fs::read_dir(&down).map_err(|source| MigrationsError::Read {
+                    path: down.display().to_string(),
+                    source,
+                })?;
+                names.extend(
+                    entries
+                        .filter_map(Result::ok)
+                        .filter_map(|e| e.file_name().into_string().ok())
+                        .filter(migration_file)
+                        .map(|n| format!("{SUPABASE_DOWN}/{n}")),
+                );
+            }
             names.sort();
             for n in names {
                 let bytes = read(&mig.join(&n))?;

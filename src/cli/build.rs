@@ -15,7 +15,7 @@ pub fn run(cli: &Cli, options: &BuildOptions) -> u8 {
         return super::compile_failure_exit(&compiled.diagnostics);
     }
     print_diagnostics(cli, &compiled.diagnostics, &compiled.sources);
-    let dir = match MigrationDir::read(&cli.out) {
+    let dir = match MigrationDir::read_layout(&cli.out, compiled.model.migrations.layout) {
         Ok(d) => d,
         Err(e) => {
             eprintln!("error: {e}");

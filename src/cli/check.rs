@@ -14,7 +14,7 @@ pub fn run(cli: &Cli) -> u8 {
         print_diagnostics(cli, &compiled.diagnostics, &compiled.sources);
         return super::compile_failure_exit(&compiled.diagnostics);
     }
-    let dir = match MigrationDir::read(&cli.out) {
+    let dir = match MigrationDir::read_layout(&cli.out, compiled.model.migrations.layout) {
         Ok(d) => d,
         Err(e) => {
             eprintln!("error: {e}");
@@ -84,20 +84,26 @@ fn stale_initial(
     if dir.last_number() != 1 {
         return None;
     }
+    let up_name = dir
+        .files
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .find(|n| !n.ends_with(".down.sql"))?;
+    let name = up_name.strip_suffix(".sql")?;
     let (up, down) = renderer
-        .migration("0001_init", &schemac::plan::initial(&compiled.model))
+        .migration(name, &schemac::plan::initial(&compiled.model))
         .ok()?;
-    for (file, text) in [("0001_init.sql", up), ("0001_init.down.sql", down)] {
+    for (file, text) in [(dir.up_file(name), up), (dir.down_file(name), down)] {
         let on_disk = dir
             .files
             .iter()
-            .find(|(n, _)| n == file)
+            .find(|(n, _)| *n == file)
             .map(|(_, b)| b.as_slice());
         if on_disk != Some(text.as_bytes()) {
             return Some(
                 Diagnostic::error(Code::StaleOutput, format!("`{file}` differs from what this version of schemac generates for the model"))
-                    .in_path(dir.migrations_dir().join(file).display().to_string())
-                    .help("if the migration was never applied anywhere, delete generated/ and run `schemac build`; otherwise keep it"),
+                    .in_path(dir.migrations_dir().join(&file).display().to_string())
+                    .help("if the migration was never applied anywhere, delete the migrations and run `schemac build`; otherwise keep it"),
             );
         }
     }

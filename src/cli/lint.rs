@@ -22,8 +22,10 @@ pub fn run(cli: &Cli, deny_warnings: bool, allow: &[String]) -> u8 {
     let report = if compiled.ok() {
         let mut report = schemac::lint::run(&compiled.model, &compiled.external, &compiled.sources);
         // Migration-safety rules run on the changes since the committed snapshot, if any.
-        if let Ok(dir) = schemac::migrations::MigrationDir::read(&cli.out)
-            && let Some((_, _, changes)) = schemac::pending(&compiled, &dir, allow, &mut extra)
+        if let Ok(dir) = schemac::migrations::MigrationDir::read_layout(
+            &cli.out,
+            compiled.model.migrations.layout,
+        ) && let Some((_, _, changes)) = schemac::pending(&compiled, &dir, allow, &mut extra)
         {
             report.findings.extend(changes.findings);
         }

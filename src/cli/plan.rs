@@ -20,7 +20,7 @@ pub fn run(cli: &Cli, options: &BuildOptions) -> u8 {
         print_diagnostics(cli, &compiled.diagnostics, &compiled.sources);
         return super::compile_failure_exit(&compiled.diagnostics);
     }
-    let dir = match MigrationDir::read(&cli.out) {
+    let dir = match MigrationDir::read_layout(&cli.out, compiled.model.migrations.layout) {
         Ok(d) => d,
         Err(e) => {
             eprintln!("error: {e}");
@@ -53,14 +53,14 @@ pub fn run(cli: &Cli, options: &BuildOptions) -> u8 {
             let migrations: Vec<serde_json::Value> = names
                 .iter()
                 .map(|n| {
-                    let text = |suffix: &str| {
+                    let text = |suffix: String| {
                         files
                             .iter()
-                            .find(|(p, _)| *p == migrations_dir.join(format!("{n}{suffix}")))
+                            .find(|(p, _)| *p == migrations_dir.join(&suffix))
                             .map(|(_, t)| t.clone())
                             .unwrap_or_default()
                     };
-                    serde_json::json!({ "name": n, "up": text(".sql"), "down": text(".down.sql") })
+                    serde_json::json!({ "name": n, "up": text(dir.up_file(n)), "down": text(dir.down_file(n)) })
                 })
                 .collect();
             let recs = schemac::lint::output::records(&[], findings, &compiled.sources);
@@ -91,8 +91,8 @@ pub fn run(cli: &Cli, options: &BuildOptions) -> u8 {
             print_diagnostics(cli, &notes, &compiled.sources);
             for (path, text) in files {
                 let is_migration = names.iter().any(|n| {
-                    *path == migrations_dir.join(format!("{n}.sql"))
-                        || *path == migrations_dir.join(format!("{n}.down.sql"))
+                    *path == migrations_dir.join(dir.up_file(n))
+                        || *path == migrations_dir.join(dir.down_file(n))
                 });
                 if is_migration {
                     outln!("-- ==> {} <==", path.display());
