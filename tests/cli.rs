@@ -348,10 +348,11 @@ fn check_with_missing_schema_is_a_usage_error() {
 }
 
 #[test]
-fn build_after_model_change_reports_e402_and_keeps_the_migration() {
+fn build_refuses_an_unacknowledged_risky_change_and_writes_nothing() {
     let p = Project::with_model();
     assert_eq!(p.run(&["build"]).code, 0);
     let before = p.outputs("generated");
+    // A NOT NULL column without a default on an existing table: SC604, an error.
     p.write(
         "schema.yaml",
         &MODEL.replace(
@@ -361,10 +362,90 @@ fn build_after_model_change_reports_e402_and_keeps_the_migration() {
     );
     let out = p.run(&["build"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
-    assert!(out.stderr.contains("E402"), "{}", out.stderr);
+    assert!(out.stderr.contains("SC604"), "{}", out.stderr);
+    assert!(out.stderr.contains("E405"), "{}", out.stderr);
     assert_snapshot!(out.stderr);
     assert_eq!(p.outputs("generated"), before);
     assert_eq!(p.tree("generated").len(), 5, "{:?}", p.tree("generated"));
+    // Acknowledged on the command line, it is written (and the first migration is untouched).
+    let out = p.run(&[
+        "build",
+        "--allow",
+        "add-required-column",
+        "--name",
+        "Add title",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        p.tree("generated")
+            .contains(&"migrations/0002_add_title.sql".to_string()),
+        "{:?}",
+        p.tree("generated")
+    );
+    assert_eq!(
+        p.read("generated/migrations/0001_init.sql"),
+        before
+            .iter()
+            .find(|(n, _, _)| n == "generated/migrations/0001_init.sql")
+            .map(|(_, b, _)| b.clone())
+            .unwrap_or_default()
+    );
+    assert_eq!(p.run(&["check"]).code, 0);
+}
+
+#[test]
+fn plan_shows_the_next_migration_and_writes_nothing_then_build_writes_it() {
+    let p = Project::with_model();
+    assert_eq!(p.run(&["build"]).code, 0);
+    p.write(
+        "schema.yaml",
+        &MODEL.replace(
+            "      body: text\n",
+            "      body: text\n      title: { type: text, nullable: true }\n",
+        ),
+    );
+    let before = p.tree("generated");
+    let plan = p.run(&["plan"]);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    assert_eq!(p.tree("generated"), before);
+    assert_snapshot!("plan_human_stdout", plan.stdout);
+    let json = p.run(&["plan", "--format", "json"]);
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("plan json");
+    assert_eq!(v["changes"][0]["kind"], "add_column");
+    assert_eq!(v["migrations"][0]["name"], "0002_add_column_notes_title");
+    assert_snapshot!("plan_json", json.stdout);
+    // The model now differs from the snapshot: check names the pending change (E402).
+    let check = p.run(&["check"]);
+    assert_eq!(check.code, 1, "{}", check.stderr);
+    assert!(check.stderr.contains("E402"), "{}", check.stderr);
+    let out = p.run(&["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let up = String::from_utf8(p.read("generated/migrations/0002_add_column_notes_title.sql"))
+        .expect("utf-8");
+    assert_eq!(up, v["migrations"][0]["up"].as_str().unwrap_or_default());
+    assert_eq!(p.run(&["check"]).code, 0);
+    assert_eq!(p.run(&["build"]).stderr.contains("up to date"), true);
+}
+
+#[test]
+fn supabase_layout_writes_fourteen_digit_versions_and_downs_apart() {
+    let p = Project::with_model();
+    p.write(
+        "schema.yaml",
+        &format!("{MODEL}migrations: {{ layout: supabase }}\n"),
+    );
+    let out = p.run(&["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        p.tree("supabase"),
+        [
+            "migrations/00000000000001_init.sql",
+            "migrations/down/00000000000001_init.down.sql",
+            "migrations/schemac.sum"
+        ]
+    );
+    assert_eq!(p.run(&["check"]).code, 0);
 }
 
 // ---------------------------------------------------------------------------------------------
