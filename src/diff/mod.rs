@@ -2003,8 +2003,15 @@ impl<'a> Differ<'a> {
 
     fn add_constraint(&mut self, table: &QName, name: &str, c: &Constraint) {
         let kind = constraint_kind(c);
+        // PostgreSQL 15 refuses NOT VALID foreign keys on partitioned tables.
+        let partitioned = self
+            .new
+            .tables
+            .get(table)
+            .is_some_and(|t| t.partition.is_some());
         let two_step = self.settings.not_valid_constraints
-            && matches!(c, Constraint::Check(_) | Constraint::ForeignKey(_));
+            && (matches!(c, Constraint::Check(_))
+                || (matches!(c, Constraint::ForeignKey(_)) && !partitioned));
         let ch = self.change(
             ChangeKind::AddConstraint,
             format!("{}.{name}", dotted(table)),
@@ -2042,7 +2049,8 @@ impl<'a> Differ<'a> {
 
     fn alter_indexes(&mut self, o: &Table, t: &Table) {
         let name = &t.name;
-        let concurrent = self.settings.concurrent_indexes && !self.down;
+        // PostgreSQL cannot build or drop an index of a partitioned table concurrently.
+        let concurrent = self.settings.concurrent_indexes && !self.down && t.partition.is_none();
         let before: BTreeMap<&str, &Index> = o
             .indexes
             .iter()
