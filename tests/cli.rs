@@ -429,6 +429,28 @@ fn plan_shows_the_next_migration_and_writes_nothing_then_build_writes_it() {
 }
 
 #[test]
+fn lint_reports_migration_safety_findings_of_the_pending_change() {
+    let p = Project::with_model();
+    assert_eq!(p.run(&["build"]).code, 0);
+    p.write("schema.yaml", &MODEL.replace("      body: text\n", ""));
+    let out = p.run(&["lint", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stdout.contains("\"SC601\""), "{}", out.stdout);
+    assert!(out.stdout.contains("public.notes.body"), "{}", out.stdout);
+    // Acknowledged in the model, with a reason: clean.
+    p.write(
+        "schema.yaml",
+        &format!(
+            "{}migrations:\n  acknowledge:\n    - {{ rule: destructive-drop, object: public.notes.body, reason: moved to bodies }}\n",
+            MODEL.replace("      body: text\n", "")
+        ),
+    );
+    let out = p.run(&["lint", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert!(!out.stdout.contains("SC601"), "{}", out.stdout);
+}
+
+#[test]
 fn supabase_layout_writes_fourteen_digit_versions_and_downs_apart() {
     let p = Project::with_model();
     p.write(
