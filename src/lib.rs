@@ -6,7 +6,9 @@
 //! folder, snapshot and checksums). [`compile`] runs the stages up to validation and stops between
 //! stages when a stage reported errors; [`build`] decides what `schemac build` writes.
 
+pub mod database;
 pub mod diagnostics;
+pub mod introspect;
 pub mod ir;
 pub mod lint;
 pub mod load;
@@ -18,7 +20,9 @@ pub mod resolve;
 pub mod source;
 pub mod sql;
 pub mod sqlfrag;
+pub mod testing;
 pub mod validate;
+pub mod verify;
 
 use std::path::{Path, PathBuf};
 

@@ -6,7 +6,8 @@
 
 macro_rules! codes {
     ($( $(#[$doc:meta])* $variant:ident = $code:literal, $name:literal; )*) => {
-        /// A stable diagnostic code. `E1xx` load, `E2xx` resolve, `E3xx` validate, `E4xx` migrations.
+        /// A stable diagnostic code. `E1xx` load, `E2xx` resolve, `E3xx` validate, `E4xx` migrations, `E5xx`
+        /// database (`verify`, `test`).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Code {
             $( $(#[$doc])* $variant, )*
@@ -98,6 +99,18 @@ codes! {
     SnapshotUnreadable = "E403", "snapshot-unreadable";
     /// Generated files differ from what the model produces.
     StaleOutput = "E404", "stale-output";
+    /// An object of the model that the database does not have (`verify`).
+    VerifyMissingInDatabase = "E501", "missing-in-database";
+    /// An object in the database that the model does not declare (`verify`).
+    VerifyNotInModel = "E502", "not-in-model";
+    /// An object whose definition in the database differs from the model (`verify`).
+    VerifyDefinitionDiffers = "E503", "definition-differs";
+    /// The database server cannot be reached, refuses the login, or lacks a needed privilege.
+    DatabaseUnavailable = "E504", "database-unavailable";
+    /// A migration failed to apply to the scratch database (`verify`).
+    MigrationFailed = "E505", "migration-failed";
+    /// `plpgsql_check` found a problem in a function body (`verify`).
+    FunctionBodyProblem = "E506", "function-body-problem";
 }
 
 #[cfg(test)]

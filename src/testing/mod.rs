@@ -1,0 +1,1 @@
+//! Testing: access tests (declared and derived) → results, and pgTAP files.
