@@ -111,6 +111,8 @@ codes! {
     MigrationFailed = "E505", "migration-failed";
     /// `plpgsql_check` found a problem in a function body (`verify`).
     FunctionBodyProblem = "E506", "function-body-problem";
+    /// An access test whose step did not do what it expects (`test`).
+    AccessTestFailed = "E507", "access-test-failed";
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //! declaration order is the meaning, as for columns); spans never reach the snapshot
 //! ([`Sp`] serializes as its value), so moving YAML around does not change it.
 
+pub mod access_test;
 pub mod graph;
 pub mod name;
 pub mod types;
@@ -90,6 +91,9 @@ pub struct Model {
     /// Lint settings and inline suppressions (`lint:`); not part of the snapshot.
     #[serde(skip)]
     pub lint: LintConfig,
+    /// Access tests declared under tables (`tests:`); not part of the snapshot.
+    #[serde(skip)]
+    pub access_tests: Vec<access_test::AccessTest>,
 }
 
 /// The `lint:` settings of a model and every `lint: { allow: … }` on its objects, as written

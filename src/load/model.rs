@@ -48,6 +48,7 @@ const TABLE: &[&str] = &[
     "realtime",
     "partition",
     "lint",
+    "tests",
 ];
 const COLUMN: &[&str] = &[
     "type",
@@ -817,6 +818,10 @@ impl<'d> Decoder<'d> {
         }
         if let Some(n) = f.get("lint") {
             self.lint_allow(n, format!("table:{}.{}", name.schema, name.name));
+        }
+        if let Some(n) = f.get("tests") {
+            let tests = super::access_tests::decode(self.d, &name, n);
+            self.model.access_tests.extend(tests);
         }
         f.finish(self.d);
         if self.declare("relation", &name.to_string(), key_span) {
