@@ -75,14 +75,17 @@ pub fn failure_diagnostic(r: &TestResult) -> Option<Diagnostic> {
         .unwrap_or_default();
     let what = match r.test.kind {
         TestKind::Declared => format!("test `{}` of `{}`", r.test.name, r.test.table),
-        TestKind::Derived => format!(
-            "derived test `{}` of `{}` (from this policy)",
-            r.test.name, r.test.table
-        ),
+        TestKind::Derived => format!("derived test `{}` of `{}`", r.test.name, r.test.table),
     };
     Some(
         Diagnostic::error(Code::AccessTestFailed, format!("{what} failed at {at}{sql}: {message}"))
-            .at(*span, at)
+            .at(
+                *span,
+                match r.test.kind {
+                    TestKind::Declared => at.clone(),
+                    TestKind::Derived => format!("{at} of the test derived from this policy"),
+                },
+            )
             .help(match r.test.kind {
                 TestKind::Declared => "fix the policy or grant, or the test's expectation",
                 TestKind::Derived => {
