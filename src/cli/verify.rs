@@ -64,12 +64,14 @@ fn unavailable(d: &mut Diagnostics, diag: Diagnostic) -> Outcome {
     Outcome::Unavailable
 }
 
-fn query_failure(e: &postgres::Error, what: &str) -> Diagnostic {
-    Diagnostic::error(
-        Code::DatabaseUnavailable,
-        format!("{what}: {}", database::error_text(e)),
+fn query_failure(e: &postgres::Error, what: &str) -> Box<Diagnostic> {
+    Box::new(
+        Diagnostic::error(
+            Code::DatabaseUnavailable,
+            format!("{what}: {}", database::error_text(e)),
+        )
+        .help("check that the user may read the system catalogs of this database"),
     )
-    .help("check that the user may read the system catalogs of this database")
 }
 
 /// Read and compare; `check` runs plpgsql_check when it is installed.
@@ -77,7 +79,7 @@ fn compare(
     client: &mut impl GenericClient,
     compiled: &Compiled,
     d: &mut Diagnostics,
-) -> Result<String, Diagnostic> {
+) -> Result<String, Box<Diagnostic>> {
     let model = &compiled.model;
     client
         .batch_execute("SET LOCAL search_path = ''")
@@ -155,8 +157,8 @@ fn fresh(cli: &Cli, compiled: &Compiled, url: &str, d: &mut Diagnostics) -> Outc
         }
         let mut tx = client
             .transaction()
-            .map_err(|e| unavailable(d, query_failure(&e, "cannot start a transaction")))?;
-        let summary = compare(&mut tx, compiled, d).map_err(|diag| unavailable(d, diag))?;
+            .map_err(|e| unavailable(d, *query_failure(&e, "cannot start a transaction")))?;
+        let summary = compare(&mut tx, compiled, d).map_err(|diag| unavailable(d, *diag))?;
         let _ = tx.rollback();
         Ok(format!(
             "verify: {} migration{} applied to a scratch database; {summary}; no differences",
@@ -180,7 +182,10 @@ fn against(compiled: &Compiled, url: &str, d: &mut Diagnostics) -> Outcome {
     let mut tx = match client.build_transaction().read_only(true).start() {
         Ok(tx) => tx,
         Err(e) => {
-            return unavailable(d, query_failure(&e, "cannot start a read-only transaction"));
+            return unavailable(
+                d,
+                *query_failure(&e, "cannot start a read-only transaction"),
+            );
         }
     };
     let result = compare(&mut tx, compiled, d);
@@ -189,6 +194,6 @@ fn against(compiled: &Compiled, url: &str, d: &mut Diagnostics) -> Outcome {
         Ok(summary) => Outcome::Done(format!(
             "verify: the database matches the model (read-only); {summary}; no differences"
         )),
-        Err(diag) => unavailable(d, diag),
+        Err(diag) => unavailable(d, *diag),
     }
 }

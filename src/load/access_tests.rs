@@ -59,15 +59,12 @@ pub fn decode(d: &mut Diagnostics, table: &QName, node: &Node) -> Vec<AccessTest
             .unwrap_or_default();
         let identity = f.get("as").and_then(|n| self::identity(d, n));
         let mut steps = Vec::new();
-        match f.require(d, "steps", key.span) {
-            Some(n) => {
-                for s in decode::list(d, n, "`steps`") {
-                    if let Some(step) = step(d, s) {
-                        steps.push(step);
-                    }
+        if let Some(n) = f.require(d, "steps", key.span) {
+            for s in decode::list(d, n, "`steps`") {
+                if let Some(step) = step(d, s) {
+                    steps.push(step);
                 }
             }
-            None => {}
         }
         f.finish(d);
         out.push(AccessTest {
