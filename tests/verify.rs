@@ -377,3 +377,53 @@ fn verify_without_a_database_is_a_usage_error() {
     assert_eq!(out.code, 2);
     assert_snapshot!(out.stderr, @"error: give --database-url URL (scratch database) or --against URL (live database)");
 }
+
+#[test]
+fn explain_passes_the_root_queries_and_fails_on_a_seq_scan() {
+    let _lock = scratch_lock();
+    let url = support::admin_url();
+    let out = schemac(&[
+        "verify",
+        "--database-url",
+        &url,
+        "--explain",
+        "--rows",
+        "2000",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("--explain: 2 queries checked with 2000 synthetic rows per table"),
+        "{}",
+        out.stdout
+    );
+
+    // A query no index serves.
+    let tmp = tempfile::tempdir().unwrap();
+    let root = std::fs::read_to_string("schema.yaml").unwrap();
+    let marker = "must use coding_jobs_status_priority_idx.\"\n";
+    assert!(root.contains(marker));
+    let schema = tmp.path().join("schema.yaml");
+    std::fs::write(
+        &schema,
+        root.replacen(
+            marker,
+            &format!("{marker}      - select * from public.coding_jobs where prompt = 'x5'\n"),
+            1,
+        ),
+    )
+    .unwrap();
+    let s = schema.to_str().unwrap();
+    let out = schemac(&[
+        "verify",
+        "--schema",
+        s,
+        "--database-url",
+        &url,
+        "--explain",
+        "--rows",
+        "2000",
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert_snapshot!(out.stderr.replace(s, "[TMP]/schema.yaml"));
+}

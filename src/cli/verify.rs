@@ -19,6 +19,13 @@ pub struct VerifyArgs {
     /// A live database to compare with the model, read-only (drift in both directions).
     #[arg(long, value_name = "URL")]
     pub against: Option<String>,
+    /// Also load synthetic rows and fail when a query a table declares (`queries:`) scans that
+    /// table sequentially (scratch database only).
+    #[arg(long, conflicts_with = "against")]
+    pub explain: bool,
+    /// How many synthetic rows --explain puts into each table.
+    #[arg(long, value_name = "N", default_value_t = 10_000, requires = "explain")]
+    pub rows: u32,
 }
 
 /// Run `schemac verify`.
@@ -30,7 +37,7 @@ pub fn run(cli: &Cli, args: &VerifyArgs) -> u8 {
     }
     let mut d = Diagnostics::default();
     let outcome = match (&args.database_url, &args.against) {
-        (Some(url), None) => fresh(cli, &compiled, url, &mut d),
+        (Some(url), None) => fresh(cli, args, &compiled, url, &mut d),
         (None, Some(url)) => against(&compiled, url, &mut d),
         _ => {
             eprintln!(
@@ -113,7 +120,13 @@ fn compare(
     Ok(summary)
 }
 
-fn fresh(cli: &Cli, compiled: &Compiled, url: &str, d: &mut Diagnostics) -> Outcome {
+fn fresh(
+    cli: &Cli,
+    args: &VerifyArgs,
+    compiled: &Compiled,
+    url: &str,
+    d: &mut Diagnostics,
+) -> Outcome {
     let dir = match MigrationDir::read(&cli.out) {
         Ok(dir) => dir,
         Err(e) => {
@@ -158,8 +171,26 @@ fn fresh(cli: &Cli, compiled: &Compiled, url: &str, d: &mut Diagnostics) -> Outc
         let mut tx = client
             .transaction()
             .map_err(|e| unavailable(d, *query_failure(&e, "cannot start a transaction")))?;
-        let summary = compare(&mut tx, compiled, d).map_err(|diag| unavailable(d, *diag))?;
+        let mut summary = compare(&mut tx, compiled, d).map_err(|diag| unavailable(d, *diag))?;
         let _ = tx.rollback();
+        if args.explain {
+            let n = database::explain::check(
+                &mut client,
+                &compiled.model,
+                &compiled.external,
+                args.rows,
+                d,
+            )
+            .map_err(|diag| {
+                d.push(*diag);
+                Outcome::Failed
+            })?;
+            summary.push_str(&format!(
+                "; --explain: {n} quer{} checked with {} synthetic rows per table",
+                if n == 1 { "y" } else { "ies" },
+                args.rows
+            ));
+        }
         Ok(format!(
             "verify: {} migration{} applied to a scratch database; {summary}; no differences",
             migrations.len(),

@@ -15,6 +15,7 @@ use postgres::{Client, Config, NoTls};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::sql::ident::quote_ident;
 
+pub mod explain;
 pub mod plpgsql_check;
 
 /// Parse a connection string, with a 10 s connect timeout unless one is given.

@@ -113,6 +113,8 @@ codes! {
     FunctionBodyProblem = "E506", "function-body-problem";
     /// An access test whose step did not do what it expects (`test`).
     AccessTestFailed = "E507", "access-test-failed";
+    /// A declared query whose plan scans its table sequentially (`verify --explain`).
+    QuerySeqScan = "E508", "query-seq-scan";
 }
 
 #[cfg(test)]

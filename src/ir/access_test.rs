@@ -95,3 +95,15 @@ pub struct AccessTest {
     /// Where it was declared (the policy it was derived from).
     pub origin: Span,
 }
+
+/// A query a table's indexes exist for (`queries:` under a table): `schemac verify --explain`
+/// fails when its plan scans the table sequentially.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryCheck {
+    /// The table whose scan is checked.
+    pub table: QName,
+    /// The query.
+    pub sql: Sp<String>,
+    /// Why it matters (docs).
+    pub why: Option<String>,
+}

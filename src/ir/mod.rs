@@ -94,6 +94,9 @@ pub struct Model {
     /// Access tests declared under tables (`tests:`); not part of the snapshot.
     #[serde(skip)]
     pub access_tests: Vec<access_test::AccessTest>,
+    /// Queries whose plans `verify --explain` checks (`queries:`); not part of the snapshot.
+    #[serde(skip)]
+    pub query_checks: Vec<access_test::QueryCheck>,
 }
 
 /// The `lint:` settings of a model and every `lint: { allow: … }` on its objects, as written

@@ -1,4 +1,4 @@
-//! `tests:` under a table → access tests.
+//! `tests:` under a table → access tests; `queries:` under a table → query-plan checks.
 //!
 //! Input: the node under a table's `tests:` key. Output: [`AccessTest`]s in declaration order.
 //! Invariants: unknown keys, wrong kinds and bad expectations are diagnostics with spans (the
@@ -21,7 +21,7 @@ use super::decode::{self, Fields};
 use super::yaml::{Node, NodeKind};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::ir::access_test::{
-    AccessTest, Expectation, FixtureRows, Row, TestIdentity, TestKind, TestStep, Value,
+    AccessTest, Expectation, FixtureRows, QueryCheck, Row, TestIdentity, TestKind, TestStep, Value,
 };
 use crate::ir::{QName, Sp};
 
@@ -29,6 +29,39 @@ const TEST: &[&str] = &["description", "fixtures", "setup", "as", "steps"];
 const STEP: &[&str] = &["sql", "as", "expect"];
 const IDENTITY: &[&str] = &["role", "user", "claims", "settings"];
 const EXPECT: &[&str] = &["rows"];
+const QUERY: &[&str] = &["sql", "why"];
+
+/// Decode the `queries:` of table `table`: a list of SQL strings or `{ sql, why }` mappings.
+pub fn queries(d: &mut Diagnostics, table: &QName, node: &Node) -> Vec<QueryCheck> {
+    let mut out = Vec::new();
+    for item in decode::list(d, node, "`queries`") {
+        if let NodeKind::Map(_) = item.kind {
+            let f = Fields::new(d, item, QUERY, "a query");
+            let sql = f
+                .require(d, "sql", item.span)
+                .and_then(|n| decode::text(d, n, "a query"));
+            let why = f
+                .get("why")
+                .and_then(|n| decode::text(d, n, "a reason"))
+                .map(|s| s.value);
+            f.finish(d);
+            if let Some(sql) = sql {
+                out.push(QueryCheck {
+                    table: table.clone(),
+                    sql,
+                    why,
+                });
+            }
+        } else if let Some(sql) = decode::text(d, item, "a query") {
+            out.push(QueryCheck {
+                table: table.clone(),
+                sql,
+                why: None,
+            });
+        }
+    }
+    out
+}
 
 /// Decode the `tests:` of table `table`.
 pub fn decode(d: &mut Diagnostics, table: &QName, node: &Node) -> Vec<AccessTest> {

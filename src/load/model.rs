@@ -49,6 +49,7 @@ const TABLE: &[&str] = &[
     "partition",
     "lint",
     "tests",
+    "queries",
 ];
 const COLUMN: &[&str] = &[
     "type",
@@ -822,6 +823,10 @@ impl<'d> Decoder<'d> {
         if let Some(n) = f.get("tests") {
             let tests = super::access_tests::decode(self.d, &name, n);
             self.model.access_tests.extend(tests);
+        }
+        if let Some(n) = f.get("queries") {
+            let queries = super::access_tests::queries(self.d, &name, n);
+            self.model.query_checks.extend(queries);
         }
         f.finish(self.d);
         if self.declare("relation", &name.to_string(), key_span) {
