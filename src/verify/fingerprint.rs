@@ -151,7 +151,11 @@ pub fn fingerprint(text: &str, default_schema: &str, keep_keywords: bool) -> BTr
     while let Some(t) = toks.get(i) {
         let next = toks.get(i + 1);
         let prev = i.checked_sub(1).and_then(|p| toks.get(p));
-        // `DESC NULLS FIRST` and `[ASC] NULLS LAST` are the defaults PostgreSQL does not print.
+        // `ASC`, `DESC NULLS FIRST` and `[ASC] NULLS LAST` are defaults PostgreSQL does not print.
+        if keep_keywords && word(Some(t), "asc") {
+            i += 1;
+            continue;
+        }
         if word(Some(t), "nulls")
             && ((word(prev, "desc") && word(next, "first"))
                 || (!word(prev, "desc") && word(next, "last")))

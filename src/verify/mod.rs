@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::introspect::Catalog;
-use crate::ir::{Deferrable, FkAction, Identity, Model, PolicyCommand, QName, Table};
+use crate::ir::{Deferrable, FkAction, Identity, Model, QName, Table};
 use crate::lint::Settings;
 use crate::lint::access::Access;
 use crate::preset::External;
@@ -569,7 +569,6 @@ fn table(cx: &mut Cx<'_>, t: &Table, info: &crate::introspect::TableInfo, catalo
                 &opt(info.with_check.as_deref()),
             );
         }
-        let _ = PolicyCommand::All;
     }
     for p in db_pol.keys() {
         if !t.policies.contains_key(*p) {
