@@ -6,8 +6,10 @@
 //! folder, snapshot and checksums). [`compile`] runs the stages up to validation and stops between
 //! stages when a stage reported errors; [`build`] decides what `schemac build` writes.
 
+pub mod database;
 pub mod diagnostics;
 pub mod diff;
+pub mod introspect;
 pub mod ir;
 pub mod lint;
 pub mod load;
@@ -19,7 +21,9 @@ pub mod resolve;
 pub mod source;
 pub mod sql;
 pub mod sqlfrag;
+pub mod testing;
 pub mod validate;
+pub mod verify;
 
 use std::path::{Path, PathBuf};
 

@@ -38,6 +38,8 @@ mod check;
 mod docs;
 mod lint;
 mod plan;
+mod test;
+mod verify;
 
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
@@ -110,6 +112,12 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         markdown: Option<PathBuf>,
     },
+    /// Apply the migrations to a scratch database (or read a live one with --against) and
+    /// compare the catalog with the model: exit 1 on any difference.
+    Verify(verify::VerifyArgs),
+    /// Run the access tests (declared in the model and derived from its policies) on a scratch
+    /// database, or write them as pgTAP files with --emit pgtap DIR.
+    Test(test::TestArgs),
 }
 
 /// Options of the commands that write (or show) the next migration.
@@ -249,5 +257,7 @@ pub fn run(cli: Cli) -> u8 {
         } => lint::run(&cli, deny_warnings, allow),
         Command::Rule { ref rule } => lint::rule(rule),
         Command::Rules { ref markdown } => lint::rules(markdown.as_deref()),
+        Command::Verify(ref args) => verify::run(&cli, args),
+        Command::Test(ref args) => test::run(&cli, args),
     }
 }

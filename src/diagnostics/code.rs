@@ -6,7 +6,8 @@
 
 macro_rules! codes {
     ($( $(#[$doc:meta])* $variant:ident = $code:literal, $name:literal; )*) => {
-        /// A stable diagnostic code. `E1xx` load, `E2xx` resolve, `E3xx` validate, `E4xx` migrations.
+        /// A stable diagnostic code. `E1xx` load, `E2xx` resolve, `E3xx` validate, `E4xx` migrations, `E5xx`
+        /// database (`verify`, `test`).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Code {
             $( $(#[$doc])* $variant, )*
@@ -102,6 +103,22 @@ codes! {
     UnacknowledgedChanges = "E405", "unacknowledged-changes";
     /// A `--name` for a migration that cannot be a file name.
     InvalidMigrationName = "E406", "invalid-migration-name";
+    /// An object of the model that the database does not have (`verify`).
+    VerifyMissingInDatabase = "E501", "missing-in-database";
+    /// An object in the database that the model does not declare (`verify`).
+    VerifyNotInModel = "E502", "not-in-model";
+    /// An object whose definition in the database differs from the model (`verify`).
+    VerifyDefinitionDiffers = "E503", "definition-differs";
+    /// The database server cannot be reached, refuses the login, or lacks a needed privilege.
+    DatabaseUnavailable = "E504", "database-unavailable";
+    /// A migration failed to apply to the scratch database (`verify`).
+    MigrationFailed = "E505", "migration-failed";
+    /// `plpgsql_check` found a problem in a function body (`verify`).
+    FunctionBodyProblem = "E506", "function-body-problem";
+    /// An access test whose step did not do what it expects (`test`).
+    AccessTestFailed = "E507", "access-test-failed";
+    /// A declared query whose plan scans its table sequentially (`verify --explain`).
+    QuerySeqScan = "E508", "query-seq-scan";
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //! declaration order is the meaning, as for columns); spans never reach the snapshot
 //! ([`Sp`] serializes as its value), so moving YAML around does not change it.
 
+pub mod access_test;
 pub mod graph;
 pub mod name;
 pub mod types;
@@ -93,6 +94,12 @@ pub struct Model {
     /// How incremental migrations are written (`migrations:`); not part of the snapshot.
     #[serde(skip)]
     pub migrations: MigrationSettings,
+    /// Access tests declared under tables (`tests:`); not part of the snapshot.
+    #[serde(skip)]
+    pub access_tests: Vec<access_test::AccessTest>,
+    /// Queries whose plans `verify --explain` checks (`queries:`); not part of the snapshot.
+    #[serde(skip)]
+    pub query_checks: Vec<access_test::QueryCheck>,
 }
 
 /// The `migrations:` settings: safe strategies for changes to existing tables, the file layout,

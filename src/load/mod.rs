@@ -5,6 +5,7 @@
 //! Invariants: files of a folder are read in sorted order (deterministic); every problem becomes a
 //! diagnostic and loading continues with the next section or file; nothing here panics on input.
 
+pub mod access_tests;
 pub mod decode;
 pub mod migrations;
 pub mod model;

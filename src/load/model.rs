@@ -50,6 +50,8 @@ const TABLE: &[&str] = &[
     "partition",
     "lint",
     "renamed_from",
+    "tests",
+    "queries",
 ];
 const COLUMN: &[&str] = &[
     "type",
@@ -835,6 +837,14 @@ impl<'d> Decoder<'d> {
         }
         if let Some(n) = f.get("lint") {
             self.lint_allow(n, format!("table:{}.{}", name.schema, name.name));
+        }
+        if let Some(n) = f.get("tests") {
+            let tests = super::access_tests::decode(self.d, &name, n);
+            self.model.access_tests.extend(tests);
+        }
+        if let Some(n) = f.get("queries") {
+            let queries = super::access_tests::queries(self.d, &name, n);
+            self.model.query_checks.extend(queries);
         }
         f.finish(self.d);
         if self.declare("relation", &name.to_string(), key_span) {

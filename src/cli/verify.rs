@@ -1,0 +1,230 @@
+//! `schemac verify`: apply the migrations to a scratch database (or read a live one) and compare
+//! its catalog with the model.
+
+use postgres::GenericClient;
+use schemac::database::{self, Scratch, plpgsql_check};
+use schemac::diagnostics::{Code, Diagnostic, Diagnostics};
+use schemac::ir::Preset;
+use schemac::migrations::MigrationDir;
+use schemac::{Compiled, compile, introspect, verify};
+
+use super::{Cli, exit, print_diagnostics};
+
+/// Arguments of `schemac verify`.
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// A server to create the scratch database on (any database of it; it is not changed).
+    #[arg(long, value_name = "URL", conflicts_with = "against")]
+    pub database_url: Option<String>,
+    /// A live database to compare with the model, read-only (drift in both directions).
+    #[arg(long, value_name = "URL")]
+    pub against: Option<String>,
+    /// Also load synthetic rows and fail when a query a table declares (`queries:`) scans that
+    /// table sequentially (scratch database only).
+    #[arg(long, conflicts_with = "against")]
+    pub explain: bool,
+    /// How many synthetic rows --explain puts into each table.
+    #[arg(long, value_name = "N", default_value_t = 10_000, requires = "explain")]
+    pub rows: u32,
+}
+
+/// Run `schemac verify`.
+pub fn run(cli: &Cli, args: &VerifyArgs) -> u8 {
+    let compiled = compile(&cli.schema);
+    if !compiled.ok() {
+        print_diagnostics(cli, &compiled.diagnostics, &compiled.sources);
+        return super::compile_failure_exit(&compiled.diagnostics);
+    }
+    let mut d = Diagnostics::default();
+    let outcome = match (&args.database_url, &args.against) {
+        (Some(url), None) => fresh(cli, args, &compiled, url, &mut d),
+        (None, Some(url)) => against(&compiled, url, &mut d),
+        _ => {
+            eprintln!(
+                "error: give --database-url URL (scratch database) or --against URL (live database)"
+            );
+            return exit::IO;
+        }
+    };
+    print_diagnostics(cli, &d, &compiled.sources);
+    match outcome {
+        Outcome::Unavailable => exit::IO,
+        Outcome::Done(summary) if !d.has_errors() => {
+            outln!("{summary}");
+            exit::OK
+        }
+        Outcome::Done(_) | Outcome::Failed => exit::ERRORS,
+    }
+}
+
+enum Outcome {
+    /// The server could not be used (E504).
+    Unavailable,
+    /// Migrations could not be read or applied.
+    Failed,
+    /// Compared; a one-line summary for the success case.
+    Done(String),
+}
+
+fn unavailable(d: &mut Diagnostics, diag: Diagnostic) -> Outcome {
+    d.push(diag);
+    Outcome::Unavailable
+}
+
+fn query_failure(e: &postgres::Error, what: &str) -> Box<Diagnostic> {
+    Box::new(
+        Diagnostic::error(
+            Code::DatabaseUnavailable,
+            format!("{what}: {}", database::error_text(e)),
+        )
+        .help("check that the user may read the system catalogs of this database"),
+    )
+}
+
+/// Read and compare; `check` runs plpgsql_check when it is installed.
+fn compare(
+    client: &mut impl GenericClient,
+    compiled: &Compiled,
+    d: &mut Diagnostics,
+) -> Result<String, Box<Diagnostic>> {
+    let model = &compiled.model;
+    client
+        .batch_execute("SET LOCAL search_path = ''")
+        .map_err(|e| query_failure(&e, "cannot set the search path"))?;
+    let schemas = verify::owned_schemas(model);
+    let roles = verify::compared_roles(model, &compiled.external);
+    let catalog = introspect::read(client, &schemas, &roles)
+        .map_err(|e| query_failure(&e, "cannot read the catalog"))?;
+    verify::compare(model, &compiled.external, &catalog, d);
+    let mut summary = format!(
+        "{} tables, {} policies, {} functions, {} views, {} enums compared",
+        model.tables.len(),
+        model
+            .tables
+            .values()
+            .map(|t| t.policies.len())
+            .sum::<usize>(),
+        model.functions.len(),
+        model.views.len(),
+        model.enums.len()
+    );
+    let installed = plpgsql_check::installed(client)
+        .map_err(|e| query_failure(&e, "cannot look for plpgsql_check"))?;
+    if let Some(schema) = installed {
+        let n = plpgsql_check::check(client, &schema, model, d)
+            .map_err(|e| query_failure(&e, "plpgsql_check failed"))?;
+        summary.push_str(&format!("; plpgsql_check: {n} functions checked"));
+    } else {
+        summary.push_str("; plpgsql_check not installed, function bodies not checked");
+    }
+    Ok(summary)
+}
+
+fn fresh(
+    cli: &Cli,
+    args: &VerifyArgs,
+    compiled: &Compiled,
+    url: &str,
+    d: &mut Diagnostics,
+) -> Outcome {
+    let dir = match MigrationDir::read(&cli.out) {
+        Ok(dir) => dir,
+        Err(e) => {
+            d.push(
+                Diagnostic::error(Code::Io, format!("cannot read the migrations: {e}"))
+                    .in_path(cli.out.display().to_string())
+                    .help("run `schemac build` first"),
+            );
+            return Outcome::Failed;
+        }
+    };
+    dir.verify(d);
+    if d.has_errors() {
+        return Outcome::Failed;
+    }
+    let migrations = database::up_migrations(&dir.files);
+    if migrations.is_empty() {
+        d.push(
+            Diagnostic::error(Code::MigrationFailed, "there are no migrations to apply")
+                .in_path(dir.migrations_dir().display().to_string())
+                .help("run `schemac build` first"),
+        );
+        return Outcome::Failed;
+    }
+    let (scratch, mut client) = match Scratch::create(url, "verify") {
+        Ok(x) => x,
+        Err(diag) => return unavailable(d, *diag),
+    };
+    let result = (|| -> Result<String, Outcome> {
+        if compiled.model.preset == Preset::Supabase {
+            database::install_supabase_standin(&mut client)
+                .map_err(|diag| unavailable(d, *diag))?;
+        }
+        database::apply(&mut client, &dir.migrations_dir(), &migrations).map_err(|diag| {
+            d.push(*diag);
+            Outcome::Failed
+        })?;
+        // plpgsql_check is created after the migrations; its objects are never compared.
+        if plpgsql_check::available(&mut client).unwrap_or(false) {
+            let _ = client.batch_execute("CREATE EXTENSION IF NOT EXISTS plpgsql_check");
+        }
+        let mut tx = client
+            .transaction()
+            .map_err(|e| unavailable(d, *query_failure(&e, "cannot start a transaction")))?;
+        let mut summary = compare(&mut tx, compiled, d).map_err(|diag| unavailable(d, *diag))?;
+        let _ = tx.rollback();
+        if args.explain {
+            let n = database::explain::check(
+                &mut client,
+                &compiled.model,
+                &compiled.external,
+                args.rows,
+                d,
+            )
+            .map_err(|diag| {
+                d.push(*diag);
+                Outcome::Failed
+            })?;
+            summary.push_str(&format!(
+                "; --explain: {n} quer{} checked with {} synthetic rows per table",
+                if n == 1 { "y" } else { "ies" },
+                args.rows
+            ));
+        }
+        Ok(format!(
+            "verify: {} migration{} applied to a scratch database; {summary}; no differences",
+            migrations.len(),
+            if migrations.len() == 1 { "" } else { "s" }
+        ))
+    })();
+    drop(client);
+    drop(scratch);
+    match result {
+        Ok(s) => Outcome::Done(s),
+        Err(o) => o,
+    }
+}
+
+fn against(compiled: &Compiled, url: &str, d: &mut Diagnostics) -> Outcome {
+    let mut client = match database::connect(url) {
+        Ok(c) => c,
+        Err(diag) => return unavailable(d, *diag),
+    };
+    let mut tx = match client.build_transaction().read_only(true).start() {
+        Ok(tx) => tx,
+        Err(e) => {
+            return unavailable(
+                d,
+                *query_failure(&e, "cannot start a read-only transaction"),
+            );
+        }
+    };
+    let result = compare(&mut tx, compiled, d);
+    let _ = tx.rollback();
+    match result {
+        Ok(summary) => Outcome::Done(format!(
+            "verify: the database matches the model (read-only); {summary}; no differences"
+        )),
+        Err(diag) => unavailable(d, *diag),
+    }
+}

@@ -1,0 +1,458 @@
+//! Introspect: a live PostgreSQL catalog → plain, sorted records.
+//!
+//! Input: a client (or a read-only transaction) and the schemas to read. Output: a [`Catalog`] of
+//! tables, columns, constraints, indexes, policies, triggers, functions, views, enums, privileges
+//! and extensions, each as PostgreSQL prints it (`format_type`, `pg_get_expr`,
+//! `pg_get_constraintdef`, …). Invariants: only reads (every query is a `SELECT` on the system
+//! catalogs, so it runs inside `READ ONLY` transactions); objects that belong to an extension are
+//! left out; every list is sorted, so comparisons and output are deterministic.
+//!
+//! The queries started as the readbacks of the integration-test harness (`tests/support`).
+
+use std::collections::BTreeMap;
+
+use postgres::GenericClient;
+
+/// Schemas never read.
+const SYSTEM_SCHEMA_FILTER: &str = "n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast') \
+     and n.nspname not like 'pg\\_temp\\_%' and n.nspname not like 'pg\\_toast\\_temp\\_%'";
+
+/// Not part of an extension (`pg_depend` deptype `e`), for objects of catalog `$CLASS`.
+const NOT_EXTENSION: &str = "not exists (select 1 from pg_depend d \
+     where d.classid = '$CLASS'::regclass and d.objid = $OID and d.deptype = 'e')";
+
+/// A table (ordinary, partitioned or foreign).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TableInfo {
+    /// Schema.
+    pub schema: String,
+    /// Name.
+    pub name: String,
+    /// `relrowsecurity`.
+    pub rls_enabled: bool,
+    /// `relforcerowsecurity`.
+    pub rls_forced: bool,
+    /// Whether it is a partition of another table.
+    pub is_partition: bool,
+}
+
+/// A column.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ColumnInfo {
+    /// Schema.
+    pub schema: String,
+    /// Table.
+    pub table: String,
+    /// Name.
+    pub name: String,
+    /// `format_type(atttypid, atttypmod)`.
+    pub data_type: String,
+    /// `attnotnull`.
+    pub not_null: bool,
+    /// `pg_get_expr(adbin)`: the default, or the generation expression of a generated column.
+    pub default: Option<String>,
+    /// `attidentity`: empty, `a` (always) or `d` (by default).
+    pub identity: String,
+    /// `attgenerated`: empty or `s` (stored).
+    pub generated: String,
+}
+
+/// A table constraint.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ConstraintInfo {
+    /// Schema.
+    pub schema: String,
+    /// Table.
+    pub table: String,
+    /// Name.
+    pub name: String,
+    /// `contype`: c check, f foreign key, p primary key, u unique, x exclusion.
+    pub kind: String,
+    /// `pg_get_constraintdef(oid)`.
+    pub definition: String,
+}
+
+/// An index (of a table or materialized view).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct IndexInfo {
+    /// Schema.
+    pub schema: String,
+    /// Table.
+    pub table: String,
+    /// Name.
+    pub name: String,
+    /// `pg_get_indexdef(oid)`.
+    pub definition: String,
+    /// UNIQUE.
+    pub unique: bool,
+    /// Backs a constraint (primary key, unique, exclusion).
+    pub constraint: bool,
+}
+
+/// A row-level security policy.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PolicyInfo {
+    /// Schema.
+    pub schema: String,
+    /// Table.
+    pub table: String,
+    /// Name.
+    pub name: String,
+    /// PERMISSIVE (true) or RESTRICTIVE.
+    pub permissive: bool,
+    /// Sorted role names (`public` for all roles).
+    pub roles: Vec<String>,
+    /// `ALL`, `SELECT`, `INSERT`, `UPDATE` or `DELETE`.
+    pub command: String,
+    /// USING.
+    pub using: Option<String>,
+    /// WITH CHECK.
+    pub with_check: Option<String>,
+}
+
+/// A trigger.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TriggerInfo {
+    /// Schema.
+    pub schema: String,
+    /// Table.
+    pub table: String,
+    /// Name.
+    pub name: String,
+    /// `pg_get_triggerdef(oid)`.
+    pub definition: String,
+}
+
+/// A function or procedure.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FunctionInfo {
+    /// Schema.
+    pub schema: String,
+    /// Name.
+    pub name: String,
+    /// `pg_get_function_identity_arguments(oid)`.
+    pub identity_args: String,
+    /// `pg_get_function_result(oid)`.
+    pub result: Option<String>,
+    /// SECURITY DEFINER.
+    pub security_definer: bool,
+    /// `provolatile`: i, s or v.
+    pub volatility: String,
+    /// `proconfig`, e.g. `search_path=""`.
+    pub config: Vec<String>,
+    /// Language.
+    pub language: String,
+    /// `prosrc`.
+    pub body: String,
+}
+
+/// A view or materialized view.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ViewInfo {
+    /// Schema.
+    pub schema: String,
+    /// Name.
+    pub name: String,
+    /// Materialized.
+    pub materialized: bool,
+    /// `reloptions`, e.g. `security_invoker=true`.
+    pub options: Vec<String>,
+}
+
+/// An enum type.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct EnumInfo {
+    /// Schema.
+    pub schema: String,
+    /// Name.
+    pub name: String,
+    /// Labels in order.
+    pub labels: Vec<String>,
+}
+
+/// One privilege held by one grantee on one object.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PrivilegeInfo {
+    /// Schema.
+    pub schema: String,
+    /// Relation name, or `name(identity args)` for functions.
+    pub object: String,
+    /// Role name or `PUBLIC`.
+    pub grantee: String,
+    /// `SELECT`, `INSERT`, … or `EXECUTE`.
+    pub privilege: String,
+}
+
+/// What [`read`] returns.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Catalog {
+    /// Tables.
+    pub tables: Vec<TableInfo>,
+    /// Columns, in attnum order within a table.
+    pub columns: Vec<ColumnInfo>,
+    /// Constraints.
+    pub constraints: Vec<ConstraintInfo>,
+    /// Indexes.
+    pub indexes: Vec<IndexInfo>,
+    /// Policies.
+    pub policies: Vec<PolicyInfo>,
+    /// Triggers (on tables in the schemas read).
+    pub triggers: Vec<TriggerInfo>,
+    /// Functions.
+    pub functions: Vec<FunctionInfo>,
+    /// Views.
+    pub views: Vec<ViewInfo>,
+    /// Enums.
+    pub enums: Vec<EnumInfo>,
+    /// Privileges on relations, for the roles asked about.
+    pub relation_privileges: Vec<PrivilegeInfo>,
+    /// EXECUTE on functions, for the roles asked about.
+    pub function_privileges: Vec<PrivilegeInfo>,
+    /// Installed extensions, by name → schema.
+    pub extensions: BTreeMap<String, String>,
+    /// Schemas that exist (of those asked about).
+    pub schemas: Vec<String>,
+}
+
+fn sql(text: &str, class: &str, oid: &str) -> String {
+    text.replace("{SYS}", SYSTEM_SCHEMA_FILTER).replace(
+        "{NOEXT}",
+        &NOT_EXTENSION.replace("$CLASS", class).replace("$OID", oid),
+    )
+}
+
+const SCHEMAS_SQL: &str = "
+select n.nspname::text from pg_namespace n
+where {SYS} and n.nspname::text = any($1::text[])";
+
+const TABLES_SQL: &str = "
+select n.nspname::text, c.relname::text, c.relrowsecurity, c.relforcerowsecurity, c.relispartition
+from pg_class c join pg_namespace n on n.oid = c.relnamespace
+where c.relkind in ('r', 'p', 'f') and {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}";
+
+const COLUMNS_SQL: &str = "
+select n.nspname::text, c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod),
+       a.attnotnull, pg_get_expr(ad.adbin, ad.adrelid), a.attidentity::text, a.attgenerated::text
+from pg_attribute a
+join pg_class c on c.oid = a.attrelid
+join pg_namespace n on n.oid = c.relnamespace
+left join pg_attrdef ad on ad.adrelid = a.attrelid and ad.adnum = a.attnum
+where c.relkind in ('r', 'p', 'f') and a.attnum > 0 and not a.attisdropped
+  and {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}
+order by n.nspname::text collate \"C\", c.relname::text collate \"C\", a.attnum";
+
+const CONSTRAINTS_SQL: &str = "
+select n.nspname::text, c.relname::text, co.conname::text, co.contype::text,
+       pg_get_constraintdef(co.oid)
+from pg_constraint co
+join pg_class c on c.oid = co.conrelid
+join pg_namespace n on n.oid = c.relnamespace
+where {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}";
+
+const INDEXES_SQL: &str = "
+select n.nspname::text, t.relname::text, ic.relname::text, pg_get_indexdef(i.indexrelid),
+       i.indisunique,
+       exists (select 1 from pg_constraint co where co.conindid = i.indexrelid and co.conrelid = t.oid)
+from pg_index i
+join pg_class ic on ic.oid = i.indexrelid
+join pg_class t on t.oid = i.indrelid
+join pg_namespace n on n.oid = t.relnamespace
+where {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}";
+
+const POLICIES_SQL: &str = "
+select p.schemaname::text, p.tablename::text, p.policyname::text, p.permissive = 'PERMISSIVE',
+       array(select r::text from unnest(p.roles) as r order by 1), p.cmd, p.qual, p.with_check
+from pg_policies p
+where p.schemaname::text = any($1::text[])";
+
+const TRIGGERS_SQL: &str = "
+select n.nspname::text, c.relname::text, t.tgname::text, pg_get_triggerdef(t.oid)
+from pg_trigger t
+join pg_class c on c.oid = t.tgrelid
+join pg_namespace n on n.oid = c.relnamespace
+where not t.tgisinternal and {SYS} and n.nspname::text = any($1::text[])";
+
+const FUNCTIONS_SQL: &str = "
+select n.nspname::text, p.proname::text, pg_get_function_identity_arguments(p.oid),
+       pg_get_function_result(p.oid), p.prosecdef, p.provolatile::text,
+       coalesce(p.proconfig, '{}'::text[]), l.lanname::text, coalesce(p.prosrc, '')
+from pg_proc p
+join pg_namespace n on n.oid = p.pronamespace
+join pg_language l on l.oid = p.prolang
+where {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}";
+
+const VIEWS_SQL: &str = "
+select n.nspname::text, c.relname::text, c.relkind = 'm', coalesce(c.reloptions, '{}'::text[])
+from pg_class c join pg_namespace n on n.oid = c.relnamespace
+where c.relkind in ('v', 'm') and {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}";
+
+const ENUMS_SQL: &str = "
+select n.nspname::text, t.typname::text,
+       array(select e.enumlabel::text from pg_enum e where e.enumtypid = t.oid order by e.enumsortorder)
+from pg_type t join pg_namespace n on n.oid = t.typnamespace
+where t.typtype = 'e' and {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}";
+
+const RELATION_PRIVILEGES_SQL: &str = "
+select n.nspname::text, c.relname::text,
+       case when x.grantee = 0 then 'PUBLIC' else pg_get_userbyid(x.grantee)::text end,
+       x.privilege_type
+from pg_class c
+join pg_namespace n on n.oid = c.relnamespace
+cross join lateral aclexplode(coalesce(c.relacl, acldefault('r'::\"char\", c.relowner))) x
+where c.relkind in ('r', 'p', 'v', 'm', 'f') and {SYS} and n.nspname::text = any($1::text[])
+  and (case when x.grantee = 0 then 'PUBLIC' else pg_get_userbyid(x.grantee)::text end) = any($2::text[])
+  and {NOEXT}";
+
+const FUNCTION_PRIVILEGES_SQL: &str = "
+select n.nspname::text, p.proname::text || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+       case when x.grantee = 0 then 'PUBLIC' else pg_get_userbyid(x.grantee)::text end,
+       x.privilege_type
+from pg_proc p
+join pg_namespace n on n.oid = p.pronamespace
+cross join lateral aclexplode(coalesce(p.proacl, acldefault('f'::\"char\", p.proowner))) x
+where {SYS} and n.nspname::text = any($1::text[])
+  and (case when x.grantee = 0 then 'PUBLIC' else pg_get_userbyid(x.grantee)::text end) = any($2::text[])
+  and {NOEXT}";
+
+const EXTENSIONS_SQL: &str = "
+select e.extname::text, n.nspname::text
+from pg_extension e join pg_namespace n on n.oid = e.extnamespace";
+
+/// Read the catalog objects in `schemas`, with privileges of `roles` (`PUBLIC` for grants to all).
+pub fn read(
+    client: &mut impl GenericClient,
+    schemas: &[String],
+    roles: &[String],
+) -> Result<Catalog, postgres::Error> {
+    let s = schemas;
+    let mut c = Catalog::default();
+    for r in client.query(&sql(SCHEMAS_SQL, "", ""), &[&s])? {
+        c.schemas.push(r.try_get(0)?);
+    }
+    for r in client.query(&sql(TABLES_SQL, "pg_class", "c.oid"), &[&s])? {
+        c.tables.push(TableInfo {
+            schema: r.try_get(0)?,
+            name: r.try_get(1)?,
+            rls_enabled: r.try_get(2)?,
+            rls_forced: r.try_get(3)?,
+            is_partition: r.try_get(4)?,
+        });
+    }
+    for r in client.query(&sql(COLUMNS_SQL, "pg_class", "c.oid"), &[&s])? {
+        c.columns.push(ColumnInfo {
+            schema: r.try_get(0)?,
+            table: r.try_get(1)?,
+            name: r.try_get(2)?,
+            data_type: r.try_get(3)?,
+            not_null: r.try_get(4)?,
+            default: r.try_get(5)?,
+            identity: r.try_get(6)?,
+            generated: r.try_get(7)?,
+        });
+    }
+    for r in client.query(&sql(CONSTRAINTS_SQL, "pg_class", "c.oid"), &[&s])? {
+        c.constraints.push(ConstraintInfo {
+            schema: r.try_get(0)?,
+            table: r.try_get(1)?,
+            name: r.try_get(2)?,
+            kind: r.try_get(3)?,
+            definition: r.try_get(4)?,
+        });
+    }
+    for r in client.query(&sql(INDEXES_SQL, "pg_class", "t.oid"), &[&s])? {
+        c.indexes.push(IndexInfo {
+            schema: r.try_get(0)?,
+            table: r.try_get(1)?,
+            name: r.try_get(2)?,
+            definition: r.try_get(3)?,
+            unique: r.try_get(4)?,
+            constraint: r.try_get(5)?,
+        });
+    }
+    for r in client.query(&sql(POLICIES_SQL, "", ""), &[&s])? {
+        c.policies.push(PolicyInfo {
+            schema: r.try_get(0)?,
+            table: r.try_get(1)?,
+            name: r.try_get(2)?,
+            permissive: r.try_get(3)?,
+            roles: r.try_get(4)?,
+            command: r.try_get(5)?,
+            using: r.try_get(6)?,
+            with_check: r.try_get(7)?,
+        });
+    }
+    for r in client.query(&sql(TRIGGERS_SQL, "", ""), &[&s])? {
+        c.triggers.push(TriggerInfo {
+            schema: r.try_get(0)?,
+            table: r.try_get(1)?,
+            name: r.try_get(2)?,
+            definition: r.try_get(3)?,
+        });
+    }
+    for r in client.query(&sql(FUNCTIONS_SQL, "pg_proc", "p.oid"), &[&s])? {
+        c.functions.push(FunctionInfo {
+            schema: r.try_get(0)?,
+            name: r.try_get(1)?,
+            identity_args: r.try_get(2)?,
+            result: r.try_get(3)?,
+            security_definer: r.try_get(4)?,
+            volatility: r.try_get(5)?,
+            config: r.try_get(6)?,
+            language: r.try_get(7)?,
+            body: r.try_get(8)?,
+        });
+    }
+    for r in client.query(&sql(VIEWS_SQL, "pg_class", "c.oid"), &[&s])? {
+        c.views.push(ViewInfo {
+            schema: r.try_get(0)?,
+            name: r.try_get(1)?,
+            materialized: r.try_get(2)?,
+            options: r.try_get(3)?,
+        });
+    }
+    for r in client.query(&sql(ENUMS_SQL, "pg_type", "t.oid"), &[&s])? {
+        c.enums.push(EnumInfo {
+            schema: r.try_get(0)?,
+            name: r.try_get(1)?,
+            labels: r.try_get(2)?,
+        });
+    }
+    for (text, class, oid, out) in [
+        (
+            RELATION_PRIVILEGES_SQL,
+            "pg_class",
+            "c.oid",
+            &mut c.relation_privileges,
+        ),
+        (
+            FUNCTION_PRIVILEGES_SQL,
+            "pg_proc",
+            "p.oid",
+            &mut c.function_privileges,
+        ),
+    ] {
+        for r in client.query(&sql(text, class, oid), &[&s, &roles])? {
+            out.push(PrivilegeInfo {
+                schema: r.try_get(0)?,
+                object: r.try_get(1)?,
+                grantee: r.try_get(2)?,
+                privilege: r.try_get(3)?,
+            });
+        }
+    }
+    for r in client.query(EXTENSIONS_SQL, &[])? {
+        c.extensions.insert(r.try_get(0)?, r.try_get(1)?);
+    }
+    c.tables.sort();
+    c.constraints.sort();
+    c.indexes.sort();
+    c.policies.sort();
+    c.triggers.sort();
+    c.functions.sort();
+    c.views.sort();
+    c.enums.sort();
+    c.relation_privileges.sort();
+    c.function_privileges.sort();
+    c.schemas.sort();
+    Ok(c)
+}

@@ -1,0 +1,439 @@
+//! Derived access tests: the isolation tests an owner-style policy implies.
+//!
+//! Input: the model, the preset's objects and the effective privileges. Output: for every table
+//! with RLS enabled and an owner-style policy (`owner = (select auth.uid())`, `auth.uid() = owner`,
+//! or `owner = current_setting('app.…')::type`), a test `derived_owner_isolation` — user A sees
+//! their own row and cannot see, update or delete user B's — and, on Supabase, a test
+//! `derived_service_role_bypass` — `service_role` sees both rows. Rows are synthesized: columns
+//! with a default, identity, generation or NULL allowed are left out; required foreign keys get a
+//! synthesized parent row; other required columns get a value of their type (the first literal of
+//! an `IN (…)` check on text columns). Invariants: pure; deterministic values (fixed user ids,
+//! counters); a table whose required columns cannot be synthesized gets no derived test, and
+//! [`Derived::skipped`] says why.
+
+use std::collections::BTreeMap;
+
+use crate::ir::access_test::{
+    AccessTest, Expectation, FixtureRows, Row, TestIdentity, TestKind, TestStep,
+};
+use crate::ir::{Model, Policy, PolicyCommand, Preset, QName, Sp, Table};
+use crate::lint::Settings;
+use crate::lint::access::Access;
+use crate::preset::External;
+use crate::sql::ident::quote_literal;
+
+/// User A's id in derived tests.
+pub const USER_A: &str = "00000000-0000-4000-8000-00000000000a";
+/// User B's id in derived tests.
+pub const USER_B: &str = "00000000-0000-4000-8000-00000000000b";
+
+/// What [`derive`] returns.
+#[derive(Debug, Default)]
+pub struct Derived {
+    /// The tests.
+    pub tests: Vec<AccessTest>,
+    /// Tables with an owner-style policy that got no test, and why.
+    pub skipped: Vec<(QName, String)>,
+}
+
+/// How a policy identifies the owner.
+#[derive(Debug, Clone, PartialEq)]
+struct Owner {
+    column: String,
+    /// `None`: Supabase `auth.uid()`; `Some(name)`: a `current_setting(name)` setting.
+    setting: Option<String>,
+}
+
+fn squash(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace() && *c != '(' && *c != ')')
+        .collect::<String>()
+        .to_ascii_lowercase()
+}
+
+fn is_column(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !s.starts_with(|c: char| c.is_ascii_digit())
+}
+
+/// The user-id side of an owner comparison, squashed: `selectauth.uid`, `auth.uid`, or
+/// `[select]current_setting'name'[,true][::type]`.
+fn user_side(s: &str) -> Option<Option<String>> {
+    let s = s.strip_prefix("select").unwrap_or(s);
+    if s == "auth.uid" {
+        return Some(None);
+    }
+    let rest = s.strip_prefix("current_setting'")?;
+    let end = rest.find('\'')?;
+    let name = rest.get(..end)?.to_string();
+    let tail = rest.get(end + 1..)?;
+    let tail = tail.strip_prefix(",true").unwrap_or(tail);
+    if tail.is_empty() || tail.starts_with("::") {
+        Some(Some(name))
+    } else {
+        None
+    }
+}
+
+/// Whether `expr` is `column = <current user>` (either way round), and which column.
+fn owner_of(expr: &str) -> Option<Owner> {
+    let s = squash(expr);
+    let (l, r) = s.split_once('=')?;
+    if r.contains('=') || l.ends_with(['<', '>', '!']) {
+        return None;
+    }
+    for (col, user) in [(l, r), (r, l)] {
+        if is_column(col)
+            && let Some(setting) = user_side(user)
+        {
+            return Some(Owner {
+                column: col.to_string(),
+                setting,
+            });
+        }
+    }
+    None
+}
+
+/// The owner-style policy of a table: a permissive policy whose USING (or WITH CHECK) compares a
+/// column with the current user; SELECT and ALL policies first. Every command is then tested,
+/// so a sibling policy that lets more through (`using: true`) is caught too.
+fn owner_policy(t: &Table) -> Option<(&Policy, Owner)> {
+    let rank = |p: &Policy| match p.command {
+        PolicyCommand::Select | PolicyCommand::All => 0,
+        _ => 1,
+    };
+    let mut policies: Vec<&Policy> = t.policies.values().filter(|p| p.permissive).collect();
+    policies.sort_by_key(|p| rank(p));
+    policies.into_iter().find_map(|p| {
+        let o = [&p.using, &p.with_check]
+            .into_iter()
+            .flatten()
+            .find_map(|e| owner_of(&e.value))?;
+        t.columns.contains_key(&o.column).then_some((p, o))
+    })
+}
+
+struct Synth<'a> {
+    model: &'a Model,
+    external: &'a External,
+    counter: u64,
+    out: Vec<FixtureRows>,
+}
+
+fn first_in_literal(expr: &str) -> Option<String> {
+    let lower = expr.to_ascii_lowercase();
+    let at = lower.find(" in ")?;
+    let rest = expr.get(at..)?;
+    let start = rest.find('\'')? + 1;
+    let len = rest.get(start..)?.find('\'')?;
+    rest.get(start..start + len).map(str::to_string)
+}
+
+impl Synth<'_> {
+    fn next(&mut self) -> u64 {
+        self.counter += 1;
+        self.counter
+    }
+
+    fn value_of(&mut self, t: &Table, col: &str, ty: &str) -> Option<String> {
+        let n = self.next();
+        if let Some(v) = t
+            .checks
+            .iter()
+            .filter(|c| c.column.as_deref() == Some(col))
+            .find_map(|c| first_in_literal(&c.expr.value))
+        {
+            return Some(v);
+        }
+        if let Some(e) = self
+            .model
+            .enums
+            .iter()
+            .find(|(q, _)| ty == q.to_string() || ty == q.name)
+        {
+            return e.1.values.first().map(|v| v.value.clone());
+        }
+        let base = ty.split('(').next().unwrap_or(ty).trim();
+        if ty.ends_with("[]") {
+            return Some("{}".to_string());
+        }
+        Some(match base {
+            "uuid" => format!("00000000-0000-4000-9000-{n:012x}"),
+            "text" | "character varying" | "character" | "citext" | "name" => {
+                if col.contains("email") {
+                    format!("user{n}@example.test")
+                } else {
+                    format!("x{n}")
+                }
+            }
+            "smallint" | "integer" | "bigint" | "numeric" | "real" | "double precision" => {
+                n.to_string()
+            }
+            "boolean" => "false".to_string(),
+            "timestamp with time zone" | "timestamp without time zone" | "date" => {
+                "2024-01-01".to_string()
+            }
+            "time without time zone" | "time with time zone" => "00:00".to_string(),
+            "interval" => "1 hour".to_string(),
+            "json" | "jsonb" => "{}".to_string(),
+            "bytea" => "\\x00".to_string(),
+            "inet" | "cidr" => "127.0.0.1".to_string(),
+            _ => return None,
+        })
+    }
+
+    /// Push rows (parents first) for a row of `table` with `fixed` values; `Err` names a column
+    /// that cannot be synthesized.
+    fn row(
+        &mut self,
+        table: &QName,
+        fixed: &BTreeMap<String, String>,
+        depth: u32,
+    ) -> Result<(), String> {
+        if depth > 8 {
+            return Err(format!("foreign keys of `{table}` nest too deep"));
+        }
+        let Some(t) = self.model.tables.get(table) else {
+            // A platform table (auth.users): its key, and an email when it has one.
+            let mut row: Row = fixed
+                .iter()
+                .map(|(k, v)| (k.clone(), Some(v.clone())))
+                .collect();
+            if let Some(cols) = self.external.tables.get(table)
+                && cols.iter().any(|(c, _)| c == "email")
+                && !fixed.contains_key("email")
+            {
+                let id = fixed.values().next().cloned().unwrap_or_default();
+                let local: String = id.chars().filter(char::is_ascii_alphanumeric).collect();
+                row.push(("email".into(), Some(format!("{local}@example.test"))));
+            }
+            self.push(table, row);
+            return Ok(());
+        };
+        let mut row: Row = Vec::new();
+        for (name, col) in &t.columns {
+            if let Some(v) = fixed.get(name) {
+                row.push((name.clone(), Some(v.clone())));
+                continue;
+            }
+            let fk = t.foreign_keys.iter().find(|fk| {
+                fk.columns.len() == 1 && fk.columns.first().is_some_and(|c| c.value == *name)
+            });
+            let optional = col.nullable
+                || col.default.is_some()
+                || col.identity.is_some()
+                || col.generated.is_some();
+            if optional {
+                continue;
+            }
+            if let Some(fk) = fk {
+                let target_col = fk
+                    .target_columns
+                    .first()
+                    .map(|c| c.value.clone())
+                    .unwrap_or_else(|| "id".to_string());
+                let v = self
+                    .value_of(t, name, &col.type_sql)
+                    .ok_or_else(|| format!("no value for column `{}.{name}`", table.name))?;
+                let parent: BTreeMap<String, String> = [(target_col, v.clone())].into();
+                self.row(&fk.target, &parent, depth + 1)?;
+                row.push((name.clone(), Some(v)));
+                continue;
+            }
+            let v = self.value_of(t, name, &col.type_sql).ok_or_else(|| {
+                format!(
+                    "no value for column `{}.{name}` of type `{}`",
+                    table.name, col.type_sql
+                )
+            })?;
+            row.push((name.clone(), Some(v)));
+        }
+        // Required parents of the fixed columns too (the owner column's user, …).
+        for fk in &t.foreign_keys {
+            if let ([c], [tc]) = (fk.columns.as_slice(), fk.target_columns.as_slice())
+                && let Some(v) = fixed.get(&c.value)
+            {
+                let parent: BTreeMap<String, String> = [(tc.value.clone(), v.clone())].into();
+                self.row(&fk.target, &parent, depth + 1)?;
+            }
+        }
+        self.push(table, row);
+        Ok(())
+    }
+
+    fn push(&mut self, table: &QName, row: Row) {
+        let name = table.to_string();
+        self.out.push(FixtureRows {
+            table: Sp::new(name, crate::source::Span::default()),
+            rows: vec![row],
+        });
+    }
+}
+
+fn select_where(table: &QName, col: &str, values: &[&str]) -> String {
+    let list: Vec<String> = values.iter().map(|v| quote_literal(v)).collect();
+    format!(
+        "select * from {table} where {} in ({})",
+        crate::sql::ident::quote_ident(col),
+        list.join(", ")
+    )
+}
+
+/// Derive the isolation tests of the model.
+pub fn derive(model: &Model, external: &External) -> Derived {
+    let mut out = Derived::default();
+    let mut settings = Settings::of(model, external);
+    if model.preset == Preset::Supabase
+        && settings.supabase_default_grants
+        && !settings.client_roles.iter().any(|r| r == "service_role")
+    {
+        settings.client_roles.push("service_role".to_string());
+    }
+    let access = Access::of(model, &settings);
+    for (name, t) in &model.tables {
+        if !t.rls.enabled || t.partition.is_some() {
+            continue;
+        }
+        let Some((policy, owner)) = owner_policy(t) else {
+            continue;
+        };
+        if model.preset != Preset::Supabase && owner.setting.is_none() {
+            continue;
+        }
+        let Some(role) = policy
+            .roles
+            .iter()
+            .map(|r| r.value.clone())
+            .find(|r| r != "public")
+            .or_else(|| (model.preset == Preset::Supabase).then(|| "authenticated".to_string()))
+        else {
+            out.skipped.push((
+                name.clone(),
+                format!(
+                    "policy `{}` applies to PUBLIC; name a role to derive tests",
+                    policy.name
+                ),
+            ));
+            continue;
+        };
+        let mut synth = Synth {
+            model,
+            external,
+            counter: 0,
+            out: Vec::new(),
+        };
+        let mut failed = None;
+        for user in [USER_A, USER_B] {
+            let fixed: BTreeMap<String, String> = [(owner.column.clone(), user.to_string())].into();
+            if let Err(e) = synth.row(name, &fixed, 0) {
+                failed = Some(e);
+            }
+        }
+        if let Some(e) = failed {
+            out.skipped.push((name.clone(), e));
+            continue;
+        }
+        let identity = |user: &str| TestIdentity {
+            role: Some(Sp::new(role.clone(), policy.origin)),
+            user: Some(Sp::new(user.to_string(), policy.origin)),
+            claims: Vec::new(),
+            settings: owner
+                .setting
+                .iter()
+                .map(|s| (s.clone(), user.to_string()))
+                .collect(),
+            span: policy.origin,
+        };
+        let sp = |s: String| Sp::new(s, policy.origin);
+        let step = |sql: String, expect: Expectation| TestStep {
+            sql: sp(sql),
+            identity: None,
+            expect,
+            origin: policy.origin,
+        };
+        let col = crate::sql::ident::quote_ident(&owner.column);
+        let mut steps = Vec::new();
+        if access.relation_allows(name, &role, "select") {
+            steps.push(step(
+                select_where(name, &owner.column, &[USER_A]),
+                Expectation::RowCount(1),
+            ));
+        }
+        steps.push(step(
+            select_where(name, &owner.column, &[USER_B]),
+            Expectation::Denied,
+        ));
+        steps.push(step(
+            format!(
+                "update {name} set {col} = {col} where {col} = {}",
+                quote_literal(USER_B)
+            ),
+            Expectation::Denied,
+        ));
+        steps.push(step(
+            format!("delete from {name} where {col} = {}", quote_literal(USER_B)),
+            Expectation::Denied,
+        ));
+        out.tests.push(AccessTest {
+            name: "derived_owner_isolation".to_string(),
+            table: name.clone(),
+            kind: TestKind::Derived,
+            description: Some(format!(
+                "policy `{}`: a user sees their own row of `{}` and cannot see, update or delete another user's",
+                policy.name, name
+            )),
+            fixtures: synth.out.clone(),
+            setup: Vec::new(),
+            identity: Some(identity(USER_A)),
+            steps,
+            origin: policy.origin,
+        });
+        if model.preset == Preset::Supabase
+            && access.relation_allows(name, "service_role", "select")
+        {
+            out.tests.push(AccessTest {
+                name: "derived_service_role_bypass".to_string(),
+                table: name.clone(),
+                kind: TestKind::Derived,
+                description: Some(format!(
+                    "`service_role` bypasses RLS on `{name}` and sees every user's rows"
+                )),
+                fixtures: synth.out,
+                setup: Vec::new(),
+                identity: Some(TestIdentity {
+                    role: Some(sp("service_role".to_string())),
+                    span: policy.origin,
+                    ..TestIdentity::default()
+                }),
+                steps: vec![step(
+                    select_where(name, &owner.column, &[USER_A, USER_B]),
+                    Expectation::RowCount(2),
+                )],
+                origin: policy.origin,
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::owner_of;
+
+    #[test]
+    fn owner_style_policies_are_recognised() {
+        let o = owner_of("(select auth.uid()) = user_id").unwrap();
+        assert_eq!((o.column.as_str(), o.setting), ("user_id", None));
+        assert_eq!(owner_of("user_id = auth.uid()").unwrap().column, "user_id");
+        let o =
+            owner_of("owner_id = current_setting('app.current_user_id', true)::bigint").unwrap();
+        assert_eq!(o.setting.as_deref(), Some("app.current_user_id"));
+        assert!(owner_of("user_id <> (select auth.uid())").is_none());
+        assert!(
+            owner_of("session_id in (select s.id from s where s.user_id = auth.uid())").is_none()
+        );
+        assert!(owner_of("true").is_none());
+    }
+}

@@ -1,0 +1,896 @@
+//! Verify: the model × a database catalog → drift diagnostics.
+//!
+//! Input: a validated [`Model`], the preset's [`External`] objects and a [`Catalog`] read from the
+//! database (see [`crate::introspect`]). Output: one diagnostic per difference — `E501` (in the
+//! model, missing from the database), `E502` (in the database, not in the model) and `E503`
+//! (both, but defined differently) — each naming the object and pointing at its YAML (for objects
+//! only the database has, at the table they are on, when the model has it).
+//! Invariants: pure (no I/O); the catalog must have been read with `search_path = ''`, so names
+//! are schema-qualified as `type_sql` is; SQL expressions are compared by [`fingerprint`], which
+//! ignores PostgreSQL's rewriting (casts, parentheses, `IN` lists); objects are visited in name
+//! order, so the output is deterministic.
+
+pub mod fingerprint;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::introspect::Catalog;
+use crate::ir::{Deferrable, FkAction, Identity, Model, QName, Table};
+use crate::lint::Settings;
+use crate::lint::access::Access;
+use crate::preset::External;
+use crate::source::Span;
+use crate::sql::Stmt;
+use crate::sql::ident::quote_ident;
+
+use fingerprint::same;
+
+/// The schemas a model owns: its default schema, its declared schemas and every schema one of
+/// its objects is in. Objects in other schemas (`auth`, `extensions`, …) are never compared.
+pub fn owned_schemas(model: &Model) -> Vec<String> {
+    let mut s: BTreeSet<String> = BTreeSet::new();
+    s.insert(model.default_schema.clone());
+    s.extend(model.schemas.keys().cloned());
+    s.extend(model.tables.keys().map(|q| q.schema.clone()));
+    s.extend(model.views.keys().map(|q| q.schema.clone()));
+    s.extend(model.functions.keys().map(|q| q.schema.clone()));
+    s.extend(model.enums.keys().map(|q| q.schema.clone()));
+    s.into_iter().collect()
+}
+
+/// The roles whose privileges are compared: the client roles of the preset or `lint:`, the
+/// model's roles, every role a grant or revoke names, and `PUBLIC`.
+pub fn compared_roles(model: &Model, external: &External) -> Vec<String> {
+    let settings = Settings::of(model, external);
+    let mut r: BTreeSet<String> = settings.client_roles.iter().cloned().collect();
+    r.extend(model.roles.keys().cloned());
+    let mut add = |p: &crate::ir::Privileges| r.extend(p.keys().cloned());
+    for t in model.tables.values() {
+        add(&t.grants);
+        add(&t.revokes);
+    }
+    for v in model.views.values() {
+        add(&v.grants);
+        add(&v.revokes);
+    }
+    for f in model.functions.values() {
+        add(&f.grants);
+        add(&f.revokes);
+    }
+    r.remove("public");
+    r.insert("PUBLIC".to_string());
+    r.into_iter().collect()
+}
+
+struct Cx<'a> {
+    model: &'a Model,
+    d: &'a mut Diagnostics,
+}
+
+impl Cx<'_> {
+    fn missing(&mut self, what: String, span: Span, help: &str) {
+        self.d.push(
+            Diagnostic::error(
+                Code::VerifyMissingInDatabase,
+                format!("{what} is in the model but not in the database"),
+            )
+            .at(span, "declared here")
+            .help(help),
+        );
+    }
+
+    fn extra(&mut self, what: String, span: Option<Span>) {
+        let mut diag = Diagnostic::error(
+            Code::VerifyNotInModel,
+            format!("{what} is in the database but not in the model"),
+        )
+        .help("add it to the model, or drop it from the database");
+        if let Some(s) = span {
+            diag = diag.at(s, "the database has more here");
+        }
+        self.d.push(diag);
+    }
+
+    fn differs(&mut self, what: String, span: Span, model: &str, database: &str) {
+        self.d.push(
+            Diagnostic::error(
+                Code::VerifyDefinitionDiffers,
+                format!("{what} differs: the model says {model}, the database has {database}"),
+            )
+            .at(span, "declared here")
+            .help("change the model or the database so that they agree, then verify again"),
+        );
+    }
+
+    fn ds(&self) -> &str {
+        &self.model.default_schema
+    }
+}
+
+fn opt(s: Option<&str>) -> String {
+    s.map_or_else(|| "none".to_string(), |s| format!("`{s}`"))
+}
+
+fn same_opt(model: Option<&str>, db: Option<&str>, ds: &str) -> bool {
+    match (model, db) {
+        (None, None) => true,
+        (Some(m), Some(d)) => same(m, d, ds, false),
+        _ => false,
+    }
+}
+
+/// A column default: as [`same_opt`], and a bare constant in the model (`'09:00'`) matches the
+/// typed constant PostgreSQL prints for it (`'09:00:00'::time without time zone`).
+fn same_default(model: Option<&str>, db: Option<&str>, ds: &str) -> bool {
+    if same_opt(model, db, ds) {
+        return true;
+    }
+    let (Some(m), Some(d)) = (model, db) else {
+        return false;
+    };
+    let fm = fingerprint::fingerprint(m, ds, false);
+    let fd = fingerprint::fingerprint(d, ds, false);
+    fm.len() == 1
+        && fm.iter().all(|t| t.starts_with('\''))
+        && fd.len() == 1
+        && fd.contains(fingerprint::TYPED_CONSTANT)
+}
+
+fn fk_definition(fk: &crate::ir::ForeignKey) -> String {
+    let cols: Vec<String> = fk.columns.iter().map(|c| quote_ident(&c.value)).collect();
+    let tcols: Vec<String> = fk
+        .target_columns
+        .iter()
+        .map(|c| quote_ident(&c.value))
+        .collect();
+    let mut s = format!(
+        "FOREIGN KEY ({}) REFERENCES {}({})",
+        cols.join(", "),
+        fk.target,
+        tcols.join(", ")
+    );
+    if fk.on_update != FkAction::NoAction {
+        s.push_str(" ON UPDATE ");
+        s.push_str(fk.on_update.sql());
+    }
+    if fk.on_delete != FkAction::NoAction {
+        s.push_str(" ON DELETE ");
+        s.push_str(fk.on_delete.sql());
+    }
+    match fk.deferrable {
+        Deferrable::No => {}
+        Deferrable::InitiallyImmediate => s.push_str(" DEFERRABLE"),
+        Deferrable::InitiallyDeferred => s.push_str(" DEFERRABLE INITIALLY DEFERRED"),
+    }
+    s
+}
+
+fn key_list(cols: &[crate::ir::Sp<String>]) -> String {
+    let v: Vec<String> = cols.iter().map(|c| quote_ident(&c.value)).collect();
+    v.join(", ")
+}
+
+/// Compare the model with the catalog; push every difference into `d`.
+pub fn compare(model: &Model, external: &External, catalog: &Catalog, d: &mut Diagnostics) {
+    let mut cx = Cx { model, d };
+    schemas_and_extensions(&mut cx, catalog);
+    enums(&mut cx, catalog);
+    tables(&mut cx, catalog);
+    functions(&mut cx, catalog);
+    views(&mut cx, catalog);
+    privileges(&mut cx, external, catalog);
+}
+
+fn schemas_and_extensions(cx: &mut Cx<'_>, catalog: &Catalog) {
+    let model = cx.model;
+    for (name, s) in &model.schemas {
+        if !catalog.schemas.contains(name) {
+            cx.missing(
+                format!("schema `{name}`"),
+                s.origin,
+                "apply the migrations that create it",
+            );
+        }
+    }
+    for (name, e) in &model.extensions {
+        match catalog.extensions.get(name) {
+            None => cx.missing(
+                format!("extension `{name}`"),
+                e.origin,
+                "apply the migrations, or install the extension's package on the server",
+            ),
+            Some(schema) => {
+                let want = model.extension_schema(e);
+                if *schema != want {
+                    cx.differs(
+                        format!("the schema of extension `{name}`"),
+                        e.origin,
+                        &format!("`{want}`"),
+                        &format!("`{schema}`"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn enums(cx: &mut Cx<'_>, catalog: &Catalog) {
+    let model = cx.model;
+    let db: BTreeMap<QName, &crate::introspect::EnumInfo> = catalog
+        .enums
+        .iter()
+        .map(|e| (QName::new(&e.schema, &e.name), e))
+        .collect();
+    for (name, e) in &model.enums {
+        match db.get(name) {
+            None => cx.missing(format!("enum `{name}`"), e.origin, "apply the migrations"),
+            Some(info) => {
+                let want: Vec<&str> = e.values.iter().map(|v| v.value.as_str()).collect();
+                if want != info.labels.iter().map(String::as_str).collect::<Vec<_>>() {
+                    cx.differs(
+                        format!("the labels of enum `{name}`"),
+                        e.origin,
+                        &format!("[{}]", want.join(", ")),
+                        &format!("[{}]", info.labels.join(", ")),
+                    );
+                }
+            }
+        }
+    }
+    for name in db.keys() {
+        if !model.enums.contains_key(name) {
+            cx.extra(format!("enum `{name}`"), None);
+        }
+    }
+}
+
+fn tables(cx: &mut Cx<'_>, catalog: &Catalog) {
+    let model = cx.model;
+    let partitions: BTreeMap<QName, (Span, Span)> = model
+        .tables
+        .values()
+        .flat_map(|t| {
+            t.partition.iter().flat_map(move |p| {
+                p.partitions
+                    .values()
+                    .map(move |x| (x.name.clone(), (x.origin, t.origin)))
+            })
+        })
+        .collect();
+    let db: BTreeMap<QName, &crate::introspect::TableInfo> = catalog
+        .tables
+        .iter()
+        .map(|t| (QName::new(&t.schema, &t.name), t))
+        .collect();
+    for (name, t) in &model.tables {
+        match db.get(name) {
+            None => cx.missing(format!("table `{name}`"), t.origin, "apply the migrations"),
+            Some(info) => table(cx, t, info, catalog),
+        }
+    }
+    for (name, (span, _)) in &partitions {
+        if !db.contains_key(name) {
+            cx.missing(format!("partition `{name}`"), *span, "apply the migrations");
+        }
+    }
+    for (name, info) in &db {
+        if !model.tables.contains_key(name) && !partitions.contains_key(name) && !info.is_partition
+        {
+            cx.extra(format!("table `{name}`"), None);
+        }
+    }
+}
+
+fn table(cx: &mut Cx<'_>, t: &Table, info: &crate::introspect::TableInfo, catalog: &Catalog) {
+    let ds = cx.ds().to_string();
+    let name = &t.name;
+    let on = |s: &str, tb: &str| s == name.schema && tb == name.name;
+    if info.rls_enabled != t.rls.enabled {
+        cx.differs(
+            format!("row level security of table `{name}`"),
+            t.origin,
+            if t.rls.enabled { "enabled" } else { "disabled" },
+            if info.rls_enabled {
+                "enabled"
+            } else {
+                "disabled"
+            },
+        );
+    }
+    if info.rls_forced != t.rls.force {
+        cx.differs(
+            format!("FORCE ROW LEVEL SECURITY of table `{name}`"),
+            t.origin,
+            if t.rls.force { "on" } else { "off" },
+            if info.rls_forced { "on" } else { "off" },
+        );
+    }
+    // Columns.
+    let db_cols: BTreeMap<&str, &crate::introspect::ColumnInfo> = catalog
+        .columns
+        .iter()
+        .filter(|c| on(&c.schema, &c.table))
+        .map(|c| (c.name.as_str(), c))
+        .collect();
+    for (cname, col) in &t.columns {
+        let what = format!("column `{}.{cname}`", name.name);
+        let Some(c) = db_cols.get(cname.as_str()) else {
+            cx.missing(what, col.origin, "apply the migrations");
+            continue;
+        };
+        if c.data_type != col.type_sql {
+            cx.differs(
+                format!("the type of {what}"),
+                col.type_written.span,
+                &format!("`{}`", col.type_sql),
+                &format!("`{}`", c.data_type),
+            );
+        }
+        if c.not_null == col.nullable {
+            cx.differs(
+                format!("the nullability of {what}"),
+                col.origin,
+                if col.nullable { "NULL" } else { "NOT NULL" },
+                if c.not_null { "NOT NULL" } else { "NULL" },
+            );
+        }
+        let want_identity = match col.identity {
+            None => "",
+            Some(Identity::Always) => "a",
+            Some(Identity::ByDefault) => "d",
+        };
+        if c.identity != want_identity {
+            let word = |x: &str| match x {
+                "a" => "GENERATED ALWAYS AS IDENTITY",
+                "d" => "GENERATED BY DEFAULT AS IDENTITY",
+                _ => "no identity",
+            };
+            cx.differs(
+                format!("the identity of {what}"),
+                col.origin,
+                word(want_identity),
+                word(&c.identity),
+            );
+        }
+        let generated = c.generated == "s";
+        let db_default = if generated || c.identity.is_empty() {
+            c.default.as_deref()
+        } else {
+            None
+        };
+        match (&col.generated, generated) {
+            (Some(g), true) => {
+                if !same(&g.value, db_default.unwrap_or(""), &ds, false) {
+                    cx.differs(
+                        format!("the generation expression of {what}"),
+                        g.span,
+                        &format!("`{}`", g.value),
+                        &opt(db_default),
+                    );
+                }
+            }
+            (None, false) => {
+                let want = col.default.as_ref().map(|x| x.value.as_str());
+                if !same_default(want, db_default, &ds) {
+                    cx.differs(
+                        format!("the default of {what}"),
+                        col.default.as_ref().map_or(col.origin, |x| x.span),
+                        &opt(want),
+                        &opt(db_default),
+                    );
+                }
+            }
+            (g, _) => cx.differs(
+                format!("the generation of {what}"),
+                col.origin,
+                if g.is_some() {
+                    "a generated column"
+                } else {
+                    "a plain column"
+                },
+                if generated {
+                    "a generated column"
+                } else {
+                    "a plain column"
+                },
+            ),
+        }
+    }
+    for c in db_cols.keys() {
+        if !t.columns.contains_key(*c) {
+            cx.extra(format!("column `{}.{c}`", name.name), Some(t.origin));
+        }
+    }
+    // Constraints.
+    let db_cons: BTreeMap<&str, &crate::introspect::ConstraintInfo> = catalog
+        .constraints
+        .iter()
+        .filter(|c| on(&c.schema, &c.table))
+        .map(|c| (c.name.as_str(), c))
+        .collect();
+    let mut expected: Vec<(String, &str, String, Span)> = Vec::new();
+    if let Some(pk) = &t.primary_key {
+        expected.push((
+            pk.name.clone(),
+            "p",
+            format!("PRIMARY KEY ({})", key_list(&pk.columns)),
+            pk.origin,
+        ));
+    }
+    for u in &t.uniques {
+        expected.push((
+            u.name.value.clone(),
+            "u",
+            format!(
+                "UNIQUE {}({})",
+                if u.nulls_distinct {
+                    ""
+                } else {
+                    "NULLS NOT DISTINCT "
+                },
+                key_list(&u.columns)
+            ),
+            u.origin,
+        ));
+    }
+    for c in &t.checks {
+        expected.push((
+            c.name.value.clone(),
+            "c",
+            format!("CHECK ({})", c.expr.value),
+            c.expr.span,
+        ));
+    }
+    for fk in &t.foreign_keys {
+        expected.push((fk.name.value.clone(), "f", fk_definition(fk), fk.origin));
+    }
+    for (cname, kind, def, span) in &expected {
+        let what = format!("constraint `{cname}` of table `{name}`");
+        match db_cons.get(cname.as_str()) {
+            None => cx.missing(what, *span, "apply the migrations"),
+            Some(info) => {
+                let keep = *kind != "c";
+                if info.kind != *kind || !same(def, &info.definition, &ds, keep) {
+                    cx.differs(
+                        what,
+                        *span,
+                        &format!("`{def}`"),
+                        &format!("`{}`", info.definition),
+                    );
+                }
+            }
+        }
+    }
+    let names: BTreeSet<&str> = expected.iter().map(|e| e.0.as_str()).collect();
+    for c in db_cons.keys() {
+        if !names.contains(c) {
+            cx.extra(
+                format!("constraint `{c}` of table `{name}`"),
+                Some(t.origin),
+            );
+        }
+    }
+    // Indexes (those backing constraints were compared above).
+    let db_ix: BTreeMap<&str, &crate::introspect::IndexInfo> = catalog
+        .indexes
+        .iter()
+        .filter(|i| on(&i.schema, &i.table) && !i.constraint)
+        .map(|i| (i.name.as_str(), i))
+        .collect();
+    for ix in &t.indexes {
+        let what = format!("index `{}` of table `{name}`", ix.name.value);
+        match db_ix.get(ix.name.value.as_str()) {
+            None => cx.missing(what, ix.origin, "apply the migrations"),
+            Some(info) => {
+                let want = Stmt::CreateIndex(name.clone(), ix.clone()).to_string();
+                let strip = |s: &str| {
+                    let mut f = fingerprint::fingerprint(s, &ds, true);
+                    for w in ["asc", "concurrently", "if", "not", "exists", "only", ";"] {
+                        f.remove(w);
+                    }
+                    f
+                };
+                if strip(&want) != strip(&info.definition) {
+                    cx.differs(
+                        what,
+                        ix.origin,
+                        &format!("`{}`", want.trim_end_matches(';')),
+                        &format!("`{}`", info.definition),
+                    );
+                }
+            }
+        }
+    }
+    for i in db_ix.keys() {
+        if !t.indexes.iter().any(|x| x.name.value == *i) {
+            cx.extra(format!("index `{i}` of table `{name}`"), Some(t.origin));
+        }
+    }
+    // Policies.
+    let db_pol: BTreeMap<&str, &crate::introspect::PolicyInfo> = catalog
+        .policies
+        .iter()
+        .filter(|p| on(&p.schema, &p.table))
+        .map(|p| (p.name.as_str(), p))
+        .collect();
+    for (pname, p) in &t.policies {
+        let what = format!("policy `{pname}` of table `{name}`");
+        let Some(info) = db_pol.get(pname.as_str()) else {
+            cx.missing(what, p.origin, "apply the migrations");
+            continue;
+        };
+        if info.command != p.command.sql() {
+            cx.differs(
+                format!("the command of {what}"),
+                p.origin,
+                p.command.sql(),
+                &info.command,
+            );
+        }
+        if info.permissive != p.permissive {
+            let w = |b: bool| if b { "PERMISSIVE" } else { "RESTRICTIVE" };
+            cx.differs(
+                format!("the kind of {what}"),
+                p.origin,
+                w(p.permissive),
+                w(info.permissive),
+            );
+        }
+        let mut roles: Vec<String> = p.roles.iter().map(|r| r.value.clone()).collect();
+        if roles.is_empty() {
+            roles.push("public".to_string());
+        }
+        roles.sort();
+        roles.dedup();
+        if roles != info.roles {
+            cx.differs(
+                format!("the roles of {what}"),
+                p.roles.first().map_or(p.origin, |r| r.span),
+                &format!("[{}]", roles.join(", ")),
+                &format!("[{}]", info.roles.join(", ")),
+            );
+        }
+        let using = p.using.as_ref().map(|x| x.value.as_str());
+        if !same_opt(using, info.using.as_deref(), &ds) {
+            cx.differs(
+                format!("the USING expression of {what}"),
+                p.using.as_ref().map_or(p.origin, |x| x.span),
+                &opt(using),
+                &opt(info.using.as_deref()),
+            );
+        }
+        let check = p.with_check.as_ref().map(|x| x.value.as_str());
+        if !same_opt(check, info.with_check.as_deref(), &ds) {
+            cx.differs(
+                format!("the WITH CHECK expression of {what}"),
+                p.with_check.as_ref().map_or(p.origin, |x| x.span),
+                &opt(check),
+                &opt(info.with_check.as_deref()),
+            );
+        }
+    }
+    for p in db_pol.keys() {
+        if !t.policies.contains_key(*p) {
+            cx.extra(format!("policy `{p}` of table `{name}`"), Some(t.origin));
+        }
+    }
+    // Triggers, including those declared at the top level on this table.
+    let mut triggers: BTreeMap<&str, &crate::ir::Trigger> =
+        t.triggers.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    for tr in &cx.model.external_triggers {
+        if tr.table == *name {
+            triggers.insert(tr.name.as_str(), tr);
+        }
+    }
+    trigger_set(cx, name, Some(t.origin), &triggers, catalog);
+}
+
+fn trigger_set(
+    cx: &mut Cx<'_>,
+    name: &QName,
+    table_span: Option<Span>,
+    triggers: &BTreeMap<&str, &crate::ir::Trigger>,
+    catalog: &Catalog,
+) {
+    let ds = cx.ds().to_string();
+    let db: BTreeMap<&str, &crate::introspect::TriggerInfo> = catalog
+        .triggers
+        .iter()
+        .filter(|x| x.schema == name.schema && x.table == name.name)
+        .map(|x| (x.name.as_str(), x))
+        .collect();
+    for (tname, tr) in triggers {
+        let what = format!("trigger `{tname}` on `{name}`");
+        match db.get(tname) {
+            None => cx.missing(what, tr.origin, "apply the migrations"),
+            Some(info) => {
+                let want = Stmt::CreateTrigger((*tr).clone()).to_string();
+                if !same(&want, &info.definition, &ds, true) {
+                    cx.differs(
+                        what,
+                        tr.origin,
+                        &format!(
+                            "`{}`",
+                            want.split_whitespace().collect::<Vec<_>>().join(" ")
+                        ),
+                        &format!("`{}`", info.definition),
+                    );
+                }
+            }
+        }
+    }
+    for tname in db.keys() {
+        if !triggers.contains_key(tname) {
+            cx.extra(format!("trigger `{tname}` on `{name}`"), table_span);
+        }
+    }
+}
+
+fn functions(cx: &mut Cx<'_>, catalog: &Catalog) {
+    let model = cx.model;
+    let mut db: BTreeMap<QName, Vec<&crate::introspect::FunctionInfo>> = BTreeMap::new();
+    for f in &catalog.functions {
+        db.entry(QName::new(&f.schema, &f.name))
+            .or_default()
+            .push(f);
+    }
+    for (name, f) in &model.functions {
+        let what = format!("function `{name}`");
+        let Some(infos) = db.get(name) else {
+            cx.missing(what, f.origin, "apply the migrations");
+            continue;
+        };
+        let Some(info) = infos.first() else { continue };
+        if info.language != f.language.to_ascii_lowercase() {
+            cx.differs(
+                format!("the language of {what}"),
+                f.origin,
+                &f.language,
+                &info.language,
+            );
+        }
+        if info.security_definer != f.security_definer {
+            let w = |b: bool| {
+                if b {
+                    "SECURITY DEFINER"
+                } else {
+                    "SECURITY INVOKER"
+                }
+            };
+            cx.differs(
+                format!("the security of {what}"),
+                f.origin,
+                w(f.security_definer),
+                w(info.security_definer),
+            );
+        }
+        let vol = f.volatility.chars().next().unwrap_or('v').to_string();
+        if info.volatility != vol {
+            cx.differs(
+                format!("the volatility of {what}"),
+                f.origin,
+                &f.volatility,
+                match info.volatility.as_str() {
+                    "i" => "immutable",
+                    "s" => "stable",
+                    _ => "volatile",
+                },
+            );
+        }
+        let db_path = info
+            .config
+            .iter()
+            .find_map(|c| c.strip_prefix("search_path="))
+            .map(|p| {
+                p.split(',')
+                    .map(|x| x.trim().trim_matches('"').to_string())
+                    .filter(|x| !x.is_empty())
+                    .collect::<Vec<_>>()
+            });
+        if db_path != f.search_path {
+            let show = |p: &Option<Vec<String>>| match p {
+                None => "no search_path".to_string(),
+                Some(v) if v.is_empty() => "search_path ''".to_string(),
+                Some(v) => format!("search_path {}", v.join(", ")),
+            };
+            cx.differs(
+                format!("the search_path of {what}"),
+                f.origin,
+                &show(&f.search_path),
+                &show(&db_path),
+            );
+        }
+        if info.language != "internal"
+            && info.language != "c"
+            && info.body.trim() != f.body.value.trim()
+        {
+            cx.differs(
+                format!("the body of {what}"),
+                f.body.span,
+                "the body written in the model",
+                "a different body",
+            );
+        }
+    }
+    for name in db.keys() {
+        if !model.functions.contains_key(name) {
+            cx.extra(format!("function `{name}`"), None);
+        }
+    }
+}
+
+fn views(cx: &mut Cx<'_>, catalog: &Catalog) {
+    let model = cx.model;
+    let db: BTreeMap<QName, &crate::introspect::ViewInfo> = catalog
+        .views
+        .iter()
+        .map(|v| (QName::new(&v.schema, &v.name), v))
+        .collect();
+    for (name, v) in &model.views {
+        let kind = if v.materialized {
+            "materialized view"
+        } else {
+            "view"
+        };
+        let what = format!("{kind} `{name}`");
+        let Some(info) = db.get(name) else {
+            cx.missing(what, v.origin, "apply the migrations");
+            continue;
+        };
+        if info.materialized != v.materialized {
+            cx.differs(
+                what.clone(),
+                v.origin,
+                kind,
+                if info.materialized {
+                    "a materialized view"
+                } else {
+                    "a view"
+                },
+            );
+        }
+        let invoker = info
+            .options
+            .iter()
+            .any(|o| o == "security_invoker=true" || o == "security_invoker=on");
+        if invoker != v.security_invoker && !v.materialized {
+            let w = |b: bool| {
+                if b {
+                    "security_invoker = true"
+                } else {
+                    "security_invoker = false"
+                }
+            };
+            cx.differs(
+                format!("the security of {what}"),
+                v.origin,
+                w(v.security_invoker),
+                w(invoker),
+            );
+        }
+        let mut ix: BTreeMap<&str, &crate::ir::Index> = BTreeMap::new();
+        for i in &v.indexes {
+            ix.insert(i.name.value.as_str(), i);
+        }
+        for i in catalog
+            .indexes
+            .iter()
+            .filter(|i| i.schema == name.schema && i.table == name.name)
+        {
+            if ix.remove(i.name.as_str()).is_none() {
+                cx.extra(format!("index `{}` of `{name}`", i.name), Some(v.origin));
+            }
+        }
+        for (iname, i) in ix {
+            cx.missing(
+                format!("index `{iname}` of `{name}`"),
+                i.origin,
+                "apply the migrations",
+            );
+        }
+    }
+    for (name, info) in &db {
+        if !model.views.contains_key(name) {
+            let kind = if info.materialized {
+                "materialized view"
+            } else {
+                "view"
+            };
+            cx.extra(format!("{kind} `{name}`"), None);
+        }
+    }
+}
+
+fn privileges(cx: &mut Cx<'_>, external: &External, catalog: &Catalog) {
+    let model = cx.model;
+    let mut settings = Settings::of(model, external);
+    // Supabase's default privileges in exposed schemas also go to service_role.
+    if model.preset == crate::ir::Preset::Supabase
+        && settings.supabase_default_grants
+        && !settings.client_roles.iter().any(|r| r == "service_role")
+    {
+        settings.client_roles.push("service_role".to_string());
+    }
+    let access = Access::of(model, &settings);
+    let roles = compared_roles(model, external);
+    let role_key = |r: &str| {
+        if r == "PUBLIC" {
+            "public".to_string()
+        } else {
+            r.to_string()
+        }
+    };
+    let mut db_rel: BTreeMap<(QName, String), BTreeSet<String>> = BTreeMap::new();
+    for p in &catalog.relation_privileges {
+        db_rel
+            .entry((QName::new(&p.schema, &p.object), role_key(&p.grantee)))
+            .or_default()
+            .insert(p.privilege.to_ascii_lowercase());
+    }
+    for (name, held) in &access.relations {
+        let (span, spans) = if let Some(t) = model.tables.get(name) {
+            (t.origin, &t.privilege_spans)
+        } else if let Some(v) = model.views.get(name) {
+            (v.origin, &v.privilege_spans)
+        } else {
+            continue;
+        };
+        for role in &roles {
+            let key = role_key(role);
+            let want = held.get(&key).cloned().unwrap_or_default();
+            let have = db_rel
+                .get(&(name.clone(), key.clone()))
+                .cloned()
+                .unwrap_or_default();
+            if want != have {
+                let show = |s: &BTreeSet<String>| {
+                    if s.is_empty() {
+                        "no privileges".to_string()
+                    } else {
+                        s.iter().cloned().collect::<Vec<_>>().join(", ")
+                    }
+                };
+                let at = crate::ir::privilege_span(spans, false, &key, None, span);
+                cx.differs(
+                    format!("the privileges of `{key}` on `{name}`"),
+                    at,
+                    &show(&want),
+                    &show(&have),
+                );
+            }
+        }
+    }
+    let mut db_fn: BTreeMap<(QName, String), bool> = BTreeMap::new();
+    for p in &catalog.function_privileges {
+        let fname = p.object.split('(').next().unwrap_or("");
+        db_fn.insert((QName::new(&p.schema, fname), role_key(&p.grantee)), true);
+    }
+    for (name, held) in &access.functions {
+        let Some(f) = model.functions.get(name) else {
+            continue;
+        };
+        if !catalog
+            .functions
+            .iter()
+            .any(|x| x.schema == name.schema && x.name == name.name)
+        {
+            continue;
+        }
+        for role in &roles {
+            let key = role_key(role);
+            let want = held.get(&key).is_some_and(|p| p.contains("execute"));
+            let have = db_fn.contains_key(&(name.clone(), key.clone()));
+            if want != have {
+                let w = |b: bool| if b { "EXECUTE" } else { "no EXECUTE" };
+                let at = crate::ir::privilege_span(&f.privilege_spans, !want, &key, None, f.origin);
+                cx.differs(
+                    format!("the privileges of `{key}` on function `{name}`"),
+                    at,
+                    w(want),
+                    w(have),
+                );
+            }
+        }
+    }
+}

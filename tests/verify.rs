@@ -1,0 +1,429 @@
+//! `schemac verify` against the PostgreSQL at `DATABASE_URL`: a clean model verifies (scratch
+//! database and `--against`), each kind of hand-made drift is reported, and bad input (unreachable
+//! server, refused login, missing privilege) is a clear `E504` that leaves no database behind.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::disallowed_macros
+)]
+
+mod support;
+
+use std::process::Command;
+
+use insta::assert_snapshot;
+use support::TestDb;
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn schemac(args: &[&str]) -> Out {
+    let out = Command::new(env!("CARGO_BIN_EXE_schemac"))
+        .args(args)
+        .args(["--color", "never"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+/// Tests that create scratch databases run one at a time, so that the "nothing left behind"
+/// checks see only their own.
+static SCRATCH: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn scratch_lock() -> std::sync::MutexGuard<'static, ()> {
+    SCRATCH
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn scratch_databases() -> Vec<String> {
+    let mut admin = postgres::Client::connect(&support::admin_url(), postgres::NoTls).unwrap();
+    admin
+        .query(
+            "select datname::text from pg_database where datname like 'schemac\\_verify\\_%'",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+/// The root model, applied to a fresh database the way a deploy would.
+fn deployed_root() -> TestDb {
+    let mut db = TestDb::create("verify_root");
+    db.apply_supabase_standin();
+    let sql = std::fs::read_to_string("generated/migrations/0001_init.sql").unwrap();
+    db.apply_ok(&sql);
+    db
+}
+
+/// Whether the server has plpgsql_check; without it the tests that need it are skipped with a
+/// message, unless `SCHEMAC_REQUIRE_PLPGSQL_CHECK=1` (as in `.ci/run`), when they fail.
+fn plpgsql_check_available() -> bool {
+    let mut admin = postgres::Client::connect(&support::admin_url(), postgres::NoTls).unwrap();
+    let available: bool = admin
+        .query_one(
+            "select exists (select 1 from pg_available_extensions where name = 'plpgsql_check')",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    if !available {
+        if std::env::var("SCHEMAC_REQUIRE_PLPGSQL_CHECK").is_ok_and(|v| v == "1") {
+            panic!(
+                "SCHEMAC_REQUIRE_PLPGSQL_CHECK=1 but the server has no plpgsql_check (Debian: postgresql-15-plpgsql-check)"
+            );
+        }
+        eprintln!(
+            "plpgsql_check is not installed: its checks are skipped (set SCHEMAC_REQUIRE_PLPGSQL_CHECK=1 to fail instead)"
+        );
+    }
+    available
+}
+
+#[test]
+fn root_model_verifies_on_a_scratch_database() {
+    let _lock = scratch_lock();
+    let url = support::admin_url();
+    let out = schemac(&["verify", "--database-url", &url]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+    if plpgsql_check_available() {
+        assert_snapshot!(out.stdout, @"verify: 1 migration applied to a scratch database; 5 tables, 11 policies, 3 functions, 0 views, 0 enums compared; plpgsql_check: 3 functions checked; no differences");
+    }
+}
+
+#[test]
+fn plpgsql_check_finds_a_broken_function_body() {
+    let _lock = scratch_lock();
+    if !plpgsql_check_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let schema = tmp.path().join("schema.yaml");
+    std::fs::write(
+        &schema,
+        "version: 1
+functions:
+  note_count:
+    returns: bigint
+    language: plpgsql
+    body: |
+      begin
+        return (select count(*) from public.notes where titel is not null);
+      end;
+tables:
+  notes:
+    columns:
+      id: { type: bigint, primary_key: true }
+      title: text
+",
+    )
+    .unwrap();
+    let out_dir = tmp.path().join("generated");
+    let docs = tmp.path().join("DATABASE.md");
+    let (s, o, d) = (
+        schema.to_str().unwrap(),
+        out_dir.to_str().unwrap(),
+        docs.to_str().unwrap(),
+    );
+    assert_eq!(
+        schemac(&["build", "--schema", s, "--out", o, "--docs", d]).code,
+        0
+    );
+    let out = schemac(&[
+        "verify",
+        "--schema",
+        s,
+        "--out",
+        o,
+        "--database-url",
+        &support::admin_url(),
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert_snapshot!(out.stderr.replace(s, "[TMP]/schema.yaml"));
+}
+
+#[test]
+fn every_fixture_model_verifies() {
+    let _lock = scratch_lock();
+    let url = support::admin_url();
+    let mut paths: Vec<_> = std::fs::read_dir("tests/fixtures/models")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    paths.sort();
+    for path in paths {
+        let tmp = tempfile::tempdir().unwrap();
+        let out_dir = tmp.path().join("generated");
+        let docs = tmp.path().join("DATABASE.md");
+        let (schema, out_dir, docs) = (
+            path.to_str().unwrap(),
+            out_dir.to_str().unwrap(),
+            docs.to_str().unwrap(),
+        );
+        let built = schemac(&[
+            "build", "--schema", schema, "--out", out_dir, "--docs", docs,
+        ]);
+        assert_eq!(built.code, 0, "{schema}: {}", built.stderr);
+        let out = schemac(&[
+            "verify",
+            "--schema",
+            schema,
+            "--out",
+            out_dir,
+            "--database-url",
+            &url,
+        ]);
+        assert_eq!(out.code, 0, "{schema}:\n{}", out.stderr);
+    }
+}
+
+#[test]
+fn a_deployed_database_without_drift_verifies_read_only() {
+    let db = deployed_root();
+    let out = schemac(&["verify", "--against", &db.database_url()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_snapshot!(out.stdout, @"verify: the database matches the model (read-only); 5 tables, 11 policies, 3 functions, 0 views, 0 enums compared; plpgsql_check not installed, function bodies not checked; no differences");
+}
+
+#[test]
+fn against_never_writes() {
+    // A database whose sessions are read-only by default still verifies: nothing is written.
+    let mut db = deployed_root();
+    let name = db.name.clone();
+    db.apply_ok(&format!(
+        "alter database \"{name}\" set default_transaction_read_only = on"
+    ));
+    let out = schemac(&["verify", "--against", &db.database_url()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    db.apply_ok(&format!(
+        "alter database \"{name}\" reset default_transaction_read_only"
+    ));
+}
+
+#[test]
+fn each_kind_of_drift_is_reported() {
+    let mut db = deployed_root();
+    db.apply_ok(
+        "
+        create table public.stray_table (id int);                                    -- E502 table
+        alter table public.projects add column extra text;                          -- E502 column
+        alter table public.coding_jobs alter column priority set default 5;         -- E503 default
+        alter table public.profiles alter column display_name drop not null;        -- E503 nullability
+        alter table public.session_events alter column event_type type varchar(40); -- E503 type
+        alter table public.coding_jobs drop constraint coding_jobs_retry_count_check;  -- E501 check
+        alter table public.coding_jobs add constraint coding_jobs_retry_count_check check (retry_count > 0);
+        drop index public.projects_user_id_idx;                                     -- E501 index
+        create index stray_idx on public.projects (name);                           -- E502 index
+        alter table public.session_events disable row level security;               -- E503 RLS
+        drop policy coding_jobs_select_own on public.coding_jobs;                   -- E503 policy
+        create policy coding_jobs_select_own on public.coding_jobs for select to authenticated using (true);
+        create policy stray_policy on public.projects for select to anon using (false); -- E502 policy
+        grant insert on public.coding_jobs to authenticated;                        -- E503 grant
+        alter function public.update_updated_at() security definer;                 -- E503 function
+        drop trigger set_updated_at on public.coding_sessions;                      -- E501 trigger
+        create view public.stray_view as select 1 as x;                             -- E502 view
+        ",
+    );
+    let out = schemac(&["verify", "--against", &db.database_url()]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert_snapshot!(out.stderr);
+    let json = schemac(&[
+        "verify",
+        "--against",
+        &db.database_url(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(json.code, 1);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let codes: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    for code in ["E501", "E502", "E503"] {
+        assert!(codes.contains(&code), "{code} missing from {codes:?}");
+    }
+}
+
+#[test]
+fn a_migration_that_fails_is_e505_and_the_scratch_database_is_dropped() {
+    let _lock = scratch_lock();
+    let tmp = tempfile::tempdir().unwrap();
+    let out_dir = tmp.path().join("generated");
+    let docs = tmp.path().join("DATABASE.md");
+    let schema = tmp.path().join("schema.yaml");
+    std::fs::write(
+        &schema,
+        "version: 1\ntables:\n  t:\n    columns:\n      id: { type: bigint, primary_key: true }\n",
+    )
+    .unwrap();
+    let (s, o, dd) = (
+        schema.to_str().unwrap(),
+        out_dir.to_str().unwrap(),
+        docs.to_str().unwrap(),
+    );
+    assert_eq!(
+        schemac(&["build", "--schema", s, "--out", o, "--docs", dd]).code,
+        0
+    );
+    // Break the migration behind schemac's back: the checksum check (E401) or, if it passed, the
+    // server (E505) rejects it, and either way no scratch database is left.
+    let mig = out_dir.join("migrations/0001_init.sql");
+    let text = std::fs::read_to_string(&mig)
+        .unwrap()
+        .replace("CREATE TABLE", "CREATE TABLEE");
+    std::fs::write(&mig, text).unwrap();
+    let before = scratch_databases();
+    let out = schemac(&[
+        "verify",
+        "--schema",
+        s,
+        "--out",
+        o,
+        "--database-url",
+        &support::admin_url(),
+    ]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("E401") || out.stderr.contains("E505"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(scratch_databases(), before);
+}
+
+#[test]
+fn unreachable_server_is_e504() {
+    let _lock = scratch_lock();
+    let before = scratch_databases();
+    let out = schemac(&[
+        "verify",
+        "--database-url",
+        "postgres://postgres@127.0.0.1:1/postgres?connect_timeout=3",
+    ]);
+    assert_eq!(out.code, 2);
+    assert_snapshot!(out.stderr);
+    assert_eq!(scratch_databases(), before);
+}
+
+#[test]
+fn refused_login_is_e504() {
+    let out = schemac(&[
+        "verify",
+        "--against",
+        &support::with_dbname(
+            &support::admin_url().replace("postgres@", "schemac_no_such_user@"),
+            "postgres",
+        ),
+    ]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("E504"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("the server refused the login"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn missing_createdb_privilege_is_e504_and_leaves_nothing() {
+    let _lock = scratch_lock();
+    let db = TestDb::create("verify_priv");
+    let mut admin = db.connect();
+    admin
+        .batch_execute(
+            "do $$ begin
+               if not exists (select 1 from pg_roles where rolname = 'schemac_verify_nocreatedb') then
+                 create role schemac_verify_nocreatedb login nocreatedb;
+               end if;
+             end $$",
+        )
+        .unwrap();
+    let url = db
+        .database_url()
+        .replacen("postgres@", "schemac_verify_nocreatedb@", 1);
+    let before = scratch_databases();
+    let out = schemac(&["verify", "--database-url", &url]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("E504"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("cannot create the scratch database")
+            && out.stderr.contains("CREATEDB"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(scratch_databases(), before);
+}
+
+#[test]
+fn verify_without_a_database_is_a_usage_error() {
+    let out = schemac(&["verify"]);
+    assert_eq!(out.code, 2);
+    assert_snapshot!(out.stderr, @"error: give --database-url URL (scratch database) or --against URL (live database)");
+}
+
+#[test]
+fn explain_passes_the_root_queries_and_fails_on_a_seq_scan() {
+    let _lock = scratch_lock();
+    let url = support::admin_url();
+    let out = schemac(&[
+        "verify",
+        "--database-url",
+        &url,
+        "--explain",
+        "--rows",
+        "2000",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("--explain: 2 queries checked with 2000 synthetic rows per table"),
+        "{}",
+        out.stdout
+    );
+
+    // A query no index serves.
+    let tmp = tempfile::tempdir().unwrap();
+    let root = std::fs::read_to_string("schema.yaml").unwrap();
+    let marker = "must use coding_jobs_status_priority_idx.\"\n";
+    assert!(root.contains(marker));
+    let schema = tmp.path().join("schema.yaml");
+    std::fs::write(
+        &schema,
+        root.replacen(
+            marker,
+            &format!("{marker}      - select * from public.coding_jobs where prompt = 'x5'\n"),
+            1,
+        ),
+    )
+    .unwrap();
+    let s = schema.to_str().unwrap();
+    let out = schemac(&[
+        "verify",
+        "--schema",
+        s,
+        "--database-url",
+        &url,
+        "--explain",
+        "--rows",
+        "2000",
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert_snapshot!(out.stderr.replace(s, "[TMP]/schema.yaml"));
+}
