@@ -66,7 +66,7 @@ pub fn run(cli: &Cli, args: &TestArgs) -> u8 {
         return exit::IO;
     };
     let mut d = Diagnostics::default();
-    let dir = match MigrationDir::read(&cli.out) {
+    let dir = match MigrationDir::read_layout(&cli.out, compiled.model.migrations.layout) {
         Ok(dir) => dir,
         Err(e) => {
             eprintln!("error: {e}");

@@ -127,7 +127,7 @@ fn fresh(
     url: &str,
     d: &mut Diagnostics,
 ) -> Outcome {
-    let dir = match MigrationDir::read(&cli.out) {
+    let dir = match MigrationDir::read_layout(&cli.out, compiled.model.migrations.layout) {
         Ok(dir) => dir,
         Err(e) => {
             d.push(

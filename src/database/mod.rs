@@ -205,6 +205,34 @@ pub fn up_migrations(files: &[(String, Vec<u8>)]) -> Vec<(String, String)> {
     v
 }
 
+/// The statements of a migration file that runs outside a transaction (the `_concurrently`
+/// follow-up files of incremental migrations): one per statement, since PostgreSQL refuses
+/// `CREATE INDEX CONCURRENTLY` in a multi-statement query string. schemac writes every statement
+/// of such a file ending with `;` at the end of a line, and no comment inside one.
+pub fn split_statements(sql: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for line in sql.lines() {
+        if current.is_empty() && (line.trim().is_empty() || line.trim_start().starts_with("--")) {
+            continue;
+        }
+        current.push_str(line);
+        current.push('\n');
+        if line.trim_end().ends_with(';') {
+            out.push(std::mem::take(&mut current));
+        }
+    }
+    if !current.trim().is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// Whether a migration file runs in one transaction (it has a `BEGIN;` line).
+pub fn is_transactional(sql: &str) -> bool {
+    sql.lines().any(|l| l.trim() == "BEGIN;")
+}
+
 /// Apply migrations in order; the first failure becomes an `E505` diagnostic naming the file.
 pub fn apply(
     client: &mut Client,
@@ -212,7 +240,14 @@ pub fn apply(
     migrations: &[(String, String)],
 ) -> Result<(), Box<Diagnostic>> {
     for (name, sql) in migrations {
-        if let Err(e) = client.batch_execute(sql) {
+        let result = if is_transactional(sql) {
+            client.batch_execute(sql)
+        } else {
+            split_statements(sql)
+                .iter()
+                .try_for_each(|stmt| client.batch_execute(stmt))
+        };
+        if let Err(e) = result {
             let _ = client.batch_execute("ROLLBACK");
             let mut msg = format!("migration {name} failed: {}", error_text(&e));
             if let Some(db) = e.as_db_error()
