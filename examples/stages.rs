@@ -12,6 +12,10 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+/// The allocator of the `schemac` binary, so stage times match it.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const STAGES: [&str; 9] = [
     "yaml parse",
     "load",

@@ -127,17 +127,17 @@ impl Offsets<'_> {
 }
 
 /// YAML 1.2 core schema resolution of a plain scalar.
-fn plain_kind(value: &str) -> NodeKind {
-    match value {
+fn plain_kind(value: std::borrow::Cow<'_, str>) -> NodeKind {
+    match &*value {
         "" | "~" | "null" | "Null" | "NULL" => return NodeKind::Null,
         "true" | "True" | "TRUE" => return NodeKind::Bool(true),
         "false" | "False" | "FALSE" => return NodeKind::Bool(false),
         _ => {}
     }
-    if is_number(value) {
-        NodeKind::Number(value.to_string())
+    if is_number(&value) {
+        NodeKind::Number(value.into_owned())
     } else {
-        NodeKind::Str(value.to_string(), ScalarStyle::Plain)
+        NodeKind::Str(value.into_owned(), ScalarStyle::Plain)
     }
 }
 
@@ -337,7 +337,7 @@ pub fn parse(src: &SourceFile, file: FileId) -> Result<Node, Box<Diagnostic>> {
                 let is_str_tag = tag.as_ref().is_some_and(|t| t.to_string().ends_with("str"));
                 let (span, node_style) = scalar_style(text, span, &value, style);
                 let kind = if style == granit_parser::ScalarStyle::Plain && !is_str_tag {
-                    match plain_kind(&value) {
+                    match plain_kind(value) {
                         NodeKind::Str(s, _) => NodeKind::Str(s, node_style),
                         k => k,
                     }
@@ -372,8 +372,8 @@ pub fn parse(src: &SourceFile, file: FileId) -> Result<Node, Box<Diagnostic>> {
             Some(Frame::Map { entries, key, .. }) => match key.take() {
                 None => *key = Some(node),
                 Some(k) => {
-                    let name = match &k.kind {
-                        NodeKind::Str(s, _) => s.clone(),
+                    let name = match k.kind {
+                        NodeKind::Str(s, _) => s,
                         NodeKind::Seq(_) | NodeKind::Map(_) => "<complex key>".to_string(),
                         _ => text
                             .get(k.span.start as usize..k.span.end())

@@ -74,9 +74,9 @@ pub fn view_order(model: &Model) -> Vec<QName> {
 
 /// Fill `depends_on` of every view from its query (relations it reads that the model knows).
 pub fn compute_view_dependencies(model: &mut Model, external: &External) {
-    let snapshot = model.clone();
-    let scope = Scope::new(&snapshot, external);
-    for v in model.views.values_mut() {
+    let scope = Scope::new(model, external);
+    let mut found: Vec<(QName, Vec<QName>)> = Vec::new();
+    for (view_name, v) in &model.views {
         let Ok(q) = crate::sqlfrag::parse_query(&v.query.value) else {
             continue;
         };
@@ -95,7 +95,12 @@ pub fn compute_view_dependencies(model: &mut Model, external: &External) {
                 deps.insert(q);
             }
         }
-        v.depends_on = deps.into_iter().collect();
+        found.push((view_name.clone(), deps.into_iter().collect()));
+    }
+    for (q, deps) in found {
+        if let Some(v) = model.views.get_mut(&q) {
+            v.depends_on = deps;
+        }
     }
 }
 

@@ -525,6 +525,14 @@ pub fn github_slug(heading: &str) -> String {
 /// run of backticks inside, with spaces when the text starts or ends with a backtick. Line breaks
 /// become spaces (as CommonMark renders them anyway).
 pub fn code_span(text: &str) -> String {
+    // The common case (one line, no backtick, not blank) in one allocation.
+    if !text.contains(['\n', '\r', '`']) && !text.trim().is_empty() {
+        let mut out = String::with_capacity(text.len() + 2);
+        out.push('`');
+        out.push_str(text);
+        out.push('`');
+        return out;
+    }
     let text = text.replace("\r\n", " ").replace(['\n', '\r'], " ");
     let fence = "`".repeat(longest_run(&text, '`') + 1);
     let pad = if text.starts_with('`') || text.ends_with('`') || text.trim().is_empty() {
@@ -538,13 +546,21 @@ pub fn code_span(text: &str) -> String {
 /// [`code_span`] for a table cell: `|` is escaped as `\|` (GitHub splits cells before it parses
 /// code spans, and shows `\|` inside a code span as `|`).
 pub fn code_cell(text: &str) -> String {
-    code_span(text).replace('|', "\\|")
+    let span = code_span(text);
+    if span.contains('|') {
+        span.replace('|', "\\|")
+    } else {
+        span
+    }
 }
 
 /// Text for a table cell: `|` escaped, line breaks as `<br>`.
 pub fn cell(text: &str) -> String {
-    text.trim_end()
-        .replace('|', "\\|")
+    let text = text.trim_end();
+    if !text.contains(['|', '\n', '\r']) {
+        return text.to_string();
+    }
+    text.replace('|', "\\|")
         .replace("\r\n", "<br>")
         .replace(['\n', '\r'], "<br>")
 }
@@ -553,6 +569,12 @@ pub fn cell(text: &str) -> String {
 /// the longest run inside.
 pub fn fence(text: &str) -> String {
     "`".repeat((longest_run(text, '`') + 1).max(3))
+}
+
+/// A fenced code block holding `text`, with `lang` after the opening fence (no final newline).
+pub fn block(text: &str, lang: &str) -> String {
+    let f = fence(text);
+    format!("{f}{lang}\n{text}\n{f}")
 }
 
 fn longest_run(text: &str, ch: char) -> usize {
@@ -1023,12 +1045,20 @@ pub fn database_view(
         });
     }
 
-    let mut enum_users: BTreeMap<String, Vec<Link>> = BTreeMap::new();
+    // Columns by enum type (`type_sql` of an enum column is the enum's qualified name).
+    let mut enum_users: BTreeMap<String, Vec<Link>> = model
+        .enums
+        .values()
+        .map(|e| (e.name.to_string(), Vec::new()))
+        .collect();
     for q in &order {
         if let Some(t) = model.tables.get(q) {
             for c in t.columns.values() {
                 let base = c.type_sql.trim_end_matches("[]");
-                enum_users.entry(base.to_string()).or_default().push(Link {
+                let Some(users) = enum_users.get_mut(base) else {
+                    continue;
+                };
+                users.push(Link {
                     name: format!("{}.{}", names.short(q), c.name),
                     anchor: names.table_anchor.get(q).cloned(),
                 });

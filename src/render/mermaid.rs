@@ -95,6 +95,15 @@ pub struct Diagram {
     pub view: ErView,
 }
 
+/// What one group's diagram draws: its tables (positions in FK order), the tables of other groups
+/// or of the platform they are linked to, and the foreign keys touching the group, in FK order.
+#[derive(Default)]
+struct GroupBucket<'a> {
+    members: Vec<usize>,
+    neighbours: BTreeSet<&'a QName>,
+    fks: Vec<(&'a Table, &'a ForeignKey)>,
+}
+
 /// The whole-schema diagram followed by one diagram per group (groups by name).
 pub fn diagrams(model: &Model) -> Vec<Diagram> {
     let order = table_order(model).order;
@@ -152,25 +161,45 @@ pub fn diagrams(model: &Model) -> Vec<Diagram> {
         },
     });
 
-    let groups: BTreeSet<&str> = tables.iter().filter_map(|t| t.group.as_deref()).collect();
+    // One pass over the foreign keys: each lands in the bucket of its table's group and, when
+    // different, of its target's group (in FK order, as the whole-schema diagram lists them).
+    let group_of = |q: &QName| model.tables.get(q).and_then(|t| t.group.as_deref());
+    let mut buckets: BTreeMap<&str, GroupBucket<'_>> = BTreeMap::new();
+    for (i, t) in tables.iter().enumerate() {
+        if let Some(g) = t.group.as_deref() {
+            buckets.entry(g).or_default().members.push(i);
+        }
+    }
+    for t in &tables {
+        let source = t.group.as_deref();
+        for fk in &t.foreign_keys {
+            let target = group_of(&fk.target);
+            if let Some(g) = source {
+                let b = buckets.entry(g).or_default();
+                b.fks.push((t, fk));
+                if target != Some(g) {
+                    b.neighbours.insert(&fk.target);
+                }
+            }
+            if let Some(g) = target.filter(|g| Some(*g) != source) {
+                let b = buckets.entry(g).or_default();
+                b.fks.push((t, fk));
+                b.neighbours.insert(&t.name);
+            }
+        }
+    }
+    let position: BTreeMap<&QName, usize> = tables
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (&t.name, i))
+        .collect();
     let mut stems: BTreeSet<String> = BTreeSet::new();
-    for g in groups {
-        let in_group = |q: &QName| {
-            model
-                .tables
-                .get(q)
-                .is_some_and(|t| t.group.as_deref() == Some(g))
-        };
-        let fks: Vec<(&Table, &ForeignKey)> = tables
-            .iter()
-            .flat_map(|t| t.foreign_keys.iter().map(move |fk| (*t, fk)))
-            .filter(|(t, fk)| in_group(&t.name) || in_group(&fk.target))
-            .collect();
-        let neighbours: BTreeSet<&QName> = fks
-            .iter()
-            .flat_map(|(t, fk)| [&t.name, &fk.target])
-            .filter(|q| !in_group(q))
-            .collect();
+    for (g, bucket) in buckets {
+        let GroupBucket {
+            members,
+            neighbours,
+            fks,
+        } = bucket;
         let mut entities: Vec<EntityView> = neighbours
             .iter()
             .filter(|q| external.contains(**q))
@@ -180,20 +209,22 @@ pub fn diagrams(model: &Model) -> Vec<Diagram> {
                 attributes: Vec::new(),
             })
             .collect();
-        for t in &tables {
-            if in_group(&t.name) {
-                entities.push(EntityView {
-                    name: token(&t.name),
-                    stub: false,
-                    attributes: attributes(t),
-                });
-            } else if neighbours.contains(&t.name) {
-                entities.push(EntityView {
-                    name: token(&t.name),
-                    stub: true,
-                    attributes: Vec::new(),
-                });
-            }
+        // The group's tables with columns and its model neighbours as stubs, in FK order.
+        let mut shown: Vec<(usize, bool)> = members.iter().map(|i| (*i, false)).collect();
+        shown.extend(
+            neighbours
+                .iter()
+                .filter_map(|q| position.get(q))
+                .map(|i| (*i, true)),
+        );
+        shown.sort_unstable();
+        for (i, stub) in shown {
+            let Some(t) = tables.get(i) else { continue };
+            entities.push(EntityView {
+                name: token(&t.name),
+                stub,
+                attributes: if stub { Vec::new() } else { attributes(t) },
+            });
         }
         let mut stem = file_stem(g);
         let base = stem.clone();

@@ -64,10 +64,22 @@ impl Renderer {
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
         // Markdown escaping for DATABASE.md (see `markdown`): the template decides where text
         // goes, these decide how it is written there.
-        env.add_filter("cell", |s: String| markdown::cell(&s));
-        env.add_filter("code", |s: String| markdown::code_span(&s));
-        env.add_filter("code_cell", |s: String| markdown::code_cell(&s));
-        env.add_filter("fence", |s: String| markdown::fence(&s));
+        env.add_filter("cell", markdown::cell);
+        env.add_filter("code", markdown::code_span);
+        env.add_filter("code_cell", markdown::code_cell);
+        env.add_filter("fence", markdown::fence);
+        // Layout helpers of the built-in template, as filters rather than template macros
+        // (a macro call costs several times a filter call, and DATABASE.md makes tens of
+        // thousands of them on a large schema).
+        env.add_filter("link", |l: minijinja::Value| {
+            link_filter(&l, markdown::code_span)
+        });
+        env.add_filter("link_cell", |l: minijinja::Value| {
+            link_filter(&l, markdown::code_cell)
+        });
+        env.add_filter("block", |text: &str, lang: &str| {
+            markdown::block(text, lang)
+        });
         env.set_loader(move |name| {
             if let Some(dir) = &override_dir {
                 let path = dir.join(name);
@@ -153,6 +165,29 @@ impl Renderer {
         )?;
         Ok((up, down))
     }
+}
+
+/// A `Link` (`name`, `anchor`) as Markdown: the name as a code span (`code` writes it), linked to
+/// `#anchor` when the anchor is set.
+fn link_filter(l: &minijinja::Value, code: fn(&str) -> String) -> Result<String, minijinja::Error> {
+    let field = |key: &str| -> Result<minijinja::Value, minijinja::Error> {
+        let v = l.get_attr(key)?;
+        if v.is_undefined() {
+            return Err(minijinja::Error::new(
+                minijinja::ErrorKind::UndefinedError,
+                format!("a link needs `{key}`"),
+            ));
+        }
+        Ok(v)
+    };
+    let name = field("name")?;
+    let name = code(&name.to_string());
+    let anchor = field("anchor")?;
+    Ok(if anchor.is_true() {
+        format!("[{name}](#{anchor})")
+    } else {
+        name
+    })
 }
 
 /// Exactly one final newline. Nothing else is touched: user text (bodies, comments) must reach

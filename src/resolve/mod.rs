@@ -296,9 +296,10 @@ fn check_privilege_roles(
     }
 }
 
-fn resolve_trigger_function(scope: &Scope, tr: &mut crate::ir::Trigger, d: &mut Diagnostics) {
+/// The function a trigger calls; reports an unknown function.
+fn trigger_function(scope: &Scope, tr: &crate::ir::Trigger, d: &mut Diagnostics) -> Option<QName> {
     match scope.function(&tr.function_written.value) {
-        Some(f) => tr.function = f,
+        Some(f) => Some(f),
         None => {
             let hint = did_you_mean(
                 &tr.function_written.value,
@@ -315,26 +316,29 @@ fn resolve_trigger_function(scope: &Scope, tr: &mut crate::ir::Trigger, d: &mut 
                 .at(tr.function_written.span, "not declared under `functions:`")
                 .help("declare the function under `functions:` with `returns: trigger`"),
             );
+            None
         }
     }
 }
 
 /// Resolve a loaded model in place.
 pub fn resolve(model: &mut Model, external: &External, d: &mut Diagnostics) {
-    // Types first: later lookups (FK type checks, docs) read `type_sql`.
-    let snapshot = model.clone();
-    for t in model.tables.values_mut() {
+    // Types first: later lookups (FK type checks, docs) read `type_sql`. Type resolution reads
+    // the enums and extensions, never the tables, so the tables are taken out while written.
+    let mut tables = std::mem::take(&mut model.tables);
+    for t in tables.values_mut() {
         for c in t.columns.values_mut() {
             if c.type_written.value.is_empty() {
                 continue;
             }
             let what = format!("column `{}.{}`", t.name.name, c.name);
-            if let Some(sql) = resolve_type(&snapshot, &c.type_written, d, &what) {
+            if let Some(sql) = resolve_type(model, &c.type_written, d, &what) {
                 c.type_sql = sql;
             }
         }
     }
-    let table_names: BTreeSet<String> = snapshot.tables.keys().map(|q| q.name.clone()).collect();
+    model.tables = tables;
+    let table_names: BTreeSet<String> = model.tables.keys().map(|q| q.name.clone()).collect();
     for f in model.functions.values_mut() {
         for a in &mut f.args {
             a.type_sql = a.type_written.value.trim().to_string();
@@ -347,12 +351,54 @@ pub fn resolve(model: &mut Model, external: &External, d: &mut Diagnostics) {
             mentions_table(&f.returns.value) || f.args.iter().any(|a| mentions_table(&a.type_sql));
     }
 
-    let snapshot = model.clone();
-    let scope = Scope::new(&snapshot, external);
-    for e in snapshot.enums.values() {
+    // References are looked up with the model borrowed, then written into it.
+    let (tables, external_triggers) = resolve_references(model, external, d);
+    for (q, fks, triggers) in tables {
+        let Some(t) = model.tables.get_mut(&q) else {
+            continue;
+        };
+        for (i, target, columns) in fks {
+            if let Some(fk) = t.foreign_keys.get_mut(i) {
+                fk.target = target;
+                if let Some(columns) = columns {
+                    fk.target_columns = columns;
+                }
+            }
+        }
+        for (name, function) in triggers {
+            if let Some(tr) = t.triggers.get_mut(&name) {
+                tr.function = function;
+            }
+        }
+    }
+    for (i, function) in external_triggers {
+        if let Some(tr) = model.external_triggers.get_mut(i) {
+            tr.function = function;
+        }
+    }
+    generate_names(model);
+}
+
+/// A table's resolved references: (foreign key index, target, target columns when they were
+/// left out) and (trigger name, function).
+type TableRefs = (
+    QName,
+    Vec<(usize, QName, Option<Vec<Sp<String>>>)>,
+    Vec<(String, QName)>,
+);
+
+/// Check schemas and roles and resolve foreign-key targets and trigger functions, reading the
+/// model only; returns what to write into each table and into each external trigger (by index).
+fn resolve_references(
+    model: &Model,
+    external: &External,
+    d: &mut Diagnostics,
+) -> (Vec<TableRefs>, Vec<(usize, QName)>) {
+    let scope = Scope::new(model, external);
+    for e in model.enums.values() {
         check_schema(&scope, &e.name, e.origin, d);
     }
-    for f in snapshot.functions.values() {
+    for f in model.functions.values() {
         check_schema(&scope, &f.name, f.origin, d);
         check_privilege_roles(
             &scope,
@@ -363,7 +409,7 @@ pub fn resolve(model: &mut Model, external: &External, d: &mut Diagnostics) {
             d,
         );
     }
-    for v in snapshot.views.values() {
+    for v in model.views.values() {
         check_schema(&scope, &v.name, v.origin, d);
         check_privilege_roles(
             &scope,
@@ -374,13 +420,16 @@ pub fn resolve(model: &mut Model, external: &External, d: &mut Diagnostics) {
             d,
         );
     }
-    for t in model.tables.values_mut() {
+    let mut tables = Vec::with_capacity(model.tables.len());
+    for t in model.tables.values() {
         check_schema(&scope, &t.name, t.origin, d);
-        for fk in &mut t.foreign_keys {
+        let mut fks = Vec::new();
+        for (i, fk) in t.foreign_keys.iter().enumerate() {
             match scope.relation(&fk.target_written.value) {
-                Some(target) if !snapshot.views.contains_key(&target) => {
+                Some(target) if !model.views.contains_key(&target) => {
+                    let mut columns = None;
                     if fk.target_columns.is_empty() {
-                        let pk = snapshot
+                        let pk = model
                             .tables
                             .get(&target)
                             .and_then(|tt| tt.primary_key.as_ref())
@@ -388,29 +437,30 @@ pub fn resolve(model: &mut Model, external: &External, d: &mut Diagnostics) {
                             .or_else(|| external.primary_keys.get(&target).cloned());
                         match pk {
                             Some(cols) => {
-                                fk.target_columns = cols
-                                    .into_iter()
-                                    .map(|c| Sp::new(c, fk.target_written.span))
-                                    .collect();
+                                columns = Some(
+                                    cols.into_iter()
+                                        .map(|c| Sp::new(c, fk.target_written.span))
+                                        .collect(),
+                                );
                             }
                             None => d.push(
                                 Diagnostic::error(
                                     Code::FkTargetNotUnique,
-                                    format!("`{}` has no primary key to reference", target.display_short(&snapshot.default_schema)),
+                                    format!("`{}` has no primary key to reference", target.display_short(&model.default_schema)),
                                 )
                                 .at(fk.target_written.span, "no target columns")
                                 .help("name the referenced columns (`table.column`) or give the target a primary key"),
                             ),
                         }
                     }
-                    fk.target = target;
+                    fks.push((i, target, columns));
                 }
                 Some(view) => d.push(
                     Diagnostic::error(
                         Code::UnknownTable,
                         format!(
                             "foreign key references `{}`, which is a view",
-                            view.display_short(&snapshot.default_schema)
+                            view.display_short(&model.default_schema)
                         ),
                     )
                     .at(fk.target_written.span, "views cannot be referenced")
@@ -431,9 +481,11 @@ pub fn resolve(model: &mut Model, external: &External, d: &mut Diagnostics) {
                 }
             }
         }
-        for tr in t.triggers.values_mut() {
-            resolve_trigger_function(&scope, tr, d);
-        }
+        let triggers = t
+            .triggers
+            .iter()
+            .filter_map(|(name, tr)| trigger_function(&scope, tr, d).map(|f| (name.clone(), f)))
+            .collect();
         for p in t.policies.values() {
             for r in &p.roles {
                 check_role(&scope, r, d);
@@ -447,11 +499,13 @@ pub fn resolve(model: &mut Model, external: &External, d: &mut Diagnostics) {
             t.origin,
             d,
         );
+        tables.push((t.name.clone(), fks, triggers));
     }
-    for tr in &mut model.external_triggers {
+    let mut external_triggers = Vec::new();
+    for (i, tr) in model.external_triggers.iter().enumerate() {
         if scope.relation(&tr.table.to_string()).is_none() {
             let names = scope.relation_names();
-            let written = tr.table.display_short(&snapshot.default_schema);
+            let written = tr.table.display_short(&model.default_schema);
             let hint = did_you_mean(&written, names.iter().map(String::as_str));
             d.push(
                 Diagnostic::error(
@@ -462,9 +516,11 @@ pub fn resolve(model: &mut Model, external: &External, d: &mut Diagnostics) {
                 .help("use a table the preset provides (such as `auth.users`); triggers on model tables go inside the table"),
             );
         }
-        resolve_trigger_function(&scope, tr, d);
+        if let Some(f) = trigger_function(&scope, tr, d) {
+            external_triggers.push((i, f));
+        }
     }
-    generate_names(model);
+    (tables, external_triggers)
 }
 
 impl crate::sqlfrag::Catalog for Scope<'_> {
