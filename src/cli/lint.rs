@@ -19,18 +19,19 @@ use super::{Cli, Format, exit};
 pub fn run(cli: &Cli, deny_warnings: bool) -> u8 {
     let compiled = schemac::compile(&cli.schema);
     let report = if compiled.ok() {
-        schemac::lint::run(&compiled.model, &compiled.external, &compiled.sources)
+        schemac::lint::run_with(
+            &compiled.model,
+            &compiled.external,
+            &compiled.sources,
+            &compiled.fragments,
+        )
     } else {
         Report::default()
     };
     let compile = compiled.diagnostics.sorted();
-    let findings: Vec<_> = report
-        .findings
-        .iter()
-        .filter_map(|f| f.diagnostic())
-        .collect();
     match cli.format {
         Format::Human => {
+            let findings = report.diagnostics();
             let mut all = compile.clone();
             all.extend(findings.iter());
             eprint!(
