@@ -55,10 +55,10 @@ fn pass(path: &str, text: &str, last: bool) -> [Duration; 9] {
     lap(2, t);
     let t = Instant::now();
     schemac::plan::compute_view_dependencies(&mut model, &external);
-    schemac::validate::validate(&model, &external, &loaded.sources, &mut d);
+    let fragments = schemac::validate::validate(&model, &external, &loaded.sources, &mut d);
     lap(3, t);
     let t = Instant::now();
-    let report = schemac::lint::run(&model, &external, &loaded.sources);
+    let report = schemac::lint::run_with(&model, &external, &loaded.sources, &fragments);
     lap(4, t);
     let t = Instant::now();
     let migration = schemac::plan::initial(&model);

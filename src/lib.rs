@@ -43,6 +43,8 @@ pub struct Compiled {
     pub external: External,
     /// Everything reported.
     pub diagnostics: Diagnostics,
+    /// The SQL expression fragments validation parsed (for the lint rules).
+    pub fragments: validate::Fragments,
 }
 
 impl Compiled {
@@ -55,18 +57,20 @@ impl Compiled {
 fn finish(loaded: load::Loaded, mut d: Diagnostics) -> Compiled {
     let load::Loaded { sources, mut model } = loaded;
     let external = preset::external(model.preset);
+    let mut fragments = validate::Fragments::default();
     if !d.has_errors() {
         resolve::resolve(&mut model, &external, &mut d);
     }
     if !d.has_errors() {
         plan::compute_view_dependencies(&mut model, &external);
-        validate::validate(&model, &external, &sources, &mut d);
+        fragments = validate::validate(&model, &external, &sources, &mut d);
     }
     Compiled {
         sources,
         model,
         external,
         diagnostics: d,
+        fragments,
     }
 }
 

@@ -20,7 +20,12 @@ pub fn run(cli: &Cli, deny_warnings: bool, allow: &[String]) -> u8 {
     let compiled = schemac::compile(&cli.schema);
     let mut extra = schemac::diagnostics::Diagnostics::default();
     let report = if compiled.ok() {
-        let mut report = schemac::lint::run(&compiled.model, &compiled.external, &compiled.sources);
+        let mut report = schemac::lint::run_with(
+            &compiled.model,
+            &compiled.external,
+            &compiled.sources,
+            &compiled.fragments,
+        );
         // Migration-safety rules run on the changes since the committed snapshot, if any.
         if let Ok(dir) = schemac::migrations::MigrationDir::read_layout(
             &cli.out,
@@ -36,13 +41,9 @@ pub fn run(cli: &Cli, deny_warnings: bool, allow: &[String]) -> u8 {
     let mut compile = compiled.diagnostics.sorted();
     let extra_sorted = extra.sorted();
     compile.extend(extra_sorted.iter().copied());
-    let findings: Vec<_> = report
-        .findings
-        .iter()
-        .filter_map(|f| f.diagnostic())
-        .collect();
     match cli.format {
         Format::Human => {
+            let findings = report.diagnostics();
             let mut all = compile.clone();
             all.extend(findings.iter());
             eprint!(

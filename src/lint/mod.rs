@@ -1,12 +1,14 @@
 //! Lint: rules over the resolved model that report what is legal but probably wrong.
 //!
 //! Input: a model that compiled without errors (see [`crate::compile`]), the preset's
-//! [`External`] objects and the [`SourceMap`]. Output: [`Finding`]s — each a [`Diagnostic`] with
+//! [`External`] objects, the [`SourceMap`] and the SQL fragment facts validation kept
+//! ([`crate::Compiled::fragments`]; [`run`] computes them itself). Output: [`Finding`]s — each a [`Diagnostic`] with
 //! the rule's code and name, plus the object path and a stable fingerprint — after severity
 //! overrides (`lint.rules`) and inline suppressions (`lint: { allow: … }`) are applied, with the
 //! meta findings `SC001` (unused suppression) and `SC002` (unknown rule) added.
 //! Invariants: every rule is linear in the size of the model (maps are built once in
-//! [`LintContext::new`]); output is sorted by (file, offset, code, object); a rule never
+//! [`LintContext::new`]); no rule parses SQL (it reads [`sql::Facts`]); output is sorted by
+//! (file, offset, code, object) and does not depend on how many threads ran the rules; a rule never
 //! duplicates a hard error of validation (rules whose check lives there say so in their docs and
 //! report nothing here).
 
@@ -25,9 +27,13 @@ use sha2::{Digest, Sha256};
 
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::ir::graph::{TableOrder, table_order};
-use crate::ir::{Model, Preset, QName};
+use crate::ir::{Model, Preset, QName, Sp};
 use crate::preset::External;
+use crate::resolve::Scope;
 use crate::source::{SourceMap, Span};
+use crate::sqlfrag::OuterRef;
+use crate::validate::Fragments;
+use sql::{Facts, Role};
 
 pub use access::Access;
 pub use registry::{ALL_RULES, find_rule};
@@ -403,11 +409,13 @@ pub fn fingerprint(code: &str, object: &str, discriminator: &str) -> String {
     h.update(object.as_bytes());
     h.update([0]);
     h.update(discriminator.as_bytes());
-    h.finalize()
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    let mut s = String::with_capacity(16);
+    for b in h.finalize().iter().take(8) {
+        for nibble in [b >> 4, b & 0xf] {
+            s.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
+        }
+    }
+    s
 }
 
 /// Settings the rules read, from `lint:` and the preset.
@@ -477,25 +485,40 @@ pub struct LintContext<'a> {
     pub settings: Settings,
     /// Effective privileges of every table, view and function.
     pub access: Access,
-    /// Every policy expression, parsed once (by text; `None` when it does not parse).
-    policy_exprs: BTreeMap<&'a str, Option<sqlparser::ast::Expr>>,
+    /// The fragments validation parsed.
+    shared: &'a Fragments,
+    /// Fragments the rules read that `shared` does not hold (parsed here, once).
+    own: Fragments,
+    /// Every table's indexes (see [`rules::table_indexes`]), built once.
+    indexes: BTreeMap<&'a QName, Vec<rules::TableIndex<'a>>>,
 }
 
 impl<'a> LintContext<'a> {
-    /// Build the context for a compiled model.
-    pub fn new(model: &'a Model, external: &'a External, sources: &'a SourceMap) -> Self {
+    /// Build the context for a compiled model. `shared` holds the fragments validation parsed
+    /// ([`crate::Compiled::fragments`]); whatever it lacks is parsed here, so an empty store is
+    /// correct, only slower.
+    pub fn new(
+        model: &'a Model,
+        external: &'a External,
+        sources: &'a SourceMap,
+        shared: &'a Fragments,
+    ) -> Self {
         let settings = Settings::of(model, external);
         let access = Access::of(model, &settings);
-        let mut policy_exprs = BTreeMap::new();
-        for t in model.tables.values() {
-            for p in t.policies.values() {
-                for clause in [&p.using, &p.with_check].into_iter().flatten() {
-                    policy_exprs
-                        .entry(clause.value.as_str())
-                        .or_insert_with(|| crate::sqlfrag::parse_expr(&clause.value).ok());
-                }
-            }
-        }
+        let own = missing_fragments(model, external, shared);
+        let normalise = |v: &Sp<String>| match shared
+            .get(v)
+            .or_else(|| own.get(v))
+            .and_then(|f| f.facts.as_ref()?.normalised.clone())
+        {
+            Some(n) => n,
+            None => v.value.trim().to_lowercase(),
+        };
+        let indexes = model
+            .tables
+            .values()
+            .map(|t| (&t.name, rules::table_indexes(t, &normalise)))
+            .collect();
         LintContext {
             model,
             external,
@@ -503,21 +526,101 @@ impl<'a> LintContext<'a> {
             order: table_order(model),
             settings,
             access,
-            policy_exprs,
+            shared,
+            own,
+            indexes,
         }
     }
 
-    /// A policy's USING or WITH CHECK expression, parsed once for all rules.
-    pub fn policy_expr(&self, clause: &crate::ir::Sp<String>) -> Option<&sqlparser::ast::Expr> {
-        self.policy_exprs
-            .get(clause.value.as_str())
-            .and_then(Option::as_ref)
+    /// The facts of a policy clause, index expression or predicate, or default (`None` when
+    /// the text does not parse), computed once from its tree (see [`sql::Facts`]).
+    pub fn facts(&self, value: &Sp<String>) -> Option<&sql::Facts> {
+        self.shared
+            .get(value)
+            .or_else(|| self.own.get(value))
+            .and_then(|f| f.facts.as_ref())
+    }
+
+    /// The references from a nested SELECT of `clause` (a policy expression of `table`) to the
+    /// row being checked (see [`crate::sqlfrag::Analysis::outer_refs`]).
+    pub fn outer_refs(&self, clause: &Sp<String>, table: &QName) -> &[OuterRef] {
+        self.shared
+            .get_for(clause, table)
+            .or_else(|| self.own.get_for(clause, table))
+            .map(|f| f.outer_refs.as_slice())
+            .unwrap_or_default()
+    }
+
+    /// A table's indexes: constraint-backed ones first (primary key, uniques), then the declared
+    /// indexes, in declaration order.
+    pub fn table_indexes(&self, table: &QName) -> &[rules::TableIndex<'a>] {
+        self.indexes
+            .get(table)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
     }
 
     /// A table's name for messages: `projects`, or `auth.users` outside the default schema.
     pub fn short(&self, q: &QName) -> String {
         q.display_short(&self.model.default_schema)
     }
+}
+
+/// Parse (and, for policies, analyse) the fragments the rules read that `shared` lacks: policy
+/// clauses, index expressions and predicates, and the defaults of enum columns.
+fn missing_fragments(model: &Model, external: &External, shared: &Fragments) -> Fragments {
+    let mut own = Fragments::default();
+    let mut scope = None;
+    let enums: BTreeSet<String> = model.enums.values().map(|e| e.name.to_string()).collect();
+    let parse = |own: &mut Fragments, v: &Sp<String>, base: Option<&QName>, role: Role| {
+        if shared.get(v).is_none() && own.get(v).is_none() {
+            let facts = crate::sqlfrag::parse_expr(&v.value)
+                .ok()
+                .map(|e| Facts::of(role, &e, &v.value));
+            own.insert(v, base, facts, Vec::new());
+        }
+    };
+    for t in model.tables.values() {
+        for c in t.columns.values() {
+            if let Some(d) = c.default.as_ref().filter(|_| enums.contains(&c.type_sql)) {
+                parse(&mut own, d, None, Role::Default);
+            }
+        }
+        for ix in &t.indexes {
+            for k in ix.keys.iter().filter(|k| k.expression) {
+                parse(&mut own, &k.target, Some(&t.name), Role::Index);
+            }
+            if let Some(p) = &ix.predicate {
+                parse(&mut own, p, Some(&t.name), Role::Index);
+            }
+        }
+        let mut cols: Option<Vec<String>> = None;
+        for p in t.policies.values() {
+            for clause in [&p.using, &p.with_check].into_iter().flatten() {
+                if shared.get_for(clause, &t.name).is_some()
+                    || own.get_for(clause, &t.name).is_some()
+                {
+                    continue;
+                }
+                let expr = crate::sqlfrag::parse_expr(&clause.value).ok();
+                let scope = scope.get_or_insert_with(|| Scope::new(model, external));
+                let cols = cols.get_or_insert_with(|| t.columns.keys().cloned().collect());
+                let outer_refs = expr.as_ref().map_or_else(Vec::new, |e| {
+                    crate::sqlfrag::analyse_expr(
+                        e,
+                        &clause.value,
+                        Some((t.name.name.as_str(), cols.as_slice())),
+                        &[],
+                        &*scope,
+                    )
+                    .outer_refs
+                });
+                let facts = expr.map(|e| Facts::of(Role::Policy, &e, &clause.value));
+                own.insert(clause, Some(&t.name), facts, outer_refs);
+            }
+        }
+    }
+    own
 }
 
 /// The result of a lint run.
@@ -550,9 +653,68 @@ fn sort_key(f: &Finding) -> (u32, u32, &'static str, &str, &str) {
     (file, start, f.rule.code, &f.object, &f.discriminator)
 }
 
-/// Run every rule over a compiled, error-free model.
+/// Run every rule over a compiled, error-free model, parsing the SQL fragments the rules read.
+/// [`run_with`] reuses the fragments validation parsed instead.
 pub fn run(model: &Model, external: &External, sources: &SourceMap) -> Report {
-    let cx = LintContext::new(model, external, sources);
+    run_with(model, external, sources, &Fragments::default())
+}
+
+/// Fewer tables than this are linted on the caller's thread only.
+const PARALLEL_MIN_TABLES: usize = 100;
+/// Most threads used.
+const MAX_THREADS: usize = 4;
+
+/// Each enabled rule's findings, in the order of `rules`. On a large model the rules run on
+/// several threads, each taking the next rule not yet started; the results are put back in rule
+/// order, so the output does not depend on the scheduling.
+fn check_all(rules: &[&'static dyn Rule], cx: &LintContext<'_>) -> Vec<Vec<Finding>> {
+    let check = |r: &&'static dyn Rule| {
+        let mut out = Vec::new();
+        r.check(cx, &mut out);
+        out
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(MAX_THREADS)
+        .min(rules.len());
+    if threads < 2 || cx.model.tables.len() < PARALLEL_MIN_TABLES {
+        return rules.iter().map(check).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let worker = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(r) = rules.get(i) else { break };
+            done.push((i, check(r)));
+        }
+        done
+    };
+    let mut all: Vec<(usize, Vec<Finding>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (1..threads).map(|_| s.spawn(worker)).collect();
+        let mut all = worker();
+        for h in handles {
+            match h.join() {
+                Ok(part) => all.extend(part),
+                // A panicking rule is a bug: let it surface as it would without threads.
+                Err(e) => std::panic::resume_unwind(e),
+            }
+        }
+        all
+    });
+    all.sort_by_key(|(i, _)| *i);
+    all.into_iter().map(|(_, out)| out).collect()
+}
+
+/// Run every rule over a compiled, error-free model, reading the fragments validation parsed
+/// (`shared`, normally [`crate::Compiled::fragments`]).
+pub fn run_with(
+    model: &Model,
+    external: &External,
+    sources: &SourceMap,
+    shared: &Fragments,
+) -> Report {
+    let cx = LintContext::new(model, external, sources, shared);
     let mut levels: BTreeMap<&'static str, Level> = BTreeMap::new();
     let mut meta_findings = Vec::new();
     for (rule, level) in &model.lint.rules {
@@ -566,14 +728,14 @@ pub fn run(model: &Model, external: &External, sources: &SourceMap) -> Report {
         }
     }
     let level_of = |m: &RuleMeta| levels.get(m.code).copied().unwrap_or(m.default_level);
+    let enabled: Vec<&'static dyn Rule> = ALL_RULES
+        .iter()
+        .copied()
+        .filter(|r| level_of(r.meta()) != Level::Off)
+        .collect();
     let mut findings = Vec::new();
-    for rule in ALL_RULES {
+    for (rule, out) in enabled.iter().zip(check_all(&enabled, &cx)) {
         let m = rule.meta();
-        if level_of(m) == Level::Off {
-            continue;
-        }
-        let mut out = Vec::new();
-        rule.check(&cx, &mut out);
         for mut f in out {
             if let Some(l) = levels.get(m.code) {
                 f.level = *l;

@@ -69,31 +69,43 @@ pub fn records(compile: &[&Diagnostic], report: &Report, sources: &SourceMap) ->
             fingerprint: fp,
         });
     }
-    let findings: Vec<(&Finding, Diagnostic)> = report
-        .findings
-        .iter()
-        .filter_map(|f| f.diagnostic().map(|d| (f, d)))
-        .collect();
-    let diags: Vec<&Diagnostic> = findings.iter().map(|(_, d)| d).collect();
-    for ((f, _), j) in findings.iter().zip(to_json(&diags, sources)) {
-        out.push(Record {
-            code: j.code,
-            name: j.name,
-            severity: j.severity,
-            category: f.rule.category.as_str().to_string(),
-            object: Some(f.object.clone()),
-            message: j.message,
-            help: j.help,
-            url: j.url,
-            file: j.file,
-            line: j.line,
-            column: j.column,
-            end_line: j.end_line,
-            end_column: j.end_column,
-            fingerprint: f.fingerprint(),
-        });
-    }
+    out.reserve(report.findings.len());
+    out.extend(report.findings.iter().filter_map(|f| record(f, sources)));
     out
+}
+
+/// The record of one finding (`None` when its level is `off`); the same fields as the
+/// finding's [`Finding::diagnostic`] through [`to_json`], without building either.
+fn record(f: &Finding, sources: &SourceMap) -> Option<Record> {
+    let severity = f.level.severity()?;
+    let mut r = Record {
+        code: f.rule.code.to_string(),
+        name: f.rule.name.to_string(),
+        severity,
+        category: f.rule.category.as_str().to_string(),
+        object: Some(f.object.clone()),
+        message: f.message.clone(),
+        help: f.help.clone(),
+        url: f.rule.docs_url(),
+        file: None,
+        line: None,
+        column: None,
+        end_line: None,
+        end_column: None,
+        fingerprint: f.fingerprint(),
+    };
+    if let Some((span, _)) = &f.primary
+        && let Some(file) = sources.file(span.file)
+    {
+        let (l, c) = file.line_col(span.start as usize);
+        let (el, ec) = file.line_col(span.end());
+        r.file = Some(file.name.clone());
+        r.line = Some(l);
+        r.column = Some(c);
+        r.end_line = Some(el);
+        r.end_column = Some(ec);
+    }
+    Some(r)
 }
 
 /// `--format json`: one array of records.

@@ -1,26 +1,214 @@
 //! Policy and view SQL, analysed on sqlparser's AST (never by matching text).
 //!
-//! Input: fragments of the model (already parsed once by validation, so they parse). Output:
+//! Input: trees of the model's fragments. Output: [`Facts`], everything the rules need to know
+//! about a fragment, computed once from its tree (by validation, which parses every fragment, so
+//! no tree outlives validation and no rule parses SQL); underneath,
 //! the facts rules need: function calls and whether each is wrapped in a scalar subquery
 //! ([`calls`]), reads of `user_metadata` from the JWT ([`user_metadata_reads`]), and constant
-//! truth values ([`const_bool`]). Invariants: positions are byte ranges of the fragment
+//! truth values ([`const_bool`]), the column-to-identity comparisons of a policy
+//! ([`comparisons`]). Invariants: positions are byte ranges of the fragment
 //! ([`FragSpan`]), mapped into the YAML with [`file_span`]; nothing here panics on any tree.
 
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
     BinaryOperator, CastKind, DataType, Expr, Function, FunctionArg, FunctionArgExpr,
-    FunctionArguments, ObjectName, SelectItem, SetExpr, Spanned, UnaryOperator, Value, Visit,
-    Visitor,
+    FunctionArguments, ObjectName, Query, SelectItem, SetExpr, Spanned, UnaryOperator, Value,
+    Visit, Visitor,
 };
 
 use crate::ir::Sp;
 use crate::source::{SourceMap, Span};
-use crate::sqlfrag::{FragSpan, parse_expr, span_to_frag};
+use crate::sqlfrag::{FragSpan, span_to_frag};
 
-/// Parse a fragment (`None` when it does not parse; validation reported that already).
-pub fn parse(value: &Sp<String>) -> Option<Expr> {
-    parse_expr(&value.value).ok()
+/// What a fragment is used as, which decides the facts worth computing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// A policy's USING or WITH CHECK.
+    Policy,
+    /// An index key expression or predicate.
+    Index,
+    /// A column default.
+    Default,
+}
+
+/// What the rules know about one fragment (the facts of its [`Role`]; the others stay empty).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Facts {
+    /// Policy: every function call ([`calls`]).
+    pub calls: Vec<Call>,
+    /// Policy: where it reads `user_metadata` from the JWT ([`user_metadata_reads`]).
+    pub user_metadata: Vec<Option<FragSpan>>,
+    /// Policy: its constant truth value ([`const_bool`]).
+    pub const_bool: Option<bool>,
+    /// Policy: the comparisons of a column with something else ([`comparisons`]).
+    pub comparisons: Vec<Comparison>,
+    /// Index: the expression as the parser prints it, lower-cased (how two index expressions
+    /// compare).
+    pub normalised: Option<String>,
+    /// Default: the string literal under any casts and parentheses.
+    pub literal: Option<String>,
+}
+
+impl Facts {
+    /// The facts of a parsed fragment used as `role`.
+    pub fn of(role: Role, expr: &Expr, text: &str) -> Facts {
+        match role {
+            Role::Policy => Facts {
+                calls: calls(expr, text),
+                user_metadata: user_metadata_reads(expr, text),
+                const_bool: const_bool(expr),
+                comparisons: comparisons(expr, text),
+                ..Facts::default()
+            },
+            Role::Index => Facts {
+                normalised: Some(expr.to_string().to_lowercase()),
+                ..Facts::default()
+            },
+            Role::Default => Facts {
+                literal: string_literal(expr).map(str::to_string),
+                ..Facts::default()
+            },
+        }
+    }
+}
+
+/// One comparison in a policy expression (outside subqueries): `column = <other>`,
+/// `<other> = column`, `column = any(<other>)`, `column in (<other>, …)` or
+/// `column in (select …)`, where the column side is a (possibly qualified) name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comparison {
+    /// The name's parts, folded as PostgreSQL folds them (`["notes", "user_id"]`).
+    pub column: Vec<String>,
+    /// The folded names of every function called on the other side, subqueries included.
+    pub other_calls: Vec<String>,
+    /// The whole comparison.
+    pub at: Option<FragSpan>,
+}
+
+fn fold(i: &sqlparser::ast::Ident) -> String {
+    if i.quote_style.is_some() {
+        i.value.clone()
+    } else {
+        i.value.to_lowercase()
+    }
+}
+
+/// The folded parts of a name, under any parentheses.
+fn name_parts(e: &Expr) -> Option<Vec<String>> {
+    match e {
+        Expr::Nested(x) => name_parts(x),
+        Expr::Identifier(i) => Some(vec![fold(i)]),
+        // A compound name has at least two parts (`t.c`), never one.
+        Expr::CompoundIdentifier(parts) if parts.len() >= 2 => {
+            Some(parts.iter().map(fold).collect())
+        }
+        _ => None,
+    }
+}
+
+/// The folded names of every function `node` calls (subqueries included).
+fn function_names<V: Visit>(node: &V, out: &mut Vec<String>) {
+    let _ = sqlparser::ast::visit_expressions(node, |e| {
+        if let Expr::Function(f) = e {
+            out.push(object_name(&f.name));
+        }
+        ControlFlow::<()>::Continue(())
+    });
+}
+
+struct Comparisons<'a> {
+    text: &'a str,
+    /// Depth of subqueries: comparisons inside one are about other tables.
+    depth: usize,
+    found: Vec<Comparison>,
+}
+
+impl Comparisons<'_> {
+    fn pair(&mut self, col: &Expr, other_calls: Vec<String>, whole: &Expr) {
+        if let Some(column) = name_parts(col) {
+            self.found.push(Comparison {
+                column,
+                other_calls,
+                at: span_to_frag(self.text, whole.span()),
+            });
+        }
+    }
+}
+
+impl Visitor for Comparisons<'_> {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, _q: &Query) -> ControlFlow<()> {
+        self.depth += 1;
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_query(&mut self, _q: &Query) -> ControlFlow<()> {
+        self.depth = self.depth.saturating_sub(1);
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+        if self.depth > 0 {
+            return ControlFlow::Continue(());
+        }
+        let names = |node: &Expr| {
+            let mut v = Vec::new();
+            function_names(node, &mut v);
+            v
+        };
+        match e {
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::Eq,
+                right,
+            } => {
+                self.pair(left, names(right), e);
+                self.pair(right, names(left), e);
+            }
+            Expr::AnyOp {
+                left,
+                compare_op: BinaryOperator::Eq,
+                right,
+                ..
+            } => self.pair(left, names(right), e),
+            Expr::InList {
+                expr,
+                list,
+                negated: false,
+            } => {
+                let mut v = Vec::new();
+                for x in list {
+                    function_names(x, &mut v);
+                }
+                self.pair(expr, v, e);
+            }
+            Expr::InSubquery {
+                expr,
+                subquery,
+                negated: false,
+            } => {
+                let mut v = Vec::new();
+                function_names(subquery.as_ref(), &mut v);
+                self.pair(expr, v, e);
+            }
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// The comparisons of a name with something else in `expr`, outside subqueries, in the order
+/// of a pre-order walk (for `a = b`, `a` with `b` first, then `b` with `a`).
+pub fn comparisons(expr: &Expr, text: &str) -> Vec<Comparison> {
+    let mut v = Comparisons {
+        text,
+        depth: 0,
+        found: Vec::new(),
+    };
+    let _ = expr.visit(&mut v);
+    v.found
 }
 
 /// The YAML span of a part of a fragment.
@@ -292,6 +480,7 @@ pub fn const_bool(e: &Expr) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sqlfrag::parse_expr;
 
     fn wrapped(text: &str) -> Vec<(String, bool)> {
         let e = parse_expr(text).unwrap();

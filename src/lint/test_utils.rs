@@ -4,7 +4,7 @@
 //! users see them (plain miette, 100 columns), or a failed assertion.
 
 use crate::diagnostics::report::{Style, human};
-use crate::lint::{Report, run};
+use crate::lint::{Report, run_with};
 use crate::{Compiled, compile_sources};
 
 /// Compile a model (asserting it has no errors) and lint it.
@@ -17,7 +17,12 @@ pub fn lint(yaml: &str) -> (Compiled, Report) {
             human(&d, &compiled.sources, Style::Plain, 100)
         );
     }
-    let report = run(&compiled.model, &compiled.external, &compiled.sources);
+    let report = run_with(
+        &compiled.model,
+        &compiled.external,
+        &compiled.sources,
+        &compiled.fragments,
+    );
     (compiled, report)
 }
 

@@ -1,13 +1,14 @@
 //! Validate: hard errors in a resolved model.
 //!
 //! Input: the resolved [`Model`], its preset's objects and the sources (to map SQL positions back
-//! into the YAML). Output: diagnostics (`E2xx`/`E3xx`); the model is not changed.
+//! into the YAML). Output: diagnostics (`E2xx`/`E3xx`), and the parsed SQL expression fragments
+//! ([`Fragments`]) for the lint rules; the model is not changed.
 //! Invariants: every check runs (no early return), so one run reports every problem; each pass is
 //! linear in the size of the model (lookups go through maps built once per table).
 
 mod sql;
 
-pub use sql::fragment_span;
+pub use sql::{Fragment, Fragments, fragment_span};
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -714,8 +715,13 @@ fn view_cycles(model: &Model, d: &mut Diagnostics) {
     }
 }
 
-/// Run every validation over a resolved model.
-pub fn validate(model: &Model, external: &External, sources: &SourceMap, d: &mut Diagnostics) {
+/// Run every validation over a resolved model; return its parsed SQL expression fragments.
+pub fn validate(
+    model: &Model,
+    external: &External,
+    sources: &SourceMap,
+    d: &mut Diagnostics,
+) -> Fragments {
     let scope = Scope::new(model, external);
     for s in model.schemas.values() {
         ident_len(d, "schema name", &s.name, s.origin, false);
@@ -765,5 +771,5 @@ pub fn validate(model: &Model, external: &External, sources: &SourceMap, d: &mut
     }
     name_collisions(model, d);
     view_cycles(model, d);
-    sql::fragments(model, &scope, sources, d);
+    sql::fragments(model, &scope, sources, d)
 }

@@ -3,16 +3,25 @@
 //! Input: the model's fragments (defaults, checks, generated columns, index expressions and
 //! predicates, policy USING / WITH CHECK, trigger WHEN, view queries). Output: `E301` for text that
 //! does not parse, `E302` for columns that do not resolve where the fragment is evaluated, `E303`
-//! for unknown tables and schema-qualified functions. Invariants: positions inside a fragment are
-//! mapped back into the YAML exactly for plain one-line and `|` literal scalars; for any other
-//! style the whole value is labelled.
+//! for unknown tables and schema-qualified functions; and [`Fragments`]: for the fragments lint
+//! rules read (policies, index expressions and predicates, defaults), the [`Facts`] taken from
+//! the tree and the outer references, so the rules never parse SQL and no tree is kept.
+//! Invariants: positions inside a fragment are mapped back into the YAML exactly for plain
+//! one-line and `|` literal scalars; for any other style the whole value is labelled. Each
+//! fragment is parsed exactly once; parsing and name analysis may run on several threads (they
+//! are pure), but diagnostics are pushed afterwards in the model's order, so output does not
+//! depend on the thread count.
+
+use std::collections::BTreeMap;
+use std::fmt;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::ir::{Model, Sp, Table};
+use crate::ir::{Model, QName, Sp, Table};
+use crate::lint::sql::{Facts, Role};
 use crate::load::yaml::{ScalarStyle, style_of};
 use crate::resolve::Scope;
 use crate::source::{SourceMap, Span};
-use crate::sqlfrag::{self, Analysis, FragSpan, ProblemKind};
+use crate::sqlfrag::{self, Analysis, FragSpan, OuterRef, ProblemKind, SyntaxError};
 
 /// Map a range inside a fragment's value to a span in the file.
 pub fn fragment_span(sources: &SourceMap, value: &Sp<String>, at: Option<FragSpan>) -> Span {
@@ -39,19 +48,227 @@ pub fn fragment_span(sources: &SourceMap, value: &Sp<String>, at: Option<FragSpa
     }
 }
 
+/// What is known about one expression fragment.
+#[derive(Debug, Clone)]
+pub struct Fragment {
+    /// The text it was parsed from (lookups compare it, so a span reused for another text never
+    /// answers with another fragment's facts).
+    text: String,
+    /// The table the fragment is evaluated against, if any.
+    base: Option<QName>,
+    /// The facts of its role (`None` when the text does not parse).
+    pub facts: Option<Facts>,
+    /// References from a nested SELECT to the row of `base` (see [`sqlfrag::Analysis`]).
+    pub outer_refs: Vec<OuterRef>,
+}
+
+/// The expression fragments of a model, parsed once (by validation) and read by the lint rules.
+/// Keyed by the span of the YAML value; a lookup also compares the text, and the table for facts
+/// that depend on it, so values sharing a span (made-up values, YAML aliases) never get each
+/// other's trees, and a miss is always safe (the caller parses the fragment itself).
+#[derive(Debug, Clone, Default)]
+pub struct Fragments {
+    map: BTreeMap<Span, Vec<Fragment>>,
+}
+
+impl Fragments {
+    /// Keep a parsed fragment (unless one with the same span, text and table is kept already).
+    pub fn insert(
+        &mut self,
+        value: &Sp<String>,
+        base: Option<&QName>,
+        facts: Option<Facts>,
+        outer_refs: Vec<OuterRef>,
+    ) {
+        let same = self.map.entry(value.span).or_default();
+        if same
+            .iter()
+            .any(|f| f.text == value.value && f.base.as_ref() == base)
+        {
+            return;
+        }
+        same.push(Fragment {
+            text: value.value.clone(),
+            base: base.cloned(),
+            facts,
+            outer_refs,
+        });
+    }
+
+    /// The fragment kept for `value` (same span and same text; the tree does not depend on
+    /// the table).
+    pub fn get(&self, value: &Sp<String>) -> Option<&Fragment> {
+        self.map
+            .get(&value.span)?
+            .iter()
+            .find(|f| f.text == value.value)
+    }
+
+    /// The fragment kept for `value` when it was analysed against table `base`.
+    pub fn get_for(&self, value: &Sp<String>, base: &QName) -> Option<&Fragment> {
+        self.map
+            .get(&value.span)?
+            .iter()
+            .find(|f| f.text == value.value && f.base.as_ref() == Some(base))
+    }
+
+    /// Number of spans with a fragment kept.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether nothing was kept.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
+/// What a fragment is, for messages (formatted only when there is something to report).
+#[derive(Clone, Copy)]
+enum What<'a> {
+    Default(&'a Table, &'a str),
+    Generated(&'a str),
+    Check(&'a str),
+    Index(&'a str),
+    Predicate(&'a str),
+    Policy(&'a str),
+    TriggerWhen(&'a str),
+    View(&'a QName),
+}
+
+impl fmt::Display for What<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            What::Default(t, c) => write!(f, "the default of `{}.{c}`", t.name.name),
+            What::Generated(c) => write!(f, "the generated expression of column `{c}`"),
+            What::Check(n) => write!(f, "check `{n}`"),
+            What::Index(n) => write!(f, "index `{n}`"),
+            What::Predicate(n) => write!(f, "the predicate of index `{n}`"),
+            What::Policy(n) => write!(f, "policy `{n}`"),
+            What::TriggerWhen(n) => write!(f, "the WHEN of trigger `{n}`"),
+            What::View(q) => write!(f, "the query of view `{}`", q.name),
+        }
+    }
+}
+
+/// One fragment to check.
+struct Job<'a> {
+    value: &'a Sp<String>,
+    what: What<'a>,
+    /// The table whose columns are in scope, with its column names.
+    table: Option<(&'a Table, &'a [String])>,
+    extra: &'static [&'static str],
+    query: bool,
+    /// What the lint rules read it as (`None`: nothing is kept).
+    role: Option<Role>,
+}
+
+/// An expression fragment to check.
+fn job<'a>(
+    value: &'a Sp<String>,
+    what: What<'a>,
+    table: Option<(&'a Table, &'a [String])>,
+    extra: &'static [&'static str],
+) -> Job<'a> {
+    let role = match what {
+        What::Policy(_) => Some(Role::Policy),
+        What::Index(_) | What::Predicate(_) => Some(Role::Index),
+        What::Default(..) => Some(Role::Default),
+        What::Generated(_) | What::Check(_) | What::TriggerWhen(_) | What::View(_) => None,
+    };
+    Job {
+        value,
+        what,
+        table,
+        extra,
+        query: false,
+        role,
+    }
+}
+
+/// What parsing and analysing one fragment gave: the facts of its role (if it has one), or the
+/// syntax error.
+struct Outcome {
+    parsed: Result<Option<Facts>, SyntaxError>,
+    analysis: Analysis,
+}
+
+/// Parse and analyse one fragment (pure: safe to run on any thread).
+fn work(job: &Job<'_>, scope: &Scope<'_>) -> Outcome {
+    let text = &job.value.value;
+    if job.query {
+        return match sqlfrag::parse_query(text) {
+            Err(e) => Outcome {
+                parsed: Err(e),
+                analysis: Analysis::default(),
+            },
+            Ok(q) => Outcome {
+                analysis: sqlfrag::analyse_query(&q, text, scope),
+                parsed: Ok(None),
+            },
+        };
+    }
+    match sqlfrag::parse_expr(text) {
+        Err(e) => Outcome {
+            parsed: Err(e),
+            analysis: Analysis::default(),
+        },
+        Ok(expr) => {
+            let base = job.table.map(|(t, cols)| (t.name.name.as_str(), cols));
+            Outcome {
+                analysis: sqlfrag::analyse_expr(&expr, text, base, job.extra, scope),
+                parsed: Ok(job.role.map(|role| Facts::of(role, &expr, text))),
+            }
+        }
+    }
+}
+
+/// Fewer fragments than this are checked on the caller's thread.
+const PARALLEL_MIN_JOBS: usize = 256;
+/// Most threads used (the work is CPU-bound; more than the cores only adds overhead).
+const MAX_THREADS: usize = 4;
+
+/// Run [`work`] over every job, in contiguous chunks on up to [`MAX_THREADS`] threads; the
+/// outcomes come back in job order.
+fn work_all(jobs: &[Job<'_>], scope: &Scope<'_>) -> Vec<Outcome> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(MAX_THREADS);
+    if threads < 2 || jobs.len() < PARALLEL_MIN_JOBS {
+        return jobs.iter().map(|j| work(j, scope)).collect();
+    }
+    let chunk = jobs.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = jobs
+            .chunks(chunk)
+            .skip(1)
+            .map(|part| s.spawn(move || part.iter().map(|j| work(j, scope)).collect::<Vec<_>>()))
+            .collect();
+        let mut out: Vec<Outcome> = jobs
+            .chunks(chunk)
+            .next()
+            .unwrap_or(&[])
+            .iter()
+            .map(|j| work(j, scope))
+            .collect();
+        for h in handles {
+            match h.join() {
+                Ok(part) => out.extend(part),
+                // A panicking parse is a bug: let it surface as it would without threads.
+                Err(e) => std::panic::resume_unwind(e),
+            }
+        }
+        out
+    })
+}
+
 struct Ctx<'a> {
     scope: &'a Scope<'a>,
     sources: &'a SourceMap,
 }
 
 impl Ctx<'_> {
-    fn syntax(
-        &self,
-        d: &mut Diagnostics,
-        value: &Sp<String>,
-        what: &str,
-        err: &sqlfrag::SyntaxError,
-    ) {
+    fn syntax(&self, d: &mut Diagnostics, value: &Sp<String>, what: What<'_>, err: &SyntaxError) {
         d.push(
             Diagnostic::error(Code::SqlSyntax, format!("{what} is not valid SQL: {}", err.message))
                 .at(fragment_span(self.sources, value, err.at), "here")
@@ -63,7 +280,7 @@ impl Ctx<'_> {
         &self,
         d: &mut Diagnostics,
         value: &Sp<String>,
-        what: &str,
+        what: What<'_>,
         analysis: &Analysis,
         table: Option<&Table>,
     ) {
@@ -110,143 +327,103 @@ impl Ctx<'_> {
             d.push(diag);
         }
     }
-
-    fn expr(
-        &self,
-        d: &mut Diagnostics,
-        value: &Sp<String>,
-        what: &str,
-        table: Option<&Table>,
-        extra: &[&str],
-    ) {
-        match sqlfrag::parse_expr(&value.value) {
-            Err(e) => self.syntax(d, value, what, &e),
-            Ok(expr) => {
-                let cols: Vec<String> = table
-                    .map(|t| t.columns.keys().cloned().collect())
-                    .unwrap_or_default();
-                let base = table.map(|t| (t.name.name.as_str(), cols.as_slice()));
-                let analysis = sqlfrag::analyse_expr(&expr, &value.value, base, extra, self.scope);
-                self.problems(d, value, what, &analysis, table);
-            }
-        }
-    }
 }
 
-/// Check every SQL fragment of the model.
-pub fn fragments(model: &Model, scope: &Scope, sources: &SourceMap, d: &mut Diagnostics) {
-    let cx = Ctx { scope, sources };
-    for t in model.tables.values() {
+/// Check every SQL fragment of the model; return the parsed expression fragments.
+pub fn fragments(
+    model: &Model,
+    scope: &Scope,
+    sources: &SourceMap,
+    d: &mut Diagnostics,
+) -> Fragments {
+    // The column names of every table, collected once (the analysis reads them as a slice).
+    let columns: Vec<Vec<String>> = model
+        .tables
+        .values()
+        .map(|t| t.columns.keys().cloned().collect())
+        .collect();
+    let mut jobs: Vec<Job<'_>> = Vec::new();
+    let expr = job;
+    for (t, cols) in model.tables.values().zip(&columns) {
+        let base = Some((t, cols.as_slice()));
         for c in t.columns.values() {
             if let Some(def) = &c.default {
                 // A DEFAULT cannot read other columns: no table in scope.
-                cx.expr(
-                    d,
-                    def,
-                    &format!("the default of `{}.{}`", t.name.name, c.name),
-                    None,
-                    &[],
-                );
+                jobs.push(expr(def, What::Default(t, &c.name), None, &[]));
             }
             if let Some(g) = &c.generated {
-                cx.expr(
-                    d,
-                    g,
-                    &format!("the generated expression of column `{}`", c.name),
-                    Some(t),
-                    &[],
-                );
+                jobs.push(expr(g, What::Generated(&c.name), base, &[]));
             }
         }
         for c in &t.checks {
-            cx.expr(
-                d,
-                &c.expr,
-                &format!("check `{}`", c.name.value),
-                Some(t),
-                &[],
-            );
+            jobs.push(expr(&c.expr, What::Check(&c.name.value), base, &[]));
         }
         for ix in &t.indexes {
             for k in ix.keys.iter().filter(|k| k.expression) {
-                cx.expr(
-                    d,
-                    &k.target,
-                    &format!("index `{}`", ix.name.value),
-                    Some(t),
-                    &[],
-                );
+                jobs.push(expr(&k.target, What::Index(&ix.name.value), base, &[]));
             }
             if let Some(p) = &ix.predicate {
-                cx.expr(
-                    d,
-                    p,
-                    &format!("the predicate of index `{}`", ix.name.value),
-                    Some(t),
-                    &[],
-                );
+                jobs.push(expr(p, What::Predicate(&ix.name.value), base, &[]));
             }
         }
         for p in t.policies.values() {
             if let Some(u) = &p.using {
-                cx.expr(d, u, &format!("policy `{}`", p.name), Some(t), &[]);
+                jobs.push(expr(u, What::Policy(&p.name), base, &[]));
             }
             if let Some(w) = &p.with_check {
-                cx.expr(d, w, &format!("policy `{}`", p.name), Some(t), &[]);
+                jobs.push(expr(w, What::Policy(&p.name), base, &[]));
             }
         }
         for tr in t.triggers.values() {
             if let Some(w) = &tr.when {
-                cx.expr(
-                    d,
-                    w,
-                    &format!("the WHEN of trigger `{}`", tr.name),
-                    Some(t),
-                    &["new", "old"],
-                );
+                jobs.push(expr(w, What::TriggerWhen(&tr.name), base, &["new", "old"]));
             }
         }
     }
     for tr in &model.external_triggers {
         if let Some(w) = &tr.when {
-            cx.expr(
-                d,
-                w,
-                &format!("the WHEN of trigger `{}`", tr.name),
-                None,
-                &["new", "old"],
-            );
+            jobs.push(expr(w, What::TriggerWhen(&tr.name), None, &["new", "old"]));
         }
     }
     for v in model.views.values() {
-        match sqlfrag::parse_query(&v.query.value) {
-            Err(e) => cx.syntax(
-                d,
-                &v.query,
-                &format!("the query of view `{}`", v.name.name),
-                &e,
-            ),
-            Ok(q) => {
-                let analysis = sqlfrag::analyse_query(&q, &v.query.value, scope);
-                cx.problems(
-                    d,
-                    &v.query,
-                    &format!("the query of view `{}`", v.name.name),
-                    &analysis,
-                    None,
-                );
-            }
-        }
+        jobs.push(Job {
+            value: &v.query,
+            what: What::View(&v.name),
+            table: None,
+            extra: &[],
+            query: true,
+            role: None,
+        });
         for ix in &v.indexes {
             for k in ix.keys.iter().filter(|k| k.expression) {
-                cx.expr(
-                    d,
-                    &k.target,
-                    &format!("index `{}`", ix.name.value),
-                    None,
-                    &[],
-                );
+                jobs.push(expr(&k.target, What::Index(&ix.name.value), None, &[]));
             }
         }
     }
+    let outcomes = work_all(&jobs, scope);
+    let cx = Ctx { scope, sources };
+    let mut kept = Fragments::default();
+    for (job, outcome) in jobs.iter().zip(outcomes) {
+        let table = job.table.map(|(t, _)| t);
+        match outcome.parsed {
+            Err(e) => {
+                cx.syntax(d, job.value, job.what, &e);
+                if job.role.is_some() {
+                    kept.insert(job.value, table.map(|t| &t.name), None, Vec::new());
+                }
+            }
+            Ok(facts) => {
+                cx.problems(d, job.value, job.what, &outcome.analysis, table);
+                if facts.is_some() {
+                    kept.insert(
+                        job.value,
+                        table.map(|t| &t.name),
+                        facts,
+                        outcome.analysis.outer_refs,
+                    );
+                }
+            }
+        }
+    }
+    kept
 }

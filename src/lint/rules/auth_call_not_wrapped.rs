@@ -2,7 +2,7 @@
 
 use crate::declare_rule;
 use crate::ir::QName;
-use crate::lint::sql::{calls, file_span};
+use crate::lint::sql::file_span;
 use crate::lint::{Finding, LintContext, Object, Rule, RuleMeta};
 
 declare_rule! {
@@ -60,10 +60,10 @@ impl Rule for AuthCallNotWrapped {
             for p in t.policies.values() {
                 for (clause, value) in [("using", &p.using), ("with_check", &p.with_check)] {
                     let Some(value) = value else { continue };
-                    let Some(expr) = cx.policy_expr(value) else {
+                    let Some(facts) = cx.facts(value) else {
                         continue;
                     };
-                    for call in calls(expr, &value.value) {
+                    for call in &facts.calls {
                         if call.wrapped || !per_statement(&call.name) {
                             continue;
                         }

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{KeyPart, table_indexes};
+use super::KeyPart;
 use crate::declare_rule;
 use crate::lint::{Finding, LintContext, Object, Rule, RuleMeta};
 
@@ -48,7 +48,7 @@ impl Rule for DuplicateIndex {
 
     fn check(&self, cx: &LintContext<'_>, out: &mut Vec<Finding>) {
         for t in cx.model.tables.values() {
-            let indexes = table_indexes(t);
+            let indexes = cx.table_indexes(&t.name);
             let mut seen: BTreeMap<Shape<'_>, usize> = BTreeMap::new();
             for (i, ix) in indexes.iter().enumerate() {
                 let shape: Shape<'_> = (

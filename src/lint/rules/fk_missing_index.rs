@@ -2,7 +2,6 @@
 
 use std::collections::BTreeSet;
 
-use super::table_indexes;
 use crate::declare_rule;
 use crate::lint::{Finding, LintContext, Object, Rule, RuleMeta};
 
@@ -48,8 +47,8 @@ impl Rule for FkMissingIndex {
             }
             // Every leading column list of every index, built once per table.
             let mut prefixes: BTreeSet<Vec<&str>> = BTreeSet::new();
-            let indexes = table_indexes(t);
-            for ix in &indexes {
+            let indexes = cx.table_indexes(&t.name);
+            for ix in indexes {
                 let mut p = Vec::new();
                 for k in &ix.keys {
                     if k.1 {

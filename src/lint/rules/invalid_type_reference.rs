@@ -2,11 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use sqlparser::ast::{Expr, Value};
-
 use crate::declare_rule;
 use crate::ir::EnumType;
-use crate::lint::sql::parse;
 use crate::lint::{Finding, LintContext, Object, Rule, RuleMeta};
 
 declare_rule! {
@@ -40,19 +37,6 @@ declare_rule! {
     }
 }
 
-/// The string literal of a default, under any casts and parentheses.
-fn literal(e: &Expr) -> Option<&str> {
-    match e {
-        Expr::Value(v) => match &v.value {
-            Value::SingleQuotedString(s) | Value::EscapedStringLiteral(s) => Some(s),
-            _ => None,
-        },
-        Expr::Nested(x) => literal(x),
-        Expr::Cast { expr, .. } => literal(expr),
-        _ => None,
-    }
-}
-
 impl Rule for InvalidTypeReference {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
@@ -74,8 +58,7 @@ impl Rule for InvalidTypeReference {
                 let (Some(e), Some(default)) = (enums.get(&c.type_sql), &c.default) else {
                     continue;
                 };
-                let Some(expr) = parse(default) else { continue };
-                let Some(value) = literal(&expr) else {
+                let Some(value) = cx.facts(default).and_then(|f| f.literal.as_deref()) else {
                     continue;
                 };
                 if e.values.iter().any(|v| v.value == value) {

@@ -57,7 +57,7 @@ pub mod unused_suppression;
 pub mod updated_at_without_trigger;
 pub mod write_policy_without_select_policy;
 
-use crate::ir::{Index, Policy, PolicyCommand, SortOrder, Table};
+use crate::ir::{Index, Policy, PolicyCommand, SortOrder, Sp, Table};
 use crate::source::Span;
 
 #[allow(unused_imports)]
@@ -141,19 +141,18 @@ pub struct TableIndex<'t> {
     pub index: Option<&'t Index>,
 }
 
-fn normalise_sql(text: &str) -> String {
-    crate::sqlfrag::parse_expr(text)
-        .map(|e| e.to_string().to_lowercase())
-        .unwrap_or_else(|_| text.trim().to_lowercase())
-}
-
 fn column_key(c: &str) -> KeyPart {
     (c.to_string(), false, None, None, false, false)
 }
 
 /// Every index of a table: constraint-backed ones first (primary key, uniques), then the
-/// declared indexes, in declaration order.
-pub fn table_indexes(t: &Table) -> Vec<TableIndex<'_>> {
+/// declared indexes, in declaration order. `normalise` gives the text by which two SQL
+/// expressions compare (the parsed tree's SQL, lower-cased). Rules read the result through
+/// [`crate::lint::LintContext::table_indexes`], which builds it once per table.
+pub fn table_indexes<'t>(
+    t: &'t Table,
+    normalise: &dyn Fn(&Sp<String>) -> String,
+) -> Vec<TableIndex<'t>> {
     let mut out = Vec::new();
     if let Some(pk) = &t.primary_key {
         out.push(TableIndex {
@@ -202,7 +201,7 @@ pub fn table_indexes(t: &Table) -> Vec<TableIndex<'_>> {
                         None => desc,
                     };
                     let target = if k.expression {
-                        normalise_sql(&k.target.value)
+                        normalise(&k.target)
                     } else {
                         k.target.value.clone()
                     };
@@ -217,7 +216,7 @@ pub fn table_indexes(t: &Table) -> Vec<TableIndex<'_>> {
                 })
                 .collect(),
             include: ix.include.iter().map(|c| c.value.as_str()).collect(),
-            predicate: ix.predicate.as_ref().map(|p| normalise_sql(&p.value)),
+            predicate: ix.predicate.as_ref().map(normalise),
             nulls_not_distinct: ix.nulls_not_distinct,
             index: Some(ix),
         });

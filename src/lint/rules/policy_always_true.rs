@@ -3,7 +3,7 @@
 use super::policy_for_clients;
 use crate::declare_rule;
 use crate::ir::PolicyCommand;
-use crate::lint::sql::{const_bool, file_span};
+use crate::lint::sql::file_span;
 use crate::lint::{Finding, LintContext, Object, Rule, RuleMeta};
 
 declare_rule! {
@@ -45,7 +45,7 @@ impl Rule for PolicyAlwaysTrue {
                 }
                 for (clause, value) in [("using", &p.using), ("with_check", &p.with_check)] {
                     let Some(value) = value else { continue };
-                    if cx.policy_expr(value).and_then(const_bool) != Some(true) {
+                    if cx.facts(value).and_then(|f| f.const_bool) != Some(true) {
                         continue;
                     }
                     out.push(

@@ -1,17 +1,12 @@
 //! SC304 `policy-column-unindexed`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::ops::ControlFlow;
 
-use sqlparser::ast::{BinaryOperator, Expr, Query, Spanned, Visit, Visitor};
-
-use super::table_indexes;
 use crate::declare_rule;
 use crate::ir::{PolicyCommand, Table};
-use crate::lint::sql::{file_span, object_name};
+use crate::lint::sql::file_span;
 use crate::lint::{Finding, Level, LintContext, Object, Rule, RuleMeta, Settings};
 use crate::source::Span;
-use crate::sqlfrag::{FragSpan, span_to_frag};
 
 declare_rule! {
     /// ## What it does
@@ -58,107 +53,15 @@ fn is_auth_function(settings: &Settings, name: &str) -> bool {
         .any(|f| f == name || (!f.contains('.') && f == bare))
 }
 
-/// Whether an expression or query calls an auth function anywhere (subqueries included).
-fn has_auth_call<V: Visit>(node: &V, settings: &Settings) -> bool {
-    let mut found = false;
-    let _ = sqlparser::ast::visit_expressions(node, |e| {
-        if let Expr::Function(f) = e
-            && is_auth_function(settings, &object_name(&f.name))
-        {
-            found = true;
-            return ControlFlow::Break(());
-        }
-        ControlFlow::Continue(())
-    });
-    found
-}
-
-/// The column of `table` an expression is, when it is a bare or table-qualified column.
-fn column_of<'e>(e: &'e Expr, table: &Table) -> Option<String> {
-    let fold = |i: &'e sqlparser::ast::Ident| {
-        if i.quote_style.is_some() {
-            i.value.clone()
-        } else {
-            i.value.to_lowercase()
-        }
-    };
-    let name = match e {
-        Expr::Nested(x) => return column_of(x, table),
-        Expr::Identifier(i) => fold(i),
-        Expr::CompoundIdentifier(parts) => match parts.as_slice() {
-            [t, c] if fold(t) == table.name.name => fold(c),
-            [s, t, c] if fold(s) == table.name.schema && fold(t) == table.name.name => fold(c),
-            _ => return None,
-        },
+/// The column of `table` a name is, when it is a bare or table-qualified column.
+fn column_of<'c>(parts: &'c [String], table: &Table) -> Option<&'c str> {
+    let name = match parts {
+        [c] => c,
+        [t, c] if *t == table.name.name => c,
+        [s, t, c] if *s == table.name.schema && *t == table.name.name => c,
         _ => return None,
     };
-    table.columns.contains_key(&name).then_some(name)
-}
-
-struct Comparisons<'a> {
-    table: &'a Table,
-    settings: &'a Settings,
-    text: &'a str,
-    /// Depth of subqueries: comparisons inside one are about other tables.
-    depth: usize,
-    found: Vec<(String, Option<FragSpan>)>,
-}
-
-impl Comparisons<'_> {
-    fn pair(&mut self, col: &Expr, other_has_auth: bool, whole: &Expr) {
-        if other_has_auth && let Some(c) = column_of(col, self.table) {
-            self.found.push((c, span_to_frag(self.text, whole.span())));
-        }
-    }
-}
-
-impl Visitor for Comparisons<'_> {
-    type Break = ();
-
-    fn pre_visit_query(&mut self, _q: &Query) -> ControlFlow<()> {
-        self.depth += 1;
-        ControlFlow::Continue(())
-    }
-
-    fn post_visit_query(&mut self, _q: &Query) -> ControlFlow<()> {
-        self.depth = self.depth.saturating_sub(1);
-        ControlFlow::Continue(())
-    }
-
-    fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
-        if self.depth > 0 {
-            return ControlFlow::Continue(());
-        }
-        let s = self.settings;
-        match e {
-            Expr::BinaryOp {
-                left,
-                op: BinaryOperator::Eq,
-                right,
-            } => {
-                self.pair(left, has_auth_call(right.as_ref(), s), e);
-                self.pair(right, has_auth_call(left.as_ref(), s), e);
-            }
-            Expr::AnyOp {
-                left,
-                compare_op: BinaryOperator::Eq,
-                right,
-                ..
-            } => self.pair(left, has_auth_call(right.as_ref(), s), e),
-            Expr::InList {
-                expr,
-                list,
-                negated: false,
-            } => self.pair(expr, list.iter().any(|x| has_auth_call(x, s)), e),
-            Expr::InSubquery {
-                expr,
-                subquery,
-                negated: false,
-            } => self.pair(expr, has_auth_call(subquery.as_ref(), s), e),
-            _ => {}
-        }
-        ControlFlow::Continue(())
-    }
+    table.columns.contains_key(name).then_some(name.as_str())
 }
 
 impl Rule for PolicyColumnUnindexed {
@@ -171,8 +74,9 @@ impl Rule for PolicyColumnUnindexed {
             if t.policies.is_empty() {
                 continue;
             }
-            let leading: BTreeSet<&str> = table_indexes(t)
-                .into_iter()
+            let leading: BTreeSet<&str> = cx
+                .table_indexes(&t.name)
+                .iter()
                 .filter(|ix| ix.method == "btree")
                 .filter_map(|ix| ix.keys.first().filter(|k| !k.1).map(|k| k.0.clone()))
                 .filter_map(|c| t.columns.get_key_value(&c).map(|(k, _)| k.as_str()))
@@ -184,23 +88,28 @@ impl Rule for PolicyColumnUnindexed {
                     continue;
                 }
                 let Some(using) = &p.using else { continue };
-                let Some(expr) = cx.policy_expr(using) else {
+                let Some(facts) = cx.facts(using) else {
                     continue;
                 };
-                let mut v = Comparisons {
-                    table: t,
-                    settings: &cx.settings,
-                    text: &using.value,
-                    depth: 0,
-                    found: Vec::new(),
-                };
-                let _ = expr.visit(&mut v);
-                for (col, at) in v.found {
-                    if leading.contains(col.as_str()) {
+                for cmp in &facts.comparisons {
+                    // Compared with the caller's identity: an auth function on the other side.
+                    if !cmp
+                        .other_calls
+                        .iter()
+                        .any(|f| is_auth_function(&cx.settings, f))
+                    {
                         continue;
                     }
-                    let span = file_span(cx.sources, using, at);
-                    uses.entry(col).or_default().push((p.name.as_str(), span));
+                    let Some(col) = column_of(&cmp.column, t) else {
+                        continue;
+                    };
+                    if leading.contains(col) {
+                        continue;
+                    }
+                    let span = file_span(cx.sources, using, cmp.at);
+                    uses.entry(col.to_string())
+                        .or_default()
+                        .push((p.name.as_str(), span));
                 }
             }
             for (col, places) in uses {

@@ -3,8 +3,6 @@
 use crate::declare_rule;
 use crate::lint::sql::file_span;
 use crate::lint::{Finding, LintContext, Object, Rule, RuleMeta};
-use crate::resolve::Scope;
-use crate::sqlfrag::analyse_expr;
 
 declare_rule! {
     /// ## What it does
@@ -40,26 +38,12 @@ impl Rule for PolicyCorrelatedSubquery {
     }
 
     fn check(&self, cx: &LintContext<'_>, out: &mut Vec<Finding>) {
-        let scope = Scope::new(cx.model, cx.external);
         for t in cx.model.tables.values() {
-            if t.policies.is_empty() {
-                continue;
-            }
-            let cols: Vec<String> = t.columns.keys().cloned().collect();
             for p in t.policies.values() {
                 for (clause, value) in [("using", &p.using), ("with_check", &p.with_check)] {
                     let Some(value) = value else { continue };
-                    let Some(expr) = cx.policy_expr(value) else {
-                        continue;
-                    };
-                    let analysis = analyse_expr(
-                        expr,
-                        &value.value,
-                        Some((t.name.name.as_str(), cols.as_slice())),
-                        &[],
-                        &scope,
-                    );
-                    let Some(first) = analysis.outer_refs.first() else {
+                    // Validation resolved the names already (the same analysis, kept).
+                    let Some(first) = cx.outer_refs(value, &t.name).first() else {
                         continue;
                     };
                     out.push(

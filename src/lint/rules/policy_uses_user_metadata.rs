@@ -1,7 +1,7 @@
 //! SC413 `policy-uses-user-metadata`.
 
 use crate::declare_rule;
-use crate::lint::sql::{file_span, user_metadata_reads};
+use crate::lint::sql::file_span;
 use crate::lint::{Finding, LintContext, Object, Rule, RuleMeta};
 
 declare_rule! {
@@ -36,10 +36,10 @@ impl Rule for PolicyUsesUserMetadata {
             for p in t.policies.values() {
                 for (clause, value) in [("using", &p.using), ("with_check", &p.with_check)] {
                     let Some(value) = value else { continue };
-                    let Some(expr) = cx.policy_expr(value) else {
+                    let Some(facts) = cx.facts(value) else {
                         continue;
                     };
-                    if let Some(at) = user_metadata_reads(expr, &value.value).into_iter().next() {
+                    if let Some(&at) = facts.user_metadata.first() {
                         out.push(
                             Self::META
                                 .finding(

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{KeyPart, table_indexes};
+use super::KeyPart;
 use crate::declare_rule;
 use crate::lint::{Finding, Level, LintContext, Object, Rule, RuleMeta};
 
@@ -37,7 +37,7 @@ impl Rule for RedundantIndex {
 
     fn check(&self, cx: &LintContext<'_>, out: &mut Vec<Finding>) {
         for t in cx.model.tables.values() {
-            let indexes = table_indexes(t);
+            let indexes = cx.table_indexes(&t.name);
             // Every strict prefix of every btree index → the first index that has it.
             let mut prefixes: BTreeMap<(&[KeyPart], Option<&str>), usize> = BTreeMap::new();
             for (i, ix) in indexes.iter().enumerate() {
@@ -50,7 +50,7 @@ impl Rule for RedundantIndex {
                     }
                 }
             }
-            for ix in &indexes {
+            for ix in indexes {
                 // A covering index (INCLUDE) serves index-only scans the longer one may not.
                 if ix.method != "btree" || ix.unique || ix.constraint || !ix.include.is_empty() {
                     continue;
