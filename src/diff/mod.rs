@@ -209,6 +209,8 @@ impl Incremental {
 /// Order of statements within a migration. Within a phase, statements keep emission order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Phase {
+    /// Order matters: a table or enum renamed into a new schema needs the schema first.
+    CreateSchema,
     Rename,
     DropView,
     DropTrigger,
@@ -221,7 +223,6 @@ enum Phase {
     DropLateFunction,
     DropTable,
     DropFunction,
-    CreateSchema,
     CreateExtension,
     CreateRole,
     Enum,
@@ -685,6 +686,16 @@ impl<'a> Differ<'a> {
                     format!("Schema {name}"),
                     vec![Stmt::CreateSchema(name.clone())],
                 );
+                if let Some(d) = &s.description {
+                    self.emit(
+                        Phase::Comments,
+                        format!("Comment on schema {name}"),
+                        vec![Stmt::Comment(
+                            CommentTarget::Schema(name.clone()),
+                            d.clone(),
+                        )],
+                    );
+                }
             }
         }
         for name in old.schemas.keys() {
@@ -1112,9 +1123,24 @@ impl<'a> Differ<'a> {
         );
     }
 
+    /// Whether `role` holds privileges on `obj` (whose dotted name is `object`) before any
+    /// GRANT or REVOKE of the model: PostgreSQL gives PUBLIC EXECUTE on functions and nothing on
+    /// tables and views; the Supabase platform grants everything on tables, views and functions
+    /// created in `public` to its API roles.
+    fn holds_by_default(&self, obj: &GrantObject, object: &str, role: &str) -> bool {
+        let supabase_api = self.new.preset == Preset::Supabase
+            && object.split('.').next() == Some("public")
+            && ["anon", "authenticated", "service_role"].contains(&role);
+        match obj {
+            GrantObject::Function(_) => role.eq_ignore_ascii_case("public") || supabase_api,
+            GrantObject::Table(_) => supabase_api,
+        }
+    }
+
     /// Grants and revokes of one object: what the new model grants that the old did not is
     /// granted; what it no longer grants is revoked; a revoke the new model adds is applied, and
-    /// one it removes is undone by granting the privilege back.
+    /// one it removes is undone by granting the privilege back when the role holds it by
+    /// default ([`Self::holds_by_default`]).
     #[allow(clippy::too_many_arguments)]
     fn privileges(
         &mut self,
@@ -1161,6 +1187,11 @@ impl<'a> Differ<'a> {
             );
         }
         for (role, privs) in diff(old_revokes, revokes) {
+            // Only what the role holds by default comes back: the model's state without the
+            // revoke is the default, as a fresh build shows.
+            if !self.holds_by_default(obj, &object, &role) {
+                continue;
+            }
             stmts.push(Stmt::Grant(obj.clone(), privs.clone(), role.clone()));
             let c = self.change(
                 ChangeKind::Grant,
@@ -1409,6 +1440,28 @@ impl<'a> Differ<'a> {
         let mut comments = Vec::new();
         crate::plan::table_comments(t, &mut comments);
         self.emit(Phase::Comments, format!("Comments on {name}"), comments);
+    }
+
+    /// Whether `p`'s expressions call a function that is dropped and created again.
+    fn reads_recreated_function(&self, p: &Policy) -> bool {
+        [&p.using, &p.with_check]
+            .into_iter()
+            .flatten()
+            .any(|e| self.calls_recreated_function(&e.value))
+    }
+
+    /// Whether `sql` calls (by name, followed by `(`) a function dropped and created again.
+    fn calls_recreated_function(&self, sql: &str) -> bool {
+        let lower = sql.to_ascii_lowercase();
+        self.recreated_functions.iter().any(|f| {
+            let name = f.name.to_ascii_lowercase();
+            lower.match_indices(&name).any(|(i, _)| {
+                let before = lower[..i].chars().next_back();
+                let starts_word =
+                    before.is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_' || c == '$'));
+                starts_word && lower[i + name.len()..].trim_start().starts_with('(')
+            })
+        })
     }
 
     /// Whether `target` is created by this migration before `table` (FK order of the new model).
@@ -1684,7 +1737,17 @@ impl<'a> Differ<'a> {
                     c.facts.weakens_access = policy_weakening(None, p);
                     created.push(p);
                 }
-                Some(op) if policy_def_eq(op, p) => {}
+                Some(op) if policy_def_eq(op, p) && !self.reads_recreated_function(p) => {}
+                Some(op) if policy_def_eq(op, p) => {
+                    // Same definition, but a function it calls is dropped and created again:
+                    // the policy depends on the old function, so it goes and comes back.
+                    self.emit(
+                        Phase::DropPolicy,
+                        format!("Drop policy {n} on {name} (a function it calls is recreated)"),
+                        vec![Stmt::DropPolicy(n.clone(), name.clone())],
+                    );
+                    created.push(p);
+                }
                 Some(op) => {
                     let c = self.change(ChangeKind::AlterPolicy, obj(n), "definition", p.origin);
                     c.on_existing_table = true;
@@ -2175,7 +2238,7 @@ impl<'a> Differ<'a> {
                 recreate.contains(d)
                     || self.retyped_tables.contains(d)
                     || (old.tables.contains_key(d) != new.tables.contains_key(d))
-            });
+            }) || self.calls_recreated_function(&v.query.value);
             let index_changed = o.indexes.len() != v.indexes.len()
                 || o.indexes
                     .iter()
