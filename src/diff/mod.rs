@@ -836,7 +836,12 @@ impl<'a> Differ<'a> {
                 let kept: Vec<&String> = values.iter().filter(|v| before.contains(v)).collect();
                 let only_added =
                     kept.len() == before.len() && kept.iter().zip(&before).all(|(a, b)| *a == b);
-                if only_added && !self.down {
+                let added: Vec<&String> = values.iter().filter(|v| !before.contains(v)).collect();
+                // A value added with ADD VALUE cannot be used before the transaction commits;
+                // when the new model uses one (a default, a check, a policy, a view), the type
+                // is rebuilt instead: values of a type created in the transaction can be used.
+                let used_now = added.iter().any(|v| uses_literal(new, v));
+                if only_added && !self.down && !used_now {
                     let mut stmts = Vec::new();
                     let mut middle = Vec::new();
                     for (i, v) in values.iter().enumerate() {
@@ -859,8 +864,6 @@ impl<'a> Differ<'a> {
                         };
                         stmts.push(Stmt::AddEnumValue(name.clone(), v.clone(), position));
                     }
-                    let added: Vec<&String> =
-                        values.iter().filter(|v| !before.contains(v)).collect();
                     let c = self.change(
                         ChangeKind::AddEnumValue,
                         dotted(name),
@@ -953,25 +956,31 @@ impl<'a> Differ<'a> {
             }
         }
         stmts.push(Stmt::DropType(old_name));
-        let c = self.change(
-            ChangeKind::RebuildEnum,
-            dotted(name),
-            if removed.is_empty() {
-                "values reordered".to_string()
-            } else {
-                format!(
-                    "remove {}",
-                    removed
-                        .iter()
-                        .map(|v| format!("'{v}'"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            },
-            span,
-        );
+        let kept: Vec<&String> = values.iter().filter(|v| before.contains(v)).collect();
+        let reordered = !kept
+            .iter()
+            .copied()
+            .eq(before.iter().filter(|v| values.contains(v)));
+        let quoted = |vs: Vec<&String>| {
+            vs.iter()
+                .map(|v| format!("'{v}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let detail = if !removed.is_empty() {
+            format!("remove {}", quoted(removed.iter().collect()))
+        } else if reordered {
+            "values reordered".to_string()
+        } else {
+            // Only additions: rebuilt because the migration uses a new value at once.
+            format!(
+                "add {}, used in this migration",
+                quoted(values.iter().filter(|v| !before.contains(v)).collect())
+            )
+        };
+        let c = self.change(ChangeKind::RebuildEnum, dotted(name), detail, span);
         c.facts.enum_values = removed;
-        c.facts.enum_reordered = true;
+        c.facts.enum_reordered = reordered;
         c.on_existing_table = true;
         // After the columns' other changes are planned (they run in AlterColumn, later), but the
         // rebuild needs the tables to exist: it runs with the column alterations.
@@ -1523,6 +1532,37 @@ impl<'a> Differ<'a> {
                 );
             }
         }
+        // Defaults calling a function that is dropped and created again depend on the old
+        // function: they go before the drop and come back after the create.
+        for (cname, c) in &t.columns {
+            let Some(oc) = o.columns.get(cname) else {
+                continue;
+            };
+            let Some(od) = &oc.default else {
+                continue;
+            };
+            if !self.calls_recreated_function(&od.value) {
+                continue;
+            }
+            self.emit(
+                Phase::DropConstraint,
+                format!("Default of {name}.{cname} (a function it calls is recreated)"),
+                vec![Stmt::DropDefault(name.clone(), cname.clone())],
+            );
+            if let Some(d) = &c.default
+                && trimmed(&oc.default) == trimmed(&c.default)
+            {
+                self.emit(
+                    Phase::AlterColumn,
+                    format!("Default of {name}.{cname}"),
+                    vec![Stmt::SetDefault(
+                        name.clone(),
+                        cname.clone(),
+                        d.value.clone(),
+                    )],
+                );
+            }
+        }
         for cname in o.columns.keys() {
             if !t.columns.contains_key(cname) {
                 self.change(ChangeKind::DropColumn, obj(cname), "", t.origin)
@@ -1571,6 +1611,26 @@ impl<'a> Differ<'a> {
                 Some(c) => !constraint_eq(oc, c),
             };
             if !changed {
+                // A check calling a function that is dropped and created again depends on the
+                // old function: it goes before the drop and comes back after the create.
+                if let Constraint::Check(ck) = oc
+                    && self.calls_recreated_function(&ck.expr.value)
+                {
+                    self.emit(
+                        Phase::DropConstraint,
+                        format!("Drop constraint {n} on {name} (a function it calls is recreated)"),
+                        vec![Stmt::DropConstraint(name.clone(), n.clone())],
+                    );
+                    self.emit(
+                        Phase::AddConstraint,
+                        format!("Constraint {n} on {name}"),
+                        vec![Stmt::AddConstraint(
+                            name.clone(),
+                            Box::new(oc.clone()),
+                            false,
+                        )],
+                    );
+                }
                 continue;
             }
             // A constraint on a column that is dropped goes with the column.
@@ -2401,6 +2461,24 @@ impl<'a> Differ<'a> {
             }
         }
     }
+}
+
+/// Whether `model` writes the string literal `'value'` in a default, a check, a policy or a view.
+fn uses_literal(model: &Model, value: &str) -> bool {
+    let lit = format!("'{}'", value.replace('\'', "''"));
+    let tables = model.tables.values().any(|t| {
+        t.columns
+            .values()
+            .filter_map(|c| c.default.as_ref())
+            .chain(t.checks.iter().map(|c| &c.expr))
+            .chain(
+                t.policies
+                    .values()
+                    .flat_map(|p| [&p.using, &p.with_check].into_iter().flatten()),
+            )
+            .any(|e| e.value.contains(&lit))
+    });
+    tables || model.views.values().any(|v| v.query.value.contains(&lit))
 }
 
 fn command_rank(c: PolicyCommand) -> u8 {
