@@ -517,7 +517,7 @@ impl<'a> Differ<'a> {
         detail: impl Into<String>,
         span: Span,
     ) -> &mut Change {
-        self.changes.push(Change {
+        self.changes.push_mut(Change {
             kind,
             object,
             detail: detail.into(),
@@ -525,9 +525,7 @@ impl<'a> Differ<'a> {
             strategy: None,
             span,
             facts: Facts::default(),
-        });
-        let last = self.changes.len() - 1;
-        &mut self.changes[last]
+        })
     }
 
     fn emit(&mut self, phase: Phase, comment: impl Into<String>, stmts: Vec<Stmt>) {
