@@ -8,11 +8,15 @@
 //! transactional migration, and, when a safe strategy needs statements that cannot run inside a
 //! transaction (`CREATE INDEX CONCURRENTLY`, `VALIDATE CONSTRAINT` after `NOT VALID`), a second,
 //! non-transactional migration. Invariants: renames come only from `renamed_from:`
-//! ([`renames`]); statements are ordered by phase (renames, drops of dependants, drops, creates in
-//! dependency order, alterations, dependants again, privileges, comments, late drops) and within a
-//! phase by table order and name, so output is deterministic; the down migration is the diff
-//! from `new` back to `old` with the renames inverted, every strategy off and every drop of an
-//! index or constraint written `IF EXISTS` (so it works whether or not the follow-up file ran).
+//! ([`renames`]); statements are ordered by phase (new schemas, renames, drops of dependants,
+//! drops, creates in dependency order, alterations, dependants again, privileges, comments, late
+//! drops) and within a phase by table order and name, so output is deterministic; objects that
+//! depend on a function dropped and created again (triggers, policies, views, defaults, checks
+//! calling it by name) go before the drop and come back after the create; an enum value is added
+//! with `ADD VALUE` only when the migration does not use it at once (otherwise the type is
+//! rebuilt); the down migration is the diff from `new` back to `old` with the renames inverted,
+//! every strategy off and every drop of an index or constraint written `IF EXISTS` (so it works
+//! whether or not the follow-up file ran).
 
 pub mod renames;
 
