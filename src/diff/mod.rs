@@ -12,7 +12,8 @@
 //! drops, creates in dependency order, alterations, dependants again, privileges, comments, late
 //! drops) and within a phase by table order and name, so output is deterministic; objects that
 //! depend on a function dropped and created again (triggers, policies, views, defaults, checks
-//! calling it by name) go before the drop and come back after the create; an enum value is added
+//! calling it by name) go before the drop and come back after the create, and so do generated
+//! columns (with their indexes) around a type change of a column they read; an enum value is added
 //! with `ADD VALUE` only when the migration does not use it at once (otherwise the type is
 //! rebuilt); the down migration is the diff from `new` back to `old` with the renames inverted,
 //! every strategy off and every drop of an index or constraint written `IF EXISTS` (so it works
@@ -1485,12 +1486,69 @@ impl<'a> Differ<'a> {
     fn alter_table(&mut self, o: &Table, t: &Table) {
         let name = t.name.clone();
         let obj = |c: &str| format!("{}.{c}", dotted(&name));
+        // Generated columns reading a column whose type changes: PostgreSQL refuses the type
+        // change while they exist, so they are dropped first and added again after it.
+        let retyped: Vec<&str> = t
+            .columns
+            .iter()
+            .filter(|(n, c)| {
+                o.columns
+                    .get(*n)
+                    .is_some_and(|oc| oc.type_sql != c.type_sql)
+            })
+            .map(|(n, _)| n.as_str())
+            .collect();
+        let regenerated: BTreeSet<&str> = t
+            .columns
+            .iter()
+            .filter(|(n, c)| {
+                o.columns.get(*n).is_some_and(|oc| {
+                    column_def_eq(oc, c)
+                        && c.generated
+                            .as_ref()
+                            .is_some_and(|g| retyped.iter().any(|r| mentions(&g.value, r)))
+                })
+            })
+            .map(|(n, _)| n.as_str())
+            .collect();
         // Columns.
         for (cname, c) in &t.columns {
             let Some(oc) = o.columns.get(cname) else {
                 self.add_column(&name, c);
                 continue;
             };
+            if regenerated.contains(cname.as_str()) {
+                self.change(
+                    ChangeKind::RecreateGeneratedColumn,
+                    obj(cname),
+                    "a column it reads changes type",
+                    c.origin,
+                )
+                .on_existing_table = true;
+                self.emit(
+                    Phase::DropColumn,
+                    format!("Drop column {name}.{cname} (a column it reads changes type)"),
+                    vec![Stmt::DropColumn(name.clone(), cname.clone())],
+                );
+                // After every type change of the table (AlterColumn), with its indexes.
+                self.emit(
+                    Phase::AddConstraint,
+                    format!("Column {name}.{cname}"),
+                    vec![Stmt::AddColumn(name.clone(), Box::new(c.clone()))],
+                );
+                let ixs: Vec<Stmt> = t
+                    .indexes
+                    .iter()
+                    .filter(|ix| ix.keys.iter().any(|k| mentions(&k.target.value, cname)))
+                    .map(|ix| Stmt::CreateIndex(name.clone(), ix.clone()))
+                    .collect();
+                self.emit(
+                    Phase::CreateIndex,
+                    format!("Indexes on {name}.{cname}"),
+                    ixs,
+                );
+                continue;
+            }
             if column_def_eq(oc, c) {
                 if oc.description != c.description {
                     self.comment(
@@ -2463,6 +2521,17 @@ impl<'a> Differ<'a> {
             }
         }
     }
+}
+
+/// Whether the SQL text `sql` names the identifier `ident` (a whole word, case-insensitive).
+fn mentions(sql: &str, ident: &str) -> bool {
+    let lower = sql.to_ascii_lowercase();
+    let ident = ident.to_ascii_lowercase();
+    let word =
+        |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
+    lower.match_indices(&ident).any(|(i, _)| {
+        !word(lower[..i].chars().next_back()) && !word(lower[i + ident.len()..].chars().next())
+    })
 }
 
 /// Whether `model` writes the string literal `'value'` in a default, a check, a policy or a view.
