@@ -649,3 +649,103 @@ fn template_using_an_undefined_variable_writes_nothing() {
     assert!(out.stderr.contains("no_such_variable") || out.stderr.contains("undefined"));
     assert!(!p.path("generated").exists(), "{:?}", p.tree("generated"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// check: tampering with a history of several migrations (issue #5)
+
+/// A project built twice: `0001_init` and a second migration for an added column.
+fn built_twice() -> (Project, String) {
+    let p = built();
+    p.write(
+        "schema.yaml",
+        &MODEL.replace(
+            "      body: text\n",
+            "      body: text\n      title: { type: text, nullable: true }\n",
+        ),
+    );
+    let out = p.run(&["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let second = p
+        .tree("generated")
+        .into_iter()
+        .map(|f| f.to_string())
+        .find(|f| f.starts_with("migrations/0002_") && !f.ends_with(".down.sql"))
+        .expect("a second migration");
+    let second = second.trim_start_matches("migrations/").to_string();
+    assert_eq!(p.run(&["check"]).code, 0, "a fresh build checks clean");
+    (p, second)
+}
+
+#[test]
+fn check_reports_e402_for_a_model_change_not_built() {
+    let (p, _) = built_twice();
+    p.write(
+        "schema.yaml",
+        &MODEL.replace(
+            "      body: text\n",
+            "      body: text\n      title: { type: text, nullable: true }\n      subtitle: { type: text, nullable: true }\n",
+        ),
+    );
+    let out = p.run(&["check"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("E402"), "{}", out.stderr);
+    assert!(!out.stderr.contains("E401"), "{}", out.stderr);
+}
+
+#[test]
+fn check_names_an_edited_later_migration() {
+    let (p, second) = built_twice();
+    let path = format!("generated/migrations/{second}");
+    let text = String::from_utf8(p.read(&path)).expect("utf-8");
+    std::fs::write(
+        p.path(&path),
+        text.replace("ADD COLUMN", "ADD COLUMN IF NOT EXISTS"),
+    )
+    .expect("edit");
+    let out = p.run(&["check"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("E401"), "{}", out.stderr);
+    assert!(out.stderr.contains(&second), "{}", out.stderr);
+}
+
+#[test]
+fn check_names_a_deleted_migration() {
+    let (p, second) = built_twice();
+    std::fs::remove_file(p.path(&format!("generated/migrations/{second}"))).expect("rm");
+    let out = p.run(&["check"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("E401"), "{}", out.stderr);
+    assert!(out.stderr.contains(&second), "{}", out.stderr);
+}
+
+#[test]
+fn check_names_reordered_migrations() {
+    // Swap the numbers of the two migrations (up and down files): same contents, new order.
+    let (p, second) = built_twice();
+    let dir = p.path("generated/migrations");
+    let second_down = second.replace(".sql", ".down.sql");
+    let swapped_first = second.replacen("0002_", "0001_", 1);
+    let swapped_second = "0002_init.sql".to_string();
+    let moves = [
+        ("0001_init.sql", "tmp_a.sql"),
+        ("0001_init.down.sql", "tmp_a.down.sql"),
+        (second.as_str(), swapped_first.as_str()),
+        (
+            second_down.as_str(),
+            &swapped_first.replace(".sql", ".down.sql"),
+        ),
+        ("tmp_a.sql", swapped_second.as_str()),
+        ("tmp_a.down.sql", "0002_init.down.sql"),
+    ];
+    for (from, to) in moves {
+        std::fs::rename(dir.join(from), dir.join(to)).expect("rename");
+    }
+    let out = p.run(&["check"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("E401"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("0001_init.sql") || out.stderr.contains(&swapped_first),
+        "the diagnostic names a moved file: {}",
+        out.stderr
+    );
+}

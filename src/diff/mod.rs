@@ -8,11 +8,16 @@
 //! transactional migration, and, when a safe strategy needs statements that cannot run inside a
 //! transaction (`CREATE INDEX CONCURRENTLY`, `VALIDATE CONSTRAINT` after `NOT VALID`), a second,
 //! non-transactional migration. Invariants: renames come only from `renamed_from:`
-//! ([`renames`]); statements are ordered by phase (renames, drops of dependants, drops, creates in
-//! dependency order, alterations, dependants again, privileges, comments, late drops) and within a
-//! phase by table order and name, so output is deterministic; the down migration is the diff
-//! from `new` back to `old` with the renames inverted, every strategy off and every drop of an
-//! index or constraint written `IF EXISTS` (so it works whether or not the follow-up file ran).
+//! ([`renames`]); statements are ordered by phase (new schemas, renames, drops of dependants,
+//! drops, creates in dependency order, alterations, dependants again, privileges, comments, late
+//! drops) and within a phase by table order and name, so output is deterministic; objects that
+//! depend on a function dropped and created again (triggers, policies, views, defaults, checks
+//! calling it by name) go before the drop and come back after the create, and so do generated
+//! columns (with their indexes) around a type change of a column they read; an enum value is added
+//! with `ADD VALUE` only when the migration does not use it at once (otherwise the type is
+//! rebuilt); the down migration is the diff from `new` back to `old` with the renames inverted,
+//! every strategy off and every drop of an index or constraint written `IF EXISTS` (so it works
+//! whether or not the follow-up file ran).
 
 pub mod renames;
 
@@ -209,6 +214,8 @@ impl Incremental {
 /// Order of statements within a migration. Within a phase, statements keep emission order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Phase {
+    /// Order matters: a table or enum renamed into a new schema needs the schema first.
+    CreateSchema,
     Rename,
     DropView,
     DropTrigger,
@@ -221,7 +228,6 @@ enum Phase {
     DropLateFunction,
     DropTable,
     DropFunction,
-    CreateSchema,
     CreateExtension,
     CreateRole,
     Enum,
@@ -266,8 +272,6 @@ struct Differ<'a> {
     created_in_transaction: BTreeSet<QName>,
     /// Statements the down migration runs first (temporary checks of the follow-up file).
     cleanup: Vec<Stmt>,
-    /// A change to hand out if the list were empty (it never is; see `change`).
-    scratch: Change,
 }
 
 /// Which safe strategies apply.
@@ -520,7 +524,7 @@ impl<'a> Differ<'a> {
         detail: impl Into<String>,
         span: Span,
     ) -> &mut Change {
-        self.changes.push(Change {
+        self.changes.push_mut(Change {
             kind,
             object,
             detail: detail.into(),
@@ -528,9 +532,7 @@ impl<'a> Differ<'a> {
             strategy: None,
             span,
             facts: Facts::default(),
-        });
-        // `scratch` is never used: the push above makes `last_mut` return `Some`.
-        self.changes.last_mut().unwrap_or(&mut self.scratch)
+        })
     }
 
     fn emit(&mut self, phase: Phase, comment: impl Into<String>, stmts: Vec<Stmt>) {
@@ -689,6 +691,16 @@ impl<'a> Differ<'a> {
                     format!("Schema {name}"),
                     vec![Stmt::CreateSchema(name.clone())],
                 );
+                if let Some(d) = &s.description {
+                    self.emit(
+                        Phase::Comments,
+                        format!("Comment on schema {name}"),
+                        vec![Stmt::Comment(
+                            CommentTarget::Schema(name.clone()),
+                            d.clone(),
+                        )],
+                    );
+                }
             }
         }
         for name in old.schemas.keys() {
@@ -829,7 +841,12 @@ impl<'a> Differ<'a> {
                 let kept: Vec<&String> = values.iter().filter(|v| before.contains(v)).collect();
                 let only_added =
                     kept.len() == before.len() && kept.iter().zip(&before).all(|(a, b)| *a == b);
-                if only_added && !self.down {
+                let added: Vec<&String> = values.iter().filter(|v| !before.contains(v)).collect();
+                // A value added with ADD VALUE cannot be used before the transaction commits;
+                // when the new model uses one (a default, a check, a policy, a view), the type
+                // is rebuilt instead: values of a type created in the transaction can be used.
+                let used_now = added.iter().any(|v| uses_literal(new, v));
+                if only_added && !self.down && !used_now {
                     let mut stmts = Vec::new();
                     let mut middle = Vec::new();
                     for (i, v) in values.iter().enumerate() {
@@ -852,8 +869,6 @@ impl<'a> Differ<'a> {
                         };
                         stmts.push(Stmt::AddEnumValue(name.clone(), v.clone(), position));
                     }
-                    let added: Vec<&String> =
-                        values.iter().filter(|v| !before.contains(v)).collect();
                     let c = self.change(
                         ChangeKind::AddEnumValue,
                         dotted(name),
@@ -946,25 +961,31 @@ impl<'a> Differ<'a> {
             }
         }
         stmts.push(Stmt::DropType(old_name));
-        let c = self.change(
-            ChangeKind::RebuildEnum,
-            dotted(name),
-            if removed.is_empty() {
-                "values reordered".to_string()
-            } else {
-                format!(
-                    "remove {}",
-                    removed
-                        .iter()
-                        .map(|v| format!("'{v}'"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            },
-            span,
-        );
+        let kept: Vec<&String> = values.iter().filter(|v| before.contains(v)).collect();
+        let reordered = !kept
+            .iter()
+            .copied()
+            .eq(before.iter().filter(|v| values.contains(v)));
+        let quoted = |vs: Vec<&String>| {
+            vs.iter()
+                .map(|v| format!("'{v}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let detail = if !removed.is_empty() {
+            format!("remove {}", quoted(removed.iter().collect()))
+        } else if reordered {
+            "values reordered".to_string()
+        } else {
+            // Only additions: rebuilt because the migration uses a new value at once.
+            format!(
+                "add {}, used in this migration",
+                quoted(values.iter().filter(|v| !before.contains(v)).collect())
+            )
+        };
+        let c = self.change(ChangeKind::RebuildEnum, dotted(name), detail, span);
         c.facts.enum_values = removed;
-        c.facts.enum_reordered = true;
+        c.facts.enum_reordered = reordered;
         c.on_existing_table = true;
         // After the columns' other changes are planned (they run in AlterColumn, later), but the
         // rebuild needs the tables to exist: it runs with the column alterations.
@@ -1116,9 +1137,24 @@ impl<'a> Differ<'a> {
         );
     }
 
+    /// Whether `role` holds privileges on `obj` (whose dotted name is `object`) before any
+    /// GRANT or REVOKE of the model: PostgreSQL gives PUBLIC EXECUTE on functions and nothing on
+    /// tables and views; the Supabase platform grants everything on tables, views and functions
+    /// created in `public` to its API roles.
+    fn holds_by_default(&self, obj: &GrantObject, object: &str, role: &str) -> bool {
+        let supabase_api = self.new.preset == Preset::Supabase
+            && object.split('.').next() == Some("public")
+            && ["anon", "authenticated", "service_role"].contains(&role);
+        match obj {
+            GrantObject::Function(_) => role.eq_ignore_ascii_case("public") || supabase_api,
+            GrantObject::Table(_) => supabase_api,
+        }
+    }
+
     /// Grants and revokes of one object: what the new model grants that the old did not is
     /// granted; what it no longer grants is revoked; a revoke the new model adds is applied, and
-    /// one it removes is undone by granting the privilege back.
+    /// one it removes is undone by granting the privilege back when the role holds it by
+    /// default ([`Self::holds_by_default`]).
     #[allow(clippy::too_many_arguments)]
     fn privileges(
         &mut self,
@@ -1165,6 +1201,11 @@ impl<'a> Differ<'a> {
             );
         }
         for (role, privs) in diff(old_revokes, revokes) {
+            // Only what the role holds by default comes back: the model's state without the
+            // revoke is the default, as a fresh build shows.
+            if !self.holds_by_default(obj, &object, &role) {
+                continue;
+            }
             stmts.push(Stmt::Grant(obj.clone(), privs.clone(), role.clone()));
             let c = self.change(
                 ChangeKind::Grant,
@@ -1415,6 +1456,28 @@ impl<'a> Differ<'a> {
         self.emit(Phase::Comments, format!("Comments on {name}"), comments);
     }
 
+    /// Whether `p`'s expressions call a function that is dropped and created again.
+    fn reads_recreated_function(&self, p: &Policy) -> bool {
+        [&p.using, &p.with_check]
+            .into_iter()
+            .flatten()
+            .any(|e| self.calls_recreated_function(&e.value))
+    }
+
+    /// Whether `sql` calls (by name, followed by `(`) a function dropped and created again.
+    fn calls_recreated_function(&self, sql: &str) -> bool {
+        let lower = sql.to_ascii_lowercase();
+        self.recreated_functions.iter().any(|f| {
+            let name = f.name.to_ascii_lowercase();
+            lower.match_indices(&name).any(|(i, _)| {
+                let before = lower[..i].chars().next_back();
+                let starts_word =
+                    before.is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_' || c == '$'));
+                starts_word && lower[i + name.len()..].trim_start().starts_with('(')
+            })
+        })
+    }
+
     /// Whether `target` is created by this migration before `table` (FK order of the new model).
     fn created_before(&self, target: &QName, table: &QName) -> bool {
         // New tables are created in the new model's FK order; the caller only asks for FKs that
@@ -1425,12 +1488,69 @@ impl<'a> Differ<'a> {
     fn alter_table(&mut self, o: &Table, t: &Table) {
         let name = t.name.clone();
         let obj = |c: &str| format!("{}.{c}", dotted(&name));
+        // Generated columns reading a column whose type changes: PostgreSQL refuses the type
+        // change while they exist, so they are dropped first and added again after it.
+        let retyped: Vec<&str> = t
+            .columns
+            .iter()
+            .filter(|(n, c)| {
+                o.columns
+                    .get(*n)
+                    .is_some_and(|oc| oc.type_sql != c.type_sql)
+            })
+            .map(|(n, _)| n.as_str())
+            .collect();
+        let regenerated: BTreeSet<&str> = t
+            .columns
+            .iter()
+            .filter(|(n, c)| {
+                o.columns.get(*n).is_some_and(|oc| {
+                    column_def_eq(oc, c)
+                        && c.generated
+                            .as_ref()
+                            .is_some_and(|g| retyped.iter().any(|r| mentions(&g.value, r)))
+                })
+            })
+            .map(|(n, _)| n.as_str())
+            .collect();
         // Columns.
         for (cname, c) in &t.columns {
             let Some(oc) = o.columns.get(cname) else {
                 self.add_column(&name, c);
                 continue;
             };
+            if regenerated.contains(cname.as_str()) {
+                self.change(
+                    ChangeKind::RecreateGeneratedColumn,
+                    obj(cname),
+                    "a column it reads changes type",
+                    c.origin,
+                )
+                .on_existing_table = true;
+                self.emit(
+                    Phase::DropColumn,
+                    format!("Drop column {name}.{cname} (a column it reads changes type)"),
+                    vec![Stmt::DropColumn(name.clone(), cname.clone())],
+                );
+                // After every type change of the table (AlterColumn), with its indexes.
+                self.emit(
+                    Phase::AddConstraint,
+                    format!("Column {name}.{cname}"),
+                    vec![Stmt::AddColumn(name.clone(), Box::new(c.clone()))],
+                );
+                let ixs: Vec<Stmt> = t
+                    .indexes
+                    .iter()
+                    .filter(|ix| ix.keys.iter().any(|k| mentions(&k.target.value, cname)))
+                    .map(|ix| Stmt::CreateIndex(name.clone(), ix.clone()))
+                    .collect();
+                self.emit(
+                    Phase::CreateIndex,
+                    format!("Indexes on {name}.{cname}"),
+                    ixs,
+                );
+                continue;
+            }
             if column_def_eq(oc, c) {
                 if oc.description != c.description {
                     self.comment(
@@ -1471,6 +1591,37 @@ impl<'a> Differ<'a> {
                     c.description.as_ref(),
                     obj(cname),
                     c.origin,
+                );
+            }
+        }
+        // Defaults calling a function that is dropped and created again depend on the old
+        // function: they go before the drop and come back after the create.
+        for (cname, c) in &t.columns {
+            let Some(oc) = o.columns.get(cname) else {
+                continue;
+            };
+            let Some(od) = &oc.default else {
+                continue;
+            };
+            if !self.calls_recreated_function(&od.value) {
+                continue;
+            }
+            self.emit(
+                Phase::DropConstraint,
+                format!("Default of {name}.{cname} (a function it calls is recreated)"),
+                vec![Stmt::DropDefault(name.clone(), cname.clone())],
+            );
+            if let Some(d) = &c.default
+                && trimmed(&oc.default) == trimmed(&c.default)
+            {
+                self.emit(
+                    Phase::AlterColumn,
+                    format!("Default of {name}.{cname}"),
+                    vec![Stmt::SetDefault(
+                        name.clone(),
+                        cname.clone(),
+                        d.value.clone(),
+                    )],
                 );
             }
         }
@@ -1522,6 +1673,26 @@ impl<'a> Differ<'a> {
                 Some(c) => !constraint_eq(oc, c),
             };
             if !changed {
+                // A check calling a function that is dropped and created again depends on the
+                // old function: it goes before the drop and comes back after the create.
+                if let Constraint::Check(ck) = oc
+                    && self.calls_recreated_function(&ck.expr.value)
+                {
+                    self.emit(
+                        Phase::DropConstraint,
+                        format!("Drop constraint {n} on {name} (a function it calls is recreated)"),
+                        vec![Stmt::DropConstraint(name.clone(), n.clone())],
+                    );
+                    self.emit(
+                        Phase::AddConstraint,
+                        format!("Constraint {n} on {name}"),
+                        vec![Stmt::AddConstraint(
+                            name.clone(),
+                            Box::new(oc.clone()),
+                            false,
+                        )],
+                    );
+                }
                 continue;
             }
             // A constraint on a column that is dropped goes with the column.
@@ -1688,7 +1859,17 @@ impl<'a> Differ<'a> {
                     c.facts.weakens_access = policy_weakening(None, p);
                     created.push(p);
                 }
-                Some(op) if policy_def_eq(op, p) => {}
+                Some(op) if policy_def_eq(op, p) && !self.reads_recreated_function(p) => {}
+                Some(op) if policy_def_eq(op, p) => {
+                    // Same definition, but a function it calls is dropped and created again:
+                    // the policy depends on the old function, so it goes and comes back.
+                    self.emit(
+                        Phase::DropPolicy,
+                        format!("Drop policy {n} on {name} (a function it calls is recreated)"),
+                        vec![Stmt::DropPolicy(n.clone(), name.clone())],
+                    );
+                    created.push(p);
+                }
                 Some(op) => {
                     let c = self.change(ChangeKind::AlterPolicy, obj(n), "definition", p.origin);
                     c.on_existing_table = true;
@@ -2187,7 +2368,7 @@ impl<'a> Differ<'a> {
                 recreate.contains(d)
                     || self.retyped_tables.contains(d)
                     || (old.tables.contains_key(d) != new.tables.contains_key(d))
-            });
+            }) || self.calls_recreated_function(&v.query.value);
             let index_changed = o.indexes.len() != v.indexes.len()
                 || o.indexes
                     .iter()
@@ -2352,6 +2533,35 @@ impl<'a> Differ<'a> {
     }
 }
 
+/// Whether the SQL text `sql` names the identifier `ident` (a whole word, case-insensitive).
+fn mentions(sql: &str, ident: &str) -> bool {
+    let lower = sql.to_ascii_lowercase();
+    let ident = ident.to_ascii_lowercase();
+    let word =
+        |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
+    lower.match_indices(&ident).any(|(i, _)| {
+        !word(lower[..i].chars().next_back()) && !word(lower[i + ident.len()..].chars().next())
+    })
+}
+
+/// Whether `model` writes the string literal `'value'` in a default, a check, a policy or a view.
+fn uses_literal(model: &Model, value: &str) -> bool {
+    let lit = format!("'{}'", value.replace('\'', "''"));
+    let tables = model.tables.values().any(|t| {
+        t.columns
+            .values()
+            .filter_map(|c| c.default.as_ref())
+            .chain(t.checks.iter().map(|c| &c.expr))
+            .chain(
+                t.policies
+                    .values()
+                    .flat_map(|p| [&p.using, &p.with_check].into_iter().flatten()),
+            )
+            .any(|e| e.value.contains(&lit))
+    });
+    tables || model.views.values().any(|v| v.query.value.contains(&lit))
+}
+
 fn command_rank(c: PolicyCommand) -> u8 {
     match c {
         PolicyCommand::All => 0,
@@ -2493,15 +2703,6 @@ fn run(
         recreated_functions: BTreeSet::new(),
         created_in_transaction: BTreeSet::new(),
         cleanup: Vec::new(),
-        scratch: Change {
-            kind: ChangeKind::Comment,
-            object: String::new(),
-            detail: String::new(),
-            on_existing_table: false,
-            strategy: None,
-            span: Span::default(),
-            facts: Facts::default(),
-        },
     };
     d.run(renames);
     d.finish()
