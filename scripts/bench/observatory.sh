@@ -255,7 +255,7 @@ cat "$WORK/insert.out" | sed -n '/^transaction type/,$p' >"$WORK/insert.summary"
 
 # -- 5/6. report -------------------------------------------------------------------------------
 PGVER=$(sql -c "show server_version")
-SETTINGS=$(sql -c "select string_agg(name || '=' || setting || coalesce(unit, ''), ', ' order by name) from pg_settings where name in ('shared_buffers', 'work_mem', 'effective_cache_size', 'synchronous_commit', 'fsync', 'max_wal_size', 'random_page_cost', 'jit', 'wal_level')")
+SETTINGS=$(sql -c "select string_agg(name || '=' || current_setting(name), ', ' order by name) from pg_settings where name in ('shared_buffers', 'work_mem', 'effective_cache_size', 'synchronous_commit', 'fsync', 'max_wal_size', 'random_page_cost', 'jit', 'wal_level')")
 SIZE=$(sql -c "select pg_size_pretty(pg_database_size(current_database()))")
 MSIZE=$(sql -c "select pg_size_pretty(pg_total_relation_size('public.messages'))")
 COUNTS=$(sql -c "select (select count(*) from auth.users) || ' users, ' || (select count(*) from public.projects) || ' projects, ' || (select count(*) from public.conversations) || ' conversations, ' || $before || ' messages, ' || (select count(*) from public.tool_calls) || ' tool calls, ' || (select count(*) from public.project_daily_stats) || ' project_daily_stats rows'")
