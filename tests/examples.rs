@@ -356,3 +356,39 @@ fn migrations_apply_and_roll_back() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// `schemac verify` (scratch database: migrations applied, catalog compared with the model) and
+/// `schemac test` (declared and derived access tests) pass on every example, run as a user runs
+/// them: from inside the example's folder.
+#[test]
+fn verify_and_access_tests_pass() {
+    let url = support::admin_url();
+    let mut problems = Problems::default();
+    for dir in examples() {
+        for args in [
+            vec!["verify", "--database-url", url.as_str()],
+            vec!["test", "--database-url", url.as_str()],
+        ] {
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_schemac"))
+                .args(&args)
+                .arg("--color")
+                .arg("never")
+                .current_dir(&dir)
+                .output()
+                .unwrap_or_else(|e| panic!("cannot run schemac: {e}"));
+            if !out.status.success() {
+                problems.push(
+                    &dir,
+                    format!(
+                        "`schemac {}` exited with {:?}:\n{}{}",
+                        args.first().copied().unwrap_or_default(),
+                        out.status.code(),
+                        String::from_utf8_lossy(&out.stdout),
+                        String::from_utf8_lossy(&out.stderr)
+                    ),
+                );
+            }
+        }
+    }
+    problems.finish();
+}

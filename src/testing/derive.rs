@@ -162,10 +162,17 @@ impl Synth<'_> {
         Some(match base {
             "uuid" => format!("00000000-0000-4000-9000-{n:012x}"),
             "text" | "character varying" | "character" | "citext" | "name" => {
+                // Eight characters fit the usual length checks (`between 4 and 16`, `> 0`);
+                // shorter only when the type's length says so.
+                let limit: Option<usize> = ty
+                    .split_once('(')
+                    .and_then(|(_, r)| r.trim_end_matches(')').trim().parse().ok());
                 if col.contains("email") {
                     format!("user{n}@example.test")
-                } else {
+                } else if limit.is_some_and(|l| l < 8) {
                     format!("x{n}")
+                } else {
+                    format!("test{n:04}")
                 }
             }
             "smallint" | "integer" | "bigint" | "numeric" | "real" | "double precision" => {

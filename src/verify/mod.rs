@@ -484,10 +484,27 @@ fn table(cx: &mut Cx<'_>, t: &Table, info: &crate::introspect::TableInfo, catalo
             None => cx.missing(what, ix.origin, "apply the migrations"),
             Some(info) => {
                 let want = Stmt::CreateIndex(name.clone(), ix.clone()).to_string();
+                // The catalog is read with an empty search_path, so PostgreSQL qualifies operator
+                // classes of extensions (`extensions.gin_trgm_ops`); the migration finds them on
+                // its search_path. Extension schemas are not compared.
+                let extension_schemas: Vec<String> = cx
+                    .model
+                    .extensions
+                    .values()
+                    .map(|e| cx.model.extension_schema(e))
+                    .filter(|s| *s != ds && !t.name.schema.eq(s))
+                    .collect();
                 let strip = |s: &str| {
                     let mut f = fingerprint::fingerprint(s, &ds, true);
                     for w in ["asc", "concurrently", "if", "not", "exists", "only", ";"] {
                         f.remove(w);
+                    }
+                    // A predicate's `x IN (…)` comes back as `x = ANY (ARRAY[…])`.
+                    for w in ["in", "any", "array", "="] {
+                        f.remove(w);
+                    }
+                    for schema in &extension_schemas {
+                        f.remove(schema.as_str());
                     }
                     f
                 };
