@@ -570,15 +570,7 @@ impl<'a> Differ<'a> {
 
     fn renames(&mut self, r: &Renames) {
         for (from, to) in &r.tables {
-            let mut stmts = Vec::new();
-            let mut current = from.clone();
-            if from.schema != to.schema {
-                stmts.push(Stmt::SetTableSchema(current.clone(), to.schema.clone()));
-                current = QName::new(to.schema.clone(), from.name.clone());
-            }
-            if current.name != to.name {
-                stmts.push(Stmt::RenameTable(current, to.name.clone()));
-            }
+            let stmts = move_and_rename(from, to, Stmt::SetTableSchema, Stmt::RenameTable);
             let span = self
                 .new
                 .tables
@@ -616,15 +608,7 @@ impl<'a> Differ<'a> {
             }
         }
         for (from, to) in &r.enums {
-            let mut stmts = Vec::new();
-            let mut current = from.clone();
-            if from.schema != to.schema {
-                stmts.push(Stmt::SetTypeSchema(current.clone(), to.schema.clone()));
-                current = QName::new(to.schema.clone(), from.name.clone());
-            }
-            if current.name != to.name {
-                stmts.push(Stmt::RenameType(current, to.name.clone()));
-            }
+            let stmts = move_and_rename(from, to, Stmt::SetTypeSchema, Stmt::RenameType);
             let span = self
                 .new
                 .enums
@@ -2560,6 +2544,25 @@ fn uses_literal(model: &Model, value: &str) -> bool {
             .any(|e| e.value.contains(&lit))
     });
     tables || model.views.values().any(|v| v.query.value.contains(&lit))
+}
+
+/// `SET SCHEMA` (when the schema changes), then `RENAME TO` (when the name does).
+fn move_and_rename(
+    from: &QName,
+    to: &QName,
+    set_schema: fn(QName, String) -> Stmt,
+    rename: fn(QName, String) -> Stmt,
+) -> Vec<Stmt> {
+    let mut stmts = Vec::new();
+    let mut current = from.clone();
+    if from.schema != to.schema {
+        stmts.push(set_schema(current.clone(), to.schema.clone()));
+        current = QName::new(to.schema.clone(), from.name.clone());
+    }
+    if current.name != to.name {
+        stmts.push(rename(current, to.name.clone()));
+    }
+    stmts
 }
 
 fn command_rank(c: PolicyCommand) -> u8 {
