@@ -156,9 +156,19 @@ pub fn pending(
     allow: &[String],
     d: &mut Diagnostics,
 ) -> Option<(Model, diff::Incremental, lint::Report)> {
+    pending_against(compiled, dir, &snapshot_text(&compiled.model), allow, d)
+}
+
+/// [`pending`] with the model's snapshot text already made (build writes it too).
+fn pending_against(
+    compiled: &Compiled,
+    dir: &MigrationDir,
+    snapshot: &str,
+    allow: &[String],
+    d: &mut Diagnostics,
+) -> Option<(Model, diff::Incremental, lint::Report)> {
     let committed = dir.snapshot.as_ref()?;
-    let snapshot = snapshot_text(&compiled.model);
-    if *committed == snapshot {
+    if committed == snapshot {
         return None;
     }
     let old = match read_snapshot(committed) {
@@ -179,18 +189,7 @@ pub fn pending(
 
 /// A migration name part from `--name`: lower-case letters, digits and `_`.
 fn name_slug(name: &str, d: &mut Diagnostics) -> Option<String> {
-    let slug: String = name
-        .trim()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let slug = slug.trim_matches('_').to_string();
+    let slug = diff::file_name_part(name);
     if slug.is_empty() || slug.len() > 60 {
         d.push(
             Diagnostic::error(Code::InvalidMigrationName, format!("`{name}` cannot name a migration"))
@@ -230,7 +229,8 @@ pub fn build(
     let mut findings = lint::Report::default();
     let next = dir.last_number() + 1;
     if dir.snapshot.is_some() {
-        let Some((_, inc, report)) = pending(compiled, dir, &options.allow, d) else {
+        let Some((_, inc, report)) = pending_against(compiled, dir, &snapshot, &options.allow, d)
+        else {
             if d.has_errors() {
                 return None;
             }

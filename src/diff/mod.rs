@@ -27,10 +27,10 @@ use serde::Serialize;
 
 use crate::ir::graph::table_order;
 use crate::ir::{
-    Column, Function, Index, MigrationSettings, Model, Policy, PolicyCommand, Preset, Privileges,
-    QName, Table, View,
+    Column, Function, Index, MigrationSettings, Model, Policy, Preset, Privileges, QName, Table,
+    View,
 };
-use crate::plan::{Migration, Step, view_order};
+use crate::plan::{Migration, Step, command_rank, view_order};
 use crate::source::Span;
 use crate::sql::{CommentTarget, Constraint, GrantObject, Stmt, function_signature};
 
@@ -268,8 +268,6 @@ struct Differ<'a> {
     retyped_tables: BTreeSet<QName>,
     /// Functions dropped and created again: triggers calling them are recreated.
     recreated_functions: BTreeSet<QName>,
-    /// Index names created inside the transaction (a concurrent drop must not wait for them).
-    created_in_transaction: BTreeSet<QName>,
     /// Statements the down migration runs first (temporary checks of the follow-up file).
     cleanup: Vec<Stmt>,
 }
@@ -983,10 +981,10 @@ impl<'a> Differ<'a> {
     fn functions(&mut self) {
         let (old, new) = (self.old, self.new);
         for (name, f) in &new.functions {
-            let (create_phase, drop_phase) = if f.uses_table_types {
-                (Phase::CreateLateFunction, Phase::DropLateFunction)
+            let create_phase = if f.uses_table_types {
+                Phase::CreateLateFunction
             } else {
-                (Phase::CreateFunction, Phase::DropFunction)
+                Phase::CreateFunction
             };
             match old.functions.get(name) {
                 None => {
@@ -1061,7 +1059,6 @@ impl<'a> Differ<'a> {
                             );
                         }
                     }
-                    let _ = drop_phase;
                 }
             }
         }
@@ -1351,15 +1348,10 @@ impl<'a> Differ<'a> {
 
     fn create_table(&mut self, t: &Table, deferred: &BTreeSet<(QName, usize)>) {
         let name = &t.name;
+        // Targets exist by then: existing and external tables, and new tables, which are created
+        // in the new model's FK order; only FKs that close a cycle wait.
         let inline_fks: Vec<usize> = (0..t.foreign_keys.len())
-            .filter(|i| {
-                !deferred.contains(&(name.clone(), *i))
-                    && t.foreign_keys.get(*i).is_some_and(|fk| {
-                        fk.target == *name
-                            || self.old.tables.contains_key(&fk.target)
-                            || self.created_before(&fk.target, name)
-                    })
-            })
+            .filter(|i| !deferred.contains(&(name.clone(), *i)))
             .collect();
         let late: Vec<Stmt> = (0..t.foreign_keys.len())
             .filter(|i| !inline_fks.contains(i))
@@ -1386,9 +1378,6 @@ impl<'a> Differ<'a> {
             .iter()
             .map(|ix| Stmt::CreateIndex(name.clone(), ix.clone()))
             .collect();
-        for ix in &t.indexes {
-            self.created_in_transaction.insert(index_qname(name, ix));
-        }
         self.emit(Phase::CreateIndex, format!("Indexes on {name}"), ixs);
         let triggers: Vec<Stmt> = t
             .triggers
@@ -1460,13 +1449,6 @@ impl<'a> Differ<'a> {
                 starts_word && lower[i + name.len()..].trim_start().starts_with('(')
             })
         })
-    }
-
-    /// Whether `target` is created by this migration before `table` (FK order of the new model).
-    fn created_before(&self, target: &QName, table: &QName) -> bool {
-        // New tables are created in the new model's FK order; the caller only asks for FKs that
-        // are not deferred, whose targets therefore come first.
-        target != table && self.new.tables.contains_key(target)
     }
 
     fn alter_table(&mut self, o: &Table, t: &Table) {
@@ -2565,16 +2547,6 @@ fn move_and_rename(
     stmts
 }
 
-fn command_rank(c: PolicyCommand) -> u8 {
-    match c {
-        PolicyCommand::All => 0,
-        PolicyCommand::Select => 1,
-        PolicyCommand::Insert => 2,
-        PolicyCommand::Update => 3,
-        PolicyCommand::Delete => 4,
-    }
-}
-
 /// How a new or changed policy weakens access, if it does: roles widened to `public`/`anon`, or
 /// an expression that became constant true.
 fn policy_weakening(old: Option<&Policy>, p: &Policy) -> Option<String> {
@@ -2704,7 +2676,6 @@ fn run(
         entries: Vec::new(),
         retyped_tables: BTreeSet::new(),
         recreated_functions: BTreeSet::new(),
-        created_in_transaction: BTreeSet::new(),
         cleanup: Vec::new(),
     };
     d.run(renames);
@@ -2726,6 +2697,20 @@ fn online_settings(model: &Model) -> Vec<Stmt> {
         .collect()
 }
 
+/// `text` as part of a file name: lower-case ASCII letters and digits, every run of other
+/// characters one `_`, none at the ends (`Add title!` → `add_title`).
+pub fn file_name_part(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.trim().chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    out.trim_end_matches('_').to_string()
+}
+
 /// A short file-name slug for the changes: the first change, and how many more.
 pub fn slug(changes: &[Change]) -> String {
     let Some(first) = changes.first() else {
@@ -2739,21 +2724,7 @@ pub fn slug(changes: &[Change]) -> String {
         .object
         .strip_prefix("public.")
         .unwrap_or(&first.object);
-    let mut s = format!("{kind}_{object}");
-    s = s
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    while s.contains("__") {
-        s = s.replace("__", "_");
-    }
-    let mut s = s.trim_matches('_').to_string();
+    let mut s = file_name_part(&format!("{kind}_{object}"));
     if s.len() > 48 {
         s.truncate(48);
         s = s.trim_end_matches('_').to_string();

@@ -574,7 +574,8 @@ pub fn settings(model: &Model) -> Vec<Stmt> {
     ]
 }
 
-fn command_rank(c: PolicyCommand) -> u8 {
+/// The order of policies of one table in a migration: by command, then name.
+pub fn command_rank(c: PolicyCommand) -> u8 {
     match c {
         PolicyCommand::All => 0,
         PolicyCommand::Select => 1,
