@@ -1,28 +1,22 @@
 //! `schemac build`: compile the model and write the next migration.
 
 use schemac::diagnostics::Diagnostics;
-use schemac::migrations::{MigrationDir, write_atomic};
-use schemac::render::Renderer;
-use schemac::{BuildOptions, BuildPlan, build, compile};
+use schemac::migrations::write_atomic;
+use schemac::{BuildOptions, BuildPlan, build};
 
 use super::{Cli, exit, print_diagnostics};
 
 /// Run `schemac build`.
 pub fn run(cli: &Cli, options: &BuildOptions) -> u8 {
-    let compiled = compile(&cli.schema);
-    if !compiled.ok() {
-        print_diagnostics(cli, &compiled.diagnostics, &compiled.sources);
-        return super::compile_failure_exit(&compiled.diagnostics);
-    }
-    print_diagnostics(cli, &compiled.diagnostics, &compiled.sources);
-    let dir = match MigrationDir::read_layout(&cli.out, compiled.model.migrations.layout) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::IO;
-        }
+    let super::Project {
+        compiled,
+        dir,
+        renderer,
+    } = match super::project(cli) {
+        Ok(p) => p,
+        Err(code) => return code,
     };
-    let renderer = Renderer::new(cli.templates.is_dir().then(|| cli.templates.clone()));
+    print_diagnostics(cli, &compiled.diagnostics, &compiled.sources);
     let mut d = Diagnostics::default();
     match build(&compiled, &dir, &renderer, options, &mut d) {
         Some(BuildPlan::UpToDate) => {

@@ -245,6 +245,40 @@ pub(crate) fn compile_failure_exit(d: &Diagnostics) -> u8 {
     }
 }
 
+/// What `build`, `plan` and `check` start from: the compiled model, the migrations folder in
+/// the model's layout, and the templates.
+pub(crate) struct Project {
+    /// The model, without errors.
+    pub compiled: schemac::Compiled,
+    /// The migrations folder.
+    pub dir: schemac::migrations::MigrationDir,
+    /// Built-in templates with the project's overrides.
+    pub renderer: schemac::render::Renderer,
+}
+
+/// Compile the model and read the migrations folder; on failure the diagnostics are printed and
+/// the exit code returned.
+pub(crate) fn project(cli: &Cli) -> Result<Project, u8> {
+    let compiled = schemac::compile(&cli.schema);
+    if !compiled.ok() {
+        print_diagnostics(cli, &compiled.diagnostics, &compiled.sources);
+        return Err(compile_failure_exit(&compiled.diagnostics));
+    }
+    let dir =
+        schemac::migrations::MigrationDir::read_layout(&cli.out, compiled.model.migrations.layout)
+            .map_err(|e| {
+                eprintln!("error: {e}");
+                exit::IO
+            })?;
+    let renderer =
+        schemac::render::Renderer::new(cli.templates.is_dir().then(|| cli.templates.clone()));
+    Ok(Project {
+        compiled,
+        dir,
+        renderer,
+    })
+}
+
 /// Run a parsed command line and return the exit code.
 pub fn run(cli: Cli) -> u8 {
     match cli.command {

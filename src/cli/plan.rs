@@ -7,27 +7,20 @@
 //! errors or build would refuse (unacknowledged risky changes, edited migrations), 2 on I/O.
 
 use schemac::diagnostics::Diagnostics;
-use schemac::migrations::MigrationDir;
-use schemac::render::Renderer;
-use schemac::{BuildOptions, BuildPlan, build, compile};
+use schemac::{BuildOptions, BuildPlan, build};
 
 use super::{Cli, Format, exit, print_diagnostics};
 
 /// Run `schemac plan`.
 pub fn run(cli: &Cli, options: &BuildOptions) -> u8 {
-    let compiled = compile(&cli.schema);
-    if !compiled.ok() {
-        print_diagnostics(cli, &compiled.diagnostics, &compiled.sources);
-        return super::compile_failure_exit(&compiled.diagnostics);
-    }
-    let dir = match MigrationDir::read_layout(&cli.out, compiled.model.migrations.layout) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::IO;
-        }
+    let super::Project {
+        compiled,
+        dir,
+        renderer,
+    } = match super::project(cli) {
+        Ok(p) => p,
+        Err(code) => return code,
     };
-    let renderer = Renderer::new(cli.templates.is_dir().then(|| cli.templates.clone()));
     let mut d = Diagnostics::default();
     let plan = build(&compiled, &dir, &renderer, options, &mut d);
     let migrations_dir = dir.migrations_dir();
