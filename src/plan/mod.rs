@@ -104,7 +104,9 @@ pub fn compute_view_dependencies(model: &mut Model, external: &External) {
     }
 }
 
-fn search_path(model: &Model) -> String {
+/// The schemas a migration's `search_path` lists, in order: the default schema, `public`,
+/// `extensions` on Supabase, and every extension's schema. Names in them need no qualifier.
+pub fn search_path_schemas(model: &Model) -> Vec<String> {
     let mut path: Vec<String> = vec![model.default_schema.clone()];
     let mut push = |s: &str| {
         if !path.iter().any(|p| p == s) {
@@ -118,7 +120,12 @@ fn search_path(model: &Model) -> String {
     for e in model.extensions.values() {
         push(&model.extension_schema(e));
     }
-    path.iter()
+    path
+}
+
+fn search_path(model: &Model) -> String {
+    search_path_schemas(model)
+        .iter()
         .map(|s| crate::sql::ident::quote_ident(s))
         .collect::<Vec<_>>()
         .join(", ")

@@ -3,7 +3,7 @@
 //! Input: an expression as written in the model, or as PostgreSQL prints it back
 //! (`pg_get_expr`, `pg_get_constraintdef`, `pg_get_indexdef`, `pg_get_triggerdef`). Output: the
 //! set of its identifiers, literals and operators. Invariants: casts (`::type`), parentheses,
-//! the default schema qualifier, `AS alias` in sub-selects and connective keywords are dropped;
+//! qualifiers naming a schema of the migrations' search path, `AS alias` in sub-selects and connective keywords are dropped;
 //! `IN (…)` and `= ANY (ARRAY[…])` both read as `=`, `NOT IN` and `<> ALL` as `<>`, `BETWEEN` as
 //! `>=` and `<=`. Two texts with different fingerprints certainly differ; equal fingerprints
 //! mean the same names, constants and operators (the usual kinds of drift).
@@ -141,9 +141,10 @@ fn lex(text: &str) -> Vec<Tok> {
     out
 }
 
-/// The fingerprint of `text`; `default_schema` qualifiers are dropped. With `keep_keywords`,
+/// The fingerprint of `text`; qualifiers naming a schema of `search_path` (the migrations'
+/// search path, where unqualified names resolve) or `pg_catalog` are dropped. With `keep_keywords`,
 /// every word counts (for whole statements such as index and trigger definitions).
-pub fn fingerprint(text: &str, default_schema: &str, keep_keywords: bool) -> BTreeSet<String> {
+pub fn fingerprint(text: &str, search_path: &[String], keep_keywords: bool) -> BTreeSet<String> {
     let toks = lex(text);
     let mut out = BTreeSet::new();
     let mut i = 0;
@@ -202,7 +203,8 @@ pub fn fingerprint(text: &str, default_schema: &str, keep_keywords: bool) -> BTr
                 continue;
             }
             Tok::Word(w) | Tok::Quoted(w)
-                if next == Some(&Tok::Dot) && (w == default_schema || w == "pg_catalog") =>
+                if next == Some(&Tok::Dot)
+                    && (w == "pg_catalog" || search_path.iter().any(|s| s == w)) =>
             {
                 i += 2;
                 continue;
@@ -257,13 +259,18 @@ pub fn fingerprint(text: &str, default_schema: &str, keep_keywords: bool) -> BTr
 }
 
 /// Whether two texts have the same fingerprint.
-pub fn same(model: &str, database: &str, default_schema: &str, keep_keywords: bool) -> bool {
-    fingerprint(model, default_schema, keep_keywords)
-        == fingerprint(database, default_schema, keep_keywords)
+pub fn same(model: &str, database: &str, search_path: &[String], keep_keywords: bool) -> bool {
+    fingerprint(model, search_path, keep_keywords)
+        == fingerprint(database, search_path, keep_keywords)
 }
 
 #[cfg(test)]
 mod tests {
+    /// The search path of a model whose default schema is `public`.
+    fn public() -> Vec<String> {
+        vec!["public".to_string()]
+    }
+
     use super::same;
 
     #[test]
@@ -271,54 +278,54 @@ mod tests {
         assert!(same(
             "(select auth.uid()) = user_id",
             "(( SELECT auth.uid() AS uid) = user_id)",
-            "public",
+            &public(),
             false
         ));
         assert!(same(
             "status in ('a', 'b')",
             "(status = ANY (ARRAY['a'::text, 'b'::text]))",
-            "public",
+            &public(),
             false
         ));
         assert!(same(
             "char_length(name) between 1 and 100",
             "((char_length(name) >= 1) AND (char_length(name) <= 100))",
-            "public",
+            &public(),
             false
         ));
-        assert!(same("-1", "'-1'::integer", "public", false));
+        assert!(same("-1", "'-1'::integer", &public(), false));
         assert!(same(
             "'active'",
             "'active'::public.project_status",
-            "public",
+            &public(),
             false
         ));
         assert!(same(
             "session_id in (select s.id from public.coding_sessions s where s.user_id = (select auth.uid()))",
             "(session_id IN ( SELECT s.id FROM public.coding_sessions s WHERE (s.user_id = ( SELECT auth.uid() AS uid))))",
-            "public",
+            &public(),
             false
         ));
-        assert!(same("now()", "now()", "public", false));
+        assert!(same("now()", "now()", &public(), false));
         assert!(same(
             "created_at > now() - interval '1 year'",
             "(created_at > (now() - '1 year'::interval))",
-            "public",
+            &public(),
             false
         ));
         assert!(same(
             "CREATE INDEX i ON public.t USING btree (a DESC NULLS FIRST, b ASC NULLS LAST)",
             "CREATE INDEX i ON public.t USING btree (a DESC, b)",
-            "public",
+            &public(),
             true
         ));
     }
 
     #[test]
     fn real_changes_are_seen() {
-        assert!(!same("user_id = 1", "owner_id = 1", "public", false));
-        assert!(!same("x > 0", "x >= 0", "public", false));
-        assert!(!same("'a'", "'b'::text", "public", false));
-        assert!(!same("true", "(1 = 1)", "public", false));
+        assert!(!same("user_id = 1", "owner_id = 1", &public(), false));
+        assert!(!same("x > 0", "x >= 0", &public(), false));
+        assert!(!same("'a'", "'b'::text", &public(), false));
+        assert!(!same("true", "(1 = 1)", &public(), false));
     }
 }

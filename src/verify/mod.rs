@@ -102,17 +102,13 @@ impl Cx<'_> {
             .help("change the model or the database so that they agree, then verify again"),
         );
     }
-
-    fn ds(&self) -> &str {
-        &self.model.default_schema
-    }
 }
 
 fn opt(s: Option<&str>) -> String {
     s.map_or_else(|| "none".to_string(), |s| format!("`{s}`"))
 }
 
-fn same_opt(model: Option<&str>, db: Option<&str>, ds: &str) -> bool {
+fn same_opt(model: Option<&str>, db: Option<&str>, ds: &[String]) -> bool {
     match (model, db) {
         (None, None) => true,
         (Some(m), Some(d)) => same(m, d, ds, false),
@@ -122,7 +118,7 @@ fn same_opt(model: Option<&str>, db: Option<&str>, ds: &str) -> bool {
 
 /// A column default: as [`same_opt`], and a bare constant in the model (`'09:00'`) matches the
 /// typed constant PostgreSQL prints for it (`'09:00:00'::time without time zone`).
-fn same_default(model: Option<&str>, db: Option<&str>, ds: &str) -> bool {
+fn same_default(model: Option<&str>, db: Option<&str>, ds: &[String]) -> bool {
     if same_opt(model, db, ds) {
         return true;
     }
@@ -283,7 +279,7 @@ fn tables(cx: &mut Cx<'_>, catalog: &Catalog) {
 }
 
 fn table(cx: &mut Cx<'_>, t: &Table, info: &crate::introspect::TableInfo, catalog: &Catalog) {
-    let ds = cx.ds().to_string();
+    let ds = crate::plan::search_path_schemas(cx.model);
     let name = &t.name;
     let on = |s: &str, tb: &str| s == name.schema && tb == name.name;
     if info.rls_enabled != t.rls.enabled {
@@ -484,16 +480,6 @@ fn table(cx: &mut Cx<'_>, t: &Table, info: &crate::introspect::TableInfo, catalo
             None => cx.missing(what, ix.origin, "apply the migrations"),
             Some(info) => {
                 let want = Stmt::CreateIndex(name.clone(), ix.clone()).to_string();
-                // The catalog is read with an empty search_path, so PostgreSQL qualifies operator
-                // classes of extensions (`extensions.gin_trgm_ops`); the migration finds them on
-                // its search_path. Extension schemas are not compared.
-                let extension_schemas: Vec<String> = cx
-                    .model
-                    .extensions
-                    .values()
-                    .map(|e| cx.model.extension_schema(e))
-                    .filter(|s| *s != ds && !t.name.schema.eq(s))
-                    .collect();
                 let strip = |s: &str| {
                     let mut f = fingerprint::fingerprint(s, &ds, true);
                     for w in ["asc", "concurrently", "if", "not", "exists", "only", ";"] {
@@ -502,9 +488,6 @@ fn table(cx: &mut Cx<'_>, t: &Table, info: &crate::introspect::TableInfo, catalo
                     // A predicate's `x IN (…)` comes back as `x = ANY (ARRAY[…])`.
                     for w in ["in", "any", "array", "="] {
                         f.remove(w);
-                    }
-                    for schema in &extension_schemas {
-                        f.remove(schema.as_str());
                     }
                     f
                 };
@@ -610,7 +593,7 @@ fn trigger_set(
     triggers: &BTreeMap<&str, &crate::ir::Trigger>,
     catalog: &Catalog,
 ) {
-    let ds = cx.ds().to_string();
+    let ds = crate::plan::search_path_schemas(cx.model);
     let db: BTreeMap<&str, &crate::introspect::TriggerInfo> = catalog
         .triggers
         .iter()
