@@ -197,6 +197,44 @@ fn json_points_inside_a_quoted_value() {
     assert_eq!((d.end_line, d.end_column), (Some(7), Some(45)));
 }
 
+/// The same fragment text in many tables (enough to be checked on several threads) is parsed
+/// once per thread but checked against each table's own columns, and a repeated syntax error is
+/// reported at every copy.
+#[test]
+fn a_repeated_fragment_is_checked_where_each_copy_is() {
+    let mut model = String::from("version: 1\ntables:\n");
+    for i in 0..300 {
+        let column = if i % 2 == 0 { "x" } else { "y" };
+        model.push_str(&format!(
+            "  t{i:03}:\n    columns:\n      id: {{ type: bigint, primary_key: true, default: \"0\" }}\n      {column}: {{ type: integer, check: \"x > 0\" }}\n    indexes:\n      - {{ columns: [id], where: \"x >\" }}\n"
+        ));
+    }
+    let compiled = schemac::compile_sources(&[("schema.yaml".to_string(), model)]);
+    let json = report::to_json(&compiled.diagnostics.sorted(), &compiled.sources);
+    let at = |code: &str| -> Vec<(usize, usize)> {
+        json.iter()
+            .filter(|d| d.code == code)
+            .map(|d| (d.line.unwrap(), d.column.unwrap()))
+            .collect()
+    };
+    // Table i starts on line 3 + 6 i; its column on the line after `id`, its index two later.
+    let odd_columns: Vec<(usize, usize)> = (0..300)
+        .filter(|i| i % 2 == 1)
+        .map(|i| (3 + 6 * i + 3, 35))
+        .collect();
+    assert_eq!(
+        at("E302"),
+        odd_columns,
+        "x is unknown exactly in the tables with y"
+    );
+    let predicates: Vec<usize> = (0..300).map(|i| 3 + 6 * i + 5).collect();
+    let e301: Vec<usize> = at("E301").into_iter().map(|(line, _)| line).collect();
+    assert_eq!(
+        e301, predicates,
+        "the broken predicate is reported in every table"
+    );
+}
+
 // ----- files and folders: E100, E401–E404 ---------------------------------------------------
 
 const MODEL: &str = "version: 1

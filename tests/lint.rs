@@ -86,6 +86,12 @@ fn human_output_and_exit_codes() {
     assert_eq!(out.code, 0, "warnings do not fail without --deny-warnings");
     assert_eq!(out.stdout, "");
     assert_snapshot!("lint_human", out.stderr);
+    // Info findings are counted per rule by default and printed in full with --show-info.
+    assert!(out.stderr.contains("info findings not shown"));
+    let full = schemac(dir.path(), &["lint", "--show-info"]);
+    assert_eq!(full.code, 0);
+    assert!(!full.stderr.contains("not shown"));
+    assert_snapshot!("lint_human_show_info", full.stderr);
     let denied = schemac(dir.path(), &["lint", "--deny-warnings"]);
     assert_eq!(denied.code, 1);
 }

@@ -7,7 +7,8 @@
 # RUNS runs after WARMUP warm-up runs, no intermediate shell) and peak RSS (/usr/bin/time -f %M,
 # MEM_RUNS runs, the maximum is reported):
 #   build        `schemac build` from scratch (generated/ and docs/ removed before every run)
-#   lint         `schemac lint`
+#   lint         `schemac lint` (human format: info findings counted, not printed)
+#   lint --format json   `schemac lint --format json` (every finding rendered)
 #   check        `schemac check` after a build
 #   incremental  `schemac build` after a one-column change: skipped, and reported as not measured,
 #                while build answers E402 (incremental migrations are not implemented yet); it is
@@ -100,6 +101,11 @@ for n in $SIZES; do
     --export-json "$D/lint.json" "$BIN lint --color never"
   record "$n" lint "$D/lint.json" "$(peak_kib "$BIN" lint --color never)"
 
+  # Every finding, info-level ones included, rendered as JSON (the human format counts infos).
+  hyperfine -N --style basic --warmup "$WARMUP" --runs "$RUNS" \
+    --export-json "$D/lint-json.json" "$BIN lint --format json"
+  record "$n" "lint --format json" "$D/lint-json.json" "$(peak_kib "$BIN" lint --format json)"
+
   # check after a build (the last build run above left generated/ and docs/ in place).
   "$BIN" build --color never >/dev/null 2>&1 || true
   "$BIN" check --color never >/dev/null 2>&1 \
@@ -159,7 +165,7 @@ if len(sizes) >= 2:
     med = {(s, c): m for s, c, m, *_ in rows}
     print(f"\n| command | median at {a} ms | median at {b} ms | time({b}) / time({a}) |")
     print("|---|---:|---:|---:|")
-    for cmd in ["build", "lint", "check", "incremental"]:
+    for cmd in ["build", "lint", "lint --format json", "check", "incremental"]:
         x, y = med.get((a, cmd), "-"), med.get((b, cmd), "-")
         ratio = f"{float(y) / float(x):.2f}" if "-" not in (x, y) else "not measured"
         print(f"| {cmd} | {x} | {y} | {ratio} |")

@@ -5,6 +5,7 @@
 //! Exit codes: `lint` 1 on an error-level finding or a compile error (or a warning with
 //! `--deny-warnings`), 2 on I/O or usage problems, else 0.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use schemac::diagnostics::Severity;
@@ -16,23 +17,41 @@ use schemac::lint::{ALL_RULES, Level, Report, find_rule};
 use super::{Cli, Format, exit};
 
 /// Run `schemac lint`.
-pub fn run(cli: &Cli, deny_warnings: bool, allow: &[String]) -> u8 {
+pub fn run(cli: &Cli, deny_warnings: bool, allow: &[String], show_info: bool) -> u8 {
     let compiled = schemac::compile(&cli.schema);
     let mut extra = schemac::diagnostics::Diagnostics::default();
     let report = if compiled.ok() {
-        let mut report = schemac::lint::run_with(
-            &compiled.model,
-            &compiled.external,
-            &compiled.sources,
-            &compiled.fragments,
-        );
-        // Migration-safety rules run on the changes since the committed snapshot, if any.
-        if let Ok(dir) = schemac::migrations::MigrationDir::read_layout(
+        // The model rules and the migration-safety rules (on the changes since the committed
+        // snapshot, if there is one) are independent: on a large model they run side by side.
+        let dir = schemac::migrations::MigrationDir::read_layout(
             &cli.out,
             compiled.model.migrations.layout,
-        ) && let Some((_, _, changes)) = schemac::pending(&compiled, &dir, allow, &mut extra)
-        {
-            report.findings.extend(changes.findings);
+        )
+        .ok()
+        .filter(|dir| dir.snapshot.is_some());
+        let (mut report, changes) = std::thread::scope(|s| {
+            let changes = dir.as_ref().map(|dir| {
+                s.spawn(|| {
+                    let mut d = schemac::diagnostics::Diagnostics::default();
+                    let found = schemac::pending(&compiled, dir, allow, &mut d);
+                    (found.map(|(_, _, report)| report), d)
+                })
+            });
+            let report = schemac::lint::run_with(
+                &compiled.model,
+                &compiled.external,
+                &compiled.sources,
+                &compiled.fragments,
+            );
+            let changes =
+                changes.map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+            (report, changes)
+        });
+        if let Some((found, d)) = changes {
+            extra = d;
+            if let Some(found) = found {
+                report.findings.extend(found.findings);
+            }
         }
         report
     } else {
@@ -43,20 +62,40 @@ pub fn run(cli: &Cli, deny_warnings: bool, allow: &[String]) -> u8 {
     compile.extend(extra_sorted.iter().copied());
     match cli.format {
         Format::Human => {
-            let findings = report.diagnostics();
+            // Info findings are printed in full only when asked for; otherwise they are counted
+            // per rule, so a large model's notes do not bury its warnings.
+            let mut hidden: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+            let mut shown = Vec::new();
+            for f in &report.findings {
+                if f.level == Level::Info && !show_info {
+                    *hidden.entry((f.rule.code, f.rule.name)).or_default() += 1;
+                } else if let Some(diag) = f.diagnostic() {
+                    shown.push(diag);
+                }
+            }
             let mut all = compile.clone();
-            all.extend(findings.iter());
+            all.extend(shown.iter());
             eprint!(
                 "{}",
                 report::human(&all, &compiled.sources, super::human_style(cli), 100)
             );
-            let count = |s: Severity| all.iter().filter(|d| d.severity == s).count();
             let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+            let hidden_total: usize = hidden.values().sum();
+            if hidden_total > 0 {
+                eprintln!(
+                    "{} not shown (`--show-info` prints them):",
+                    plural(hidden_total, "info finding")
+                );
+                for ((code, name), n) in &hidden {
+                    eprintln!("  {n:>6}  {code} {name}");
+                }
+            }
+            let count = |s: Severity| all.iter().filter(|d| d.severity == s).count();
             eprintln!(
                 "{}, {}, {}",
                 plural(count(Severity::Error), "error"),
                 plural(count(Severity::Warning), "warning"),
-                plural(count(Severity::Info), "info")
+                plural(count(Severity::Info) + hidden_total, "info")
             );
         }
         Format::Json | Format::Sarif | Format::Github => {

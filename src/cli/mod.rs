@@ -100,6 +100,10 @@ enum Command {
         /// Acknowledge every finding of a migration-safety rule (code or name) for this run.
         #[arg(long, value_name = "RULE")]
         allow: Vec<String>,
+        /// Print info-level findings in full too (by default the human format counts them per
+        /// rule; json, sarif and github always carry every finding).
+        #[arg(long)]
+        show_info: bool,
     },
     /// Print the documentation of a lint rule, by code (SC301) or name (fk-missing-index).
     Rule {
@@ -288,7 +292,8 @@ pub fn run(cli: Cli) -> u8 {
         Command::Lint {
             deny_warnings,
             ref allow,
-        } => lint::run(&cli, deny_warnings, allow),
+            show_info,
+        } => lint::run(&cli, deny_warnings, allow, show_info),
         Command::Rule { ref rule } => lint::rule(rule),
         Command::Rules { ref markdown } => lint::rules(markdown.as_deref()),
         Command::Verify(ref args) => verify::run(&cli, args),

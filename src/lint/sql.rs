@@ -22,7 +22,7 @@ use crate::source::{SourceMap, Span};
 use crate::sqlfrag::{FragSpan, span_to_frag};
 
 /// What a fragment is used as, which decides the facts worth computing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Role {
     /// A policy's USING or WITH CHECK.
     Policy,

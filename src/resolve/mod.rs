@@ -29,6 +29,9 @@ pub struct Scope<'m> {
     pub external: &'m External,
     /// Partition name → parent table (built once, so lookups stay logarithmic).
     partitions: std::collections::BTreeMap<QName, QName>,
+    /// Column names of every model and preset table, built on the first SQL name lookup and
+    /// then lent out (fragment analysis looks relations up once per FROM item).
+    column_names: std::sync::OnceLock<std::collections::BTreeMap<QName, Vec<String>>>,
 }
 
 impl<'m> Scope<'m> {
@@ -48,7 +51,26 @@ impl<'m> Scope<'m> {
             model,
             external,
             partitions,
+            column_names: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Column names of every model table and preset table.
+    fn column_names(&self) -> &std::collections::BTreeMap<QName, Vec<String>> {
+        self.column_names.get_or_init(|| {
+            let model = self
+                .model
+                .tables
+                .values()
+                .map(|t| (t.name.clone(), t.columns.keys().cloned().collect()));
+            let preset = self
+                .external
+                .tables
+                .iter()
+                .filter(|(q, _)| !self.model.tables.contains_key(q))
+                .map(|(q, cols)| (q.clone(), cols.iter().map(|(n, _)| n.clone()).collect()));
+            model.chain(preset).collect()
+        })
     }
 
     /// The parent of a partition.
@@ -524,17 +546,29 @@ fn resolve_references(
 }
 
 impl crate::sqlfrag::Catalog for Scope<'_> {
-    fn relation(&self, schema: Option<&str>, name: &str) -> crate::sqlfrag::RelationLookup {
+    fn relation(&self, schema: Option<&str>, name: &str) -> crate::sqlfrag::RelationLookup<'_> {
         use crate::sqlfrag::RelationLookup;
-        let written = match schema {
-            Some(s) => format!(
-                "{}.{}",
-                crate::sql::ident::quote_ident(s),
-                crate::sql::ident::quote_ident(name)
-            ),
-            None => crate::sql::ident::quote_ident(name),
+        use std::borrow::Cow;
+        // The same search as `Scope::relation` on the quoted name, without building and
+        // re-splitting it: schema-qualified as written, else the default schema, `public`, then
+        // the preset's schemas.
+        let names = self.column_names();
+        let found = |s: &str| {
+            let q = QName::new(s, name);
+            let exists = self.model.tables.contains_key(&q)
+                || self.model.views.contains_key(&q)
+                || self.external.tables.contains_key(&q)
+                || self.partitions.contains_key(&q);
+            exists.then_some(q)
         };
-        let Some(q) = self.relation(&written) else {
+        let q = match schema {
+            Some(s) => found(s),
+            None => [self.model.default_schema.as_str(), "public"]
+                .into_iter()
+                .chain(self.external.schemas.iter().map(String::as_str))
+                .find_map(found),
+        };
+        let Some(q) = q else {
             // System catalogs and information_schema are readable but not modelled.
             return match schema {
                 Some("pg_catalog" | "information_schema") => RelationLookup::Opaque,
@@ -542,16 +576,16 @@ impl crate::sqlfrag::Catalog for Scope<'_> {
                 _ => RelationLookup::Unknown,
             };
         };
-        if let Some(cols) = self.columns(&q) {
-            return RelationLookup::Columns(cols.into_iter().map(|(n, _)| n).collect());
+        // A partition has its parent's columns; a view's are not known.
+        let cols = names.get(&q).or_else(|| {
+            self.partition_parent(&q)
+                .filter(|p| self.model.tables.contains_key(*p))
+                .and_then(|p| names.get(p))
+        });
+        match cols {
+            Some(cols) => RelationLookup::Columns(Cow::Borrowed(cols.as_slice())),
+            None => RelationLookup::Opaque,
         }
-        if let Some(parent) = self
-            .partition_parent(&q)
-            .and_then(|p| self.model.tables.get(p))
-        {
-            return RelationLookup::Columns(parent.columns.keys().cloned().collect());
-        }
-        RelationLookup::Opaque
     }
 
     fn function_exists(&self, schema: &str, name: &str) -> bool {

@@ -31,6 +31,7 @@ use sqlparser::ast::{
     Visit, Visitor, WindowType,
 };
 use sqlparser::tokenizer::Span;
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 
@@ -71,7 +72,7 @@ pub fn analyse_expr(
         scope.rels.push(Rel {
             name: qualifier.to_string(),
             schema: None,
-            cols: Cols::List(columns.to_vec()),
+            cols: Cols::List(Cow::Borrowed(columns)),
         });
     }
     an.scopes.push(scope);
@@ -87,23 +88,24 @@ pub fn analyse_query(query: &Query, text: &str, catalog: &dyn Catalog) -> Analys
 }
 
 #[derive(Debug, Clone)]
-enum Cols {
+enum Cols<'a> {
     Opaque,
-    List(Vec<String>),
+    /// Borrowed from the base table or the catalog; owned when derived from the query.
+    List(Cow<'a, [String]>),
 }
 
 #[derive(Debug)]
-struct Rel {
+struct Rel<'a> {
     /// Alias, or the relation name when not aliased ("" for unnamed items).
     name: String,
     /// Schema as written, only for unaliased tables.
     schema: Option<String>,
-    cols: Cols,
+    cols: Cols<'a>,
 }
 
 #[derive(Debug, Default)]
-struct Scope {
-    rels: Vec<Rel>,
+struct Scope<'a> {
+    rels: Vec<Rel<'a>>,
     /// Output column aliases (visible in GROUP BY / HAVING / ORDER BY).
     aliases: Vec<String>,
     aliases_active: bool,
@@ -114,8 +116,8 @@ struct Scope {
 struct Analyzer<'a> {
     text: &'a str,
     catalog: &'a dyn Catalog,
-    scopes: Vec<Scope>,
-    ctes: Vec<Vec<(String, Cols)>>,
+    scopes: Vec<Scope<'a>>,
+    ctes: Vec<Vec<(String, Cols<'a>)>>,
     extra: Vec<String>,
     /// Whether scope 0 is the base table of an expression (then references to it from a nested
     /// SELECT are recorded as [`OuterRef`]s).
@@ -128,10 +130,20 @@ struct Analyzer<'a> {
 
 /// PostgreSQL identifier normalisation: unquoted names fold to lower case.
 fn norm(id: &Ident) -> String {
-    if id.quote_style.is_none() {
-        id.value.to_lowercase()
+    norm_ref(id).into_owned()
+}
+
+/// [`norm`] without a copy when folding changes nothing (the common case).
+fn norm_ref(id: &Ident) -> Cow<'_, str> {
+    if id.quote_style.is_some()
+        || id
+            .value
+            .bytes()
+            .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+    {
+        Cow::Borrowed(&id.value)
     } else {
-        id.value.clone()
+        Cow::Owned(id.value.to_lowercase())
     }
 }
 
@@ -191,12 +203,12 @@ impl<'a> Analyzer<'a> {
 
     // ----- name lookup -------------------------------------------------
 
-    fn find_rel(&self, schema: Option<&str>, name: &str) -> Option<&Rel> {
+    fn find_rel(&self, schema: Option<&str>, name: &str) -> Option<&Rel<'a>> {
         self.find_rel_at(schema, name).map(|(_, r)| r)
     }
 
     /// The relation a qualifier names, with the index of the scope that holds it.
-    fn find_rel_at(&self, schema: Option<&str>, name: &str) -> Option<(usize, &Rel)> {
+    fn find_rel_at(&self, schema: Option<&str>, name: &str) -> Option<(usize, &Rel<'a>)> {
         self.scopes.iter().enumerate().rev().find_map(|(i, scope)| {
             scope
                 .rels
@@ -212,15 +224,15 @@ impl<'a> Analyzer<'a> {
         })
     }
 
-    /// Record a reference that resolved in scope `at` when it reaches the base table from inside
-    /// a nested SELECT.
-    fn note_outer(&mut self, at: usize, name: &str, span: Option<FragSpan>) {
-        if self.has_base && at == 0 && self.scopes.len() > 1 {
-            self.outer_refs.push(OuterRef {
-                name: name.to_string(),
-                at: span,
-            });
-        }
+    /// Whether a reference that resolved in scope `at` reaches the base table from inside a
+    /// nested SELECT (then it is recorded as an [`OuterRef`]).
+    fn is_outer(&self, at: usize) -> bool {
+        self.has_base && at == 0 && self.scopes.len() > 1
+    }
+
+    /// Record an outer reference (see [`Analyzer::is_outer`]).
+    fn note_outer(&mut self, name: String, span: Option<FragSpan>) {
+        self.outer_refs.push(OuterRef { name, at: span });
     }
 
     fn is_extra(&self, name: &str) -> bool {
@@ -250,15 +262,18 @@ impl<'a> Analyzer<'a> {
         match ids {
             [] => {}
             [id] => {
-                let name = norm(id);
-                if id.quote_style.is_none() && KEYWORD_VALUES.contains(&name.as_str()) {
+                let name = norm_ref(id);
+                if id.quote_style.is_none() && KEYWORD_VALUES.contains(&name.as_ref()) {
                     return;
                 }
                 let found = self.unqualified_scope(&name);
                 if let Some(i) = found {
-                    let at = self.ident_span(id);
-                    self.note_outer(i, &name, at);
+                    if self.is_outer(i) {
+                        let at = self.ident_span(id);
+                        self.note_outer(name.into_owned(), at);
+                    }
                 } else {
+                    let name = name.into_owned();
                     let at = self.ident_span(id);
                     self.problem(
                         ProblemKind::UnknownColumn {
@@ -279,8 +294,10 @@ impl<'a> Analyzer<'a> {
                         Cols::List(cols) => cols.contains(&c1),
                     };
                     if ok {
-                        let at = self.idents_span(&[first, second]);
-                        self.note_outer(i, &format!("{q0}.{c1}"), at);
+                        if self.is_outer(i) {
+                            let at = self.idents_span(&[first, second]);
+                            self.note_outer(format!("{q0}.{c1}"), at);
+                        }
                     } else {
                         let at = self.ident_span(second);
                         self.problem(
@@ -302,8 +319,10 @@ impl<'a> Analyzer<'a> {
                             Cols::List(cols) => cols.contains(&c2),
                         };
                         if ok {
-                            let at = self.idents_span(&[first, second, third]);
-                            self.note_outer(i, &format!("{q0}.{c1}.{c2}"), at);
+                            if self.is_outer(i) {
+                                let at = self.idents_span(&[first, second, third]);
+                                self.note_outer(format!("{q0}.{c1}.{c2}"), at);
+                            }
                         } else {
                             let at = self.ident_span(third);
                             self.problem(
@@ -477,7 +496,8 @@ impl<'a> Analyzer<'a> {
             self.ctes.push(Vec::new());
             for cte in &with.cte_tables {
                 let name = norm(&cte.alias.name);
-                let cols = alias_columns(Some(&cte.alias), output_names(&cte.query));
+                let cols =
+                    alias_columns(Some(&cte.alias), output_names(&cte.query).map(Cow::Owned));
                 if with.recursive {
                     self.push_cte(name.clone(), cols.clone());
                 }
@@ -499,13 +519,13 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    fn push_cte(&mut self, name: String, cols: Cols) {
+    fn push_cte(&mut self, name: String, cols: Cols<'a>) {
         if let Some(top) = self.ctes.last_mut() {
             top.push((name, cols));
         }
     }
 
-    fn find_cte(&self, name: &str) -> Option<Cols> {
+    fn find_cte(&self, name: &str) -> Option<Cols<'a>> {
         self.ctes
             .iter()
             .rev()
@@ -628,7 +648,7 @@ impl<'a> Analyzer<'a> {
         self.scopes.pop();
     }
 
-    fn add_rel(&mut self, name: String, schema: Option<String>, cols: Cols) {
+    fn add_rel(&mut self, name: String, schema: Option<String>, cols: Cols<'a>) {
         if let Some(top) = self.scopes.last_mut() {
             top.rels.push(Rel { name, schema, cols });
         }
@@ -708,7 +728,7 @@ impl<'a> Analyzer<'a> {
                 subquery, alias, ..
             } => {
                 self.query(subquery);
-                let cols = alias_columns(alias.as_ref(), output_names(subquery));
+                let cols = alias_columns(alias.as_ref(), output_names(subquery).map(Cow::Owned));
                 let name = alias.as_ref().map(|a| norm(&a.name)).unwrap_or_default();
                 self.add_rel(name, None, cols);
             }
@@ -781,17 +801,18 @@ fn join_constraint(op: &JoinOperator) -> Option<&JoinConstraint> {
 /// Columns of an item given its alias and (if derivable) its own column
 /// names: alias columns rename the leading columns, as in PostgreSQL.
 /// Without derivable names, an alias column list is taken as complete.
-fn alias_columns(alias: Option<&TableAlias>, own: Option<Vec<String>>) -> Cols {
+fn alias_columns<'c>(alias: Option<&TableAlias>, own: Option<Cow<'c, [String]>>) -> Cols<'c> {
     let renamed: Vec<String> = alias
         .map(|a| a.columns.iter().map(|c| norm(&c.name)).collect())
         .unwrap_or_default();
     match own {
+        Some(own) if renamed.is_empty() => Cols::List(own),
         Some(own) => {
             let mut cols = renamed.clone();
-            cols.extend(own.into_iter().skip(renamed.len()));
-            Cols::List(cols)
+            cols.extend(own.iter().skip(renamed.len()).cloned());
+            Cols::List(Cow::Owned(cols))
         }
-        None if !renamed.is_empty() => Cols::List(renamed),
+        None if !renamed.is_empty() => Cols::List(Cow::Owned(renamed)),
         None => Cols::Opaque,
     }
 }

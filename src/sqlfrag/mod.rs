@@ -28,9 +28,9 @@
 //! ```text
 //! pub struct FragSpan { pub start: usize, pub len: usize }
 //! pub struct SyntaxError { pub message: String, pub at: Option<FragSpan> }
-//! pub enum RelationLookup { Unknown, Opaque, Columns(Vec<String>) }
+//! pub enum RelationLookup<'c> { Unknown, Opaque, Columns(Cow<'c, [String]>) }
 //! pub trait Catalog {
-//!     fn relation(&self, schema: Option<&str>, name: &str) -> RelationLookup;
+//!     fn relation(&self, schema: Option<&str>, name: &str) -> RelationLookup<'_>;
 //!     fn function_exists(&self, schema: &str, name: &str) -> bool;
 //! }
 //! pub enum ProblemKind { UnknownColumn { name, qualifier }, UnknownRelation { name }, UnknownFunction { name } }
@@ -98,20 +98,21 @@ impl std::error::Error for SyntaxError {}
 
 /// What a [`Catalog`] knows about a relation.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RelationLookup {
+pub enum RelationLookup<'c> {
     /// No such relation.
     Unknown,
     /// Known relation, columns not known: any column is accepted.
     Opaque,
-    /// Known relation with exactly these columns.
-    Columns(Vec<String>),
+    /// Known relation with exactly these columns (borrowed from the catalog when it keeps
+    /// them, so a lookup does not copy them).
+    Columns(std::borrow::Cow<'c, [String]>),
 }
 
 /// Name lookups needed to analyse fragments.
 pub trait Catalog {
     /// Look up a relation by optional schema and name (unqualified names: the
     /// implementor searches its own search path, e.g. public then others).
-    fn relation(&self, schema: Option<&str>, name: &str) -> RelationLookup;
+    fn relation(&self, schema: Option<&str>, name: &str) -> RelationLookup<'_>;
     /// Whether a schema-qualified function exists (only called for qualified
     /// calls like `auth.uid()`; unqualified calls are assumed built-ins and
     /// never checked).

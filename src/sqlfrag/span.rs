@@ -17,6 +17,14 @@ pub(crate) fn location_to_offset(text: &str, loc: Location) -> Option<usize> {
     if loc.line == 0 || loc.column == 0 {
         return None;
     }
+    // The common case: a position on the first line with only ASCII before it.
+    if loc.line == 1
+        && let Ok(want) = usize::try_from(loc.column - 1)
+        && let Some(before) = text.as_bytes().get(..want)
+        && before.iter().all(|&b| b.is_ascii() && b != b'\n')
+    {
+        return Some(want);
+    }
     let mut line: u64 = 1;
     let mut line_start: usize = 0;
     if loc.line > 1 {

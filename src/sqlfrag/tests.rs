@@ -15,12 +15,12 @@ use super::*;
 
 struct Cat;
 
-fn cols(c: &[&str]) -> RelationLookup {
+fn cols(c: &[&str]) -> RelationLookup<'static> {
     RelationLookup::Columns(c.iter().map(|s| s.to_string()).collect())
 }
 
 impl Catalog for Cat {
-    fn relation(&self, schema: Option<&str>, name: &str) -> RelationLookup {
+    fn relation(&self, schema: Option<&str>, name: &str) -> RelationLookup<'_> {
         match (schema.unwrap_or("public"), name) {
             ("public", "coding_sessions") => cols(&["id", "user_id", "title", "created_at"]),
             ("public", "coding_jobs") => {

@@ -8,9 +8,11 @@
 //! the tree and the outer references, so the rules never parse SQL and no tree is kept.
 //! Invariants: positions inside a fragment are mapped back into the YAML exactly for plain
 //! one-line and `|` literal scalars; for any other style the whole value is labelled. Each
-//! fragment is parsed exactly once; parsing and name analysis may run on several threads (they
-//! are pure), but diagnostics are pushed afterwards in the model's order, so output does not
-//! depend on the thread count.
+//! fragment is parsed once, and a text repeated over the model (`now()`, the same check on many
+//! tables) once per thread: its tree and facts are reused, its names checked again wherever it
+//! is evaluated against a table. Parsing and name analysis may run on several threads (they are
+//! pure), but diagnostics are pushed afterwards in the model's order, so output does not depend
+//! on the thread count.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -22,6 +24,7 @@ use crate::load::yaml::{ScalarStyle, style_of};
 use crate::resolve::Scope;
 use crate::source::{SourceMap, Span};
 use crate::sqlfrag::{self, Analysis, FragSpan, OuterRef, ProblemKind, SyntaxError};
+use sqlparser::ast::Expr;
 
 /// Map a range inside a fragment's value to a span in the file.
 pub fn fragment_span(sources: &SourceMap, value: &Sp<String>, at: Option<FragSpan>) -> Span {
@@ -188,14 +191,36 @@ fn job<'a>(
 
 /// What parsing and analysing one fragment gave: the facts of its role (if it has one), or the
 /// syntax error.
+#[derive(Clone)]
 struct Outcome {
     parsed: Result<Option<Facts>, SyntaxError>,
     analysis: Analysis,
 }
 
-/// Parse and analyse one fragment (pure: safe to run on any thread).
-fn work(job: &Job<'_>, scope: &Scope<'_>) -> Outcome {
-    let text = &job.value.value;
+/// Work already done for texts that occur more than once among the jobs (defaults such as
+/// `now()`, checks and predicates repeated over many tables): the parsed tree per text, and the
+/// whole outcome of jobs that do not depend on a table. Each thread keeps its own.
+#[derive(Default)]
+struct Memo<'a> {
+    /// How often each expression text occurs among all jobs (shared by the threads).
+    repeats: Option<&'a BTreeMap<&'a str, u32>>,
+    trees: BTreeMap<&'a str, Result<Expr, SyntaxError>>,
+    /// The facts of a repeated text in a role.
+    facts: BTreeMap<(&'a str, Role), Facts>,
+    /// Outcomes of table-less expression jobs, by text, role and extra scope.
+    outcomes: BTreeMap<(&'a str, Option<Role>, &'static [&'static str]), Outcome>,
+}
+
+impl<'a> Memo<'a> {
+    fn repeated(&self, text: &str) -> bool {
+        self.repeats
+            .is_some_and(|r| r.get(text).is_some_and(|&n| n > 1))
+    }
+}
+
+/// Parse and analyse one fragment (pure: safe to run on any thread; `memo` only saves work).
+fn work<'a>(job: &Job<'a>, scope: &Scope<'_>, memo: &mut Memo<'a>) -> Outcome {
+    let text: &'a str = &job.value.value;
     if job.query {
         return match sqlfrag::parse_query(text) {
             Err(e) => Outcome {
@@ -208,19 +233,58 @@ fn work(job: &Job<'_>, scope: &Scope<'_>) -> Outcome {
             },
         };
     }
-    match sqlfrag::parse_expr(text) {
-        Err(e) => Outcome {
-            parsed: Err(e),
-            analysis: Analysis::default(),
-        },
-        Ok(expr) => {
-            let base = job.table.map(|(t, cols)| (t.name.name.as_str(), cols));
+    if !memo.repeated(text) {
+        return analyse(job, sqlfrag::parse_expr(text).as_ref(), scope);
+    }
+    let key = (text, job.role, job.extra);
+    if job.table.is_none()
+        && let Some(done) = memo.outcomes.get(&key)
+    {
+        return done.clone();
+    }
+    let tree = memo
+        .trees
+        .entry(text)
+        .or_insert_with(|| sqlfrag::parse_expr(text));
+    let outcome = match (tree.as_ref(), job.role) {
+        // The facts depend on the text and role only; the names are checked per table.
+        (Ok(expr), Some(role)) => {
+            let facts = memo
+                .facts
+                .entry((text, role))
+                .or_insert_with(|| Facts::of(role, expr, text))
+                .clone();
             Outcome {
-                analysis: sqlfrag::analyse_expr(&expr, text, base, job.extra, scope),
-                parsed: Ok(job.role.map(|role| Facts::of(role, &expr, text))),
+                analysis: analyse_names(job, expr, scope),
+                parsed: Ok(Some(facts)),
             }
         }
+        (parsed, _) => analyse(job, parsed, scope),
+    };
+    if job.table.is_none() {
+        memo.outcomes.insert(key, outcome.clone());
     }
+    outcome
+}
+
+/// Analyse a parsed expression fragment (or pass its syntax error on).
+fn analyse(job: &Job<'_>, parsed: Result<&Expr, &SyntaxError>, scope: &Scope<'_>) -> Outcome {
+    match parsed {
+        Err(e) => Outcome {
+            parsed: Err(e.clone()),
+            analysis: Analysis::default(),
+        },
+        Ok(expr) => Outcome {
+            analysis: analyse_names(job, expr, scope),
+            parsed: Ok(job.role.map(|role| Facts::of(role, expr, &job.value.value))),
+        },
+    }
+}
+
+/// Check the names a parsed expression fragment uses where it is evaluated.
+fn analyse_names(job: &Job<'_>, expr: &Expr, scope: &Scope<'_>) -> Analysis {
+    let base = job.table.map(|(t, cols)| (t.name.name.as_str(), cols));
+    sqlfrag::analyse_expr(expr, &job.value.value, base, job.extra, scope)
 }
 
 /// Fewer fragments than this are checked on the caller's thread.
@@ -231,26 +295,34 @@ const MAX_THREADS: usize = 4;
 /// Run [`work`] over every job, in contiguous chunks on up to [`MAX_THREADS`] threads; the
 /// outcomes come back in job order.
 fn work_all(jobs: &[Job<'_>], scope: &Scope<'_>) -> Vec<Outcome> {
+    let mut repeats: BTreeMap<&str, u32> = BTreeMap::new();
+    for j in jobs.iter().filter(|j| !j.query) {
+        *repeats.entry(j.value.value.as_str()).or_default() += 1;
+    }
+    let repeats = &repeats;
+    let run = move |part: &[Job<'_>]| {
+        let mut memo = Memo {
+            repeats: Some(repeats),
+            ..Memo::default()
+        };
+        part.iter()
+            .map(|j| work(j, scope, &mut memo))
+            .collect::<Vec<_>>()
+    };
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
         .min(MAX_THREADS);
     if threads < 2 || jobs.len() < PARALLEL_MIN_JOBS {
-        return jobs.iter().map(|j| work(j, scope)).collect();
+        return run(jobs);
     }
     let chunk = jobs.len().div_ceil(threads);
     std::thread::scope(|s| {
         let handles: Vec<_> = jobs
             .chunks(chunk)
             .skip(1)
-            .map(|part| s.spawn(move || part.iter().map(|j| work(j, scope)).collect::<Vec<_>>()))
+            .map(|part| s.spawn(move || run(part)))
             .collect();
-        let mut out: Vec<Outcome> = jobs
-            .chunks(chunk)
-            .next()
-            .unwrap_or(&[])
-            .iter()
-            .map(|j| work(j, scope))
-            .collect();
+        let mut out = run(jobs.chunks(chunk).next().unwrap_or(&[]));
         for h in handles {
             match h.join() {
                 Ok(part) => out.extend(part),
