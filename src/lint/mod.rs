@@ -190,8 +190,9 @@ impl RuleMeta {
         Finding {
             rule: self,
             level: self.default_level,
-            keys: object.keys(),
             object: object.path(),
+            subject: object,
+            extra_keys: Vec::new(),
             discriminator: String::new(),
             message: message.into(),
             primary: None,
@@ -316,8 +317,11 @@ pub struct Finding {
     pub rule: &'static RuleMeta,
     /// The level (the rule's default, possibly lowered by the rule, then the configuration's).
     pub level: Level,
-    /// Suppression keys that cover it.
-    pub keys: Vec<String>,
+    /// The object it is about (its suppression keys are made only when the model has
+    /// suppressions, see [`Finding::keys`]).
+    pub subject: Object,
+    /// Further suppression keys that cover it.
+    pub extra_keys: Vec<String>,
     /// Dotted object path.
     pub object: String,
     /// Distinguishes several findings of one rule on one object (a role, a command).
@@ -364,8 +368,15 @@ impl Finding {
     /// Also covered by the suppressions under `key`.
     #[must_use]
     pub fn key(mut self, key: String) -> Self {
-        self.keys.push(key);
+        self.extra_keys.push(key);
         self
+    }
+
+    /// The suppression keys that cover it: its object's, then those added with [`Finding::key`].
+    pub fn keys(&self) -> Vec<String> {
+        let mut keys = self.subject.keys();
+        keys.extend(self.extra_keys.iter().cloned());
+        keys
     }
 
     /// Tell apart several findings of one rule on one object.
@@ -750,8 +761,11 @@ pub fn run_with(
     }
     let mut used = vec![false; model.lint.allows.len()];
     findings.retain(|f| {
+        if by_key.is_empty() {
+            return true;
+        }
         let mut suppressed = false;
-        for key in &f.keys {
+        for key in &f.keys() {
             for &i in by_key.get(key.as_str()).map(Vec::as_slice).unwrap_or(&[]) {
                 let Some(s) = model.lint.allows.get(i) else {
                     continue;
