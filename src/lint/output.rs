@@ -6,6 +6,8 @@
 //! code, object path and discriminator — never of spans); records keep the input order, which
 //! is sorted by the caller; the output ends with a newline.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 use serde_json::json;
 
@@ -14,27 +16,27 @@ use crate::diagnostics::report::to_json;
 use crate::diagnostics::{Code, Diagnostic, Severity};
 use crate::source::SourceMap;
 
-/// One finding or compiler diagnostic as plain data.
+/// One finding or compiler diagnostic as plain data (borrowing the finding's text).
 #[derive(Debug, Clone, Serialize)]
-pub struct Record {
+pub struct Record<'a> {
     /// Stable code (`SC301`, `E302`).
-    pub code: String,
+    pub code: Cow<'a, str>,
     /// Kebab-case name.
-    pub name: String,
+    pub name: Cow<'a, str>,
     /// error, warning or info.
     pub severity: Severity,
     /// Rule category, or `compile` for compiler diagnostics.
-    pub category: String,
+    pub category: Cow<'a, str>,
     /// Dotted path of the object (`public.projects.owner_select`), when there is one.
-    pub object: Option<String>,
+    pub object: Option<Cow<'a, str>>,
     /// What is wrong.
-    pub message: String,
+    pub message: Cow<'a, str>,
     /// How to fix it.
-    pub help: String,
+    pub help: Cow<'a, str>,
     /// Where the docs are, relative to the repository root.
-    pub url: String,
+    pub url: Cow<'a, str>,
     /// File.
-    pub file: Option<String>,
+    pub file: Option<Cow<'a, str>>,
     /// 1-based line.
     pub line: Option<usize>,
     /// 1-based column (characters).
@@ -48,20 +50,24 @@ pub struct Record {
 }
 
 /// Records of compiler diagnostics followed by lint findings.
-pub fn records(compile: &[&Diagnostic], report: &Report, sources: &SourceMap) -> Vec<Record> {
+pub fn records<'a>(
+    compile: &[&Diagnostic],
+    report: &'a Report,
+    sources: &'a SourceMap,
+) -> Vec<Record<'a>> {
     let mut out = Vec::new();
     for j in to_json(compile, sources) {
         let fp = fingerprint(&j.code, "", &j.message);
         out.push(Record {
-            code: j.code,
-            name: j.name,
+            code: Cow::Owned(j.code),
+            name: Cow::Owned(j.name),
             severity: j.severity,
-            category: "compile".to_string(),
+            category: Cow::Borrowed("compile"),
             object: None,
-            message: j.message,
-            help: j.help,
-            url: j.url,
-            file: j.file,
+            message: Cow::Owned(j.message),
+            help: Cow::Owned(j.help),
+            url: Cow::Owned(j.url),
+            file: j.file.map(Cow::Owned),
             line: j.line,
             column: j.column,
             end_line: j.end_line,
@@ -76,17 +82,17 @@ pub fn records(compile: &[&Diagnostic], report: &Report, sources: &SourceMap) ->
 
 /// The record of one finding (`None` when its level is `off`); the same fields as the
 /// finding's [`Finding::diagnostic`] through [`to_json`], without building either.
-fn record(f: &Finding, sources: &SourceMap) -> Option<Record> {
+fn record<'a>(f: &'a Finding, sources: &'a SourceMap) -> Option<Record<'a>> {
     let severity = f.level.severity()?;
     let mut r = Record {
-        code: f.rule.code.to_string(),
-        name: f.rule.name.to_string(),
+        code: Cow::Borrowed(f.rule.code),
+        name: Cow::Borrowed(f.rule.name),
         severity,
-        category: f.rule.category.as_str().to_string(),
-        object: Some(f.object.clone()),
-        message: f.message.clone(),
-        help: f.help.clone(),
-        url: f.rule.docs_url(),
+        category: Cow::Borrowed(f.rule.category.as_str()),
+        object: Some(Cow::Borrowed(&f.object)),
+        message: Cow::Borrowed(&f.message),
+        help: Cow::Borrowed(&f.help),
+        url: Cow::Owned(f.rule.docs_url()),
         file: None,
         line: None,
         column: None,
@@ -99,7 +105,7 @@ fn record(f: &Finding, sources: &SourceMap) -> Option<Record> {
     {
         let (l, c) = file.line_col(span.start as usize);
         let (el, ec) = file.line_col(span.end());
-        r.file = Some(file.name.clone());
+        r.file = Some(Cow::Borrowed(&file.name));
         r.line = Some(l);
         r.column = Some(c);
         r.end_line = Some(el);
@@ -173,7 +179,7 @@ pub fn sarif(records: &[Record], version: &str) -> String {
             let mut result = json!({
                 "ruleId": r.code,
                 "level": sarif_level(r.severity),
-                "message": { "text": if r.help.is_empty() { r.message.clone() } else { format!("{}\nhelp: {}", r.message, r.help) } },
+                "message": { "text": if r.help.is_empty() { r.message.to_string() } else { format!("{}\nhelp: {}", r.message, r.help) } },
                 "partialFingerprints": { "schemacFingerprint/v1": r.fingerprint },
                 "properties": { "name": r.name, "category": r.category },
             });
@@ -275,7 +281,7 @@ pub fn github(records: &[Record]) -> String {
             gh_escape(&format!("{} {}", r.code, r.name), true)
         ));
         let msg = if r.help.is_empty() {
-            r.message.clone()
+            r.message.to_string()
         } else {
             format!("{}\nhelp: {}", r.message, r.help)
         };
