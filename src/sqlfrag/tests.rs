@@ -150,6 +150,20 @@ fn deep_nesting_is_an_error_not_a_crash() {
     expr_ok(&text, "t", &["user_id"]);
     let text = format!("1{}", "+user_id".repeat(150));
     expr_ok(&text, "t", &["user_id"]);
+    // The deepest tree accepted is walked by the analysis and the lint facts on an ordinary
+    // 2 MiB thread (the test's own) without stack growth: sqlparser's `recursive-protection`
+    // is off, so nothing grows the stack behind our back.
+    let text = format!("user_id = 1{}", " or user_id = 1".repeat(197));
+    let e = parse_expr(&text).unwrap();
+    assert!(
+        analyse_expr(&e, &text, Some(("t", &strings(&["user_id"]))), &[], &Cat)
+            .problems
+            .is_empty()
+    );
+    let facts = crate::lint::sql::Facts::of(crate::lint::sql::Role::Policy, &e, &text);
+    assert_eq!(facts.comparisons.len(), 198);
+    let text = format!("1{}", "+user_id".repeat(super::parse::MAX_EXPR_DEPTH));
+    assert!(parse_expr(&text).is_err(), "one level too deep");
     let huge = "a".repeat(300 * 1024);
     assert!(parse_expr(&huge).is_err());
 }
