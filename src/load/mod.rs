@@ -7,6 +7,7 @@
 
 pub mod access_tests;
 pub mod decode;
+mod fastyaml;
 pub mod migrations;
 pub mod model;
 pub mod yaml;

@@ -27,7 +27,7 @@ pub enum ScalarStyle {
 }
 
 /// A YAML node.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     /// Where the node is. Mappings and sequences point at their first entry.
     pub span: Span,
@@ -36,7 +36,7 @@ pub struct Node {
 }
 
 /// A mapping key.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Key {
     /// The key as text.
     pub name: String,
@@ -45,7 +45,7 @@ pub struct Key {
 }
 
 /// The kinds of YAML node.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum NodeKind {
     /// `~`, `null` or nothing.
     Null,
@@ -142,6 +142,10 @@ fn plain_kind(value: std::borrow::Cow<'_, str>) -> NodeKind {
 }
 
 fn is_number(v: &str) -> bool {
+    // Every number below starts with a digit, a sign or a dot.
+    if !matches!(v.as_bytes().first(), Some(b'0'..=b'9' | b'+' | b'-' | b'.')) {
+        return false;
+    }
     let digits = |s: &str, radix: u32| !s.is_empty() && s.chars().all(|c| c.is_digit(radix));
     if let Some(h) = v.strip_prefix("0x") {
         return digits(h, 16);
@@ -227,6 +231,50 @@ fn scalar_style(
     }
 }
 
+/// The node of a scalar the parser read at `span` (the parser's span: quotes included, a literal
+/// block from its first content character); shared with the fast path so both build equal trees.
+pub(super) fn scalar_node(
+    text: &str,
+    span: Span,
+    value: std::borrow::Cow<'_, str>,
+    style: granit_parser::ScalarStyle,
+    is_str_tag: bool,
+) -> Node {
+    let (span, node_style) = scalar_style(text, span, &value, style);
+    let kind = if style == granit_parser::ScalarStyle::Plain && !is_str_tag {
+        match plain_kind(value) {
+            NodeKind::Str(s, _) => NodeKind::Str(s, node_style),
+            k => k,
+        }
+    } else {
+        NodeKind::Str(value.into_owned(), node_style)
+    };
+    Node { span, kind }
+}
+
+/// The node of a plain scalar on one line, whose value is its source text at `span` (what
+/// [`scalar_node`] builds for it, without comparing the value with the text).
+pub(super) fn plain_line_node(span: Span, value: &str) -> Node {
+    let kind = plain_kind(std::borrow::Cow::Borrowed(value));
+    Node { span, kind }
+}
+
+/// The mapping key a key node stands for: a string's value, else the key's source text.
+pub(super) fn mapping_key(text: &str, key: Node) -> Key {
+    let name = match key.kind {
+        NodeKind::Str(s, _) => s,
+        NodeKind::Seq(_) | NodeKind::Map(_) => "<complex key>".to_string(),
+        _ => text
+            .get(key.span.start as usize..key.span.end())
+            .unwrap_or("")
+            .to_string(),
+    };
+    Key {
+        name,
+        span: key.span,
+    }
+}
+
 fn syntax_error(text: &str, file: FileId, offset: usize, message: String) -> Box<Diagnostic> {
     // Point at the whole character there (or at nothing at the end of the text).
     let mut offset = offset.min(text.len());
@@ -245,7 +293,18 @@ fn syntax_error(text: &str, file: FileId, offset: usize, message: String) -> Box
 }
 
 /// Parse one file. An empty file (or one holding only comments) is an empty mapping.
+///
+/// The common subset of YAML that schema files use goes through [`super::fastyaml`]; anything else
+/// (and every error) through the full parser, which builds the same tree.
 pub fn parse(src: &SourceFile, file: FileId) -> Result<Node, Box<Diagnostic>> {
+    if let Some(root) = super::fastyaml::parse(&src.text, file) {
+        return Ok(root);
+    }
+    parse_full(src, file)
+}
+
+/// Parse one file with the full YAML parser (the fast path's fallback and its reference).
+pub(super) fn parse_full(src: &SourceFile, file: FileId) -> Result<Node, Box<Diagnostic>> {
     use granit_parser::Event;
     let text: &str = &src.text;
     let offsets = Offsets {
@@ -335,16 +394,7 @@ pub fn parse(src: &SourceFile, file: FileId) -> Result<Node, Box<Diagnostic>> {
             },
             Event::Scalar(value, style, anchor, tag) => {
                 let is_str_tag = tag.as_ref().is_some_and(|t| t.to_string().ends_with("str"));
-                let (span, node_style) = scalar_style(text, span, &value, style);
-                let kind = if style == granit_parser::ScalarStyle::Plain && !is_str_tag {
-                    match plain_kind(value) {
-                        NodeKind::Str(s, _) => NodeKind::Str(s, node_style),
-                        k => k,
-                    }
-                } else {
-                    NodeKind::Str(value.into_owned(), node_style)
-                };
-                (Node { span, kind }, anchor)
+                (scalar_node(text, span, value, style, is_str_tag), anchor)
             }
             Event::Alias(id) => match anchors.get(&id) {
                 Some(n) => {
@@ -371,17 +421,7 @@ pub fn parse(src: &SourceFile, file: FileId) -> Result<Node, Box<Diagnostic>> {
             Some(Frame::Seq { items, .. }) => items.push(node),
             Some(Frame::Map { entries, key, .. }) => match key.take() {
                 None => *key = Some(node),
-                Some(k) => {
-                    let name = match k.kind {
-                        NodeKind::Str(s, _) => s,
-                        NodeKind::Seq(_) | NodeKind::Map(_) => "<complex key>".to_string(),
-                        _ => text
-                            .get(k.span.start as usize..k.span.end())
-                            .unwrap_or("")
-                            .to_string(),
-                    };
-                    entries.push((Key { name, span: k.span }, node));
-                }
+                Some(k) => entries.push((mapping_key(text, k), node)),
             },
             None => root = Some(node),
         }
