@@ -124,7 +124,7 @@ pub fn collapse_blank_lines(text: &str) -> String {
         out.push_str(line);
         out.push('\n');
     }
-    super::normalise(&out)
+    super::normalise_owned(out)
 }
 
 impl Renderer {
@@ -147,6 +147,25 @@ impl Renderer {
         out_dir: &Path,
         migration_names: &[String],
     ) -> Result<Vec<DocFile>, RenderError> {
+        let diagrams = self.diagrams(model, docs_path, out_dir)?;
+        self.with_database(
+            model,
+            external,
+            docs_path,
+            out_dir,
+            diagrams,
+            migration_names,
+        )
+    }
+
+    /// The ER diagrams of `model`, the first part of [`Self::docs`]: they do not depend on the
+    /// migration names, so a caller may render them before it knows those names.
+    pub fn diagrams(
+        &self,
+        model: &Model,
+        docs_path: &Path,
+        out_dir: &Path,
+    ) -> Result<Diagrams, RenderError> {
         let mut files = Vec::new();
         let mut inputs = Vec::new();
         for d in mermaid::diagrams(model) {
@@ -159,13 +178,27 @@ impl Renderer {
                 _ => (out_dir.join(WHOLE_DIAGRAM_FILE), DocKind::WholeDiagram),
             };
             inputs.push(DiagramInput {
-                group: d.group.clone(),
+                group: d.group,
                 link: relative_link(docs_path, &path),
                 compact: d.view.compact,
                 mermaid: text.clone(),
             });
             files.push(DocFile { kind, path, text });
         }
+        Ok(Diagrams { files, inputs })
+    }
+
+    /// [`Self::docs`] from already rendered diagrams: the diagram files, then DATABASE.md.
+    pub fn with_database(
+        &self,
+        model: &Model,
+        external: &External,
+        docs_path: &Path,
+        out_dir: &Path,
+        diagrams: Diagrams,
+        migration_names: &[String],
+    ) -> Result<Vec<DocFile>, RenderError> {
+        let Diagrams { mut files, inputs } = diagrams;
         let view = markdown::database_view(
             model,
             external,
@@ -173,13 +206,25 @@ impl Renderer {
             &slashed(&out_dir.join("migrations")),
             migration_names,
         );
+        drop(inputs);
+        let text = self.database_md(&view)?;
+        drop(view);
         files.push(DocFile {
             kind: DocKind::Database,
             path: docs_path.to_path_buf(),
-            text: collapse_blank_lines(&self.database_md(&view)?),
+            text: collapse_blank_lines(&text),
         });
         Ok(files)
     }
+}
+
+/// The rendered ER diagrams ([`Renderer::diagrams`]), waiting for DATABASE.md.
+#[derive(Debug)]
+pub struct Diagrams {
+    /// The diagram files, in [`Renderer::docs`] order.
+    files: Vec<DocFile>,
+    /// The same diagrams as DATABASE.md embeds them.
+    inputs: Vec<DiagramInput>,
 }
 
 #[cfg(test)]
