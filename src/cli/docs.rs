@@ -118,7 +118,7 @@ impl NamesSender {
 
 /// The documentation's [`diff`], rendered on a second thread while `main` runs on this one
 /// (after `compile` the outputs are independent, and the machine has cores to spare). The ER
-/// diagrams start at once; DATABASE.md, which lists the migrations, waits for `main` to send the
+/// diagrams and DATABASE.md's view start at once; DATABASE.md, which lists the migrations, waits for `main` to send the
 /// new migration names through the [`NamesSender`] (when `main` returns without sending, the
 /// folder's names alone are used). Returns `main`'s result, the documentation and the extra
 /// names it was rendered with. Nothing is printed or written here, so output order is the
@@ -134,12 +134,10 @@ pub fn alongside<T>(
     let (model, external) = (&compiled.model, &compiled.external);
     std::thread::scope(|scope| {
         let docs = scope.spawn(move || {
-            let diagrams = renderer.diagrams(model, &cli.docs, &cli.out);
+            let draft = renderer.draft_docs(model, external, &cli.docs, &cli.out);
             let extra = rx.recv().unwrap_or_default();
             let names = migration_names(dir, &extra);
-            let files = diagrams.and_then(|diagrams| {
-                renderer.with_database(model, external, &cli.docs, &cli.out, diagrams, &names)
-            });
+            let files = draft.and_then(|draft| renderer.finish_docs(draft, &cli.docs, &names));
             (files.map(|files| compare(cli, files)), extra)
         });
         let sender = NamesSender(tx);

@@ -147,25 +147,19 @@ impl Renderer {
         out_dir: &Path,
         migration_names: &[String],
     ) -> Result<Vec<DocFile>, RenderError> {
-        let diagrams = self.diagrams(model, docs_path, out_dir)?;
-        self.with_database(
-            model,
-            external,
-            docs_path,
-            out_dir,
-            diagrams,
-            migration_names,
-        )
+        let draft = self.draft_docs(model, external, docs_path, out_dir)?;
+        self.finish_docs(draft, docs_path, migration_names)
     }
 
-    /// The ER diagrams of `model`, the first part of [`Self::docs`]: they do not depend on the
-    /// migration names, so a caller may render them before it knows those names.
-    pub fn diagrams(
+    /// The first part of [`Self::docs`]: everything that does not depend on the migration names
+    /// (the ER diagrams and DATABASE.md's view), so a caller can do it before it knows them.
+    pub fn draft_docs(
         &self,
         model: &Model,
+        external: &External,
         docs_path: &Path,
         out_dir: &Path,
-    ) -> Result<Diagrams, RenderError> {
+    ) -> Result<DocsDraft, RenderError> {
         let mut files = Vec::new();
         let mut inputs = Vec::new();
         for d in mermaid::diagrams(model) {
@@ -185,28 +179,30 @@ impl Renderer {
             });
             files.push(DocFile { kind, path, text });
         }
-        Ok(Diagrams { files, inputs })
-    }
-
-    /// [`Self::docs`] from already rendered diagrams: the diagram files, then DATABASE.md.
-    pub fn with_database(
-        &self,
-        model: &Model,
-        external: &External,
-        docs_path: &Path,
-        out_dir: &Path,
-        diagrams: Diagrams,
-        migration_names: &[String],
-    ) -> Result<Vec<DocFile>, RenderError> {
-        let Diagrams { mut files, inputs } = diagrams;
+        // The migration names are the view's only input not known yet: set in `finish_docs`.
         let view = markdown::database_view(
             model,
             external,
             &inputs,
             &slashed(&out_dir.join("migrations")),
-            migration_names,
+            &[],
         );
-        drop(inputs);
+        Ok(DocsDraft { files, view })
+    }
+
+    /// [`Self::docs`] from a [`DocsDraft`]: the diagram files, then DATABASE.md listing
+    /// `migration_names`.
+    pub fn finish_docs(
+        &self,
+        draft: DocsDraft,
+        docs_path: &Path,
+        migration_names: &[String],
+    ) -> Result<Vec<DocFile>, RenderError> {
+        let DocsDraft {
+            mut files,
+            mut view,
+        } = draft;
+        view.migrations.names = migration_names.to_vec();
         let text = self.database_md(&view)?;
         drop(view);
         files.push(DocFile {
@@ -218,13 +214,13 @@ impl Renderer {
     }
 }
 
-/// The rendered ER diagrams ([`Renderer::diagrams`]), waiting for DATABASE.md.
+/// The documentation before the migration names are known ([`Renderer::draft_docs`]).
 #[derive(Debug)]
-pub struct Diagrams {
+pub struct DocsDraft {
     /// The diagram files, in [`Renderer::docs`] order.
     files: Vec<DocFile>,
-    /// The same diagrams as DATABASE.md embeds them.
-    inputs: Vec<DiagramInput>,
+    /// DATABASE.md's view, without the migration names.
+    view: DatabaseView,
 }
 
 #[cfg(test)]
