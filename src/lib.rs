@@ -90,18 +90,103 @@ pub fn compile_sources(files: &[(String, String)]) -> Compiled {
 
 /// The snapshot text of a model: versioned, sorted JSON without spans.
 pub fn snapshot_text(model: &Model) -> String {
+    // About 11 KB per table on the synthetic models; reserved, not touched, so a generous guess
+    // saves copying the text while it grows without adding to the resident memory.
+    let guess = model.tables.len().saturating_mul(16 * 1024) + 64 * 1024;
+    let mut out = Vec::with_capacity(guess);
+    if !write_snapshot(model, &mut out) {
+        return FAILED_SNAPSHOT.to_string();
+    }
+    SnapshotOut::Text(out).into_text()
+}
+
+/// What [`snapshot_text`] is when serialization fails (`to_string_pretty(..)
+/// .unwrap_or_default()` and the newline); not expected to happen.
+const FAILED_SNAPSHOT: &str = "\n";
+
+/// The snapshot text of `model`, or `None` when it is exactly `committed`. The text is compared
+/// while it is written, so a matching snapshot (`schemac check`, a build with nothing to do) is
+/// never held in memory a second time.
+fn snapshot_unless(model: &Model, committed: &str) -> Option<String> {
+    use std::io::Write as _;
+    let mut out = SnapshotOut::Against {
+        expected: committed.as_bytes(),
+        matched: 0,
+    };
+    // serde_json writes a few bytes at a time: compare in 64 KiB pieces instead.
+    let mut buffered = std::io::BufWriter::with_capacity(64 * 1024, &mut out);
+    let ok = write_snapshot(model, &mut buffered) && buffered.flush().is_ok();
+    drop(buffered);
+    if !ok {
+        return (committed != FAILED_SNAPSHOT).then(|| FAILED_SNAPSHOT.to_string());
+    }
+    match out {
+        SnapshotOut::Against { expected, matched } if matched == expected.len() => None,
+        out => Some(out.into_text()),
+    }
+}
+
+/// Write the snapshot and its final newline into `out`; false when serialization failed.
+fn write_snapshot(model: &Model, out: &mut impl std::io::Write) -> bool {
     #[derive(serde::Serialize)]
     struct Snapshot<'a> {
         schemac_snapshot: u32,
         model: &'a Model,
     }
-    let mut s = serde_json::to_string_pretty(&Snapshot {
-        schemac_snapshot: 1,
-        model,
-    })
-    .unwrap_or_default();
-    s.push('\n');
-    s
+    let written = serde_json::to_writer_pretty(
+        &mut *out,
+        &Snapshot {
+            schemac_snapshot: 1,
+            model,
+        },
+    );
+    written.is_ok() && out.write_all(b"\n").is_ok()
+}
+
+/// Where the snapshot text goes: into a buffer, or compared with a committed text for as long as
+/// it matches (then into a buffer that starts with the matched part).
+enum SnapshotOut<'a> {
+    Text(Vec<u8>),
+    Against { expected: &'a [u8], matched: usize },
+}
+
+impl SnapshotOut<'_> {
+    fn into_text(self) -> String {
+        let bytes = match self {
+            SnapshotOut::Text(bytes) => bytes,
+            SnapshotOut::Against { expected, matched } => {
+                expected.get(..matched).unwrap_or_default().to_vec()
+            }
+        };
+        // serde_json writes UTF-8, and a matched prefix ends where one of its writes ended.
+        String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    }
+}
+
+impl std::io::Write for SnapshotOut<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            SnapshotOut::Text(bytes) => bytes.extend_from_slice(buf),
+            SnapshotOut::Against { expected, matched } => {
+                let end = *matched + buf.len();
+                if expected.get(*matched..end) == Some(buf) {
+                    *matched = end;
+                } else {
+                    let prefix = expected.get(..*matched).unwrap_or_default();
+                    let mut bytes = Vec::with_capacity(expected.len() + expected.len() / 8 + 4096);
+                    bytes.extend_from_slice(prefix);
+                    bytes.extend_from_slice(buf);
+                    *self = SnapshotOut::Text(bytes);
+                }
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// What `schemac build` would do.
@@ -156,7 +241,9 @@ pub fn pending(
     allow: &[String],
     d: &mut Diagnostics,
 ) -> Option<(Model, diff::Incremental, lint::Report)> {
-    pending_against(compiled, dir, &snapshot_text(&compiled.model), allow, d)
+    let committed = dir.snapshot.as_deref()?;
+    let snapshot = snapshot_unless(&compiled.model, committed)?;
+    pending_against(compiled, dir, &snapshot, allow, d)
 }
 
 /// [`pending`] with the model's snapshot text already made (build writes it too).
@@ -208,6 +295,21 @@ pub fn build(
     options: &BuildOptions,
     d: &mut Diagnostics,
 ) -> Option<BuildPlan> {
+    build_with(compiled, dir, renderer, options, d, |_| {})
+}
+
+/// [`build`], calling `names_known` with the new migrations' names as soon as they are decided
+/// (no names when the folder is up to date), before the migrations are rendered and the snapshot
+/// is written out, so a caller can render other output for them on another thread meanwhile.
+/// It is not called when build fails before the names are decided.
+pub fn build_with(
+    compiled: &Compiled,
+    dir: &MigrationDir,
+    renderer: &render::Renderer,
+    options: &BuildOptions,
+    d: &mut Diagnostics,
+    names_known: impl FnOnce(&[String]),
+) -> Option<BuildPlan> {
     dir.verify(d);
     if d.has_errors() {
         return None;
@@ -216,7 +318,6 @@ pub fn build(
         Some(n) => Some(name_slug(n, d)?),
         None => None,
     };
-    let snapshot = snapshot_text(&compiled.model);
     let render_failure = |d: &mut Diagnostics, e: render::RenderError| {
         d.push(
             Diagnostic::error(Code::Io, format!("cannot render the migration: {e}")).help(
@@ -224,16 +325,25 @@ pub fn build(
             ),
         );
     };
-    let mut migrations: Vec<(String, plan::Migration)> = Vec::new();
+    // `None` stands for the first migration, planned only once the names are out.
+    let mut migrations: Vec<(String, Option<plan::Migration>)> = Vec::new();
     let mut changes = Vec::new();
     let mut findings = lint::Report::default();
+    let mut snapshot = None;
     let next = dir.last_number() + 1;
-    if dir.snapshot.is_some() {
-        let Some((_, inc, report)) = pending_against(compiled, dir, &snapshot, &options.allow, d)
-        else {
+    if let Some(committed) = &dir.snapshot {
+        let pending = match snapshot_unless(&compiled.model, committed) {
+            Some(text) => {
+                let text = snapshot.insert(text);
+                pending_against(compiled, dir, text, &options.allow, d)
+            }
+            None => None,
+        };
+        let Some((_, inc, report)) = pending else {
             if d.has_errors() {
                 return None;
             }
+            names_known(&[]);
             return Some(BuildPlan::UpToDate);
         };
         if lint::changes::blocks_build(&report) {
@@ -260,41 +370,50 @@ pub fn build(
         findings = report;
         if !inc.is_empty() {
             let slug = custom.clone().unwrap_or_else(|| diff::slug(&inc.changes));
-            migrations.push((dir.migration_name(next, &slug), inc.main));
+            migrations.push((dir.migration_name(next, &slug), Some(inc.main)));
             if let Some(online) = inc.online {
                 migrations.push((
                     dir.migration_name(next + 1, &format!("{slug}_concurrently")),
-                    online,
+                    Some(online),
                 ));
             }
         }
         changes = inc.changes;
     } else {
         let slug = custom.unwrap_or_else(|| "init".to_string());
-        migrations.push((
-            dir.migration_name(next, &slug),
-            plan::initial(&compiled.model),
-        ));
+        migrations.push((dir.migration_name(next, &slug), None));
     }
+    let names: Vec<String> = migrations.iter().map(|(n, _)| n.clone()).collect();
+    names_known(&names);
     let mig = dir.migrations_dir();
-    let mut all: Vec<(String, Vec<u8>)> = dir.files.clone();
     let mut files = Vec::new();
-    let mut names = Vec::new();
-    for (name, m) in &migrations {
-        let (up, down) = match renderer.migration(name, m) {
+    for (name, m) in migrations {
+        let m = m.unwrap_or_else(|| plan::initial(&compiled.model));
+        let (up, down) = match renderer.migration(&name, &m) {
             Ok(x) => x,
             Err(e) => {
                 render_failure(d, e);
                 return None;
             }
         };
-        all.push((dir.up_file(name), up.clone().into_bytes()));
-        all.push((dir.down_file(name), down.clone().into_bytes()));
-        files.push((mig.join(dir.up_file(name)), up));
-        files.push((mig.join(dir.down_file(name)), down));
-        names.push(name.clone());
+        files.push((mig.join(dir.up_file(&name)), up));
+        files.push((mig.join(dir.down_file(&name)), down));
     }
-    let sum = migrations::sum_text(&all, &snapshot);
+    let snapshot = snapshot.unwrap_or_else(|| snapshot_text(&compiled.model));
+    // The checksum over the files on disk and the new ones, hashed where they are (the new
+    // migrations are `files` in up, down order, as `names` lists them).
+    let mut all: Vec<(String, &[u8])> = dir
+        .files
+        .iter()
+        .map(|(n, b)| (n.clone(), b.as_slice()))
+        .collect();
+    for (name, pair) in names.iter().zip(files.chunks(2)) {
+        if let [(_, up), (_, down)] = pair {
+            all.push((dir.up_file(name), up.as_bytes()));
+            all.push((dir.down_file(name), down.as_bytes()));
+        }
+    }
+    let sum = migrations::sum_entries(all.iter().map(|(n, b)| (n.as_str(), *b)), &snapshot);
     files.push((dir.root.join(SNAPSHOT_FILE), snapshot));
     files.push((mig.join(SUM_FILE), sum));
     Some(BuildPlan::Write {

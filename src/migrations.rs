@@ -291,12 +291,20 @@ fn hex(bytes: &[u8]) -> String {
 
 /// The text of `schemac.sum` for these migration files and snapshot.
 pub fn sum_text(files: &[(String, Vec<u8>)], snapshot: &str) -> String {
+    sum_entries(
+        files.iter().map(|(n, b)| (n.as_str(), b.as_slice())),
+        snapshot,
+    )
+}
+
+/// [`sum_text`] over borrowed `(name, bytes)` entries, in any order.
+pub fn sum_entries<'a>(
+    files: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+    snapshot: &'a str,
+) -> String {
     let mut lines = Vec::new();
     let mut running: Vec<u8> = Vec::new();
-    let mut entries: Vec<(&str, &[u8])> = files
-        .iter()
-        .map(|(n, b)| (n.as_str(), b.as_slice()))
-        .collect();
+    let mut entries: Vec<(&str, &[u8])> = files.into_iter().collect();
     entries.sort_by(|a, b| a.0.cmp(b.0));
     let snap_name = format!("../{SNAPSHOT_FILE}");
     entries.push((&snap_name, snapshot.as_bytes()));
@@ -311,9 +319,12 @@ pub fn sum_text(files: &[(String, Vec<u8>)], snapshot: &str) -> String {
 /// Files are renamed in the order given; put the checksum file last. The flushes (one `fsync` per
 /// file, the slow part of writing ~50 files) run on a few threads at once; no file is renamed
 /// before every file is on disk.
-pub fn write_atomic(files: &[(PathBuf, String)]) -> Result<(), MigrationsError> {
+pub fn write_atomic<P: AsRef<Path>, T: AsRef<[u8]>>(
+    files: &[(P, T)],
+) -> Result<(), MigrationsError> {
     let mut staged = Vec::new();
     for (path, text) in files {
+        let (path, text) = (path.as_ref(), text.as_ref());
         let dir = path
             .parent()
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
@@ -326,12 +337,12 @@ pub fn write_atomic(files: &[(PathBuf, String)]) -> Result<(), MigrationsError> 
                 path: dir.display().to_string(),
                 source,
             })?;
-        tmp.write_all(text.as_bytes())
+        tmp.write_all(text)
             .map_err(|source| MigrationsError::Write {
                 path: path.display().to_string(),
                 source,
             })?;
-        staged.push((tmp, path.clone()));
+        staged.push((tmp, path.to_path_buf()));
     }
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZeroUsize::get)

@@ -2,26 +2,34 @@
 
 use schemac::diagnostics::Diagnostics;
 use schemac::migrations::write_atomic;
-use schemac::{BuildOptions, BuildPlan, build};
+use schemac::{BuildOptions, BuildPlan, build_with};
 
 use super::{Cli, exit, print_diagnostics};
 
 /// Run `schemac build`.
 pub fn run(cli: &Cli, options: &BuildOptions) -> u8 {
     let super::Project {
-        compiled,
+        mut compiled,
         dir,
         renderer,
     } = match super::project(cli) {
         Ok(p) => p,
         Err(code) => return code,
     };
+    // The parsed SQL fragments serve the lint rules only; free them before the outputs render.
+    compiled.fragments = schemac::validate::Fragments::default();
     print_diagnostics(cli, &compiled.diagnostics, &compiled.sources);
     let mut d = Diagnostics::default();
-    match build(&compiled, &dir, &renderer, options, &mut d) {
+    // The documentation renders on a second thread while build plans and renders the migration;
+    // everything is printed and written below, after both are done, in the order it always was.
+    let (plan, docs, _) = super::docs::alongside(cli, &compiled, &renderer, &dir, |names| {
+        build_with(&compiled, &dir, &renderer, options, &mut d, |new| {
+            names.send(new);
+        })
+    });
+    match plan {
         Some(BuildPlan::UpToDate) => {
-            let names = super::docs::migration_names(&dir, &[]);
-            let docs = match super::docs::prepare(cli, &compiled, &renderer, &names)
+            let docs = match super::docs::prepare(cli, &compiled, docs)
                 .and_then(|d| super::docs::apply(&d))
             {
                 Ok(lines) => lines,
@@ -54,9 +62,9 @@ pub fn run(cli: &Cli, options: &BuildOptions) -> u8 {
                 }
             }
             print_diagnostics(cli, &notes, &compiled.sources);
-            // Render the documentation first, so a broken template writes nothing.
-            let all_names = super::docs::migration_names(&dir, &names);
-            let docs = match super::docs::prepare(cli, &compiled, &renderer, &all_names) {
+            // The documentation was rendered before anything is written, so a broken template
+            // writes nothing.
+            let docs = match super::docs::prepare(cli, &compiled, docs) {
                 Ok(docs) => docs,
                 Err(code) => return code,
             };

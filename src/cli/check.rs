@@ -3,26 +3,41 @@
 use schemac::diagnostics::{Code, Diagnostic, Diagnostics};
 use schemac::migrations::MigrationDir;
 use schemac::render::Renderer;
-use schemac::{BuildOptions, BuildPlan, build};
+use schemac::{BuildOptions, BuildPlan, build_with};
 
 use super::{Cli, exit, print_diagnostics};
 
 /// Run `schemac check`.
 pub fn run(cli: &Cli) -> u8 {
     let super::Project {
-        compiled,
+        mut compiled,
         dir,
         renderer,
     } = match super::project(cli) {
         Ok(p) => p,
         Err(code) => return code,
     };
+    // The parsed SQL fragments serve the lint rules only; free them before the outputs render.
+    compiled.fragments = schemac::validate::Fragments::default();
     let mut d = Diagnostics::default();
     let mut pending: Vec<String> = Vec::new();
-    match build(&compiled, &dir, &renderer, &BuildOptions::default(), &mut d) {
-        Some(BuildPlan::UpToDate) => {
+    // The documentation renders on a second thread while the migrations are checked.
+    let ((plan, stale), docs, docs_names) =
+        super::docs::alongside(cli, &compiled, &renderer, &dir, |names| {
+            let options = BuildOptions::default();
+            let plan = build_with(&compiled, &dir, &renderer, &options, &mut d, |new| {
+                names.send(new);
+            });
             // The snapshot matches; the first migration must also be what this schemac writes.
-            if let Some(stale) = stale_initial(&compiled, &dir, &renderer) {
+            let stale = match plan {
+                Some(BuildPlan::UpToDate) => stale_initial(&compiled, &dir, &renderer),
+                _ => None,
+            };
+            (plan, stale)
+        });
+    match plan {
+        Some(BuildPlan::UpToDate) => {
+            if let Some(stale) = stale {
                 d.push(stale);
             }
         }
@@ -56,8 +71,15 @@ pub fn run(cli: &Cli) -> u8 {
         }
         None => {}
     }
-    let names = super::docs::migration_names(&dir, &pending);
-    match super::docs::diff(cli, &compiled, &renderer, &names) {
+    // The documentation lists the pending migrations; when build failed after naming them, it
+    // is rendered again with the folder's names only.
+    let docs = if docs_names == pending {
+        docs
+    } else {
+        let names = super::docs::migration_names(&dir, &pending);
+        super::docs::diff(cli, &compiled, &renderer, &names)
+    };
+    match docs {
         Ok(docs) => super::docs::stale_diagnostics(&docs)
             .into_iter()
             .for_each(|x| d.push(x)),

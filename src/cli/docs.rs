@@ -6,7 +6,9 @@
 //! that no group produces any more. Invariants: files with unchanged bytes are never rewritten;
 //! writes are atomic (`write_atomic`); only `*.mmd` files directly under `<out>/er/` are removed.
 
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 use schemac::Compiled;
 use schemac::diagnostics::{Code, Diagnostic};
@@ -53,6 +55,11 @@ pub fn diff(
         &cli.out,
         names,
     )?;
+    Ok(compare(cli, files))
+}
+
+/// Compare rendered documentation files with the disk.
+fn compare(cli: &Cli, files: Vec<DocFile>) -> DocsDiff {
     let er_dir = cli.out.join(GROUP_DIAGRAM_DIR);
     let mut orphans: Vec<PathBuf> = std::fs::read_dir(&er_dir)
         .map(|rd| {
@@ -66,17 +73,89 @@ pub fn diff(
     orphans.sort();
     let changed = files
         .into_iter()
-        .filter(|f| std::fs::read(&f.path).ok().as_deref() != Some(f.text.as_bytes()))
+        .filter(|f| !same_bytes(&f.path, f.text.as_bytes()))
         .collect();
-    Ok(DocsDiff { changed, orphans })
+    DocsDiff { changed, orphans }
+}
+
+/// Whether the file at `path` holds exactly `text` (false when it cannot be read). Compared in
+/// pieces, so a large DATABASE.md is not read into memory again beside its new text.
+fn same_bytes(path: &Path, text: &[u8]) -> bool {
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return false;
+    };
+    if file.metadata().map(|m| m.len()).ok() != u64::try_from(text.len()).ok() {
+        return false;
+    }
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut rest = text;
+    loop {
+        let n = match file.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return false,
+        };
+        if n == 0 {
+            return rest.is_empty();
+        }
+        match (rest.get(..n), buf.get(..n)) {
+            (Some(want), Some(got)) if want == got => rest = rest.get(n..).unwrap_or_default(),
+            _ => return false,
+        }
+    }
+}
+
+/// Hands the names of the migrations about to be written to [`alongside`]'s documentation thread.
+pub struct NamesSender(mpsc::Sender<Vec<String>>);
+
+impl NamesSender {
+    /// The new migrations' names (none when the folder is up to date).
+    pub fn send(&self, extra: &[String]) {
+        // The receiver lives until the thread is joined; a failed send cannot happen.
+        let _ = self.0.send(extra.to_vec());
+    }
+}
+
+/// The documentation's [`diff`], rendered on a second thread while `main` runs on this one
+/// (after `compile` the outputs are independent, and the machine has cores to spare). The ER
+/// diagrams and DATABASE.md's view start at once; DATABASE.md, which lists the migrations, waits for `main` to send the
+/// new migration names through the [`NamesSender`] (when `main` returns without sending, the
+/// folder's names alone are used). Returns `main`'s result, the documentation and the extra
+/// names it was rendered with. Nothing is printed or written here, so output order is the
+/// caller's.
+pub fn alongside<T>(
+    cli: &Cli,
+    compiled: &Compiled,
+    renderer: &Renderer,
+    dir: &MigrationDir,
+    main: impl FnOnce(&NamesSender) -> T,
+) -> (T, Result<DocsDiff, RenderError>, Vec<String>) {
+    let (tx, rx) = mpsc::channel::<Vec<String>>();
+    let (model, external) = (&compiled.model, &compiled.external);
+    std::thread::scope(|scope| {
+        let docs = scope.spawn(move || {
+            let draft = renderer.draft_docs(model, external, &cli.docs, &cli.out);
+            let extra = rx.recv().unwrap_or_default();
+            let names = migration_names(dir, &extra);
+            let files = draft.and_then(|draft| renderer.finish_docs(draft, &cli.docs, &names));
+            (files.map(|files| compare(cli, files)), extra)
+        });
+        let sender = NamesSender(tx);
+        let out = main(&sender);
+        drop(sender);
+        let (docs, extra) = docs
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (out, docs, extra)
+    })
 }
 
 /// Write the changed files and remove the orphaned diagrams; returns the paths touched.
 pub fn write(d: &DocsDiff) -> Result<Vec<String>, MigrationsError> {
-    let files: Vec<(PathBuf, String)> = d
+    let files: Vec<(&Path, &str)> = d
         .changed
         .iter()
-        .map(|f| (f.path.clone(), f.text.clone()))
+        .map(|f| (f.path.as_path(), f.text.as_str()))
         .collect();
     write_atomic(&files)?;
     let mut touched: Vec<String> = files
@@ -129,15 +208,14 @@ pub fn render_failure(e: &RenderError) -> Diagnostic {
         .help("fix the template override in templates/, or remove it to use the built-in one")
 }
 
-/// `build`'s documentation step, before anything is written: render and compare, or print the
-/// failure and return the exit code.
+/// `build`'s documentation step, before anything is written: the rendered documentation, or the
+/// failure printed and the exit code returned.
 pub fn prepare(
     cli: &Cli,
     compiled: &Compiled,
-    renderer: &Renderer,
-    names: &[String],
+    docs: Result<DocsDiff, RenderError>,
 ) -> Result<DocsDiff, u8> {
-    diff(cli, compiled, renderer, names).map_err(|e| {
+    docs.map_err(|e| {
         let mut diags = schemac::diagnostics::Diagnostics::default();
         diags.push(render_failure(&e));
         super::print_diagnostics(cli, &diags, &compiled.sources);

@@ -124,7 +124,7 @@ pub fn collapse_blank_lines(text: &str) -> String {
         out.push_str(line);
         out.push('\n');
     }
-    super::normalise(&out)
+    super::normalise_owned(out)
 }
 
 impl Renderer {
@@ -147,6 +147,19 @@ impl Renderer {
         out_dir: &Path,
         migration_names: &[String],
     ) -> Result<Vec<DocFile>, RenderError> {
+        let draft = self.draft_docs(model, external, docs_path, out_dir)?;
+        self.finish_docs(draft, docs_path, migration_names)
+    }
+
+    /// The first part of [`Self::docs`]: everything that does not depend on the migration names
+    /// (the ER diagrams and DATABASE.md's view), so a caller can do it before it knows them.
+    pub fn draft_docs(
+        &self,
+        model: &Model,
+        external: &External,
+        docs_path: &Path,
+        out_dir: &Path,
+    ) -> Result<DocsDraft, RenderError> {
         let mut files = Vec::new();
         let mut inputs = Vec::new();
         for d in mermaid::diagrams(model) {
@@ -159,27 +172,55 @@ impl Renderer {
                 _ => (out_dir.join(WHOLE_DIAGRAM_FILE), DocKind::WholeDiagram),
             };
             inputs.push(DiagramInput {
-                group: d.group.clone(),
+                group: d.group,
                 link: relative_link(docs_path, &path),
                 compact: d.view.compact,
                 mermaid: text.clone(),
             });
             files.push(DocFile { kind, path, text });
         }
+        // The migration names are the view's only input not known yet: set in `finish_docs`.
         let view = markdown::database_view(
             model,
             external,
             &inputs,
             &slashed(&out_dir.join("migrations")),
-            migration_names,
+            &[],
         );
+        Ok(DocsDraft { files, view })
+    }
+
+    /// [`Self::docs`] from a [`DocsDraft`]: the diagram files, then DATABASE.md listing
+    /// `migration_names`.
+    pub fn finish_docs(
+        &self,
+        draft: DocsDraft,
+        docs_path: &Path,
+        migration_names: &[String],
+    ) -> Result<Vec<DocFile>, RenderError> {
+        let DocsDraft {
+            mut files,
+            mut view,
+        } = draft;
+        view.migrations.names = migration_names.to_vec();
+        let text = self.database_md(&view)?;
+        drop(view);
         files.push(DocFile {
             kind: DocKind::Database,
             path: docs_path.to_path_buf(),
-            text: collapse_blank_lines(&self.database_md(&view)?),
+            text: collapse_blank_lines(&text),
         });
         Ok(files)
     }
+}
+
+/// The documentation before the migration names are known ([`Renderer::draft_docs`]).
+#[derive(Debug)]
+pub struct DocsDraft {
+    /// The diagram files, in [`Renderer::docs`] order.
+    files: Vec<DocFile>,
+    /// DATABASE.md's view, without the migration names.
+    view: DatabaseView,
 }
 
 #[cfg(test)]

@@ -108,7 +108,7 @@ impl Renderer {
         };
         let tmpl = self.env.get_template(name).map_err(wrap)?;
         let text = tmpl.render(ctx).map_err(wrap)?;
-        Ok(normalise(&text))
+        Ok(normalise_owned(text))
     }
 
     /// The up and down files of a migration called `name` (such as `0001_init`).
@@ -193,10 +193,14 @@ fn link_filter(l: &minijinja::Value, code: fn(&str) -> String) -> Result<String,
 /// Exactly one final newline. Nothing else is touched: user text (bodies, comments) must reach
 /// the database exactly as written, carriage returns included; the templates use `\n`.
 pub fn normalise(text: &str) -> String {
-    let mut out: String = text.to_string();
-    while out.ends_with('\n') {
-        out.pop();
+    normalise_owned(text.to_string())
+}
+
+/// [`normalise`] in place (a rendered file can be megabytes; no copy).
+pub fn normalise_owned(mut text: String) -> String {
+    while text.ends_with('\n') {
+        text.pop();
     }
-    out.push('\n');
-    out
+    text.push('\n');
+    text
 }
