@@ -9,15 +9,13 @@ use super::{Cli, exit, print_diagnostics};
 /// Run `schemac build`.
 pub fn run(cli: &Cli, options: &BuildOptions) -> u8 {
     let super::Project {
-        mut compiled,
+        compiled,
         dir,
         renderer,
     } = match super::project(cli) {
         Ok(p) => p,
         Err(code) => return code,
     };
-    // The parsed SQL fragments serve the lint rules only; free them before the outputs render.
-    compiled.fragments = schemac::validate::Fragments::default();
     print_diagnostics(cli, &compiled.diagnostics, &compiled.sources);
     let mut d = Diagnostics::default();
     // The documentation renders on a second thread while build plans and renders the migration;

@@ -10,15 +10,13 @@ use super::{Cli, exit, print_diagnostics};
 /// Run `schemac check`.
 pub fn run(cli: &Cli) -> u8 {
     let super::Project {
-        mut compiled,
+        compiled,
         dir,
         renderer,
     } = match super::project(cli) {
         Ok(p) => p,
         Err(code) => return code,
     };
-    // The parsed SQL fragments serve the lint rules only; free them before the outputs render.
-    compiled.fragments = schemac::validate::Fragments::default();
     let mut d = Diagnostics::default();
     let mut pending: Vec<String> = Vec::new();
     // The documentation renders on a second thread while the migrations are checked.

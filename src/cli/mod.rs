@@ -260,14 +260,22 @@ pub(crate) struct Project {
     pub renderer: schemac::render::Renderer,
 }
 
-/// Compile the model and read the migrations folder; on failure the diagnostics are printed and
-/// the exit code returned.
-pub(crate) fn project(cli: &Cli) -> Result<Project, u8> {
+/// Compile the model; when it has errors, print them and return the exit code.
+pub(crate) fn compiled_or_exit(cli: &Cli) -> Result<schemac::Compiled, u8> {
     let compiled = schemac::compile(&cli.schema);
     if !compiled.ok() {
         print_diagnostics(cli, &compiled.diagnostics, &compiled.sources);
         return Err(compile_failure_exit(&compiled.diagnostics));
     }
+    Ok(compiled)
+}
+
+/// Compile the model and read the migrations folder; on failure the diagnostics are printed and
+/// the exit code returned. None of `build`, `plan` and `check` runs the lint rules, so the parsed
+/// SQL fragments kept for them are freed before the outputs render.
+pub(crate) fn project(cli: &Cli) -> Result<Project, u8> {
+    let mut compiled = compiled_or_exit(cli)?;
+    compiled.fragments = schemac::validate::Fragments::default();
     let dir =
         schemac::migrations::MigrationDir::read_layout(&cli.out, compiled.model.migrations.layout)
             .map_err(|e| {

@@ -4,7 +4,7 @@ use schemac::database::{self, Scratch};
 use schemac::diagnostics::{Code, Diagnostic, Diagnostics};
 use schemac::ir::Preset;
 use schemac::migrations::MigrationDir;
-use schemac::{compile, testing};
+use schemac::testing;
 
 use super::{Cli, Format, exit, human_style, print_diagnostics};
 
@@ -34,11 +34,10 @@ pub struct TestArgs {
 
 /// Run `schemac test`.
 pub fn run(cli: &Cli, args: &TestArgs) -> u8 {
-    let compiled = compile(&cli.schema);
-    if !compiled.ok() {
-        print_diagnostics(cli, &compiled.diagnostics, &compiled.sources);
-        return super::compile_failure_exit(&compiled.diagnostics);
-    }
+    let compiled = match super::compiled_or_exit(cli) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
     let model = &compiled.model;
     let (tests, skipped) = testing::collect(model, &compiled.external, !args.no_derived);
     if let (Some(Emit::Pgtap), Some(dir)) = (args.emit, &args.dir) {

@@ -6,7 +6,7 @@ use schemac::database::{self, Scratch, plpgsql_check};
 use schemac::diagnostics::{Code, Diagnostic, Diagnostics};
 use schemac::ir::Preset;
 use schemac::migrations::MigrationDir;
-use schemac::{Compiled, compile, introspect, verify};
+use schemac::{Compiled, introspect, verify};
 
 use super::{Cli, exit, print_diagnostics};
 
@@ -30,11 +30,10 @@ pub struct VerifyArgs {
 
 /// Run `schemac verify`.
 pub fn run(cli: &Cli, args: &VerifyArgs) -> u8 {
-    let compiled = compile(&cli.schema);
-    if !compiled.ok() {
-        print_diagnostics(cli, &compiled.diagnostics, &compiled.sources);
-        return super::compile_failure_exit(&compiled.diagnostics);
-    }
+    let compiled = match super::compiled_or_exit(cli) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
     let mut d = Diagnostics::default();
     let outcome = match (&args.database_url, &args.against) {
         (Some(url), None) => fresh(cli, args, &compiled, url, &mut d),
