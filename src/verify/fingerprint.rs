@@ -48,6 +48,27 @@ enum Tok {
     Other,
 }
 
+/// The text of a `'…'` or `"…"` run starting at `start` (its opening quote), with doubled quotes
+/// read as one, and the index just past the closing quote (or the end of the text).
+fn quoted_run(chars: &[char], start: usize) -> (String, usize) {
+    let quote = chars.get(start).copied().unwrap_or('\'');
+    let mut s = String::new();
+    let mut i = start + 1;
+    while let Some(&ch) = chars.get(i) {
+        if ch == quote {
+            if chars.get(i + 1) == Some(&quote) {
+                s.push(quote);
+                i += 2;
+                continue;
+            }
+            return (s, i + 1);
+        }
+        s.push(ch);
+        i += 1;
+    }
+    (s, i)
+}
+
 fn lex(text: &str) -> Vec<Tok> {
     let chars: Vec<char> = text.chars().collect();
     let mut out = Vec::new();
@@ -57,42 +78,16 @@ fn lex(text: &str) -> Vec<Tok> {
         if c.is_whitespace() {
             i += 1;
         } else if c == '\'' {
-            let mut s = String::new();
-            i += 1;
-            while let Some(ch) = at(i) {
-                if ch == '\'' {
-                    if at(i + 1) == Some('\'') {
-                        s.push('\'');
-                        i += 2;
-                        continue;
-                    }
-                    i += 1;
-                    break;
-                }
-                s.push(ch);
-                i += 1;
-            }
+            let s;
+            (s, i) = quoted_run(&chars, i);
             if s.trim().parse::<f64>().is_ok() {
                 out.push(Tok::Number(s.trim().to_string()));
             } else {
                 out.push(Tok::Literal(s));
             }
         } else if c == '"' {
-            let mut s = String::new();
-            i += 1;
-            while let Some(ch) = at(i) {
-                if ch == '"' {
-                    if at(i + 1) == Some('"') {
-                        s.push('"');
-                        i += 2;
-                        continue;
-                    }
-                    i += 1;
-                    break;
-                }
-                s.push(ch);
-                i += 1;
-            }
+            let s;
+            (s, i) = quoted_run(&chars, i);
             out.push(Tok::Quoted(s));
         } else if c.is_ascii_digit() {
             let mut s = String::new();
