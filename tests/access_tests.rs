@@ -21,27 +21,7 @@ use std::path::Path;
 use std::process::Command;
 
 use insta::{assert_json_snapshot, assert_snapshot};
-use support::TestDb;
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn schemac(args: &[&str]) -> Out {
-    let out = Command::new(env!("CARGO_BIN_EXE_schemac"))
-        .args(args)
-        .args(["--color", "never"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
-}
+use support::{TestDb, schemac};
 
 /// The root schema with `from` replaced by `to`, built into a temporary folder.
 struct Variant {

@@ -442,6 +442,28 @@ fn schema_param(schemas: &[&str]) -> Vec<String> {
 // Helpers
 // ---------------------------------------------------------------------------
 
+/// What a `schemac` run printed, and its exit code.
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Run the `schemac` binary from the repository root (colours off).
+pub fn schemac(args: &[&str]) -> Out {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_schemac"))
+        .args(args)
+        .args(["--color", "never"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
 /// Admin connection string: `DATABASE_URL` or [`DEFAULT_DATABASE_URL`].
 pub fn admin_url() -> String {
     std::env::var("DATABASE_URL")
