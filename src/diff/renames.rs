@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use indexmap::IndexMap;
 
-use crate::ir::{Model, QName};
+use crate::ir::{Model, QName, Sp};
 
 /// One table's column renames: old column name → new column name.
 pub type ColumnRenames = BTreeMap<String, String>;
@@ -36,6 +36,24 @@ fn qualify(written: &str, default_schema: &str) -> QName {
         Some([n]) => QName::new(default_schema.to_string(), n.clone()),
         _ => QName::new(default_schema.to_string(), written.trim().to_string()),
     }
+}
+
+/// Old name → new name for the parts of one table (columns, indexes, policies) that declare
+/// `renamed_from:`, given `(renamed_from, name)` pairs and whether a name existed in the old
+/// table: only renames whose old name existed and whose new one did not are taken.
+fn table_part_renames<'a>(
+    parts: impl Iterator<Item = (Option<&'a Sp<String>>, &'a str)>,
+    existed: impl Fn(&str) -> bool,
+) -> BTreeMap<String, String> {
+    let mut renames = BTreeMap::new();
+    for (renamed_from, name) in parts {
+        let Some(w) = renamed_from else { continue };
+        let from = w.value.trim();
+        if from != name && existed(from) && !existed(name) {
+            renames.insert(from.to_string(), name.to_string());
+        }
+    }
+    renames
 }
 
 impl Renames {
@@ -68,46 +86,30 @@ impl Renames {
             let Some(ot) = old.tables.get(&r.old_table(&t.name)) else {
                 continue;
             };
-            let mut cols = ColumnRenames::new();
-            for c in t.columns.values() {
-                if let Some(w) = &c.renamed_from {
-                    let from = w.value.trim();
-                    if from != c.name
-                        && ot.columns.contains_key(from)
-                        && !ot.columns.contains_key(&c.name)
-                    {
-                        cols.insert(from.to_string(), c.name.clone());
-                    }
-                }
-            }
+            let cols = table_part_renames(
+                t.columns
+                    .values()
+                    .map(|c| (c.renamed_from.as_ref(), c.name.as_str())),
+                |n| ot.columns.contains_key(n),
+            );
             if !cols.is_empty() {
                 r.columns.insert(t.name.clone(), cols);
             }
-            let mut ixs = BTreeMap::new();
-            for ix in &t.indexes {
-                if let Some(w) = &ix.renamed_from {
-                    let from = w.value.trim();
-                    let exists = |n: &str| ot.indexes.iter().any(|i| i.name.value == n);
-                    if from != ix.name.value && exists(from) && !exists(&ix.name.value) {
-                        ixs.insert(from.to_string(), ix.name.value.clone());
-                    }
-                }
-            }
+            let ixs = table_part_renames(
+                t.indexes
+                    .iter()
+                    .map(|ix| (ix.renamed_from.as_ref(), ix.name.value.as_str())),
+                |n| ot.indexes.iter().any(|i| i.name.value == n),
+            );
             if !ixs.is_empty() {
                 r.indexes.insert(t.name.clone(), ixs);
             }
-            let mut pols = BTreeMap::new();
-            for p in t.policies.values() {
-                if let Some(w) = &p.renamed_from {
-                    let from = w.value.trim();
-                    if from != p.name
-                        && ot.policies.contains_key(from)
-                        && !ot.policies.contains_key(&p.name)
-                    {
-                        pols.insert(from.to_string(), p.name.clone());
-                    }
-                }
-            }
+            let pols = table_part_renames(
+                t.policies
+                    .values()
+                    .map(|p| (p.renamed_from.as_ref(), p.name.as_str())),
+                |n| ot.policies.contains_key(n),
+            );
             if !pols.is_empty() {
                 r.policies.insert(t.name.clone(), pols);
             }
