@@ -231,14 +231,8 @@ fn lint_has_no_warnings_or_errors() {
 
 /// The schemas the model owns objects in, plus `public`.
 fn model_schemas(m: &Model) -> Vec<String> {
-    let mut s: BTreeSet<String> = BTreeSet::new();
+    let mut s: BTreeSet<String> = schemac::verify::owned_schemas(m).into_iter().collect();
     s.insert("public".to_string());
-    s.insert(m.default_schema.clone());
-    s.extend(m.schemas.keys().cloned());
-    s.extend(m.tables.keys().map(|q| q.schema.clone()));
-    s.extend(m.views.keys().map(|q| q.schema.clone()));
-    s.extend(m.functions.keys().map(|q| q.schema.clone()));
-    s.extend(m.enums.keys().map(|q| q.schema.clone()));
     s.into_iter().collect()
 }
 
