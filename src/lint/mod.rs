@@ -245,8 +245,9 @@ macro_rules! declare_rule {
 pub trait Rule: Sync {
     /// The rule's metadata.
     fn meta(&self) -> &'static RuleMeta;
-    /// Push findings about the model; the engine applies levels and suppressions.
-    fn check(&self, cx: &LintContext<'_>, out: &mut Vec<Finding>);
+    /// Push findings about the model; the engine applies levels and suppressions. Change rules
+    /// (`target: Changes`) keep this empty default.
+    fn check(&self, _cx: &LintContext<'_>, _out: &mut Vec<Finding>) {}
     /// Push findings about the change list (rules with `target: Changes`, see [`changes`]).
     fn check_changes(&self, _cx: &changes::ChangeContext<'_>, _out: &mut Vec<Finding>) {}
 }

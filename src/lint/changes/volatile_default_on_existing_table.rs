@@ -3,7 +3,7 @@
 use crate::declare_rule;
 use crate::diff::ChangeKind;
 use crate::lint::changes::ChangeContext;
-use crate::lint::{Finding, LintContext, Rule, RuleMeta};
+use crate::lint::{Finding, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
@@ -32,9 +32,6 @@ impl Rule for VolatileDefaultOnExistingTable {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
     }
-
-    /// A change rule: see [`Rule::check_changes`].
-    fn check(&self, _cx: &LintContext<'_>, _out: &mut Vec<Finding>) {}
 
     fn check_changes(&self, cx: &ChangeContext<'_>, out: &mut Vec<Finding>) {
         for c in cx.changes {
