@@ -88,24 +88,29 @@ impl<'m> Scope<'m> {
     /// Resolve a written relation name (`t` or `s.t`) among model tables, views and preset
     /// tables. A bare name is looked up in the default schema, then `public`, then the preset's.
     pub fn relation(&self, written: &str) -> Option<QName> {
-        let parts = split_qualified(written)?;
-        let exists = |q: &QName| {
-            self.model.tables.contains_key(q)
-                || self.model.views.contains_key(q)
-                || self.external.tables.contains_key(q)
-                || self.partitions.contains_key(q)
-        };
-        match parts.as_slice() {
-            [s, n] => Some(QName::new(s.clone(), n.clone())).filter(exists),
-            [n] => {
-                let mut candidates = vec![self.model.default_schema.clone(), "public".to_string()];
-                candidates.extend(self.external.schemas.iter().cloned());
-                candidates
-                    .into_iter()
-                    .map(|s| QName::new(s, n.clone()))
-                    .find(exists)
-            }
+        match split_qualified(written)?.as_slice() {
+            [s, n] => self.find_relation(Some(s), n),
+            [n] => self.find_relation(None, n),
             _ => None,
+        }
+    }
+
+    /// [`Scope::relation`] on a name already split into an optional schema and a name.
+    pub fn find_relation(&self, schema: Option<&str>, name: &str) -> Option<QName> {
+        let found = |s: &str| {
+            let q = QName::new(s, name);
+            let exists = self.model.tables.contains_key(&q)
+                || self.model.views.contains_key(&q)
+                || self.external.tables.contains_key(&q)
+                || self.partitions.contains_key(&q);
+            exists.then_some(q)
+        };
+        match schema {
+            Some(s) => found(s),
+            None => [self.model.default_schema.as_str(), "public"]
+                .into_iter()
+                .chain(self.external.schemas.iter().map(String::as_str))
+                .find_map(found),
         }
     }
 
@@ -549,25 +554,8 @@ impl crate::sqlfrag::Catalog for Scope<'_> {
     fn relation(&self, schema: Option<&str>, name: &str) -> crate::sqlfrag::RelationLookup<'_> {
         use crate::sqlfrag::RelationLookup;
         use std::borrow::Cow;
-        // The same search as `Scope::relation` on the quoted name, without building and
-        // re-splitting it: schema-qualified as written, else the default schema, `public`, then
-        // the preset's schemas.
         let names = self.column_names();
-        let found = |s: &str| {
-            let q = QName::new(s, name);
-            let exists = self.model.tables.contains_key(&q)
-                || self.model.views.contains_key(&q)
-                || self.external.tables.contains_key(&q)
-                || self.partitions.contains_key(&q);
-            exists.then_some(q)
-        };
-        let q = match schema {
-            Some(s) => found(s),
-            None => [self.model.default_schema.as_str(), "public"]
-                .into_iter()
-                .chain(self.external.schemas.iter().map(String::as_str))
-                .find_map(found),
-        };
+        let q = self.find_relation(schema, name);
         let Some(q) = q else {
             // System catalogs and information_schema are readable but not modelled.
             return match schema {

@@ -200,10 +200,9 @@ struct Outcome {
 /// Work already done for texts that occur more than once among the jobs (defaults such as
 /// `now()`, checks and predicates repeated over many tables): the parsed tree per text, and the
 /// whole outcome of jobs that do not depend on a table. Each thread keeps its own.
-#[derive(Default)]
 struct Memo<'a> {
     /// How often each expression text occurs among all jobs (shared by the threads).
-    repeats: Option<&'a BTreeMap<&'a str, u32>>,
+    repeats: &'a BTreeMap<&'a str, u32>,
     trees: BTreeMap<&'a str, Result<Expr, SyntaxError>>,
     /// The facts of a repeated text in a role.
     facts: BTreeMap<(&'a str, Role), Facts>,
@@ -212,9 +211,17 @@ struct Memo<'a> {
 }
 
 impl<'a> Memo<'a> {
+    fn new(repeats: &'a BTreeMap<&'a str, u32>) -> Self {
+        Memo {
+            repeats,
+            trees: BTreeMap::new(),
+            facts: BTreeMap::new(),
+            outcomes: BTreeMap::new(),
+        }
+    }
+
     fn repeated(&self, text: &str) -> bool {
-        self.repeats
-            .is_some_and(|r| r.get(text).is_some_and(|&n| n > 1))
+        self.repeats.get(text).is_some_and(|&n| n > 1)
     }
 }
 
@@ -301,10 +308,7 @@ fn work_all(jobs: &[Job<'_>], scope: &Scope<'_>) -> Vec<Outcome> {
     }
     let repeats = &repeats;
     let run = move |part: &[Job<'_>]| {
-        let mut memo = Memo {
-            repeats: Some(repeats),
-            ..Memo::default()
-        };
+        let mut memo = Memo::new(repeats);
         part.iter()
             .map(|j| work(j, scope, &mut memo))
             .collect::<Vec<_>>()
