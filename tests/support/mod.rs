@@ -444,6 +444,8 @@ fn schema_param(schemas: &[&str]) -> Vec<String> {
 
 /// What a `schemac` run printed, and its exit code.
 pub struct Out {
+    /// The process id of the run (scratch databases carry it in their names).
+    pub pid: u32,
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
@@ -451,13 +453,18 @@ pub struct Out {
 
 /// Run the `schemac` binary from the repository root (colours off).
 pub fn schemac(args: &[&str]) -> Out {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_schemac"))
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_schemac"))
         .args(args)
         .args(["--color", "never"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .unwrap();
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
     Out {
+        pid,
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8(out.stdout).unwrap(),
         stderr: String::from_utf8(out.stderr).unwrap(),
