@@ -27,42 +27,54 @@ pub struct TableOrder {
 /// Order `nodes` so every edge `a → b` (b depends on a) puts `a` first; ties by name.
 /// Nodes left in a cycle are appended in name order.
 pub fn kahn(nodes: &BTreeSet<QName>, edges: &BTreeSet<(QName, QName)>) -> Vec<QName> {
-    let mut indegree: BTreeMap<&QName, usize> = nodes.iter().map(|n| (n, 0)).collect();
-    let mut out_edges: BTreeMap<&QName, Vec<&QName>> = BTreeMap::new();
-    for (from, to) in edges {
-        if from == to || !nodes.contains(from) || !nodes.contains(to) {
+    let names: Vec<&QName> = nodes.iter().collect();
+    let position = |q: &QName| names.binary_search(&q).ok();
+    let index_edges: BTreeSet<(usize, usize)> = edges
+        .iter()
+        .filter_map(|(from, to)| Some((position(from)?, position(to)?)))
+        .collect();
+    kahn_indices(names.len(), &index_edges)
+        .into_iter()
+        .filter_map(|i| names.get(i).map(|q| (*q).clone()))
+        .collect()
+}
+
+/// [`kahn`] over nodes `0..n` named in sorted order, so ties go to the smaller index: every
+/// edge `a → b` puts `a` first; nodes left in a cycle are appended in index order. Self-edges and
+/// edges to nodes outside `0..n` are ignored.
+fn kahn_indices(n: usize, edges: &BTreeSet<(usize, usize)>) -> Vec<usize> {
+    let mut indegree = vec![0usize; n];
+    let mut out_edges: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for &(from, to) in edges {
+        if from == to || from >= n || to >= n {
             continue;
         }
-        if let Some(d) = indegree.get_mut(to) {
+        if let (Some(d), Some(out)) = (indegree.get_mut(to), out_edges.get_mut(from)) {
             *d += 1;
+            out.push(to);
         }
-        out_edges.entry(from).or_default().push(to);
     }
-    let mut ready: BTreeSet<&QName> = indegree
-        .iter()
-        .filter(|(_, d)| **d == 0)
-        .map(|(n, _)| *n)
-        .collect();
-    let mut order = Vec::with_capacity(nodes.len());
-    while let Some(n) = ready.pop_first() {
-        order.push(n.clone());
-        for m in out_edges.get(n).map(Vec::as_slice).unwrap_or(&[]) {
-            if let Some(d) = indegree.get_mut(*m) {
+    let mut ready: BTreeSet<usize> = (0..n).filter(|i| indegree.get(*i) == Some(&0)).collect();
+    let mut order = Vec::with_capacity(n);
+    while let Some(i) = ready.pop_first() {
+        order.push(i);
+        for &m in out_edges.get(i).map(Vec::as_slice).unwrap_or(&[]) {
+            if let Some(d) = indegree.get_mut(m) {
                 *d -= 1;
                 if *d == 0 {
-                    ready.insert(*m);
+                    ready.insert(m);
                 }
             }
         }
     }
-    if order.len() < nodes.len() {
-        let placed: BTreeSet<&QName> = order.iter().collect();
-        let rest: Vec<QName> = nodes
-            .iter()
-            .filter(|n| !placed.contains(n))
-            .cloned()
-            .collect();
-        order.extend(rest);
+    if order.len() < n {
+        let mut placed = vec![false; n];
+        for &i in &order {
+            if let Some(p) = placed.get_mut(i) {
+                *p = true;
+            }
+        }
+        order.extend((0..n).filter(|i| placed.get(*i) == Some(&false)));
     }
     order
 }
@@ -104,22 +116,25 @@ pub fn table_order(model: &Model) -> TableOrder {
     let mut edges = BTreeSet::new();
     for (t, table) in &model.tables {
         for (i, fk) in table.foreign_keys.iter().enumerate() {
-            let (Some(from), Some(to)) = (index.get(&fk.target), index.get(t)) else {
+            let (Some(&from), Some(&to)) = (index.get(&fk.target), index.get(t)) else {
                 continue;
             };
             if from == to {
                 continue;
             }
-            if component.get(from) == component.get(to) {
+            if component.get(&from) == component.get(&to) {
                 deferred.insert((t.clone(), i));
             } else {
-                edges.insert((fk.target.clone(), t.clone()));
+                edges.insert((from, to));
             }
         }
     }
-    let nodes: BTreeSet<QName> = model.tables.keys().cloned().collect();
+    // `names` is in the tables' sorted order, so ties in index order are ties by name.
     TableOrder {
-        order: kahn(&nodes, &edges),
+        order: kahn_indices(names.len(), &edges)
+            .into_iter()
+            .filter_map(|i| names.get(i).map(|q| (*q).clone()))
+            .collect(),
         deferred,
         cycles,
     }
@@ -136,5 +151,24 @@ mod tests {
         let edges: BTreeSet<(QName, QName)> = [(q("z"), q("a"))].into_iter().collect();
         let order: Vec<String> = kahn(&nodes, &edges).into_iter().map(|n| n.name).collect();
         assert_eq!(order, ["b", "c", "z", "a"]);
+    }
+
+    #[test]
+    fn kahn_appends_a_cycle_in_name_order_after_the_rest() {
+        let q = |n: &str| QName::new("public", n);
+        let nodes: BTreeSet<QName> = ["a", "b", "c", "d", "e"].iter().map(|n| q(n)).collect();
+        // a ⇄ c form a cycle; e → b; d depends on a (inside the cycle), so it never gets ready.
+        let edges: BTreeSet<(QName, QName)> = [
+            (q("a"), q("c")),
+            (q("c"), q("a")),
+            (q("e"), q("b")),
+            (q("a"), q("d")),
+            (q("b"), q("b")),
+            (q("x"), q("b")),
+        ]
+        .into_iter()
+        .collect();
+        let order: Vec<String> = kahn(&nodes, &edges).into_iter().map(|n| n.name).collect();
+        assert_eq!(order, ["e", "b", "a", "c", "d"]);
     }
 }

@@ -45,15 +45,16 @@ impl Rule for MissingDescription {
     }
 
     fn check(&self, cx: &LintContext<'_>, out: &mut Vec<Finding>) {
-        let mut push = |object: Object, kind: &str, name: String, span: Span, help: &str| {
-            out.push(
-                Self::META
-                    .finding(object, format!("{kind} `{name}` has no description"))
-                    .discriminator(format!("{kind}:{name}"))
-                    .at(span, "undocumented")
-                    .help(help.to_string()),
-            );
-        };
+        let mut push =
+            |object: Object, kind: &str, name: String, span: Span, help: &'static str| {
+                out.push(
+                    Self::META
+                        .finding(object, format!("{kind} `{name}` has no description"))
+                        .discriminator(format!("{kind}:{name}"))
+                        .at(span, "undocumented")
+                        .help(help),
+                );
+            };
         for e in cx.model.enums.values().filter(|e| blank(&e.description)) {
             push(
                 Object::Key(format!("enum:{}.{}", e.name.schema, e.name.name)),
