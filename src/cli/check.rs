@@ -22,16 +22,24 @@ pub fn run(cli: &Cli) -> u8 {
     // The documentation renders on a second thread while the migrations are checked.
     let ((plan, stale), docs, docs_names) =
         super::docs::alongside(cli, &compiled, &renderer, &dir, |names| {
-            let options = BuildOptions::default();
-            let plan = build_with(&compiled, &dir, &renderer, &options, &mut d, |new| {
-                names.send(new);
-            });
-            // The snapshot matches; the first migration must also be what this schemac writes.
-            let stale = match plan {
-                Some(BuildPlan::UpToDate) => stale_initial(&compiled, &dir, &renderer),
-                _ => None,
-            };
-            (plan, stale)
+            std::thread::scope(|s| {
+                // When the snapshot matches, the first migration must also be what this schemac
+                // writes. Rendering it again is a large part of the run, so it starts on another
+                // thread while the plan is made, and counts only if the plan is up to date.
+                let stale = (dir.last_number() == 1)
+                    .then(|| s.spawn(|| stale_initial(&compiled, &dir, &renderer)));
+                let options = BuildOptions::default();
+                let plan = build_with(&compiled, &dir, &renderer, &options, &mut d, |new| {
+                    names.send(new);
+                });
+                let stale = stale
+                    .and_then(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+                let stale = match plan {
+                    Some(BuildPlan::UpToDate) => stale,
+                    _ => None,
+                };
+                (plan, stale)
+            })
         });
     match plan {
         Some(BuildPlan::UpToDate) => {
