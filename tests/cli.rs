@@ -749,3 +749,27 @@ fn check_names_reordered_migrations() {
         out.stderr
     );
 }
+
+#[test]
+fn check_reports_a_first_migration_this_version_would_write_differently() {
+    let p = Project::with_model();
+    assert_eq!(p.run(&["build"]).code, 0);
+    // What an older schemac might have written: different text, with a checksum file that
+    // matches it, so only comparing with a fresh rendering finds it.
+    let up = "generated/migrations/0001_init.sql";
+    let text = String::from_utf8(p.read(up)).expect("utf-8");
+    p.write(up, &text.replace("BEGIN;", "BEGIN; -- older layout"));
+    let files: Vec<(String, Vec<u8>)> = ["0001_init.down.sql", "0001_init.sql"]
+        .iter()
+        .map(|n| (n.to_string(), p.read(&format!("generated/migrations/{n}"))))
+        .collect();
+    let snapshot = String::from_utf8(p.read("generated/schema.snapshot.json")).expect("utf-8");
+    p.write(
+        "generated/migrations/schemac.sum",
+        &schemac::migrations::sum_text(&files, &snapshot),
+    );
+    let check = p.run(&["check"]);
+    assert_eq!(check.code, 1, "{}", check.stderr);
+    // Only the edited up migration is reported, not the untouched down migration.
+    assert_snapshot!("check_first_migration_differs", check.stderr);
+}
