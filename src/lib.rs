@@ -298,6 +298,9 @@ pub fn build(
     build_with(compiled, dir, renderer, options, d, |_| {})
 }
 
+/// Models with at least this many tables write a new snapshot on a second thread.
+const PARALLEL_SNAPSHOT_TABLES: usize = 100;
+
 /// [`build`], calling `names_known` with the new migrations' names as soon as they are decided
 /// (no names when the folder is up to date), before the migrations are rendered and the snapshot
 /// is written out, so a caller can render other output for them on another thread meanwhile.
@@ -386,20 +389,36 @@ pub fn build_with(
     let names: Vec<String> = migrations.iter().map(|(n, _)| n.clone()).collect();
     names_known(&names);
     let mig = dir.migrations_dir();
-    let mut files = Vec::new();
-    for (name, m) in migrations {
-        let m = m.unwrap_or_else(|| plan::initial(&compiled.model));
-        let (up, down) = match renderer.migration(&name, &m) {
-            Ok(x) => x,
-            Err(e) => {
-                render_failure(d, e);
-                return None;
-            }
-        };
-        files.push((mig.join(dir.up_file(&name)), up));
-        files.push((mig.join(dir.down_file(&name)), down));
-    }
-    let snapshot = snapshot.unwrap_or_else(|| snapshot_text(&compiled.model));
+    let render_all = || {
+        let mut files = Vec::new();
+        for (name, m) in migrations {
+            let m = m.unwrap_or_else(|| plan::initial(&compiled.model));
+            let (up, down) = renderer.migration(&name, &m)?;
+            files.push((mig.join(dir.up_file(&name)), up));
+            files.push((mig.join(dir.down_file(&name)), down));
+        }
+        Ok(files)
+    };
+    // A new snapshot text is written on another thread while a large model's migrations render.
+    let (rendered, snapshot) = match snapshot {
+        Some(text) => (render_all(), text),
+        None if compiled.model.tables.len() >= PARALLEL_SNAPSHOT_TABLES => {
+            std::thread::scope(|s| {
+                let text = s.spawn(|| snapshot_text(&compiled.model));
+                let rendered = render_all();
+                let text = text.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+                (rendered, text)
+            })
+        }
+        None => (render_all(), snapshot_text(&compiled.model)),
+    };
+    let mut files = match rendered {
+        Ok(files) => files,
+        Err(e) => {
+            render_failure(d, e);
+            return None;
+        }
+    };
     // The checksum over the files on disk and the new ones, hashed where they are (the new
     // migrations are `files` in up, down order, as `names` lists them).
     let mut all: Vec<(String, &[u8])> = dir
