@@ -30,6 +30,8 @@
 //! characters, as sqlparser's tokenizer does, so multi-line texts and non-ASCII inside quotes keep
 //! their exact spans.
 
+use std::borrow::Cow;
+
 use sqlparser::ast::helpers::attached_token::AttachedToken;
 use sqlparser::ast::{
     BinaryOperator, CastKind, DataType, Expr, Function, FunctionArg, FunctionArgExpr,
@@ -200,15 +202,16 @@ pub(super) fn parse(text: &str) -> Fast<Expr> {
 
 /// A token of the subset.
 #[derive(Debug, Clone, PartialEq)]
-enum Tk {
+enum Tk<'a> {
     /// An unquoted word (keyword looked up as sqlparser's tokenizer does) or a quoted identifier.
     Word {
-        value: String,
+        value: &'a str,
         quoted: bool,
         keyword: Keyword,
     },
-    Number(String),
-    Str(String),
+    Number(&'a str),
+    /// A string literal's value (owned only when it had `''` escapes).
+    Str(Cow<'a, str>),
     LParen,
     RParen,
     Comma,
@@ -235,8 +238,8 @@ enum Op {
     Concat,
 }
 
-struct Tok {
-    kind: Tk,
+struct Tok<'a> {
+    kind: Tk<'a>,
     span: Span,
 }
 
@@ -265,14 +268,21 @@ fn is_operator_char(b: u8) -> bool {
     )
 }
 
-/// The sqlparser keyword of an unquoted word (its tokenizer's binary search on the upper case).
+/// Longer than every sqlparser keyword.
+const MAX_KEYWORD_LEN: usize = 48;
+
+/// The sqlparser keyword of an unquoted ASCII word (its tokenizer's binary search on the upper
+/// case).
 fn keyword_of(word: &str) -> Keyword {
-    let found = ALL_KEYWORDS.binary_search_by(|kw| {
-        let a = kw.bytes();
-        let b = word.bytes().map(|c| c.to_ascii_uppercase());
-        a.cmp(b)
-    });
-    match found {
+    let mut buf = [0u8; MAX_KEYWORD_LEN];
+    let Some(upper) = buf.get_mut(..word.len()) else {
+        return Keyword::NoKeyword;
+    };
+    for (u, c) in upper.iter_mut().zip(word.bytes()) {
+        *u = c.to_ascii_uppercase();
+    }
+    let upper: &[u8] = upper;
+    match ALL_KEYWORDS.binary_search_by(|kw| kw.as_bytes().cmp(upper)) {
         Ok(i) => ALL_KEYWORDS_INDEX
             .get(i)
             .copied()
@@ -317,7 +327,7 @@ impl Cursor<'_> {
     }
 }
 
-fn tokenize(text: &str) -> Fast<Vec<Tok>> {
+fn tokenize(text: &str) -> Fast<Vec<Tok<'_>>> {
     let bytes = text.as_bytes();
     let mut cur = Cursor {
         bytes,
@@ -356,7 +366,7 @@ fn tokenize(text: &str) -> Fast<Vec<Tok>> {
                 let keyword = keyword_of(value);
                 (
                     Tk::Word {
-                        value: value.to_string(),
+                        value,
                         quoted: false,
                         keyword,
                     },
@@ -374,7 +384,7 @@ fn tokenize(text: &str) -> Fast<Vec<Tok>> {
                 }
                 (
                     Tk::Word {
-                        value: value.to_string(),
+                        value,
                         quoted: true,
                         keyword: Keyword::NoKeyword,
                     },
@@ -383,17 +393,23 @@ fn tokenize(text: &str) -> Fast<Vec<Tok>> {
             }
             b'\'' => {
                 let mut j = i + 1;
-                let mut value = String::new();
+                let mut value: Cow<'_, str> = Cow::Borrowed("");
                 loop {
                     let rel = bytes.get(j..)?.iter().position(|&c| c == b'\'')?;
                     let seg = text.get(j..j + rel)?;
                     if seg.contains('\\') || seg.contains('\0') {
                         return None;
                     }
-                    value.push_str(seg);
                     j += rel + 1;
-                    if cur.at(j) == Some(b'\'') {
-                        value.push('\'');
+                    let escaped = cur.at(j) == Some(b'\'');
+                    if !escaped && matches!(value, Cow::Borrowed(_)) {
+                        value = Cow::Borrowed(seg);
+                        break;
+                    }
+                    let owned = value.to_mut();
+                    owned.push_str(seg);
+                    if escaped {
+                        owned.push('\'');
                         j += 1;
                     } else {
                         break;
@@ -419,7 +435,7 @@ fn tokenize(text: &str) -> Fast<Vec<Tok>> {
                 {
                     return None;
                 }
-                (Tk::Number(text.get(i..j)?.to_string()), j)
+                (Tk::Number(text.get(i..j)?), j)
             }
             b'(' => (Tk::LParen, i + 1),
             b')' => (Tk::RParen, i + 1),
@@ -474,21 +490,21 @@ const PLUS_MINUS_PREC: u8 = 80;
 const MUL_DIV_MOD_PREC: u8 = 90;
 const DOUBLE_COLON_PREC: u8 = 140;
 
-struct FastParser {
-    tokens: Vec<Tok>,
+struct FastParser<'a> {
+    tokens: Vec<Tok<'a>>,
     pos: usize,
     depth: usize,
 }
 
 /// Eof stands in past the end (never reached: the token list ends with an Eof).
-const EOF: Tk = Tk::Eof;
+const EOF: Tk<'static> = Tk::Eof;
 
-impl FastParser {
-    fn peek(&self) -> &Tk {
+impl<'a> FastParser<'a> {
+    fn peek(&self) -> &Tk<'a> {
         self.peek_nth(0)
     }
 
-    fn peek_nth(&self, n: usize) -> &Tk {
+    fn peek_nth(&self, n: usize) -> &Tk<'a> {
         self.tokens.get(self.pos + n).map_or(&EOF, |t| &t.kind)
     }
 
@@ -514,7 +530,7 @@ impl FastParser {
         found
     }
 
-    fn expect(&mut self, tk: &Tk) -> Fast<()> {
+    fn expect(&mut self, tk: &Tk<'_>) -> Fast<()> {
         (self.peek() == tk).then(|| self.bump())
     }
 
@@ -650,21 +666,21 @@ impl FastParser {
                         _ => {}
                     }
                 }
-                let first = self.ident_token(&value, quoted, keyword, span)?;
+                let first = self.ident_token(value, quoted, keyword, span)?;
                 self.bump();
                 return self.identifier_or_call(first);
             }
             Tk::Number(n) => {
                 self.bump();
                 Expr::Value(ValueWithSpan {
-                    value: Value::Number(n, false),
+                    value: Value::Number(n.to_string(), false),
                     span,
                 })
             }
             Tk::Str(s) => {
                 self.bump();
                 Expr::Value(ValueWithSpan {
-                    value: Value::SingleQuotedString(s),
+                    value: Value::SingleQuotedString(s.into_owned()),
                     span,
                 })
             }
@@ -743,7 +759,7 @@ impl FastParser {
                     quoted: false,
                     ..
                 } if self.peek_nth(1) != &Tk::LParen => Ident {
-                    value: value.clone(),
+                    value: value.to_string(),
                     quote_style: None,
                     span: self.span(),
                 },
@@ -993,7 +1009,7 @@ impl FastParser {
         let data_type = if quoted || keyword == Keyword::NoKeyword {
             DataType::Custom(
                 ObjectName(vec![ObjectNamePart::Identifier(Ident {
-                    value,
+                    value: value.to_string(),
                     quote_style: quoted.then_some('"'),
                     span,
                 })]),
@@ -1047,7 +1063,7 @@ impl FastParser {
         };
         let select_token = AttachedToken(TokenWithSpan {
             token: Token::Word(Word {
-                value,
+                value: value.to_string(),
                 quote_style: None,
                 keyword: Keyword::SELECT,
             }),
@@ -1136,7 +1152,7 @@ impl FastParser {
                     quoted: false,
                     keyword: Keyword::PUBLIC,
                 } => Ident {
-                    value: value.clone(),
+                    value: value.to_string(),
                     quote_style: None,
                     span: self.span(),
                 },
@@ -1194,7 +1210,7 @@ impl FastParser {
                 quoted,
                 keyword,
             } if *quoted || *keyword == Keyword::NoKeyword => Some(Ident {
-                value: value.clone(),
+                value: value.to_string(),
                 quote_style: quoted.then_some('"'),
                 span: self.span(),
             }),

@@ -834,3 +834,14 @@ fn random_mutants_bail_or_parse_as_with_sqlparser() {
     }
     eprintln!("mutants: {took} of {cases} taken, all equal to sqlparser");
 }
+
+#[test]
+fn keywords_are_found_in_any_case() {
+    for (i, kw) in ALL_KEYWORDS.iter().enumerate() {
+        assert!(kw.len() < MAX_KEYWORD_LEN, "{kw}");
+        assert_eq!(keyword_of(kw), ALL_KEYWORDS_INDEX[i]);
+        assert_eq!(keyword_of(&kw.to_ascii_lowercase()), ALL_KEYWORDS_INDEX[i]);
+    }
+    assert_eq!(keyword_of("owner_id"), Keyword::NoKeyword);
+    assert_eq!(keyword_of(&"x".repeat(100)), Keyword::NoKeyword);
+}
