@@ -271,8 +271,37 @@ fn is_operator_char(b: u8) -> bool {
 /// Longer than every sqlparser keyword.
 const MAX_KEYWORD_LEN: usize = 48;
 
-/// The sqlparser keyword of an unquoted ASCII word (its tokenizer's binary search on the upper
-/// case).
+/// Keywords of at most this many bytes are looked up as packed integers.
+const PACKED_LEN: usize = 16;
+
+/// Up to [`PACKED_LEN`] bytes, big-endian and zero-padded, so that integer order is the byte
+/// order of the (NUL-free) strings.
+fn pack(bytes: &[u8]) -> u128 {
+    let mut key = 0u128;
+    for i in 0..PACKED_LEN {
+        key = (key << 8) | u128::from(bytes.get(i).copied().unwrap_or(0));
+    }
+    key
+}
+
+/// `(packed upper-case keyword, keyword)` for every sqlparser keyword of at most [`PACKED_LEN`]
+/// bytes, sorted by the packed key.
+fn packed_keywords() -> &'static [(u128, Keyword)] {
+    static TABLE: std::sync::OnceLock<Vec<(u128, Keyword)>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut table: Vec<(u128, Keyword)> = ALL_KEYWORDS
+            .iter()
+            .zip(ALL_KEYWORDS_INDEX)
+            .filter(|(kw, _)| kw.len() <= PACKED_LEN)
+            .map(|(kw, k)| (pack(kw.as_bytes()), *k))
+            .collect();
+        table.sort_by_key(|(key, _)| *key);
+        table
+    })
+}
+
+/// The sqlparser keyword of an unquoted ASCII word (what its tokenizer finds by a binary search
+/// on the upper case).
 fn keyword_of(word: &str) -> Keyword {
     let mut buf = [0u8; MAX_KEYWORD_LEN];
     let Some(upper) = buf.get_mut(..word.len()) else {
@@ -282,6 +311,13 @@ fn keyword_of(word: &str) -> Keyword {
         *u = c.to_ascii_uppercase();
     }
     let upper: &[u8] = upper;
+    if upper.len() <= PACKED_LEN {
+        let table = packed_keywords();
+        return match table.binary_search_by_key(&pack(upper), |(key, _)| *key) {
+            Ok(i) => table.get(i).map_or(Keyword::NoKeyword, |(_, k)| *k),
+            Err(_) => Keyword::NoKeyword,
+        };
+    }
     match ALL_KEYWORDS.binary_search_by(|kw| kw.as_bytes().cmp(upper)) {
         Ok(i) => ALL_KEYWORDS_INDEX
             .get(i)
