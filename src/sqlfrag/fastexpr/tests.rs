@@ -128,6 +128,8 @@ fn outside_the_subset_is_left_to_sqlparser() {
 fn multi_line_spans_count_lines_and_characters() {
     accepted("a = 'ä\nb'\n  and \"ü\nx\" = 1\n\tor\r\n c");
     accepted("exists (\n  select 1\n  from public.t x\n  where x.id = t2.id\n)");
+    accepted("a\r= 1\r\r\n\t+ 2");
+    bails("a\u{c}= 1");
 }
 
 #[test]
