@@ -347,6 +347,12 @@ impl Cursor<'_> {
         }
     }
 
+    /// Moves to byte `to` over ASCII text without line breaks (one column per byte).
+    fn advance_ascii_to(&mut self, to: usize) {
+        self.col += (to - self.pos) as u64;
+        self.pos = to;
+    }
+
     /// Moves to byte `to`, counting lines and characters (UTF-8 continuation bytes count nothing).
     fn advance_to(&mut self, to: usize) {
         while self.pos < to {
@@ -374,8 +380,12 @@ fn tokenize(text: &str) -> Fast<Vec<Tok<'_>>> {
     let mut out = Vec::with_capacity(text.len() / 3 + 2);
     loop {
         // whitespace
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = cur.at(cur.pos) {
-            cur.advance_to(cur.pos + 1);
+        loop {
+            match cur.at(cur.pos) {
+                Some(b'\n') => cur.advance_to(cur.pos + 1),
+                Some(b' ' | b'\t' | b'\r') => cur.advance_ascii_to(cur.pos + 1),
+                _ => break,
+            }
         }
         let start = cur.loc();
         let i = cur.pos;
@@ -506,7 +516,11 @@ fn tokenize(text: &str) -> Fast<Vec<Tok<'_>>> {
                 (kind, i + len)
             }
         };
-        cur.advance_to(end);
+        match kind {
+            // only these can hold a line break or non-ASCII text
+            Tk::Str(_) | Tk::Word { quoted: true, .. } => cur.advance_to(end),
+            _ => cur.advance_ascii_to(end),
+        }
         out.push(Tok {
             kind,
             span: Span::new(start, cur.loc()),
