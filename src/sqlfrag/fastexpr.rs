@@ -19,16 +19,17 @@
 //! - function calls `f(a, b)` / `schema.f()` with plain positional arguments;
 //! - `( expr )`, scalar subqueries `(select …)`, `[not] exists (select …)`;
 //! - binary `or and = <> != < <= > >= + - * / % ||`, prefix `not + -`, `is [not] null|true|false`,
-//!   `[not] in (list)`, `[not] in (select …)`, `[not] between … and …`, `::type` for the types in [`cast_type`] and
-//!   non-keyword type names;
-//! - `select item, … [from schema.table [[as] alias], …] [where expr]` inside subqueries.
+//!   `[not] in (list)`, `[not] in (select …)`, `[not] between … and …`, `::type` for a dozen
+//!   built-in type names (`FastParser::cast_type`) and non-keyword or quoted type names;
+//! - `select item, … [from schema.table [[as] alias], …] [where expr]` inside subqueries (table
+//!   names and aliases: non-keywords, quoted, or `public`).
 //!
 //! Everything else returns `None`: comments, non-ASCII text outside quotes, operators directly
 //! followed by another operator character (sqlparser reads those as other tokens), `*`,
 //! `case`, `cast(…)`, `like`, `any`, arrays, joins, aliases in a select list, `order by`, set
-//! operations, and any other keyword. Line and column numbers count lines on `\n` and columns in
-//! characters, as sqlparser's tokenizer does, so multi-line texts and non-ASCII inside quotes keep
-//! their exact spans.
+//! operations, and the keywords of [`NOT_PLAIN`] wherever an identifier is expected. Line and
+//! column numbers count lines on `\n` and columns in characters, as sqlparser's tokenizer does, so
+//! multi-line texts and non-ASCII inside quotes keep their exact spans.
 
 use std::borrow::Cow;
 
