@@ -16,6 +16,9 @@
 //!   can analyse, clone and drop them on an ordinary stack. Over-deep trees are
 //!   dropped on the helper thread and reported as syntax errors.
 //! - Texts longer than [`MAX_FRAGMENT_BYTES`] are rejected up front.
+//! - Expressions are first offered to [`super::fastexpr`], a hand-written parser for the common
+//!   subset that builds the very tree sqlparser would (spans included) or declines; everything it
+//!   declines, and every error, comes from sqlparser.
 
 use super::span::{span_to_frag, split_error_location};
 use super::{FragSpan, SyntaxError};
@@ -39,6 +42,10 @@ const PARSER_STACK_BYTES: usize = 256 * 1024 * 1024;
 /// Parse one expression; the whole text must be consumed.
 pub fn parse_expr(text: &str) -> Result<Expr, SyntaxError> {
     run_big_stack(text, |t| {
+        if let Some(expr) = super::fastexpr::parse(t) {
+            check_depth(&expr, t.len())?;
+            return Ok(expr);
+        }
         let dialect = PostgreSqlDialect {};
         let mut parser = new_parser(&dialect, t)?;
         let expr = parser.parse_expr().map_err(|e| convert_error(t, &e))?;
