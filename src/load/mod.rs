@@ -92,30 +92,10 @@ pub fn load_sources(files: &[(String, String)], d: &mut Diagnostics) -> Loaded {
         decoder.file(root);
     }
     let mut model = decoder.model;
-    drop(refs);
-    free_trees(roots, files.iter().map(|(_, text)| text.len()).sum());
     model
         .external_triggers
         .sort_by(|a, b| (&a.table, &a.name).cmp(&(&b.table, &b.name)));
     Loaded { sources, model }
-}
-
-/// Inputs at least this large free their YAML trees on another thread.
-const BACKGROUND_FREE_BYTES: usize = 1 << 20;
-
-/// Free the YAML trees once decoded. A large model's tree is hundreds of thousands of small
-/// allocations (~15 ms at 2,000 tables); another thread frees them while this one goes on to
-/// resolve, when the other core is idle. Small inputs free them here, since starting a thread
-/// would cost more.
-fn free_trees(roots: Vec<(yaml::Node, Span)>, input_bytes: usize) {
-    if input_bytes < BACKGROUND_FREE_BYTES {
-        return;
-    }
-    let spawned = std::thread::Builder::new()
-        .name("free-yaml".to_string())
-        .spawn(move || drop(roots));
-    // If no thread can be started, the closure (and the trees) were dropped here already.
-    drop(spawned);
 }
 
 /// Read and load a file or folder. The display name of each file is the path as given.
