@@ -402,8 +402,55 @@ impl<'a> Analyzer<'a> {
                     }
                 }
             }
+            _ if self.direct_children(e) => {}
             _ => self.children(e, 1),
         }
+    }
+
+    /// Analyses the children of the common expression shapes directly, in the order the generic
+    /// traversal of [`Analyzer::children`] visits them, and says whether `e` was one of them.
+    /// `children` walks a node's whole subtree to find its direct children, so using it at every
+    /// level costs subtree size × depth (a chain of `and`s is quadratic).
+    fn direct_children(&mut self, e: &Expr) -> bool {
+        #[cfg(test)]
+        if super::tests::GENERIC_CHILDREN.with(std::cell::Cell::get) {
+            return false;
+        }
+        match e {
+            Expr::BinaryOp { left, right, .. } => {
+                self.expr(left);
+                self.expr(right);
+            }
+            Expr::UnaryOp { expr, .. }
+            | Expr::Nested(expr)
+            | Expr::IsNull(expr)
+            | Expr::IsNotNull(expr)
+            | Expr::IsTrue(expr)
+            | Expr::IsNotTrue(expr)
+            | Expr::IsFalse(expr)
+            | Expr::IsNotFalse(expr) => self.expr(expr),
+            Expr::InList { expr, list, .. } => {
+                self.expr(expr);
+                for item in list {
+                    self.expr(item);
+                }
+            }
+            Expr::InSubquery { expr, subquery, .. } => {
+                self.expr(expr);
+                self.query(subquery);
+            }
+            Expr::Between {
+                expr, low, high, ..
+            } => {
+                self.expr(expr);
+                self.expr(low);
+                self.expr(high);
+            }
+            Expr::Exists { subquery, .. } | Expr::Subquery(subquery) => self.query(subquery),
+            Expr::Value(_) => {}
+            _ => return false,
+        }
+        true
     }
 
     /// Analyses the direct child expressions and queries of `node` (which is

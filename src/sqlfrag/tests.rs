@@ -759,3 +759,51 @@ fn fuzz_no_panic() {
         }
     }
 }
+
+thread_local! {
+    /// Makes the analyser find every expression's children by the generic traversal (the
+    /// reference for its direct handling of common shapes).
+    pub(super) static GENERIC_CHILDREN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The analysis of `text` (an expression on `public.coding_jobs`), with the analyser's direct
+/// child handling or with the generic traversal only.
+fn analysis_with(text: &str, generic: bool) -> Analysis {
+    let e = parse_expr(text).unwrap_or_else(|err| panic!("parse {text:?}: {err:?}"));
+    let columns = strings(&["id", "session_id", "status", "payload", "created_at"]);
+    GENERIC_CHILDREN.with(|g| g.set(generic));
+    let a = analyse_expr(&e, text, Some(("coding_jobs", &columns)), &["new"], &Cat);
+    GENERIC_CHILDREN.with(|g| g.set(false));
+    a
+}
+
+#[test]
+fn direct_children_analyse_like_the_generic_traversal() {
+    // Every shape handled directly, nested in each other, with good and bad names, outer
+    // references, unknown relations and functions, so problems and their order show.
+    let shapes = [
+        "status = 'done' and (nope > 1 or -id < 2)",
+        "not (payload is null) and created_at is not null and (id is true) is not false",
+        "(status is not true) or (status is false) or nope is null",
+        "status in ('a', nope, lower(bad)) and id not in (select s.id from coding_sessions s where s.user_id = session_id and s.nope = 1)",
+        "id between nope and 10 and created_at not between 1 and bad",
+        "exists (select 1 from coding_sessions s where s.id = coding_jobs.session_id and s.title = (select u.name from users u where u.id = s.user_id and u.missing = x))",
+        "not exists (select 1 from nowhere n where n.a = id) or (select count(*) from coding_sessions) > id",
+        "auth.uid() = (select auth.uid()) and auth.nope() is null and my_fn(id, (select 1)) and new.anything = 1",
+        "((((status)))) = coalesce(nope, 'x') || 'y' and id + 1 * 2 - session_id / 3 > payload::int",
+        "case when status = 'a' then nope else id end = 1 and status like bad and id = any(array[1, nope])",
+        "extract(year from created_at) = 2020 and status ~ nope and status is distinct from bad",
+    ];
+    for shape in shapes {
+        // Longer chains too: `and` of the shape with itself.
+        for text in [shape.to_string(), [shape; 4].join(" and ")] {
+            let direct = analysis_with(&text, false);
+            let generic = analysis_with(&text, true);
+            assert_eq!(direct, generic, "{text}");
+        }
+    }
+    // The shapes are not vacuous: problems and outer references are found.
+    let all = analysis_with(&shapes.join(" and "), false);
+    assert!(all.problems.len() >= 10, "{:?}", all.problems);
+    assert!(!all.outer_refs.is_empty());
+}
