@@ -286,7 +286,11 @@ impl Object {
             Object::Model => "model".to_string(),
             Object::Table(t) | Object::Function(t) | Object::View(t) => dotted(t),
             Object::Column(t, c) | Object::Policy(t, c) | Object::TablePart(t, c) => {
-                format!("{}.{c}", dotted(t))
+                let mut path = String::with_capacity(t.schema.len() + t.name.len() + c.len() + 2);
+                for part in [&t.schema, ".", &t.name, ".", c] {
+                    path.push_str(part);
+                }
+                path
             }
             Object::Key(k) => k.split_once(':').map_or(k.as_str(), |(_, p)| p).to_string(),
         }
