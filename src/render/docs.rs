@@ -14,7 +14,7 @@ use minijinja::value::Serde;
 
 use super::markdown::{self, DatabaseView, DiagramInput};
 use super::mermaid::{self, ErView};
-use super::{RenderError, Renderer};
+use super::{RenderError, Renderer, builtin};
 use crate::ir::Model;
 use crate::preset::External;
 
@@ -130,12 +130,20 @@ pub fn collapse_blank_lines(text: &str) -> String {
 impl Renderer {
     /// The text of one ER diagram.
     pub fn er_diagram(&self, view: &ErView) -> Result<String, RenderError> {
-        self.render("er.mmd.j2", context! { er => Serde(view) })
+        const NAME: &str = "er.mmd.j2";
+        if self.uses_builtin(NAME) {
+            return Ok(super::normalise_owned(builtin::er_mmd(view)));
+        }
+        self.render(NAME, context! { er => Serde(view) })
     }
 
     /// The text of DATABASE.md.
     pub fn database_md(&self, view: &DatabaseView) -> Result<String, RenderError> {
-        self.render("database.md.j2", context! { db => Serde(view) })
+        const NAME: &str = "database.md.j2";
+        if self.uses_builtin(NAME) {
+            return Ok(super::normalise_owned(builtin::database_md(view)));
+        }
+        self.render(NAME, context! { db => Serde(view) })
     }
 
     /// Every documentation file of `model`: diagrams under `out_dir`, DATABASE.md at `docs_path`.

@@ -7,6 +7,7 @@
 //! in the binary, and a project's `templates/` folder may override any of them by file name;
 //! output uses `\n` line endings and ends with exactly one newline.
 
+pub mod builtin;
 pub mod docs;
 pub mod markdown;
 pub mod mermaid;
@@ -48,6 +49,11 @@ pub enum RenderError {
 /// The template environment.
 pub struct Renderer {
     env: Environment<'static>,
+    /// The project's template folder, if any (its files override the embedded templates).
+    override_dir: Option<PathBuf>,
+    /// Whether built-in documentation templates may be rendered by [`builtin`] (false: always
+    /// through minijinja, see [`Renderer::minijinja_only`]).
+    builtin: bool,
 }
 
 #[derive(Serialize)]
@@ -80,8 +86,9 @@ impl Renderer {
         env.add_filter("block", |text: &str, lang: &str| {
             markdown::block(text, lang)
         });
+        let dir = override_dir.clone();
         env.set_loader(move |name| {
-            if let Some(dir) = &override_dir {
+            if let Some(dir) = &dir {
                 let path = dir.join(name);
                 if path.is_file() {
                     return std::fs::read_to_string(&path).map(Some).map_err(|e| {
@@ -98,7 +105,28 @@ impl Renderer {
                 .find(|(n, _)| *n == name)
                 .map(|(_, t)| (*t).to_string()))
         });
-        Renderer { env }
+        Renderer {
+            env,
+            override_dir,
+            builtin: true,
+        }
+    }
+
+    /// The same renderer, but the built-in documentation templates are always rendered by
+    /// minijinja instead of their Rust equivalents in [`builtin`] (the tests compare the two).
+    pub fn minijinja_only(mut self) -> Self {
+        self.builtin = false;
+        self
+    }
+
+    /// Whether template `name` is rendered by its Rust equivalent in [`builtin`]: the project
+    /// does not override it, and [`Self::minijinja_only`] was not asked for.
+    pub fn uses_builtin(&self, name: &str) -> bool {
+        self.builtin
+            && !self
+                .override_dir
+                .as_ref()
+                .is_some_and(|dir| dir.join(name).is_file())
     }
 
     fn render(&self, name: &str, ctx: minijinja::Value) -> Result<String, RenderError> {
