@@ -402,3 +402,20 @@ fn an_override_goes_through_minijinja() {
         .unwrap();
     assert_eq!(files[0].text, "the whole schema\n");
 }
+
+#[test]
+fn an_unchanged_copy_of_a_builtin_template_is_no_override() {
+    // This repository's own `templates/` folder holds the built-in templates.
+    let r = Renderer::new(Some(root().join("templates")));
+    assert!(r.uses_builtin("database.md.j2") && r.uses_builtin("er.mmd.j2"));
+    let dir = tempfile::tempdir().unwrap();
+    let copy = |name: &str, extra: &str| {
+        let text = std::fs::read_to_string(root().join("templates").join(name)).unwrap();
+        std::fs::write(dir.path().join(name), text + extra).unwrap();
+    };
+    copy("database.md.j2", "");
+    copy("er.mmd.j2", "\n");
+    let r = Renderer::new(Some(dir.path().to_path_buf()));
+    assert!(r.uses_builtin("database.md.j2"));
+    assert!(!r.uses_builtin("er.mmd.j2"), "one more byte is an override");
+}
