@@ -24,6 +24,14 @@ fn some(s: &Option<String>) -> Option<&str> {
     s.as_deref().filter(|s| !s.is_empty())
 }
 
+/// Whether `text` is written into a code span as it is: not blank, and no line break, backtick
+/// or `also` (the common case of [`code_span`] and, with `|`, of [`code_cell`]).
+fn plain(text: &str, also: u8) -> bool {
+    text.bytes()
+        .all(|b| !matches!(b, b'\n' | b'\r' | b'`') && b != also)
+        && !text.trim().is_empty()
+}
+
 /// The output text with the template's filters as methods.
 struct Out {
     s: String,
@@ -41,7 +49,7 @@ impl Out {
 
     /// `| code`
     fn code(&mut self, text: &str) {
-        if !text.contains(['\n', '\r', '`']) && !text.trim().is_empty() {
+        if plain(text, b'`') {
             self.s.push('`');
             self.s.push_str(text);
             self.s.push('`');
@@ -52,7 +60,7 @@ impl Out {
 
     /// `| code_cell`
     fn code_cell(&mut self, text: &str) {
-        if !text.contains(['\n', '\r', '`', '|']) && !text.trim().is_empty() {
+        if plain(text, b'|') {
             self.s.push('`');
             self.s.push_str(text);
             self.s.push('`');

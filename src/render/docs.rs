@@ -94,6 +94,14 @@ pub fn collapse_blank_lines(text: &str) -> String {
     let mut fence: Option<usize> = None;
     let mut blank_run = 0;
     for line in text.split('\n') {
+        // Most lines (table rows, prose) start and end with an ASCII character that is neither
+        // whitespace nor a backtick: outside a code block they are kept as they are.
+        if fence.is_none() && plain_ends(line) {
+            blank_run = 0;
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        }
         let trimmed = line.trim_start();
         let ticks = trimmed.chars().take_while(|c| *c == '`').count();
         let line = match fence {
@@ -127,8 +135,22 @@ pub fn collapse_blank_lines(text: &str) -> String {
     super::normalise_owned(out)
 }
 
+/// Whether `line` starts with an ASCII character other than whitespace and `` ` `` and ends with
+/// an ASCII character other than whitespace: then it opens no code block, is not blank and has
+/// no trailing whitespace (a non-ASCII first or last byte could be Unicode whitespace).
+fn plain_ends(line: &str) -> bool {
+    // ASCII whitespace as `char::is_whitespace` sees it (U+000B included, unlike
+    // `u8::is_ascii_whitespace`).
+    let plain = |b: u8| b.is_ascii() && !matches!(b, b'\t'..=b'\r' | b' ');
+    let b = line.as_bytes();
+    match (b.first(), b.last()) {
+        (Some(&first), Some(&last)) => plain(first) && first != b'`' && plain(last),
+        _ => false,
+    }
+}
+
 impl Renderer {
-    /// The text of one ER diagram.
+    /// The text of one ER diagram (`er.mmd.j2`: [`builtin::er_mmd`] unless overridden).
     pub fn er_diagram(&self, view: &ErView) -> Result<String, RenderError> {
         const NAME: &str = "er.mmd.j2";
         if self.uses_builtin(NAME) {
@@ -137,7 +159,7 @@ impl Renderer {
         self.render(NAME, context! { er => Serde(view) })
     }
 
-    /// The text of DATABASE.md.
+    /// The text of DATABASE.md (`database.md.j2`: [`builtin::database_md`] unless overridden).
     pub fn database_md(&self, view: &DatabaseView) -> Result<String, RenderError> {
         const NAME: &str = "database.md.j2";
         if self.uses_builtin(NAME) {
@@ -170,7 +192,8 @@ impl Renderer {
     ) -> Result<DocsDraft, RenderError> {
         let mut files = Vec::new();
         let mut inputs = Vec::new();
-        for d in mermaid::diagrams(model) {
+        let order = crate::ir::graph::table_order(model).order;
+        for d in mermaid::diagrams_in(model, &order) {
             let text = self.er_diagram(&d.view)?;
             let (path, kind) = match (&d.group, &d.file_stem) {
                 (Some(g), Some(stem)) => (
@@ -188,8 +211,9 @@ impl Renderer {
             files.push(DocFile { kind, path, text });
         }
         // The migration names are the view's only input not known yet: set in `finish_docs`.
-        let view = markdown::database_view(
+        let view = markdown::database_view_in(
             model,
+            &order,
             external,
             &inputs,
             &slashed(&out_dir.join("migrations")),
@@ -242,6 +266,92 @@ mod tests {
             collapse_blank_lines(text),
             "a\n\nb\n```sql\nx\n\n\ny  \n```\n\nc\n"
         );
+    }
+
+    /// `collapse_blank_lines` before its fast path for plain lines.
+    fn collapse_reference(text: &str) -> String {
+        let mut out = String::new();
+        let mut fence: Option<usize> = None;
+        let mut blank_run = 0;
+        for line in text.split('\n') {
+            let trimmed = line.trim_start();
+            let ticks = trimmed.chars().take_while(|c| *c == '`').count();
+            let line = match fence {
+                Some(open) => {
+                    if ticks >= open && trimmed.get(ticks..).is_some_and(|r| r.trim().is_empty()) {
+                        fence = None;
+                    }
+                    line
+                }
+                None => {
+                    if ticks >= 3 {
+                        fence = Some(ticks);
+                    }
+                    if line.trim().is_empty() {
+                        blank_run += 1;
+                        if blank_run > 1 {
+                            continue;
+                        }
+                        ""
+                    } else {
+                        line.trim_end()
+                    }
+                }
+            };
+            if !line.trim().is_empty() {
+                blank_run = 0;
+            }
+            out.push_str(line);
+            out.push('\n');
+        }
+        crate::render::normalise_owned(out)
+    }
+
+    #[test]
+    fn the_fast_path_collapses_as_before() {
+        let lines = [
+            "",
+            " ",
+            "a",
+            "a ",
+            " a",
+            "a\u{b}",
+            "\u{b}a",
+            "a\u{a0}",
+            "\u{a0}a",
+            "a\t",
+            "a\r",
+            "```",
+            "```sql",
+            "````",
+            " ```",
+            "``` x",
+            "`a`",
+            "a`",
+            "| x |",
+            "ß",
+            "x ß",
+            "ß x",
+            "\u{3000}",
+            "a\u{3000}",
+            "\u{85}",
+            "a\u{85}",
+        ];
+        // Every sequence of three lines, with the text ending in a newline or not.
+        for a in lines {
+            for b in lines {
+                for c in lines {
+                    for end in ["", "\n"] {
+                        let text = format!("{a}\n{b}\n\n{c}\n{a}{end}");
+                        assert_eq!(
+                            collapse_blank_lines(&text),
+                            collapse_reference(&text),
+                            "{text:?}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

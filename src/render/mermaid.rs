@@ -106,7 +106,12 @@ struct GroupBucket<'a> {
 
 /// The whole-schema diagram followed by one diagram per group (groups by name).
 pub fn diagrams(model: &Model) -> Vec<Diagram> {
-    let order = table_order(model).order;
+    diagrams_in(model, &table_order(model).order)
+}
+
+/// [`diagrams`] with the model's `ir::graph::table_order` already computed (the documentation
+/// computes it once for the diagrams and DATABASE.md).
+pub fn diagrams_in(model: &Model, order: &[QName]) -> Vec<Diagram> {
     let tables: Vec<&Table> = order.iter().filter_map(|q| model.tables.get(q)).collect();
     let external: BTreeSet<QName> = tables
         .iter()
@@ -372,6 +377,11 @@ pub fn attribute_token(s: &str) -> String {
 
 /// The Mermaid type token of a column type as PostgreSQL prints it.
 pub fn type_token(type_sql: &str) -> String {
+    // Most types (`uuid`, `text`, `jsonb`, an unqualified enum) are one word of token
+    // characters: the steps below keep them as they are, except `character`.
+    if type_sql != "character" && type_sql.chars().all(token_char) {
+        return attribute_token(type_sql);
+    }
     let mut t = type_sql.trim();
     let mut array = false;
     while let Some(rest) = t.strip_suffix("[]") {
@@ -449,6 +459,11 @@ mod tests {
         assert_eq!(type_token("app.\"My Enum\""), "My_Enum");
         assert_eq!(type_token("\"char\""), "char");
         assert_eq!(type_token("vector(1536)"), "vector");
+        assert_eq!(type_token("character"), "char");
+        assert_eq!(type_token("character(3)"), "char");
+        assert_eq!(type_token("uuid"), "uuid");
+        assert_eq!(type_token("pk"), "_pk");
+        assert_eq!(type_token("größe"), "größe");
     }
 
     #[test]
@@ -462,6 +477,13 @@ mod tests {
         assert_eq!(attribute_token("uk-x"), "uk_x");
         assert_eq!(attribute_token("pkß"), "_pkß");
         assert_eq!(attribute_token("m²"), "m_");
+        assert_eq!(attribute_token(""), "_");
+        assert_eq!(attribute_token("Uk"), "_Uk");
+        assert_eq!(attribute_token("fK x"), "fK_x");
+        assert_eq!(attribute_token("ukx"), "ukx");
+        assert_eq!(attribute_token("pk9"), "pk9");
+        assert_eq!(attribute_token("p"), "p");
+        assert_eq!(attribute_token("9pk"), "_9pk");
     }
 
     #[test]
