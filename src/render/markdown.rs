@@ -579,6 +579,10 @@ pub fn block(text: &str, lang: &str) -> String {
 
 /// The longest run of `ch` (an ASCII character) in `text`.
 fn longest_run(text: &str, ch: u8) -> usize {
+    // Most texts (a whole ER diagram, SQL) have none: a memchr-style search answers first.
+    if !text.as_bytes().contains(&ch) {
+        return 0;
+    }
     let mut best = 0;
     let mut run = 0;
     // Bytes, not chars: no byte of a multi-byte UTF-8 character is ASCII.

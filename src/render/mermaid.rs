@@ -353,22 +353,21 @@ fn token_char(c: char) -> bool {
 /// A Mermaid attribute token: word characters (ASCII letters, digits, `_`, and Unicode from
 /// U+00C0 to U+FFFF), not starting with a digit, and not read as a key (`PK`, `FK`, `UK`).
 pub fn attribute_token(s: &str) -> String {
-    let mut out: String = s
-        .chars()
-        .map(|c| if token_char(c) { c } else { '_' })
-        .collect();
-    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
-        out.insert(0, '_');
+    let mut out = String::with_capacity(s.len() + 1);
+    if s.is_empty() || s.starts_with(|c: char| c.is_ascii_digit()) {
+        out.push('_');
     }
-    // Mermaid reads `\b(PK|FK|UK)\b` (case-insensitive) as a key before it reads a word.
-    let lower = out.to_ascii_lowercase();
-    let key_like = ["pk", "fk", "uk"].iter().any(|k| {
-        lower.starts_with(k)
-            && !lower
-                .chars()
-                .nth(2)
-                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
-    });
+    out.extend(s.chars().map(|c| if token_char(c) { c } else { '_' }));
+    // Mermaid reads `\b(PK|FK|UK)\b` (case-insensitive) as a key before it reads a word. (Bytes:
+    // a key is ASCII, and the first byte of a non-ASCII character is neither a letter, a digit
+    // nor `_`.)
+    let b = out.as_bytes();
+    let lower = |i: usize| b.get(i).map(u8::to_ascii_lowercase);
+    let key_like = matches!(lower(0), Some(b'p' | b'f' | b'u'))
+        && lower(1) == Some(b'k')
+        && !b
+            .get(2)
+            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
     if key_like {
         out.insert(0, '_');
     }
