@@ -90,63 +90,91 @@ pub fn relative_link(from: &Path, to: &Path) -> String {
 /// Markdown layout: runs of blank lines outside fenced code blocks become one blank line, and
 /// trailing spaces go (so templates may be generous with whitespace). Code blocks are untouched.
 pub fn collapse_blank_lines(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+    let mut out = String::with_capacity(text.len() + 1);
     let mut fence: Option<usize> = None;
     let mut blank_run = 0;
+    // Lines that stay as they are (most of them) are copied in runs: `kept` is where the current
+    // run starts, `start` where the current line starts.
+    let mut kept = 0;
+    let mut start = 0;
     for line in text.split('\n') {
-        // Most lines (table rows, prose) start and end with an ASCII character that is neither
-        // whitespace nor a backtick: outside a code block they are kept as they are.
-        if fence.is_none() && plain_ends(line) {
+        let next = start + line.len() + 1;
+        // The line as written out, or none when it goes.
+        let written = if let Some(rest) = plain_start(line) {
+            // Most lines (table rows, prose, diagram lines) have, after ASCII indentation, an
+            // ASCII character that is neither whitespace nor a backtick: they open or close no
+            // code block and are not blank. Inside one they are kept as they are, outside it
+            // lose their trailing whitespace.
             blank_run = 0;
-            out.push_str(line);
-            out.push('\n');
-            continue;
-        }
-        let trimmed = line.trim_start();
-        let ticks = trimmed.chars().take_while(|c| *c == '`').count();
-        let line = match fence {
-            Some(open) => {
-                if ticks >= open && trimmed.get(ticks..).is_some_and(|r| r.trim().is_empty()) {
-                    fence = None;
-                }
-                line
+            if fence.is_some() || plain_end(rest) {
+                Some(line)
+            } else {
+                Some(line.trim_end())
             }
-            None => {
-                if ticks >= 3 {
-                    fence = Some(ticks);
-                }
-                if line.trim().is_empty() {
-                    blank_run += 1;
-                    if blank_run > 1 {
-                        continue;
+        } else {
+            let trimmed = line.trim_start();
+            let ticks = trimmed.chars().take_while(|c| *c == '`').count();
+            let written = match fence {
+                Some(open) => {
+                    if ticks >= open && trimmed.get(ticks..).is_some_and(|r| r.trim().is_empty()) {
+                        fence = None;
                     }
-                    ""
-                } else {
-                    line.trim_end()
+                    Some(line)
                 }
+                None => {
+                    if ticks >= 3 {
+                        fence = Some(ticks);
+                    }
+                    if line.trim().is_empty() {
+                        blank_run += 1;
+                        (blank_run == 1).then_some("")
+                    } else {
+                        Some(line.trim_end())
+                    }
+                }
+            };
+            if written.is_some_and(|w| !w.trim().is_empty()) {
+                blank_run = 0;
             }
+            written
         };
-        if !line.trim().is_empty() {
-            blank_run = 0;
+        // `written` is `line` or a prefix of it: the same length means unchanged.
+        if written.map(str::len) != Some(line.len()) {
+            out.push_str(text.get(kept..start).unwrap_or_default());
+            if let Some(w) = written {
+                out.push_str(w);
+                out.push('\n');
+            }
+            kept = next.min(text.len());
         }
-        out.push_str(line);
-        out.push('\n');
+        start = next;
     }
+    out.push_str(text.get(kept..).unwrap_or_default());
+    // Every line is followed by a line break (the last one too); `normalise_owned` keeps one.
+    out.push('\n');
     super::normalise_owned(out)
 }
 
-/// Whether `line` starts with an ASCII character other than whitespace and `` ` `` and ends with
-/// an ASCII character other than whitespace: then it opens no code block, is not blank and has
-/// no trailing whitespace (a non-ASCII first or last byte could be Unicode whitespace).
-fn plain_ends(line: &str) -> bool {
-    // ASCII whitespace as `char::is_whitespace` sees it (U+000B included, unlike
-    // `u8::is_ascii_whitespace`).
-    let plain = |b: u8| b.is_ascii() && !matches!(b, b'\t'..=b'\r' | b' ');
-    let b = line.as_bytes();
-    match (b.first(), b.last()) {
-        (Some(&first), Some(&last)) => plain(first) && first != b'`' && plain(last),
-        _ => false,
-    }
+/// ASCII whitespace as `char::is_whitespace` sees it (U+000B included, unlike
+/// `u8::is_ascii_whitespace`).
+fn ascii_space(b: u8) -> bool {
+    matches!(b, b'\t'..=b'\r' | b' ')
+}
+
+/// `line` from its first character that is not ASCII whitespace, when that character is ASCII
+/// and not `` ` `` (a non-ASCII one could be Unicode whitespace or start nothing known).
+fn plain_start(line: &str) -> Option<&str> {
+    let at = line.bytes().position(|b| !ascii_space(b))?;
+    let rest = line.get(at..)?;
+    let first = *rest.as_bytes().first()?;
+    (first.is_ascii() && first != b'`').then_some(rest)
+}
+
+/// Whether `text` ends with an ASCII character other than whitespace (so `trim_end` keeps it).
+fn plain_end(text: &str) -> bool {
+    text.as_bytes()
+        .last()
+        .is_some_and(|&b| b.is_ascii() && !ascii_space(b))
 }
 
 impl Renderer {
@@ -310,6 +338,13 @@ mod tests {
     #[test]
     fn the_fast_path_collapses_as_before() {
         let lines = [
+            "    a {",
+            "  ``` ",
+            "\t````",
+            " \u{a0}a",
+            "  a  ",
+            "\u{b}\u{b}",
+            " ß ",
             "",
             " ",
             "a",
@@ -343,6 +378,12 @@ mod tests {
                 for c in lines {
                     for end in ["", "\n"] {
                         let text = format!("{a}\n{b}\n\n{c}\n{a}{end}");
+                        assert_eq!(
+                            collapse_blank_lines(&text),
+                            collapse_reference(&text),
+                            "{text:?}"
+                        );
+                        let text = format!("{end}{c}\n\n\n{a}{end}{b}\n{c}\n\n");
                         assert_eq!(
                             collapse_blank_lines(&text),
                             collapse_reference(&text),
