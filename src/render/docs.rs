@@ -14,7 +14,7 @@ use minijinja::value::Serde;
 
 use super::markdown::{self, DatabaseView, DiagramInput};
 use super::mermaid::{self, ErView};
-use super::{RenderError, Renderer};
+use super::{RenderError, Renderer, builtin};
 use crate::ir::Model;
 use crate::preset::External;
 
@@ -90,52 +90,110 @@ pub fn relative_link(from: &Path, to: &Path) -> String {
 /// Markdown layout: runs of blank lines outside fenced code blocks become one blank line, and
 /// trailing spaces go (so templates may be generous with whitespace). Code blocks are untouched.
 pub fn collapse_blank_lines(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+    let mut out = String::with_capacity(text.len() + 1);
     let mut fence: Option<usize> = None;
     let mut blank_run = 0;
+    // Lines that stay as they are (most of them) are copied in runs: `kept` is where the current
+    // run starts, `start` where the current line starts.
+    let mut kept = 0;
+    let mut start = 0;
     for line in text.split('\n') {
-        let trimmed = line.trim_start();
-        let ticks = trimmed.chars().take_while(|c| *c == '`').count();
-        let line = match fence {
-            Some(open) => {
-                if ticks >= open && trimmed.get(ticks..).is_some_and(|r| r.trim().is_empty()) {
-                    fence = None;
-                }
-                line
-            }
-            None => {
-                if ticks >= 3 {
-                    fence = Some(ticks);
-                }
-                if line.trim().is_empty() {
-                    blank_run += 1;
-                    if blank_run > 1 {
-                        continue;
-                    }
-                    ""
-                } else {
-                    line.trim_end()
-                }
-            }
-        };
-        if !line.trim().is_empty() {
+        let next = start + line.len() + 1;
+        // The line as written out, or none when it goes.
+        let written = if let Some(rest) = plain_start(line) {
+            // Most lines (table rows, prose, diagram lines) have, after ASCII indentation, an
+            // ASCII character that is neither whitespace nor a backtick: they open or close no
+            // code block and are not blank. Inside one they are kept as they are, outside it
+            // lose their trailing whitespace.
             blank_run = 0;
+            if fence.is_some() || plain_end(rest) {
+                Some(line)
+            } else {
+                Some(line.trim_end())
+            }
+        } else {
+            let trimmed = line.trim_start();
+            let ticks = trimmed.chars().take_while(|c| *c == '`').count();
+            let written = match fence {
+                Some(open) => {
+                    if ticks >= open && trimmed.get(ticks..).is_some_and(|r| r.trim().is_empty()) {
+                        fence = None;
+                    }
+                    Some(line)
+                }
+                None => {
+                    if ticks >= 3 {
+                        fence = Some(ticks);
+                    }
+                    if line.trim().is_empty() {
+                        blank_run += 1;
+                        (blank_run == 1).then_some("")
+                    } else {
+                        Some(line.trim_end())
+                    }
+                }
+            };
+            if written.is_some_and(|w| !w.trim().is_empty()) {
+                blank_run = 0;
+            }
+            written
+        };
+        // `written` is `line` or a prefix of it: the same length means unchanged.
+        if written.map(str::len) != Some(line.len()) {
+            out.push_str(text.get(kept..start).unwrap_or_default());
+            if let Some(w) = written {
+                out.push_str(w);
+                out.push('\n');
+            }
+            kept = next.min(text.len());
         }
-        out.push_str(line);
-        out.push('\n');
+        start = next;
     }
+    out.push_str(text.get(kept..).unwrap_or_default());
+    // Every line is followed by a line break (the last one too); `normalise_owned` keeps one.
+    out.push('\n');
     super::normalise_owned(out)
 }
 
+/// ASCII whitespace as `char::is_whitespace` sees it (U+000B included, unlike
+/// `u8::is_ascii_whitespace`).
+fn ascii_space(b: u8) -> bool {
+    matches!(b, b'\t'..=b'\r' | b' ')
+}
+
+/// `line` from its first character that is not ASCII whitespace, when that character is ASCII
+/// and not `` ` `` (a non-ASCII one could be Unicode whitespace or start nothing known).
+fn plain_start(line: &str) -> Option<&str> {
+    let at = line.bytes().position(|b| !ascii_space(b))?;
+    let rest = line.get(at..)?;
+    let first = *rest.as_bytes().first()?;
+    (first.is_ascii() && first != b'`').then_some(rest)
+}
+
+/// Whether `text` ends with an ASCII character other than whitespace (so `trim_end` keeps it).
+fn plain_end(text: &str) -> bool {
+    text.as_bytes()
+        .last()
+        .is_some_and(|&b| b.is_ascii() && !ascii_space(b))
+}
+
 impl Renderer {
-    /// The text of one ER diagram.
+    /// The text of one ER diagram (`er.mmd.j2`: [`builtin::er_mmd`] unless overridden).
     pub fn er_diagram(&self, view: &ErView) -> Result<String, RenderError> {
-        self.render("er.mmd.j2", context! { er => Serde(view) })
+        const NAME: &str = "er.mmd.j2";
+        if self.uses_builtin(NAME) {
+            return Ok(super::normalise_owned(builtin::er_mmd(view)));
+        }
+        self.render(NAME, context! { er => Serde(view) })
     }
 
-    /// The text of DATABASE.md.
+    /// The text of DATABASE.md (`database.md.j2`: [`builtin::database_md`] unless overridden).
     pub fn database_md(&self, view: &DatabaseView) -> Result<String, RenderError> {
-        self.render("database.md.j2", context! { db => Serde(view) })
+        const NAME: &str = "database.md.j2";
+        if self.uses_builtin(NAME) {
+            return Ok(super::normalise_owned(builtin::database_md(view)));
+        }
+        self.render(NAME, context! { db => Serde(view) })
     }
 
     /// Every documentation file of `model`: diagrams under `out_dir`, DATABASE.md at `docs_path`.
@@ -162,7 +220,8 @@ impl Renderer {
     ) -> Result<DocsDraft, RenderError> {
         let mut files = Vec::new();
         let mut inputs = Vec::new();
-        for d in mermaid::diagrams(model) {
+        let order = crate::ir::graph::table_order(model).order;
+        for d in mermaid::diagrams_in(model, &order) {
             let text = self.er_diagram(&d.view)?;
             let (path, kind) = match (&d.group, &d.file_stem) {
                 (Some(g), Some(stem)) => (
@@ -180,8 +239,9 @@ impl Renderer {
             files.push(DocFile { kind, path, text });
         }
         // The migration names are the view's only input not known yet: set in `finish_docs`.
-        let view = markdown::database_view(
+        let view = markdown::database_view_in(
             model,
+            &order,
             external,
             &inputs,
             &slashed(&out_dir.join("migrations")),
@@ -234,6 +294,105 @@ mod tests {
             collapse_blank_lines(text),
             "a\n\nb\n```sql\nx\n\n\ny  \n```\n\nc\n"
         );
+    }
+
+    /// `collapse_blank_lines` before its fast path for plain lines.
+    fn collapse_reference(text: &str) -> String {
+        let mut out = String::new();
+        let mut fence: Option<usize> = None;
+        let mut blank_run = 0;
+        for line in text.split('\n') {
+            let trimmed = line.trim_start();
+            let ticks = trimmed.chars().take_while(|c| *c == '`').count();
+            let line = match fence {
+                Some(open) => {
+                    if ticks >= open && trimmed.get(ticks..).is_some_and(|r| r.trim().is_empty()) {
+                        fence = None;
+                    }
+                    line
+                }
+                None => {
+                    if ticks >= 3 {
+                        fence = Some(ticks);
+                    }
+                    if line.trim().is_empty() {
+                        blank_run += 1;
+                        if blank_run > 1 {
+                            continue;
+                        }
+                        ""
+                    } else {
+                        line.trim_end()
+                    }
+                }
+            };
+            if !line.trim().is_empty() {
+                blank_run = 0;
+            }
+            out.push_str(line);
+            out.push('\n');
+        }
+        crate::render::normalise_owned(out)
+    }
+
+    #[test]
+    fn the_fast_path_collapses_as_before() {
+        let lines = [
+            "    a {",
+            "  ``` ",
+            "\t````",
+            " \u{a0}a",
+            "  a  ",
+            "\u{b}\u{b}",
+            " ß ",
+            "",
+            " ",
+            "a",
+            "a ",
+            " a",
+            "a\u{b}",
+            "\u{b}a",
+            "a\u{a0}",
+            "\u{a0}a",
+            "a\t",
+            "a\r",
+            "```",
+            "```sql",
+            "````",
+            " ```",
+            "``` x",
+            "`a`",
+            "a`",
+            "| x |",
+            "ß",
+            "x ß",
+            "ß x",
+            "\u{3000}",
+            "a\u{3000}",
+            "\u{85}",
+            "a\u{85}",
+        ];
+        // Every sequence of three lines, with the text ending in a newline or not.
+        for a in lines {
+            for b in lines {
+                for c in lines {
+                    for end in ["", "\n"] {
+                        let text = format!("{a}\n{b}\n\n{c}\n{a}{end}");
+                        assert_eq!(
+                            collapse_blank_lines(&text),
+                            collapse_reference(&text),
+                            "{text:?}"
+                        );
+                        let text = format!("{end}{c}\n\n\n{a}{end}{b}\n{c}\n\n");
+                        assert_eq!(
+                            collapse_blank_lines(&text),
+                            collapse_reference(&text),
+                            "{text:?}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -534,7 +534,7 @@ pub fn code_span(text: &str) -> String {
         return out;
     }
     let text = text.replace("\r\n", " ").replace(['\n', '\r'], " ");
-    let fence = "`".repeat(longest_run(&text, '`') + 1);
+    let fence = "`".repeat(longest_run(&text, b'`') + 1);
     let pad = if text.starts_with('`') || text.ends_with('`') || text.trim().is_empty() {
         " "
     } else {
@@ -568,7 +568,7 @@ pub fn cell(text: &str) -> String {
 /// The fence of a fenced code block that can hold `text`: at least three backticks, and more than
 /// the longest run inside.
 pub fn fence(text: &str) -> String {
-    "`".repeat((longest_run(text, '`') + 1).max(3))
+    "`".repeat((longest_run(text, b'`') + 1).max(3))
 }
 
 /// A fenced code block holding `text`, with `lang` after the opening fence (no final newline).
@@ -577,10 +577,16 @@ pub fn block(text: &str, lang: &str) -> String {
     format!("{f}{lang}\n{text}\n{f}")
 }
 
-fn longest_run(text: &str, ch: char) -> usize {
+/// The longest run of `ch` (an ASCII character) in `text`.
+fn longest_run(text: &str, ch: u8) -> usize {
+    // Most texts (a whole ER diagram, SQL) have none: a memchr-style search answers first.
+    if !text.as_bytes().contains(&ch) {
+        return 0;
+    }
     let mut best = 0;
     let mut run = 0;
-    for c in text.chars() {
+    // Bytes, not chars: no byte of a multi-byte UTF-8 character is ASCII.
+    for &c in text.as_bytes() {
         if c == ch {
             run += 1;
             best = best.max(run);
@@ -794,6 +800,25 @@ pub fn database_view(
     migration_names: &[String],
 ) -> DatabaseView {
     let order = table_order(model).order;
+    database_view_in(
+        model,
+        &order,
+        external,
+        diagrams,
+        migrations_dir,
+        migration_names,
+    )
+}
+
+/// [`database_view`] with the model's `ir::graph::table_order` already computed.
+pub fn database_view_in(
+    model: &Model,
+    order: &[QName],
+    external: &External,
+    diagrams: &[DiagramInput],
+    migrations_dir: &str,
+    migration_names: &[String],
+) -> DatabaseView {
     let mut slugger = Slugger::default();
     // Section headings of the built-in template, in document order, so object anchors that
     // collide with them are numbered as GitHub numbers them.
@@ -820,7 +845,7 @@ pub fn database_view(
     slugger.slug("Tables");
     let mut table_anchor = BTreeMap::new();
     let mut table_heading = BTreeMap::new();
-    for q in &order {
+    for q in order {
         let heading = format!(
             "Table {}",
             code_span(&q.display_short(&model.default_schema))
@@ -877,7 +902,7 @@ pub fn database_view(
         .collect();
 
     let mut referenced_by: BTreeMap<&QName, Vec<ForeignKeyView>> = BTreeMap::new();
-    for q in &order {
+    for q in order {
         if let Some(t) = model.tables.get(q) {
             for fk in &t.foreign_keys {
                 referenced_by
@@ -1051,7 +1076,7 @@ pub fn database_view(
         .values()
         .map(|e| (e.name.to_string(), Vec::new()))
         .collect();
-    for q in &order {
+    for q in order {
         if let Some(t) = model.tables.get(q) {
             for c in t.columns.values() {
                 let base = c.type_sql.trim_end_matches("[]");
@@ -1257,10 +1282,12 @@ pub fn database_view(
 }
 
 fn index_view(table: &QName, ix: &crate::ir::Index) -> IndexView {
-    let definition = Stmt::CreateIndex(table.clone(), ix.clone()).to_string();
+    // `Stmt::CreateIndex`'s text without its `;`s.
+    let mut definition = sql::create_index_text(table, ix);
+    definition.truncate(definition.trim_end_matches(';').len());
     IndexView {
         name: ix.name.value.clone(),
-        definition: definition.trim_end_matches(';').to_string(),
+        definition,
         unique: ix.unique,
         why: ix.why.clone(),
     }

@@ -106,7 +106,12 @@ struct GroupBucket<'a> {
 
 /// The whole-schema diagram followed by one diagram per group (groups by name).
 pub fn diagrams(model: &Model) -> Vec<Diagram> {
-    let order = table_order(model).order;
+    diagrams_in(model, &table_order(model).order)
+}
+
+/// [`diagrams`] with the model's `ir::graph::table_order` already computed (the documentation
+/// computes it once for the diagrams and DATABASE.md).
+pub fn diagrams_in(model: &Model, order: &[QName]) -> Vec<Diagram> {
     let tables: Vec<&Table> = order.iter().filter_map(|q| model.tables.get(q)).collect();
     let external: BTreeSet<QName> = tables
         .iter()
@@ -348,22 +353,21 @@ fn token_char(c: char) -> bool {
 /// A Mermaid attribute token: word characters (ASCII letters, digits, `_`, and Unicode from
 /// U+00C0 to U+FFFF), not starting with a digit, and not read as a key (`PK`, `FK`, `UK`).
 pub fn attribute_token(s: &str) -> String {
-    let mut out: String = s
-        .chars()
-        .map(|c| if token_char(c) { c } else { '_' })
-        .collect();
-    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
-        out.insert(0, '_');
+    let mut out = String::with_capacity(s.len() + 1);
+    if s.is_empty() || s.starts_with(|c: char| c.is_ascii_digit()) {
+        out.push('_');
     }
-    // Mermaid reads `\b(PK|FK|UK)\b` (case-insensitive) as a key before it reads a word.
-    let lower = out.to_ascii_lowercase();
-    let key_like = ["pk", "fk", "uk"].iter().any(|k| {
-        lower.starts_with(k)
-            && !lower
-                .chars()
-                .nth(2)
-                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
-    });
+    out.extend(s.chars().map(|c| if token_char(c) { c } else { '_' }));
+    // Mermaid reads `\b(PK|FK|UK)\b` (case-insensitive) as a key before it reads a word. (Bytes:
+    // a key is ASCII, and the first byte of a non-ASCII character is neither a letter, a digit
+    // nor `_`.)
+    let b = out.as_bytes();
+    let lower = |i: usize| b.get(i).map(u8::to_ascii_lowercase);
+    let key_like = matches!(lower(0), Some(b'p' | b'f' | b'u'))
+        && lower(1) == Some(b'k')
+        && !b
+            .get(2)
+            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
     if key_like {
         out.insert(0, '_');
     }
@@ -372,6 +376,11 @@ pub fn attribute_token(s: &str) -> String {
 
 /// The Mermaid type token of a column type as PostgreSQL prints it.
 pub fn type_token(type_sql: &str) -> String {
+    // Most types (`uuid`, `text`, `jsonb`, an unqualified enum) are one word of token
+    // characters: the steps below keep them as they are, except `character`.
+    if type_sql != "character" && type_sql.chars().all(token_char) {
+        return attribute_token(type_sql);
+    }
     let mut t = type_sql.trim();
     let mut array = false;
     while let Some(rest) = t.strip_suffix("[]") {
@@ -449,6 +458,11 @@ mod tests {
         assert_eq!(type_token("app.\"My Enum\""), "My_Enum");
         assert_eq!(type_token("\"char\""), "char");
         assert_eq!(type_token("vector(1536)"), "vector");
+        assert_eq!(type_token("character"), "char");
+        assert_eq!(type_token("character(3)"), "char");
+        assert_eq!(type_token("uuid"), "uuid");
+        assert_eq!(type_token("pk"), "_pk");
+        assert_eq!(type_token("größe"), "größe");
     }
 
     #[test]
@@ -462,6 +476,13 @@ mod tests {
         assert_eq!(attribute_token("uk-x"), "uk_x");
         assert_eq!(attribute_token("pkß"), "_pkß");
         assert_eq!(attribute_token("m²"), "m_");
+        assert_eq!(attribute_token(""), "_");
+        assert_eq!(attribute_token("Uk"), "_Uk");
+        assert_eq!(attribute_token("fK x"), "fK_x");
+        assert_eq!(attribute_token("ukx"), "ukx");
+        assert_eq!(attribute_token("pk9"), "pk9");
+        assert_eq!(attribute_token("p"), "p");
+        assert_eq!(attribute_token("9pk"), "_9pk");
     }
 
     #[test]

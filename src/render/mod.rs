@@ -5,12 +5,16 @@
 //! files, of `DATABASE.md` and of the ER diagrams ([`docs`]). Invariants: templates only lay out
 //! files, they make no SQL decisions (nor Mermaid or Markdown quoting decisions); undefined variables are errors (strict mode); there is no auto-escaping; templates are embedded
 //! in the binary, and a project's `templates/` folder may override any of them by file name;
+//! the built-in `database.md.j2` and `er.mmd.j2` are rendered by their Rust equivalents in
+//! [`builtin`] unless overridden (same view, same bytes; an override runs in minijinja);
 //! output uses `\n` line endings and ends with exactly one newline.
 
+pub mod builtin;
 pub mod docs;
 pub mod markdown;
 pub mod mermaid;
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use minijinja::{Environment, UndefinedBehavior, context};
@@ -48,6 +52,12 @@ pub enum RenderError {
 /// The template environment.
 pub struct Renderer {
     env: Environment<'static>,
+    /// The embedded templates that the project's template folder overrides: it has a file of
+    /// that name whose text differs from the embedded one (an unchanged copy is no override).
+    overridden: BTreeSet<&'static str>,
+    /// Whether built-in documentation templates may be rendered by [`builtin`] (false: always
+    /// through minijinja, see [`Renderer::minijinja_only`]).
+    builtin: bool,
 }
 
 #[derive(Serialize)]
@@ -59,6 +69,17 @@ struct StepView {
 impl Renderer {
     /// Embedded templates, overridden by files in `override_dir` when it is given and has them.
     pub fn new(override_dir: Option<PathBuf>) -> Self {
+        let overridden = EMBEDDED
+            .iter()
+            .filter(|(name, text)| {
+                override_dir.as_ref().is_some_and(|dir| {
+                    let path = dir.join(name);
+                    // Unreadable counts as overridden: minijinja's loader then reports it.
+                    path.is_file() && std::fs::read_to_string(&path).map_or(true, |t| t != *text)
+                })
+            })
+            .map(|(name, _)| *name)
+            .collect();
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
@@ -98,7 +119,26 @@ impl Renderer {
                 .find(|(n, _)| *n == name)
                 .map(|(_, t)| (*t).to_string()))
         });
-        Renderer { env }
+        Renderer {
+            env,
+            overridden,
+            builtin: true,
+        }
+    }
+
+    /// The same renderer, but the built-in documentation templates are always rendered by
+    /// minijinja instead of their Rust equivalents in [`builtin`] (the tests compare the two).
+    pub fn minijinja_only(mut self) -> Self {
+        self.builtin = false;
+        self
+    }
+
+    /// Whether template `name` is rendered by its Rust equivalent in [`builtin`]: the project
+    /// does not override it (no file of that name in its template folder, or one identical to
+    /// the embedded template, as in this repository's own `templates/`), and
+    /// [`Self::minijinja_only`] was not asked for.
+    pub fn uses_builtin(&self, name: &str) -> bool {
+        self.builtin && !self.overridden.contains(name)
     }
 
     fn render(&self, name: &str, ctx: minijinja::Value) -> Result<String, RenderError> {

@@ -361,6 +361,14 @@ fn write_table(out: &mut String, t: &Table, inline_fks: &[usize]) {
     }
 }
 
+/// The `CREATE INDEX` statement of `ix` on `table` as [`Stmt::CreateIndex`] displays it, without
+/// the final `;` (for the documentation: no statement to build, no clone of the index).
+pub fn create_index_text(table: &QName, ix: &Index) -> String {
+    let mut out = String::new();
+    write_index(&mut out, table, ix, false);
+    out
+}
+
 fn write_index(out: &mut String, table: &QName, ix: &Index, concurrently: bool) {
     let keys: Vec<String> = ix
         .keys
