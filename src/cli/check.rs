@@ -32,8 +32,8 @@ pub fn run(cli: &Cli) -> u8 {
                 let plan = build_with(&compiled, &dir, &renderer, &options, &mut d, |new| {
                     names.send(new);
                 });
-                let stale = stale
-                    .and_then(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+                let stale =
+                    stale.and_then(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
                 let stale = match plan {
                     Some(BuildPlan::UpToDate) => stale,
                     _ => None,
