@@ -21,6 +21,8 @@ pub mod resolve;
 pub mod source;
 pub mod sql;
 pub mod sqlfrag;
+#[cfg(test)]
+mod test_corpus;
 pub mod testing;
 pub mod validate;
 pub mod verify;

@@ -738,7 +738,9 @@ mod tests {
     //! The fast path against the full parser: unit cases, every YAML file of the repository, the
     //! benchmark generator's models, and seeded random mutants of all of them.
 
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
+
+    use crate::test_corpus::{generated_models, repository_yaml};
 
     use rand::rngs::ChaCha8Rng;
     use rand::{RngExt, SeedableRng};
@@ -956,54 +958,6 @@ mod tests {
         ] {
             bails(text);
         }
-    }
-
-    /// Every YAML file of the repository (outside `target/`).
-    fn repository_yaml() -> Vec<(PathBuf, String)> {
-        fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-            let Ok(read) = std::fs::read_dir(dir) else {
-                return;
-            };
-            for entry in read.filter_map(Result::ok) {
-                let path = entry.path();
-                let name = entry.file_name();
-                if path.is_dir() {
-                    if name != "target" && name != ".git" {
-                        walk(&path, out);
-                    }
-                } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-                    out.push(path);
-                }
-            }
-        }
-        let mut paths = Vec::new();
-        walk(Path::new(env!("CARGO_MANIFEST_DIR")), &mut paths);
-        paths.sort();
-        paths
-            .into_iter()
-            .filter_map(|p| std::fs::read_to_string(&p).ok().map(|t| (p, t)))
-            .collect()
-    }
-
-    /// Models from `scripts/bench/gen.py` (empty when python3 is not installed).
-    fn generated_models(sizes: &[usize]) -> Vec<(String, String)> {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/bench/gen.py");
-        sizes
-            .iter()
-            .filter_map(|n| {
-                let out = std::process::Command::new("python3")
-                    .arg(&script)
-                    .arg(n.to_string())
-                    .output()
-                    .ok()?;
-                out.status.success().then(|| {
-                    (
-                        format!("gen.py {n}"),
-                        String::from_utf8(out.stdout).expect("the generator writes UTF-8"),
-                    )
-                })
-            })
-            .collect()
     }
 
     #[test]
