@@ -42,6 +42,18 @@ impl Out {
         self.s.push_str(text);
     }
 
+    /// A `###` heading, then the description (when there is one) as its own paragraph.
+    fn heading(&mut self, heading: &str, description: &Option<String>) {
+        self.t("\n### ");
+        self.t(heading);
+        self.t("\n");
+        if let Some(d) = some(description) {
+            self.t("\n");
+            self.t(d);
+            self.t("\n");
+        }
+    }
+
     fn num(&mut self, n: usize) {
         // Writing to a String cannot fail.
         let _ = write!(self.s, "{n}");
@@ -613,14 +625,7 @@ fn enums(o: &mut Out, db: &DatabaseView) {
         o.t("\nNone.\n");
     }
     for e in &db.enums {
-        o.t("\n### ");
-        o.t(&e.heading);
-        o.t("\n");
-        if let Some(d) = some(&e.description) {
-            o.t("\n");
-            o.t(d);
-            o.t("\n");
-        }
+        o.heading(&e.heading, &e.description);
         o.t("\nValues, in order: ");
         o.codes(&e.values, false);
         o.t(".");
@@ -634,14 +639,7 @@ fn enums(o: &mut Out, db: &DatabaseView) {
 }
 
 fn function(o: &mut Out, f: &FunctionView) {
-    o.t("\n### ");
-    o.t(&f.heading);
-    o.t("\n");
-    if let Some(d) = some(&f.description) {
-        o.t("\n");
-        o.t(d);
-        o.t("\n");
-    }
+    o.heading(&f.heading, &f.description);
     o.t("\n| | |\n|---|---|\n| signature | ");
     o.code_cell(&f.signature);
     o.t(" |\n| returns | ");
@@ -691,14 +689,7 @@ fn function(o: &mut Out, f: &FunctionView) {
 }
 
 fn view(o: &mut Out, v: &ViewView) {
-    o.t("\n### ");
-    o.t(&v.heading);
-    o.t("\n");
-    if let Some(d) = some(&v.description) {
-        o.t("\n");
-        o.t(d);
-        o.t("\n");
-    }
+    o.heading(&v.heading, &v.description);
     o.t("\n");
     o.t(if v.materialized {
         "Materialized: refresh with `REFRESH MATERIALIZED VIEW`."
