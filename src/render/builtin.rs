@@ -61,23 +61,31 @@ impl Out {
 
     /// `| code`
     fn code(&mut self, text: &str) {
-        if plain(text, b'`') {
-            self.s.push('`');
-            self.s.push_str(text);
-            self.s.push('`');
-        } else {
-            self.s.push_str(&code_span(text));
-        }
+        self.code_or(text, b'`', code_span);
     }
 
     /// `| code_cell`
     fn code_cell(&mut self, text: &str) {
-        if plain(text, b'|') {
+        self.code_or(text, b'|', code_cell);
+    }
+
+    /// `| code_cell` when `cell`, else `| code`.
+    fn code_as(&mut self, text: &str, cell: bool) {
+        if cell {
+            self.code_cell(text);
+        } else {
+            self.code(text);
+        }
+    }
+
+    /// `text` in backticks when it is [`plain`] (without `also`), else what `slow` makes of it.
+    fn code_or(&mut self, text: &str, also: u8, slow: fn(&str) -> String) {
+        if plain(text, also) {
             self.s.push('`');
             self.s.push_str(text);
             self.s.push('`');
         } else {
-            self.s.push_str(&code_cell(text));
+            self.s.push_str(&slow(text));
         }
     }
 
@@ -111,22 +119,15 @@ impl Out {
 
     /// `| link` (`cell` false) or `| link_cell` (`cell` true).
     fn link(&mut self, l: &Link, cell: bool) {
-        let code = |o: &mut Self, text: &str| {
-            if cell {
-                o.code_cell(text);
-            } else {
-                o.code(text);
-            }
-        };
         match some(&l.anchor) {
             Some(anchor) => {
                 self.s.push('[');
-                code(self, &l.name);
+                self.code_as(&l.name, cell);
                 self.s.push_str("](#");
                 self.s.push_str(anchor);
                 self.s.push(')');
             }
-            None => code(self, &l.name),
+            None => self.code_as(&l.name, cell),
         }
     }
 
@@ -142,13 +143,7 @@ impl Out {
 
     /// `{{ list | map("code") | join(", ") }}` and `map("code_cell")`.
     fn codes(&mut self, items: &[String], cell: bool) {
-        self.list(items, ", ", |o, x| {
-            if cell {
-                o.code_cell(x);
-            } else {
-                o.code(x);
-            }
-        });
+        self.list(items, ", ", |o, x| o.code_as(x, cell));
     }
 
     /// The `privileges(label, list)` macro.
@@ -159,19 +154,15 @@ impl Out {
         self.t("\n**");
         self.t(label);
         self.t(":** ");
-        self.list(list, "; ", |o, p| {
-            o.code(&p.role);
-            o.t(" (");
-            o.t(&p.privileges.join(", "));
-            o.t(")");
-        });
+        self.privilege_list(list, false);
         self.t("\n");
     }
 
-    /// A function's `granted` / `revoked` row list.
-    fn privilege_cells(&mut self, list: &[PrivilegeView]) {
+    /// `role (privileges); …`, the roles as code cells when `cell` (a function's `granted` /
+    /// `revoked` rows).
+    fn privilege_list(&mut self, list: &[PrivilegeView], cell: bool) {
         self.list(list, "; ", |o, p| {
-            o.code_cell(&p.role);
+            o.code_as(&p.role, cell);
             o.t(" (");
             o.t(&p.privileges.join(", "));
             o.t(")");
@@ -677,12 +668,12 @@ fn function(o: &mut Out, f: &FunctionView) {
     }
     if !f.grants.is_empty() {
         o.t("\n| granted | ");
-        o.privilege_cells(&f.grants);
+        o.privilege_list(&f.grants, true);
         o.t(" |");
     }
     if !f.revokes.is_empty() {
         o.t("\n| revoked | ");
-        o.privilege_cells(&f.revokes);
+        o.privilege_list(&f.revokes, true);
         o.t(" |");
     }
     o.t("\n");

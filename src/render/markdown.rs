@@ -1282,12 +1282,9 @@ pub fn database_view_in(
 }
 
 fn index_view(table: &QName, ix: &crate::ir::Index) -> IndexView {
-    // `Stmt::CreateIndex`'s text without its `;`s.
-    let mut definition = sql::create_index_text(table, ix);
-    definition.truncate(definition.trim_end_matches(';').len());
     IndexView {
         name: ix.name.value.clone(),
-        definition,
+        definition: sql::create_index_text(table, ix),
         unique: ix.unique,
         why: ix.why.clone(),
     }
