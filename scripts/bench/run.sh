@@ -10,9 +10,10 @@
 #   lint         `schemac lint` (human format: info findings counted, not printed)
 #   lint --format json   `schemac lint --format json` (every finding rendered)
 #   check        `schemac check` after a build
-#   incremental  `schemac build` after a one-column change: skipped, and reported as not measured,
-#                while build answers E402 (incremental migrations are not implemented yet); it is
-#                measured automatically once build accepts the change.
+#   incremental  `schemac build` after a one-column change (a nullable column added to the last
+#                table), on a copy of the built folder restored before every run; reported as not
+#                measured when build answers E402 (a SCHEMAC_BIN from before incremental
+#                migrations existed).
 # Then prints a Markdown table, the scaling ratios time(largest)/time(previous size), and the
 # per-stage breakdown (examples/stages.rs) at the largest size. Raw hyperfine JSON stays in
 # target/bench/N/*.json. Timings are only comparable on an otherwise idle machine: the load average
