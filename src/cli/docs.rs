@@ -118,9 +118,9 @@ impl NamesSender {
 
 /// The documentation's [`diff`], rendered on a second thread while `main` runs on this one
 /// (after `compile` the outputs are independent, and the machine has cores to spare). The ER
-/// diagrams and DATABASE.md's view start at once; DATABASE.md, which lists the migrations, waits for `main` to send the
-/// new migration names through the [`NamesSender`] (when `main` returns without sending, the
-/// folder's names alone are used). Returns `main`'s result, the documentation and the extra
+/// diagrams and DATABASE.md's view start at once; DATABASE.md, which lists the migrations, waits
+/// for `main` to send the new migration names through the [`NamesSender`] (when `main` returns
+/// without sending, the folder's names alone are used). Returns `main`'s result, the documentation and the extra
 /// names it was rendered with. Nothing is printed or written here, so output order is the
 /// caller's.
 pub fn alongside<T>(
