@@ -118,6 +118,20 @@ impl MigrationDir {
         Self::read_layout(root, MigrationLayout::Numbered)
     }
 
+    /// Only the snapshot of the folder (what `schemac lint` compares the model with): no migration
+    /// file, no `schemac.sum`. Everything else is as [`Self::read_layout`] would leave it empty.
+    pub fn read_snapshot_only(
+        root: &Path,
+        layout: MigrationLayout,
+    ) -> Result<MigrationDir, MigrationsError> {
+        Ok(MigrationDir {
+            root: root.to_path_buf(),
+            layout,
+            snapshot: read_snapshot_file(root)?,
+            ..MigrationDir::default()
+        })
+    }
+
     /// Read the folder in `layout` (a missing folder is an empty one).
     pub fn read_layout(
         root: &Path,
@@ -175,10 +189,7 @@ impl MigrationDir {
                 dir.sum = Some(String::from_utf8_lossy(&read(&sum)?).into_owned());
             }
         }
-        let snap = root.join(SNAPSHOT_FILE);
-        if snap.is_file() {
-            dir.snapshot = Some(String::from_utf8_lossy(&read(&snap)?).into_owned());
-        }
+        dir.snapshot = read_snapshot_file(root)?;
         Ok(dir)
     }
 
@@ -382,4 +393,20 @@ pub fn write_atomic<P: AsRef<Path>, T: AsRef<[u8]>>(
         })?;
     }
     Ok(())
+}
+
+/// The snapshot's text, `None` when the folder has none. Invalid UTF-8 is replaced by U+FFFD; valid
+/// text is taken over without a copy.
+fn read_snapshot_file(root: &Path) -> Result<Option<String>, MigrationsError> {
+    let snap = root.join(SNAPSHOT_FILE);
+    if !snap.is_file() {
+        return Ok(None);
+    }
+    let bytes = std::fs::read(&snap).map_err(|source| MigrationsError::Read {
+        path: snap.display().to_string(),
+        source,
+    })?;
+    Ok(Some(String::from_utf8(bytes).unwrap_or_else(|e| {
+        String::from_utf8_lossy(e.as_bytes()).into_owned()
+    })))
 }

@@ -8,26 +8,33 @@ use super::{Cli, exit, print_diagnostics};
 
 /// Run `schemac build`.
 pub fn run(cli: &Cli, options: &BuildOptions) -> u8 {
+    let project = match super::project(cli) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let code = build_project(cli, options, &project);
+    super::keep_until_exit(project);
+    code
+}
+
+fn build_project(cli: &Cli, options: &BuildOptions, project: &super::Project) -> u8 {
     let super::Project {
         compiled,
         dir,
         renderer,
-    } = match super::project(cli) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+    } = project;
     print_diagnostics(cli, &compiled.diagnostics, &compiled.sources);
     let mut d = Diagnostics::default();
     // The documentation renders on a second thread while build plans and renders the migration;
     // everything is printed and written below, after both are done, in the order it always was.
-    let (plan, docs, _) = super::docs::alongside(cli, &compiled, &renderer, &dir, |names| {
-        build_with(&compiled, &dir, &renderer, options, &mut d, |new| {
+    let (plan, docs, _) = super::docs::alongside(cli, compiled, renderer, dir, |names| {
+        build_with(compiled, dir, renderer, options, &mut d, |new| {
             names.send(new);
         })
     });
     match plan {
         Some(BuildPlan::UpToDate) => {
-            let docs = match super::docs::prepare(cli, &compiled, docs)
+            let docs = match super::docs::prepare(cli, compiled, docs)
                 .and_then(|d| super::docs::apply(&d))
             {
                 Ok(lines) => lines,
@@ -62,7 +69,7 @@ pub fn run(cli: &Cli, options: &BuildOptions) -> u8 {
             print_diagnostics(cli, &notes, &compiled.sources);
             // The documentation was rendered before anything is written, so a broken template
             // writes nothing.
-            let docs = match super::docs::prepare(cli, &compiled, docs) {
+            let docs = match super::docs::prepare(cli, compiled, docs) {
                 Ok(docs) => docs,
                 Err(code) => return code,
             };

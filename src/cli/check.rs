@@ -9,27 +9,34 @@ use super::{Cli, exit, print_diagnostics};
 
 /// Run `schemac check`.
 pub fn run(cli: &Cli) -> u8 {
+    let project = match super::project(cli) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let code = check_project(cli, &project);
+    super::keep_until_exit(project);
+    code
+}
+
+fn check_project(cli: &Cli, project: &super::Project) -> u8 {
     let super::Project {
         compiled,
         dir,
         renderer,
-    } = match super::project(cli) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+    } = project;
     let mut d = Diagnostics::default();
     let mut pending: Vec<String> = Vec::new();
     // The documentation renders on a second thread while the migrations are checked.
     let ((plan, stale), docs, docs_names) =
-        super::docs::alongside(cli, &compiled, &renderer, &dir, |names| {
+        super::docs::alongside(cli, compiled, renderer, dir, |names| {
             std::thread::scope(|s| {
                 // When the snapshot matches, the first migration must also be what this schemac
                 // writes. Rendering it again is a large part of the run, so it starts on another
                 // thread while the plan is made, and counts only if the plan is up to date.
                 let stale = (dir.last_number() == 1)
-                    .then(|| s.spawn(|| stale_initial(&compiled, &dir, &renderer)));
+                    .then(|| s.spawn(|| stale_initial(compiled, dir, renderer)));
                 let options = BuildOptions::default();
-                let plan = build_with(&compiled, &dir, &renderer, &options, &mut d, |new| {
+                let plan = build_with(compiled, dir, renderer, &options, &mut d, |new| {
                     names.send(new);
                 });
                 let stale =
@@ -82,8 +89,8 @@ pub fn run(cli: &Cli) -> u8 {
     let docs = if docs_names == pending {
         docs
     } else {
-        let names = super::docs::migration_names(&dir, &pending);
-        super::docs::diff(cli, &compiled, &renderer, &names)
+        let names = super::docs::migration_names(dir, &pending);
+        super::docs::diff(cli, compiled, renderer, &names)
     };
     match docs {
         Ok(docs) => super::docs::stale_diagnostics(&docs)

@@ -23,7 +23,8 @@ pub fn run(cli: &Cli, deny_warnings: bool, allow: &[String], show_info: bool) ->
     let report = if compiled.ok() {
         // The model rules and the migration-safety rules (on the changes since the committed
         // snapshot, if there is one) are independent: on a large model they run side by side.
-        let dir = schemac::migrations::MigrationDir::read_layout(
+        // Only the snapshot: the migration files are not needed to find pending changes.
+        let dir = schemac::migrations::MigrationDir::read_snapshot_only(
             &cli.out,
             compiled.model.migrations.layout,
         )
@@ -108,15 +109,19 @@ pub fn run(cli: &Cli, deny_warnings: bool, allow: &[String], show_info: bool) ->
             out!("{text}");
         }
     }
-    if !compiled.ok() {
-        return super::compile_failure_exit(&compiled.diagnostics);
-    }
-    if extra.has_errors() {
-        return exit::ERRORS;
-    }
-    let failing =
-        report.count(Level::Error) > 0 || (deny_warnings && report.count(Level::Warn) > 0);
-    if failing { exit::ERRORS } else { exit::OK }
+    let code = if !compiled.ok() {
+        super::compile_failure_exit(&compiled.diagnostics)
+    } else if extra.has_errors()
+        || report.count(Level::Error) > 0
+        || (deny_warnings && report.count(Level::Warn) > 0)
+    {
+        exit::ERRORS
+    } else {
+        exit::OK
+    };
+    super::keep_until_exit(report);
+    super::keep_until_exit(compiled);
+    code
 }
 
 /// Run `schemac rule <CODE|name>`: print the rule's documentation.
