@@ -671,21 +671,33 @@ fn sort_key(f: &Finding) -> (u32, u32, &'static str, &str, &str) {
 }
 
 /// `findings` in [`sort_key`] order, ties in their given order (a stable sort). The keys are
-/// sorted with the findings' positions and the findings moved once, which on tens of thousands
-/// of findings is several times cheaper than sorting the findings themselves.
-fn sorted(findings: Vec<Finding>) -> Vec<Finding> {
+/// sorted with the findings' positions, then the findings are moved to their places in the same
+/// vector (each swap puts one finding where it belongs): on tens of thousands of findings this
+/// is several times cheaper than sorting the findings themselves, and needs no second vector of
+/// findings at the point where lint's memory peaks.
+fn sorted(mut findings: Vec<Finding>) -> Vec<Finding> {
     let mut keyed: Vec<_> = findings
         .iter()
         .enumerate()
         .map(|(i, f)| (sort_key(f), i))
         .collect();
     keyed.sort_unstable();
-    let order: Vec<usize> = keyed.into_iter().map(|(_, i)| i).collect();
-    let mut slots: Vec<Option<Finding>> = findings.into_iter().map(Some).collect();
-    order
-        .into_iter()
-        .filter_map(|i| slots.get_mut(i).and_then(Option::take))
-        .collect()
+    // place[i]: where the finding now at i goes.
+    let mut place = vec![0; findings.len()];
+    for (to, (_, from)) in keyed.into_iter().enumerate() {
+        if let Some(p) = place.get_mut(from) {
+            *p = to;
+        }
+    }
+    for i in 0..findings.len() {
+        while let Some(&to) = place.get(i)
+            && to != i
+        {
+            findings.swap(i, to);
+            place.swap(i, to);
+        }
+    }
+    findings
 }
 
 /// Run every rule over a compiled, error-free model, parsing the SQL fragments the rules read.
@@ -768,8 +780,10 @@ pub fn run_with(
         .copied()
         .filter(|r| level_of(r.meta()) != Level::Off)
         .collect();
-    let mut findings = Vec::new();
-    for (rule, out) in enabled.iter().zip(check_all(&enabled, &cx)) {
+    let found = check_all(&enabled, &cx);
+    // Sized once: tens of thousands of findings grown by doubling were copied ~twice over.
+    let mut findings = Vec::with_capacity(found.iter().map(Vec::len).sum::<usize>() + 16);
+    for (rule, out) in enabled.iter().zip(found) {
         let m = rule.meta();
         for mut f in out {
             if let Some(l) = levels.get(m.code) {
@@ -876,5 +890,30 @@ mod tests {
         ]);
         let messages: Vec<&str> = found.iter().map(|f| f.message.as_str()).collect();
         assert_eq!(messages, ["a1", "a2", "a3", "b", "c", "no place"]);
+    }
+
+    #[test]
+    fn sorted_equals_a_stable_sort_on_many_findings() {
+        let meta = &rules::missing_description::MissingDescription::META;
+        // Positions from a fixed pseudo-random walk, with many ties and some without a place.
+        let mut x: u64 = 7;
+        let findings: Vec<_> = (0..2_000)
+            .map(|i| {
+                x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                let f = meta.finding(Object::Model, format!("f{i}"));
+                match (x >> 33) % 50 {
+                    0 => f,
+                    start => f.at(Span::new(FileId(0), start as usize, 1), "here"),
+                }
+            })
+            .collect();
+        let expected: Vec<String> = {
+            let mut v: Vec<_> = findings.iter().collect();
+            v.sort_by(|a, b| super::sort_key(a).cmp(&super::sort_key(b)));
+            v.into_iter().map(|f| f.message.clone()).collect()
+        };
+        let found: Vec<String> = sorted(findings).into_iter().map(|f| f.message).collect();
+        assert_eq!(found.len(), 2_000);
+        assert_eq!(found, expected);
     }
 }
