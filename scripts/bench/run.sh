@@ -17,7 +17,9 @@
 # Then prints a Markdown table, the scaling ratios time(largest)/time(previous size), and the
 # per-stage breakdown (examples/stages.rs) at the largest size. Raw hyperfine JSON stays in
 # target/bench/N/*.json. Timings are only comparable on an otherwise idle machine: the load average
-# is printed before each size.
+# is printed before each size, and so is the cost of touching 256 MB of fresh memory
+# (scripts/bench/page_cost.py), which on a VM can change several-fold within an hour and which
+# every run pays for the pages it touches.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -80,6 +82,8 @@ for n in $SIZES; do
   python3 "$ROOT/scripts/bench/gen.py" "$n" >"$D/schema.yaml"
   cd "$D"
   echo "== $n tables ($(wc -c <schema.yaml) bytes of YAML); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+  # What touching fresh memory costs right now (it moves on VMs; docs/performance.md).
+  python3 "$ROOT/scripts/bench/page_cost.py" 256 2 | head -1
 
   # The model must compile (or the numbers mean nothing) and should lint clean: findings are
   # reported, not fatal, since new rules may flag the synthetic model before gen.py catches up.
