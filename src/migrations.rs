@@ -118,8 +118,8 @@ impl MigrationDir {
         Self::read_layout(root, MigrationLayout::Numbered)
     }
 
-    /// Only the snapshot of the folder (what `schemac lint` compares the model with): no migration
-    /// file, no `schemac.sum`. Everything else is as [`Self::read_layout`] would leave it empty.
+    /// Only the snapshot of the folder (what `schemac lint` compares the model with): the
+    /// migration files and `schemac.sum` are not read, and those fields are left empty.
     pub fn read_snapshot_only(
         root: &Path,
         layout: MigrationLayout,

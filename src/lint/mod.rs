@@ -781,8 +781,11 @@ pub fn run_with(
         .filter(|r| level_of(r.meta()) != Level::Off)
         .collect();
     let found = check_all(&enabled, &cx);
-    // Sized once: tens of thousands of findings grown by doubling were copied ~twice over.
-    let mut findings = Vec::with_capacity(found.iter().map(Vec::len).sum::<usize>() + 16);
+    // Sized once (the rules' findings, then the configuration's and the unused suppressions'):
+    // tens of thousands of findings grown by doubling were copied about twice over.
+    let mut findings = Vec::with_capacity(
+        found.iter().map(Vec::len).sum::<usize>() + meta_findings.len() + model.lint.allows.len(),
+    );
     for (rule, out) in enabled.iter().zip(found) {
         let m = rule.meta();
         for mut f in out {
