@@ -56,7 +56,7 @@ impl Compiled {
     }
 }
 
-fn finish(loaded: load::Loaded, mut d: Diagnostics) -> Compiled {
+fn finish(loaded: load::Loaded, mut d: Diagnostics, lint_facts: bool) -> Compiled {
     let load::Loaded { sources, mut model } = loaded;
     let external = preset::external(model.preset);
     let mut fragments = validate::Fragments::default();
@@ -65,7 +65,7 @@ fn finish(loaded: load::Loaded, mut d: Diagnostics) -> Compiled {
     }
     if !d.has_errors() {
         plan::compute_view_dependencies(&mut model, &external);
-        fragments = validate::validate(&model, &external, &sources, &mut d);
+        fragments = validate::validate_with(&model, &external, &sources, &mut d, lint_facts);
     }
     Compiled {
         sources,
@@ -80,14 +80,24 @@ fn finish(loaded: load::Loaded, mut d: Diagnostics) -> Compiled {
 pub fn compile(path: &Path) -> Compiled {
     let mut d = Diagnostics::default();
     let loaded = load::load_path(path, &mut d);
-    finish(loaded, d)
+    finish(loaded, d, true)
+}
+
+/// [`compile`] without what only the model's lint rules read: every SQL fragment is parsed and
+/// checked as always (same model, same diagnostics), but the facts the rules read are not
+/// computed and [`Compiled::fragments`] stays empty. For `build`, `plan`, `check`, `verify` and
+/// `test`, which run none of those rules.
+pub fn compile_without_lint_facts(path: &Path) -> Compiled {
+    let mut d = Diagnostics::default();
+    let loaded = load::load_path(path, &mut d);
+    finish(loaded, d, false)
 }
 
 /// Load, resolve and validate in-memory files `(name, text)`.
 pub fn compile_sources(files: &[(String, String)]) -> Compiled {
     let mut d = Diagnostics::default();
     let loaded = load::load_sources(files, &mut d);
-    finish(loaded, d)
+    finish(loaded, d, true)
 }
 
 /// The snapshot text of a model: versioned, sorted JSON without spans.

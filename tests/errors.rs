@@ -457,3 +457,51 @@ fn e404_precondition_empty_out_dir_plans_a_write() {
         _ => panic!("an empty folder should plan a write"),
     }
 }
+
+/// `build`, `plan`, `check`, `verify` and `test` compile without the fragments' lint facts
+/// (`compile_without_lint_facts`): the model and every diagnostic must be what `compile` gives,
+/// on every error fixture, every model fixture and every example; only the facts are missing.
+#[test]
+fn compiling_without_lint_facts_changes_nothing_but_the_facts() {
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for dir in [FIXTURES, "tests/fixtures/models"] {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let p = entry.unwrap().path();
+            if p.extension().is_some_and(|e| e == "yaml") {
+                paths.push(p);
+            }
+        }
+    }
+    paths.push(PathBuf::from("schema.yaml"));
+    for entry in std::fs::read_dir("examples").unwrap() {
+        let p = entry.unwrap().path().join("schema.yaml");
+        if p.is_file() {
+            paths.push(p);
+        }
+    }
+    paths.sort();
+    let mut with_facts = 0;
+    for path in &paths {
+        let full = schemac::compile(path);
+        let lean = schemac::compile_without_lint_facts(path);
+        assert_eq!(
+            format!("{:?}", full.diagnostics.sorted()),
+            format!("{:?}", lean.diagnostics.sorted()),
+            "{}: the diagnostics differ",
+            path.display()
+        );
+        assert!(
+            format!("{:?}", full.model) == format!("{:?}", lean.model),
+            "{}: the model differs",
+            path.display()
+        );
+        assert!(
+            lean.fragments.is_empty(),
+            "{}: facts were kept",
+            path.display()
+        );
+        with_facts += usize::from(!full.fragments.is_empty());
+    }
+    assert!(paths.len() > 60, "only {} models found", paths.len());
+    assert!(with_facts > 10, "only {with_facts} models have lint facts");
+}

@@ -268,9 +268,11 @@ pub(crate) struct Project {
     pub renderer: schemac::render::Renderer,
 }
 
-/// Compile the model; when it has errors, print them and return the exit code.
+/// Compile the model for a command that runs no model lint rule (`build`, `plan`, `check`,
+/// `verify`, `test`: the fragments' lint facts are not computed); when it has errors, print them
+/// and return the exit code.
 pub(crate) fn compiled_or_exit(cli: &Cli) -> Result<schemac::Compiled, u8> {
-    let compiled = schemac::compile(&cli.schema);
+    let compiled = schemac::compile_without_lint_facts(&cli.schema);
     if !compiled.ok() {
         print_diagnostics(cli, &compiled.diagnostics, &compiled.sources);
         return Err(compile_failure_exit(&compiled.diagnostics));
@@ -279,11 +281,9 @@ pub(crate) fn compiled_or_exit(cli: &Cli) -> Result<schemac::Compiled, u8> {
 }
 
 /// Compile the model and read the migrations folder; on failure the diagnostics are printed and
-/// the exit code returned. None of `build`, `plan` and `check` runs the lint rules, so the parsed
-/// SQL fragments kept for them are freed before the outputs render.
+/// the exit code returned.
 pub(crate) fn project(cli: &Cli) -> Result<Project, u8> {
-    let mut compiled = compiled_or_exit(cli)?;
-    compiled.fragments = schemac::validate::Fragments::default();
+    let compiled = compiled_or_exit(cli)?;
     let dir =
         schemac::migrations::MigrationDir::read_layout(&cli.out, compiled.model.migrations.layout)
             .map_err(|e| {

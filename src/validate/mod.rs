@@ -722,6 +722,18 @@ pub fn validate(
     sources: &SourceMap,
     d: &mut Diagnostics,
 ) -> Fragments {
+    validate_with(model, external, sources, d, true)
+}
+
+/// [`validate`]; with `lint_facts` false the SQL fragments are checked the same way, but the
+/// facts the lint rules read are not computed and nothing is kept (the result is empty).
+pub fn validate_with(
+    model: &Model,
+    external: &External,
+    sources: &SourceMap,
+    d: &mut Diagnostics,
+    lint_facts: bool,
+) -> Fragments {
     let scope = Scope::new(model, external);
     for s in model.schemas.values() {
         ident_len(d, "schema name", &s.name, s.origin, false);
@@ -771,5 +783,5 @@ pub fn validate(
     }
     name_collisions(model, d);
     view_cycles(model, d);
-    sql::fragments(model, &scope, sources, d)
+    sql::fragments(model, &scope, sources, d, lint_facts)
 }

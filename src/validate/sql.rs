@@ -405,12 +405,14 @@ impl Ctx<'_> {
     }
 }
 
-/// Check every SQL fragment of the model; return the parsed expression fragments.
+/// Check every SQL fragment of the model; return the parsed expression fragments with their
+/// lint facts (none when `lint_facts` is false: the checks and diagnostics are the same).
 pub fn fragments(
     model: &Model,
     scope: &Scope,
     sources: &SourceMap,
     d: &mut Diagnostics,
+    lint_facts: bool,
 ) -> Fragments {
     // The column names of every table, collected once (the analysis reads them as a slice).
     let columns: Vec<Vec<String>> = model
@@ -474,6 +476,12 @@ pub fn fragments(
             for k in ix.keys.iter().filter(|k| k.expression) {
                 jobs.push(expr(&k.target, What::Index(&ix.name.value), None, &[]));
             }
+        }
+    }
+    if !lint_facts {
+        // A job without a role computes no facts and keeps nothing; its checks are the same.
+        for j in &mut jobs {
+            j.role = None;
         }
     }
     let outcomes = work_all(&jobs, scope);
