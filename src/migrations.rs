@@ -143,12 +143,6 @@ impl MigrationDir {
             ..MigrationDir::default()
         };
         let mig = dir.migrations_dir();
-        let read = |p: &Path| {
-            std::fs::read(p).map_err(|source| MigrationsError::Read {
-                path: p.display().to_string(),
-                source,
-            })
-        };
         if mig.is_dir() {
             let entries = std::fs::read_dir(&mig).map_err(|source| MigrationsError::Read {
                 path: mig.display().to_string(),
@@ -181,12 +175,12 @@ impl MigrationDir {
             }
             names.sort();
             for n in names {
-                let bytes = read(&mig.join(&n))?;
+                let bytes = read_file(&mig.join(&n))?;
                 dir.files.push((n, bytes));
             }
             let sum = mig.join(SUM_FILE);
             if sum.is_file() {
-                dir.sum = Some(String::from_utf8_lossy(&read(&sum)?).into_owned());
+                dir.sum = Some(String::from_utf8_lossy(&read_file(&sum)?).into_owned());
             }
         }
         dir.snapshot = read_snapshot_file(root)?;
@@ -395,6 +389,14 @@ pub fn write_atomic<P: AsRef<Path>, T: AsRef<[u8]>>(
     Ok(())
 }
 
+/// The bytes of a file of the folder, or the error naming it.
+fn read_file(path: &Path) -> Result<Vec<u8>, MigrationsError> {
+    std::fs::read(path).map_err(|source| MigrationsError::Read {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
 /// The snapshot's text, `None` when the folder has none. Invalid UTF-8 is replaced by U+FFFD; valid
 /// text is taken over without a copy.
 fn read_snapshot_file(root: &Path) -> Result<Option<String>, MigrationsError> {
@@ -402,10 +404,7 @@ fn read_snapshot_file(root: &Path) -> Result<Option<String>, MigrationsError> {
     if !snap.is_file() {
         return Ok(None);
     }
-    let bytes = std::fs::read(&snap).map_err(|source| MigrationsError::Read {
-        path: snap.display().to_string(),
-        source,
-    })?;
+    let bytes = read_file(&snap)?;
     Ok(Some(String::from_utf8(bytes).unwrap_or_else(|e| {
         String::from_utf8_lossy(e.as_bytes()).into_owned()
     })))
