@@ -2,12 +2,15 @@
 """How long this machine takes to touch fresh memory: maps N MB (default 256) of anonymous memory,
 writes one byte per 4 KiB page, and prints the milliseconds, for huge pages allowed and not.
 
-  python3 scripts/bench/page_cost.py [MB] [REPEATS]
+  python3 scripts/bench/page_cost.py [MB] [REPEATS] [both|huge|small]
+
+The third argument picks the kinds of pages measured (default both: huge pages allowed, then 4 KiB
+pages only).
 
 On a VM whose host backs guest memory lazily (or takes free memory back), the first touch of
 memory can cost several times what a repeated touch costs, and a schemac run pays it for every
 page it touches: docs/performance.md ("The machine") explains why its numbers depend on it.
-scripts/bench/run.sh prints one line of this before each size.
+scripts/bench/run.sh prints the huge-pages line before each size.
 """
 import mmap
 import sys
@@ -33,7 +36,10 @@ def touch(megabytes: int, huge: bool) -> float:
 def main() -> None:
     megabytes = int(sys.argv[1]) if len(sys.argv) > 1 else 256
     repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 3
-    for huge in (True, False):
+    kinds = sys.argv[3] if len(sys.argv) > 3 else "both"
+    if kinds not in ("both", "huge", "small"):
+        sys.exit(f"page_cost.py: unknown kind {kinds!r} (both, huge or small)")
+    for huge in {"both": (True, False), "huge": (True,), "small": (False,)}[kinds]:
         times = [touch(megabytes, huge) for _ in range(repeats)]
         print(
             f"touch {megabytes} MB ({'huge pages allowed' if huge else '4 KiB pages'}): "

@@ -83,7 +83,7 @@ for n in $SIZES; do
   cd "$D"
   echo "== $n tables ($(wc -c <schema.yaml) bytes of YAML); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
   # What touching fresh memory costs right now (it moves on VMs; docs/performance.md).
-  python3 "$ROOT/scripts/bench/page_cost.py" 256 2 | head -1
+  python3 "$ROOT/scripts/bench/page_cost.py" 256 2 huge
 
   # The model must compile (or the numbers mean nothing) and should lint clean: findings are
   # reported, not fatal, since new rules may flag the synthetic model before gen.py catches up.
