@@ -5,6 +5,9 @@
 //! `quote_ident()` would leave it bare (lower-case ASCII letters, digits, `_`, and not a keyword
 //! that needs quoting), so generated SQL matches what `pg_get_*def()` prints.
 
+use std::cmp::Ordering;
+use std::sync::OnceLock;
+
 // PostgreSQL's keyword categories (the lint rule SC703 reports them by category); an
 // identifier that is any of them is quoted, as `quote_ident()` does.
 
@@ -184,33 +187,37 @@ pub const COL_NAME: &[&str] = &[
     "xmltable",
 ];
 
-/// Whether a name can be written without quotes.
+/// Whether a name can be written without quotes. Called for every identifier written (tens of
+/// thousands per migration), so it looks at bytes: a non-ASCII byte is never bare.
 pub fn is_bare_ident(name: &str) -> bool {
-    let mut chars = name.chars();
-    let first_ok = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_');
-    first_ok
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
+    let Some((&first, rest)) = name.as_bytes().split_first() else {
+        return false;
+    };
+    (first.is_ascii_lowercase() || first == b'_')
+        && rest
+            .iter()
+            .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'$')
         && !is_keyword(name)
 }
 
-/// Whether `name` is in one of the keyword lists. Called for every identifier written (tens of
-/// thousands per migration): the sorted lists are first narrowed to the names with the same first
-/// byte by comparing single bytes, and only those few are compared whole (length first).
+/// Whether `name` is in one of the keyword lists: one binary search of all of them, ordered by
+/// length and then by text, so that most steps compare two lengths and no text.
 fn is_keyword(name: &str) -> bool {
-    let Some(&first) = name.as_bytes().first() else {
-        return false;
-    };
-    let lead = |k: &&str| k.as_bytes().first().copied().unwrap_or(0);
-    [RESERVED, TYPE_FUNC_NAME, COL_NAME].iter().any(|list| {
-        let from = list.partition_point(|k| lead(k) < first);
-        let to = list.partition_point(|k| lead(k) <= first);
-        list.get(from..to)
-            .is_some_and(|same_lead| same_lead.contains(&name))
-    })
+    static BY_LENGTH: OnceLock<Vec<&'static str>> = OnceLock::new();
+    let keywords = BY_LENGTH.get_or_init(|| {
+        let mut all = [RESERVED, TYPE_FUNC_NAME, COL_NAME].concat();
+        all.sort_unstable_by(|a, b| by_length_then_text(a, b));
+        all
+    });
+    keywords
+        .binary_search_by(|keyword| by_length_then_text(keyword, name))
+        .is_ok()
+}
+
+fn by_length_then_text(a: &str, b: &str) -> Ordering {
+    a.len()
+        .cmp(&b.len())
+        .then_with(|| a.as_bytes().cmp(b.as_bytes()))
 }
 
 /// Quote an identifier if PostgreSQL needs it quoted.
@@ -266,6 +273,38 @@ mod tests {
         }
         assert!(!is_keyword(""));
         assert!(is_bare_ident("accounts"));
+    }
+
+    #[test]
+    fn a_name_is_a_keyword_exactly_when_a_list_holds_it() {
+        let lists = [RESERVED, TYPE_FUNC_NAME, COL_NAME];
+        let in_a_list = |name: &str| lists.iter().any(|list| list.contains(&name));
+        for list in lists {
+            for k in list {
+                for end in 0..=k.len() {
+                    let prefix = &k[..end];
+                    assert_eq!(is_keyword(prefix), in_a_list(prefix), "{prefix}");
+                    let changed = format!("{prefix}x{}", &k[end..]);
+                    assert_eq!(is_keyword(&changed), in_a_list(&changed), "{changed}");
+                }
+            }
+        }
+        for name in [
+            "tenant_id",
+            "created_at",
+            "_user",
+            "user$",
+            "a",
+            "x1",
+            "",
+            "Select",
+        ] {
+            assert_eq!(is_keyword(name), in_a_list(name), "{name}");
+        }
+        assert!(!is_bare_ident("Select"));
+        assert!(!is_bare_ident("ß"));
+        assert!(!is_bare_ident("a\u{e9}"));
+        assert!(is_bare_ident("_x$1"));
     }
 
     #[test]
