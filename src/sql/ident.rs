@@ -5,7 +5,6 @@
 //! `quote_ident()` would leave it bare (lower-case ASCII letters, digits, `_`, and not a keyword
 //! that needs quoting), so generated SQL matches what `pg_get_*def()` prints.
 
-use std::cmp::Ordering;
 use std::sync::OnceLock;
 
 // PostgreSQL's keyword categories (the lint rule SC703 reports them by category); an
@@ -204,20 +203,19 @@ pub fn is_bare_ident(name: &str) -> bool {
 /// length and then by text, so that most steps compare two lengths and no text.
 fn is_keyword(name: &str) -> bool {
     static BY_LENGTH: OnceLock<Vec<&'static str>> = OnceLock::new();
-    let keywords = BY_LENGTH.get_or_init(|| {
-        let mut all = [RESERVED, TYPE_FUNC_NAME, COL_NAME].concat();
-        all.sort_unstable_by(|a, b| by_length_then_text(a, b));
-        all
-    });
-    keywords
-        .binary_search_by(|keyword| by_length_then_text(keyword, name))
+    BY_LENGTH
+        .get_or_init(|| {
+            let mut all = [RESERVED, TYPE_FUNC_NAME, COL_NAME].concat();
+            all.sort_unstable_by_key(by_length_then_text);
+            all
+        })
+        .binary_search_by_key(&(name.len(), name), by_length_then_text)
         .is_ok()
 }
 
-fn by_length_then_text(a: &str, b: &str) -> Ordering {
-    a.len()
-        .cmp(&b.len())
-        .then_with(|| a.as_bytes().cmp(b.as_bytes()))
+/// The order of [`is_keyword`]'s search.
+fn by_length_then_text<'a>(keyword: &&'a str) -> (usize, &'a str) {
+    (keyword.len(), keyword)
 }
 
 /// Quote an identifier if PostgreSQL needs it quoted.
@@ -254,7 +252,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keywords_are_sorted_for_binary_search() {
+    fn keyword_lists_are_kept_sorted() {
         for list in [RESERVED, TYPE_FUNC_NAME, COL_NAME] {
             let mut sorted = list.to_vec();
             sorted.sort_unstable();
