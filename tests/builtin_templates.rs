@@ -1,9 +1,12 @@
-//! The built-in documentation templates have Rust equivalents (`render::builtin`) that render
-//! them when a project does not override them. These tests render every documentation file both
-//! ways, with the Rust code and with minijinja running the embedded template, and require the
-//! same bytes: for the root `schema.yaml`, every example, every fixture model, every migration
-//! fixture's models, a 50-table bench model (`scripts/bench/gen.py 50`) and the edge models
-//! below. They also check that an overridden template still goes through minijinja.
+//! The built-in templates have Rust equivalents (`render::builtin` for the documentation,
+//! `render::migration` for migrations) that render them when a project does not override them.
+//! These tests render every documentation file and the first migration both ways, with the Rust
+//! code and with minijinja running the embedded template, and require the same bytes: for the
+//! root `schema.yaml`, every example, every fixture model, every migration fixture's models, a
+//! 50-table bench model (`scripts/bench/gen.py 50`) and the edge models below; and likewise every
+//! migration fixture's incremental migration (its transactional file and, where there is one, the
+//! file that runs outside a transaction). They also check that an overridden template still goes
+//! through minijinja.
 
 #![allow(
     clippy::unwrap_used,
@@ -50,7 +53,7 @@ fn compare_model(label: &str, path: &Path) -> usize {
     let slow = Renderer::new(None).minijinja_only();
     assert!(fast.uses_builtin("database.md.j2") && fast.uses_builtin("er.mmd.j2"));
     assert!(!slow.uses_builtin("database.md.j2") && !slow.uses_builtin("er.mmd.j2"));
-    let mut compared = 0;
+    let mut compared = compare_migration(label, &schemac::plan::initial(model));
 
     // Each text as the renderer returns it (before DATABASE.md's blank-line collapsing).
     let docs_path = Path::new("docs/DATABASE.md");
@@ -117,6 +120,24 @@ fn compare_model(label: &str, path: &Path) -> usize {
     compared
 }
 
+/// Compares both renderings of the up and down files of migration `m`; returns how many texts
+/// were compared.
+fn compare_migration(label: &str, m: &schemac::plan::Migration) -> usize {
+    let fast = Renderer::new(None);
+    let slow = Renderer::new(None).minijinja_only();
+    assert!(fast.uses_builtin("migration.sql.j2") && !slow.uses_builtin("migration.sql.j2"));
+    let (up_a, down_a) = fast.migration("0001_init", m).unwrap();
+    let (up_b, down_b) = slow.migration("0001_init", m).unwrap();
+    for (file, a, b) in [("up", up_a, up_b), ("down", down_a, down_b)] {
+        assert!(
+            a == b,
+            "{label}: the {file} file of the migration differs; {}",
+            first_difference(&a, &b)
+        );
+    }
+    2
+}
+
 fn yaml_files(dir: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
@@ -156,7 +177,7 @@ fn migration_fixture_models_render_the_same() {
         .filter(|p| p.is_dir())
         .collect();
     dirs.sort();
-    let mut models = 0;
+    let (mut models, mut migrations, mut online) = (0, 0, 0);
     for dir in dirs {
         for p in yaml_files(&dir) {
             // Some fixtures are meant to fail; only models that compile have documentation.
@@ -165,10 +186,30 @@ fn migration_fixture_models_render_the_same() {
                 models += 1;
             }
         }
+        let (before, after) = (dir.join("before.yaml"), dir.join("after.yaml"));
+        if !(before.is_file() && after.is_file()) {
+            continue;
+        }
+        let (old, new) = (schemac::compile(&before), schemac::compile(&after));
+        if !(old.ok() && new.ok()) {
+            continue;
+        }
+        let inc = schemac::diff::incremental(&old.model, &new.model);
+        let label = dir.display().to_string();
+        compare_migration(&label, &inc.main);
+        migrations += 1;
+        if let Some(m) = &inc.online {
+            compare_migration(&format!("{label} (outside a transaction)"), m);
+            online += 1;
+        }
     }
     assert!(
         models > 40,
         "only {models} migration fixture models compiled"
+    );
+    assert!(
+        migrations > 40 && online > 3,
+        "only {migrations} incremental migrations, {online} with a non-transactional file"
     );
 }
 

@@ -6,6 +6,7 @@
 //! compares like with like. Invariants: renames are never guessed — only `renamed_from:` counts;
 //! a `renamed_from:` whose old name no longer exists (the rename already shipped) is ignored.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use indexmap::IndexMap;
@@ -168,11 +169,12 @@ impl Renames {
 
     /// `old` with every rename applied: objects carry their new names, and references to them
     /// (foreign keys, index keys, constraint columns, trigger tables, column types) follow.
-    pub fn apply(&self, old: &Model) -> Model {
-        let mut m = old.clone();
+    /// Without renames that is `old` itself, borrowed: a large model is not copied.
+    pub fn apply<'a>(&self, old: &'a Model) -> Cow<'a, Model> {
         if self.is_empty() {
-            return m;
+            return Cow::Borrowed(old);
         }
+        let mut m = old.clone();
         // Tables.
         let mut tables = BTreeMap::new();
         for (name, mut t) in std::mem::take(&mut m.tables) {
@@ -308,6 +310,6 @@ impl Renames {
                 t.policies = policies;
             }
         }
-        m
+        Cow::Owned(m)
     }
 }

@@ -6,13 +6,15 @@
 //! files, they make no SQL decisions (nor Mermaid or Markdown quoting decisions); undefined variables are errors (strict mode); there is no auto-escaping; templates are embedded
 //! in the binary, and a project's `templates/` folder may override any of them by file name;
 //! the built-in `database.md.j2` and `er.mmd.j2` are rendered by their Rust equivalents in
-//! [`builtin`] unless overridden (same view, same bytes; an override runs in minijinja);
+//! [`builtin`], and `migration.sql.j2` by [`migration`], unless overridden (same values, same
+//! bytes; an override runs in minijinja);
 //! output uses `\n` line endings and ends with exactly one newline.
 
 pub mod builtin;
 pub mod docs;
 pub mod markdown;
 pub mod mermaid;
+pub mod migration;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -21,6 +23,8 @@ use minijinja::{Environment, UndefinedBehavior, context};
 use serde::Serialize;
 
 use crate::plan::Migration;
+use crate::sql::Stmt;
+use migration::MigrationFile;
 
 /// Templates compiled into the binary, by name.
 pub const EMBEDDED: &[(&str, &str)] = &[
@@ -153,57 +157,73 @@ impl Renderer {
 
     /// The up and down files of a migration called `name` (such as `0001_init`).
     pub fn migration(&self, name: &str, m: &Migration) -> Result<(String, String), RenderError> {
-        let settings: Vec<String> = m.settings.iter().map(ToString::to_string).collect();
-        let steps = |s: &[crate::plan::Step]| -> Vec<StepView> {
-            s.iter()
-                .map(|st| StepView {
-                    comment: st.comment.clone(),
-                    stmts: st.stmts.iter().map(ToString::to_string).collect(),
-                })
-                .collect()
-        };
-        let up = self.render(
-            "migration.sql.j2",
-            context! {
-                name => name,
-                down => false,
-                transactional => !m.non_transactional,
-                undone_elsewhere => false,
-                file => format!("{name}.sql"),
-                down_file => format!("{name}.down.sql"),
-                up_file => format!("{name}.sql"),
-                settings => settings.clone(),
-                steps => minijinja::value::Serde(steps(&m.up)),
-            },
-        )?;
+        let (up_file, down_file) = (format!("{name}.sql"), format!("{name}.down.sql"));
+        let up = self.migration_file(&MigrationFile {
+            name,
+            down: false,
+            transactional: !m.non_transactional,
+            undone_elsewhere: false,
+            file: &up_file,
+            down_file: &down_file,
+            up_file: &up_file,
+            settings: &m.settings,
+            steps: &m.up,
+        })?;
         // A non-transactional file's down file is transactional: it has no concurrent work.
-        let down_settings: Vec<String> = if m.non_transactional {
+        let down_settings: Vec<Stmt> = if m.non_transactional {
             m.settings
                 .iter()
                 .map(|s| match s {
-                    crate::sql::Stmt::Set(n, v) => crate::sql::Stmt::SetLocal(n, v.clone()),
+                    Stmt::Set(n, v) => Stmt::SetLocal(n, v.clone()),
                     other => other.clone(),
                 })
-                .map(|s| s.to_string())
                 .collect()
         } else {
-            settings.clone()
+            m.settings.clone()
         };
-        let down = self.render(
-            "migration.sql.j2",
-            context! {
-                name => name,
-                down => true,
-                transactional => true,
-                undone_elsewhere => m.non_transactional,
-                file => format!("{name}.down.sql"),
-                down_file => format!("{name}.down.sql"),
-                up_file => format!("{name}.sql"),
-                settings => down_settings,
-                steps => minijinja::value::Serde(steps(&m.down)),
-            },
-        )?;
+        let down = self.migration_file(&MigrationFile {
+            name,
+            down: true,
+            transactional: true,
+            undone_elsewhere: m.non_transactional,
+            file: &down_file,
+            down_file: &down_file,
+            up_file: &up_file,
+            settings: &down_settings,
+            steps: &m.down,
+        })?;
         Ok((up, down))
+    }
+
+    /// One file of a migration: by [`migration::migration`] unless the template is overridden.
+    fn migration_file(&self, file: &MigrationFile) -> Result<String, RenderError> {
+        const NAME: &str = "migration.sql.j2";
+        if self.uses_builtin(NAME) {
+            return Ok(normalise_owned(migration::migration(file)));
+        }
+        let steps: Vec<StepView> = file
+            .steps
+            .iter()
+            .map(|st| StepView {
+                comment: st.comment.clone(),
+                stmts: st.stmts.iter().map(ToString::to_string).collect(),
+            })
+            .collect();
+        let settings: Vec<String> = file.settings.iter().map(ToString::to_string).collect();
+        self.render(
+            NAME,
+            context! {
+                name => file.name,
+                down => file.down,
+                transactional => file.transactional,
+                undone_elsewhere => file.undone_elsewhere,
+                file => file.file,
+                down_file => file.down_file,
+                up_file => file.up_file,
+                settings => settings,
+                steps => minijinja::value::Serde(steps),
+            },
+        )
     }
 }
 

@@ -596,6 +596,15 @@ impl Display for CommentTarget {
 impl Display for Stmt {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut out = String::new();
+        self.write_sql(&mut out);
+        f.write_str(&out)
+    }
+}
+
+impl Stmt {
+    /// Append the statement's SQL, with its closing `;`, to `out` (what `Display` writes; a
+    /// migration file is rendered this way into one `String`, without a `String` per statement).
+    pub fn write_sql(&self, out: &mut String) {
         match self {
             Stmt::SetLocal(name, value) => {
                 let _ = write!(out, "SET LOCAL {name} = {value}");
@@ -627,9 +636,9 @@ impl Display for Stmt {
                 let vals: Vec<String> = values.iter().map(|v| quote_literal(v)).collect();
                 let _ = write!(out, "CREATE TYPE {q} AS ENUM ({})", vals.join(", "));
             }
-            Stmt::CreateFunction(func) => write_function(&mut out, func, false),
-            Stmt::ReplaceFunction(func) => write_function(&mut out, func, true),
-            Stmt::CreateTable { table, inline_fks } => write_table(&mut out, table, inline_fks),
+            Stmt::CreateFunction(func) => write_function(out, func, false),
+            Stmt::ReplaceFunction(func) => write_function(out, func, true),
+            Stmt::CreateTable { table, inline_fks } => write_table(out, table, inline_fks),
             Stmt::CreatePartition(parent, p) => {
                 let bound = match &p.bound {
                     PartitionBound::Range { from, to } => {
@@ -655,10 +664,10 @@ impl Display for Stmt {
             }
             Stmt::AddForeignKey(t, fk) => {
                 let _ = write!(out, "ALTER TABLE {t}\n    ADD ");
-                write_fk(&mut out, fk);
+                write_fk(out, fk);
             }
-            Stmt::CreateIndex(t, ix) => write_index(&mut out, t, ix, false),
-            Stmt::CreateIndexConcurrently(t, ix) => write_index(&mut out, t, ix, true),
+            Stmt::CreateIndex(t, ix) => write_index(out, t, ix, false),
+            Stmt::CreateIndexConcurrently(t, ix) => write_index(out, t, ix, true),
             Stmt::CreateView(v) => {
                 if v.materialized {
                     let _ = write!(
@@ -687,8 +696,8 @@ impl Display for Stmt {
             Stmt::ForceRls(t) => {
                 let _ = write!(out, "ALTER TABLE {t} FORCE ROW LEVEL SECURITY");
             }
-            Stmt::CreatePolicy(t, p) => write_policy(&mut out, t, p),
-            Stmt::CreateTrigger(t) => write_trigger(&mut out, t),
+            Stmt::CreatePolicy(t, p) => write_policy(out, t, p),
+            Stmt::CreateTrigger(t) => write_trigger(out, t),
             Stmt::Grant(obj, privs, role) => {
                 let _ = write!(
                     out,
@@ -786,7 +795,7 @@ impl Display for Stmt {
             }
             Stmt::AddColumn(t, c) => {
                 let _ = write!(out, "ALTER TABLE {t}\n    ADD COLUMN ");
-                write_column(&mut out, c);
+                write_column(out, c);
             }
             Stmt::DropColumn(t, c) => {
                 let _ = write!(out, "ALTER TABLE {t} DROP COLUMN {}", quote_ident(c));
@@ -855,7 +864,7 @@ impl Display for Stmt {
             }
             Stmt::AddConstraint(t, c, not_valid) => {
                 let _ = write!(out, "ALTER TABLE {t}\n    ADD ");
-                write_constraint(&mut out, c);
+                write_constraint(out, c);
                 if *not_valid {
                     out.push_str(" NOT VALID");
                 }
@@ -920,6 +929,6 @@ impl Display for Stmt {
                 }
             }
         }
-        write!(f, "{out};")
+        out.push(';');
     }
 }
