@@ -199,9 +199,9 @@ pub struct Incremental {
     /// Every change, in statement order.
     pub changes: Vec<Change>,
     /// The transactional migration (up and down).
-    pub main: Migration,
+    pub main: Migration<'static>,
     /// Statements that must run outside a transaction, after `main`, with their down file.
-    pub online: Option<Migration>,
+    pub online: Option<Migration<'static>>,
 }
 
 impl Incremental {
@@ -253,7 +253,7 @@ struct Entry {
     phase: Phase,
     online: bool,
     comment: String,
-    stmts: Vec<Stmt>,
+    stmts: Vec<Stmt<'static>>,
 }
 
 /// Builds the change list and the statements.
@@ -269,7 +269,7 @@ struct Differ<'a> {
     /// Functions dropped and created again: triggers calling them are recreated.
     recreated_functions: BTreeSet<QName>,
     /// Statements the down migration runs first (temporary checks of the follow-up file).
-    cleanup: Vec<Stmt>,
+    cleanup: Vec<Stmt<'static>>,
 }
 
 /// Which safe strategies apply.
@@ -533,7 +533,7 @@ impl<'a> Differ<'a> {
         })
     }
 
-    fn emit(&mut self, phase: Phase, comment: impl Into<String>, stmts: Vec<Stmt>) {
+    fn emit(&mut self, phase: Phase, comment: impl Into<String>, stmts: Vec<Stmt<'static>>) {
         self.emit_in(phase, false, comment, stmts);
     }
 
@@ -542,7 +542,7 @@ impl<'a> Differ<'a> {
         phase: Phase,
         online: bool,
         comment: impl Into<String>,
-        stmts: Vec<Stmt>,
+        stmts: Vec<Stmt<'static>>,
     ) {
         if stmts.is_empty() {
             return;
@@ -992,7 +992,7 @@ impl<'a> Differ<'a> {
                     self.emit(
                         create_phase,
                         format!("Function {name}"),
-                        vec![Stmt::CreateFunction(Box::new(f.clone()))],
+                        vec![Stmt::CreateFunction(f.clone().into())],
                     );
                     self.function_privileges(None, f, true);
                     if let Some(d) = &f.description {
@@ -1021,7 +1021,7 @@ impl<'a> Differ<'a> {
                         self.emit(
                             create_phase,
                             format!("Replace function {name}"),
-                            vec![Stmt::ReplaceFunction(Box::new(f.clone()))],
+                            vec![Stmt::ReplaceFunction(f.clone().into())],
                         );
                     } else {
                         let c = self.change(
@@ -1045,7 +1045,7 @@ impl<'a> Differ<'a> {
                         self.emit(
                             create_phase,
                             format!("Function {name}"),
-                            vec![Stmt::CreateFunction(Box::new(f.clone()))],
+                            vec![Stmt::CreateFunction(f.clone().into())],
                         );
                         self.function_privileges(None, f, true);
                         if let Some(d) = &f.description {
@@ -1264,7 +1264,7 @@ impl<'a> Differ<'a> {
                 .on_existing_table = true;
             // Policies may read other tables; FKs into this table from surviving tables are
             // dropped as part of their own table's diff.
-            let policies: Vec<Stmt> = o
+            let policies: Vec<Stmt<'static>> = o
                 .policies
                 .keys()
                 .map(|p| Stmt::DropPolicy(p.clone(), name.clone()))
@@ -1281,7 +1281,7 @@ impl<'a> Differ<'a> {
                 );
             }
             // FKs between dropped tables may form cycles: drop them first.
-            let fks: Vec<Stmt> = o
+            let fks: Vec<Stmt<'static>> = o
                 .foreign_keys
                 .iter()
                 .filter(|fk| fk.target != *name && old.tables.contains_key(&fk.target))
@@ -1339,7 +1339,7 @@ impl<'a> Differ<'a> {
                     self.emit(
                         Phase::Rls,
                         format!("Policy {pname} on {name}"),
-                        vec![Stmt::CreatePolicy(name.clone(), p.clone())],
+                        vec![Stmt::CreatePolicy(name.clone(), p.clone().into())],
                     );
                 }
             }
@@ -1353,18 +1353,18 @@ impl<'a> Differ<'a> {
         let inline_fks: Vec<usize> = (0..t.foreign_keys.len())
             .filter(|i| !deferred.contains(&(name.clone(), *i)))
             .collect();
-        let late: Vec<Stmt> = (0..t.foreign_keys.len())
+        let late: Vec<Stmt<'static>> = (0..t.foreign_keys.len())
             .filter(|i| !inline_fks.contains(i))
             .filter_map(|i| t.foreign_keys.get(i))
-            .map(|fk| Stmt::AddForeignKey(name.clone(), fk.clone()))
+            .map(|fk| Stmt::AddForeignKey(name.clone(), fk.clone().into()))
             .collect();
         let mut stmts = vec![Stmt::CreateTable {
-            table: Box::new(t.clone()),
+            table: t.clone().into(),
             inline_fks,
         }];
         if let Some(p) = &t.partition {
             for part in p.partitions.values() {
-                stmts.push(Stmt::CreatePartition(name.clone(), part.clone()));
+                stmts.push(Stmt::CreatePartition(name.clone(), part.clone().into()));
             }
         }
         self.emit(Phase::CreateTable, format!("Table {name}"), stmts);
@@ -1373,16 +1373,16 @@ impl<'a> Differ<'a> {
             format!("Foreign keys of {name} that close a cycle"),
             late,
         );
-        let ixs: Vec<Stmt> = t
+        let ixs: Vec<Stmt<'static>> = t
             .indexes
             .iter()
-            .map(|ix| Stmt::CreateIndex(name.clone(), ix.clone()))
+            .map(|ix| Stmt::CreateIndex(name.clone(), ix.clone().into()))
             .collect();
         self.emit(Phase::CreateIndex, format!("Indexes on {name}"), ixs);
-        let triggers: Vec<Stmt> = t
+        let triggers: Vec<Stmt<'static>> = t
             .triggers
             .values()
-            .map(|tr| Stmt::CreateTrigger(tr.clone()))
+            .map(|tr| Stmt::CreateTrigger(tr.clone().into()))
             .collect();
         self.emit(
             Phase::CreateTrigger,
@@ -1401,7 +1401,7 @@ impl<'a> Differ<'a> {
         rls.extend(
             policies
                 .into_iter()
-                .map(|p| Stmt::CreatePolicy(name.clone(), p.clone())),
+                .map(|p| Stmt::CreatePolicy(name.clone(), p.clone().into())),
         );
         self.emit(Phase::Rls, format!("Row level security on {name}"), rls);
         let empty = Privileges::new();
@@ -1502,13 +1502,13 @@ impl<'a> Differ<'a> {
                 self.emit(
                     Phase::AddConstraint,
                     format!("Column {name}.{cname}"),
-                    vec![Stmt::AddColumn(name.clone(), Box::new(c.clone()))],
+                    vec![Stmt::AddColumn(name.clone(), c.clone().into())],
                 );
-                let ixs: Vec<Stmt> = t
+                let ixs: Vec<Stmt<'static>> = t
                     .indexes
                     .iter()
                     .filter(|ix| ix.keys.iter().any(|k| mentions(&k.target.value, cname)))
-                    .map(|ix| Stmt::CreateIndex(name.clone(), ix.clone()))
+                    .map(|ix| Stmt::CreateIndex(name.clone(), ix.clone().into()))
                     .collect();
                 self.emit(
                     Phase::CreateIndex,
@@ -1546,7 +1546,7 @@ impl<'a> Differ<'a> {
                 self.emit(
                     Phase::AlterColumn,
                     format!("Column {name}.{cname}"),
-                    vec![Stmt::AddColumn(name.clone(), Box::new(c.clone()))],
+                    vec![Stmt::AddColumn(name.clone(), c.clone().into())],
                 );
                 continue;
             }
@@ -1704,7 +1704,7 @@ impl<'a> Differ<'a> {
                     self.emit(
                         Phase::CreateTrigger,
                         format!("Trigger {n} on {name}"),
-                        vec![Stmt::CreateTrigger(tr.clone())],
+                        vec![Stmt::CreateTrigger(tr.clone().into())],
                     );
                     if let Some(d) = &tr.description {
                         self.emit(
@@ -1741,7 +1741,7 @@ impl<'a> Differ<'a> {
                     self.emit(
                         Phase::CreateTrigger,
                         format!("Trigger {n} on {name}"),
-                        vec![Stmt::CreateTrigger(tr.clone())],
+                        vec![Stmt::CreateTrigger(tr.clone().into())],
                     );
                     if let Some(d) = &tr.description {
                         self.emit(
@@ -1854,7 +1854,7 @@ impl<'a> Differ<'a> {
             self.emit(
                 Phase::Rls,
                 format!("Policy {} on {name}", p.name),
-                vec![Stmt::CreatePolicy(name.clone(), p.clone())],
+                vec![Stmt::CreatePolicy(name.clone(), p.clone().into())],
             );
         }
         for n in o.policies.keys() {
@@ -1909,7 +1909,7 @@ impl<'a> Differ<'a> {
                         self.emit(
                             Phase::CreateTable,
                             format!("Partition {}", part.name),
-                            vec![Stmt::CreatePartition(name.clone(), part.clone())],
+                            vec![Stmt::CreatePartition(name.clone(), part.clone().into())],
                         );
                     }
                     None => {
@@ -1923,7 +1923,7 @@ impl<'a> Differ<'a> {
                         self.emit(
                             Phase::CreateTable,
                             format!("Partition {}", part.name),
-                            vec![Stmt::CreatePartition(name.clone(), part.clone())],
+                            vec![Stmt::CreatePartition(name.clone(), part.clone().into())],
                         );
                     }
                 }
@@ -2011,7 +2011,7 @@ impl<'a> Differ<'a> {
         self.emit(
             Phase::AlterColumn,
             format!("Column {table}.{}", c.name),
-            vec![Stmt::AddColumn(table.clone(), Box::new(c.clone()))],
+            vec![Stmt::AddColumn(table.clone(), c.clone().into())],
         );
         if let Some(d) = &c.description {
             self.emit(
@@ -2283,9 +2283,9 @@ impl<'a> Differ<'a> {
                     ch.strategy = Some("concurrently");
                 }
                 let stmt = if concurrent {
-                    Stmt::CreateIndexConcurrently(name.clone(), (*ix).clone())
+                    Stmt::CreateIndexConcurrently(name.clone(), (*ix).clone().into())
                 } else {
-                    Stmt::CreateIndex(name.clone(), (*ix).clone())
+                    Stmt::CreateIndex(name.clone(), (*ix).clone().into())
                 };
                 self.emit_in(
                     Phase::CreateIndex,
@@ -2400,11 +2400,11 @@ impl<'a> Differ<'a> {
             if o.is_some_and(|x| x.security_invoker && !v.security_invoker) {
                 c.facts.weakens_access = Some("the view no longer has security_invoker".into());
             }
-            let mut stmts = vec![Stmt::CreateView(Box::new(v.clone()))];
+            let mut stmts = vec![Stmt::CreateView(v.clone().into())];
             stmts.extend(
                 v.indexes
                     .iter()
-                    .map(|ix| Stmt::CreateIndex(name.clone(), ix.clone())),
+                    .map(|ix| Stmt::CreateIndex(name.clone(), ix.clone().into())),
             );
             self.emit(
                 Phase::CreateView,
@@ -2468,7 +2468,7 @@ impl<'a> Differ<'a> {
                     self.emit(
                         Phase::CreateTrigger,
                         format!("Trigger {} on {}", k.1, k.0),
-                        vec![Stmt::CreateTrigger((*tr).clone())],
+                        vec![Stmt::CreateTrigger((*tr).clone().into())],
                     );
                 }
                 None => {
@@ -2476,7 +2476,7 @@ impl<'a> Differ<'a> {
                     self.emit(
                         Phase::CreateTrigger,
                         format!("Trigger {} on {}", k.1, k.0),
-                        vec![Stmt::CreateTrigger((*tr).clone())],
+                        vec![Stmt::CreateTrigger((*tr).clone().into())],
                     );
                 }
             }
@@ -2532,9 +2532,9 @@ fn uses_literal(model: &Model, value: &str) -> bool {
 fn move_and_rename(
     from: &QName,
     to: &QName,
-    set_schema: fn(QName, String) -> Stmt,
-    rename: fn(QName, String) -> Stmt,
-) -> Vec<Stmt> {
+    set_schema: fn(QName, String) -> Stmt<'static>,
+    rename: fn(QName, String) -> Stmt<'static>,
+) -> Vec<Stmt<'static>> {
     let mut stmts = Vec::new();
     let mut current = from.clone();
     if from.schema != to.schema {
@@ -2592,7 +2592,14 @@ fn policy_weakening(old: Option<&Policy>, p: &Policy) -> Option<String> {
 }
 
 impl Differ<'_> {
-    fn finish(self) -> (Vec<Change>, Vec<Step>, Vec<Step>, Vec<Stmt>) {
+    fn finish(
+        self,
+    ) -> (
+        Vec<Change>,
+        Vec<Step<'static>>,
+        Vec<Step<'static>>,
+        Vec<Stmt<'static>>,
+    ) {
         let mut entries = self.entries;
         entries.sort_by_key(|e| (e.online, e.phase));
         let mut main = Vec::new();
@@ -2666,7 +2673,12 @@ fn run(
     renames: &Renames,
     settings: Strategies,
     down: bool,
-) -> (Vec<Change>, Vec<Step>, Vec<Step>, Vec<Stmt>) {
+) -> (
+    Vec<Change>,
+    Vec<Step<'static>>,
+    Vec<Step<'static>>,
+    Vec<Stmt<'static>>,
+) {
     let mut d = Differ {
         old,
         new,
@@ -2684,7 +2696,7 @@ fn run(
 
 /// Session-level settings of a file that runs outside a transaction: no statement timeout (an
 /// index build on a large table takes long), the same lock timeout and search path.
-fn online_settings(model: &Model) -> Vec<Stmt> {
+fn online_settings(model: &Model) -> Vec<Stmt<'static>> {
     crate::plan::settings(model)
         .into_iter()
         .map(|s| match s {

@@ -16,22 +16,22 @@ use crate::sql::{CommentTarget, GrantObject, Stmt, function_signature};
 
 /// A group of statements with the comment printed above them.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Step {
+pub struct Step<'a> {
     /// One line saying what the statements do.
     pub comment: String,
     /// The statements.
-    pub stmts: Vec<Stmt>,
+    pub stmts: Vec<Stmt<'a>>,
 }
 
 /// One migration: what applies it and what rolls it back.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Migration {
+pub struct Migration<'a> {
     /// `SET LOCAL` lines at the top of both files.
-    pub settings: Vec<Stmt>,
+    pub settings: Vec<Stmt<'a>>,
     /// Forward steps.
-    pub up: Vec<Step>,
+    pub up: Vec<Step<'a>>,
     /// Steps that undo `up`, in order.
-    pub down: Vec<Step>,
+    pub down: Vec<Step<'a>>,
     /// The up file runs outside a transaction (each statement commits on its own), for
     /// `CREATE INDEX CONCURRENTLY` and friends.
     pub non_transactional: bool,
@@ -47,7 +47,7 @@ pub const SUPABASE_PREINSTALLED: &[&str] = &[
     "uuid-ossp",
 ];
 
-fn step(comment: impl Into<String>, stmts: Vec<Stmt>) -> Option<Step> {
+fn step(comment: impl Into<String>, stmts: Vec<Stmt<'_>>) -> Option<Step<'_>> {
     if stmts.is_empty() {
         None
     } else {
@@ -132,7 +132,7 @@ fn search_path(model: &Model) -> String {
 }
 
 /// COMMENT statements of a table, its columns, indexes, policies and triggers.
-pub fn table_comments(t: &Table, out: &mut Vec<Stmt>) {
+pub fn table_comments(t: &Table, out: &mut Vec<Stmt<'_>>) {
     if let Some(d) = &t.description {
         out.push(Stmt::Comment(
             CommentTarget::Table(t.name.clone()),
@@ -177,7 +177,7 @@ fn privileges(
     obj: &GrantObject,
     grants: &crate::ir::Privileges,
     revokes: &crate::ir::Privileges,
-    out: &mut Vec<Stmt>,
+    out: &mut Vec<Stmt<'_>>,
 ) {
     for (role, privs) in revokes {
         out.push(Stmt::Revoke(
@@ -196,7 +196,7 @@ fn privileges(
 }
 
 /// The migration that creates the whole model on an empty database.
-pub fn initial(model: &Model) -> Migration {
+pub fn initial(model: &Model) -> Migration<'_> {
     let order = table_order(model);
     let views = view_order(model);
     let mut up: Vec<Option<Step>> = Vec::new();
@@ -249,7 +249,7 @@ pub fn initial(model: &Model) -> Migration {
     for f in &early_fns {
         up.push(step(
             format!("Function {}", f.name),
-            vec![Stmt::CreateFunction(Box::new((*f).clone()))],
+            vec![Stmt::CreateFunction((*f).into())],
         ));
     }
 
@@ -260,12 +260,12 @@ pub fn initial(model: &Model) -> Migration {
             .filter(|i| !order.deferred.contains(&(name.clone(), *i)))
             .collect();
         let mut stmts = vec![Stmt::CreateTable {
-            table: Box::new((*t).clone()),
+            table: (*t).into(),
             inline_fks,
         }];
         if let Some(p) = &t.partition {
             for part in p.partitions.values() {
-                stmts.push(Stmt::CreatePartition(t.name.clone(), part.clone()));
+                stmts.push(Stmt::CreatePartition(t.name.clone(), part.into()));
             }
         }
         up.push(step(format!("Table {}", t.name), stmts));
@@ -280,14 +280,14 @@ pub fn initial(model: &Model) -> Migration {
                     .tables
                     .get(t)
                     .and_then(|tt| tt.foreign_keys.get(*i))
-                    .map(|fk| Stmt::AddForeignKey(t.clone(), fk.clone()))
+                    .map(|fk| Stmt::AddForeignKey(t.clone(), fk.into()))
             })
             .collect(),
     ));
     for f in &late_fns {
         up.push(step(
             format!("Function {} (its signature uses a table type)", f.name),
-            vec![Stmt::CreateFunction(Box::new((*f).clone()))],
+            vec![Stmt::CreateFunction((*f).into())],
         ));
     }
     for name in &order.order {
@@ -296,18 +296,18 @@ pub fn initial(model: &Model) -> Migration {
                 format!("Indexes on {}", t.name),
                 t.indexes
                     .iter()
-                    .map(|ix| Stmt::CreateIndex(t.name.clone(), ix.clone()))
+                    .map(|ix| Stmt::CreateIndex(t.name.clone(), ix.into()))
                     .collect(),
             ));
         }
     }
     for name in &views {
         if let Some(v) = model.views.get(name) {
-            let mut stmts = vec![Stmt::CreateView(Box::new(v.clone()))];
+            let mut stmts = vec![Stmt::CreateView(v.into())];
             stmts.extend(
                 v.indexes
                     .iter()
-                    .map(|ix| Stmt::CreateIndex(v.name.clone(), ix.clone())),
+                    .map(|ix| Stmt::CreateIndex(v.name.clone(), ix.into())),
             );
             up.push(step(
                 format!(
@@ -326,18 +326,14 @@ pub fn initial(model: &Model) -> Migration {
     let mut triggers = Vec::new();
     for name in &order.order {
         if let Some(t) = parents.get(name) {
-            triggers.extend(
-                t.triggers
-                    .values()
-                    .map(|tr| Stmt::CreateTrigger(tr.clone())),
-            );
+            triggers.extend(t.triggers.values().map(|tr| Stmt::CreateTrigger(tr.into())));
         }
     }
     triggers.extend(
         model
             .external_triggers
             .iter()
-            .map(|tr| Stmt::CreateTrigger(tr.clone())),
+            .map(|tr| Stmt::CreateTrigger(tr.into())),
     );
     up.push(step("Triggers", triggers));
     for name in &order.order {
@@ -354,7 +350,7 @@ pub fn initial(model: &Model) -> Migration {
         stmts.extend(
             policies
                 .into_iter()
-                .map(|p| Stmt::CreatePolicy(t.name.clone(), p.clone())),
+                .map(|p| Stmt::CreatePolicy(t.name.clone(), p.into())),
         );
         up.push(step(format!("Row level security on {}", t.name), stmts));
     }
@@ -572,7 +568,7 @@ pub fn initial(model: &Model) -> Migration {
 }
 
 /// The `SET LOCAL` lines at the top of every migration file of this model.
-pub fn settings(model: &Model) -> Vec<Stmt> {
+pub fn settings(model: &Model) -> Vec<Stmt<'static>> {
     vec![
         Stmt::SetLocal("lock_timeout", "'5s'".to_string()),
         Stmt::SetLocal("statement_timeout", "'5min'".to_string()),

@@ -34,9 +34,9 @@ pub struct MigrationFile<'a> {
     /// The up file's name.
     pub up_file: &'a str,
     /// `SET` lines at the top.
-    pub settings: &'a [Stmt],
+    pub settings: &'a [Stmt<'a>],
     /// The steps, in order.
-    pub steps: &'a [Step],
+    pub steps: &'a [Step<'a>],
 }
 
 /// The text of `file` as the built-in `migration.sql.j2` renders it.

@@ -8,6 +8,7 @@
 pub mod ident;
 
 use std::fmt::{self, Display, Write as _};
+use std::ops::Deref;
 
 use ident::{dollar_quote, quote_ident, quote_literal};
 
@@ -50,9 +51,58 @@ pub enum GrantObject {
     Function(String),
 }
 
+/// A model object a statement writes (a table, an index, a policy, …): borrowed from the model
+/// when the statement is planned straight from it, as every statement of a first migration is,
+/// or owned when the planner made a changed copy (incremental migrations). Borrowing keeps the
+/// first migration of a large model from copying the whole model; boxing keeps [`Stmt`] small.
+#[derive(Debug)]
+pub enum ModelObject<'a, T> {
+    /// The model's own object.
+    Model(&'a T),
+    /// A copy the planner made.
+    Owned(Box<T>),
+}
+
+impl<T> Deref for ModelObject<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        match self {
+            ModelObject::Model(t) => t,
+            ModelObject::Owned(t) => t,
+        }
+    }
+}
+
+impl<T: Clone> Clone for ModelObject<'_, T> {
+    fn clone(&self) -> Self {
+        match self {
+            ModelObject::Model(t) => ModelObject::Model(t),
+            ModelObject::Owned(t) => ModelObject::Owned(t.clone()),
+        }
+    }
+}
+
+impl<T: PartialEq> PartialEq for ModelObject<'_, T> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl<'a, T> From<&'a T> for ModelObject<'a, T> {
+    fn from(t: &'a T) -> Self {
+        ModelObject::Model(t)
+    }
+}
+
+impl<T> From<T> for ModelObject<'_, T> {
+    fn from(t: T) -> Self {
+        ModelObject::Owned(Box::new(t))
+    }
+}
+
 /// One SQL statement.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Stmt {
+pub enum Stmt<'a> {
     /// `SET LOCAL name = value`
     SetLocal(&'static str, String),
     /// `CREATE SCHEMA IF NOT EXISTS name`
@@ -71,31 +121,31 @@ pub enum Stmt {
     /// `CREATE TYPE name AS ENUM (…)`
     CreateEnum(QName, Vec<String>),
     /// `CREATE FUNCTION …`
-    CreateFunction(Box<Function>),
+    CreateFunction(ModelObject<'a, Function>),
     /// `CREATE TABLE name (columns, constraints) [PARTITION BY …]`; FKs listed in `inline_fks`
     /// are written inside, the others are added later with [`Stmt::AddForeignKey`].
     CreateTable {
         /// The table.
-        table: Box<Table>,
+        table: ModelObject<'a, Table>,
         /// Indexes into `table.foreign_keys` of the FKs written inline.
         inline_fks: Vec<usize>,
     },
     /// `CREATE TABLE name PARTITION OF parent FOR VALUES …`
-    CreatePartition(QName, Partition),
+    CreatePartition(QName, ModelObject<'a, Partition>),
     /// `ALTER TABLE t ADD CONSTRAINT … FOREIGN KEY …`
-    AddForeignKey(QName, ForeignKey),
+    AddForeignKey(QName, ModelObject<'a, ForeignKey>),
     /// `CREATE [UNIQUE] INDEX name ON t USING m (…) …`
-    CreateIndex(QName, Index),
+    CreateIndex(QName, ModelObject<'a, Index>),
     /// `CREATE [MATERIALIZED] VIEW name … AS query`
-    CreateView(Box<View>),
+    CreateView(ModelObject<'a, View>),
     /// `ALTER TABLE t ENABLE ROW LEVEL SECURITY`
     EnableRls(QName),
     /// `ALTER TABLE t FORCE ROW LEVEL SECURITY`
     ForceRls(QName),
     /// `CREATE POLICY name ON t AS … FOR … TO … USING (…) WITH CHECK (…)`
-    CreatePolicy(QName, Policy),
+    CreatePolicy(QName, ModelObject<'a, Policy>),
     /// `CREATE TRIGGER name … ON t … EXECUTE FUNCTION f(args)`
-    CreateTrigger(Trigger),
+    CreateTrigger(ModelObject<'a, Trigger>),
     /// `GRANT privileges ON object TO role`
     Grant(GrantObject, Vec<String>, String),
     /// `REVOKE privileges ON object FROM role`
@@ -141,7 +191,7 @@ pub enum Stmt {
     /// `ALTER POLICY old ON t RENAME TO new`
     RenamePolicy(QName, String, String),
     /// `ALTER TABLE t ADD COLUMN …`
-    AddColumn(QName, Box<Column>),
+    AddColumn(QName, ModelObject<'a, Column>),
     /// `ALTER TABLE t DROP COLUMN c`
     DropColumn(QName, String),
     /// `ALTER TABLE t ALTER COLUMN c TYPE type [USING expr]`
@@ -167,7 +217,7 @@ pub enum Stmt {
     /// `ALTER TABLE t DROP CONSTRAINT IF EXISTS name`
     DropConstraintIfExists(QName, String),
     /// `CREATE [UNIQUE] INDEX CONCURRENTLY IF NOT EXISTS …`
-    CreateIndexConcurrently(QName, Index),
+    CreateIndexConcurrently(QName, ModelObject<'a, Index>),
     /// `DROP INDEX [CONCURRENTLY] [IF EXISTS] schema.name`
     DropIndex {
         /// The index (schema of its table).
@@ -186,7 +236,7 @@ pub enum Stmt {
     /// `COMMENT ON … IS NULL`
     CommentNull(CommentTarget),
     /// `CREATE OR REPLACE FUNCTION …`
-    ReplaceFunction(Box<Function>),
+    ReplaceFunction(ModelObject<'a, Function>),
     /// `ALTER TYPE t ADD VALUE 'v' [BEFORE|AFTER 'w']` (`Some((true, w))` is BEFORE w)
     AddEnumValue(QName, String, Option<(bool, String)>),
     /// `ALTER EXTENSION e UPDATE [TO 'v']`
@@ -593,7 +643,7 @@ impl Display for CommentTarget {
     }
 }
 
-impl Display for Stmt {
+impl Display for Stmt<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut out = String::new();
         self.write_sql(&mut out);
@@ -601,7 +651,7 @@ impl Display for Stmt {
     }
 }
 
-impl Stmt {
+impl Stmt<'_> {
     /// Append the statement's SQL, with its closing `;`, to `out` (what `Display` writes; a
     /// migration file is rendered this way into one `String`, without a `String` per statement).
     pub fn write_sql(&self, out: &mut String) {

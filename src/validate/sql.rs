@@ -9,10 +9,10 @@
 //! Invariants: positions inside a fragment are mapped back into the YAML exactly for plain
 //! one-line and `|` literal scalars; for any other style the whole value is labelled. Each
 //! fragment is parsed once, and a text repeated over the model (`now()`, the same check on many
-//! tables) once per thread: its tree and facts are reused, its names checked again wherever it
-//! is evaluated against a table. Parsing and name analysis may run on several threads (they are
-//! pure), but diagnostics are pushed afterwards in the model's order, so output does not depend
-//! on the thread count.
+//! tables) once per thread: its tree (kept until the thread's last fragment of that text) and
+//! facts are reused, its names checked again wherever it is evaluated against a table. Parsing
+//! and name analysis may run on several threads (they are pure), but diagnostics are pushed
+//! afterwards in the model's order, so output does not depend on the thread count.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -197,12 +197,15 @@ struct Outcome {
     analysis: Analysis,
 }
 
-/// Work already done for texts that occur more than once among the jobs (defaults such as
-/// `now()`, checks and predicates repeated over many tables): the parsed tree per text, and the
-/// whole outcome of jobs that do not depend on a table. Each thread keeps its own.
+/// Work already done for texts that occur more than once among one thread's jobs (defaults such
+/// as `now()`, checks and predicates repeated over many tables, a policy's USING repeated as its
+/// WITH CHECK): the parsed tree per text, and the whole outcome of jobs that do not depend on a
+/// table. Each thread keeps its own. A tree is dropped after its text's last job: on a large
+/// model the trees of texts that occur twice would otherwise all be alive at once.
 struct Memo<'a> {
-    /// How often each expression text occurs among all jobs (shared by the threads).
-    repeats: &'a BTreeMap<&'a str, u32>,
+    /// How many of the thread's jobs not yet done have each expression text, for the texts that
+    /// occur more than once among its jobs.
+    remaining: BTreeMap<&'a str, u32>,
     trees: BTreeMap<&'a str, Result<Expr, SyntaxError>>,
     /// The facts of a repeated text in a role.
     facts: BTreeMap<(&'a str, Role), Facts>,
@@ -211,17 +214,27 @@ struct Memo<'a> {
 }
 
 impl<'a> Memo<'a> {
-    fn new(repeats: &'a BTreeMap<&'a str, u32>) -> Self {
+    /// The memo for a thread that does `jobs`.
+    fn new(jobs: &'a [Job<'a>]) -> Self {
+        let mut remaining: BTreeMap<&str, u32> = BTreeMap::new();
+        for j in jobs.iter().filter(|j| !j.query) {
+            *remaining.entry(j.value.value.as_str()).or_default() += 1;
+        }
+        remaining.retain(|_, n| *n > 1);
         Memo {
-            repeats,
+            remaining,
             trees: BTreeMap::new(),
             facts: BTreeMap::new(),
             outcomes: BTreeMap::new(),
         }
     }
 
-    fn repeated(&self, text: &str) -> bool {
-        self.repeats.get(text).is_some_and(|&n| n > 1)
+    /// Count one job of `text` as done: `None` when the text is not repeated, else whether this
+    /// was its last job.
+    fn done(&mut self, text: &str) -> Option<bool> {
+        let left = self.remaining.get_mut(text)?;
+        *left -= 1;
+        Some(*left == 0)
     }
 }
 
@@ -240,14 +253,18 @@ fn work<'a>(job: &Job<'a>, scope: &Scope<'_>, memo: &mut Memo<'a>) -> Outcome {
             },
         };
     }
-    if !memo.repeated(text) {
+    let Some(last) = memo.done(text) else {
         return analyse(job, sqlfrag::parse_expr(text).as_ref(), scope);
-    }
+    };
     let key = (text, job.role, job.extra);
     if job.table.is_none()
         && let Some(done) = memo.outcomes.get(&key)
     {
-        return done.clone();
+        let done = done.clone();
+        if last {
+            memo.trees.remove(text);
+        }
+        return done;
     }
     let tree = memo
         .trees
@@ -268,6 +285,9 @@ fn work<'a>(job: &Job<'a>, scope: &Scope<'_>, memo: &mut Memo<'a>) -> Outcome {
         }
         (parsed, _) => analyse(job, parsed, scope),
     };
+    if last {
+        memo.trees.remove(text);
+    }
     if job.table.is_none() {
         memo.outcomes.insert(key, outcome.clone());
     }
@@ -302,13 +322,8 @@ const MAX_THREADS: usize = 4;
 /// Run [`work`] over every job, in contiguous chunks on up to [`MAX_THREADS`] threads; the
 /// outcomes come back in job order.
 fn work_all(jobs: &[Job<'_>], scope: &Scope<'_>) -> Vec<Outcome> {
-    let mut repeats: BTreeMap<&str, u32> = BTreeMap::new();
-    for j in jobs.iter().filter(|j| !j.query) {
-        *repeats.entry(j.value.value.as_str()).or_default() += 1;
-    }
-    let repeats = &repeats;
     let run = move |part: &[Job<'_>]| {
-        let mut memo = Memo::new(repeats);
+        let mut memo = Memo::new(part);
         part.iter()
             .map(|j| work(j, scope, &mut memo))
             .collect::<Vec<_>>()

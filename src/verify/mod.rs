@@ -479,7 +479,7 @@ fn table(cx: &mut Cx<'_>, t: &Table, info: &crate::introspect::TableInfo, catalo
         match db_ix.get(ix.name.value.as_str()) {
             None => cx.missing(what, ix.origin, "apply the migrations"),
             Some(info) => {
-                let want = Stmt::CreateIndex(name.clone(), ix.clone()).to_string();
+                let want = Stmt::CreateIndex(name.clone(), ix.into()).to_string();
                 let strip = |s: &str| {
                     let mut f = fingerprint::fingerprint(s, &ds, true);
                     for w in ["asc", "concurrently", "if", "not", "exists", "only", ";"] {
@@ -605,7 +605,7 @@ fn trigger_set(
         match db.get(tname) {
             None => cx.missing(what, tr.origin, "apply the migrations"),
             Some(info) => {
-                let want = Stmt::CreateTrigger((*tr).clone()).to_string();
+                let want = Stmt::CreateTrigger((*tr).into()).to_string();
                 if !same(&want, &info.definition, &ds, true) {
                     cx.differs(
                         what,
