@@ -23,18 +23,23 @@ pub fn run(cli: &Cli, deny_warnings: bool, allow: &[String], show_info: bool) ->
     let report = if compiled.ok() {
         // The model rules and the migration-safety rules (on the changes since the committed
         // snapshot, if there is one) are independent: on a large model they run side by side.
-        // Only the snapshot: the migration files are not needed to find pending changes.
-        let dir = schemac::migrations::MigrationDir::read_snapshot_only(
-            &cli.out,
-            compiled.model.migrations.layout,
-        )
-        .ok()
-        .filter(|dir| dir.snapshot.is_some());
+        // Only the snapshot: the migration files are not needed to find pending changes. A
+        // snapshot that matches the model (the usual case) is compared with the file as the
+        // model's snapshot is written, and never read into memory.
+        let snapshot = cli.out.join(schemac::migrations::SNAPSHOT_FILE);
         let (mut report, changes) = std::thread::scope(|s| {
-            let changes = dir.as_ref().map(|dir| {
+            let changes = snapshot.is_file().then(|| {
                 s.spawn(|| {
                     let mut d = schemac::diagnostics::Diagnostics::default();
-                    let found = schemac::pending(&compiled, dir, allow, &mut d);
+                    if schemac::snapshot_file_matches(&compiled.model, &snapshot) {
+                        return (None, d);
+                    }
+                    let found = schemac::migrations::MigrationDir::read_snapshot_only(
+                        &cli.out,
+                        compiled.model.migrations.layout,
+                    )
+                    .ok()
+                    .and_then(|dir| schemac::pending(&compiled, &dir, allow, &mut d));
                     (found.map(|(_, _, report)| report), d)
                 })
             });
