@@ -61,7 +61,7 @@ pub fn check(
             let fires = model
                 .tables
                 .values()
-                .flat_map(|t| t.triggers.values())
+                .flat_map(|t| t.triggers.values().map(|tr| &**tr))
                 .chain(model.external_triggers.iter())
                 .find(|t| t.function == *name);
             match fires {

@@ -1396,7 +1396,7 @@ impl<'a> Differ<'a> {
         if t.rls.force {
             rls.push(Stmt::ForceRls(name.clone()));
         }
-        let mut policies: Vec<&Policy> = t.policies.values().collect();
+        let mut policies: Vec<&Policy> = t.policies.values().map(|p| &**p).collect();
         policies.sort_by_key(|p| (command_rank(p.command), p.name.clone()));
         rls.extend(
             policies

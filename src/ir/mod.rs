@@ -676,10 +676,11 @@ pub struct Table {
     pub indexes: Vec<Index>,
     /// RLS switches.
     pub rls: Rls,
-    /// Policies by name.
-    pub policies: BTreeMap<String, Policy>,
+    /// Policies by name. Boxed, like the triggers: a `BTreeMap` node has room for eleven
+    /// entries, so unboxed a table with one trigger held a 3.9 KB node (2.5 KB for policies).
+    pub policies: BTreeMap<String, Box<Policy>>,
     /// Triggers by name.
-    pub triggers: BTreeMap<String, Trigger>,
+    pub triggers: BTreeMap<String, Box<Trigger>>,
     /// GRANTs.
     pub grants: Privileges,
     /// REVOKEs.

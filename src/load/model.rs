@@ -822,7 +822,7 @@ impl<'d> Decoder<'d> {
         if let Some(tr) = f.get("triggers") {
             for (tk, tv) in decode::entries(self.d, tr, "`triggers`") {
                 if let Some(trig) = self.trigger(tk.span, &tk.name, tv, Some(&name)) {
-                    t.triggers.insert(trig.name.clone(), trig);
+                    t.triggers.insert(trig.name.clone(), Box::new(trig));
                 }
             }
         }
@@ -1394,7 +1394,7 @@ impl<'d> Decoder<'d> {
                 }
                 t.policies.insert(
                     pk.name.clone(),
-                    Policy {
+                    Box::new(Policy {
                         name: pk.name.clone(),
                         command,
                         roles,
@@ -1404,7 +1404,7 @@ impl<'d> Decoder<'d> {
                         why,
                         renamed_from,
                         origin: pk.span,
-                    },
+                    }),
                 );
             }
         }

@@ -326,7 +326,11 @@ pub fn initial(model: &Model) -> Migration<'_> {
     let mut triggers = Vec::new();
     for name in &order.order {
         if let Some(t) = parents.get(name) {
-            triggers.extend(t.triggers.values().map(|tr| Stmt::CreateTrigger(tr.into())));
+            triggers.extend(
+                t.triggers
+                    .values()
+                    .map(|tr| Stmt::CreateTrigger((&**tr).into())),
+            );
         }
     }
     triggers.extend(
@@ -345,7 +349,7 @@ pub fn initial(model: &Model) -> Migration<'_> {
         if t.rls.force {
             stmts.push(Stmt::ForceRls(t.name.clone()));
         }
-        let mut policies: Vec<_> = t.policies.values().collect();
+        let mut policies: Vec<&crate::ir::Policy> = t.policies.values().map(|p| &**p).collect();
         policies.sort_by_key(|p| (command_rank(p.command), p.name.clone()));
         stmts.extend(
             policies

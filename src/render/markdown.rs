@@ -1061,7 +1061,7 @@ pub fn database_view_in(
     let all_triggers = order
         .iter()
         .filter_map(|q| model.tables.get(q))
-        .flat_map(|t| t.triggers.values())
+        .flat_map(|t| t.triggers.values().map(|tr| &**tr))
         .chain(model.external_triggers.iter());
     for tr in all_triggers {
         called_by.entry(&tr.function).or_default().push(Link {

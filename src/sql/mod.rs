@@ -100,6 +100,12 @@ impl<T> From<T> for ModelObject<'_, T> {
     }
 }
 
+impl<T> From<Box<T>> for ModelObject<'_, T> {
+    fn from(t: Box<T>) -> Self {
+        ModelObject::Owned(t)
+    }
+}
+
 /// One SQL statement.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Stmt<'a> {

@@ -104,7 +104,12 @@ fn owner_policy(t: &Table) -> Option<(&Policy, Owner)> {
         PolicyCommand::Select | PolicyCommand::All => 0,
         _ => 1,
     };
-    let mut policies: Vec<&Policy> = t.policies.values().filter(|p| p.permissive).collect();
+    let mut policies: Vec<&Policy> = t
+        .policies
+        .values()
+        .map(|p| &**p)
+        .filter(|p| p.permissive)
+        .collect();
     policies.sort_by_key(|p| rank(p));
     policies.into_iter().find_map(|p| {
         let o = [&p.using, &p.with_check]

@@ -577,7 +577,7 @@ fn table(cx: &mut Cx<'_>, t: &Table, info: &crate::introspect::TableInfo, catalo
     }
     // Triggers, including those declared at the top level on this table.
     let mut triggers: BTreeMap<&str, &crate::ir::Trigger> =
-        t.triggers.iter().map(|(k, v)| (k.as_str(), v)).collect();
+        t.triggers.iter().map(|(k, v)| (k.as_str(), &**v)).collect();
     for tr in &cx.model.external_triggers {
         if tr.table == *name {
             triggers.insert(tr.name.as_str(), tr);

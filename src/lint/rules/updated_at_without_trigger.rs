@@ -88,6 +88,7 @@ impl Rule for UpdatedAtWithoutTrigger {
                 let maintaining: Vec<&Trigger> = t
                     .triggers
                     .values()
+                    .map(|tr| &**tr)
                     .filter(|tr| maintains(cx, tr, name))
                     .collect();
                 let effective = |tr: &&Trigger| {
