@@ -89,7 +89,7 @@ pub fn run(cli: &Cli, options: &BuildOptions) -> u8 {
                 });
                 if is_migration {
                     outln!("-- ==> {} <==", path.display());
-                    out!("{text}");
+                    super::write_stdout(text);
                     outln!("");
                 }
             }
