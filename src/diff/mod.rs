@@ -30,7 +30,7 @@ use crate::ir::{
     Column, Function, Index, MigrationSettings, Model, Policy, Preset, Privileges, QName, Table,
     View,
 };
-use crate::plan::{Migration, Step, command_rank, view_order};
+use crate::plan::{Migration, Step, sort_policies, view_order};
 use crate::source::Span;
 use crate::sql::{CommentTarget, Constraint, GrantObject, Stmt, function_signature};
 
@@ -1397,7 +1397,7 @@ impl<'a> Differ<'a> {
             rls.push(Stmt::ForceRls(name.clone()));
         }
         let mut policies: Vec<&Policy> = t.policies.values().map(|p| &**p).collect();
-        policies.sort_by_key(|p| (command_rank(p.command), p.name.clone()));
+        sort_policies(&mut policies);
         rls.extend(
             policies
                 .into_iter()
@@ -1811,7 +1811,7 @@ impl<'a> Differ<'a> {
             }
         }
         // Policies.
-        let mut created = Vec::new();
+        let mut created: Vec<&Policy> = Vec::new();
         for (n, p) in &t.policies {
             match o.policies.get(n) {
                 None => {
@@ -1849,7 +1849,7 @@ impl<'a> Differ<'a> {
                 }
             }
         }
-        created.sort_by_key(|p| (command_rank(p.command), p.name.clone()));
+        sort_policies(&mut created);
         for p in created {
             self.emit(
                 Phase::Rls,

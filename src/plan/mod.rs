@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::ir::graph::{kahn, table_order};
-use crate::ir::{Model, PolicyCommand, Preset, QName, Table};
+use crate::ir::{Model, Policy, PolicyCommand, Preset, QName, Table};
 use crate::preset::External;
 use crate::resolve::Scope;
 use crate::sql::{CommentTarget, GrantObject, Stmt, function_signature};
@@ -349,8 +349,8 @@ pub fn initial(model: &Model) -> Migration<'_> {
         if t.rls.force {
             stmts.push(Stmt::ForceRls(t.name.clone()));
         }
-        let mut policies: Vec<&crate::ir::Policy> = t.policies.values().map(|p| &**p).collect();
-        policies.sort_by_key(|p| (command_rank(p.command), p.name.clone()));
+        let mut policies: Vec<&Policy> = t.policies.values().map(|p| &**p).collect();
+        sort_policies(&mut policies);
         stmts.extend(
             policies
                 .into_iter()
@@ -581,8 +581,15 @@ pub fn settings(model: &Model) -> Vec<Stmt<'static>> {
     ]
 }
 
-/// The order of policies of one table in a migration: by command, then name.
-pub fn command_rank(c: PolicyCommand) -> u8 {
+/// Put one table's policies in migration order: by command (`ALL`, `SELECT`, `INSERT`, `UPDATE`,
+/// `DELETE`), then by name.
+pub fn sort_policies(policies: &mut [&Policy]) {
+    policies.sort_by(|a, b| {
+        (command_rank(a.command), &a.name).cmp(&(command_rank(b.command), &b.name))
+    });
+}
+
+fn command_rank(c: PolicyCommand) -> u8 {
     match c {
         PolicyCommand::All => 0,
         PolicyCommand::Select => 1,

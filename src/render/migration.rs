@@ -29,8 +29,6 @@ pub struct MigrationFile<'a> {
     /// A down file with nothing to do: the previous migration's down file undoes this one's
     /// work.
     pub undone_elsewhere: bool,
-    /// This file's name.
-    pub file: &'a str,
     /// The down file's name.
     pub down_file: &'a str,
     /// The up file's name.
@@ -39,6 +37,17 @@ pub struct MigrationFile<'a> {
     pub settings: &'a [Stmt<'a>],
     /// The steps, in order.
     pub steps: &'a [Step<'a>],
+}
+
+impl MigrationFile<'_> {
+    /// This file's name (the template's `file`).
+    pub fn file(&self) -> &str {
+        if self.down {
+            self.down_file
+        } else {
+            self.up_file
+        }
+    }
 }
 
 /// The text of `file` as the built-in `migration.sql.j2` renders it.
@@ -58,7 +67,8 @@ pub fn migration(file: &MigrationFile) -> String {
         let _ = writeln!(
             s,
             "-- Rolls back {}. Apply with: psql -v ON_ERROR_STOP=1 -f {}",
-            file.up_file, file.file
+            file.up_file,
+            file.file()
         );
         if file.undone_elsewhere {
             s.push_str(
@@ -70,7 +80,8 @@ pub fn migration(file: &MigrationFile) -> String {
         let _ = writeln!(
             s,
             "-- Apply with: psql -v ON_ERROR_STOP=1 -f {}   (roll back: {})",
-            file.file, file.down_file
+            file.file(),
+            file.down_file
         );
     }
     if file.transactional {
