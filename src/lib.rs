@@ -9,6 +9,7 @@
 pub mod database;
 pub mod diagnostics;
 pub mod diff;
+pub mod fast_paths;
 pub mod introspect;
 pub mod ir;
 pub mod lint;

@@ -2,8 +2,8 @@
 //! `sqlfrag::fastexpr`): every YAML file of the repository and the synthetic bench models.
 //!
 //! Input: the repository's files and `scripts/bench/gen.py`. Output: `(name, text)` pairs in a
-//! fixed order. Invariants: test-only code (compiled under `cfg(test)`); missing python3 gives no
-//! generated models rather than an error.
+//! fixed order. Invariants: test-only code (compiled under `cfg(test)`); a missing python3 or a
+//! failing generator is a test failure, never a smaller corpus.
 
 #![allow(clippy::expect_used)]
 
@@ -36,23 +36,37 @@ pub fn repository_yaml() -> Vec<(PathBuf, String)> {
         .collect()
 }
 
-/// Models from `scripts/bench/gen.py` of these sizes (empty when python3 is not installed).
+/// Models from `scripts/bench/gen.py` of these sizes. Panics, naming what is missing, when python3
+/// or the script fails: a corpus that silently shrank would let the differential tests pass on
+/// less than they claim.
+#[allow(clippy::panic)]
 pub fn generated_models(sizes: &[usize]) -> Vec<(String, String)> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/bench/gen.py");
     sizes
         .iter()
-        .filter_map(|n| {
+        .map(|n| {
             let out = std::process::Command::new("python3")
                 .arg(&script)
                 .arg(n.to_string())
                 .output()
-                .ok()?;
-            out.status.success().then(|| {
-                (
-                    format!("gen.py {n}"),
-                    String::from_utf8(out.stdout).expect("the generator writes UTF-8"),
-                )
-            })
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "cannot run python3 {} {n} ({e}): the fast paths' differential tests need \
+                         python3 (Debian: apt-get install python3)",
+                        script.display()
+                    )
+                });
+            assert!(
+                out.status.success(),
+                "python3 {} {n} failed ({}): {}",
+                script.display(),
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            );
+            (
+                format!("gen.py {n}"),
+                String::from_utf8(out.stdout).expect("the generator writes UTF-8"),
+            )
         })
         .collect()
 }

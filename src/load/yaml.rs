@@ -294,10 +294,13 @@ fn syntax_error(text: &str, file: FileId, offset: usize, message: String) -> Box
 
 /// Parse one file. An empty file (or one holding only comments) is an empty mapping.
 ///
-/// The common subset of YAML that schema files use goes through [`super::fastyaml`]; anything else
-/// (and every error) through the full parser, which builds the same tree.
+/// The common subset of YAML that schema files use goes through [`super::fastyaml`] (unless
+/// [`crate::fast_paths`] turns it off); anything else (and every error) through the full parser,
+/// which builds the same tree.
 pub fn parse(src: &SourceFile, file: FileId) -> Result<Node, Box<Diagnostic>> {
-    if let Some(root) = super::fastyaml::parse(&src.text, file) {
+    if crate::fast_paths::enabled()
+        && let Some(root) = super::fastyaml::parse(&src.text, file)
+    {
         return Ok(root);
     }
     parse_full(src, file)

@@ -18,7 +18,8 @@
 //! - Texts longer than [`MAX_FRAGMENT_BYTES`] are rejected up front.
 //! - Expressions are first offered to [`super::fastexpr`], a hand-written parser for the common
 //!   subset that builds the very tree sqlparser would (spans included) or declines; everything it
-//!   declines, and every error, comes from sqlparser.
+//!   declines, and every error, comes from sqlparser (and everything, when [`crate::fast_paths`]
+//!   turns the fast path off).
 
 use super::span::{span_to_frag, split_error_location};
 use super::{FragSpan, SyntaxError};
@@ -42,7 +43,9 @@ const PARSER_STACK_BYTES: usize = 256 * 1024 * 1024;
 /// Parse one expression; the whole text must be consumed.
 pub fn parse_expr(text: &str) -> Result<Expr, SyntaxError> {
     run_big_stack(text, |t| {
-        if let Some(expr) = super::fastexpr::parse(t) {
+        if crate::fast_paths::enabled()
+            && let Some(expr) = super::fastexpr::parse(t)
+        {
             check_depth(&expr, t.len())?;
             return Ok(expr);
         }
