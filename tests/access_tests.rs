@@ -3,8 +3,9 @@
 //! and the pgTAP files run with `pg_prove` and agree with `schemac test`.
 //!
 //! The pgTAP agreement test needs `pg_prove` and the pgTAP extension (Debian:
-//! postgresql-15-pgtap); without them it is skipped with a message, unless
-//! `SCHEMAC_REQUIRE_PGTAP=1` (as in `.ci/run`), when it fails.
+//! postgresql-15-pgtap); without them it is skipped and the skip recorded (see `tests/skip/mod.rs`;
+//! `scripts/with-postgres.sh` lists it after the run), unless `SCHEMAC_REQUIRE_PGTAP=1` (as in
+//! `.ci/run`), when it fails.
 
 #![allow(
     clippy::unwrap_used,
@@ -14,6 +15,7 @@
     clippy::disallowed_macros
 )]
 
+mod skip;
 mod support;
 
 use std::collections::BTreeMap;
@@ -267,16 +269,13 @@ fn deployed(out_dir: &str) -> TestDb {
     db
 }
 
-fn require_pgtap(db: &mut TestDb) -> bool {
+/// Whether pg_prove and pgTAP are there; without them `test` is skipped and the skip recorded
+/// (see `tests/skip/mod.rs`), unless `SCHEMAC_REQUIRE_PGTAP=1` (as in `.ci/run`), when it fails.
+fn require_pgtap(test: &str, db: &mut TestDb) -> bool {
     match pgtap_available(db) {
         Ok(()) => true,
-        Err(e) if std::env::var("SCHEMAC_REQUIRE_PGTAP").is_ok_and(|v| v == "1") => {
-            panic!("SCHEMAC_REQUIRE_PGTAP=1 but {e}")
-        }
         Err(e) => {
-            eprintln!(
-                "skipping the pg_prove test: {e} (set SCHEMAC_REQUIRE_PGTAP=1 to fail instead)"
-            );
+            skip::unless_required(test, &e, "SCHEMAC_REQUIRE_PGTAP");
             false
         }
     }
@@ -286,7 +285,10 @@ fn require_pgtap(db: &mut TestDb) -> bool {
 fn pgtap_files_run_with_pg_prove_and_agree_with_schemac_test() {
     // The root schema: everything passes in both.
     let mut db = deployed("generated");
-    if !require_pgtap(&mut db) {
+    if !require_pgtap(
+        "pgtap_files_run_with_pg_prove_and_agree_with_schemac_test",
+        &mut db,
+    ) {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -299,7 +301,10 @@ fn pgtap_files_run_with_pg_prove_and_agree_with_schemac_test() {
     // A broken policy: the same test fails in both.
     let v = Variant::new(PROJECTS_SELECT, PROJECTS_SELECT_BROKEN);
     let mut db = deployed(&v.out());
-    assert!(require_pgtap(&mut db));
+    assert!(require_pgtap(
+        "pgtap_files_run_with_pg_prove_and_agree_with_schemac_test",
+        &mut db
+    ));
     let tap = tempfile::tempdir().unwrap();
     emit(&v.schema(), tap.path());
     let prove = pg_prove(&db, tap.path());

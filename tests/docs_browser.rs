@@ -7,10 +7,10 @@
 //! `target/docs-browser/root-er.png` for a person to look at.
 //!
 //! Nothing is downloaded at run time: the page loads `mermaid.min.js` by file path. When Chromium
-//! or the npm install is missing the test is skipped with a message, unless
+//! or the npm install is missing the test is skipped and the skip recorded (see
+//! `tests/skip/mod.rs`; `scripts/with-postgres.sh` lists it after the run), unless
 //! `SCHEMAC_REQUIRE_BROWSER=1` (set by `.ci/run`), where it fails.
 
-// A skipped test says why on stderr.
 #![allow(
     clippy::disallowed_macros,
     clippy::unwrap_used,
@@ -24,6 +24,8 @@ use std::process::Command;
 
 use schemac::render::Renderer;
 use schemac::render::mermaid;
+
+mod skip;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -45,7 +47,7 @@ fn find_chromium() -> Option<PathBuf> {
     None
 }
 
-/// Chromium and Mermaid, or `None` after printing why the test is skipped (panics instead when
+/// Chromium and Mermaid, or `None` after recording why the test is skipped (panics instead when
 /// `SCHEMAC_REQUIRE_BROWSER` is set).
 fn browser() -> Option<(PathBuf, PathBuf)> {
     let mermaid_js = root().join("tests/browser/node_modules/mermaid/dist/mermaid.min.js");
@@ -59,11 +61,10 @@ fn browser() -> Option<(PathBuf, PathBuf)> {
         _ => None,
     };
     if let Some(why) = missing {
-        if std::env::var_os("SCHEMAC_REQUIRE_BROWSER").is_some_and(|v| !v.is_empty() && v != "0") {
-            panic!("SCHEMAC_REQUIRE_BROWSER is set but {why}");
-        }
-        eprintln!(
-            "SKIPPED diagrams_render_in_chromium: {why}; set SCHEMAC_REQUIRE_BROWSER=1 to fail instead"
+        skip::unless_required(
+            "diagrams_render_in_chromium",
+            &why,
+            "SCHEMAC_REQUIRE_BROWSER",
         );
         return None;
     }

@@ -10,6 +10,7 @@
     clippy::disallowed_macros
 )]
 
+mod skip;
 mod support;
 
 use insta::assert_snapshot;
@@ -40,9 +41,10 @@ fn deployed_root() -> TestDb {
     db
 }
 
-/// Whether the server has plpgsql_check; without it the tests that need it are skipped with a
-/// message, unless `SCHEMAC_REQUIRE_PLPGSQL_CHECK=1` (as in `.ci/run`), when they fail.
-fn plpgsql_check_available() -> bool {
+/// Whether the server has plpgsql_check; without it `test` skips its plpgsql_check checks and
+/// records the skip (see `tests/skip/mod.rs`), unless `SCHEMAC_REQUIRE_PLPGSQL_CHECK=1` (as in
+/// `.ci/run`), when it fails.
+fn plpgsql_check_available(test: &str) -> bool {
     let mut admin = postgres::Client::connect(&support::admin_url(), postgres::NoTls).unwrap();
     let available: bool = admin
         .query_one(
@@ -52,13 +54,10 @@ fn plpgsql_check_available() -> bool {
         .unwrap()
         .get(0);
     if !available {
-        if std::env::var("SCHEMAC_REQUIRE_PLPGSQL_CHECK").is_ok_and(|v| v == "1") {
-            panic!(
-                "SCHEMAC_REQUIRE_PLPGSQL_CHECK=1 but the server has no plpgsql_check (Debian: postgresql-15-plpgsql-check)"
-            );
-        }
-        eprintln!(
-            "plpgsql_check is not installed: its checks are skipped (set SCHEMAC_REQUIRE_PLPGSQL_CHECK=1 to fail instead)"
+        skip::unless_required(
+            test,
+            "the server has no plpgsql_check (Debian: postgresql-15-plpgsql-check): its checks were not run",
+            "SCHEMAC_REQUIRE_PLPGSQL_CHECK",
         );
     }
     available
@@ -70,14 +69,14 @@ fn root_model_verifies_on_a_scratch_database() {
     let out = schemac(&["verify", "--database-url", &url]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     assert!(out.stderr.is_empty(), "{}", out.stderr);
-    if plpgsql_check_available() {
+    if plpgsql_check_available("root_model_verifies_on_a_scratch_database") {
         assert_snapshot!(out.stdout, @"verify: 1 migration applied to a scratch database; 5 tables, 11 policies, 3 functions, 0 views, 0 enums compared; plpgsql_check: 3 functions checked; no differences");
     }
 }
 
 #[test]
 fn plpgsql_check_finds_a_broken_function_body() {
-    if !plpgsql_check_available() {
+    if !plpgsql_check_available("plpgsql_check_finds_a_broken_function_body") {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
