@@ -36,4 +36,30 @@ mod tests {
         assert!(!enabled_by(Some(OsStr::new("1"))));
         assert!(!enabled_by(Some(OsStr::new("yes"))));
     }
+
+    /// [`enabled`] reads the real environment: run with the variable set (as `.ci/run`'s second
+    /// run does) this test checks the switch directly, otherwise it runs itself again in a child
+    /// process with the variable set.
+    #[test]
+    fn the_switch_is_read_from_the_environment() {
+        if std::env::var_os(ENV).is_some_and(|v| v == "1") {
+            assert!(!enabled(), "{ENV}=1 but the fast paths are on");
+            return;
+        }
+        let me = std::env::current_exe().expect("the test binary's path");
+        let out = std::process::Command::new(me)
+            .args([
+                "--exact",
+                "fast_paths::tests::the_switch_is_read_from_the_environment",
+            ])
+            .env(ENV, "1")
+            .output()
+            .expect("the test binary runs");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains("1 passed"),
+            "with {ENV}=1:\n{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
