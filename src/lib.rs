@@ -305,22 +305,23 @@ pub fn pending(
     dir: &MigrationDir,
     allow: &[String],
     d: &mut Diagnostics,
-) -> Option<(Model, diff::Incremental, lint::Report)> {
+) -> Option<(diff::Incremental, lint::Report)> {
     let committed = dir.snapshot.as_deref()?;
     let snapshot = snapshot_unless(&compiled.model, committed)?;
-    pending_against(compiled, dir, &snapshot, allow, d)
+    pending_against(compiled, dir, snapshot, allow, d).map(|(_, inc, report)| (inc, report))
 }
 
-/// [`pending`] with the model's snapshot text already made (build writes it too).
+/// [`pending`] with the model's snapshot text already made (build writes it too); returns the
+/// snapshot text to write, which keeps the order of what exists (`diff::in_existing_order`).
 fn pending_against(
     compiled: &Compiled,
     dir: &MigrationDir,
-    snapshot: &str,
+    snapshot: String,
     allow: &[String],
     d: &mut Diagnostics,
-) -> Option<(Model, diff::Incremental, lint::Report)> {
+) -> Option<(String, diff::Incremental, lint::Report)> {
     let committed = dir.snapshot.as_ref()?;
-    if committed == snapshot {
+    if *committed == snapshot {
         return None;
     }
     let old = match read_snapshot(committed) {
@@ -334,9 +335,19 @@ fn pending_against(
             return None;
         }
     };
-    let inc = diff::incremental(&old, &compiled.model);
-    let report = lint::changes::run(&old, &compiled.model, &inc.changes, allow);
-    Some((old, inc, report))
+    // Columns, indexes and constraints that exist keep the order they were created in (see
+    // `diff::in_existing_order`): a model that only reorders them is up to date.
+    let settled = diff::in_existing_order(&old, &compiled.model);
+    let (new, snapshot) = match &settled {
+        Some(m) => (m, snapshot_text(m)),
+        None => (&compiled.model, snapshot),
+    };
+    if *committed == snapshot {
+        return None;
+    }
+    let inc = diff::incremental(&old, new);
+    let report = lint::changes::run(&old, new, &inc.changes, allow);
+    Some((snapshot, inc, report))
 }
 
 /// A migration name part from `--name`: lower-case letters, digits and `_`.
@@ -401,13 +412,14 @@ pub fn build_with(
     let next = dir.last_number() + 1;
     if let Some(committed) = &dir.snapshot {
         let pending = match snapshot_unless(&compiled.model, committed) {
-            Some(text) => {
-                let text = snapshot.insert(text);
-                pending_against(compiled, dir, text, &options.allow, d)
-            }
+            Some(text) => pending_against(compiled, dir, text, &options.allow, d),
             None => None,
         };
-        let Some((_, inc, report)) = pending else {
+        let pending = pending.map(|(text, inc, report)| {
+            snapshot = Some(text);
+            (inc, report)
+        });
+        let Some((inc, report)) = pending else {
             if d.has_errors() {
                 return None;
             }

@@ -120,22 +120,40 @@ fn stale_initial(
         .map(|(n, _)| n.as_str())
         .find(|n| !n.ends_with(".down.sql"))?;
     let name = up_name.strip_suffix(".sql")?;
-    let (up, down) = renderer
-        .migration(name, &schemac::plan::initial(&compiled.model))
-        .ok()?;
-    for (file, text) in [(dir.up_file(name), up), (dir.down_file(name), down)] {
-        let on_disk = dir
-            .files
-            .iter()
-            .find(|(n, _)| *n == file)
-            .map(|(_, b)| b.as_slice());
-        if on_disk != Some(text.as_bytes()) {
-            return Some(
-                Diagnostic::error(Code::StaleOutput, format!("`{file}` differs from what this version of schemac generates for the model"))
-                    .in_path(dir.migrations_dir().join(&file).display().to_string())
-                    .help("if the migration was never applied anywhere, delete the migrations and run `schemac build`; otherwise keep it"),
-            );
+    let same = |model: &schemac::ir::Model| -> Option<Result<(), String>> {
+        let (up, down) = renderer
+            .migration(name, &schemac::plan::initial(model))
+            .ok()?;
+        for (file, text) in [(dir.up_file(name), up), (dir.down_file(name), down)] {
+            let on_disk = dir
+                .files
+                .iter()
+                .find(|(n, _)| *n == file)
+                .map(|(_, b)| b.as_slice());
+            if on_disk != Some(text.as_bytes()) {
+                return Some(Err(file));
+            }
         }
+        Some(Ok(()))
+    };
+    if let Err(file) = same(&compiled.model)? {
+        // The snapshot keeps the order the database was built with (a model that only
+        // reorders columns, indexes or constraints needs no migration): render it in that order.
+        let settled = dir
+            .snapshot
+            .as_deref()
+            .and_then(|text| schemac::read_snapshot(text).ok())
+            .and_then(|old| schemac::diff::in_existing_order(&old, &compiled.model));
+        if let Some(settled) = settled
+            && same(&settled)? == Ok(())
+        {
+            return None;
+        }
+        return Some(
+            Diagnostic::error(Code::StaleOutput, format!("`{file}` differs from what this version of schemac generates for the model"))
+                .in_path(dir.migrations_dir().join(&file).display().to_string())
+                .help("if the migration was never applied anywhere, delete the migrations and run `schemac build`; otherwise keep it"),
+        );
     }
     None
 }
