@@ -910,6 +910,13 @@ impl<'a> Differ<'a> {
             Stmt::CreateEnum(name.clone(), values.to_vec()),
         ];
         for (table, column, array) in Self::enum_columns(self.new, name) {
+            // A column this migration adds to an existing table is added after the rebuild,
+            // with the new type: there is nothing to convert yet.
+            if let Some(t) = self.old.tables.get(&table)
+                && !t.columns.contains_key(&column)
+            {
+                continue;
+            }
             self.retyped_tables.insert(table.clone());
             let col = self
                 .new
