@@ -1202,3 +1202,116 @@ fn reset_database_is_like_a_fresh_one() {
         assert_eq!(dump(&mut reset), fresh, "{preset:?}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// A first migration too large for one transaction
+
+/// `n` tables, each with an identity key, a text column (so a TOAST table), a foreign key to the
+/// table before it and three indexes: about eight locks per table when created.
+fn large_model(n: usize) -> String {
+    let mut y = String::from("version: 1\ntables:\n");
+    for i in 0..n {
+        let _ = writeln!(y, "  t{i:04}:\n    columns:");
+        y.push_str("      id: { type: bigint, identity: always, primary_key: true }\n");
+        y.push_str("      note: { type: text, nullable: true }\n");
+        y.push_str("      at: { type: timestamptz, default: now() }\n");
+        if i > 0 {
+            let _ = writeln!(
+                y,
+                "      up_id: {{ type: bigint, nullable: true, references: t{:04}.id }}",
+                i - 1
+            );
+            y.push_str("    indexes:\n      - { columns: [up_id] }\n");
+        } else {
+            y.push_str("    indexes:\n");
+        }
+        y.push_str("      - { columns: [note] }\n      - { columns: [at] }\n");
+    }
+    y
+}
+
+/// Issue 17: 1,200 tables with their indexes (about 9,600 locks) exceed a stock server's lock
+/// table (`max_locks_per_transaction` 64 × about 120 backends) in one transaction ("out of shared
+/// memory"). `build` writes the first migration as several files, `check` accepts them, each
+/// applies as its own transaction on this server, the result is every table and index of the
+/// model, and the down files, last to first, leave the database as it was.
+///
+/// The slowest test of this file (about 30 s on a 2-core machine, most of it PostgreSQL
+/// creating the tables); it is the one test of the split on a real server.
+#[test]
+fn large_first_migration_applies_on_a_stock_server() {
+    const TABLES: usize = 1_200;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("schema.yaml"), large_model(TABLES)).unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_schemac"))
+            .args(args)
+            .args(["--color", "never"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (code, stderr) = run(&["build"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let (code, stderr) = run(&["check"]);
+    assert_eq!(code, Some(0), "check after build: {stderr}");
+
+    let mig = dir.path().join("generated/migrations");
+    let mut ups: Vec<String> = std::fs::read_dir(&mig)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".sql") && !n.ends_with(".down.sql"))
+        .collect();
+    ups.sort();
+    assert!(ups.len() >= 3, "{ups:?}");
+    assert_eq!(ups[0], "0001_init.sql");
+    for (i, n) in ups.iter().enumerate().skip(1) {
+        assert_eq!(*n, format!("{:04}_init_part{}.sql", i + 1, i + 1));
+    }
+    let file = |name: &str| File {
+        name: name.to_string(),
+        text: std::fs::read_to_string(mig.join(name)).unwrap(),
+    };
+
+    let mut db = fresh_db("large", Preset::Postgres);
+    let locks = db.query_strings("show max_locks_per_transaction");
+    eprintln!("max_locks_per_transaction = {:?}", locks[0][0]);
+    let empty = dump(&mut db);
+    for name in &ups {
+        let f = file(name);
+        assert!(f.text.contains("\nBEGIN;\n") && f.text.ends_with("\nCOMMIT;\n"));
+        apply_file(&mut db, &f).unwrap_or_else(|e| panic!("{}", e.lines().next().unwrap_or("")));
+    }
+    let count = |db: &mut TestDb, sql: &str| db.query_strings(sql)[0][0].clone();
+    assert_eq!(
+        count(
+            &mut db,
+            "select count(*)::text from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r'"
+        ),
+        TABLES.to_string()
+    );
+    assert_eq!(
+        count(
+            &mut db,
+            "select count(*)::text from pg_indexes where schemaname = 'public'"
+        ),
+        // The primary key and three indexes per table, two on the first.
+        (TABLES * 4 - 1).to_string()
+    );
+    assert_eq!(
+        count(
+            &mut db,
+            "select count(*)::text from pg_constraint where connamespace = 'public'::regnamespace and contype = 'f'"
+        ),
+        (TABLES - 1).to_string()
+    );
+    for name in ups.iter().rev() {
+        let down = file(&name.replace(".sql", ".down.sql"));
+        apply_file(&mut db, &down).unwrap_or_else(|e| panic!("{}", e.lines().next().unwrap_or("")));
+    }
+    same_catalog("after every down file", &empty, &dump(&mut db)).unwrap_or_else(|e| panic!("{e}"));
+}
