@@ -166,16 +166,16 @@ fn units<'s, 'a>(steps: &'s [Step<'a>]) -> Vec<Unit<'s, 'a>> {
 /// once (with the TOAST table and its index of a new table, its sequences and the indexes of its
 /// constraints), and one for every other object it creates or comments on.
 #[derive(Debug, Clone, Default)]
-struct Locks {
-    relations: BTreeSet<String>,
+struct Locks<'s> {
+    relations: BTreeSet<&'s QName>,
     /// Tables this transaction creates: their indexes are counted with them (see [`locks_of`]).
-    created: BTreeSet<String>,
+    created: BTreeSet<&'s QName>,
     other: usize,
 }
 
-impl Locks {
+impl<'s> Locks<'s> {
     /// The locks of `stmts` alone, in a transaction that already created the tables `created`.
-    fn of(model: &Model, stmts: &[Stmt], created: &BTreeSet<String>) -> Locks {
+    fn of(model: &Model, stmts: &'s [Stmt], created: &BTreeSet<&'s QName>) -> Locks<'s> {
         let mut out = Locks::default();
         for stmt in stmts {
             locks_of(model, stmt, &mut out, created);
@@ -188,7 +188,7 @@ impl Locks {
     }
 
     /// How many locks `more` adds to these.
-    fn added_by(&self, more: &Locks) -> usize {
+    fn added_by(&self, more: &Locks<'s>) -> usize {
         let new = more
             .relations
             .iter()
@@ -197,14 +197,14 @@ impl Locks {
         new + more.other
     }
 
-    fn merge(&mut self, more: Locks) {
+    fn merge(&mut self, more: Locks<'s>) {
         self.relations.extend(more.relations);
         self.created.extend(more.created);
         self.other += more.other;
     }
 
-    fn touch(&mut self, q: &QName) {
-        self.relations.insert(q.to_string());
+    fn touch(&mut self, q: &'s QName) {
+        self.relations.insert(q);
     }
 }
 
@@ -219,11 +219,16 @@ fn partitions(model: &Model, q: &QName) -> usize {
 
 /// Add the locks `stmt` takes to `held` (see [`Locks`]); `created` are the tables the
 /// transaction created before.
-fn locks_of(model: &Model, stmt: &Stmt, held: &mut Locks, created: &BTreeSet<String>) {
+fn locks_of<'s>(
+    model: &Model,
+    stmt: &'s Stmt,
+    held: &mut Locks<'s>,
+    created: &BTreeSet<&'s QName>,
+) {
     match stmt {
         Stmt::CreateTable { table, .. } => {
             held.touch(&table.name);
-            held.created.insert(table.name.to_string());
+            held.created.insert(&table.name);
             // TOAST table and its index; an identity sequence per identity column; the index
             // of the primary key and of each unique constraint; and its indexes now, wherever
             // they are created, so that the down file (whose DROP TABLE locks them too) fits.
@@ -255,8 +260,7 @@ fn locks_of(model: &Model, stmt: &Stmt, held: &mut Locks, created: &BTreeSet<Str
         }
         Stmt::CreateIndex(t, _) => {
             held.touch(t);
-            let name = t.to_string();
-            if !held.created.contains(&name) && !created.contains(&name) {
+            if !held.created.contains(t) && !created.contains(t) {
                 held.other += 1 + partitions(model, t);
             }
         }
