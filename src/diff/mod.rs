@@ -2861,3 +2861,96 @@ fn in_order(ranks: impl Iterator<Item = Option<usize>>) -> bool {
     let keys: Vec<(bool, usize)> = ranks.map(rank_key).collect();
     keys.is_sorted()
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+    use super::*;
+
+    fn model(yaml: &str) -> Model {
+        let compiled = crate::compile_sources(&[("schema.yaml".to_string(), yaml.to_string())]);
+        assert!(compiled.ok(), "{:?}", compiled.diagnostics.sorted());
+        compiled.model
+    }
+
+    fn columns(m: &Model) -> Vec<&str> {
+        m.tables
+            .values()
+            .next()
+            .unwrap()
+            .columns
+            .keys()
+            .map(String::as_str)
+            .collect()
+    }
+
+    const OLD: &str = "version: 1
+tables:
+  t:
+    columns:
+      id: { type: bigint, identity: always, primary_key: true }
+      a: { type: text, nullable: true }
+      b: { type: text, nullable: true }
+      c: { type: text, nullable: true }
+    indexes:
+      - { name: t_a_idx, columns: [a] }
+      - { name: t_b_idx, columns: [b] }
+";
+
+    #[test]
+    fn existing_columns_and_indexes_keep_their_order_new_ones_follow() {
+        let old = model(OLD);
+        // c moved first, a renamed to a2 and moved last, d new in the middle, indexes swapped
+        // and a third one added first.
+        let new = model(
+            "version: 1
+tables:
+  t:
+    columns:
+      c: { type: text, nullable: true }
+      id: { type: bigint, identity: always, primary_key: true }
+      d: { type: text, nullable: true }
+      b: { type: text, nullable: true }
+      a2: { type: text, nullable: true, renamed_from: a }
+    indexes:
+      - { name: t_c_idx, columns: [c] }
+      - { name: t_b_idx, columns: [b] }
+      - { name: t_a_idx, columns: [a2] }
+",
+        );
+        let settled = in_existing_order(&old, &new).expect("the order moves");
+        assert_eq!(columns(&settled), ["id", "a2", "b", "c", "d"]);
+        let t = settled.tables.values().next().unwrap();
+        let indexes: Vec<&str> = t.indexes.iter().map(|i| i.name.value.as_str()).collect();
+        assert_eq!(indexes, ["t_a_idx", "t_b_idx", "t_c_idx"]);
+        // Everything but the order is the new model's.
+        let mut back = settled.clone();
+        back.tables.values_mut().next().unwrap().columns.sort_keys();
+        let mut sorted = new.clone();
+        sorted
+            .tables
+            .values_mut()
+            .next()
+            .unwrap()
+            .columns
+            .sort_keys();
+        assert_eq!(
+            back.tables.values().next().unwrap().columns,
+            sorted.tables.values().next().unwrap().columns
+        );
+    }
+
+    #[test]
+    fn nothing_moves_when_the_order_is_kept() {
+        let old = model(OLD);
+        let mut appended = OLD.replace(
+            "      c: { type: text, nullable: true }\n",
+            "      c: { type: text, nullable: true }\n      d: { type: integer, nullable: true }\n",
+        );
+        assert!(in_existing_order(&old, &model(&appended)).is_none());
+        appended.push_str("views:\n  v: { query: \"select id from public.t\" }\n");
+        assert!(in_existing_order(&old, &model(&appended)).is_none());
+        assert!(in_existing_order(&old, &old).is_none());
+    }
+}
