@@ -1592,7 +1592,7 @@ fn large_model(n: usize) -> String {
 /// applies as its own transaction on this server, the result is every table and index of the
 /// model, and the down files, last to first, leave the database as it was.
 ///
-/// The slowest test of this file (about 30 s on a 2-core machine, most of it PostgreSQL
+/// SLOW: the slowest test of this file (about 60 s on a loaded 2-core machine, most of it PostgreSQL
 /// creating the tables); it is the one test of the split on a real server.
 #[test]
 fn large_first_migration_applies_on_a_stock_server() {
