@@ -306,22 +306,23 @@ pub fn pending(
     dir: &MigrationDir,
     allow: &[String],
     d: &mut Diagnostics,
-) -> Option<(Model, diff::Incremental, lint::Report)> {
+) -> Option<(diff::Incremental, lint::Report)> {
     let committed = dir.snapshot.as_deref()?;
     let snapshot = snapshot_unless(&compiled.model, committed)?;
-    pending_against(compiled, dir, &snapshot, allow, d)
+    pending_against(compiled, dir, snapshot, allow, d).map(|(_, inc, report)| (inc, report))
 }
 
-/// [`pending`] with the model's snapshot text already made (build writes it too).
+/// [`pending`] with the model's snapshot text already made (build writes it too); returns the
+/// snapshot text to write, which keeps the order of what exists (`diff::in_existing_order`).
 fn pending_against(
     compiled: &Compiled,
     dir: &MigrationDir,
-    snapshot: &str,
+    snapshot: String,
     allow: &[String],
     d: &mut Diagnostics,
-) -> Option<(Model, diff::Incremental, lint::Report)> {
+) -> Option<(String, diff::Incremental, lint::Report)> {
     let committed = dir.snapshot.as_ref()?;
-    if committed == snapshot {
+    if *committed == snapshot {
         return None;
     }
     let old = match read_snapshot(committed) {
@@ -335,9 +336,109 @@ fn pending_against(
             return None;
         }
     };
-    let inc = diff::incremental(&old, &compiled.model);
-    let report = lint::changes::run(&old, &compiled.model, &inc.changes, allow);
-    Some((old, inc, report))
+    // Columns, indexes and constraints that exist keep the order they were created in (see
+    // `diff::in_existing_order`): a model that only reorders them is up to date.
+    let settled = diff::in_existing_order(&old, &compiled.model);
+    let (new, snapshot) = match &settled {
+        Some(m) => (m, snapshot_text(m)),
+        None => (&compiled.model, snapshot),
+    };
+    if *committed == snapshot {
+        return None;
+    }
+    let inc = diff::incremental(&old, new);
+    let report = lint::changes::run(&old, new, &inc.changes, allow);
+    Some((snapshot, inc, report))
+}
+
+/// The first migration of `model` with its names, numbered from `first`: one migration named
+/// `slug`, or, when it would take more locks than one transaction may
+/// ([`plan::split::LOCK_BUDGET`]), several: `slug`, `slug_part2`, `slug_part3`, …
+pub fn initial_migrations<'m>(
+    model: &'m Model,
+    dir: &MigrationDir,
+    first: u32,
+    slug: &str,
+) -> Vec<(String, plan::Migration<'m>)> {
+    let parts = plan::split::split_initial(model, plan::initial(model));
+    let mut number = first;
+    let mut out = Vec::with_capacity(parts.len());
+    for (i, m) in parts.into_iter().enumerate() {
+        let name = if i == 0 {
+            dir.migration_name(number, slug)
+        } else {
+            dir.migration_name(number, &format!("{slug}_part{}", i + 1))
+        };
+        out.push((name, m));
+        number = number.saturating_add(1);
+    }
+    out
+}
+
+/// `schemac check`'s test of the first migration (E404): while the first migration is all the
+/// folder holds, it must be what this schemac writes for the model, in the order the snapshot
+/// keeps (see [`diff::in_existing_order`]). `None` when it is, or when later migrations exist.
+pub fn stale_initial(
+    compiled: &Compiled,
+    dir: &MigrationDir,
+    renderer: &render::Renderer,
+) -> Option<Diagnostic> {
+    // Only while the first migration is all there is: `0001_<slug>`, and when it was too large
+    // for one transaction, `0002_<slug>_part2` and so on.
+    let ups: Vec<&str> = dir
+        .files
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .filter(|n| n.ends_with(".sql") && !n.ends_with(".down.sql"))
+        .collect();
+    let first = ups.first()?.strip_suffix(".sql")?;
+    let (_, slug) = first.split_once('_')?;
+    let parts_only = ups
+        .iter()
+        .enumerate()
+        .skip(1)
+        .all(|(i, n)| n.ends_with(&format!("_{slug}_part{}.sql", i + 1)));
+    if !parts_only || u32::try_from(ups.len()).ok() != Some(dir.last_number()) {
+        return None;
+    }
+    let differs = |model: &Model| -> Option<Option<String>> {
+        let parts = initial_migrations(model, dir, 1, slug);
+        if parts.len() != ups.len() {
+            return Some(Some(dir.up_file(first)));
+        }
+        for (name, m) in &parts {
+            let (up, down) = renderer.migration(name, m).ok()?;
+            for (file, text) in [(dir.up_file(name), up), (dir.down_file(name), down)] {
+                let on_disk = dir
+                    .files
+                    .iter()
+                    .find(|(n, _)| *n == file)
+                    .map(|(_, b)| b.as_slice());
+                if on_disk != Some(text.as_bytes()) {
+                    return Some(Some(file));
+                }
+            }
+        }
+        Some(None)
+    };
+    let file = differs(&compiled.model)??;
+    // The snapshot keeps the order the database was built with (a model that only reorders
+    // columns, indexes or constraints needs no migration): render it in that order.
+    let settled = dir
+        .snapshot
+        .as_deref()
+        .and_then(|text| read_snapshot(text).ok())
+        .and_then(|old| diff::in_existing_order(&old, &compiled.model));
+    if let Some(settled) = settled
+        && differs(&settled)?.is_none()
+    {
+        return None;
+    }
+    Some(
+        Diagnostic::error(Code::StaleOutput, format!("`{file}` differs from what this version of schemac generates for the model"))
+            .in_path(dir.migrations_dir().join(&file).display().to_string())
+            .help("if the migration was never applied anywhere, delete the migrations and run `schemac build`; otherwise keep it"),
+    )
 }
 
 /// A migration name part from `--name`: lower-case letters, digits and `_`.
@@ -394,21 +495,21 @@ pub fn build_with(
             ),
         );
     };
-    // `None` stands for the first migration, planned only once the names are out.
-    let mut migrations: Vec<(String, Option<plan::Migration>)> = Vec::new();
+    let mut migrations: Vec<(String, plan::Migration)> = Vec::new();
     let mut changes = Vec::new();
     let mut findings = lint::Report::default();
     let mut snapshot = None;
     let next = dir.last_number() + 1;
     if let Some(committed) = &dir.snapshot {
         let pending = match snapshot_unless(&compiled.model, committed) {
-            Some(text) => {
-                let text = snapshot.insert(text);
-                pending_against(compiled, dir, text, &options.allow, d)
-            }
+            Some(text) => pending_against(compiled, dir, text, &options.allow, d),
             None => None,
         };
-        let Some((_, inc, report)) = pending else {
+        let pending = pending.map(|(text, inc, report)| {
+            snapshot = Some(text);
+            (inc, report)
+        });
+        let Some((inc, report)) = pending else {
             if d.has_errors() {
                 return None;
             }
@@ -439,18 +540,18 @@ pub fn build_with(
         findings = report;
         if !inc.is_empty() {
             let slug = custom.clone().unwrap_or_else(|| diff::slug(&inc.changes));
-            migrations.push((dir.migration_name(next, &slug), Some(inc.main)));
+            migrations.push((dir.migration_name(next, &slug), inc.main));
             if let Some(online) = inc.online {
                 migrations.push((
                     dir.migration_name(next + 1, &format!("{slug}_concurrently")),
-                    Some(online),
+                    online,
                 ));
             }
         }
         changes = inc.changes;
     } else {
         let slug = custom.unwrap_or_else(|| "init".to_string());
-        migrations.push((dir.migration_name(next, &slug), None));
+        migrations = initial_migrations(&compiled.model, dir, next, &slug);
     }
     let names: Vec<String> = migrations.iter().map(|(n, _)| n.clone()).collect();
     names_known(&names);
@@ -458,7 +559,6 @@ pub fn build_with(
     let render_all = || {
         let mut files = Vec::new();
         for (name, m) in migrations {
-            let m = m.unwrap_or_else(|| plan::initial(&compiled.model));
             let (up, down) = renderer.migration(&name, &m)?;
             files.push((mig.join(dir.up_file(&name)), up));
             files.push((mig.join(dir.down_file(&name)), down));

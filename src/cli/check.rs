@@ -1,8 +1,6 @@
 //! `schemac check`: fail when generated files are stale or a committed migration was edited.
 
 use schemac::diagnostics::{Code, Diagnostic, Diagnostics};
-use schemac::migrations::MigrationDir;
-use schemac::render::Renderer;
 use schemac::{BuildOptions, BuildPlan, build_with};
 
 use super::{Cli, exit, print_diagnostics};
@@ -33,8 +31,8 @@ fn check_project(cli: &Cli, project: &super::Project) -> u8 {
                 // When the snapshot matches, the first migration must also be what this schemac
                 // writes. Rendering it again is a large part of the run, so it starts on another
                 // thread while the plan is made, and counts only if the plan is up to date.
-                let stale = (dir.last_number() == 1)
-                    .then(|| s.spawn(|| stale_initial(compiled, dir, renderer)));
+                let stale = (dir.last_number() >= 1)
+                    .then(|| s.spawn(|| schemac::stale_initial(compiled, dir, renderer)));
                 let options = BuildOptions::default();
                 let plan = build_with(compiled, dir, renderer, &options, &mut d, |new| {
                     names.send(new);
@@ -104,38 +102,4 @@ fn check_project(cli: &Cli, project: &super::Project) -> u8 {
     }
     eprintln!("schemac: {} is up to date", cli.out.display());
     exit::OK
-}
-
-fn stale_initial(
-    compiled: &schemac::Compiled,
-    dir: &MigrationDir,
-    renderer: &Renderer,
-) -> Option<Diagnostic> {
-    if dir.last_number() != 1 {
-        return None;
-    }
-    let up_name = dir
-        .files
-        .iter()
-        .map(|(n, _)| n.as_str())
-        .find(|n| !n.ends_with(".down.sql"))?;
-    let name = up_name.strip_suffix(".sql")?;
-    let (up, down) = renderer
-        .migration(name, &schemac::plan::initial(&compiled.model))
-        .ok()?;
-    for (file, text) in [(dir.up_file(name), up), (dir.down_file(name), down)] {
-        let on_disk = dir
-            .files
-            .iter()
-            .find(|(n, _)| *n == file)
-            .map(|(_, b)| b.as_slice());
-        if on_disk != Some(text.as_bytes()) {
-            return Some(
-                Diagnostic::error(Code::StaleOutput, format!("`{file}` differs from what this version of schemac generates for the model"))
-                    .in_path(dir.migrations_dir().join(&file).display().to_string())
-                    .help("if the migration was never applied anywhere, delete the migrations and run `schemac build`; otherwise keep it"),
-            );
-        }
-    }
-    None
 }

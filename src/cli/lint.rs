@@ -40,7 +40,7 @@ pub fn run(cli: &Cli, deny_warnings: bool, allow: &[String], show_info: bool) ->
                     )
                     .ok()
                     .and_then(|dir| schemac::pending(&compiled, &dir, allow, &mut d));
-                    (found.map(|(_, _, report)| report), d)
+                    (found.map(|(_, report)| report), d)
                 })
             });
             let report = schemac::lint::run_with(

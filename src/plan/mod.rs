@@ -6,6 +6,8 @@
 //! after all tables), indexes, views in dependency order, triggers, RLS and policies, grants,
 //! publication membership, comments — with ties broken by name; `down` undoes `up` in reverse.
 
+pub mod split;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::ir::graph::{kahn, table_order};
