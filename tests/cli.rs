@@ -581,6 +581,39 @@ fn color_never_writes_no_ansi_escapes() {
     );
 }
 
+/// A name holding an escape sequence reaches the terminal escaped, even in a snippet.
+#[test]
+fn control_characters_in_names_never_reach_the_terminal() {
+    let p = Project::new();
+    p.write(
+        "schema.yaml",
+        "version: 1\ntables:\n  \"t\\e]0;title\\a\\e[2J\":\n    columns:\n      \"c\\e[31m\": text\n      \"d\\u202e\": text\n",
+    );
+    for color in ["never", "always"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_schemac"))
+            .args(["build", "--color", color])
+            .current_dir(p.dir.path())
+            .output()
+            .expect("run schemac");
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("E208"), "{stderr}");
+        assert!(
+            stderr.contains("t\\u{1b}]0;title\\u{7}\\u{1b}[2J"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("d\\u{202e}"), "{stderr}");
+        assert!(
+            !stderr.contains('\u{7}') && !stderr.contains('\u{202e}'),
+            "{stderr:?}"
+        );
+        if color == "never" {
+            assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
+        }
+    }
+    assert!(!p.path("generated").exists());
+}
+
 // ---------------------------------------------------------------------------------------------
 // Templates
 

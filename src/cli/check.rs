@@ -120,22 +120,33 @@ fn stale_initial(
         .map(|(n, _)| n.as_str())
         .find(|n| !n.ends_with(".down.sql"))?;
     let name = up_name.strip_suffix(".sql")?;
-    let (up, down) = renderer
-        .migration(name, &schemac::plan::initial(&compiled.model))
-        .ok()?;
-    for (file, text) in [(dir.up_file(name), up), (dir.down_file(name), down)] {
-        let on_disk = dir
-            .files
+    let variants = renderer.initial_migrations(name, &compiled.model).ok()?;
+    let on_disk = |file: &str| {
+        dir.files
             .iter()
-            .find(|(n, _)| *n == file)
-            .map(|(_, b)| b.as_slice());
-        if on_disk != Some(text.as_bytes()) {
-            return Some(
-                Diagnostic::error(Code::StaleOutput, format!("`{file}` differs from what this version of schemac generates for the model"))
-                    .in_path(dir.migrations_dir().join(&file).display().to_string())
-                    .help("if the migration was never applied anywhere, delete the migrations and run `schemac build`; otherwise keep it"),
-            );
-        }
+            .find(|(n, _)| n == file)
+            .map(|(_, b)| b.as_slice())
+    };
+    let (up_file, down_file) = (dir.up_file(name), dir.down_file(name));
+    // For each way the files may have been written, the first file that differs from it.
+    let differs: Vec<Option<String>> = variants
+        .iter()
+        .map(|(up, down)| {
+            [(&up_file, up), (&down_file, down)]
+                .into_iter()
+                .find(|(file, text)| on_disk(file) != Some(text.as_bytes()))
+                .map(|(file, _)| file.clone())
+        })
+        .collect();
+    // Written by this or an earlier schemac (see `Renderer::initial_migrations`): not stale.
+    if differs.iter().any(Option::is_none) {
+        return None;
     }
-    None
+    // Otherwise name the file that differs from what this schemac writes.
+    let file = differs.into_iter().next().flatten()?;
+    Some(
+        Diagnostic::error(Code::StaleOutput, format!("`{file}` differs from what this version of schemac generates for the model"))
+            .in_path(dir.migrations_dir().join(&file).display().to_string())
+            .help("if the migration was never applied anywhere, delete the migrations and run `schemac build`; otherwise keep it"),
+    )
 }
