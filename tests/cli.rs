@@ -581,6 +581,58 @@ fn color_never_writes_no_ansi_escapes() {
     );
 }
 
+/// The repository's own first migration was written before the session settings were pinned: it
+/// is never rewritten and `check` keeps accepting it; a new build writes the pinned settings.
+#[test]
+fn check_accepts_a_first_migration_written_before_the_settings_were_pinned() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let p = Project::new();
+    p.write(
+        "schema.yaml",
+        &std::fs::read_to_string(root.join("schema.yaml")).unwrap(),
+    );
+    for file in [
+        "generated/migrations/0001_init.sql",
+        "generated/migrations/0001_init.down.sql",
+        "generated/migrations/schemac.sum",
+        "generated/schema.snapshot.json",
+        "docs/DATABASE.md",
+    ] {
+        p.write(file, &std::fs::read_to_string(root.join(file)).unwrap());
+    }
+    for entry in std::fs::read_dir(root.join("generated/er")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        p.write(
+            &format!("generated/er/{name}"),
+            &std::fs::read_to_string(&path).unwrap(),
+        );
+    }
+    p.write(
+        "generated/er.mmd",
+        &std::fs::read_to_string(root.join("generated/er.mmd")).unwrap(),
+    );
+    let committed = p.read("generated/migrations/0001_init.sql");
+    assert!(!String::from_utf8_lossy(&committed).contains("standard_conforming_strings"));
+    let check = p.run(&["check"]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    // `build` leaves it alone.
+    assert_eq!(p.run(&["build"]).code, 0);
+    assert_eq!(p.read("generated/migrations/0001_init.sql"), committed);
+    // A first migration built now has the settings pinned, and passes check too.
+    let fresh = Project::new();
+    fresh.write(
+        "schema.yaml",
+        &std::fs::read_to_string(root.join("schema.yaml")).unwrap(),
+    );
+    assert_eq!(fresh.run(&["build"]).code, 0);
+    let up = String::from_utf8(fresh.read("generated/migrations/0001_init.sql")).unwrap();
+    assert!(up.contains(
+        "SET LOCAL standard_conforming_strings = on;\nSET LOCAL client_encoding = 'UTF8';\n"
+    ));
+    assert_eq!(fresh.run(&["check"]).code, 0);
+}
+
 /// A name holding an escape sequence reaches the terminal escaped, even in a snippet.
 #[test]
 fn control_characters_in_names_never_reach_the_terminal() {
