@@ -15,8 +15,9 @@
 //!   A migration PostgreSQL rejects (a payload in a default of the wrong type, an unknown
 //!   extension) must leave the catalog exactly as it was.
 //!
-//! Every case is compiled (in-process); a seeded selection of those that compile, at most
-//! [`APPLIED_PER_POSITION`] per position, is applied, all in one database: each down migration
+//! Every case is compiled (in-process). Of those that compile, every case whose SQL looks
+//! attacked to sqlparser's tokenizer ([`suspicious`]) is applied, and a seeded selection of the
+//! others, [`APPLIED_PER_POSITION`] per position, all in one database: each down migration
 //! empties it for the next case. `HOSTILE_ALL=1` applies every case that compiles;
 //! `HOSTILE_APPLIED_PER_POSITION=n` changes how many are applied per position.
 
@@ -73,6 +74,8 @@ fn payloads(marker: &Path) -> Vec<String> {
         format!("*/ {pwned} /*"),
         format!("/* /* */ {pwned}"),
         format!("x\n; {pwned} --"),
+        // Short enough for a name (63 bytes).
+        "t\ndrop table outside.canary;--".to_string(),
         format!("x\r\n{pwned}"),
         "back\\".to_string(),
         format!("\\'; {pwned} --"),
@@ -309,12 +312,42 @@ fn not_attacked(db: &mut TestDb, marker: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether a migration looks as if a payload escaped its quoting to sqlparser's PostgreSQL
+/// tokenizer: a bare `pwned`, `canary` or `\` token, more than one `COMMIT`, or text it cannot
+/// tokenize. Such cases are always applied (the database decides); the others are sampled.
+fn suspicious(sql: &str) -> bool {
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let dialect = sqlparser::dialect::PostgreSqlDialect {};
+    let Ok(tokens) = Tokenizer::new(&dialect, sql).tokenize() else {
+        return true;
+    };
+    let mut commits = 0;
+    for t in &tokens {
+        match t {
+            Token::Word(w) if w.quote_style.is_none() => {
+                let v = w.value.to_ascii_lowercase();
+                if v == "pwned" || v == "canary" {
+                    return true;
+                }
+                if v == "commit" {
+                    commits += 1;
+                }
+            }
+            Token::Backslash => return true,
+            _ => {}
+        }
+    }
+    commits > 1
+}
+
 #[derive(Default)]
 struct Counts {
     cases: usize,
     diagnosed: usize,
     applied: usize,
     rejected_by_postgres: usize,
+    /// Cases [`suspicious`] flagged (all applied).
+    suspicious: usize,
 }
 
 /// Compile a case: `Ok(Some((model, up, down)))` when it compiles, `Ok(None)` when it gives
@@ -482,10 +515,17 @@ fn hostile_text_in_every_field_runs_no_undeclared_sql() {
             }
         }
         compiled_ok.shuffle(&mut rng);
+        // The suspicious cases first, all of them; then a seeded sample of the others.
+        compiled_ok.sort_by_key(|(_, (_, up, down))| !(suspicious(up) || suspicious(down)));
+        let flagged = compiled_ok
+            .iter()
+            .filter(|(_, (_, up, down))| suspicious(up) || suspicious(down))
+            .count();
+        run.counts.suspicious += flagged;
         let take = if apply_all {
             compiled_ok.len()
         } else {
-            per_position.min(compiled_ok.len())
+            flagged + per_position.min(compiled_ok.len() - flagged)
         };
         for (payload, (model, up, down)) in compiled_ok.iter().take(take) {
             let result = apply_case(&mut run, model, up, down);
@@ -510,11 +550,12 @@ fn hostile_text_in_every_field_runs_no_undeclared_sql() {
         }
     }
     eprintln!(
-        "hostile: {} positions × {} payloads = {} cases: {} diagnosed, {} applied (up, verify, down), {} rejected by PostgreSQL with the catalog unchanged",
+        "hostile: {} positions × {} payloads = {} cases: {} diagnosed, {} flagged by the tokenizer, {} applied (up, verify, down), {} rejected by PostgreSQL with the catalog unchanged",
         all.len(),
         payloads.len(),
         run.counts.cases,
         run.counts.diagnosed,
+        run.counts.suspicious,
         run.counts.applied - 1,
         run.counts.rejected_by_postgres
     );
