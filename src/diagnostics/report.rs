@@ -226,9 +226,25 @@ fn snippet_fits(sources: &SourceMap, span: Span) -> bool {
     })
 }
 
-/// Text from the model shown in a report: control characters escaped (see [`escape_control`]).
+/// Text from the model shown in a report: control characters escaped (see [`escape_control`]),
+/// except the line breaks and tabs of multi-line text (a policy expression, a view query), which
+/// miette lays out. A name with either is an error itself (E208), whose message escapes them.
 fn shown(text: &str) -> String {
-    escape_control(text).into_owned()
+    if !text
+        .chars()
+        .any(|c| is_unsafe_char(c) && !matches!(c, '\n' | '\t'))
+    {
+        return text.to_string();
+    }
+    text.split('\n')
+        .map(|line| {
+            line.split('\t')
+                .map(|part| escape_control(part).into_owned())
+                .collect::<Vec<_>>()
+                .join("\t")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn build<'a>(diag: &'a Diagnostic, sources: &SourceMap) -> Rendered<'a> {
