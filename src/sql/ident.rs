@@ -369,5 +369,14 @@ mod tests {
         assert_eq!(quote_literal("it's \\"), "E'it''s \\\\'");
         assert_eq!(with_legacy_literals(|| quote_literal("a\\b")), "'a\\b'");
         assert_eq!(quote_literal("a\\b"), "E'a\\\\b'");
+        // Data in a `-- ` comment line cannot end the line.
+        assert_eq!(
+            comment_text("Table public.\"x\ndrop table y;\r\"\u{1b}"),
+            "Table public.\"x\\ndrop table y;\\r\"\\u{1b}"
+        );
+        assert_eq!(
+            comment_text("Table public.projects"),
+            "Table public.projects"
+        );
     }
 }
