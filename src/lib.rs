@@ -406,17 +406,24 @@ pub fn stale_initial(
         if parts.len() != ups.len() {
             return Some(Some(dir.up_file(first)));
         }
-        for (name, m) in &parts {
-            let (up, down) = renderer.migration(name, m).ok()?;
-            for (file, text) in [(dir.up_file(name), up), (dir.down_file(name), down)] {
-                let on_disk = dir
-                    .files
+        for (name, m) in parts {
+            // What this schemac writes, or what it wrote before the session settings were
+            // pinned (committed migrations are never rewritten).
+            let [current, legacy] = renderer.migration_variants(&name, m, model).ok()?;
+            let (up_file, down_file) = (dir.up_file(&name), dir.down_file(&name));
+            let on_disk = |file: &str| {
+                dir.files
                     .iter()
-                    .find(|(n, _)| *n == file)
-                    .map(|(_, b)| b.as_slice());
-                if on_disk != Some(text.as_bytes()) {
-                    return Some(Some(file));
-                }
+                    .find(|(n, _)| n == file)
+                    .map(|(_, b)| b.as_slice())
+            };
+            let same = |(up, down): &(String, String)| {
+                on_disk(&up_file) == Some(up.as_bytes())
+                    && on_disk(&down_file) == Some(down.as_bytes())
+            };
+            if !same(&current) && !same(&legacy) {
+                let differs = on_disk(&up_file) != Some(current.0.as_bytes());
+                return Some(Some(if differs { up_file } else { down_file }));
             }
         }
         Some(None)

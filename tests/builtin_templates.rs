@@ -280,15 +280,15 @@ tables:
         docs_read:
           for: select
           to: [member, "odd role"]
-          using: "owner = current_setting('app.user', true)::uuid -- ```` four ticks"
+          using: "owner = current_setting('app.user', true)::uuid -- ```` four ticks\n  and true"
           why: "Read | own\nrows."
         docs_write:
           for: all
           as: restrictive
           using: "true"
           with_check: |
-            owner is not null
             -- `` two ticks ``
+            owner is not null
           why: ""
     grants: { member: [select, insert] }
     revoke: { "odd role": [all] }

@@ -581,6 +581,91 @@ fn color_never_writes_no_ansi_escapes() {
     );
 }
 
+/// The repository's own first migration was written before the session settings were pinned: it
+/// is never rewritten and `check` keeps accepting it; a new build writes the pinned settings.
+#[test]
+fn check_accepts_a_first_migration_written_before_the_settings_were_pinned() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let p = Project::new();
+    p.write(
+        "schema.yaml",
+        &std::fs::read_to_string(root.join("schema.yaml")).unwrap(),
+    );
+    for file in [
+        "generated/migrations/0001_init.sql",
+        "generated/migrations/0001_init.down.sql",
+        "generated/migrations/schemac.sum",
+        "generated/schema.snapshot.json",
+        "docs/DATABASE.md",
+    ] {
+        p.write(file, &std::fs::read_to_string(root.join(file)).unwrap());
+    }
+    for entry in std::fs::read_dir(root.join("generated/er")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        p.write(
+            &format!("generated/er/{name}"),
+            &std::fs::read_to_string(&path).unwrap(),
+        );
+    }
+    p.write(
+        "generated/er.mmd",
+        &std::fs::read_to_string(root.join("generated/er.mmd")).unwrap(),
+    );
+    let committed = p.read("generated/migrations/0001_init.sql");
+    assert!(!String::from_utf8_lossy(&committed).contains("standard_conforming_strings"));
+    let check = p.run(&["check"]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    // `build` leaves it alone.
+    assert_eq!(p.run(&["build"]).code, 0);
+    assert_eq!(p.read("generated/migrations/0001_init.sql"), committed);
+    // A first migration built now has the settings pinned, and passes check too.
+    let fresh = Project::new();
+    fresh.write(
+        "schema.yaml",
+        &std::fs::read_to_string(root.join("schema.yaml")).unwrap(),
+    );
+    assert_eq!(fresh.run(&["build"]).code, 0);
+    let up = String::from_utf8(fresh.read("generated/migrations/0001_init.sql")).unwrap();
+    assert!(up.contains(
+        "SET LOCAL standard_conforming_strings = on;\nSET LOCAL client_encoding = 'UTF8';\n"
+    ));
+    assert_eq!(fresh.run(&["check"]).code, 0);
+}
+
+/// A name holding an escape sequence reaches the terminal escaped, even in a snippet.
+#[test]
+fn control_characters_in_names_never_reach_the_terminal() {
+    let p = Project::new();
+    p.write(
+        "schema.yaml",
+        "version: 1\ntables:\n  \"t\\e]0;title\\a\\e[2J\":\n    columns:\n      \"c\\e[31m\": text\n      \"d\\u202e\": text\n",
+    );
+    for color in ["never", "always"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_schemac"))
+            .args(["build", "--color", color])
+            .current_dir(p.dir.path())
+            .output()
+            .expect("run schemac");
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("E208"), "{stderr}");
+        assert!(
+            stderr.contains("t\\u{1b}]0;title\\u{7}\\u{1b}[2J"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("d\\u{202e}"), "{stderr}");
+        assert!(
+            !stderr.contains('\u{7}') && !stderr.contains('\u{202e}'),
+            "{stderr:?}"
+        );
+        if color == "never" {
+            assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
+        }
+    }
+    assert!(!p.path("generated").exists());
+}
+
 // ---------------------------------------------------------------------------------------------
 // Templates
 

@@ -88,22 +88,58 @@ fn rendering_is_deterministic() {
 fn committed_generated_matches_the_code() {
     let (snapshot, up, down) = generate(&root().join("schema.yaml"));
     let generated = root().join("generated");
-    for (file, produced) in [
-        ("migrations/0001_init.sql", &up),
-        ("migrations/0001_init.down.sql", &down),
-        ("schema.snapshot.json", &snapshot),
-    ] {
+    let read = |file: &str| {
         let path = generated.join(file);
-        let committed =
-            std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-        // Byte for byte; on a mismatch show the text diff, which is easier to read.
-        if committed != produced.as_bytes() {
-            assert_eq!(
-                String::from_utf8_lossy(&committed),
-                produced.as_str(),
-                "generated/{file} is stale: run `schemac build` after deleting generated/"
-            );
-            panic!("generated/{file} differs from the produced bytes");
-        }
+        std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+    };
+    assert!(
+        read("schema.snapshot.json") == snapshot.as_bytes(),
+        "generated/schema.snapshot.json is stale"
+    );
+    // The committed first migration was written before the session settings were pinned; it is
+    // never rewritten, so it must be what this schemac writes or what it wrote then.
+    let compiled = schemac::compile(&root().join("schema.yaml"));
+    let variants = schemac::render::Renderer::new(None)
+        .initial_migrations("0001_init", &compiled.model)
+        .unwrap();
+    assert_eq!(
+        variants[0],
+        (up, down),
+        "the first rendering is the current one"
+    );
+    let committed = (
+        read("migrations/0001_init.sql"),
+        read("migrations/0001_init.down.sql"),
+    );
+    if !variants
+        .iter()
+        .any(|(u, d)| committed.0 == u.as_bytes() && committed.1 == d.as_bytes())
+    {
+        // Show the text diff against the current rendering, which is easier to read.
+        assert_eq!(
+            String::from_utf8_lossy(&committed.0),
+            variants[0].0.as_str(),
+            "generated/migrations/0001_init.sql is stale"
+        );
+        panic!("generated/migrations/0001_init.down.sql is stale");
     }
+}
+
+/// The committed first migration of the root schema is the legacy rendering: the one an
+/// earlier schemac wrote, which `check` must keep accepting (a test that the legacy variant is
+/// still produced byte for byte).
+#[test]
+fn committed_first_migration_is_the_legacy_rendering() {
+    let compiled = schemac::compile(&root().join("schema.yaml"));
+    let [current, legacy] = schemac::render::Renderer::new(None)
+        .initial_migrations("0001_init", &compiled.model)
+        .unwrap();
+    let committed =
+        std::fs::read_to_string(root().join("generated/migrations/0001_init.sql")).unwrap();
+    assert_eq!(committed, legacy.0);
+    assert_ne!(current.0, legacy.0);
+    assert!(current.0.contains(
+        "SET LOCAL standard_conforming_strings = on;\nSET LOCAL client_encoding = 'UTF8';\n"
+    ));
+    assert!(!legacy.0.contains("standard_conforming_strings"));
 }

@@ -182,3 +182,40 @@ impl Diagnostics {
         v
     }
 }
+
+/// Whether `c` must not reach a terminal or a one-line text as itself: a control character
+/// (NUL, newline, ESC, DEL, the C1 set) or a bidirectional override that reorders what is shown.
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with every [`is_unsafe_char`] written as a Rust-style escape (`\n`, `\u{1b}`), so
+/// that a name from the model cannot end a line or drive the terminal where it is shown.
+pub fn escape_control(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(is_unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_unsafe_char(c) {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod escape_tests {
+    use super::escape_control;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(escape_control("plain ü"), "plain ü");
+        assert_eq!(escape_control("a\nb"), "a\\nb");
+        assert_eq!(escape_control("\u{1b}[31mred"), "\\u{1b}[31mred");
+        assert_eq!(escape_control("x\0y\u{202e}"), "x\\0y\\u{202e}");
+        assert_eq!(escape_control("tab\there"), "tab\\there");
+    }
+}

@@ -11,7 +11,7 @@ use miette::{
     SourceCode, SourceSpan, SpanContents,
 };
 
-use super::{Diagnostic, Severity};
+use super::{Diagnostic, Severity, escape_control, is_unsafe_char};
 use crate::source::{SourceMap, Span};
 
 /// How to draw human output.
@@ -29,6 +29,7 @@ struct Rendered<'a> {
     labels: Vec<LabeledSpan>,
     related: Vec<Rendered<'a>>,
     message: String,
+    help: String,
 }
 
 impl fmt::Debug for Rendered<'_> {
@@ -65,7 +66,7 @@ impl miette::Diagnostic for Rendered<'_> {
         if self.message.starts_with("note") || self.diag.help.is_empty() {
             None
         } else {
-            Some(Box::new(&self.diag.help))
+            Some(Box::new(&self.help))
         }
     }
 
@@ -173,11 +174,31 @@ fn named_source(sources: &SourceMap, spans: &[Span]) -> Option<Window> {
     }
     let (line, _) = f.line_col(start);
     Some(Window {
-        name: f.name.clone(),
-        text: text.get(start..end)?.to_string(),
+        name: shown(&f.name),
+        text: snippet_text(text.get(start..end)?),
         start,
         first_line: line - 1,
     })
+}
+
+/// A snippet as shown: every [`is_unsafe_char`] but the line breaks and tabs miette lays out is
+/// replaced by `?` repeated to its UTF-8 length, so byte offsets (the spans) stay where they are.
+fn snippet_text(text: &str) -> String {
+    if !text
+        .chars()
+        .any(|c| is_unsafe_char(c) && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if is_unsafe_char(c) && !matches!(c, '\n' | '\r' | '\t') {
+            out.extend(std::iter::repeat_n('?', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Lines longer than this are not shown as a snippet (miette cannot pad past column 65,535, and
@@ -205,6 +226,27 @@ fn snippet_fits(sources: &SourceMap, span: Span) -> bool {
     })
 }
 
+/// Text from the model shown in a report: control characters escaped (see [`escape_control`]),
+/// except the line breaks and tabs of multi-line text (a policy expression, a view query), which
+/// miette lays out. A name with either is an error itself (E208), whose message escapes them.
+fn shown(text: &str) -> String {
+    if !text
+        .chars()
+        .any(|c| is_unsafe_char(c) && !matches!(c, '\n' | '\t'))
+    {
+        return text.to_string();
+    }
+    text.split('\n')
+        .map(|line| {
+            line.split('\t')
+                .map(|part| escape_control(part).into_owned())
+                .collect::<Vec<_>>()
+                .join("\t")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn build<'a>(diag: &'a Diagnostic, sources: &SourceMap) -> Rendered<'a> {
     let mut labels = Vec::new();
     let mut related = Vec::new();
@@ -221,6 +263,7 @@ fn build<'a>(diag: &'a Diagnostic, sources: &SourceMap) -> Rendered<'a> {
         }
         _ => diag.message.clone(),
     };
+    let message = shown(&message);
     if let Some(primary) = diag
         .primary
         .as_ref()
@@ -235,7 +278,7 @@ fn build<'a>(diag: &'a Diagnostic, sources: &SourceMap) -> Rendered<'a> {
         );
         source = named_source(sources, &same_file);
         labels.push(LabeledSpan::new_primary_with_span(
-            Some(primary.text.clone()),
+            Some(shown(&primary.text)),
             source_span(sources, primary.span),
         ));
         for s in diag
@@ -245,7 +288,7 @@ fn build<'a>(diag: &'a Diagnostic, sources: &SourceMap) -> Rendered<'a> {
         {
             if s.span.file == primary.span.file {
                 labels.push(LabeledSpan::new_with_span(
-                    Some(s.text.clone()),
+                    Some(shown(&s.text)),
                     source_span(sources, s.span),
                 ));
             } else {
@@ -253,11 +296,12 @@ fn build<'a>(diag: &'a Diagnostic, sources: &SourceMap) -> Rendered<'a> {
                     diag,
                     source: named_source(sources, &[s.span]),
                     labels: vec![LabeledSpan::new_primary_with_span(
-                        Some(s.text.clone()),
+                        Some(shown(&s.text)),
                         source_span(sources, s.span),
                     )],
                     related: Vec::new(),
-                    message: format!("note: {}", s.text),
+                    message: shown(&format!("note: {}", s.text)),
+                    help: String::new(),
                 });
             }
         }
@@ -268,6 +312,7 @@ fn build<'a>(diag: &'a Diagnostic, sources: &SourceMap) -> Rendered<'a> {
         labels,
         related,
         message,
+        help: shown(&diag.help),
     }
 }
 
@@ -288,7 +333,7 @@ pub fn human(diags: &[&Diagnostic], sources: &SourceMap, style: Style, width: us
     for d in diags {
         let rendered = build(d, sources);
         if handler.render_report(&mut out, &rendered).is_err() {
-            out.push_str(&format!("{}: {}\n", d.code, d.message));
+            out.push_str(&format!("{}: {}\n", d.code, escape_control(&d.message)));
         }
         out.push('\n');
     }

@@ -100,6 +100,229 @@ pub fn parse_written(text: &str) -> Option<WrittenType> {
     })
 }
 
+/// One token of a type as written in a signature (see [`is_type_name`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tok<'a> {
+    /// A bare word (`varchar`, `with`, `public`).
+    Word(&'a str),
+    /// A double-quoted identifier.
+    Quoted,
+    /// Digits.
+    Num,
+    Dot,
+    Open,
+    Close,
+    Comma,
+    OpenBracket,
+    CloseBracket,
+}
+
+/// Split a written type into [`Tok`]s; `None` at any character a type name cannot hold (a
+/// quote, `;`, `$`, `-`, `/`, a control character…).
+fn type_tokens(text: &str) -> Option<Vec<Tok<'_>>> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        let (tok, len) = match c {
+            ' ' | '\t' | '\n' | '\r' => {
+                rest = rest.get(1..)?;
+                continue;
+            }
+            '.' => (Tok::Dot, 1),
+            '(' => (Tok::Open, 1),
+            ')' => (Tok::Close, 1),
+            ',' => (Tok::Comma, 1),
+            '[' => (Tok::OpenBracket, 1),
+            ']' => (Tok::CloseBracket, 1),
+            '0'..='9' => {
+                let len = rest
+                    .find(|c: char| !c.is_ascii_digit())
+                    .unwrap_or(rest.len());
+                (Tok::Num, len)
+            }
+            '"' => {
+                // `"…"` with `""` for a quote; never empty, never a control character.
+                let mut end = None;
+                let mut chars = rest.char_indices().skip(1).peekable();
+                while let Some((i, c)) = chars.next() {
+                    if c.is_control() {
+                        return None;
+                    }
+                    if c == '"' {
+                        if chars.peek().is_some_and(|(_, n)| *n == '"') {
+                            chars.next();
+                            continue;
+                        }
+                        end = Some(i + 1);
+                        break;
+                    }
+                }
+                let end = end?;
+                if end <= 2 {
+                    return None;
+                }
+                (Tok::Quoted, end)
+            }
+            c if c.is_alphabetic() || c == '_' => {
+                let len = rest
+                    .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .unwrap_or(rest.len());
+                (Tok::Word(rest.get(..len)?), len)
+            }
+            _ => return None,
+        };
+        out.push(tok);
+        rest = rest.get(len..)?;
+    }
+    Some(out)
+}
+
+/// Whether `toks` are exactly one type: a name (`text`, `app.status`, `"My Type"`, or a
+/// built-in name of several words such as `double precision`), at most one modifier list of
+/// numbers and words (`(10,2)`, `(Point,4326)`), and array suffixes (`[]`, `[3]`, `array`).
+fn is_type_tokens(toks: &[Tok<'_>]) -> bool {
+    let mut i = 0;
+    let at = |i: usize| toks.get(i).copied();
+    // The name: one part, or two joined by a dot.
+    let mut words: Vec<String> = Vec::new();
+    match at(i) {
+        Some(Tok::Word(w)) => words.push(w.to_ascii_lowercase()),
+        Some(Tok::Quoted) => {}
+        _ => return false,
+    }
+    i += 1;
+    let mut qualified = false;
+    if at(i) == Some(Tok::Dot) {
+        if !matches!(at(i + 1), Some(Tok::Word(_) | Tok::Quoted)) {
+            return false;
+        }
+        qualified = true;
+        words.clear();
+        i += 2;
+    }
+    let mut modifiers = false;
+    loop {
+        match at(i) {
+            Some(Tok::Word(w)) if !w.eq_ignore_ascii_case("array") => {
+                if qualified || words.is_empty() {
+                    return false;
+                }
+                words.push(w.to_ascii_lowercase());
+                i += 1;
+            }
+            Some(Tok::Open) if !modifiers => {
+                modifiers = true;
+                i += 1;
+                loop {
+                    if !matches!(at(i), Some(Tok::Num | Tok::Word(_))) {
+                        return false;
+                    }
+                    i += 1;
+                    match at(i) {
+                        Some(Tok::Comma) => i += 1,
+                        Some(Tok::Close) => {
+                            i += 1;
+                            break;
+                        }
+                        _ => return false,
+                    }
+                }
+            }
+            _ => break,
+        }
+    }
+    if words.len() > 1 && !BUILTIN.iter().any(|(k, _)| *k == words.join(" ")) {
+        return false;
+    }
+    // Array suffixes.
+    loop {
+        match at(i) {
+            None => return true,
+            Some(Tok::OpenBracket) => {
+                i += 1;
+                if at(i) == Some(Tok::Num) {
+                    i += 1;
+                }
+                if at(i) != Some(Tok::CloseBracket) {
+                    return false;
+                }
+                i += 1;
+            }
+            Some(Tok::Word(w)) if w.eq_ignore_ascii_case("array") => {
+                i += 1;
+                if at(i) == Some(Tok::OpenBracket) {
+                    if at(i + 1) != Some(Tok::Num) || at(i + 2) != Some(Tok::CloseBracket) {
+                        return false;
+                    }
+                    i += 3;
+                }
+            }
+            _ => return false,
+        }
+    }
+}
+
+/// Whether `text` is exactly one type name (see [`is_type_tokens`]): what a column, an
+/// argument or a function result may say. Nothing else (a clause, a second item, a literal)
+/// can be written there, so the text is safe to copy into a statement.
+pub fn is_type_name(text: &str) -> bool {
+    type_tokens(text).is_some_and(|t| is_type_tokens(&t))
+}
+
+/// Whether `text` is exactly one function result: a type, `setof <type>`, or
+/// `table (<name> <type>, …)`.
+pub fn is_return_type(text: &str) -> bool {
+    let Some(toks) = type_tokens(text) else {
+        return false;
+    };
+    match toks.as_slice() {
+        [Tok::Word(w), rest @ ..] if w.eq_ignore_ascii_case("setof") => is_type_tokens(rest),
+        [Tok::Word(w), Tok::Open, inner @ .., Tok::Close] if w.eq_ignore_ascii_case("table") => {
+            // Columns split at the commas outside a modifier list.
+            let mut depth = 0usize;
+            let mut columns: Vec<&[Tok<'_>]> = Vec::new();
+            let mut start = 0;
+            for (i, t) in inner.iter().enumerate() {
+                match t {
+                    Tok::Open => depth += 1,
+                    Tok::Close => match depth.checked_sub(1) {
+                        Some(d) => depth = d,
+                        None => return false,
+                    },
+                    Tok::Comma if depth == 0 => {
+                        columns.push(inner.get(start..i).unwrap_or(&[]));
+                        start = i + 1;
+                    }
+                    _ => {}
+                }
+            }
+            columns.push(inner.get(start..).unwrap_or(&[]));
+            depth == 0
+                && columns.iter().all(|c| match c {
+                    [Tok::Word(_) | Tok::Quoted, ty @ ..] => is_type_tokens(ty),
+                    _ => false,
+                })
+        }
+        all => is_type_tokens(all),
+    }
+}
+
+/// Whether `text` is exactly one name, qualified or not (`text_pattern_ops`,
+/// `public.gin_trgm_ops`, `"C"`): what an operator class may say.
+pub fn is_qualified_name(text: &str) -> bool {
+    matches!(
+        type_tokens(text).as_deref(),
+        Some(
+            [Tok::Word(_) | Tok::Quoted]
+                | [
+                    Tok::Word(_) | Tok::Quoted,
+                    Tok::Dot,
+                    Tok::Word(_) | Tok::Quoted
+                ]
+        )
+    )
+}
+
 fn fold_case(written: &str, unquoted: &str) -> String {
     if written.starts_with('"') {
         unquoted.to_string()
@@ -305,5 +528,64 @@ mod tests {
         assert_eq!(sql("strng"), None);
         assert_eq!(parse_written("varchar("), None);
         assert_eq!(parse_written(""), None);
+    }
+
+    #[test]
+    fn type_names_are_exactly_one_type() {
+        for ok in [
+            "text",
+            "varchar(100)",
+            "numeric(10, 2)",
+            "timestamp(3) with time zone",
+            "double   precision",
+            "character varying(20)[]",
+            "int[3]",
+            "text ARRAY",
+            "app.status",
+            "\"My \"\"Type\"\"\"",
+            "public.geometry(Point,4326)",
+            "trigger",
+        ] {
+            assert!(is_type_name(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "int)",
+            "int, b int",
+            "void security definer",
+            "int default 1",
+            "int; drop table x",
+            "text -- x",
+            "varchar(1;drop)",
+            "varchar(1)(2)",
+            "\"\"",
+            "\"a\nb\"",
+            "a.b.c",
+            "int[x]",
+            "text $$",
+            "int4 /* */",
+            "'text'",
+        ] {
+            assert!(!is_type_name(bad), "{bad}");
+        }
+        for ok in [
+            "setof text",
+            "SETOF public.projects",
+            "table (id uuid, total numeric(10,2), \"Name\" text[])",
+            "void",
+        ] {
+            assert!(is_return_type(ok), "{ok}");
+        }
+        for bad in [
+            "setof",
+            "table ()",
+            "table (id)",
+            "table (id uuid,)",
+            "table (id uuid) as $$",
+            "void language sql",
+            "int) returns int as 'select 1'",
+        ] {
+            assert!(!is_return_type(bad), "{bad}");
+        }
     }
 }

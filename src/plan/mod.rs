@@ -573,8 +573,25 @@ pub fn initial(model: &Model) -> Migration<'_> {
     }
 }
 
-/// The `SET LOCAL` lines at the top of every migration file of this model.
+/// The `SET LOCAL` lines at the top of every migration file of this model: the
+/// [`legacy_settings`], then the settings the file's text relies on being read as written
+/// (docs/migrations.md explains each): `standard_conforming_strings` (how `'…'` literals treat
+/// a backslash; schemac's literals do not depend on it, user-written fragments may) and
+/// `client_encoding` (the files are UTF-8; a client in another encoding would misread them).
 pub fn settings(model: &Model) -> Vec<Stmt<'static>> {
+    let mut s = legacy_settings(model);
+    s.push(Stmt::SetLocal(
+        "standard_conforming_strings",
+        "on".to_string(),
+    ));
+    s.push(Stmt::SetLocal("client_encoding", "'UTF8'".to_string()));
+    s
+}
+
+/// The settings migrations had before the session settings were pinned: what a first migration
+/// committed by an earlier schemac starts with (`schemac check` accepts it; migrations are never
+/// rewritten).
+pub fn legacy_settings(model: &Model) -> Vec<Stmt<'static>> {
     vec![
         Stmt::SetLocal("lock_timeout", "'5s'".to_string()),
         Stmt::SetLocal("statement_timeout", "'5min'".to_string()),

@@ -1188,7 +1188,9 @@ pub fn database_view_in(
         }
     }
 
-    let settings = crate::plan::settings(model);
+    // The lines every migration starts with, whichever schemac wrote it: the pinned settings
+    // follow them only in migrations written since they were pinned (docs/migrations.md).
+    let settings = crate::plan::legacy_settings(model);
     let setting = |name: &str| {
         settings.iter().find_map(|s| match s {
             Stmt::SetLocal(n, v) if *n == name => Some(v.clone()),

@@ -103,7 +103,7 @@ pub fn migration(file: &MigrationFile) -> String {
     // `{%- for step in steps %}\n-- {{ step.comment }}\n{% for stmt in step.stmts -%}{{ stmt }}\n…`
     for step in file.steps {
         s.push_str("\n-- ");
-        s.push_str(&step.comment);
+        s.push_str(&crate::sql::ident::comment_text(&step.comment));
         s.push('\n');
         for stmt in &step.stmts {
             stmt.write_sql(&mut s);

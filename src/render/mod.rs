@@ -193,6 +193,33 @@ impl Renderer {
         Ok((up, down))
     }
 
+    /// The texts (up, down) a first migration `name` of `model` may have in a project: what this
+    /// schemac writes, then what schemac wrote before the session settings were pinned and
+    /// literals with a backslash were written `E'…'` (the same statements; committed migrations
+    /// are never rewritten, so `schemac check` accepts both).
+    pub fn initial_migrations(
+        &self,
+        name: &str,
+        model: &crate::ir::Model,
+    ) -> Result<[(String, String); 2], RenderError> {
+        self.migration_variants(name, crate::plan::initial(model), model)
+    }
+
+    /// The texts (up, down) migration `m` named `name` of `model` may have in a project: what
+    /// this schemac writes, then what it wrote before the session settings were pinned (see
+    /// [`Renderer::initial_migrations`]).
+    pub fn migration_variants(
+        &self,
+        name: &str,
+        mut m: crate::plan::Migration<'_>,
+        model: &crate::ir::Model,
+    ) -> Result<[(String, String); 2], RenderError> {
+        let current = self.migration(name, &m)?;
+        m.settings = crate::plan::legacy_settings(model);
+        let legacy = crate::sql::ident::with_legacy_literals(|| self.migration(name, &m))?;
+        Ok([current, legacy])
+    }
+
     /// One file of a migration: by [`migration::migration`] unless the template is overridden.
     fn migration_file(&self, file: &MigrationFile) -> Result<String, RenderError> {
         const NAME: &str = "migration.sql.j2";
@@ -203,7 +230,7 @@ impl Renderer {
             .steps
             .iter()
             .map(|st| StepView {
-                comment: st.comment.clone(),
+                comment: crate::sql::ident::comment_text(&st.comment).into_owned(),
                 stmts: st.stmts.iter().map(ToString::to_string).collect(),
             })
             .collect();

@@ -165,7 +165,9 @@ fn resolve_type(
     d: &mut Diagnostics,
     what: &str,
 ) -> Option<String> {
-    let Some(parsed) = types::parse_written(&written.value) else {
+    let parsed =
+        types::parse_written(&written.value).filter(|_| types::is_type_name(&written.value));
+    let Some(parsed) = parsed else {
         d.push(
             Diagnostic::error(
                 Code::UnknownType,
@@ -272,6 +274,24 @@ fn resolve_type(
     None
 }
 
+/// E202 for a type in a function signature that is not exactly one type.
+fn not_a_type(d: &mut Diagnostics, written: &Sp<String>, what: &str, examples: &str) {
+    d.push(
+        Diagnostic::error(
+            Code::UnknownType,
+            format!(
+                "`{}` is not a type",
+                crate::diagnostics::escape_control(written.value.trim())
+            ),
+        )
+        .at(
+            written.span,
+            format!("{what} must be exactly one type name"),
+        )
+        .help(format!("write one PostgreSQL type, such as {examples}")),
+    );
+}
+
 fn check_schema(scope: &Scope, q: &QName, span: Span, d: &mut Diagnostics) {
     if !scope.schema_exists(&q.schema) {
         let hint = did_you_mean(&q.schema, scope.model.schemas.keys().map(String::as_str));
@@ -367,8 +387,26 @@ pub fn resolve(model: &mut Model, external: &External, d: &mut Diagnostics) {
     model.tables = tables;
     let table_names: BTreeSet<String> = model.tables.keys().map(|q| q.name.clone()).collect();
     for f in model.functions.values_mut() {
+        // Written types are copied into the signature as written: each must be exactly one type
+        // (resolving them like column types would also need the model's table types).
         for a in &mut f.args {
             a.type_sql = a.type_written.value.trim().to_string();
+            if !types::is_type_name(&a.type_sql) {
+                not_a_type(
+                    d,
+                    &a.type_written,
+                    "the argument's type",
+                    "`uuid`, `text[]` or `public.status`",
+                );
+            }
+        }
+        if !types::is_return_type(&f.returns.value) {
+            not_a_type(
+                d,
+                &f.returns,
+                "the result type",
+                "`trigger`, `setof public.projects` or `table (id uuid, total numeric)`",
+            );
         }
         let mentions_table = |text: &str| {
             text.split(|c: char| !(c.is_alphanumeric() || c == '_'))

@@ -227,24 +227,70 @@ pub fn quote_ident(name: &str) -> String {
     }
 }
 
-/// A string literal (`standard_conforming_strings` on, as it is by default since 9.1).
+/// A string literal that PostgreSQL reads back as exactly `text` whatever
+/// `standard_conforming_strings` is: `'…'` with `''` when the text has no backslash (a backslash
+/// is the only character the setting changes), `E'…'` with `\\` and `''` when it has one.
+/// Migrations also pin the setting (see [`crate::plan::settings`]); the literal does not rely on it.
 pub fn quote_literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
+    if !text.contains('\\') || LEGACY_LITERALS.with(std::cell::Cell::get) {
+        return format!("'{}'", text.replace('\'', "''"));
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    out.push_str("E'");
+    for c in text.chars() {
+        match c {
+            '\'' => out.push_str("''"),
+            '\\' => out.push_str("\\\\"),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
 }
 
-/// Dollar-quote a body with a tag that does not occur in it.
-pub fn dollar_quote(body: &str) -> String {
-    let mut tag = String::new();
-    let mut n = 0u32;
-    while body.contains(&format!("${tag}$")) {
-        n += 1;
-        tag = if n == 1 {
-            "body".to_string()
-        } else {
-            format!("body{n}")
-        };
+thread_local! {
+    /// Whether [`quote_literal`] writes backslashes bare, as schemac did before it wrote `E'…'`
+    /// (set only by [`with_legacy_literals`]).
+    static LEGACY_LITERALS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Run `f` with [`quote_literal`] writing literals as migrations written before the session
+/// settings were pinned did (`'a\b'`), on this thread only: `schemac check` renders a committed
+/// first migration the way it was written, since committed migrations are never rewritten.
+pub fn with_legacy_literals<R>(f: impl FnOnce() -> R) -> R {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            LEGACY_LITERALS.with(|l| l.set(self.0));
+        }
     }
-    format!("${tag}${body}${tag}$")
+    let _reset = Reset(LEGACY_LITERALS.with(|l| l.replace(true)));
+    f()
+}
+
+/// Text for a `-- ` comment line: control characters (a newline or carriage return would end
+/// the comment and start a statement) are written as escapes, so data can never leave the comment.
+pub fn comment_text(text: &str) -> std::borrow::Cow<'_, str> {
+    crate::diagnostics::escape_control(text)
+}
+
+/// Dollar-quote a body with a tag whose closing delimiter is found exactly at its end: the tag
+/// does not occur in the body, and the body's last characters do not form the delimiter with it
+/// (a body ending in `$` cannot take `$$`).
+pub fn dollar_quote(body: &str) -> String {
+    let mut n = 0u32;
+    loop {
+        let delimiter = match n {
+            0 => "$$".to_string(),
+            1 => "$body$".to_string(),
+            n => format!("$body{n}$"),
+        };
+        let closed = format!("{body}{delimiter}");
+        if closed.find(&delimiter) == Some(body.len()) {
+            return format!("{delimiter}{closed}");
+        }
+        n += 1;
+    }
 }
 
 #[cfg(test)]
@@ -317,5 +363,20 @@ mod tests {
         assert_eq!(dollar_quote("select 1"), "$$select 1$$");
         assert_eq!(dollar_quote("a $$ b"), "$body$a $$ b$body$");
         assert_eq!(dollar_quote("$$ $body$"), "$body2$$$ $body$$body2$");
+        assert_eq!(dollar_quote("x$"), "$body$x$$body$");
+        assert_eq!(dollar_quote("a $$ b$body"), "$body2$a $$ b$body$body2$");
+        assert_eq!(quote_literal("back\\slash"), "E'back\\\\slash'");
+        assert_eq!(quote_literal("it's \\"), "E'it''s \\\\'");
+        assert_eq!(with_legacy_literals(|| quote_literal("a\\b")), "'a\\b'");
+        assert_eq!(quote_literal("a\\b"), "E'a\\\\b'");
+        // Data in a `-- ` comment line cannot end the line.
+        assert_eq!(
+            comment_text("Table public.\"x\ndrop table y;\r\"\u{1b}"),
+            "Table public.\"x\\ndrop table y;\\r\"\\u{1b}"
+        );
+        assert_eq!(
+            comment_text("Table public.projects"),
+            "Table public.projects"
+        );
     }
 }

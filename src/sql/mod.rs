@@ -682,11 +682,12 @@ impl Stmt<'_> {
                 }
             }
             Stmt::CreateRole(r) => {
-                let _ = write!(
-                    out,
-                    "DO $$\nBEGIN\n    CREATE ROLE {} NOLOGIN;\nEXCEPTION WHEN duplicate_object OR unique_violation THEN\n    NULL; -- roles are cluster-wide: keep an existing one\nEND\n$$",
+                // The block is dollar-quoted like a body: a role name may hold `$$`.
+                let block = format!(
+                    "\nBEGIN\n    CREATE ROLE {} NOLOGIN;\nEXCEPTION WHEN duplicate_object OR unique_violation THEN\n    NULL; -- roles are cluster-wide: keep an existing one\nEND\n",
                     quote_ident(r)
                 );
+                let _ = write!(out, "DO {}", dollar_quote(&block));
             }
             Stmt::CreateEnum(q, values) => {
                 let vals: Vec<String> = values.iter().map(|v| quote_literal(v)).collect();

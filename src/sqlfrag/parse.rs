@@ -26,7 +26,7 @@ use super::{FragSpan, SyntaxError};
 use sqlparser::ast::{Expr, Query, SetExpr, TableFactor, Visit, Visitor};
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::{Parser, ParserError};
-use sqlparser::tokenizer::{Location, Token, Tokenizer};
+use sqlparser::tokenizer::{Location, Token, Tokenizer, Whitespace};
 use std::ops::ControlFlow;
 
 /// Largest fragment accepted, in bytes.
@@ -47,6 +47,7 @@ pub fn parse_expr(text: &str) -> Result<Expr, SyntaxError> {
             && let Some(expr) = super::fastexpr::parse(t)
         {
             check_depth(&expr, t.len())?;
+            check_comment_end(t)?;
             return Ok(expr);
         }
         let dialect = PostgreSqlDialect {};
@@ -54,6 +55,7 @@ pub fn parse_expr(text: &str) -> Result<Expr, SyntaxError> {
         let expr = parser.parse_expr().map_err(|e| convert_error(t, &e))?;
         expect_end(&mut parser, t, false)?;
         check_depth(&expr, t.len())?;
+        check_comment_end(t)?;
         Ok(expr)
     })
 }
@@ -74,6 +76,7 @@ pub fn parse_query(text: &str) -> Result<Box<Query>, SyntaxError> {
             });
         }
         check_depth(&*query, t.len())?;
+        check_comment_end(t)?;
         Ok(query)
     })
 }
@@ -132,6 +135,35 @@ fn new_parser<'a>(dialect: &'a PostgreSqlDialect, text: &str) -> Result<Parser<'
     Parser::new(dialect)
         .try_with_sql(text)
         .map_err(|e| convert_error(text, &e))
+}
+
+/// A fragment is copied into a statement with SQL after it on the same line (`)`, `NOT NULL`,
+/// the closing `;`): a `--` comment at its end (before a trailing `;` of a query) would comment
+/// that out, so it is an error. Only texts holding `--` are tokenized again.
+fn check_comment_end(text: &str) -> Result<(), SyntaxError> {
+    if !text.contains("--") {
+        return Ok(());
+    }
+    let dialect = PostgreSqlDialect {};
+    let Ok(tokens) = Tokenizer::new(&dialect, text).tokenize_with_location() else {
+        return Ok(());
+    };
+    let mut semicolon = false;
+    for t in tokens.iter().rev() {
+        match &t.token {
+            Token::EOF
+            | Token::Whitespace(Whitespace::Space | Whitespace::Newline | Whitespace::Tab) => {}
+            Token::SemiColon if !semicolon => semicolon = true,
+            Token::Whitespace(Whitespace::SingleLineComment { .. }) => {
+                return Err(SyntaxError {
+                    message: "the text ends with a `--` comment, which would comment out the SQL written after it".to_string(),
+                    at: span_to_frag(text, t.span),
+                });
+            }
+            _ => return Ok(()),
+        }
+    }
+    Ok(())
 }
 
 /// Requires end of input, optionally after one `;`.

@@ -630,8 +630,25 @@ fn deep_types_do_not_crash() {
 }
 
 #[test]
+fn a_comment_at_the_end_is_an_error() {
+    // Copied into `CREATE VIEW … AS <query>;` (or `DEFAULT <expr> NOT NULL`), a `--` comment
+    // at the end would comment out the `;` (or the rest of the line).
+    for q in ["select 1 -- c", "select 1 -- c\n;", "select 1 -- c\n ; \n"] {
+        let e = parse_query(q).unwrap_err();
+        assert!(e.message.contains("`--` comment"), "{q}: {e:?}");
+    }
+    for x in ["1 -- c", "1 --", "now() -- c\n"] {
+        let e = parse_expr(x).unwrap_err();
+        assert!(e.message.contains("`--` comment"), "{x}: {e:?}");
+    }
+    assert!(parse_expr("1 -- c\n + 2").is_ok());
+    assert!(parse_expr("'--'").is_ok());
+    assert!(parse_query("select '--' -- c\nwhere true").is_ok());
+}
+
+#[test]
 fn misc_reporting() {
-    let text = "select 1 from public.nope -- trailing comment\n;";
+    let text = "select 1 from public.nope -- a comment\nwhere true;";
     let a = query_analysis(text);
     assert_eq!(
         a.problems[0].kind,

@@ -34,7 +34,38 @@ const TABLE_PRIVILEGES: &[&str] = &[
 const FUNCTION_PRIVILEGES: &[&str] = &["all", "execute"];
 const INTEGER_TYPES: &[&str] = &["smallint", "integer", "bigint"];
 
+/// E208 for a name that is empty or holds a control character (NUL, a newline, ESC…) or a
+/// bidirectional override:
+/// PostgreSQL would take or reject it, but it would reach comment lines of the migration and the
+/// terminal, where a newline starts a statement and an escape sequence drives the screen.
+pub(crate) fn name_chars(d: &mut Diagnostics, what: &str, name: &str, span: Span) -> bool {
+    let problem = if name.is_empty() {
+        "is empty"
+    } else if name.chars().any(char::is_control) {
+        "contains a control character"
+    } else if name.chars().any(crate::diagnostics::is_unsafe_char) {
+        "contains a bidirectional override, which reorders how text is shown"
+    } else {
+        return true;
+    };
+    d.push(
+        Diagnostic::error(
+            Code::InvalidName,
+            format!(
+                "{what} `{}` {problem}",
+                crate::diagnostics::escape_control(name)
+            ),
+        )
+        .at(span, "not a valid name")
+        .help("use a name without control characters (newlines, tabs, NUL, escapes)"),
+    );
+    false
+}
+
 fn ident_len(d: &mut Diagnostics, what: &str, name: &str, span: Span, generated: bool) {
+    if !name_chars(d, what, name, span) {
+        return;
+    }
     if name.len() > MAX_IDENT {
         let help = if generated {
             "give it a shorter explicit `name:` (PostgreSQL would silently truncate it)".to_string()
@@ -219,6 +250,7 @@ fn table_checks(model: &Model, scope: &Scope, t: &Table, d: &mut Diagnostics) {
     }
     for ix in &t.indexes {
         ident_len(d, "index name", &ix.name.value, ix.origin, true);
+        index_key_names(d, ix);
         let cols: Vec<Sp<String>> = ix
             .keys
             .iter()
@@ -586,6 +618,78 @@ fn trigger_checks(
     }
 }
 
+/// E208 for an index key's operator class that is not one (qualified) name, or a collation
+/// (written quoted) with a control character: both are copied into `CREATE INDEX`.
+fn index_key_names(d: &mut Diagnostics, ix: &crate::ir::Index) {
+    for k in &ix.keys {
+        if let Some(o) = &k.opclass
+            && !crate::ir::types::is_qualified_name(o)
+        {
+            d.push(
+                Diagnostic::error(
+                    Code::InvalidName,
+                    format!(
+                        "operator class `{}` of index `{}` is not a name",
+                        crate::diagnostics::escape_control(o),
+                        ix.name.value
+                    ),
+                )
+                .at(k.target.span, "the key with this operator class")
+                .help("write the operator class's name, such as `text_pattern_ops` or `extensions.gin_trgm_ops`"),
+            );
+        }
+        if let Some(c) = &k.collate {
+            name_chars(d, "collation", c, k.target.span);
+        }
+    }
+}
+
+/// E301 for a function argument's default or a partition bound that is not exactly one SQL
+/// expression: they are copied into the statement as written (they read no columns, so only the
+/// syntax is checked).
+fn constant_expressions(model: &Model, d: &mut Diagnostics) {
+    let mut check = |text: &str, what: String, span: Span| {
+        if let Err(e) = crate::sqlfrag::parse_expr(text) {
+            d.push(
+                Diagnostic::error(
+                    Code::SqlSyntax,
+                    format!("{what} is not one SQL expression: {}", e.message),
+                )
+                .at(span, "not one expression")
+                .help("write a single expression, such as `0`, `'2024-01-01'` or `now()`"),
+            );
+        }
+    };
+    for f in model.functions.values() {
+        for a in &f.args {
+            if let Some(def) = &a.default {
+                check(
+                    def,
+                    format!("the default of an argument of function `{}`", f.name.name),
+                    a.type_written.span,
+                );
+            }
+        }
+    }
+    for t in model.tables.values() {
+        let Some(p) = &t.partition else { continue };
+        for part in p.partitions.values() {
+            let values: Vec<&String> = match &part.bound {
+                PartitionBound::Range { from, to } => from.iter().chain(to).collect(),
+                PartitionBound::List { values } => values.iter().collect(),
+                PartitionBound::Hash { .. } | PartitionBound::Default => Vec::new(),
+            };
+            for v in values {
+                check(
+                    v,
+                    format!("a bound of partition `{}`", part.name.name),
+                    part.origin,
+                );
+            }
+        }
+    }
+}
+
 fn name_collisions(model: &Model, d: &mut Diagnostics) {
     // Relations, indexes and index-backed constraints share one namespace per schema.
     let mut seen: BTreeMap<QName, Span> = BTreeMap::new();
@@ -747,8 +851,24 @@ pub fn validate_with(
             ident_len(d, "enum value", &v.value, v.span, false);
         }
     }
+    for e in model.extensions.values() {
+        name_chars(d, "extension name", &e.name, e.origin);
+        if let Some(s) = &e.schema {
+            name_chars(d, "extension schema", s, e.origin);
+        }
+        if let Some(v) = &e.version {
+            name_chars(d, "extension version", v, e.origin);
+        }
+    }
     for f in model.functions.values() {
         ident_len(d, "function name", &f.name.name, f.origin, false);
+        name_chars(d, "function language", &f.language, f.origin);
+        for a in f.args.iter().filter(|a| !a.name.is_empty()) {
+            ident_len(d, "argument name", &a.name, a.type_written.span, false);
+        }
+        for s in f.search_path.iter().flatten() {
+            ident_len(d, "search_path schema", s, f.origin, false);
+        }
         check_privileges(
             d,
             &f.grants,
@@ -776,11 +896,13 @@ pub fn validate_with(
         );
         for ix in &v.indexes {
             ident_len(d, "index name", &ix.name.value, ix.origin, true);
+            index_key_names(d, ix);
         }
     }
     for tr in &model.external_triggers {
         trigger_checks(model, tr, None, d);
     }
+    constant_expressions(model, d);
     name_collisions(model, d);
     view_cycles(model, d);
     sql::fragments(model, &scope, sources, d, lint_facts)

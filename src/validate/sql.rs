@@ -131,6 +131,7 @@ impl Fragments {
 enum What<'a> {
     Default(&'a Table, &'a str),
     Generated(&'a str),
+    Using(&'a str),
     Check(&'a str),
     Index(&'a str),
     Predicate(&'a str),
@@ -144,6 +145,7 @@ impl fmt::Display for What<'_> {
         match self {
             What::Default(t, c) => write!(f, "the default of `{}.{c}`", t.name.name),
             What::Generated(c) => write!(f, "the generated expression of column `{c}`"),
+            What::Using(c) => write!(f, "the `using` of column `{c}`"),
             What::Check(n) => write!(f, "check `{n}`"),
             What::Index(n) => write!(f, "index `{n}`"),
             What::Predicate(n) => write!(f, "the predicate of index `{n}`"),
@@ -177,7 +179,11 @@ fn job<'a>(
         What::Policy(_) => Some(Role::Policy),
         What::Index(_) | What::Predicate(_) => Some(Role::Index),
         What::Default(..) => Some(Role::Default),
-        What::Generated(_) | What::Check(_) | What::TriggerWhen(_) | What::View(_) => None,
+        What::Generated(_)
+        | What::Using(_)
+        | What::Check(_)
+        | What::TriggerWhen(_)
+        | What::View(_) => None,
     };
     Job {
         value,
@@ -446,6 +452,10 @@ pub fn fragments(
             }
             if let Some(g) = &c.generated {
                 jobs.push(expr(g, What::Generated(&c.name), base, &[]));
+            }
+            if let Some(u) = &c.using {
+                // `ALTER COLUMN … TYPE … USING <expr>` reads the table's columns.
+                jobs.push(expr(u, What::Using(&c.name), base, &[]));
             }
         }
         for c in &t.checks {

@@ -69,6 +69,68 @@ fn quoted_run(chars: &[char], start: usize) -> (String, usize) {
     (s, i)
 }
 
+/// The value of an `E'…'` string whose opening quote is at `start` (backslash escapes read as
+/// PostgreSQL reads them; octal, hex and unicode escapes are kept as written), and the index just
+/// past its closing quote.
+fn escape_run(chars: &[char], start: usize) -> (String, usize) {
+    let mut s = String::new();
+    let mut i = start + 1;
+    while let Some(&ch) = chars.get(i) {
+        match ch {
+            '\'' if chars.get(i + 1) == Some(&'\'') => {
+                s.push('\'');
+                i += 2;
+            }
+            '\'' => return (s, i + 1),
+            '\\' => {
+                let next = chars.get(i + 1).copied();
+                s.push(match next {
+                    Some('n') => '\n',
+                    Some('t') => '\t',
+                    Some('r') => '\r',
+                    Some('b') => '\u{8}',
+                    Some('f') => '\u{c}',
+                    Some(c) => c,
+                    None => '\\',
+                });
+                i += 2;
+            }
+            c => {
+                s.push(c);
+                i += 1;
+            }
+        }
+    }
+    (s, i)
+}
+
+/// The body of a dollar-quoted string whose opening `$tag$` starts at `start`, and the index just
+/// past its closing delimiter; `None` when no dollar quote starts there.
+fn dollar_run(chars: &[char], start: usize) -> Option<(String, usize)> {
+    let mut end = start + 1;
+    while let Some(&c) = chars.get(end) {
+        if c == '$' {
+            break;
+        }
+        let tag_char = c.is_alphabetic() || c == '_' || (end > start + 1 && c.is_ascii_digit());
+        if !tag_char {
+            return None;
+        }
+        end += 1;
+    }
+    let delimiter: Vec<char> = chars.get(start..=end)?.to_vec();
+    let body_start = end + 1;
+    let mut i = body_start;
+    while i + delimiter.len() <= chars.len() {
+        if chars.get(i..i + delimiter.len()) == Some(delimiter.as_slice()) {
+            let body: String = chars.get(body_start..i)?.iter().collect();
+            return Some((body, i + delimiter.len()));
+        }
+        i += 1;
+    }
+    None
+}
+
 fn lex(text: &str) -> Vec<Tok> {
     let chars: Vec<char> = text.chars().collect();
     let mut out = Vec::new();
@@ -77,6 +139,16 @@ fn lex(text: &str) -> Vec<Tok> {
     while let Some(c) = at(i) {
         if c.is_whitespace() {
             i += 1;
+        } else if matches!(c, 'E' | 'e') && at(i + 1) == Some('\'') {
+            // `E'…'` (schemac writes a literal with a backslash this way): the same constant as
+            // the `'…'` PostgreSQL prints back.
+            let s;
+            (s, i) = escape_run(&chars, i + 1);
+            out.push(Tok::Literal(s));
+        } else if let Some((s, end)) = (c == '$').then(|| dollar_run(&chars, i)).flatten() {
+            // `$$…$$` is the same constant as the `'…'` PostgreSQL prints back.
+            i = end;
+            out.push(Tok::Literal(s));
         } else if c == '\'' {
             let s;
             (s, i) = quoted_run(&chars, i);
@@ -314,6 +386,22 @@ mod tests {
             &public(),
             true
         ));
+    }
+
+    #[test]
+    fn escape_and_dollar_quoted_strings_are_the_constants_they_spell() {
+        let p = public();
+        assert!(same(
+            "f(E'a\\\\b', E'it''s')",
+            "f('a\\b', 'it''s')",
+            &p,
+            true
+        ));
+        assert!(same("x = E'a\\nb'", "x = 'a\nb'::text", &p, false));
+        assert!(same("x = $$it's$$", "x = 'it''s'::text", &p, false));
+        assert!(same("x = $t$a$$b$t$", "x = 'a$$b'::text", &p, false));
+        assert!(!same("x = $$a$$", "x = 'b'::text", &p, false));
+        assert!(!same("f(E'a\\\\b')", "f('a\\\\b')", &p, true));
     }
 
     #[test]
