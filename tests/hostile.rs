@@ -549,6 +549,15 @@ fn hostile_text_in_every_field_runs_no_undeclared_sql() {
             }
         }
     }
+    // The base model's roles too (the last case may not have declared them).
+    for r in base_model.roles.keys() {
+        if !roles_before.contains(r) {
+            let _ = run
+                .db
+                .client
+                .batch_execute(&format!("drop role if exists {}", support::quote_ident(r)));
+        }
+    }
     eprintln!(
         "hostile: {} positions × {} payloads = {} cases: {} diagnosed, {} flagged by the tokenizer, {} applied (up, verify, down), {} rejected by PostgreSQL with the catalog unchanged",
         all.len(),
