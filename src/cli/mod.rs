@@ -37,6 +37,7 @@ mod build;
 mod check;
 mod docs;
 mod lint;
+mod migrate;
 mod plan;
 mod test;
 mod verify;
@@ -125,6 +126,9 @@ enum Command {
     /// Run the access tests (declared in the model and derived from its policies) on a scratch
     /// database, or write them as pgTAP files with --emit pgtap DIR.
     Test(test::TestArgs),
+    /// Apply the pending migrations to a database, recording each in `schemac.migrations`
+    /// (`status`: applied / pending / unknown; `down N`: roll back the last N).
+    Migrate(migrate::MigrateArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
     Completions {
         /// The shell.
@@ -371,6 +375,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Rules { ref markdown } => lint::rules(markdown.as_deref()),
         Command::Verify(ref args) => verify::run(&cli, args),
         Command::Test(ref args) => test::run(&cli, args),
+        Command::Migrate(ref args) => migrate::run(&cli, args),
         Command::Completions { shell } => completions(shell),
     }
 }

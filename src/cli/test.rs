@@ -61,7 +61,11 @@ pub fn run(cli: &Cli, args: &TestArgs) -> u8 {
         );
         return exit::OK;
     }
-    let Some(url) = &args.database_url.clone().or_else(super::database_url_from_env) else {
+    let Some(url) = &args
+        .database_url
+        .clone()
+        .or_else(super::database_url_from_env)
+    else {
         eprintln!("error: give --database-url URL or set DATABASE_URL, or --emit pgtap DIR");
         return exit::IO;
     };

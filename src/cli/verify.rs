@@ -37,7 +37,10 @@ pub fn run(cli: &Cli, args: &VerifyArgs) -> u8 {
     };
     let mut d = Diagnostics::default();
     let database_url = match &args.against {
-        None => args.database_url.clone().or_else(super::database_url_from_env),
+        None => args
+            .database_url
+            .clone()
+            .or_else(super::database_url_from_env),
         Some(_) => None,
     };
     let outcome = match (&database_url, &args.against) {
