@@ -36,6 +36,7 @@ macro_rules! outln {
 mod build;
 mod check;
 mod docs;
+mod init;
 mod lint;
 mod migrate;
 mod plan;
@@ -81,6 +82,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Start a project: a starter schema.yaml, a pre-commit hook, a GitHub Actions workflow (lint
+    /// with SARIF upload, check) and .gitattributes; never overwrites a file.
+    Init(init::InitArgs),
     /// Validate the model and write the next numbered migration (with its down file), the
     /// snapshot and the checksum file. Writes nothing when the model has errors, is unchanged, or
     /// has risky changes nobody acknowledged.
@@ -321,7 +325,7 @@ pub(crate) fn database_url_from_env() -> Option<String> {
 
 /// The commands that read no model and write nothing: their `--help` leaves out the global
 /// options.
-const STANDALONE: [&str; 3] = ["rule", "rules", "completions"];
+const STANDALONE: [&str; 4] = ["init", "rule", "rules", "completions"];
 
 /// The command line's definition: [`Cli`]'s, with the global options hidden from the help of the
 /// commands that do not use them.
@@ -375,6 +379,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Rules { ref markdown } => lint::rules(markdown.as_deref()),
         Command::Verify(ref args) => verify::run(&cli, args),
         Command::Test(ref args) => test::run(&cli, args),
+        Command::Init(ref args) => init::run(args),
         Command::Migrate(ref args) => migrate::run(&cli, args),
         Command::Completions { shell } => completions(shell),
     }
