@@ -773,3 +773,86 @@ fn check_reports_a_first_migration_this_version_would_write_differently() {
     // Only the edited up migration is reported, not the untouched down migration.
     assert_snapshot!("check_first_migration_differs", check.stderr);
 }
+
+#[test]
+fn plan_shows_the_sql_build_would_refuse_with_the_blocking_findings() {
+    let p = Project::with_model();
+    assert_eq!(p.run(&["build"]).code, 0);
+    let before = p.outputs("generated");
+    p.write(
+        "schema.yaml",
+        &MODEL.replace(
+            "      body: text\n",
+            "      body: text\n      title: text\n",
+        ),
+    );
+    let out = p.run(&["plan"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("ADD COLUMN title text NOT NULL"),
+        "{}",
+        out.stdout
+    );
+    assert_snapshot!("plan_refused_stdout", out.stdout);
+    assert_snapshot!("plan_refused_stderr", out.stderr);
+    let json = p.run(&["plan", "--format", "json"]);
+    assert_eq!(json.code, 1, "{}", json.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(doc["refused"], serde_json::Value::Bool(true));
+    assert_eq!(doc["migrations"].as_array().unwrap().len(), 1);
+    let codes: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert!(
+        codes.contains(&"SC604") && codes.contains(&"E405"),
+        "{codes:?}"
+    );
+    assert_eq!(p.outputs("generated"), before);
+}
+
+#[test]
+fn build_warns_about_a_policy_without_to() {
+    let p = Project::with_model();
+    p.write(
+        "schema.yaml",
+        &format!(
+            "{MODEL}    rls:\n      policies:\n        anyone_reads: {{ for: select, using: \"true\" }}\n"
+        ),
+    );
+    let out = p.run(&["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("SC409"), "{}", out.stderr);
+    assert!(
+        String::from_utf8(p.read("generated/migrations/0001_init.sql"))
+            .unwrap()
+            .contains("TO PUBLIC")
+    );
+    // A later migration that does not touch the policy does not repeat the warning.
+    p.write(
+        "schema.yaml",
+        &format!(
+            "{}    rls:\n      policies:\n        anyone_reads: {{ for: select, using: \"true\" }}\n",
+            MODEL.replace(
+                "      body: text\n",
+                "      body: text\n      title: { type: text, nullable: true }\n"
+            )
+        ),
+    );
+    let out = p.run(&["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!out.stderr.contains("SC409"), "{}", out.stderr);
+    // Saying `to: [public]` is a choice: no warning.
+    let q = Project::with_model();
+    q.write(
+        "schema.yaml",
+        &format!(
+            "{MODEL}    rls:\n      policies:\n        anyone_reads: {{ for: select, to: [public], using: \"true\" }}\n"
+        ),
+    );
+    let out = q.run(&["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!out.stderr.contains("SC409"), "{}", out.stderr);
+}

@@ -93,7 +93,8 @@ enum Command {
         migration: MigrationArgs,
     },
     /// Print the migration `build` would write (SQL, or the change list with --format json) and
-    /// its migration-safety findings; writes nothing. Exit 1 when build would refuse.
+    /// its migration-safety findings; writes nothing. Exit 1 when build would refuse (the SQL is
+    /// still shown when only unacknowledged risky changes block it).
     Plan {
         #[command(flatten)]
         migration: MigrationArgs,
@@ -362,6 +363,46 @@ fn completions(shell: clap_complete::Shell) -> u8 {
     clap_complete::generate(shell, &mut command(), "schemac", &mut script);
     write_stdout(&String::from_utf8_lossy(&script));
     exit::OK
+}
+
+/// Warnings (SC409) for the policies without `to:` that the migration creates or changes — they
+/// apply to PUBLIC, every role — so `build` and `plan` do not write them silently. All such
+/// policies for the first migration (`changes` is empty then); the model's lint levels and inline
+/// suppressions apply.
+pub(crate) fn public_policy_warnings(
+    compiled: &schemac::Compiled,
+    names: &[String],
+    changes: &[schemac::diff::Change],
+) -> Vec<schemac::diagnostics::Diagnostic> {
+    use schemac::diff::ChangeKind;
+    if names.is_empty() {
+        return Vec::new();
+    }
+    let report = schemac::lint::run_only(
+        &compiled.model,
+        &compiled.external,
+        &compiled.sources,
+        &["SC409"],
+    );
+    let touched: Vec<schemac::source::Span> = changes
+        .iter()
+        .filter(|c| matches!(c.kind, ChangeKind::CreatePolicy | ChangeKind::AlterPolicy))
+        .map(|c| c.span)
+        .collect();
+    report
+        .findings
+        .iter()
+        .filter_map(schemac::lint::Finding::diagnostic)
+        .filter(|d| {
+            changes.is_empty()
+                || d.primary
+                    .as_ref()
+                    .is_some_and(|l| touched.contains(&l.span))
+        })
+        .map(|d| {
+            d.help("name the roles the policy is for, such as `to: [authenticated]`; the migration writes `TO PUBLIC`, and `to: [public]` says so on purpose")
+        })
+        .collect()
 }
 
 /// Run a parsed command line and return the exit code.
