@@ -856,3 +856,25 @@ fn build_warns_about_a_policy_without_to() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(!out.stderr.contains("SC409"), "{}", out.stderr);
 }
+
+#[test]
+fn a_table_declared_in_two_files_has_no_stray_error_line() {
+    let p = Project::new();
+    p.write(
+        "model/a.yaml",
+        "version: 1\ntables:\n  todos:\n    description: Things to do.\n    columns:\n      id: { type: bigint, identity: always, primary_key: true }\n",
+    );
+    p.write(
+        "model/b.yaml",
+        "tables:\n  todos:\n    description: Things to do again.\n    columns:\n      id: { type: bigint, identity: always, primary_key: true }\n",
+    );
+    let out = p.run(&["build", "--schema", "model"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(!out.stderr.contains("Error:"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("note: first declared here"),
+        "{}",
+        out.stderr
+    );
+    assert_snapshot!(out.stderr);
+}
