@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 
 use diagnostics::{Code, Diagnostic, Diagnostics};
 use ir::Model;
-use migrations::{MigrationDir, SNAPSHOT_FILE, SUM_FILE};
+use migrations::{MigrationDir, SNAPSHOT_FILE};
 use preset::External;
 use source::SourceMap;
 
@@ -398,7 +398,7 @@ pub fn build_with(
     let mut changes = Vec::new();
     let mut findings = lint::Report::default();
     let mut snapshot = None;
-    let next = dir.last_number() + 1;
+    let next = dir.last_number().saturating_add(1);
     if let Some(committed) = &dir.snapshot {
         let pending = match snapshot_unless(&compiled.model, committed) {
             Some(text) => {
@@ -497,9 +497,13 @@ pub fn build_with(
             all.push((dir.down_file(name), down.as_bytes()));
         }
     }
-    let sum = migrations::sum_entries(all.iter().map(|(n, b)| (n.as_str(), *b)), &snapshot);
+    let sum = migrations::sum_entries_named(
+        all.iter().map(|(n, b)| (n.as_str(), *b)),
+        &snapshot,
+        dir.snapshot_sum_name(),
+    );
     files.push((dir.root.join(SNAPSHOT_FILE), snapshot));
-    files.push((mig.join(SUM_FILE), sum));
+    files.push((dir.sum_path(), sum));
     Some(BuildPlan::Write {
         names,
         files,
