@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 
 use diagnostics::{Code, Diagnostic, Diagnostics};
 use ir::Model;
-use migrations::{MigrationDir, SNAPSHOT_FILE, SUM_FILE};
+use migrations::{MigrationDir, SNAPSHOT_FILE};
 use preset::External;
 use source::SourceMap;
 
@@ -357,7 +357,7 @@ fn pending_against(
 pub fn initial_migrations<'m>(
     model: &'m Model,
     dir: &MigrationDir,
-    first: u32,
+    first: u64,
     slug: &str,
 ) -> Vec<(String, plan::Migration<'m>)> {
     let parts = plan::split::split_initial(model, plan::initial(model));
@@ -398,7 +398,7 @@ pub fn stale_initial(
         .enumerate()
         .skip(1)
         .all(|(i, n)| n.ends_with(&format!("_{slug}_part{}.sql", i + 1)));
-    if !parts_only || u32::try_from(ups.len()).ok() != Some(dir.last_number()) {
+    if !parts_only || u64::try_from(ups.len()).ok() != Some(dir.last_number()) {
         return None;
     }
     let differs = |model: &Model| -> Option<Option<String>> {
@@ -506,7 +506,7 @@ pub fn build_with(
     let mut changes = Vec::new();
     let mut findings = lint::Report::default();
     let mut snapshot = None;
-    let next = dir.last_number() + 1;
+    let next = dir.last_number().saturating_add(1);
     if let Some(committed) = &dir.snapshot {
         let pending = match snapshot_unless(&compiled.model, committed) {
             Some(text) => pending_against(compiled, dir, text, &options.allow, d),
@@ -605,9 +605,13 @@ pub fn build_with(
             all.push((dir.down_file(name), down.as_bytes()));
         }
     }
-    let sum = migrations::sum_entries(all.iter().map(|(n, b)| (n.as_str(), *b)), &snapshot);
+    let sum = migrations::sum_entries_named(
+        all.iter().map(|(n, b)| (n.as_str(), *b)),
+        &snapshot,
+        dir.snapshot_sum_name(),
+    );
     files.push((dir.root.join(SNAPSHOT_FILE), snapshot));
-    files.push((mig.join(SUM_FILE), sum));
+    files.push((dir.sum_path(), sum));
     Some(BuildPlan::Write {
         names,
         files,

@@ -4,8 +4,6 @@ mod cli;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 /// mimalloc rather than glibc's malloc: a build allocates millions of small strings and nodes,
 /// and glibc's `_int_malloc`/`_int_free`/`malloc_consolidate` were a quarter of its time; its
 /// version 2 rather than 3 for the smaller resident memory (docs/performance.md).
@@ -13,5 +11,5 @@ use clap::Parser;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    ExitCode::from(cli::run(cli::Cli::parse()))
+    ExitCode::from(cli::run(cli::parse()))
 }

@@ -22,6 +22,8 @@ use crate::ir::MigrationLayout;
 pub const SUM_FILE: &str = "schemac.sum";
 /// Name of the snapshot file inside the output folder.
 pub const SNAPSHOT_FILE: &str = "schema.snapshot.json";
+/// How `schemac.sum` in `generated/migrations/` names the snapshot.
+const NUMBERED_SNAPSHOT_NAME: &str = "../schema.snapshot.json";
 
 /// I/O failures while reading or writing the output folder.
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +67,9 @@ pub struct MigrationDir {
     pub snapshot: Option<String>,
     /// The checksum file's text, if present.
     pub sum: Option<String>,
+    /// In the Supabase layout, a `supabase/migrations/schemac.sum` left by an earlier schemac
+    /// when there is none where it now goes.
+    pub legacy_sum: Option<String>,
 }
 
 impl MigrationDir {
@@ -76,8 +81,10 @@ impl MigrationDir {
         }
     }
 
-    /// The highest migration number on disk (the leading digits of each file name).
-    pub fn last_number(&self) -> u32 {
+    /// The highest migration number on disk (the leading digits of each file name). In the
+    /// Supabase layout this includes migrations schemac did not write (`20240101120000_x.sql`),
+    /// so the next version sorts after them.
+    pub fn last_number(&self) -> u64 {
         self.files
             .iter()
             .filter_map(|(n, _)| {
@@ -86,16 +93,38 @@ impl MigrationDir {
                 digits.parse::<u64>().ok()
             })
             .max()
-            .map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX))
+            .unwrap_or(0)
     }
 
     /// The name of migration `number` with `slug`: `0002_slug`, or in the Supabase layout the
-    /// 14-digit version `00000000000002_slug` (versions derived from the number, so they are
-    /// the same on every machine and sort in order).
-    pub fn migration_name(&self, number: u32, slug: &str) -> String {
+    /// 14-digit version `00000000000002_slug`. The number is the highest on disk plus one, never
+    /// the clock, so the same folder gives the same name on every machine; in a Supabase project
+    /// that already has timestamped migrations the version is the latest timestamp plus one
+    /// (`20240101120001_slug`), so it sorts after them.
+    pub fn migration_name(&self, number: u64, slug: &str) -> String {
         match self.layout {
             MigrationLayout::Numbered => format!("{number:04}_{slug}"),
             MigrationLayout::Supabase => format!("{number:014}_{slug}"),
+        }
+    }
+
+    /// Where `schemac.sum` is: in the migrations folder, or in the Supabase layout in the output
+    /// folder (`generated/schemac.sum`), since the Supabase CLI reads every file of
+    /// `supabase/migrations/` and warns about any that is not a migration.
+    pub fn sum_path(&self) -> PathBuf {
+        match self.layout {
+            MigrationLayout::Numbered => self.migrations_dir().join(SUM_FILE),
+            MigrationLayout::Supabase => self.root.join(SUM_FILE),
+        }
+    }
+
+    /// How `schemac.sum` names the snapshot: its path relative to the folder `schemac.sum` is in
+    /// (`../schema.snapshot.json` beside `generated/migrations/`; `schema.snapshot.json` in the
+    /// Supabase layout, where both are in `generated/`).
+    pub fn snapshot_sum_name(&self) -> &'static str {
+        match self.layout {
+            MigrationLayout::Numbered => NUMBERED_SNAPSHOT_NAME,
+            MigrationLayout::Supabase => SNAPSHOT_FILE,
         }
     }
 
@@ -178,10 +207,13 @@ impl MigrationDir {
                 let bytes = read_file(&mig.join(&n))?;
                 dir.files.push((n, bytes));
             }
-            let sum = mig.join(SUM_FILE);
-            if sum.is_file() {
-                dir.sum = Some(String::from_utf8_lossy(&read_file(&sum)?).into_owned());
-            }
+        }
+        let sum = dir.sum_path();
+        let legacy = PathBuf::from(SUPABASE_MIGRATIONS).join(SUM_FILE);
+        if sum.is_file() {
+            dir.sum = Some(String::from_utf8_lossy(&read_file(&sum)?).into_owned());
+        } else if layout == MigrationLayout::Supabase && legacy.is_file() {
+            dir.legacy_sum = Some(String::from_utf8_lossy(&read_file(&legacy)?).into_owned());
         }
         dir.snapshot = read_snapshot_file(root)?;
         Ok(dir)
@@ -191,9 +223,40 @@ impl MigrationDir {
     /// file is checked against its own recorded running hash (continuing the chain from the
     /// recorded hash before it), so one edited file does not make every later file look changed.
     pub fn verify(&self, d: &mut Diagnostics) {
-        let sum_path = self.migrations_dir().join(SUM_FILE).display().to_string();
+        let sum_path = self.sum_path().display().to_string();
         let Some(sum) = &self.sum else {
-            if !self.files.is_empty() || self.snapshot.is_some() {
+            if let Some(diag) = self.layout_mismatch() {
+                d.push(diag);
+                return;
+            }
+            // Migrations of a Supabase project that schemac has not built yet (no snapshot):
+            // they are the project's own, and the first build records them in schemac.sum.
+            let adopting = self.layout == MigrationLayout::Supabase && self.snapshot.is_none();
+            if self.layout == MigrationLayout::Supabase
+                && let Some(legacy) = &self.legacy_sum
+            {
+                // Written by an earlier schemac inside supabase/migrations/, naming the snapshot
+                // from there: the folder must match it; the next build writes the new file.
+                let snapshot = self.snapshot.as_deref().unwrap_or("");
+                let expected = sum_entries_named(
+                    self.files.iter().map(|(n, b)| (n.as_str(), b.as_slice())),
+                    snapshot,
+                    NUMBERED_SNAPSHOT_NAME,
+                );
+                if expected != *legacy {
+                    let path = PathBuf::from(SUPABASE_MIGRATIONS).join(SUM_FILE);
+                    d.push(
+                        Diagnostic::error(
+                            Code::MigrationTampered,
+                            format!("the migrations do not match {} (kept there by earlier versions of schemac)", path.display()),
+                        )
+                        .in_path(path.display().to_string())
+                        .help("restore the folder from version control; schemac now keeps schemac.sum in the output folder, and writes it there with the next migration"),
+                    );
+                }
+                return;
+            }
+            if !adopting && (!self.files.is_empty() || self.snapshot.is_some()) {
                 d.push(
                     Diagnostic::error(Code::MigrationTampered, "migrations exist but the checksum file is missing")
                         .in_path(sum_path)
@@ -203,10 +266,15 @@ impl MigrationDir {
             return;
         };
         let snapshot = self.snapshot.as_deref().unwrap_or("");
-        if sum_text(&self.files, snapshot) == *sum {
+        let snap_name = self.snapshot_sum_name();
+        if sum_entries_named(
+            self.files.iter().map(|(n, b)| (n.as_str(), b.as_slice())),
+            snapshot,
+            snap_name,
+        ) == *sum
+        {
             return;
         }
-        let snap_name = format!("../{SNAPSHOT_FILE}");
         let recorded: Vec<(&str, &str)> = sum
             .lines()
             .skip(1)
@@ -272,6 +340,47 @@ impl MigrationDir {
     }
 }
 
+impl MigrationDir {
+    /// When `schemac.sum` is missing where this layout keeps it but the other layout's folder
+    /// has one, the model's `layout:` changed while the migrations stayed where they were: an
+    /// `E401` that says so (rather than "the checksum file is missing").
+    fn layout_mismatch(&self) -> Option<Diagnostic> {
+        let numbered = self.root.join("migrations").join(SUM_FILE);
+        let supabase_old = PathBuf::from(SUPABASE_MIGRATIONS).join(SUM_FILE);
+        let (found, was, now) = match self.layout {
+            MigrationLayout::Supabase if numbered.is_file() => {
+                (numbered, "numbered (`generated/migrations/`)", "supabase")
+            }
+            MigrationLayout::Numbered if supabase_old.is_file() => (
+                supabase_old,
+                "supabase (`supabase/migrations/`)",
+                "numbered",
+            ),
+            MigrationLayout::Numbered
+                if self.root.join(SUM_FILE).is_file() && self.files.is_empty() =>
+            {
+                (
+                    self.root.join(SUM_FILE),
+                    "supabase (`supabase/migrations/`)",
+                    "numbered",
+                )
+            }
+            _ => return None,
+        };
+        Some(
+            Diagnostic::error(
+                Code::MigrationTampered,
+                format!(
+                    "the model asks for the {now} layout, but the migrations were written in the {was} layout ({} exists)",
+                    found.display()
+                ),
+            )
+            .in_path(self.sum_path().display().to_string())
+            .help("switching `migrations.layout` does not move migrations: set the layout back, or start the new folder from a fresh baseline (see docs/migrations.md, \"Supabase layout\")"),
+        )
+    }
+}
+
 fn chain(previous: &[u8], name: &str, bytes: &[u8]) -> Vec<u8> {
     let mut h = Sha256::new();
     h.update(previous);
@@ -307,12 +416,21 @@ pub fn sum_entries<'a>(
     files: impl IntoIterator<Item = (&'a str, &'a [u8])>,
     snapshot: &'a str,
 ) -> String {
+    sum_entries_named(files, snapshot, NUMBERED_SNAPSHOT_NAME)
+}
+
+/// [`sum_entries`] with the snapshot recorded as `snap_name`
+/// ([`MigrationDir::snapshot_sum_name`]).
+pub fn sum_entries_named<'a>(
+    files: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+    snapshot: &'a str,
+    snap_name: &'a str,
+) -> String {
     let mut lines = Vec::new();
     let mut running: Vec<u8> = Vec::new();
     let mut entries: Vec<(&str, &[u8])> = files.into_iter().collect();
     entries.sort_by(|a, b| a.0.cmp(b.0));
-    let snap_name = format!("../{SNAPSHOT_FILE}");
-    entries.push((&snap_name, snapshot.as_bytes()));
+    entries.push((snap_name, snapshot.as_bytes()));
     for (name, bytes) in entries {
         running = chain(&running, name, bytes);
         lines.push(format!("{name} h1:{}", hex(&running)));

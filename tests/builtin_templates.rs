@@ -83,15 +83,22 @@ fn compare_model(label: &str, path: &Path) -> usize {
         Vec::new(),
         vec!["0001_init".to_string(), "0002_x|`y`".to_string()],
     ] {
-        let view = database_view(model, external, &inputs, "generated/migrations", &names);
-        let a = fast.database_md(&view).unwrap();
-        let b = slow.database_md(&view).unwrap();
-        assert!(
-            a == b,
-            "{label}: DATABASE.md differs; {}",
-            first_difference(&a, &b)
-        );
-        compared += 1;
+        for supabase_layout in [false, true] {
+            let mut view = database_view(model, external, &inputs, "generated/migrations", &names);
+            if supabase_layout {
+                view.migrations.supabase_layout = true;
+                view.migrations.dir = "supabase/migrations".to_string();
+                view.migrations.sum = "generated/schemac.sum".to_string();
+            }
+            let a = fast.database_md(&view).unwrap();
+            let b = slow.database_md(&view).unwrap();
+            assert!(
+                a == b,
+                "{label} (supabase layout: {supabase_layout}): DATABASE.md differs; {}",
+                first_difference(&a, &b)
+            );
+            compared += 1;
+        }
     }
 
     // And the files as `build` writes them.

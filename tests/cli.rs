@@ -459,15 +459,122 @@ fn supabase_layout_writes_fourteen_digit_versions_and_downs_apart() {
     );
     let out = p.run(&["build"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
+    // Only migrations in the folder the Supabase CLI reads: schemac.sum is in generated/.
     assert_eq!(
         p.tree("supabase"),
         [
             "migrations/00000000000001_init.sql",
             "migrations/down/00000000000001_init.down.sql",
-            "migrations/schemac.sum"
         ]
     );
+    let sum = String::from_utf8(p.read("generated/schemac.sum")).unwrap();
+    let names: Vec<&str> = sum
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(' ').next())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "00000000000001_init.sql",
+            "down/00000000000001_init.down.sql",
+            "schema.snapshot.json"
+        ]
+    );
+    let md = String::from_utf8(p.read("docs/DATABASE.md")).unwrap();
+    let section = md
+        .split("## Migrations")
+        .nth(1)
+        .unwrap()
+        .split("**Zero-downtime notes**")
+        .next()
+        .unwrap();
+    assert!(!section.contains("generated/migrations"), "{section}");
+    assert!(!section.contains("copy each up file"), "{section}");
+    assert_snapshot!("supabase_layout_database_md_migrations", section);
     assert_eq!(p.run(&["check"]).code, 0);
+}
+
+#[test]
+fn supabase_layout_versions_follow_the_projects_own_migrations() {
+    let p = Project::with_model();
+    p.write(
+        "schema.yaml",
+        &format!("{MODEL}migrations: {{ layout: supabase }}\n"),
+    );
+    // Migrations the project had before schemac, applied by the Supabase CLI.
+    p.write(
+        "supabase/migrations/20240101120000_legacy.sql",
+        "create table legacy (id int);\n",
+    );
+    let out = p.run(&["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        p.tree("supabase")
+            .contains(&"migrations/20240101120001_init.sql".to_string()),
+        "{:?}",
+        p.tree("supabase")
+    );
+    // The project's own file is recorded too: editing it is caught like any migration.
+    assert_eq!(p.run(&["check"]).code, 0);
+    p.write(
+        "supabase/migrations/20240101120000_legacy.sql",
+        "create table legacy (id bigint);\n",
+    );
+    let edited = p.run(&["check"]);
+    assert_eq!(edited.code, 1, "{}", edited.stderr);
+    assert!(
+        edited.stderr.contains("20240101120000_legacy.sql"),
+        "{}",
+        edited.stderr
+    );
+    p.write(
+        "supabase/migrations/20240101120000_legacy.sql",
+        "create table legacy (id int);\n",
+    );
+    // A second migration: an index on an existing table is built in the transaction (the
+    // Supabase CLI runs each file in one), so SC607 asks for an acknowledgement and no
+    // `_concurrently` file is written.
+    p.write(
+        "schema.yaml",
+        &format!(
+            "{}migrations: {{ layout: supabase }}\n",
+            MODEL.replace(
+                "      - { columns: [author_id], why: List an author's notes. }\n",
+                "      - { columns: [author_id], why: List an author's notes. }\n      - { columns: [body], why: Search notes. }\n"
+            )
+        ),
+    );
+    let refused = p.run(&["build"]);
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(refused.stderr.contains("SC607"), "{}", refused.stderr);
+    let out = p.run(&["build", "--allow", "SC607"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let tree = p.tree("supabase");
+    assert!(
+        tree.contains(
+            &"migrations/20240101120002_create_index_notes_notes_body_idx.sql".to_string()
+        ) && !tree.iter().any(|f| f.contains("concurrently")),
+        "{tree:?}"
+    );
+}
+
+#[test]
+fn switching_to_the_supabase_layout_names_the_real_cause() {
+    let p = Project::with_model();
+    assert_eq!(p.run(&["build"]).code, 0);
+    p.write(
+        "schema.yaml",
+        &format!("{MODEL}migrations: {{ layout: supabase }}\n"),
+    );
+    let out = p.run(&["build"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        !out.stderr.contains("checksum file is missing"),
+        "{}",
+        out.stderr
+    );
+    assert_snapshot!(out.stderr);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -857,4 +964,142 @@ fn check_reports_a_first_migration_this_version_would_write_differently() {
     assert_eq!(check.code, 1, "{}", check.stderr);
     // Only the edited up migration is reported, not the untouched down migration.
     assert_snapshot!("check_first_migration_differs", check.stderr);
+}
+
+#[test]
+fn plan_shows_the_sql_build_would_refuse_with_the_blocking_findings() {
+    let p = Project::with_model();
+    assert_eq!(p.run(&["build"]).code, 0);
+    let before = p.outputs("generated");
+    p.write(
+        "schema.yaml",
+        &MODEL.replace(
+            "      body: text\n",
+            "      body: text\n      title: text\n",
+        ),
+    );
+    let out = p.run(&["plan"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("ADD COLUMN title text NOT NULL"),
+        "{}",
+        out.stdout
+    );
+    assert_snapshot!("plan_refused_stdout", out.stdout);
+    assert_snapshot!("plan_refused_stderr", out.stderr);
+    let json = p.run(&["plan", "--format", "json"]);
+    assert_eq!(json.code, 1, "{}", json.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(doc["refused"], serde_json::Value::Bool(true));
+    assert_eq!(doc["migrations"].as_array().unwrap().len(), 1);
+    let codes: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert!(
+        codes.contains(&"SC604") && codes.contains(&"E405"),
+        "{codes:?}"
+    );
+    assert_eq!(p.outputs("generated"), before);
+}
+
+#[test]
+fn build_warns_about_a_policy_without_to() {
+    let p = Project::with_model();
+    p.write(
+        "schema.yaml",
+        &format!(
+            "{MODEL}    rls:\n      policies:\n        anyone_reads: {{ for: select, using: \"true\" }}\n"
+        ),
+    );
+    let out = p.run(&["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("SC409"), "{}", out.stderr);
+    assert!(
+        String::from_utf8(p.read("generated/migrations/0001_init.sql"))
+            .unwrap()
+            .contains("TO PUBLIC")
+    );
+    // A later migration that does not touch the policy does not repeat the warning.
+    p.write(
+        "schema.yaml",
+        &format!(
+            "{}    rls:\n      policies:\n        anyone_reads: {{ for: select, using: \"true\" }}\n",
+            MODEL.replace(
+                "      body: text\n",
+                "      body: text\n      title: { type: text, nullable: true }\n"
+            )
+        ),
+    );
+    let out = p.run(&["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!out.stderr.contains("SC409"), "{}", out.stderr);
+    // Saying `to: [public]` is a choice: no warning.
+    let q = Project::with_model();
+    q.write(
+        "schema.yaml",
+        &format!(
+            "{MODEL}    rls:\n      policies:\n        anyone_reads: {{ for: select, to: [public], using: \"true\" }}\n"
+        ),
+    );
+    let out = q.run(&["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!out.stderr.contains("SC409"), "{}", out.stderr);
+}
+
+#[test]
+fn a_table_declared_in_two_files_has_no_stray_error_line() {
+    let p = Project::new();
+    p.write(
+        "model/a.yaml",
+        "version: 1\ntables:\n  todos:\n    description: Things to do.\n    columns:\n      id: { type: bigint, identity: always, primary_key: true }\n",
+    );
+    p.write(
+        "model/b.yaml",
+        "tables:\n  todos:\n    description: Things to do again.\n    columns:\n      id: { type: bigint, identity: always, primary_key: true }\n",
+    );
+    let out = p.run(&["build", "--schema", "model"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(!out.stderr.contains("Error:"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("note: first declared here"),
+        "{}",
+        out.stderr
+    );
+    assert_snapshot!(out.stderr);
+}
+
+#[test]
+fn a_schemac_sum_left_in_supabase_migrations_is_still_checked() {
+    let p = Project::with_model();
+    p.write(
+        "schema.yaml",
+        &format!("{MODEL}migrations: {{ layout: supabase }}\n"),
+    );
+    assert_eq!(p.run(&["build"]).code, 0);
+    // What an earlier schemac wrote: the checksum file inside supabase/migrations/, naming the
+    // snapshot `../schema.snapshot.json`.
+    let up = "00000000000001_init.sql";
+    let down = "down/00000000000001_init.down.sql";
+    let files = [
+        (up, p.read(&format!("supabase/migrations/{up}"))),
+        (down, p.read(&format!("supabase/migrations/{down}"))),
+    ];
+    let snapshot = String::from_utf8(p.read("generated/schema.snapshot.json")).unwrap();
+    let legacy =
+        schemac::migrations::sum_entries(files.iter().map(|(n, b)| (*n, b.as_slice())), &snapshot);
+    std::fs::remove_file(p.path("generated/schemac.sum")).unwrap();
+    p.write("supabase/migrations/schemac.sum", &legacy);
+    let check = p.run(&["check"]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    p.write(&format!("supabase/migrations/{up}"), "-- edited\n");
+    let edited = p.run(&["check"]);
+    assert_eq!(edited.code, 1, "{}", edited.stderr);
+    assert!(
+        edited.stderr.contains("supabase/migrations/schemac.sum"),
+        "{}",
+        edited.stderr
+    );
 }

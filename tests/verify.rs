@@ -334,9 +334,35 @@ fn missing_createdb_privilege_is_e504_and_leaves_nothing() {
 
 #[test]
 fn verify_without_a_database_is_a_usage_error() {
-    let out = schemac(&["verify"]);
-    assert_eq!(out.code, 2);
-    assert_snapshot!(out.stderr, @"error: give --database-url URL (scratch database) or --against URL (live database)");
+    // Neither flag nor DATABASE_URL (which verify falls back to, as the test scripts do).
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_schemac"))
+        .args(["verify", "--color", "never"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_snapshot!(String::from_utf8(out.stderr).unwrap(), @"error: give --database-url URL or set DATABASE_URL (scratch database), or --against URL (live database)");
+}
+
+#[test]
+fn verify_and_test_use_database_url_when_no_url_is_given() {
+    let url = support::admin_url();
+    for args in [&["verify"][..], &["test"][..]] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_schemac"))
+            .args(args)
+            .args(["--color", "never"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("DATABASE_URL", &url)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
 
 #[test]

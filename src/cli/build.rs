@@ -58,13 +58,16 @@ fn build_project(cli: &Cli, options: &BuildOptions, project: &super::Project) ->
             names,
             files,
             findings,
-            ..
+            changes,
         }) => {
             let mut notes = Diagnostics::default();
             for f in &findings.findings {
                 if let Some(diag) = f.diagnostic() {
                     notes.push(diag);
                 }
+            }
+            for diag in super::public_policy_warnings(compiled, &names, &changes) {
+                notes.push(diag);
             }
             print_diagnostics(cli, &notes, &compiled.sources);
             // The documentation was rendered before anything is written, so a broken template

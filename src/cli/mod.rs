@@ -36,7 +36,9 @@ macro_rules! outln {
 mod build;
 mod check;
 mod docs;
+mod init;
 mod lint;
+mod migrate;
 mod plan;
 mod test;
 mod verify;
@@ -49,6 +51,9 @@ use schemac::diagnostics::report::{self, Style};
 use schemac::diagnostics::{Diagnostics, Severity};
 use schemac::source::SourceMap;
 
+/// The help heading of the options every command accepts.
+const GLOBAL: &str = "Global options";
+
 /// Schema-as-code compiler and linter for PostgreSQL and Supabase.
 #[derive(Debug, Parser)]
 #[command(name = "schemac", version, about)]
@@ -56,27 +61,30 @@ pub struct Cli {
     #[command(subcommand)]
     command: Command,
     /// The model: a YAML file or a folder of YAML files.
-    #[arg(long, global = true, default_value = "schema.yaml")]
+    #[arg(long, global = true, help_heading = GLOBAL, default_value = "schema.yaml")]
     schema: PathBuf,
     /// Where generated migrations, the snapshot and the checksum file go.
-    #[arg(long, global = true, default_value = "generated")]
+    #[arg(long, global = true, help_heading = GLOBAL, default_value = "generated")]
     out: PathBuf,
     /// Where `build` writes DATABASE.md (the ER diagrams go to `<out>/er.mmd` and `<out>/er/`).
-    #[arg(long, global = true, default_value = schemac::render::docs::DEFAULT_DOCS_PATH)]
+    #[arg(long, global = true, help_heading = GLOBAL, default_value = schemac::render::docs::DEFAULT_DOCS_PATH)]
     docs: PathBuf,
     /// A folder of templates overriding the built-in ones (used when it exists).
-    #[arg(long, global = true, default_value = "templates")]
+    #[arg(long, global = true, help_heading = GLOBAL, default_value = "templates")]
     templates: PathBuf,
     /// How to print diagnostics.
-    #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
+    #[arg(long, global = true, help_heading = GLOBAL, value_enum, default_value_t = Format::Human)]
     format: Format,
     /// When to use colours and Unicode in human output.
-    #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
+    #[arg(long, global = true, help_heading = GLOBAL, value_enum, default_value_t = Color::Auto)]
     color: Color,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Start a project: a starter schema.yaml, a pre-commit hook, a GitHub Actions workflow (lint
+    /// with SARIF upload, check) and .gitattributes; never overwrites a file.
+    Init(init::InitArgs),
     /// Validate the model and write the next numbered migration (with its down file), the
     /// snapshot and the checksum file. Writes nothing when the model has errors, is unchanged, or
     /// has risky changes nobody acknowledged.
@@ -85,7 +93,8 @@ enum Command {
         migration: MigrationArgs,
     },
     /// Print the migration `build` would write (SQL, or the change list with --format json) and
-    /// its migration-safety findings; writes nothing. Exit 1 when build would refuse.
+    /// its migration-safety findings; writes nothing. Exit 1 when build would refuse (the SQL is
+    /// still shown when only unacknowledged risky changes block it).
     Plan {
         #[command(flatten)]
         migration: MigrationArgs,
@@ -122,6 +131,14 @@ enum Command {
     /// Run the access tests (declared in the model and derived from its policies) on a scratch
     /// database, or write them as pgTAP files with --emit pgtap DIR.
     Test(test::TestArgs),
+    /// Apply the pending migrations to a database, recording each in `schemac.migrations`
+    /// (`status`: applied / pending / unknown; `down N`: roll back the last N).
+    Migrate(migrate::MigrateArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 /// Options of the commands that write (or show) the next migration.
@@ -299,6 +316,95 @@ pub(crate) fn project(cli: &Cli) -> Result<Project, u8> {
     })
 }
 
+/// The `DATABASE_URL` environment variable, when set and not blank: the server `verify`, `test`
+/// and `migrate` use when no `--database-url` is given (as the test scripts do).
+pub(crate) fn database_url_from_env() -> Option<String> {
+    std::env::var("DATABASE_URL")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+}
+
+/// The commands that read no model and write nothing: their `--help` leaves out the global
+/// options.
+const STANDALONE: [&str; 4] = ["init", "rule", "rules", "completions"];
+
+/// The command line's definition: [`Cli`]'s, with the global options hidden from the help of the
+/// commands that do not use them.
+fn command() -> clap::Command {
+    use clap::CommandFactory as _;
+    let mut cmd = Cli::command();
+    // Each of these commands gets hidden copies of the global options before clap propagates
+    // them (clap skips an option a subcommand already has), so they still parse, unlisted.
+    let globals: Vec<clap::Arg> = cmd
+        .get_arguments()
+        .filter(|a| a.is_global_set())
+        .cloned()
+        .collect();
+    for name in STANDALONE {
+        cmd = cmd.mut_subcommand(name, |sub| {
+            globals
+                .iter()
+                .fold(sub, |sub, arg| sub.arg(arg.clone().hide(true)))
+        });
+    }
+    cmd
+}
+
+/// Parse the process's arguments (clap prints help, version and usage errors and exits).
+pub fn parse() -> Cli {
+    use clap::FromArgMatches as _;
+    let matches = command().get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+/// `schemac completions SHELL`: the completion script on stdout.
+fn completions(shell: clap_complete::Shell) -> u8 {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command(), "schemac", &mut script);
+    write_stdout(&String::from_utf8_lossy(&script));
+    exit::OK
+}
+
+/// Warnings (SC409) for the policies without `to:` that the migration creates or changes — they
+/// apply to PUBLIC, every role — so `build` and `plan` do not write them silently. All such
+/// policies for the first migration (`changes` is empty then); the model's lint levels and inline
+/// suppressions apply.
+pub(crate) fn public_policy_warnings(
+    compiled: &schemac::Compiled,
+    names: &[String],
+    changes: &[schemac::diff::Change],
+) -> Vec<schemac::diagnostics::Diagnostic> {
+    use schemac::diff::ChangeKind;
+    if names.is_empty() {
+        return Vec::new();
+    }
+    let report = schemac::lint::run_only(
+        &compiled.model,
+        &compiled.external,
+        &compiled.sources,
+        &["SC409"],
+    );
+    let touched: Vec<schemac::source::Span> = changes
+        .iter()
+        .filter(|c| matches!(c.kind, ChangeKind::CreatePolicy | ChangeKind::AlterPolicy))
+        .map(|c| c.span)
+        .collect();
+    report
+        .findings
+        .iter()
+        .filter_map(schemac::lint::Finding::diagnostic)
+        .filter(|d| {
+            changes.is_empty()
+                || d.primary
+                    .as_ref()
+                    .is_some_and(|l| touched.contains(&l.span))
+        })
+        .map(|d| {
+            d.help("name the roles the policy is for, such as `to: [authenticated]`; the migration writes `TO PUBLIC`, and `to: [public]` says so on purpose")
+        })
+        .collect()
+}
+
 /// Run a parsed command line and return the exit code.
 pub fn run(cli: Cli) -> u8 {
     match cli.command {
@@ -314,5 +420,8 @@ pub fn run(cli: Cli) -> u8 {
         Command::Rules { ref markdown } => lint::rules(markdown.as_deref()),
         Command::Verify(ref args) => verify::run(&cli, args),
         Command::Test(ref args) => test::run(&cli, args),
+        Command::Init(ref args) => init::run(args),
+        Command::Migrate(ref args) => migrate::run(&cli, args),
+        Command::Completions { shell } => completions(shell),
     }
 }

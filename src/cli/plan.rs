@@ -3,8 +3,11 @@
 //! Input: the model and the output folder. Output: with `--format human`, the SQL of each file
 //! `build` would write (up, then down) on stdout and the migration-safety findings on stderr; with
 //! `--format json`, one JSON object `{ "migrations": [...], "changes": [...], "findings": [...] }`
-//! on stdout. Exit codes: 0 when build would write (or nothing changed), 1 when the model has
-//! errors or build would refuse (unacknowledged risky changes, edited migrations), 2 on I/O.
+//! on stdout. When build would refuse only because risky changes are unacknowledged (E405), the
+//! SQL it would write once they are acknowledged is shown all the same, with the blocking
+//! findings (and `"refused": true` in JSON), and the exit code is 1. Exit codes: 0 when build
+//! would write (or nothing changed), 1 when the model has errors or build would refuse
+//! (unacknowledged risky changes, edited migrations), 2 on I/O.
 
 use schemac::diagnostics::Diagnostics;
 use schemac::{BuildOptions, BuildPlan, build};
@@ -22,7 +25,26 @@ pub fn run(cli: &Cli, options: &BuildOptions) -> u8 {
         Err(code) => return code,
     };
     let mut d = Diagnostics::default();
-    let plan = build(&compiled, &dir, &renderer, options, &mut d);
+    let mut plan = build(&compiled, &dir, &renderer, options, &mut d);
+    // When build would refuse only because risky changes are unacknowledged (E405), show the
+    // migration it would write once they are acknowledged, then the findings that block it.
+    let refused = plan.is_none() && refused_only_for_acknowledgements(&d);
+    if refused {
+        let mut all = options.clone();
+        all.allow.extend(
+            schemac::lint::ALL_RULES
+                .iter()
+                .filter(|r| r.meta().target == schemac::lint::Target::Changes)
+                .map(|r| r.meta().code.to_string()),
+        );
+        plan = build(
+            &compiled,
+            &dir,
+            &renderer,
+            &all,
+            &mut Diagnostics::default(),
+        );
+    }
     let migrations_dir = dir.migrations_dir();
     match (&plan, cli.format) {
         (Some(BuildPlan::UpToDate), Format::Json) => {
@@ -56,14 +78,21 @@ pub fn run(cli: &Cli, options: &BuildOptions) -> u8 {
                     serde_json::json!({ "name": n, "up": text(dir.up_file(n)), "down": text(dir.down_file(n)) })
                 })
                 .collect();
-            let recs = schemac::lint::output::records(&[], findings, &compiled.sources);
+            let public = super::public_policy_warnings(&compiled, names, changes);
+            let mut shown: Vec<&schemac::diagnostics::Diagnostic> =
+                if refused { d.sorted() } else { Vec::new() };
+            shown.extend(public.iter());
+            let recs = schemac::lint::output::records(&shown, findings, &compiled.sources);
             let findings: serde_json::Value =
                 serde_json::from_str(&schemac::lint::output::json(&recs)).unwrap_or_default();
-            let doc = serde_json::json!({
+            let mut doc = serde_json::json!({
                 "migrations": migrations,
                 "changes": changes,
                 "findings": findings,
             });
+            if refused && let Some(obj) = doc.as_object_mut() {
+                obj.insert("refused".to_string(), serde_json::Value::Bool(true));
+            }
             outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         }
         (
@@ -71,15 +100,25 @@ pub fn run(cli: &Cli, options: &BuildOptions) -> u8 {
                 names,
                 files,
                 findings,
-                ..
+                changes,
             }),
             _,
         ) => {
             let mut notes = Diagnostics::default();
-            for f in &findings.findings {
-                if let Some(diag) = f.diagnostic() {
-                    notes.push(diag);
+            if refused {
+                // The findings that block the build (with E405), rather than the acknowledged run's.
+                for diag in d.sorted() {
+                    notes.push(diag.clone());
                 }
+            } else {
+                for f in &findings.findings {
+                    if let Some(diag) = f.diagnostic() {
+                        notes.push(diag);
+                    }
+                }
+            }
+            for diag in super::public_policy_warnings(&compiled, names, changes) {
+                notes.push(diag);
             }
             print_diagnostics(cli, &notes, &compiled.sources);
             for (path, text) in files {
@@ -93,7 +132,12 @@ pub fn run(cli: &Cli, options: &BuildOptions) -> u8 {
                     outln!("");
                 }
             }
-            if names.is_empty() {
+            if refused {
+                eprintln!(
+                    "schemac: build would refuse to write {} until the findings above are acknowledged (nothing written)",
+                    names.join(" and ")
+                );
+            } else if names.is_empty() {
                 eprintln!("schemac: build would only update the snapshot");
             } else {
                 eprintln!(
@@ -104,9 +148,29 @@ pub fn run(cli: &Cli, options: &BuildOptions) -> u8 {
         }
         (None, _) => {}
     }
+    if refused && plan.is_some() {
+        return exit::ERRORS;
+    }
     if plan.is_none() {
         print_diagnostics(cli, &d, &compiled.sources);
         return exit::ERRORS;
     }
     exit::OK
+}
+
+/// Whether every error is the refusal for unacknowledged risky changes (E405) or one of the
+/// findings it lists, so that acknowledging them would let build write.
+fn refused_only_for_acknowledgements(d: &Diagnostics) -> bool {
+    let errors: Vec<_> = d
+        .sorted()
+        .into_iter()
+        .filter(|x| x.severity == schemac::diagnostics::Severity::Error)
+        .collect();
+    errors
+        .iter()
+        .any(|x| x.code == schemac::diagnostics::Code::UnacknowledgedChanges.as_str())
+        && errors.iter().all(|x| {
+            x.code == schemac::diagnostics::Code::UnacknowledgedChanges.as_str()
+                || x.code.starts_with("SC")
+        })
 }

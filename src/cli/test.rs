@@ -19,7 +19,8 @@ pub enum Emit {
 #[derive(Debug, clap::Args)]
 pub struct TestArgs {
     /// A server to create the scratch database on (any database of it; it is not changed).
-    #[arg(long, value_name = "URL", required_unless_present = "emit")]
+    /// Default: the `DATABASE_URL` environment variable.
+    #[arg(long, value_name = "URL")]
     pub database_url: Option<String>,
     /// Write the tests as files instead of running them (`--emit pgtap DIR`).
     #[arg(long, value_enum, requires = "dir")]
@@ -60,8 +61,12 @@ pub fn run(cli: &Cli, args: &TestArgs) -> u8 {
         );
         return exit::OK;
     }
-    let Some(url) = &args.database_url else {
-        eprintln!("error: give --database-url URL, or --emit pgtap DIR");
+    let Some(url) = &args
+        .database_url
+        .clone()
+        .or_else(super::database_url_from_env)
+    else {
+        eprintln!("error: give --database-url URL or set DATABASE_URL, or --emit pgtap DIR");
         return exit::IO;
     };
     let mut d = Diagnostics::default();

@@ -14,6 +14,7 @@ use super::{Cli, exit, print_diagnostics};
 #[derive(Debug, clap::Args)]
 pub struct VerifyArgs {
     /// A server to create the scratch database on (any database of it; it is not changed).
+    /// Default: the `DATABASE_URL` environment variable (unless --against is given).
     #[arg(long, value_name = "URL", conflicts_with = "against")]
     pub database_url: Option<String>,
     /// A live database to compare with the model, read-only (drift in both directions).
@@ -35,12 +36,19 @@ pub fn run(cli: &Cli, args: &VerifyArgs) -> u8 {
         Err(code) => return code,
     };
     let mut d = Diagnostics::default();
-    let outcome = match (&args.database_url, &args.against) {
+    let database_url = match &args.against {
+        None => args
+            .database_url
+            .clone()
+            .or_else(super::database_url_from_env),
+        Some(_) => None,
+    };
+    let outcome = match (&database_url, &args.against) {
         (Some(url), None) => fresh(cli, args, &compiled, url, &mut d),
         (None, Some(url)) => against(&compiled, url, &mut d),
         _ => {
             eprintln!(
-                "error: give --database-url URL (scratch database) or --against URL (live database)"
+                "error: give --database-url URL or set DATABASE_URL (scratch database), or --against URL (live database)"
             );
             return exit::IO;
         }

@@ -16,6 +16,7 @@ use crate::diagnostics::{Code, Diagnostic};
 use crate::sql::ident::quote_ident;
 
 pub mod explain;
+pub mod migrate;
 pub mod plpgsql_check;
 
 /// Parse a connection string, with a 10 s connect timeout unless one is given.

@@ -119,6 +119,12 @@ codes! {
     AccessTestFailed = "E507", "access-test-failed";
     /// A declared query whose plan scans its table sequentially (`verify --explain`).
     QuerySeqScan = "E508", "query-seq-scan";
+    /// An applied migration whose file changed since (`migrate`).
+    MigrateChecksumMismatch = "E509", "migrate-checksum-mismatch";
+    /// The migration history and the migrations folder disagree (`migrate`).
+    MigrateHistoryMismatch = "E510", "migrate-history-mismatch";
+    /// `migrate` in a project whose migrations another tool applies (`layout: supabase`).
+    MigrateNotOwned = "E511", "migrate-not-owned";
 }
 
 #[cfg(test)]

@@ -55,6 +55,9 @@ impl miette::Diagnostic for Rendered<'_> {
     }
 
     fn severity(&self) -> Option<miette::Severity> {
+        if self.message.starts_with("note") {
+            return Some(miette::Severity::Advice);
+        }
         Some(match self.diag.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
@@ -331,9 +334,17 @@ pub fn human(diags: &[&Diagnostic], sources: &SourceMap, style: Style, width: us
         .with_context_lines(1);
     let mut out = String::new();
     for d in diags {
-        let rendered = build(d, sources);
+        let mut rendered = build(d, sources);
+        // Notes in other files follow as reports of their own: miette would head each related
+        // report with a stray `Error:` line.
+        let notes = std::mem::take(&mut rendered.related);
         if handler.render_report(&mut out, &rendered).is_err() {
             out.push_str(&format!("{}: {}\n", d.code, escape_control(&d.message)));
+        }
+        for note in &notes {
+            if handler.render_report(&mut out, note).is_err() {
+                out.push_str(&format!("{}\n", note.message));
+            }
         }
         out.push('\n');
     }

@@ -57,6 +57,52 @@ fn table_part_renames<'a>(
     renames
 }
 
+/// `expr` with its column references renamed by `renames`, written exactly as before otherwise;
+/// `None` when nothing is renamed, the text cannot be tokenized, or its tokens do not write back
+/// to the same text (the caller keeps the old text: the check then counts as changed). A word is
+/// a column reference unless it is qualified (`t.col`), called (`f(…)`) or a type after `::`.
+pub fn rename_columns_in(expr: &str, renames: &ColumnRenames) -> Option<String> {
+    use sqlparser::dialect::PostgreSqlDialect;
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let tokens = Tokenizer::new(&PostgreSqlDialect {}, expr)
+        .tokenize()
+        .ok()?;
+    let same: String = tokens.iter().map(ToString::to_string).collect();
+    if same != expr {
+        return None;
+    }
+    let significant = |t: &&Token| !matches!(t, Token::Whitespace(_));
+    let mut out = String::with_capacity(expr.len() + 16);
+    let mut changed = false;
+    for (i, t) in tokens.iter().enumerate() {
+        let new_name = match t {
+            Token::Word(w) => {
+                let prev = tokens
+                    .get(..i)
+                    .and_then(|b| b.iter().rev().find(significant));
+                let next = tokens.get(i + 1..).and_then(|a| a.iter().find(significant));
+                let free = !matches!(prev, Some(Token::Period | Token::DoubleColon))
+                    && !matches!(next, Some(Token::LParen | Token::Period));
+                let name = match w.quote_style {
+                    None => w.value.to_lowercase(),
+                    Some('"') => w.value.clone(),
+                    Some(_) => String::new(),
+                };
+                renames.get(&name).filter(|_| free)
+            }
+            _ => None,
+        };
+        match new_name {
+            Some(n) => {
+                out.push_str(&crate::sql::ident::quote_ident(n));
+                changed = true;
+            }
+            None => out.push_str(&t.to_string()),
+        }
+    }
+    changed.then_some(out)
+}
+
 impl Renames {
     /// The renames `new` declares that apply to `old`.
     pub fn declared(old: &Model, new: &Model) -> Renames {
@@ -230,6 +276,12 @@ impl Renames {
                     if let Some(col) = &mut c.column {
                         rename(col);
                     }
+                    // PostgreSQL rewrites a check's expression when a column it reads is
+                    // renamed: compare like with like, so an unchanged check is not dropped
+                    // and added again (NOT VALID, then a VALIDATE scanning the table).
+                    if let Some(expr) = rename_columns_in(&c.expr.value, cols) {
+                        c.expr.value = expr;
+                    }
                 }
                 for fk in &mut t.foreign_keys {
                     fk.columns.iter_mut().for_each(|c| rename(&mut c.value));
@@ -311,5 +363,24 @@ impl Renames {
             }
         }
         Cow::Owned(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn check_expressions_follow_column_renames() {
+        let renames: super::ColumnRenames = [("name".to_string(), "title".to_string())].into();
+        let r = |e: &str| super::rename_columns_in(e, &renames);
+        assert_eq!(
+            r("char_length(name) between 1 and 200").as_deref(),
+            Some("char_length(title) between 1 and 200")
+        );
+        assert_eq!(
+            r("\"name\" <> 'name' and t.name is null and name::text <> ''").as_deref(),
+            Some("title <> 'name' and t.name is null and title::text <> ''")
+        );
+        assert_eq!(r("name(id) > 0"), None);
+        assert_eq!(r("length(other) > 0"), None);
     }
 }

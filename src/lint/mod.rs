@@ -761,6 +761,24 @@ pub fn run_with(
     sources: &SourceMap,
     shared: &Fragments,
 ) -> Report {
+    run_selected(model, external, sources, shared, None)
+}
+
+/// Only the rules with these codes, with the model's levels and inline suppressions (what
+/// `build` and `plan` show of the model rules, such as SC409). Unknown rule names and unused
+/// suppressions are left to `schemac lint`.
+pub fn run_only(model: &Model, external: &External, sources: &SourceMap, codes: &[&str]) -> Report {
+    run_selected(model, external, sources, &Fragments::default(), Some(codes))
+}
+
+fn run_selected(
+    model: &Model,
+    external: &External,
+    sources: &SourceMap,
+    shared: &Fragments,
+    only: Option<&[&str]>,
+) -> Report {
+    let selected = |code: &str| only.is_none_or(|codes| codes.contains(&code));
     let cx = LintContext::new(model, external, sources, shared);
     let mut levels: BTreeMap<&'static str, Level> = BTreeMap::new();
     let mut meta_findings = Vec::new();
@@ -778,7 +796,7 @@ pub fn run_with(
     let enabled: Vec<&'static dyn Rule> = ALL_RULES
         .iter()
         .copied()
-        .filter(|r| level_of(r.meta()) != Level::Off)
+        .filter(|r| level_of(r.meta()) != Level::Off && selected(r.meta().code))
         .collect();
     let found = check_all(&enabled, &cx);
     // Sized once (the rules' findings, then the configuration's and the unused suppressions'):
@@ -843,6 +861,9 @@ pub fn run_with(
             }
             Some(_) => {}
         }
+    }
+    if only.is_some() {
+        meta_findings.clear();
     }
     for mut f in meta_findings {
         let l = level_of(f.rule);

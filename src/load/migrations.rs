@@ -43,6 +43,13 @@ pub fn decode(d: &mut Diagnostics, node: &Node, settings: &mut MigrationSettings
             MigrationLayout::Numbered
         };
     }
+    // The Supabase CLI runs each migration file in a transaction (its statements and its
+    // history row in one batch), where `CREATE INDEX CONCURRENTLY` fails: in that layout indexes
+    // on existing tables are built in the migration's transaction unless the model asks
+    // otherwise (SC607 then asks for an acknowledgement, naming the lock).
+    if settings.layout == MigrationLayout::Supabase && f.get("concurrent_indexes").is_none() {
+        settings.concurrent_indexes = false;
+    }
     if let Some(list) = f.get("acknowledge") {
         for item in decode::list(d, list, "`migrations.acknowledge`") {
             let af = Fields::new(d, item, ACKNOWLEDGE, "an acknowledgement");

@@ -53,6 +53,20 @@ const TABLE: &[&str] = &[
     "tests",
     "queries",
 ];
+/// Whether a column entry is a table key written one level too deep: a name of [`TABLE`] whose
+/// value is a list, or a mapping without `type` (a column's value is a type or a mapping with
+/// one), so that columns named like a table key (`description: text`) stay columns.
+fn misplaced_table_key(name: &str, node: &Node) -> bool {
+    if name == "columns" || !TABLE.contains(&name) {
+        return false;
+    }
+    match &node.kind {
+        NodeKind::Seq(_) => true,
+        NodeKind::Map(entries) => !entries.iter().any(|(k, _)| k.name == "type"),
+        _ => false,
+    }
+}
+
 const COLUMN: &[&str] = &[
     "type",
     "nullable",
@@ -859,6 +873,23 @@ impl<'d> Decoder<'d> {
             origin: span,
             ..Column::default()
         };
+        if misplaced_table_key(name, node) {
+            // `indexes:` (or `rls:`, `checks:` …) indented under `columns:` reads as a column.
+            self.d.push(
+                Diagnostic::error(
+                    Code::UnknownKey,
+                    format!(
+                        "`{name}` is a key of table `{}`, but it is indented under `columns:`, so it reads as a column",
+                        t.name.name
+                    ),
+                )
+                .at(span, "belongs one level up")
+                .help(format!(
+                    "move `{name}:` (and what it holds) one level up, in line with `columns:`"
+                )),
+            );
+            return;
+        }
         if !matches!(node.kind, NodeKind::Map(_)) {
             if let Some(ty) = decode::text(self.d, node, &format!("the type of {what}")) {
                 col.type_written = ty;

@@ -707,53 +707,98 @@ fn view(o: &mut Out, v: &ViewView) {
 
 fn migrations(o: &mut Out, db: &DatabaseView) {
     let m = &db.migrations;
-    o.t("\n## Migrations\n\nschemac writes numbered migrations to ");
-    o.code(&m.dir);
-    o.t(": `NNNN_<slug>.sql` applies a
+    o.t("\n## Migrations\n");
+    if m.supabase_layout {
+        o.t("\nschemac writes migrations to ");
+        o.code(&m.dir);
+        o.t(", where the Supabase CLI applies them:
+`<version>_<slug>.sql` applies a change and `down/<version>_<slug>.down.sql` undoes it (the CLI
+does not read `down/`). A new version is the latest one in the folder plus one, so it sorts after
+the project's own migrations. ");
+        o.code(&m.sum);
+        o.t(" holds running checksums, so
+`schemac check` catches an edited, removed or reordered file. Never edit a migration that was
+applied anywhere; change the model and build the next one.");
+        if !m.names.is_empty() {
+            o.t("\n\n| migration | up | down |\n|---|---|---|\n");
+            for n in &m.names {
+                o.t("| ");
+                o.code_cell(n);
+                o.t(" | ");
+                o.code_cell(&format!("{n}.sql"));
+                o.t(" | ");
+                o.code_cell(&format!("down/{n}.down.sql"));
+                o.t(" |\n");
+            }
+        }
+        o.t("\n\n**Apply** with the Supabase CLI, which runs each file in order, once, and records it in
+`supabase_migrations.schema_migrations` (`schemac migrate` leaves this layout to it):
+
+```sh
+supabase db push          # the linked project: the files it has not applied yet
+supabase migration up     # the local database
+```
+
+**Roll back** the last migration by applying its down file, then mark it reverted in the CLI's
+history:
+
+```sh
+psql \"$DATABASE_URL\" -v ON_ERROR_STOP=1 -f ");
+        o.t(&m.dir);
+        o.t("/down/<version>_<slug>.down.sql
+supabase migration repair --status reverted <version>
+```
+");
+    } else {
+        o.t("\nschemac writes numbered migrations to ");
+        o.code(&m.dir);
+        o.t(": `NNNN_<slug>.sql` applies a
 change and `NNNN_<slug>.down.sql` undoes it; `schemac.sum` holds running checksums, so
 `schemac check` catches an edited, removed or reordered file. Never edit a migration that was
 applied anywhere; change the model and build the next one.");
-    if !m.names.is_empty() {
-        o.t("\n\n| migration | up | down |\n|---|---|---|\n");
-        for n in &m.names {
-            o.t("| ");
-            o.code_cell(n);
-            o.t(" | ");
-            o.code_cell(&format!("{n}.sql"));
-            o.t(" | ");
-            o.code_cell(&format!("{n}.down.sql"));
-            o.t(" |\n");
+        if !m.names.is_empty() {
+            o.t("\n\n| migration | up | down |\n|---|---|---|\n");
+            for n in &m.names {
+                o.t("| ");
+                o.code_cell(n);
+                o.t(" | ");
+                o.code_cell(&format!("{n}.sql"));
+                o.t(" | ");
+                o.code_cell(&format!("{n}.down.sql"));
+                o.t(" |\n");
+            }
         }
-    }
-    o.t("\n\n**Apply** the files in order, each once, with psql (`ON_ERROR_STOP` makes psql stop, and the
+        o.t("\n\n**Apply** the files in order, each once, with psql (`ON_ERROR_STOP` makes psql stop, and the
 file's transaction roll back, at the first error):
 
 ```sh
 for f in $(ls ");
-    o.t(&m.dir);
-    o.t("/[0-9]*.sql | grep -v '\\.down\\.sql$'); do
+        o.t(&m.dir);
+        o.t("/[0-9]*.sql | grep -v '\\.down\\.sql$'); do
   psql \"$DATABASE_URL\" -v ON_ERROR_STOP=1 -f \"$f\" || break
 done
 ```
 ");
-    if m.supabase {
-        o.t("
+        if m.supabase {
+            o.t("
 **With the Supabase CLI:** copy each up file into `supabase/migrations/` under the CLI's
 timestamped name, keeping the order (for example `0001_init.sql` →
 `supabase/migrations/20250101000001_init.sql`), then run `supabase db reset` to rebuild the local
 database from them, or `supabase db push` to apply the new ones to the linked project. Do not copy
 the `.down.sql` files there: the CLI would apply them as migrations.
 ");
-    }
-    o.t("
+        }
+        o.t("
 **Roll back** the last migration by applying its down file, newest first:
 
 ```sh
 psql \"$DATABASE_URL\" -v ON_ERROR_STOP=1 -f ");
-    o.t(&m.dir);
-    o.t("/NNNN_<slug>.down.sql
+        o.t(&m.dir);
+        o.t("/NNNN_<slug>.down.sql
 ```
-
+");
+    }
+    o.t("
 A down file drops what its up file created, data included: take a backup first.
 
 **Zero-downtime notes** for the statements schemac emits:

@@ -239,7 +239,7 @@ impl Renderer {
             files.push(DocFile { kind, path, text });
         }
         // The migration names are the view's only input not known yet: set in `finish_docs`.
-        let view = markdown::database_view_in(
+        let mut view = markdown::database_view_in(
             model,
             &order,
             external,
@@ -247,6 +247,10 @@ impl Renderer {
             &slashed(&out_dir.join("migrations")),
             &[],
         );
+        if view.migrations.supabase_layout {
+            view.migrations.dir = crate::migrations::SUPABASE_MIGRATIONS.to_string();
+            view.migrations.sum = slashed(&out_dir.join(crate::migrations::SUM_FILE));
+        }
         Ok(DocsDraft { files, view })
     }
 

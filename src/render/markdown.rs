@@ -463,6 +463,11 @@ pub struct MigrationsView {
     pub statement_timeout: Option<String>,
     /// Whether the model uses the Supabase preset (CLI instructions).
     pub supabase: bool,
+    /// Whether the migrations are in the Supabase layout (`supabase/migrations/`, applied by
+    /// the Supabase CLI, down files in `down/`).
+    pub supabase_layout: bool,
+    /// Where `schemac.sum` is (`generated/schemac.sum` in the Supabase layout).
+    pub sum: String,
 }
 
 /// A diagram as rendered, for the view.
@@ -1204,6 +1209,8 @@ pub fn database_view_in(
         lock_timeout: setting("lock_timeout"),
         statement_timeout: setting("statement_timeout"),
         supabase: model.preset == Preset::Supabase,
+        supabase_layout: model.migrations.layout == crate::ir::MigrationLayout::Supabase,
+        sum: format!("{migrations_dir}/schemac.sum"),
     };
 
     let count = |what: &str, count: usize| CountView {

@@ -384,6 +384,19 @@ impl Ctx<'_> {
         for p in &analysis.problems {
             let span = fragment_span(self.sources, value, p.at);
             let diag = match &p.kind {
+                // A default cannot refer to columns: a bare word there is a value written
+                // without its quotes (`default: open` for an enum or text column).
+                ProblemKind::UnknownColumn {
+                    name,
+                    qualifier: None,
+                } if matches!(what, What::Default(..)) => Diagnostic::error(
+                    Code::SqlUnknownColumn,
+                    format!("{what} reads `{name}` as a column name (a default cannot use columns); a text or enum value needs quotes"),
+                )
+                .at(span, "a column name to SQL")
+                .help(format!(
+                    "write the value as an SQL string literal inside YAML quotes: `default: \"'{name}'\"`"
+                )),
                 ProblemKind::UnknownColumn { name, qualifier } => {
                     let shown = qualifier
                         .as_ref()
