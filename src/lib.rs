@@ -311,6 +311,13 @@ pub fn pending(
     pending_against(compiled, dir, &snapshot, allow, d)
 }
 
+/// The findings when the committed snapshot matches the model (no pending change): every
+/// `migrations.acknowledge` entry is then stale, reported as SC001 at info level (its migration is
+/// written; removing it keeps it from approving a later change by accident).
+pub fn stale_acknowledgements(compiled: &Compiled, allow: &[String]) -> lint::Report {
+    lint::changes::run(&compiled.model, &compiled.model, &[], allow)
+}
+
 /// [`pending`] with the model's snapshot text already made (build writes it too).
 fn pending_against(
     compiled: &Compiled,

@@ -448,6 +448,28 @@ fn lint_reports_migration_safety_findings_of_the_pending_change() {
     let out = p.run(&["lint", "--format", "json"]);
     assert_eq!(out.code, 0, "{}", out.stdout);
     assert!(!out.stdout.contains("SC601"), "{}", out.stdout);
+    // Once the migration is written, the acknowledgement approves nothing: SC001, info.
+    assert_eq!(p.run(&["build"]).code, 0);
+    let out = p.run(&["lint", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("lint json");
+    let stale: Vec<&serde_json::Value> = json
+        .as_array()
+        .expect("a JSON array")
+        .iter()
+        .filter(|f| f["code"] == "SC001")
+        .collect();
+    assert_eq!(stale.len(), 1, "{json:#}");
+    assert_eq!(stale[0]["severity"], "info", "{json:#}");
+    assert!(
+        stale[0]["help"]
+            .as_str()
+            .unwrap_or("")
+            .contains("remove the acknowledgement"),
+        "{json:#}"
+    );
+    let human = p.run(&["lint", "--show-info"]);
+    assert!(human.stderr.contains("SC001"), "{}", human.stderr);
 }
 
 #[test]

@@ -32,7 +32,7 @@ pub fn run(cli: &Cli, deny_warnings: bool, allow: &[String], show_info: bool) ->
                 s.spawn(|| {
                     let mut d = schemac::diagnostics::Diagnostics::default();
                     if schemac::snapshot_file_matches(&compiled.model, &snapshot) {
-                        return (None, d);
+                        return (Some(schemac::stale_acknowledgements(&compiled, allow)), d);
                     }
                     let found = schemac::migrations::MigrationDir::read_snapshot_only(
                         &cli.out,
