@@ -3,7 +3,9 @@
 //! Input: the model and the output folder. Output: with `--format human`, the SQL of each file
 //! `build` would write (up, then down) on stdout and the migration-safety findings on stderr; with
 //! `--format json`, one JSON object `{ "migrations": [...], "changes": [...], "findings": [...] }`
-//! on stdout. Exit codes: 0 when build would write (or nothing changed), 1 when the model has
+//! on stdout, `"access"` holding the access diff. Both show the access diff: how the effective
+//! access of the client roles changes from the committed snapshot to the model (`schemac::access`).
+//! With `--format markdown`, only the access diff, as Markdown for a pull-request comment. Exit codes: 0 when build would write (or nothing changed), 1 when the model has
 //! errors or build would refuse (unacknowledged risky changes, edited migrations), 2 on I/O.
 
 use schemac::diagnostics::Diagnostics;
@@ -24,9 +26,21 @@ pub fn run(cli: &Cli, options: &BuildOptions) -> u8 {
     let mut d = Diagnostics::default();
     let plan = build(&compiled, &dir, &renderer, options, &mut d);
     let migrations_dir = dir.migrations_dir();
+    // The access diff is shown whether or not build would write (a refused widening included).
+    let access = schemac::access_changes(&compiled, &dir).unwrap_or_default();
+    if cli.format == Format::Markdown {
+        super::write_stdout(&schemac::access::markdown(&access));
+        if plan.is_none() {
+            print_diagnostics(cli, &d, &compiled.sources);
+            return exit::ERRORS;
+        }
+        return exit::OK;
+    }
     match (&plan, cli.format) {
         (Some(BuildPlan::UpToDate), Format::Json) => {
-            outln!("{{\n  \"migrations\": [],\n  \"changes\": [],\n  \"findings\": []\n}}");
+            outln!(
+                "{{\n  \"migrations\": [],\n  \"changes\": [],\n  \"findings\": [],\n  \"access\": []\n}}"
+            );
         }
         (Some(BuildPlan::UpToDate), _) => {
             eprintln!(
@@ -63,6 +77,7 @@ pub fn run(cli: &Cli, options: &BuildOptions) -> u8 {
                 "migrations": migrations,
                 "changes": changes,
                 "findings": findings,
+                "access": access,
             });
             outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         }
@@ -93,6 +108,7 @@ pub fn run(cli: &Cli, options: &BuildOptions) -> u8 {
                     outln!("");
                 }
             }
+            super::write_stdout(&schemac::access::human(&access));
             if names.is_empty() {
                 eprintln!("schemac: build would only update the snapshot");
             } else {
@@ -105,6 +121,9 @@ pub fn run(cli: &Cli, options: &BuildOptions) -> u8 {
         (None, _) => {}
     }
     if plan.is_none() {
+        if cli.format == Format::Human {
+            super::write_stdout(&schemac::access::human(&access));
+        }
         print_diagnostics(cli, &d, &compiled.sources);
         return exit::ERRORS;
     }

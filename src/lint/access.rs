@@ -112,6 +112,52 @@ impl Access {
     }
 }
 
+impl crate::access::Privileges for Access {
+    fn relation_allows(&self, rel: &QName, role: &str, privilege: &str) -> bool {
+        Access::relation_allows(self, rel, role, privilege)
+    }
+
+    fn function_allows(&self, f: &QName, role: &str) -> bool {
+        Access::function_allows(self, f, role)
+    }
+}
+
+/// The settings with every API role as a client role: on Supabase `service_role` too, which gets
+/// the platform's implicit grants like the others (see [`Access::of`]). Derived tests and the
+/// access matrix use these.
+pub fn api_settings(model: &Model, external: &crate::preset::External) -> Settings {
+    let mut settings = Settings::of(model, external);
+    if model.preset == crate::ir::Preset::Supabase
+        && !settings.client_roles.iter().any(|r| r == "service_role")
+    {
+        settings.client_roles.push("service_role".to_string());
+    }
+    settings
+}
+
+/// The effective access of the client roles (the API roles and the model's declared roles) to
+/// every table, view and function of `model` (see [`crate::access`]).
+pub fn matrix(model: &Model, external: &crate::preset::External) -> crate::access::Matrix {
+    let settings = api_settings(model, external);
+    let access = Access::of(model, &settings);
+    let mut roles = settings.client_roles.clone();
+    for r in model.roles.keys() {
+        if !roles.contains(r) {
+            roles.push(r.clone());
+        }
+    }
+    let audience = crate::access::Audience {
+        roles,
+        bypass_rls: if model.preset == crate::ir::Preset::Supabase {
+            ["service_role".to_string()].into()
+        } else {
+            BTreeSet::new()
+        },
+        exposed: settings.exposed_schemas.clone(),
+    };
+    crate::access::Matrix::of(model, &access, &audience)
+}
+
 fn holds(h: &Held, role: &str, privilege: &str) -> bool {
     [role, "public"]
         .iter()

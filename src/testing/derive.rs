@@ -17,7 +17,6 @@ use crate::ir::access_test::{
     AccessTest, DerivedOptOut, Expectation, FixtureRows, Row, TestIdentity, TestKind, TestStep,
 };
 use crate::ir::{Model, Policy, PolicyCommand, Preset, QName, Sp, Table};
-use crate::lint::Settings;
 use crate::lint::access::Access;
 use crate::preset::External;
 use crate::sql::ident::quote_literal;
@@ -414,13 +413,7 @@ fn select_where(table: &QName, col: &str, values: &[&str]) -> String {
 /// Derive the isolation tests of the model.
 pub fn derive<'a>(model: &'a Model, external: &External) -> Derived<'a> {
     let mut out = Derived::default();
-    let mut settings = Settings::of(model, external);
-    if model.preset == Preset::Supabase
-        && settings.supabase_default_grants
-        && !settings.client_roles.iter().any(|r| r == "service_role")
-    {
-        settings.client_roles.push("service_role".to_string());
-    }
+    let settings = crate::lint::access::api_settings(model, external);
     let access = Access::of(model, &settings);
     let opted_out = |table: &QName, test: &str| {
         model
