@@ -267,9 +267,24 @@ impl Matrix {
                 (Kind::Table, audience.exposed.contains(&name.schema), cells),
             );
         }
-        // Views read the tables' cells (a view on a view: in dependency order, by name here;
-        // a view whose dependency is not yet known counts it as every row).
-        for (name, v) in &model.views {
+        // Views read the cells of the tables and views they read: in dependency order (a view
+        // whose views are all done, by name; a cycle, which validation rejects, by name).
+        let mut pending: Vec<&QName> = model.views.keys().collect();
+        let mut ordered: Vec<&QName> = Vec::with_capacity(pending.len());
+        while !pending.is_empty() {
+            let ready = pending.iter().position(|q| {
+                model.views.get(*q).is_some_and(|v| {
+                    v.depends_on
+                        .iter()
+                        .all(|d| !model.views.contains_key(d) || ordered.contains(&d))
+                })
+            });
+            ordered.push(pending.remove(ready.unwrap_or(0)));
+        }
+        for (name, v) in ordered
+            .into_iter()
+            .filter_map(|q| model.views.get(q).map(|v| (q, v)))
+        {
             let mut cells = Cells::new();
             for role in &audience.roles {
                 let mut row = BTreeMap::new();

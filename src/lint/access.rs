@@ -146,6 +146,10 @@ pub fn matrix(model: &Model, external: &crate::preset::External) -> crate::acces
             roles.push(r.clone());
         }
     }
+    if roles.is_empty() {
+        // No client role is known: everyone, through PUBLIC.
+        roles.push("public".to_string());
+    }
     let audience = crate::access::Audience {
         roles,
         bypass_rls: if model.preset == crate::ir::Preset::Supabase {
