@@ -171,7 +171,7 @@ fn mentions_owner(expr: &str, owner: &Owner) -> bool {
             || s.match_indices(u.as_str()).any(|(i, m)| {
                 let rest = s.get(i + m.len()..).unwrap_or("");
                 // `auth.uid = col`, `current_setting'x',true::uuid = col`
-                let rest = rest.split_once('=').map(|(before, after)| (before, after));
+                let rest = rest.split_once('=');
                 rest.is_some_and(|(before, after)| {
                     !before.contains(['&', '|', '<', '>', '!', ' '])
                         && after.starts_with(col.as_str())
