@@ -119,17 +119,22 @@ fn run(db: &mut TestDb, role: &str, sql: &str) -> Option<u64> {
 
 /// Apply the model and check every SELECT, DELETE and EXECUTE cell of its matrix as the role.
 fn check_against_database(name: &str, yaml: &str) -> Matrix {
+    check_seeded(name, yaml, SEED, &|object| match object {
+        "news" => 2,
+        _ => 4,
+    })
+}
+
+/// [`check_against_database`] with its own seed and the number of rows each object holds.
+fn check_seeded(name: &str, yaml: &str, seed: &str, rows: &dyn Fn(&str) -> u64) -> Matrix {
     let (_, matrix, up) = compile(yaml);
     let mut db = TestDb::create("access_matrix");
     db.apply_supabase_standin();
     db.apply(&up).unwrap_or_else(|e| panic!("{name}: {e}"));
-    db.apply(SEED).unwrap();
+    db.apply(seed).unwrap();
     let mut checked = 0;
     for (object, (kind, _, cells)) in &matrix.objects {
-        let total: u64 = match object.name.as_str() {
-            "news" => 2,
-            _ => 4,
-        };
+        let total = rows(&object.name);
         for (role, row) in cells {
             for (cmd, reach) in row {
                 let sql = match (kind, cmd) {
@@ -249,4 +254,45 @@ fn definer_function_exposed_opens_execute() {
             Movement::Opened
         )
     ));
+}
+
+#[test]
+fn partitions_are_reached_directly_without_the_parents_policies() {
+    // The migration protects the parent; a client naming a partition gets the platform's
+    // default grants and no RLS (the partition leak of issue 19): the matrix must say so, as the
+    // database does.
+    let yaml = r#"version: 1
+preset: supabase
+tables:
+  logs:
+    columns:
+      id: bigint
+      owner: uuid
+      region: text
+    primary_key: [id, region]
+    revoke: { anon: [all] }
+    partition:
+      by: list
+      columns: [region]
+      partitions:
+        logs_eu: { in: ["'eu'"] }
+        logs_us: { in: ["'us'"] }
+    rls:
+      policies:
+        own: { for: all, to: [authenticated], using: "owner = (select auth.uid())" }
+"#;
+    let seed = "insert into public.logs values \
+                (1, '00000000-0000-4000-8000-00000000000a', 'eu'), \
+                (2, '00000000-0000-4000-8000-00000000000b', 'eu'), \
+                (3, '00000000-0000-4000-8000-00000000000a', 'us'), \
+                (4, '00000000-0000-4000-8000-00000000000b', 'us');";
+    let m = check_seeded("partitions", yaml, seed, &|object| {
+        if object == "logs" { 4 } else { 2 }
+    });
+    let cell = |object: &str, role: &str| {
+        let (_, _, cells) = &m.objects[&schemac::ir::QName::new("public", object)];
+        cells[role][&Command::Select].clone()
+    };
+    assert_eq!(cell("logs", "anon"), Reach::Denied);
+    assert!(matches!(cell("logs_eu", "authenticated"), Reach::All(_)));
 }

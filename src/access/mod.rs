@@ -20,7 +20,8 @@
 //! - a function needs EXECUTE; a SECURITY DEFINER function runs as its owner ([`Reach::All`]);
 //!   an invoker function runs with the caller's rights ([`Reach::Filtered`] by them); functions
 //!   returning `trigger` cannot be called and are left out;
-//! - partitions are tables of their own: a client can name them directly.
+//! - partitions are tables of their own: a client can name them directly, with the privileges
+//!   `lint::access` gives them and without RLS (the migration enables it on the parent only).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -266,6 +267,34 @@ impl Matrix {
                 name.clone(),
                 (Kind::Table, audience.exposed.contains(&name.schema), cells),
             );
+            // Partitions: their own privileges; the migration enables RLS on the parent only,
+            // and a query that names a partition does not apply the parent's policies.
+            for part in t.partition.iter().flat_map(|p| p.partitions.values()) {
+                let mut cells = Cells::new();
+                for role in &audience.roles {
+                    let mut row = BTreeMap::new();
+                    for cmd in Command::TABLE {
+                        let reach =
+                            if !privileges.relation_allows(&part.name, role, cmd.privilege()) {
+                                Reach::Denied
+                            } else if audience.bypass_rls.contains(role) {
+                                Reach::All(format!("`{role}` bypasses RLS"))
+                            } else {
+                                Reach::All(format!("partition of `{name}` without RLS"))
+                            };
+                        row.insert(cmd, reach);
+                    }
+                    cells.insert(role.clone(), row);
+                }
+                m.objects.insert(
+                    part.name.clone(),
+                    (
+                        Kind::Table,
+                        audience.exposed.contains(&part.name.schema),
+                        cells,
+                    ),
+                );
+            }
         }
         // Views read the cells of the tables and views they read: in dependency order (a view
         // whose views are all done, by name; a cycle, which validation rejects, by name).

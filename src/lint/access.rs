@@ -6,6 +6,7 @@
 //! `supabase_default_grants`, ALL on tables and views in exposed schemas to the client roles and
 //! EXECUTE on functions in exposed schemas to them; on every platform EXECUTE on functions to
 //! PUBLIC. `all` expands to the object's privileges. Privileges of `public` apply to every role.
+//! Partitions hold the platform defaults only (grants and revokes are written for the parent).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -77,6 +78,14 @@ impl Access {
             let mut h = table_defaults(&name.schema);
             apply(&mut h, &t.revokes, &t.grants, TABLE_ALL);
             access.relations.insert(name.clone(), h);
+            // A partition is a table clients can name directly. The migration grants and
+            // revokes on the parent only, so a partition holds the platform defaults.
+            for part in t.partition.iter().flat_map(|p| p.partitions.values()) {
+                access
+                    .relations
+                    .entry(part.name.clone())
+                    .or_insert_with(|| table_defaults(&part.name.schema));
+            }
         }
         for (name, v) in &model.views {
             let mut h = table_defaults(&name.schema);
