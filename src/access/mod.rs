@@ -414,7 +414,7 @@ impl Movement {
 
 impl fmt::Display for Movement {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             Movement::Opened => "opened",
             Movement::Widened => "widened",
             Movement::Narrowed => "narrowed",
