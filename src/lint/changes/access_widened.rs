@@ -17,8 +17,9 @@ declare_rule! {
     /// not (opened), or reach more of (widened: a policy made permissive or always true, a
     /// restrictive policy dropped, a condition rewritten, RLS turned off, a view losing
     /// `security_invoker`, a function becoming executable or SECURITY DEFINER). One finding per
-    /// object lists the role, command and Data API path of each widening. `schemac plan` prints
-    /// the whole access diff, narrowings and closings included.
+    /// object lists the role, command and Data API path of each widening. Objects the change
+    /// creates are left to the model rules (RLS, grants, definer functions). `schemac plan`
+    /// prints the whole access diff, new objects, narrowings and closings included.
     ///
     /// ## Why is this bad?
     /// A widening is the change that leaks data, and nothing fails: the application keeps
@@ -53,7 +54,12 @@ impl Rule for AccessWidened {
         let after = crate::lint::access::matrix(cx.new, &crate::preset::external(cx.new.preset));
         let mut by_object: BTreeMap<&QName, Vec<&Delta>> = BTreeMap::new();
         let deltas = access::diff(&before, &after);
-        for d in deltas.iter().filter(|d| d.movement.widens()) {
+        // New objects are left to the model rules (RLS, grants, definer functions): what a new
+        // object opens is in the access diff, but only a change to existing access is a finding.
+        for d in deltas
+            .iter()
+            .filter(|d| d.movement.widens() && before.objects.contains_key(&d.object))
+        {
             by_object.entry(&d.object).or_default().push(d);
         }
         for (object, ds) in by_object {
@@ -125,6 +131,17 @@ mod tests {
             ),
             "SC612"
         ));
+    }
+
+    #[test]
+    fn access_widened_new_object_ok() {
+        assert_changes_clean(
+            BEFORE,
+            &format!(
+                "{BEFORE}  news:\n    columns:\n      id: {{ type: bigint, primary_key: true }}\n"
+            ),
+            "SC612",
+        );
     }
 
     #[test]
