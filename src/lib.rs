@@ -6,6 +6,7 @@
 //! folder, snapshot and checksums). [`compile`] runs the stages up to validation and stops between
 //! stages when a stage reported errors; [`build`] decides what `schemac build` writes.
 
+pub mod access;
 pub mod database;
 pub mod diagnostics;
 pub mod diff;
@@ -310,6 +311,22 @@ pub fn pending(
     let committed = dir.snapshot.as_deref()?;
     let snapshot = snapshot_unless(&compiled.model, committed)?;
     pending_against(compiled, dir, snapshot, allow, d).map(|(_, inc, report)| (inc, report))
+}
+
+/// How the effective access of the client roles changes from the committed snapshot to the model
+/// ([`access::diff`]); `None` without a readable snapshot. Offline: computed from the two models.
+pub fn access_changes(compiled: &Compiled, dir: &MigrationDir) -> Option<Vec<access::Delta>> {
+    let old = read_snapshot(dir.snapshot.as_deref()?).ok()?;
+    let before = lint::access::matrix(&old, &preset::external(old.preset));
+    let after = lint::access::matrix(&compiled.model, &compiled.external);
+    Some(access::diff(&before, &after))
+}
+
+/// The findings when the committed snapshot matches the model (no pending change): every
+/// `migrations.acknowledge` entry is then stale, reported as SC001 at info level (its migration is
+/// written; removing it keeps it from approving a later change by accident).
+pub fn stale_acknowledgements(compiled: &Compiled, allow: &[String]) -> lint::Report {
+    lint::changes::run(&compiled.model, &compiled.model, &[], allow)
 }
 
 /// [`pending`] with the model's snapshot text already made (build writes it too); returns the

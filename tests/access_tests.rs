@@ -325,3 +325,107 @@ fn pgtap_files_run_with_pg_prove_and_agree_with_schemac_test() {
         "{prove:?}"
     );
 }
+
+/// A membership design: documents are read by the members of their team (a SELECT policy through
+/// a membership function) and deleted by their owner only (an owner-style DELETE policy).
+const MEMBERSHIP: &str = r#"version: 1
+preset: supabase
+functions:
+  my_team_ids:
+    returns: setof bigint
+    language: plpgsql
+    volatility: stable
+    security: definer
+    search_path: ""
+    body: "begin return query select m.team_id from public.team_members m where m.user_id = (select auth.uid()); end"
+    revoke: { public: [execute], anon: [execute] }
+tables:
+  team_members:
+    columns:
+      team_id: bigint
+      user_id: uuid
+    primary_key: [team_id, user_id]
+    revoke: { anon: [all], authenticated: [all] }
+    rls: { enabled: true }
+  documents:
+    columns:
+      id: { type: bigint, identity: always, primary_key: true }
+      team_id: bigint
+      owner_id: uuid
+    indexes: [ { columns: [team_id] }, { columns: [owner_id] } ]
+    revoke: { anon: [all] }
+    rls:
+      policies:
+        team_read: { for: select, to: [authenticated], using: "team_id in (select public.my_team_ids())" }
+        owner_delete: { for: delete, to: [authenticated], using: "owner_id = (select auth.uid())" }
+TESTS"#;
+
+fn run_membership(tests: &str) -> support::Out {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |p: &str| dir.path().join(p).to_str().unwrap().to_string();
+    std::fs::write(path("schema.yaml"), MEMBERSHIP.replace("TESTS", tests)).unwrap();
+    let built = schemac(&[
+        "build",
+        "--schema",
+        &path("schema.yaml"),
+        "--out",
+        &path("generated"),
+        "--docs",
+        &path("DATABASE.md"),
+    ]);
+    assert_eq!(built.code, 0, "{}", built.stderr);
+    schemac(&[
+        "test",
+        "--schema",
+        &path("schema.yaml"),
+        "--out",
+        &path("generated"),
+        "--database-url",
+        &support::admin_url(),
+    ])
+}
+
+#[test]
+fn derived_tests_follow_what_membership_policies_imply() {
+    // Only DELETE is owner-only: the derived test checks that, and not that a user sees (only)
+    // their own documents, which the membership SELECT policy does not say.
+    let out = run_membership("");
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("derived_owner_isolation"),
+        "{}",
+        out.stdout
+    );
+    assert_snapshot!(out.stdout);
+}
+
+#[test]
+fn derived_tests_can_be_opted_out_with_a_reason() {
+    let out = run_membership(
+        "    tests:\n      derived_owner_isolation: { skip: \"membership design, see team_read\" }\n",
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        !out.stdout.contains("derived_owner_isolation ... "),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("derived_service_role_bypass"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("opted out: membership design, see team_read"),
+        "{}",
+        out.stdout
+    );
+    let all = run_membership("    tests:\n      derived: { skip: \"membership design\" }\n");
+    assert_eq!(all.code, 0, "{}\n{}", all.stdout, all.stderr);
+    assert!(
+        !all.stdout.contains("derived_service_role_bypass"),
+        "{}",
+        all.stdout
+    );
+}

@@ -448,6 +448,28 @@ fn lint_reports_migration_safety_findings_of_the_pending_change() {
     let out = p.run(&["lint", "--format", "json"]);
     assert_eq!(out.code, 0, "{}", out.stdout);
     assert!(!out.stdout.contains("SC601"), "{}", out.stdout);
+    // Once the migration is written, the acknowledgement approves nothing: SC001, info.
+    assert_eq!(p.run(&["build"]).code, 0);
+    let out = p.run(&["lint", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("lint json");
+    let stale: Vec<&serde_json::Value> = json
+        .as_array()
+        .expect("a JSON array")
+        .iter()
+        .filter(|f| f["code"] == "SC001")
+        .collect();
+    assert_eq!(stale.len(), 1, "{json:#}");
+    assert_eq!(stale[0]["severity"], "info", "{json:#}");
+    assert!(
+        stale[0]["help"]
+            .as_str()
+            .unwrap_or("")
+            .contains("remove the acknowledgement"),
+        "{json:#}"
+    );
+    let human = p.run(&["lint", "--show-info"]);
+    assert!(human.stderr.contains("SC001"), "{}", human.stderr);
 }
 
 #[test]
@@ -1102,4 +1124,50 @@ fn a_schemac_sum_left_in_supabase_migrations_is_still_checked() {
         "{}",
         edited.stderr
     );
+fn plan_shows_the_access_diff_and_a_widening_needs_an_acknowledgement() {
+    let news = "version: 1\npreset: supabase\ntables:\n  news:\n    columns:\n      id: { type: bigint, primary_key: true }\n    revoke: { anon: [all] }\n    rls:\n      policies:\n        read: { for: select, using: \"true\" }\n";
+    let p = Project::new();
+    p.write("schema.yaml", news);
+    assert_eq!(p.run(&["build"]).code, 0);
+    // SELECT given back to anon: every row of `news` opens to the Data API.
+    let opened = news.replace(
+        "    revoke: { anon: [all] }\n",
+        "    revoke: { anon: [insert, update, delete, truncate, references, trigger] }\n",
+    );
+    p.write("schema.yaml", &opened);
+    let md = p.run(&["plan", "--format", "markdown"]);
+    assert_eq!(md.code, 1, "{}", md.stderr);
+    assert!(md.stderr.contains("SC612"), "{}", md.stderr);
+    assert_snapshot!("plan_access_markdown", md.stdout);
+    let human = p.run(&["plan"]);
+    assert_eq!(human.code, 1, "{}", human.stderr);
+    assert!(
+        human
+            .stdout
+            .contains("opened    anon SELECT on public.news"),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        human.stdout.contains("GET /rest/v1/news"),
+        "{}",
+        human.stdout
+    );
+    let before = p.tree("generated");
+    assert_eq!(p.run(&["build"]).code, 1);
+    assert_eq!(p.tree("generated"), before);
+    // Acknowledged (SC612 and SC611, which sees the grant), it is written.
+    p.write(
+        "schema.yaml",
+        &format!(
+            "{opened}migrations:\n  acknowledge:\n    - {{ rule: access-widened, object: public.news, reason: news are public }}\n    - {{ rule: access-weakened, object: public.news, reason: news are public }}\n"
+        ),
+    );
+    let json = p.run(&["plan", "--format", "json"]);
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("plan json");
+    assert_eq!(v["access"][0]["movement"], "opened", "{v:#}");
+    assert_eq!(v["access"][0]["path"], "GET /rest/v1/news", "{v:#}");
+    let built = p.run(&["build"]);
+    assert_eq!(built.code, 0, "{}", built.stderr);
 }

@@ -32,7 +32,7 @@ pub fn run(cli: &Cli, deny_warnings: bool, allow: &[String], show_info: bool) ->
                 s.spawn(|| {
                     let mut d = schemac::diagnostics::Diagnostics::default();
                     if schemac::snapshot_file_matches(&compiled.model, &snapshot) {
-                        return (None, d);
+                        return (Some(schemac::stale_acknowledgements(&compiled, allow)), d);
                     }
                     let found = schemac::migrations::MigrationDir::read_snapshot_only(
                         &cli.out,
@@ -67,7 +67,7 @@ pub fn run(cli: &Cli, deny_warnings: bool, allow: &[String], show_info: bool) ->
     let extra_sorted = extra.sorted();
     compile.extend(extra_sorted.iter().copied());
     match cli.format {
-        Format::Human => {
+        Format::Human | Format::Markdown => {
             // Info findings are printed in full only when asked for; otherwise they are counted
             // per rule, so a large model's notes do not bury its warnings.
             let mut hidden: BTreeMap<(&str, &str), usize> = BTreeMap::new();

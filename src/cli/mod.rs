@@ -173,6 +173,9 @@ pub enum Format {
     Sarif,
     /// GitHub workflow annotations (`::error file=…::message`).
     Github,
+    /// Markdown for a pull-request comment (`plan`: the access diff); other commands print
+    /// as `human`.
+    Markdown,
 }
 
 /// Colour choice.
@@ -221,7 +224,7 @@ pub(crate) fn print_diagnostics(cli: &Cli, d: &Diagnostics, sources: &SourceMap)
                 out!("{}", schemac::lint::output::github(&recs));
             }
         }
-        Format::Human => {
+        Format::Human | Format::Markdown => {
             let fancy = match cli.color {
                 Color::Always => true,
                 Color::Never => false,

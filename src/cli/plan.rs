@@ -3,11 +3,14 @@
 //! Input: the model and the output folder. Output: with `--format human`, the SQL of each file
 //! `build` would write (up, then down) on stdout and the migration-safety findings on stderr; with
 //! `--format json`, one JSON object `{ "migrations": [...], "changes": [...], "findings": [...] }`
-//! on stdout. When build would refuse only because risky changes are unacknowledged (E405), the
-//! SQL it would write once they are acknowledged is shown all the same, with the blocking
-//! findings (and `"refused": true` in JSON), and the exit code is 1. Exit codes: 0 when build
-//! would write (or nothing changed), 1 when the model has errors or build would refuse
-//! (unacknowledged risky changes, edited migrations), 2 on I/O.
+//! on stdout, `"access"` holding the access diff. Both show the access diff: how the effective
+//! access of the client roles changes from the committed snapshot to the model (`schemac::access`).
+//! With `--format markdown`, only the access diff, as Markdown for a pull-request comment. When
+//! build would refuse only because risky changes are unacknowledged (E405), the SQL it would write
+//! once they are acknowledged is shown all the same, with the blocking findings (and
+//! `"refused": true` in JSON), and the exit code is 1. Exit codes: 0 when build would write (or
+//! nothing changed), 1 when the model has errors or build would refuse (unacknowledged risky
+//! changes, edited migrations), 2 on I/O.
 
 use schemac::diagnostics::Diagnostics;
 use schemac::{BuildOptions, BuildPlan, build};
@@ -46,9 +49,21 @@ pub fn run(cli: &Cli, options: &BuildOptions) -> u8 {
         );
     }
     let migrations_dir = dir.migrations_dir();
+    // The access diff is shown whether or not build would write (a refused widening included).
+    let access = schemac::access_changes(&compiled, &dir).unwrap_or_default();
+    if cli.format == Format::Markdown {
+        super::write_stdout(&schemac::access::markdown(&access));
+        if plan.is_none() {
+            print_diagnostics(cli, &d, &compiled.sources);
+            return exit::ERRORS;
+        }
+        return exit::OK;
+    }
     match (&plan, cli.format) {
         (Some(BuildPlan::UpToDate), Format::Json) => {
-            outln!("{{\n  \"migrations\": [],\n  \"changes\": [],\n  \"findings\": []\n}}");
+            outln!(
+                "{{\n  \"migrations\": [],\n  \"changes\": [],\n  \"findings\": [],\n  \"access\": []\n}}"
+            );
         }
         (Some(BuildPlan::UpToDate), _) => {
             eprintln!(
@@ -89,6 +104,7 @@ pub fn run(cli: &Cli, options: &BuildOptions) -> u8 {
                 "migrations": migrations,
                 "changes": changes,
                 "findings": findings,
+                "access": access,
             });
             if refused && let Some(obj) = doc.as_object_mut() {
                 obj.insert("refused".to_string(), serde_json::Value::Bool(true));
@@ -132,6 +148,7 @@ pub fn run(cli: &Cli, options: &BuildOptions) -> u8 {
                     outln!("");
                 }
             }
+            super::write_stdout(&schemac::access::human(&access));
             if refused {
                 eprintln!(
                     "schemac: build would refuse to write {} until the findings above are acknowledged (nothing written)",
@@ -152,6 +169,9 @@ pub fn run(cli: &Cli, options: &BuildOptions) -> u8 {
         return exit::ERRORS;
     }
     if plan.is_none() {
+        if cli.format == Format::Human {
+            super::write_stdout(&schemac::access::human(&access));
+        }
         print_diagnostics(cli, &d, &compiled.sources);
         return exit::ERRORS;
     }

@@ -63,6 +63,9 @@ codes! {
     UnknownSchema = "E207", "unknown-schema";
     /// A name that is not a usable PostgreSQL identifier.
     InvalidName = "E208", "invalid-name";
+    /// A declared test named like a derived one without opting it out, or an opt-out without a
+    /// reason.
+    DerivedTestOptOut = "E211", "derived-test-opt-out";
     /// A SQL fragment that does not parse.
     SqlSyntax = "E301", "sql-syntax";
     /// A column named in a SQL fragment that does not exist where it is evaluated.

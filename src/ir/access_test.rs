@@ -107,3 +107,19 @@ pub struct QueryCheck {
     /// Why it matters (docs).
     pub why: Option<String>,
 }
+
+/// The derived tests a table opts out of (`tests: { derived_owner_isolation: { skip: reason } }`,
+/// or `derived: { skip: reason }` for all of them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DerivedOptOut {
+    /// The table.
+    pub table: QName,
+    /// The derived test (`derived_owner_isolation`, `derived_service_role_bypass`); `None` for
+    /// every derived test of the table.
+    pub test: Option<String>,
+    /// Why, for the report.
+    pub reason: Sp<String>,
+}
+
+/// The names of the tests `schemac test` derives.
+pub const DERIVED_TESTS: &[&str] = &["derived_owner_isolation", "derived_service_role_bypass"];

@@ -97,6 +97,10 @@ pub struct Model {
     /// Access tests declared under tables (`tests:`); not part of the snapshot.
     #[serde(skip)]
     pub access_tests: Vec<access_test::AccessTest>,
+    /// Derived tests the tables opt out of (`tests: { derived: { skip: … } }`); not part of the
+    /// snapshot.
+    #[serde(skip)]
+    pub derived_opt_outs: Vec<access_test::DerivedOptOut>,
     /// Queries whose plans `verify --explain` checks (`queries:`); not part of the snapshot.
     #[serde(skip)]
     pub query_checks: Vec<access_test::QueryCheck>,

@@ -6,6 +6,7 @@
 //! `supabase_default_grants`, ALL on tables and views in exposed schemas to the client roles and
 //! EXECUTE on functions in exposed schemas to them; on every platform EXECUTE on functions to
 //! PUBLIC. `all` expands to the object's privileges. Privileges of `public` apply to every role.
+//! Partitions hold the platform defaults only (grants and revokes are written for the parent).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -77,6 +78,14 @@ impl Access {
             let mut h = table_defaults(&name.schema);
             apply(&mut h, &t.revokes, &t.grants, TABLE_ALL);
             access.relations.insert(name.clone(), h);
+            // A partition is a table clients can name directly. The migration grants and
+            // revokes on the parent only, so a partition holds the platform defaults.
+            for part in t.partition.iter().flat_map(|p| p.partitions.values()) {
+                access
+                    .relations
+                    .entry(part.name.clone())
+                    .or_insert_with(|| table_defaults(&part.name.schema));
+            }
         }
         for (name, v) in &model.views {
             let mut h = table_defaults(&name.schema);
@@ -110,6 +119,56 @@ impl Access {
             .get(f)
             .is_some_and(|h| holds(h, role, "execute"))
     }
+}
+
+impl crate::access::Privileges for Access {
+    fn relation_allows(&self, rel: &QName, role: &str, privilege: &str) -> bool {
+        Access::relation_allows(self, rel, role, privilege)
+    }
+
+    fn function_allows(&self, f: &QName, role: &str) -> bool {
+        Access::function_allows(self, f, role)
+    }
+}
+
+/// The settings with every API role as a client role: on Supabase `service_role` too, which gets
+/// the platform's implicit grants like the others (see [`Access::of`]). Derived tests and the
+/// access matrix use these.
+pub fn api_settings(model: &Model, external: &crate::preset::External) -> Settings {
+    let mut settings = Settings::of(model, external);
+    if model.preset == crate::ir::Preset::Supabase
+        && !settings.client_roles.iter().any(|r| r == "service_role")
+    {
+        settings.client_roles.push("service_role".to_string());
+    }
+    settings
+}
+
+/// The effective access of the client roles (the API roles and the model's declared roles) to
+/// every table, view and function of `model` (see [`crate::access`]).
+pub fn matrix(model: &Model, external: &crate::preset::External) -> crate::access::Matrix {
+    let settings = api_settings(model, external);
+    let access = Access::of(model, &settings);
+    let mut roles = settings.client_roles.clone();
+    for r in model.roles.keys() {
+        if !roles.contains(r) {
+            roles.push(r.clone());
+        }
+    }
+    if roles.is_empty() {
+        // No client role is known: everyone, through PUBLIC.
+        roles.push("public".to_string());
+    }
+    let audience = crate::access::Audience {
+        roles,
+        bypass_rls: if model.preset == crate::ir::Preset::Supabase {
+            ["service_role".to_string()].into()
+        } else {
+            BTreeSet::new()
+        },
+        exposed: settings.exposed_schemas.clone(),
+    };
+    crate::access::Matrix::of(model, &access, &audience)
 }
 
 fn holds(h: &Held, role: &str, privilege: &str) -> bool {

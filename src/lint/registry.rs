@@ -67,6 +67,7 @@ pub static ALL_RULES: &[&dyn Rule] = &[
     &super::changes::volatile_default_on_existing_table::VolatileDefaultOnExistingTable,
     &super::changes::enum_value_change::EnumValueChange,
     &super::changes::access_weakened::AccessWeakened,
+    &super::changes::access_widened::AccessWidened,
     &identifier_too_long::IdentifierTooLong,
     &identifier_case::IdentifierCase,
     &reserved_identifier::ReservedIdentifier,

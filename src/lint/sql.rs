@@ -242,21 +242,54 @@ pub struct Call {
     pub wrapped: bool,
     /// The first argument when it is a string literal (`current_setting('request.jwt.claims')`).
     pub first_string_arg: Option<String>,
+    /// Whether the call (under any casts and parentheses) is the whole projection of the
+    /// innermost subquery around it (`exists (select auth.uid() …)`): wrapping it again would
+    /// write `(select (select …))`.
+    pub projected: bool,
 }
 
 struct CallVisitor<'t> {
     text: &'t str,
     /// For each enclosing expression: whether it is an uncorrelated scalar subquery without FROM.
     stack: Vec<bool>,
+    /// For each enclosing query: whether it is a set subquery PostgreSQL runs once per statement
+    /// ([`once_per_statement_set`]).
+    query_stack: Vec<bool>,
+    /// For each enclosing query: its sole projection and the expressions under its casts and
+    /// parentheses (compared by address, never dereferenced).
+    projections: Vec<Vec<*const Expr>>,
+    /// The set subqueries met so far that run once per statement.
+    once_sets: Vec<*const Query>,
     calls: Vec<Call>,
 }
 
 /// Whether `e` is `(select <expr>)` with no FROM, WHERE or HAVING and no column reference in
 /// `<expr>`: a subquery PostgreSQL runs once per statement (an InitPlan).
 fn is_initplan_subquery(e: &Expr) -> bool {
-    let Expr::Subquery(q) = e else {
-        return false;
-    };
+    match e {
+        Expr::Subquery(q) => runs_once(q),
+        _ => false,
+    }
+}
+
+/// The uncorrelated subquery of `x in (select …)`, `x = any (select …)` or `x = all (select …)`,
+/// when it is `select <expr>` without FROM, WHERE or HAVING reading no column: PostgreSQL runs it
+/// once per statement as a (hashed) subplan, and it may return several rows, so wrapping its
+/// calls again in `(select …)` would fail at run time.
+fn once_per_statement_set(e: &Expr) -> Option<&Query> {
+    match e {
+        Expr::InSubquery { subquery, .. } if runs_once(subquery) => Some(subquery),
+        Expr::AnyOp { right, .. } | Expr::AllOp { right, .. } => match right.as_ref() {
+            Expr::Subquery(q) if runs_once(q) => Some(q),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Whether `q` is `select <expr>` with no FROM, WHERE, HAVING, CTE, ORDER BY or LIMIT and no
+/// column reference in `<expr>`.
+fn runs_once(q: &Query) -> bool {
     if q.with.is_some() || q.order_by.is_some() || q.limit_clause.is_some() {
         return false;
     }
@@ -282,6 +315,17 @@ fn is_initplan_subquery(e: &Expr) -> bool {
     }
 }
 
+/// The expression a subquery projects, when it projects exactly one.
+fn sole_projection(q: &Query) -> Option<&Expr> {
+    let SetExpr::Select(s) = q.body.as_ref() else {
+        return None;
+    };
+    match s.projection.as_slice() {
+        [SelectItem::UnnamedExpr(x)] | [SelectItem::ExprWithAlias { expr: x, .. }] => Some(x),
+        _ => None,
+    }
+}
+
 fn first_string_arg(f: &Function) -> Option<String> {
     let FunctionArguments::List(list) = &f.args else {
         return None;
@@ -298,15 +342,46 @@ fn first_string_arg(f: &Function) -> Option<String> {
 impl Visitor for CallVisitor<'_> {
     type Break = ();
 
+    fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
+        let once = self.once_sets.iter().any(|q| std::ptr::eq(*q, query));
+        self.query_stack.push(once);
+        let mut projected = Vec::new();
+        let mut x = sole_projection(query);
+        while let Some(e) = x {
+            projected.push(e as *const Expr);
+            x = match e {
+                Expr::Nested(inner) | Expr::Cast { expr: inner, .. } => Some(inner),
+                _ => None,
+            };
+        }
+        self.projections.push(projected);
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_query(&mut self, _query: &Query) -> ControlFlow<()> {
+        self.query_stack.pop();
+        self.projections.pop();
+        ControlFlow::Continue(())
+    }
+
     fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
         if let Expr::Function(f) = expr {
-            let wrapped = self.stack.iter().any(|initplan| *initplan);
+            let wrapped = self.stack.iter().any(|initplan| *initplan)
+                || self.query_stack.iter().any(|once| *once);
+            let projected = self
+                .projections
+                .last()
+                .is_some_and(|p| p.iter().any(|x| std::ptr::eq(*x, expr)));
             self.calls.push(Call {
                 name: object_name(&f.name),
                 at: span_to_frag(self.text, expr.span()),
                 wrapped,
                 first_string_arg: first_string_arg(f),
+                projected,
             });
+        }
+        if let Some(q) = once_per_statement_set(expr) {
+            self.once_sets.push(q as *const Query);
         }
         self.stack.push(is_initplan_subquery(expr));
         ControlFlow::Continue(())
@@ -323,6 +398,9 @@ pub fn calls(expr: &Expr, text: &str) -> Vec<Call> {
     let mut v = CallVisitor {
         text,
         stack: Vec::new(),
+        query_stack: Vec::new(),
+        projections: Vec::new(),
+        once_sets: Vec::new(),
         calls: Vec::new(),
     };
     let _ = expr.visit(&mut v);

@@ -21,7 +21,8 @@ use super::decode::{self, Fields};
 use super::yaml::{Node, NodeKind};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::ir::access_test::{
-    AccessTest, Expectation, FixtureRows, QueryCheck, Row, TestIdentity, TestKind, TestStep, Value,
+    AccessTest, DERIVED_TESTS, DerivedOptOut, Expectation, FixtureRows, QueryCheck, Row,
+    TestIdentity, TestKind, TestStep, Value,
 };
 use crate::ir::{QName, Sp};
 
@@ -63,10 +64,23 @@ pub fn queries(d: &mut Diagnostics, table: &QName, node: &Node) -> Vec<QueryChec
     out
 }
 
-/// Decode the `tests:` of table `table`.
-pub fn decode(d: &mut Diagnostics, table: &QName, node: &Node) -> Vec<AccessTest> {
+/// Decode the `tests:` of table `table`: the declared tests, and the derived tests the table opts
+/// out of (an entry named `derived` or after a derived test, holding only `skip: <reason>`).
+pub fn decode(
+    d: &mut Diagnostics,
+    table: &QName,
+    node: &Node,
+) -> (Vec<AccessTest>, Vec<DerivedOptOut>) {
     let mut out = Vec::new();
+    let mut opt_outs = Vec::new();
     for (key, value) in decode::entries(d, node, "`tests`") {
+        let derived = key.name == "derived" || DERIVED_TESTS.contains(&key.name.as_str());
+        if derived {
+            if let Some(o) = opt_out(d, table, key, value) {
+                opt_outs.push(o);
+            }
+            continue;
+        }
         let what = format!("test `{}`", key.name);
         let f = Fields::new(d, value, TEST, what.clone());
         let description = f
@@ -112,7 +126,50 @@ pub fn decode(d: &mut Diagnostics, table: &QName, node: &Node) -> Vec<AccessTest
             origin: key.span,
         });
     }
-    out
+    (out, opt_outs)
+}
+
+/// `derived: { skip: reason }` or `derived_owner_isolation: { skip: reason }`.
+fn opt_out(
+    d: &mut Diagnostics,
+    table: &QName,
+    key: &crate::load::yaml::Key,
+    value: &Node,
+) -> Option<DerivedOptOut> {
+    let skip = match &value.kind {
+        NodeKind::Map(entries) => entries.iter().find(|(k, _)| k.name == "skip"),
+        _ => None,
+    };
+    let Some((_, skip)) = skip else {
+        d.push(
+            Diagnostic::error(
+                Code::DerivedTestOptOut,
+                format!("`{}` names the derived tests of `{table}`", key.name),
+            )
+            .at(key.span, "reserved for the tests `schemac test` derives")
+            .help("write `{ skip: \"<why these tests do not apply>\" }` to opt out, or give a declared test another name"),
+        );
+        return None;
+    };
+    let f = Fields::new(d, value, &["skip"], format!("opt-out `{}`", key.name));
+    f.finish(d);
+    let reason = decode::text(d, skip, "a reason")?;
+    if reason.value.trim().is_empty() {
+        d.push(
+            Diagnostic::error(
+                Code::DerivedTestOptOut,
+                format!("the opt-out `{}` of `{table}` gives no reason", key.name),
+            )
+            .at(reason.span, "empty reason")
+            .help("say why the derived tests do not apply, such as `membership-based access: see team_members`"),
+        );
+        return None;
+    }
+    Some(DerivedOptOut {
+        table: table.clone(),
+        test: (key.name != "derived").then(|| key.name.clone()),
+        reason,
+    })
 }
 
 fn value(node: &Node) -> Option<Value> {

@@ -853,8 +853,9 @@ impl<'d> Decoder<'d> {
             self.lint_allow(n, format!("table:{}.{}", name.schema, name.name));
         }
         if let Some(n) = f.get("tests") {
-            let tests = super::access_tests::decode(self.d, &name, n);
+            let (tests, opt_outs) = super::access_tests::decode(self.d, &name, n);
             self.model.access_tests.extend(tests);
+            self.model.derived_opt_outs.extend(opt_outs);
         }
         if let Some(n) = f.get("queries") {
             let queries = super::access_tests::queries(self.d, &name, n);

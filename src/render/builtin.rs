@@ -557,11 +557,13 @@ fn table(o: &mut Out, t: &TableView) {
 fn coverage(o: &mut Out, db: &DatabaseView) {
     o.t("\n## RLS coverage
 
-Which policy lets each client role run each command on each table. A permissive policy for
-`ALL` covers every command, and one `to: public` (or with no roles) covers every role; restrictive
-policies only narrow what permissive ones allow. **denied**: no permissive policy applies, so
-the role reaches no row; **revoked**: the model revokes the privilege from the role; **no RLS**:
-row level security is off, so the table's privileges alone decide.");
+Which rows each client role reaches with each command on each table and view, computed from
+the model as `schemac plan`'s access diff computes it: privileges (the model's grants and revokes,
+plus the grants the preset implies) × row level security × policies. **denied**: the role lacks
+the privilege, so the command fails (42501); **no rows**: RLS is on and no permissive policy
+applies; policy names: the rows those permissive policies let through (narrowed by the
+restrictive ones in brackets); **all rows**: RLS is off, the role bypasses RLS, a policy is
+always true, or a view reads its tables as its owner.");
     if db.coverage.service_role_bypasses {
         o.t(" The `service_role` bypasses RLS.");
     }
@@ -578,7 +580,25 @@ row level security is off, so the table's privileges alone decide.");
         o.t("---|");
     }
     o.t("\n");
-    for r in &db.coverage.rows {
+    coverage_rows(o, &db.coverage.rows);
+    if !db.coverage.functions.is_empty() {
+        o.t("\nFunctions a client role may call (`POST /rest/v1/rpc/<name>` in an exposed schema):\n**denied** without EXECUTE; a SECURITY DEFINER function runs as its owner.\n\n| function |");
+        for r in &db.coverage.roles {
+            o.t(" EXECUTE<br>");
+            o.code_cell(r);
+            o.t(" |");
+        }
+        o.t("\n|---|");
+        for _ in &db.coverage.roles {
+            o.t("---|");
+        }
+        o.t("\n");
+        coverage_rows(o, &db.coverage.functions);
+    }
+}
+
+fn coverage_rows(o: &mut Out, rows: &[crate::render::markdown::CoverageRow]) {
+    for r in rows {
         o.t("| ");
         o.link(&r.table, true);
         o.t(" |");
@@ -593,7 +613,7 @@ row level security is off, so the table's privileges alone decide.");
 
 fn coverage_cell(o: &mut Out, cell: &CoverageCell) {
     match cell.state.as_str() {
-        "allowed" => {
+        "filtered" if !cell.allowed_by.is_empty() => {
             o.codes(&cell.allowed_by, true);
             if !cell.restricted_by.is_empty() {
                 o.t(" (restricted by ");
@@ -601,7 +621,16 @@ fn coverage_cell(o: &mut Out, cell: &CoverageCell) {
                 o.t(")");
             }
         }
-        "no-rls" => o.t("no RLS"),
+        "filtered" => o.t(&cell.why.as_deref().unwrap_or("").replace('|', "\\|")),
+        "all" => {
+            o.t("**all rows**");
+            if let Some(why) = &cell.why {
+                o.t(" (");
+                o.t(&why.replace('|', "\\|"));
+                o.t(")");
+            }
+        }
+        "no-rows" => o.t("**no rows**"),
         state => {
             o.t("**");
             o.t(state);

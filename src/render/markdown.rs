@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use crate::access::{Command, Kind, Reach};
 use crate::ir::graph::table_order;
 use crate::ir::{
     Deferrable, ForeignKey, Model, Policy, PolicyCommand, Preset, QName, Table, TriggerTiming,
@@ -330,8 +331,13 @@ pub struct PartitionBoundView {
 pub struct CoverageView {
     /// Column headers: (command, role) pairs in order, e.g. `SELECT` × `anon`.
     pub columns: Vec<CoverageColumn>,
-    /// One row per table.
+    /// One row per table, then per view.
     pub rows: Vec<CoverageRow>,
+    /// One row per function clients could call (not trigger functions): EXECUTE per role, in
+    /// the order of the roles of [`CoverageView::columns`].
+    pub functions: Vec<CoverageRow>,
+    /// The roles (the columns of [`CoverageView::functions`]).
+    pub roles: Vec<String>,
     /// Whether the preset's `service_role` exists (it bypasses RLS).
     pub service_role_bypasses: bool,
 }
@@ -356,15 +362,19 @@ pub struct CoverageRow {
     pub cells: Vec<CoverageCell>,
 }
 
-/// One cell: who may run the command as the role.
+/// One cell: how far the role gets with the command (see `schemac::access`).
 #[derive(Debug, Clone, Serialize)]
 pub struct CoverageCell {
-    /// `allowed`, `denied`, `revoked` or `no-rls`.
+    /// `denied` (no privilege: 42501), `no-rows` (RLS lets no row through), `filtered` (the
+    /// rows `allowed_by` let through, narrowed by `restricted_by`) or `all` (every row, `why`).
     pub state: String,
-    /// Permissive policies that allow it.
+    /// Permissive policies that allow it (filtered table cells).
     pub allowed_by: Vec<String>,
-    /// Restrictive policies that also apply.
+    /// Restrictive policies that also apply (filtered table cells).
     pub restricted_by: Vec<String>,
+    /// Why every row (`all`), or what filters it when no policy of its own does (a view through
+    /// its tables, a function with the caller's rights).
+    pub why: Option<String>,
 }
 
 /// An enum type.
@@ -611,16 +621,6 @@ fn privileges(p: &crate::ir::Privileges) -> Vec<PrivilegeView> {
         .collect()
 }
 
-fn command_privilege(c: PolicyCommand) -> &'static str {
-    match c {
-        PolicyCommand::All => "all",
-        PolicyCommand::Select => "select",
-        PolicyCommand::Insert => "insert",
-        PolicyCommand::Update => "update",
-        PolicyCommand::Delete => "delete",
-    }
-}
-
 fn policy_applies(p: &Policy, command: PolicyCommand, role: &str) -> bool {
     let command_ok = p.command == PolicyCommand::All || p.command == command;
     let role_ok = p.roles.is_empty()
@@ -630,12 +630,12 @@ fn policy_applies(p: &Policy, command: PolicyCommand, role: &str) -> bool {
     command_ok && role_ok
 }
 
-/// Who may run `command` as `role` on `table`, by the policies (and the model's REVOKEs).
-pub fn coverage_cell(table: &Table, command: PolicyCommand, role: &str) -> CoverageCell {
-    let revoked = table
-        .revokes
-        .get(role)
-        .is_some_and(|privs| privs.contains("all") || privs.contains(command_privilege(command)));
+/// The policies that let `role` run `command` on `table`: (permissive, restrictive) names.
+pub fn coverage_policies(
+    table: &Table,
+    command: PolicyCommand,
+    role: &str,
+) -> (Vec<String>, Vec<String>) {
     let mut allowed_by = Vec::new();
     let mut restricted_by = Vec::new();
     for p in table
@@ -649,19 +649,34 @@ pub fn coverage_cell(table: &Table, command: PolicyCommand, role: &str) -> Cover
             restricted_by.push(p.name.clone());
         }
     }
-    let state = if revoked {
-        "revoked"
-    } else if !table.rls.enabled {
-        "no-rls"
-    } else if allowed_by.is_empty() {
-        "denied"
-    } else {
-        "allowed"
-    };
-    CoverageCell {
+    (allowed_by, restricted_by)
+}
+
+/// A cell of the coverage matrix from the access matrix's verdict (and, for a table whose
+/// policies filter, their names).
+pub fn coverage_cell(reach: &Reach, table: Option<(&Table, PolicyCommand, &str)>) -> CoverageCell {
+    let cell = |state: &str, why: Option<String>| CoverageCell {
         state: state.to_string(),
-        allowed_by,
-        restricted_by,
+        allowed_by: Vec::new(),
+        restricted_by: Vec::new(),
+        why,
+    };
+    match reach {
+        Reach::Denied => cell("denied", None),
+        Reach::NoRows => cell("no-rows", None),
+        Reach::All(why) => cell("all", Some(why.clone())),
+        Reach::Filtered(by) => match table {
+            Some((t, command, role)) => {
+                let (allowed_by, restricted_by) = coverage_policies(t, command, role);
+                CoverageCell {
+                    state: "filtered".to_string(),
+                    allowed_by,
+                    restricted_by,
+                    why: None,
+                }
+            }
+            None => cell("filtered", Some(by.join("; "))),
+        },
     }
 }
 
@@ -1030,12 +1045,22 @@ pub fn database_view_in(
         })
         .collect();
 
-    let client_roles: Vec<String> = if !external.client_roles.is_empty() {
-        external.client_roles.clone()
-    } else if !model.roles.is_empty() {
-        model.roles.keys().cloned().collect()
-    } else {
-        vec!["public".to_string()]
+    let matrix = crate::lint::access::matrix(model, external);
+    let client_roles: Vec<String> = matrix.roles.clone();
+    let reach = |q: &QName, role: &str, cmd: Command| -> Reach {
+        matrix
+            .objects
+            .get(q)
+            .and_then(|(_, _, cells)| cells.get(role))
+            .and_then(|r| r.get(&cmd))
+            .cloned()
+            .unwrap_or(Reach::Denied)
+    };
+    let table_command = |c: PolicyCommand| match c {
+        PolicyCommand::Insert => Command::Insert,
+        PolicyCommand::Update => Command::Update,
+        PolicyCommand::Delete => Command::Delete,
+        PolicyCommand::Select | PolicyCommand::All => Command::Select,
     };
     let coverage = CoverageView {
         columns: COVERAGE_COMMANDS
@@ -1055,10 +1080,42 @@ pub fn database_view_in(
                 rls_enabled: t.rls.enabled,
                 cells: COVERAGE_COMMANDS
                     .iter()
-                    .flat_map(|c| client_roles.iter().map(|r| coverage_cell(t, *c, r)))
+                    .flat_map(|c| {
+                        client_roles.iter().map(|r| {
+                            coverage_cell(&reach(&t.name, r, table_command(*c)), Some((t, *c, r)))
+                        })
+                    })
+                    .collect(),
+            })
+            .chain(model.views.keys().map(|q| {
+                CoverageRow {
+                    table: names.relation(q),
+                    rls_enabled: false,
+                    cells: COVERAGE_COMMANDS
+                        .iter()
+                        .flat_map(|c| {
+                            client_roles
+                                .iter()
+                                .map(|r| coverage_cell(&reach(q, r, table_command(*c)), None))
+                        })
+                        .collect(),
+                }
+            }))
+            .collect(),
+        functions: matrix
+            .objects
+            .iter()
+            .filter(|(_, (kind, _, _))| *kind == Kind::Function)
+            .map(|(q, _)| CoverageRow {
+                table: names.function(q),
+                rls_enabled: false,
+                cells: client_roles
+                    .iter()
+                    .map(|r| coverage_cell(&reach(q, r, Command::Execute), None))
                     .collect(),
             })
             .collect(),
+        roles: client_roles.clone(),
         service_role_bypasses: external.roles.contains("service_role"),
     };
 

@@ -14,10 +14,9 @@
 use std::collections::BTreeMap;
 
 use crate::ir::access_test::{
-    AccessTest, Expectation, FixtureRows, Row, TestIdentity, TestKind, TestStep,
+    AccessTest, DerivedOptOut, Expectation, FixtureRows, Row, TestIdentity, TestKind, TestStep,
 };
 use crate::ir::{Model, Policy, PolicyCommand, Preset, QName, Sp, Table};
-use crate::lint::Settings;
 use crate::lint::access::Access;
 use crate::preset::External;
 use crate::sql::ident::quote_literal;
@@ -29,11 +28,13 @@ pub const USER_B: &str = "00000000-0000-4000-8000-00000000000b";
 
 /// What [`derive`] returns.
 #[derive(Debug, Default)]
-pub struct Derived {
+pub struct Derived<'a> {
     /// The tests.
     pub tests: Vec<AccessTest>,
     /// Tables with an owner-style policy that got no test, and why.
     pub skipped: Vec<(QName, String)>,
+    /// The opt-outs that turned a derived test off.
+    pub opted_out: Vec<&'a DerivedOptOut>,
 }
 
 /// How a policy identifies the owner.
@@ -118,6 +119,122 @@ fn owner_policy(t: &Table) -> Option<(&Policy, Owner)> {
             .find_map(|e| owner_of(&e.value))?;
         t.columns.contains_key(&o.column).then_some((p, o))
     })
+}
+
+/// Whether `expr` compares the owner column with the current user anywhere (an owner-style
+/// policy, or one that widens it, as `user_id = (select auth.uid()) or true` does: the derived
+/// test then catches the widening).
+fn mentions_owner(expr: &str, owner: &Owner) -> bool {
+    // Lower-cased, without parentheses, with a space kept only between two word characters.
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut s = String::with_capacity(expr.len());
+    let mut pending = false;
+    for c in expr
+        .to_ascii_lowercase()
+        .chars()
+        .filter(|c| *c != '(' && *c != ')')
+    {
+        if c.is_whitespace() {
+            pending = true;
+            continue;
+        }
+        if pending && word(c) && s.chars().last().is_some_and(word) {
+            s.push(' ');
+        }
+        pending = false;
+        s.push(c);
+    }
+    let col = owner.column.to_ascii_lowercase();
+    let users: Vec<String> = match &owner.setting {
+        None => vec!["auth.uid".to_string(), "select auth.uid".to_string()],
+        Some(name) => {
+            let name = name.to_ascii_lowercase();
+            vec![
+                format!("current_setting'{name}'"),
+                format!("select current_setting'{name}'"),
+            ]
+        }
+    };
+    let column_at = |i: usize| {
+        !s.get(..i)
+            .and_then(|b| b.chars().last())
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    let column_ends = |end: usize| {
+        !s.get(end..)
+            .and_then(|r| r.chars().next())
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    users.iter().any(|u| {
+        s.match_indices(&format!("{col}={u}"))
+            .any(|(i, _)| column_at(i))
+            || s.match_indices(u.as_str()).any(|(i, m)| {
+                let rest = s.get(i + m.len()..).unwrap_or("");
+                // `auth.uid = col`, `current_setting'x',true::uuid = col`
+                let rest = rest.split_once('=');
+                rest.is_some_and(|(before, after)| {
+                    !before.contains(['&', '|', '<', '>', '!', ' '])
+                        && after.starts_with(col.as_str())
+                        && column_ends(s.len() - after.len() + col.len())
+                })
+            })
+    })
+}
+
+/// The commands whose every permissive policy for `role` is owner-style on `owner`, or that no
+/// permissive policy grants (RLS then denies them): only for those do the policies imply that
+/// user A cannot reach user B's row. A membership SELECT policy
+/// next to an owner-style DELETE policy implies isolation for DELETE only.
+fn implied(t: &Table, role: &str, owner: &Owner) -> Implied {
+    let applies = |p: &Policy| {
+        p.roles.is_empty()
+            || p.roles
+                .iter()
+                .any(|r| r.value == "public" || r.value == role)
+    };
+    let owner_only = |cmd: PolicyCommand| {
+        let mut any = false;
+        for p in t.policies.values() {
+            if !p.permissive
+                || !applies(p)
+                || !(p.command == cmd || p.command == PolicyCommand::All)
+            {
+                continue;
+            }
+            any = true;
+            // USING decides which rows are seen, updated and deleted.
+            let Some(using) = &p.using else {
+                return Some(false);
+            };
+            if !mentions_owner(&using.value, owner) {
+                return Some(false);
+            }
+        }
+        // No policy: RLS denies the command to everyone, so isolation holds too.
+        any.then_some(true)
+    };
+    let restricted = |cmd: PolicyCommand| {
+        t.policies.values().any(|p| {
+            !p.permissive && applies(p) && (p.command == cmd || p.command == PolicyCommand::All)
+        })
+    };
+    let select = owner_only(PolicyCommand::Select);
+    Implied {
+        select: select != Some(false),
+        own_visible: select == Some(true) && !restricted(PolicyCommand::Select),
+        update: owner_only(PolicyCommand::Update) != Some(false),
+        delete: owner_only(PolicyCommand::Delete) != Some(false),
+    }
+}
+
+/// Which isolation steps the policies imply (see [`implied`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Implied {
+    select: bool,
+    /// Also no restrictive SELECT policy, so user A's own row must be visible.
+    own_visible: bool,
+    update: bool,
+    delete: bool,
 }
 
 struct Synth<'a> {
@@ -294,16 +411,16 @@ fn select_where(table: &QName, col: &str, values: &[&str]) -> String {
 }
 
 /// Derive the isolation tests of the model.
-pub fn derive(model: &Model, external: &External) -> Derived {
+pub fn derive<'a>(model: &'a Model, external: &External) -> Derived<'a> {
     let mut out = Derived::default();
-    let mut settings = Settings::of(model, external);
-    if model.preset == Preset::Supabase
-        && settings.supabase_default_grants
-        && !settings.client_roles.iter().any(|r| r == "service_role")
-    {
-        settings.client_roles.push("service_role".to_string());
-    }
+    let settings = crate::lint::access::api_settings(model, external);
     let access = Access::of(model, &settings);
+    let opted_out = |table: &QName, test: &str| {
+        model
+            .derived_opt_outs
+            .iter()
+            .find(|o| o.table == *table && o.test.as_deref().is_none_or(|t| t == test))
+    };
     for (name, t) in &model.tables {
         if !t.rls.enabled || t.partition.is_some() {
             continue;
@@ -311,6 +428,16 @@ pub fn derive(model: &Model, external: &External) -> Derived {
         let Some((policy, owner)) = owner_policy(t) else {
             continue;
         };
+        let skip_isolation = opted_out(name, "derived_owner_isolation");
+        let skip_bypass = opted_out(name, "derived_service_role_bypass");
+        for o in [skip_isolation, skip_bypass].into_iter().flatten() {
+            if !out.opted_out.iter().any(|x| std::ptr::eq(*x, o)) {
+                out.opted_out.push(o);
+            }
+        }
+        if skip_isolation.is_some() && skip_bypass.is_some() {
+            continue;
+        }
         if model.preset != Preset::Supabase && owner.setting.is_none() {
             continue;
         }
@@ -366,29 +493,46 @@ pub fn derive(model: &Model, external: &External) -> Derived {
             origin: policy.origin,
         };
         let col = crate::sql::ident::quote_ident(&owner.column);
+        let implied = implied(t, &role, &owner);
         let mut steps = Vec::new();
-        if access.relation_allows(name, &role, "select") {
+        if implied.own_visible && access.relation_allows(name, &role, "select") {
             steps.push(step(
                 select_where(name, &owner.column, &[USER_A]),
                 Expectation::RowCount(1),
             ));
         }
-        steps.push(step(
-            select_where(name, &owner.column, &[USER_B]),
-            Expectation::Denied,
-        ));
-        steps.push(step(
-            format!(
-                "update {name} set {col} = {col} where {col} = {}",
-                quote_literal(USER_B)
-            ),
-            Expectation::Denied,
-        ));
-        steps.push(step(
-            format!("delete from {name} where {col} = {}", quote_literal(USER_B)),
-            Expectation::Denied,
-        ));
-        out.tests.push(AccessTest {
+        if implied.select {
+            steps.push(step(
+                select_where(name, &owner.column, &[USER_B]),
+                Expectation::Denied,
+            ));
+        }
+        if implied.update {
+            steps.push(step(
+                format!(
+                    "update {name} set {col} = {col} where {col} = {}",
+                    quote_literal(USER_B)
+                ),
+                Expectation::Denied,
+            ));
+        }
+        if implied.delete {
+            steps.push(step(
+                format!("delete from {name} where {col} = {}", quote_literal(USER_B)),
+                Expectation::Denied,
+            ));
+        }
+        if skip_isolation.is_none() && steps.is_empty() {
+            out.skipped.push((
+                name.clone(),
+                format!(
+                    "policy `{}` is owner-style, but no command's policies for `{role}` are all owner-style, so they imply no isolation",
+                    policy.name
+                ),
+            ));
+        }
+        if skip_isolation.is_none() && !steps.is_empty() {
+            out.tests.push(AccessTest {
             name: "derived_owner_isolation".to_string(),
             table: name.clone(),
             kind: TestKind::Derived,
@@ -401,8 +545,10 @@ pub fn derive(model: &Model, external: &External) -> Derived {
             identity: Some(identity(USER_A)),
             steps,
             origin: policy.origin,
-        });
+            });
+        }
         if model.preset == Preset::Supabase
+            && skip_bypass.is_none()
             && access.relation_allows(name, "service_role", "select")
         {
             out.tests.push(AccessTest {
@@ -433,6 +579,26 @@ pub fn derive(model: &Model, external: &External) -> Derived {
 #[cfg(test)]
 mod tests {
     use super::owner_of;
+
+    #[test]
+    fn owner_comparison_is_found_inside_wider_policies() {
+        let o = owner_of("(select auth.uid()) = user_id").unwrap();
+        assert!(super::mentions_owner(
+            "user_id = (select auth.uid()) or true",
+            &o
+        ));
+        assert!(super::mentions_owner("auth.uid() = user_id", &o));
+        assert!(super::mentions_owner(
+            "(select auth.uid()) = user_id and x > 1",
+            &o
+        ));
+        assert!(!super::mentions_owner(
+            "team_id in (select private.my_team_ids())",
+            &o
+        ));
+        assert!(!super::mentions_owner("true", &o));
+        assert!(!super::mentions_owner("other_user_id = auth.uid()", &o));
+    }
 
     #[test]
     fn owner_style_policies_are_recognised() {

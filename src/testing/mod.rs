@@ -32,6 +32,17 @@ pub fn collect(
         let d = derive::derive(model, external);
         tests.extend(d.tests);
         skipped = d.skipped;
+        for o in d.opted_out {
+            skipped.push((
+                o.table.clone(),
+                format!(
+                    "`{}` opted out: {}",
+                    o.test.as_deref().unwrap_or("derived"),
+                    o.reason.value.trim()
+                ),
+            ));
+        }
+        skipped.sort();
     }
     (tests, skipped)
 }

@@ -9,6 +9,7 @@
 //! acknowledged stops `schemac build` (risky changes need an explicit acknowledgement).
 
 pub mod access_weakened;
+pub mod access_widened;
 pub mod add_required_column;
 pub mod column_type_change;
 pub mod constraint_without_not_valid;

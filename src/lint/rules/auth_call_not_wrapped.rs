@@ -14,7 +14,10 @@ declare_rule! {
     /// it sits inside a scalar subquery without FROM, WHERE or HAVING whose projection reads no
     /// column — exactly the subqueries PostgreSQL evaluates once per statement — so
     /// `(select current_setting('app.user_id', true)::uuid)` is wrapped, while
-    /// `(select auth.uid() = user_id)` (it reads a column) is not.
+    /// `(select auth.uid() = user_id)` (it reads a column) is not. A call in the uncorrelated
+    /// subquery of `x in (select …)` or `x = any (select …)` also runs once per statement (a
+    /// hashed subplan) and is not flagged; such a subquery may return several rows, so it must
+    /// not be wrapped again.
     ///
     /// ## Why is this bad?
     /// Unwrapped, the function runs once per row the policy checks. Wrapped, the planner runs
@@ -80,7 +83,14 @@ impl Rule for AuthCallNotWrapped {
                                 )
                                 .discriminator(format!("{clause}:{}", call.name))
                                 .at(file_span(cx.sources, value, call.at), "not wrapped in `(select …)`")
-                                .help(format!("write `(select {}(…))` so it runs once per statement", call.name)),
+                                .help(if call.projected {
+                                    format!(
+                                        "the `(select …)` around it reads a column or a table, so it runs per row: compare `(select {}(…))` with the column outside that subquery",
+                                        call.name
+                                    )
+                                } else {
+                                    format!("write `(select {}(…))` so it runs once per statement", call.name)
+                                }),
                         );
                     }
                 }
@@ -104,6 +114,32 @@ mod tests {
             ),
             "SC410"
         ));
+    }
+
+    #[test]
+    fn auth_call_in_set_subquery_ok() {
+        let model = MODEL.replace("user_id: uuid\n", "user_id: uuid\n      team_id: bigint\n");
+        let with = |expr: &str| {
+            format!(
+                "{}functions:\n  my_team_ids:\n    returns: setof bigint\n    volatility: stable\n    body: \"select 1::bigint\"\n",
+                model.replace("EXPR", expr)
+            )
+        };
+        assert_clean(&with("team_id in (select my_team_ids())"), "SC410");
+        assert_clean(&with("team_id = any (select my_team_ids())"), "SC410");
+    }
+
+    #[test]
+    fn auth_call_projected_help_never_nests() {
+        let out = violations(
+            &MODEL.replace(
+                "EXPR",
+                "exists (select auth.uid() from public.notes n where n.id = id)",
+            ),
+            "SC410",
+        );
+        assert!(!out.contains("(select (select"), "{out}");
+        assert!(out.contains("outside that subquery"), "{out}");
     }
 
     #[test]

@@ -10,7 +10,8 @@ declare_rule! {
     /// EACH ROW** trigger maintains, and a trigger that would maintain it but fires AFTER, FOR
     /// EACH STATEMENT or not on UPDATE (where it has no effect). A trigger maintains the column
     /// when it calls `moddatetime(updated_at)` (contrib `moddatetime`, any schema) or a model
-    /// function whose body assigns `new.updated_at`.
+    /// function whose body assigns `new.updated_at`, or the column of a record variable assigned
+    /// from `new` or returned (`_new."updated_at" := now(); return _new;`).
     ///
     /// ## Why is this bad?
     /// The column keeps its insert-time default forever, so anything that syncs or caches by
@@ -34,9 +35,9 @@ declare_rule! {
     }
 }
 
-fn assigns(body: &str, col: &str) -> bool {
-    // Whitespace is kept only between two identifier characters, so `new . x :=` reads `new.x:=`.
-    let ident = |c: char| c.is_alphanumeric() || c == '_';
+/// The body lower-cased, without double quotes, with whitespace kept only between two identifier
+/// characters (so `new . x :=` reads `new.x:=`).
+fn squash(body: &str) -> String {
     let mut squashed = String::with_capacity(body.len());
     let mut pending = false;
     for c in body.to_lowercase().chars().filter(|c| *c != '"') {
@@ -50,14 +51,70 @@ fn assigns(body: &str, col: &str) -> bool {
         pending = false;
         squashed.push(c);
     }
-    let target = format!("new.{}", col.to_lowercase());
-    squashed.match_indices(&target).any(|(i, _)| {
-        let rest = squashed.get(i + target.len()..).unwrap_or("");
-        (rest.starts_with(":=") || (rest.starts_with('=') && !rest.starts_with("==")))
-            && !squashed
-                .get(..i)
-                .and_then(|b| b.chars().last())
-                .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
+    squashed
+}
+
+fn ident(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// The names the trigger's new row goes by in a squashed body: `new`, every variable assigned
+/// from it (`_new := new`, `declare _new record := new`) and every variable the body returns
+/// (`return _new`: a BEFORE trigger stores the row it returns).
+fn row_names(squashed: &str) -> Vec<String> {
+    let mut names = vec!["new".to_string()];
+    let leading = |segment: &str| -> Option<String> {
+        let mut words = segment.split(' ').filter(|w| !w.is_empty());
+        let mut w = words.next()?;
+        while matches!(w, "declare" | "begin" | "then" | "else" | "loop") {
+            w = words.next()?;
+        }
+        (w.chars().all(ident) && w != "new").then(|| w.to_string())
+    };
+    for (i, m) in squashed.match_indices("new") {
+        let after = squashed.get(i + m.len()..).and_then(|r| r.chars().next());
+        if after.is_some_and(ident) || after == Some('.') {
+            continue;
+        }
+        let before = squashed.get(..i).unwrap_or("");
+        let Some(lhs) = before
+            .strip_suffix(":=")
+            .or_else(|| before.strip_suffix('='))
+        else {
+            continue;
+        };
+        let segment = lhs.rsplit(';').next().unwrap_or(lhs);
+        names.extend(leading(segment));
+    }
+    for (i, m) in squashed.match_indices("return ") {
+        if squashed
+            .get(..i)
+            .and_then(|b| b.chars().last())
+            .is_some_and(ident)
+        {
+            continue;
+        }
+        let rest = squashed.get(i + m.len()..).unwrap_or("");
+        let word: String = rest.chars().take_while(|c| ident(*c)).collect();
+        if !word.is_empty() && word != "new" && word != "null" && word != "old" {
+            names.push(word);
+        }
+    }
+    names
+}
+
+fn assigns(body: &str, col: &str) -> bool {
+    let squashed = squash(body);
+    row_names(&squashed).iter().any(|row| {
+        let target = format!("{row}.{}", col.to_lowercase());
+        squashed.match_indices(&target).any(|(i, _)| {
+            let rest = squashed.get(i + target.len()..).unwrap_or("");
+            (rest.starts_with(":=") || (rest.starts_with('=') && !rest.starts_with("==")))
+                && !squashed
+                    .get(..i)
+                    .and_then(|b| b.chars().last())
+                    .is_some_and(|c| ident(c) || c == '.')
+        })
     })
 }
 
@@ -157,6 +214,22 @@ mod tests {
     }
 
     #[test]
+    fn updated_at_through_record_variable_ok() {
+        assert_clean(
+            &MODEL
+                .replace(
+                    "begin new.updated_at := now(); return new; end;",
+                    "declare _new record := new; begin _new.\\\"updated_at\\\" := now(); return _new; end;",
+                )
+                .replace(
+                    "TRIGGERS",
+                    "    triggers:\n      set_updated_at: { before: [update], function: touch }\n",
+                ),
+            "SC206",
+        );
+    }
+
+    #[test]
     fn updated_at_without_trigger_ok() {
         assert_clean(
             &MODEL.replace(
@@ -174,5 +247,21 @@ mod tests {
         assert!(!assigns("if new.updated_at == x", "updated_at"));
         assert!(!assigns("renew.updated_at = 1", "updated_at"));
         assert!(!assigns("new.updated_at_old = 1", "updated_at"));
+        assert!(assigns(
+            "declare _new record := new; begin _new.\"updated_at\" := now(); return _new; end",
+            "updated_at"
+        ));
+        assert!(assigns(
+            "begin _row := NEW; _row.updated_at := now(); return _row; end",
+            "updated_at"
+        ));
+        assert!(assigns(
+            "begin r.updated_at := now(); return r; end",
+            "updated_at"
+        ));
+        assert!(!assigns(
+            "begin other.updated_at := now(); return new; end",
+            "updated_at"
+        ));
     }
 }
