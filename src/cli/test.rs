@@ -95,7 +95,7 @@ pub fn run(cli: &Cli, args: &TestArgs) -> u8 {
     };
     let prepared = (|| -> Result<(), Box<Diagnostic>> {
         if model.preset == Preset::Supabase {
-            database::install_supabase_standin(&mut client)?;
+            database::install_supabase_standin(&mut client, model.auto_exposes())?;
         }
         database::apply(&mut client, &dir.migrations_dir(), &migrations)
     })();

@@ -63,6 +63,8 @@ codes! {
     UnknownSchema = "E207", "unknown-schema";
     /// A name that is not a usable PostgreSQL identifier.
     InvalidName = "E208", "invalid-name";
+    /// A setting that a newer one replaced (the model must say what it means under the new one).
+    SettingReplaced = "E210", "setting-replaced";
     /// A SQL fragment that does not parse.
     SqlSyntax = "E301", "sql-syntax";
     /// A column named in a SQL fragment that does not exist where it is evaluated.
@@ -91,6 +93,10 @@ codes! {
     NameCollision = "E313", "name-collision";
     /// A privilege that does not apply to the object it is granted on.
     InvalidPrivilege = "E314", "invalid-privilege";
+    /// A table declared in a schema the platform owns (`auth`, `storage`, …).
+    PlatformTableDeclared = "E318", "platform-table-declared";
+    /// A top-level policy on a table that is not a platform table.
+    PolicyTargetNotPlatform = "E319", "policy-target-not-platform";
     /// A committed migration was edited, removed or reordered.
     MigrationTampered = "E401", "migration-tampered";
     /// The model has changes that no committed migration describes yet.

@@ -3,9 +3,9 @@
 //! Input: the model and the lint [`Settings`]. Output: [`Access`], per object a map role →
 //! privileges. Invariants: the migration revokes first and grants second (see `plan`), so the
 //! effective set is (platform defaults − revokes) ∪ grants. Platform defaults: on Supabase with
-//! `supabase_default_grants`, ALL on tables and views in exposed schemas to the client roles and
-//! EXECUTE on functions in exposed schemas to them; on every platform EXECUTE on functions to
-//! PUBLIC. `all` expands to the object's privileges. Privileges of `public` apply to every role.
+//! `supabase: { auto_expose_new_tables: true }`, ALL on tables and views in exposed schemas to the
+//! client roles and `service_role`, and EXECUTE on functions in exposed schemas to them (today's Supabase grants
+//! nothing); on every platform EXECUTE on functions to PUBLIC. `all` expands to the object's privileges. Privileges of `public` apply to every role.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -64,10 +64,15 @@ impl Access {
     /// Compute the effective privileges of a model.
     pub fn of(model: &Model, settings: &Settings) -> Access {
         let mut access = Access::default();
+        // The platform's automatic grants go to the client roles and to `service_role`.
+        let mut api_roles = settings.client_roles.clone();
+        if settings.auto_expose && !api_roles.iter().any(|r| r == "service_role") {
+            api_roles.push("service_role".to_string());
+        }
         let table_defaults = |schema: &str| -> Held {
             let mut h = Held::new();
-            if settings.supabase_default_grants && settings.exposed(schema) {
-                for r in &settings.client_roles {
+            if settings.auto_expose && settings.exposed(schema) {
+                for r in &api_roles {
                     h.insert(r.clone(), TABLE_ALL.iter().map(|s| s.to_string()).collect());
                 }
             }
@@ -86,8 +91,8 @@ impl Access {
         for (name, f) in &model.functions {
             let mut h = Held::new();
             h.insert("public".to_string(), ["execute".to_string()].into());
-            if settings.supabase_default_grants && settings.exposed(&name.schema) {
-                for r in &settings.client_roles {
+            if settings.auto_expose && settings.exposed(&name.schema) {
+                for r in &api_roles {
                     h.insert(r.clone(), ["execute".to_string()].into());
                 }
             }

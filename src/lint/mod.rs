@@ -442,8 +442,9 @@ pub struct Settings {
     pub exposed_schemas: BTreeSet<String>,
     /// Roles clients use.
     pub client_roles: Vec<String>,
-    /// Whether Supabase's automatic grants apply to exposed schemas.
-    pub supabase_default_grants: bool,
+    /// Whether the platform grants new objects in exposed schemas to the API roles by itself
+    /// (`supabase: { auto_expose_new_tables: true }`; off on today's Supabase).
+    pub auto_expose: bool,
     /// Names of last-modified columns that need a maintaining trigger (SC206).
     pub updated_at_columns: Vec<String>,
     /// Functions whose result is the same for every row (SC410), as `schema.name` or `name`.
@@ -466,8 +467,7 @@ impl Settings {
         Settings {
             exposed_schemas,
             client_roles,
-            supabase_default_grants: model.preset == Preset::Supabase
-                && cfg.supabase_default_grants.unwrap_or(true),
+            auto_expose: model.auto_exposes(),
             updated_at_columns: vec!["updated_at".to_string()],
             per_statement_functions: [
                 "auth.uid",

@@ -298,7 +298,7 @@ pub fn derive(model: &Model, external: &External) -> Derived {
     let mut out = Derived::default();
     let mut settings = Settings::of(model, external);
     if model.preset == Preset::Supabase
-        && settings.supabase_default_grants
+        && settings.auto_expose
         && !settings.client_roles.iter().any(|r| r == "service_role")
     {
         settings.client_roles.push("service_role".to_string());

@@ -715,6 +715,36 @@ fn view_cycles(model: &Model, d: &mut Diagnostics) {
     }
 }
 
+/// Tables and views declared in a schema the platform owns (`auth.users`, `storage.objects`):
+/// the migration would try to create them (`E318`).
+fn platform_schemas(model: &Model, d: &mut Diagnostics) {
+    if model.preset != Preset::Supabase {
+        return;
+    }
+    let relations = model
+        .tables
+        .values()
+        .map(|t| (&t.name, t.origin, "table"))
+        .chain(model.views.values().map(|v| (&v.name, v.origin, "view")));
+    for (name, origin, kind) in relations {
+        if !crate::preset::SUPABASE_PLATFORM_SCHEMAS.contains(&name.schema.as_str()) {
+            continue;
+        }
+        d.push(
+            Diagnostic::error(
+                Code::PlatformTableDeclared,
+                format!("{kind} `{name}` is declared in `{}`, a schema the Supabase platform owns", name.schema),
+            )
+            .at(origin, "the platform creates and migrates this schema")
+            .help(if model.tables.contains_key(name) && ["auth.users", "storage.objects", "storage.buckets"].contains(&name.to_string().as_str()) {
+                format!("remove the declaration: `{name}` is provided by the preset; attach policies under the top-level `policies: {{ {name}: … }}` and triggers under `triggers:`")
+            } else {
+                format!("declare the {kind} in a schema of the project (such as `public` or `private`)")
+            }),
+        );
+    }
+}
+
 /// Run every validation over a resolved model; return its parsed SQL expression fragments.
 pub fn validate(
     model: &Model,
@@ -762,6 +792,7 @@ pub fn validate_with(
     for t in model.tables.values() {
         table_checks(model, &scope, t, d);
     }
+    platform_schemas(model, d);
     for v in model.views.values() {
         ident_len(d, "view name", &v.name.name, v.origin, false);
         let allowed: &[&str] = TABLE_PRIVILEGES;

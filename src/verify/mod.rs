@@ -807,7 +807,7 @@ fn privileges(cx: &mut Cx<'_>, external: &External, catalog: &Catalog) {
     let mut settings = Settings::of(model, external);
     // Supabase's default privileges in exposed schemas also go to service_role.
     if model.preset == crate::ir::Preset::Supabase
-        && settings.supabase_default_grants
+        && settings.auto_expose
         && !settings.client_roles.iter().any(|r| r == "service_role")
     {
         settings.client_roles.push("service_role".to_string());
