@@ -28,7 +28,7 @@ tables:
     indexes:
       - { columns: [name] }
       - { columns: [name, id] }
-    revoke: { anon: [all], authenticated: [insert, update, delete] }
+    grants: { authenticated: [select], service_role: [select, insert, update, delete] }
     rls:
       policies:
         owner_select:
@@ -41,7 +41,7 @@ tables:
   audit:
     columns:
       at: timestamptz
-    revoke: { anon: [all], authenticated: [all] }
+    grants: { service_role: [select, insert] }
     rls: true
     lint:
       allow:
@@ -209,7 +209,7 @@ fn compile_errors_are_reported_in_every_format() {
 
 #[test]
 fn error_level_findings_fail_and_levels_are_configurable() {
-    let model = "version: 1\npreset: supabase\ntables:\n  t:\n    columns:\n      id: { type: bigint, primary_key: true }\n";
+    let model = "version: 1\npreset: supabase\ntables:\n  t:\n    columns:\n      id: { type: bigint, primary_key: true }\n    grants: { anon: [select], service_role: [select] }\n";
     let dir = project(model);
     let out = schemac(dir.path(), &["lint", "--format", "github"]);
     assert_eq!(out.code, 1, "SC401 is an error");

@@ -27,7 +27,7 @@ pub struct TestArgs {
     /// The folder `--emit` writes into.
     #[arg(value_name = "DIR")]
     pub dir: Option<std::path::PathBuf>,
-    /// Do not run the tests derived from owner-style policies.
+    /// Do not run the tests derived from the policies (owner isolation, service role, grants).
     #[arg(long)]
     pub no_derived: bool,
 }

@@ -1811,6 +1811,25 @@ impl<'a> Differ<'a> {
             }
         }
         for (part, protect) in &kept_unprotected {
+            // A change record, so the statements make a migration (the snapshot alone would not).
+            let kind = match (*protect, t.rls.enabled || o.rls.enabled) {
+                (true, true) => Some(ChangeKind::EnableRls),
+                (false, true) => Some(ChangeKind::DisableRls),
+                (true, false) if !t.grants.is_empty() || !t.revokes.is_empty() => {
+                    Some(ChangeKind::Grant)
+                }
+                (false, false) if !o.grants.is_empty() => Some(ChangeKind::Revoke),
+                _ => None,
+            };
+            if let Some(kind) = kind {
+                let what = if *protect {
+                    format!("protected like {name}")
+                } else {
+                    "as before".to_string()
+                };
+                self.change(kind, dotted(part), what, t.origin)
+                    .on_existing_table = true;
+            }
             if *protect {
                 self.emit(
                     Phase::Rls,

@@ -741,6 +741,28 @@ impl TestDb {
         }
     }
 
+    /// Apply every up migration in `dir` (`NNNN_*.sql`, not `*.down.sql`) in order. Panics on
+    /// error.
+    pub fn apply_migrations_in(&mut self, dir: &std::path::Path) {
+        let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.extension().is_some_and(|e| e == "sql")
+                    && !p.to_string_lossy().ends_with(".down.sql")
+            })
+            .collect();
+        files.sort();
+        for f in files {
+            let sql =
+                std::fs::read_to_string(&f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+            if let Err(e) = self.apply(&sql) {
+                panic!("{} failed in {}:\n{e}", f.display(), self.name);
+            }
+        }
+    }
+
     /// Apply the Supabase stand-in in the mode of projects that still auto-expose (the automatic
     /// grants in `public` after it). Panics on error.
     pub fn apply_supabase_standin_auto_expose(&mut self) {
