@@ -309,3 +309,65 @@ fn existing_partitions_are_protected_by_the_next_migration() {
     // And the same model diffed with itself has nothing to do.
     assert!(schemac::diff::incremental(&compiled.model, &compiled.model).is_empty());
 }
+
+/// Policies on a platform table change like a table's: a changed one is dropped and created
+/// again, a removed one dropped, and the down migration restores them.
+#[test]
+fn platform_table_policies_are_diffed() {
+    let compile = |text: &str| {
+        let c = schemac::compile_sources(&[("schema.yaml".into(), text.to_string())]);
+        assert!(c.ok());
+        c.model
+    };
+    let old = compile(STORAGE);
+    let new = compile(
+        &STORAGE
+            .replace(
+                "    avatars_insert_own:\n      for: insert\n      to: [authenticated]\n      with_check: \"bucket_id = 'avatars' and (storage.foldername(name))[1] = (select auth.uid())::text\"\n",
+                "",
+            )
+            .replace("bucket_id = 'avatars' and (storage", "bucket_id in ('avatars', 'docs') and (storage"),
+    );
+    let inc = schemac::diff::incremental(&old, &new);
+    let text = |steps: &[schemac::plan::Step<'_>]| -> Vec<String> {
+        steps
+            .iter()
+            .flat_map(|s| s.stmts.iter().map(|st| st.to_string()))
+            .collect()
+    };
+    let up = text(&inc.main.up);
+    let down = text(&inc.main.down);
+    assert!(
+        up.contains(&"DROP POLICY avatars_insert_own ON storage.objects;".to_string()),
+        "{up:#?}"
+    );
+    assert!(
+        up.contains(&"DROP POLICY avatars_select_own ON storage.objects;".to_string()),
+        "{up:#?}"
+    );
+    assert!(
+        up.iter().any(
+            |s| s.starts_with("CREATE POLICY avatars_select_own ON storage.objects")
+                && s.contains("'docs'")
+        ),
+        "{up:#?}"
+    );
+    assert!(
+        down.iter()
+            .any(|s| s.starts_with("CREATE POLICY avatars_insert_own ON storage.objects")),
+        "{down:#?}"
+    );
+    let kinds: Vec<String> = inc
+        .changes
+        .iter()
+        .map(|c| format!("{:?} {}", c.kind, c.object))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "AlterPolicy storage.objects.avatars_select_own",
+            "DropPolicy storage.objects.avatars_insert_own"
+        ],
+        "{kinds:#?}"
+    );
+}

@@ -719,6 +719,16 @@ fn view_cycles(model: &Model, d: &mut Diagnostics) {
 /// the migration would try to create them (`E318`).
 fn platform_schemas(model: &Model, d: &mut Diagnostics) {
     if model.preset != Preset::Supabase {
+        if let Some(span) = model.supabase.span {
+            d.push(
+                Diagnostic::error(
+                    Code::PresetRequired,
+                    "the model sets `supabase:` without the supabase preset",
+                )
+                .at(span, "settings of the Supabase platform")
+                .help("set `preset: supabase`, or remove the `supabase:` section"),
+            );
+        }
         return;
     }
     let relations = model
