@@ -371,3 +371,38 @@ fn platform_table_policies_are_diffed() {
         "{kinds:#?}"
     );
 }
+
+/// `verify` checks that each partition has its parent's row level security, so a partition
+/// whose RLS was switched off on a live database (the leak) is reported.
+#[test]
+fn verify_reports_a_partition_without_rls() {
+    let (dir, files) = build(&PARTITIONED.replace("MODE", ""));
+    let mut db = TestDb::create("partition_verify");
+    db.apply_supabase_standin();
+    for sql in up(&files) {
+        db.apply_ok(sql);
+    }
+    let path = |p: &str| dir.path().join(p).to_str().unwrap().to_string();
+    let verify = |db: &TestDb| {
+        schemac(&[
+            "verify",
+            "--schema",
+            &path("schema.yaml"),
+            "--out",
+            &path("generated"),
+            "--against",
+            &db.database_url(),
+        ])
+    };
+    let clean = verify(&db);
+    assert_eq!(clean.code, 0, "{}", clean.stderr);
+    db.apply_ok("alter table public.events_2026 disable row level security");
+    let drift = verify(&db);
+    assert_eq!(drift.code, 1, "{}", drift.stderr);
+    for want in [
+        "row level security of partition `public.events_2026`",
+        "the model says enabled, the database has disabled",
+    ] {
+        assert!(drift.stderr.contains(want), "{}", drift.stderr);
+    }
+}
