@@ -14,7 +14,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::ir::types::family;
-use crate::ir::{Model, PartitionBound, PolicyCommand, Preset, QName, Sp, Table, TriggerTiming};
+use crate::ir::{
+    Model, PartitionBound, Policy, PolicyCommand, Preset, QName, Sp, Table, TriggerTiming,
+};
 use crate::load::decode::did_you_mean;
 use crate::preset::External;
 use crate::resolve::Scope;
@@ -234,35 +236,7 @@ fn table_checks(model: &Model, scope: &Scope, t: &Table, d: &mut Diagnostics) {
         foreign_key_target(model, scope, t, fk, d);
     }
     for p in t.policies.values() {
-        ident_len(d, "policy name", &p.name, p.origin, false);
-        if p.command == PolicyCommand::Insert && p.using.is_some() {
-            d.push(
-                Diagnostic::error(
-                    Code::InvalidPolicyClause,
-                    format!("INSERT policy `{}` has `using`", p.name),
-                )
-                .at(
-                    p.using.as_ref().map_or(p.origin, |u| u.span),
-                    "INSERT policies only check new rows",
-                )
-                .help("use `with_check:` for INSERT policies"),
-            );
-        }
-        if matches!(p.command, PolicyCommand::Select | PolicyCommand::Delete)
-            && p.with_check.is_some()
-        {
-            d.push(
-                Diagnostic::error(
-                    Code::InvalidPolicyClause,
-                    format!("{} policy `{}` has `with_check`", p.command.sql(), p.name),
-                )
-                .at(
-                    p.with_check.as_ref().map_or(p.origin, |u| u.span),
-                    "only INSERT, UPDATE and ALL policies check new rows",
-                )
-                .help("use `using:` for SELECT and DELETE policies"),
-            );
-        }
+        policy_checks(p, d);
     }
     for tr in t.triggers.values() {
         trigger_checks(model, tr, Some(t), d);
@@ -715,6 +689,38 @@ fn view_cycles(model: &Model, d: &mut Diagnostics) {
     }
 }
 
+/// A policy's name length and clauses for its command (`E306`, `E311`).
+fn policy_checks(p: &Policy, d: &mut Diagnostics) {
+    ident_len(d, "policy name", &p.name, p.origin, false);
+    if p.command == PolicyCommand::Insert && p.using.is_some() {
+        d.push(
+            Diagnostic::error(
+                Code::InvalidPolicyClause,
+                format!("INSERT policy `{}` has `using`", p.name),
+            )
+            .at(
+                p.using.as_ref().map_or(p.origin, |u| u.span),
+                "INSERT policies only check new rows",
+            )
+            .help("use `with_check:` for INSERT policies"),
+        );
+    }
+    if matches!(p.command, PolicyCommand::Select | PolicyCommand::Delete) && p.with_check.is_some()
+    {
+        d.push(
+            Diagnostic::error(
+                Code::InvalidPolicyClause,
+                format!("{} policy `{}` has `with_check`", p.command.sql(), p.name),
+            )
+            .at(
+                p.with_check.as_ref().map_or(p.origin, |u| u.span),
+                "only INSERT, UPDATE and ALL policies check new rows",
+            )
+            .help("use `using:` for SELECT and DELETE policies"),
+        );
+    }
+}
+
 /// Tables and views declared in a schema the platform owns (`auth.users`, `storage.objects`):
 /// the migration would try to create them (`E318`).
 fn platform_schemas(model: &Model, d: &mut Diagnostics) {
@@ -803,6 +809,9 @@ pub fn validate_with(
         table_checks(model, &scope, t, d);
     }
     platform_schemas(model, d);
+    for p in model.external_policies.values().flat_map(|ps| ps.values()) {
+        policy_checks(p, d);
+    }
     for v in model.views.values() {
         ident_len(d, "view name", &v.name.name, v.origin, false);
         let allowed: &[&str] = TABLE_PRIVILEGES;
