@@ -347,16 +347,13 @@ pub fn blocking_findings(compiled: &Compiled) -> Vec<lint::Finding> {
     if !compiled.ok() {
         return Vec::new();
     }
-    lint::run_with(
+    lint::run_errors(
         &compiled.model,
         &compiled.external,
         &compiled.sources,
         &compiled.fragments,
     )
     .findings
-    .into_iter()
-    .filter(|f| f.level == lint::Level::Error)
-    .collect()
 }
 
 /// A migration name part from `--name`: lower-case letters, digits and `_`.

@@ -761,6 +761,29 @@ pub fn run_with(
     sources: &SourceMap,
     shared: &Fragments,
 ) -> Report {
+    run_selected(model, external, sources, shared, false)
+}
+
+/// The findings at error level only (what stops `schemac build`): [`run_with`] restricted to the
+/// rules whose level (after `lint.rules`) is `error`, since a rule never reports above its level.
+pub fn run_errors(
+    model: &Model,
+    external: &External,
+    sources: &SourceMap,
+    shared: &Fragments,
+) -> Report {
+    let mut report = run_selected(model, external, sources, shared, true);
+    report.findings.retain(|f| f.level == Level::Error);
+    report
+}
+
+fn run_selected(
+    model: &Model,
+    external: &External,
+    sources: &SourceMap,
+    shared: &Fragments,
+    only_errors: bool,
+) -> Report {
     let cx = LintContext::new(model, external, sources, shared);
     let mut levels: BTreeMap<&'static str, Level> = BTreeMap::new();
     let mut meta_findings = Vec::new();
@@ -779,6 +802,7 @@ pub fn run_with(
         .iter()
         .copied()
         .filter(|r| level_of(r.meta()) != Level::Off)
+        .filter(|r| !only_errors || level_of(r.meta()) == Level::Error)
         .collect();
     let found = check_all(&enabled, &cx);
     // Sized once (the rules' findings, then the configuration's and the unused suppressions'):
@@ -824,7 +848,12 @@ pub fn run_with(
     for (s, used) in model.lint.allows.iter().zip(&used) {
         match find_rule(&s.rule.value) {
             None => meta_findings.push(unknown_rule(&s.rule.value, s.rule.span, "`lint.allow`")),
-            Some(r) if !used && level_of(r.meta()) != Level::Off => {
+            // A rule that did not run has suppressed nothing yet.
+            Some(r)
+                if !used
+                    && level_of(r.meta()) != Level::Off
+                    && (!only_errors || level_of(r.meta()) == Level::Error) =>
+            {
                 meta_findings.push(
                     rules::unused_suppression::UnusedSuppression::META
                         .finding(
