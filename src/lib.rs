@@ -465,6 +465,23 @@ pub fn stale_initial(
     )
 }
 
+/// The model's lint findings at error level (after `lint.rules` levels and `lint: { allow: … }`
+/// suppressions), which stop `schemac build` from writing, as a risky change does: an exposed
+/// table without row level security, a policy for a role without the grant it needs, …
+/// Empty for a model with compile errors (build stops on those first).
+pub fn blocking_findings(compiled: &Compiled) -> Vec<lint::Finding> {
+    if !compiled.ok() {
+        return Vec::new();
+    }
+    lint::run_errors(
+        &compiled.model,
+        &compiled.external,
+        &compiled.sources,
+        &compiled.fragments,
+    )
+    .findings
+}
+
 /// A migration name part from `--name`: lower-case letters, digits and `_`.
 fn name_slug(name: &str, d: &mut Diagnostics) -> Option<String> {
     let slug = diff::file_name_part(name);

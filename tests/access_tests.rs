@@ -264,8 +264,7 @@ fn schemac_results(schema: &str, out_dir: &str) -> BTreeMap<String, bool> {
 fn deployed(out_dir: &str) -> TestDb {
     let mut db = TestDb::create("pgtap");
     db.apply_supabase_standin();
-    let sql = std::fs::read_to_string(Path::new(out_dir).join("migrations/0001_init.sql")).unwrap();
-    db.apply_ok(&sql);
+    db.apply_migrations_in(&Path::new(out_dir).join("migrations"));
     db
 }
 

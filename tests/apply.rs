@@ -1281,7 +1281,9 @@ fn catalog_state(db: &mut TestDb, m: &Model) -> String {
 
 fn setup(label: &str, m: &Model) -> TestDb {
     let mut db = TestDb::create(label);
-    if m.preset == Preset::Supabase {
+    if m.auto_exposes() {
+        db.apply_supabase_standin_auto_expose();
+    } else if m.preset == Preset::Supabase {
         db.apply_supabase_standin();
     }
     db

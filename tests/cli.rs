@@ -393,6 +393,34 @@ fn build_refuses_an_unacknowledged_risky_change_and_writes_nothing() {
     assert_eq!(p.run(&["check"]).code, 0);
 }
 
+/// `build` is secure by default: an exposed table that clients may read without row level
+/// security (SC401, an error) stops it before anything is written, like a risky change; a
+/// suppression with a reason in the model lets it through.
+#[test]
+fn build_refuses_an_error_level_lint_finding_unless_suppressed() {
+    let p = Project::new();
+    let model = "version: 1\npreset: supabase\ntables:\n  notes:\n    columns:\n      id: { type: bigint, primary_key: true }\n    grants: { anon: [select], service_role: [select] }\nALLOW";
+    p.write("schema.yaml", &model.replace("ALLOW", ""));
+    let out = p.run(&["build"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("SC401"), "{}", out.stderr);
+    assert_snapshot!(out.stderr);
+    assert!(p.tree("generated").is_empty(), "{:?}", p.tree("generated"));
+    p.write(
+        "schema.yaml",
+        &model.replace(
+            "ALLOW",
+            "    lint: { allow: { rls-disabled: \"public reference data, read-only\" } }\n",
+        ),
+    );
+    let out = p.run(&["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        p.tree("generated")
+            .contains(&"migrations/0001_init.sql".to_string())
+    );
+}
+
 #[test]
 fn plan_shows_the_next_migration_and_writes_nothing_then_build_writes_it() {
     let p = Project::with_model();

@@ -28,7 +28,7 @@ tables:
     indexes:
       - { columns: [name] }
       - { columns: [name, id] }
-    revoke: { anon: [all], authenticated: [insert, update, delete] }
+    grants: { authenticated: [select], service_role: [select, insert, update, delete] }
     rls:
       policies:
         owner_select:
@@ -41,7 +41,7 @@ tables:
   audit:
     columns:
       at: timestamptz
-    revoke: { anon: [all], authenticated: [all] }
+    grants: { service_role: [select, insert] }
     rls: true
     lint:
       allow:
@@ -209,7 +209,7 @@ fn compile_errors_are_reported_in_every_format() {
 
 #[test]
 fn error_level_findings_fail_and_levels_are_configurable() {
-    let model = "version: 1\npreset: supabase\ntables:\n  t:\n    columns:\n      id: { type: bigint, primary_key: true }\n";
+    let model = "version: 1\npreset: supabase\ntables:\n  t:\n    columns:\n      id: { type: bigint, primary_key: true }\n    grants: { anon: [select], service_role: [select] }\n";
     let dir = project(model);
     let out = schemac(dir.path(), &["lint", "--format", "github"]);
     assert_eq!(out.code, 1, "SC401 is an error");
@@ -316,5 +316,43 @@ fn root_schema_and_model_fixtures_lint_clean() {
             path.display(),
             found.join("\n")
         );
+    }
+}
+
+/// `build`'s gate runs only the rules at error level: it finds exactly the error-level findings
+/// of a full run (suppressions and `lint.rules` levels included), and no others.
+#[test]
+fn error_only_run_finds_the_errors_of_a_full_run() {
+    let models = [
+        MODEL.to_string(),
+        format!(
+            "{MODEL}  open:\n    columns:\n      id: {{ type: bigint, primary_key: true }}\n    grants: {{ anon: [select] }}\nlint:\n  rules: {{ SC410: error, SC503: off }}\n"
+        ),
+    ];
+    for (i, text) in models.into_iter().enumerate() {
+        let compiled = schemac::compile_sources(&[("schema.yaml".into(), text)]);
+        assert!(compiled.ok());
+        let args = (
+            &compiled.model,
+            &compiled.external,
+            &compiled.sources,
+            &compiled.fragments,
+        );
+        let key =
+            |f: &schemac::lint::Finding| format!("{} {} {}", f.rule.code, f.object, f.message);
+        let full: Vec<String> = schemac::lint::run_with(args.0, args.1, args.2, args.3)
+            .findings
+            .iter()
+            .filter(|f| f.level == schemac::lint::Level::Error)
+            .map(key)
+            .collect();
+        let only: Vec<String> = schemac::lint::run_errors(args.0, args.1, args.2, args.3)
+            .findings
+            .iter()
+            .map(key)
+            .collect();
+        // The second model has errors: SC401 on `open`, SC410 raised to error.
+        assert_eq!(full.is_empty(), i == 0, "{full:#?}");
+        assert_eq!(only, full);
     }
 }

@@ -36,8 +36,7 @@ fn scratch_databases_of(pid: u32) -> Vec<String> {
 fn deployed_root() -> TestDb {
     let mut db = TestDb::create("verify_root");
     db.apply_supabase_standin();
-    let sql = std::fs::read_to_string("generated/migrations/0001_init.sql").unwrap();
-    db.apply_ok(&sql);
+    db.apply_migrations_in(std::path::Path::new("generated/migrations"));
     db
 }
 

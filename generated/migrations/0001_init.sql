@@ -262,16 +262,16 @@ CREATE POLICY session_events_select_own ON public.session_events
                where s.user_id = (select auth.uid())));
 
 -- Privileges
-REVOKE ALL ON TABLE public.profiles FROM anon;
-REVOKE DELETE, INSERT, REFERENCES, TRIGGER, TRUNCATE ON TABLE public.profiles FROM authenticated;
-REVOKE ALL ON TABLE public.projects FROM anon;
-REVOKE REFERENCES, TRIGGER, TRUNCATE ON TABLE public.projects FROM authenticated;
-REVOKE ALL ON TABLE public.coding_sessions FROM anon;
-REVOKE DELETE, REFERENCES, TRIGGER, TRUNCATE ON TABLE public.coding_sessions FROM authenticated;
-REVOKE ALL ON TABLE public.coding_jobs FROM anon;
-REVOKE DELETE, INSERT, REFERENCES, TRIGGER, TRUNCATE, UPDATE ON TABLE public.coding_jobs FROM authenticated;
-REVOKE ALL ON TABLE public.session_events FROM anon;
-REVOKE DELETE, INSERT, REFERENCES, TRIGGER, TRUNCATE, UPDATE ON TABLE public.session_events FROM authenticated;
+GRANT SELECT, UPDATE ON TABLE public.profiles TO authenticated;
+GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE public.profiles TO service_role;
+GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE public.projects TO authenticated;
+GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE public.projects TO service_role;
+GRANT INSERT, SELECT, UPDATE ON TABLE public.coding_sessions TO authenticated;
+GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE public.coding_sessions TO service_role;
+GRANT SELECT ON TABLE public.coding_jobs TO authenticated;
+GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE public.coding_jobs TO service_role;
+GRANT SELECT ON TABLE public.session_events TO authenticated;
+GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE public.session_events TO service_role;
 REVOKE EXECUTE ON FUNCTION public.handle_new_user() FROM anon;
 REVOKE EXECUTE ON FUNCTION public.handle_new_user() FROM authenticated;
 REVOKE EXECUTE ON FUNCTION public.handle_new_user() FROM PUBLIC;

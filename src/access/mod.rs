@@ -21,7 +21,8 @@
 //!   an invoker function runs with the caller's rights ([`Reach::Filtered`] by them); functions
 //!   returning `trigger` cannot be called and are left out;
 //! - partitions are tables of their own: a client can name them directly, with the privileges
-//!   `lint::access` gives them and without RLS (the migration enables it on the parent only).
+//!   `lint::access` gives them; the migrations give them the parent's RLS flags and no policy, so
+//!   with RLS on a partition shows clients no rows (snapshots older than that: RLS off).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -267,8 +268,11 @@ impl Matrix {
                 name.clone(),
                 (Kind::Table, audience.exposed.contains(&name.schema), cells),
             );
-            // Partitions: their own privileges; the migration enables RLS on the parent only,
-            // and a query that names a partition does not apply the parent's policies.
+            // Partitions: their own privileges, and a query that names a partition does not
+            // apply the parent's policies. The migrations give a protected partition its
+            // parent's RLS flags and no policy of its own, so with RLS on it shows clients no
+            // rows; a partition from a snapshot older than that protection has RLS off.
+            let partition_rls = t.rls.enabled && t.partition.as_ref().is_some_and(|p| p.protected);
             for part in t.partition.iter().flat_map(|p| p.partitions.values()) {
                 let mut cells = Cells::new();
                 for role in &audience.roles {
@@ -279,6 +283,8 @@ impl Matrix {
                                 Reach::Denied
                             } else if audience.bypass_rls.contains(role) {
                                 Reach::All(format!("`{role}` bypasses RLS"))
+                            } else if partition_rls {
+                                Reach::NoRows
                             } else {
                                 Reach::All(format!("partition of `{name}` without RLS"))
                             };

@@ -1,6 +1,6 @@
 //! `schemac build`: compile the model and write the next migration.
 
-use schemac::diagnostics::Diagnostics;
+use schemac::diagnostics::{Code, Diagnostic, Diagnostics};
 use schemac::migrations::write_atomic;
 use schemac::{BuildOptions, BuildPlan, build_with};
 
@@ -60,6 +60,28 @@ fn build_project(cli: &Cli, options: &BuildOptions, project: &super::Project) ->
             findings,
             changes,
         }) => {
+            // Secure by default: an error-level lint finding stops the write, as a risky change
+            // does, unless the model suppresses it with a reason.
+            let blocking = schemac::blocking_findings(compiled);
+            if !blocking.is_empty() {
+                let mut d = Diagnostics::default();
+                for f in &blocking {
+                    if let Some(diag) = f.diagnostic() {
+                        d.push(diag);
+                    }
+                }
+                let n = blocking.len();
+                d.push(
+                    Diagnostic::error(
+                        Code::UnacknowledgedChanges,
+                        format!("the model has {n} error-level lint finding{}; nothing was written", if n == 1 { "" } else { "s" }),
+                    )
+                    .in_path(cli.schema.display().to_string())
+                    .help("fix the findings above, or accept one on its object with `lint: { allow: { RULE: \"reason\" } }`"),
+                );
+                print_diagnostics(cli, &d, &compiled.sources);
+                return exit::ERRORS;
+            }
             let mut notes = Diagnostics::default();
             for f in &findings.findings {
                 if let Some(diag) = f.diagnostic() {

@@ -86,8 +86,9 @@ enum Command {
     /// with SARIF upload, check) and .gitattributes; never overwrites a file.
     Init(init::InitArgs),
     /// Validate the model and write the next numbered migration (with its down file), the
-    /// snapshot and the checksum file. Writes nothing when the model has errors, is unchanged, or
-    /// has risky changes nobody acknowledged.
+    /// snapshot and the checksum file. Writes nothing when the model has errors or error-level
+    /// lint findings (unless suppressed with a reason), is unchanged, or has risky changes nobody
+    /// acknowledged.
     Build {
         #[command(flatten)]
         migration: MigrationArgs,
@@ -288,8 +289,9 @@ pub(crate) struct Project {
     pub renderer: schemac::render::Renderer,
 }
 
-/// Compile the model for a command that runs no model lint rule (`build`, `plan`, `check`,
-/// `verify`, `test`: the fragments' lint facts are not computed); when it has errors, print them
+/// Compile the model for a command that runs no model lint rule up front (`build`, `plan`,
+/// `check`, `verify`, `test`: the fragments' lint facts are not computed; `build` lints only
+/// when it is about to write, parsing what its rules need then); when it has errors, print them
 /// and return the exit code.
 pub(crate) fn compiled_or_exit(cli: &Cli) -> Result<schemac::Compiled, u8> {
     let compiled = schemac::compile_without_lint_facts(&cli.schema);

@@ -28,7 +28,7 @@ pub struct TestArgs {
     /// The folder `--emit` writes into.
     #[arg(value_name = "DIR")]
     pub dir: Option<std::path::PathBuf>,
-    /// Do not run the tests derived from owner-style policies.
+    /// Do not run the tests derived from the policies (owner isolation, service role, grants).
     #[arg(long)]
     pub no_derived: bool,
 }
@@ -100,7 +100,7 @@ pub fn run(cli: &Cli, args: &TestArgs) -> u8 {
     };
     let prepared = (|| -> Result<(), Box<Diagnostic>> {
         if model.preset == Preset::Supabase {
-            database::install_supabase_standin(&mut client)?;
+            database::install_supabase_standin(&mut client, model.auto_exposes())?;
         }
         database::apply(&mut client, &dir.migrations_dir(), &migrations)
     })();

@@ -164,7 +164,7 @@ fn fresh(
     };
     let result = (|| -> Result<String, Outcome> {
         if compiled.model.preset == Preset::Supabase {
-            database::install_supabase_standin(&mut client)
+            database::install_supabase_standin(&mut client, compiled.model.auto_exposes())
                 .map_err(|diag| unavailable(d, *diag))?;
         }
         database::apply(&mut client, &dir.migrations_dir(), &migrations).map_err(|diag| {

@@ -269,8 +269,12 @@ pub fn apply(
 }
 
 /// On a plain PostgreSQL server, create what the Supabase platform provides (roles, `auth`
-/// schema, `auth.users`, `auth.uid()`, …) unless an `auth` schema already exists.
-pub fn install_supabase_standin(client: &mut Client) -> Result<(), Box<Diagnostic>> {
+/// schema, `auth.users`, `auth.uid()`, `storage.objects`, …) unless an `auth` schema already
+/// exists; with `auto_expose`, also the automatic grants of projects that still auto-expose.
+pub fn install_supabase_standin(
+    client: &mut Client,
+    auto_expose: bool,
+) -> Result<(), Box<Diagnostic>> {
     let has_auth = client
         .query_one(
             "select exists (select 1 from pg_namespace where nspname = 'auth')",
@@ -281,6 +285,13 @@ pub fn install_supabase_standin(client: &mut Client) -> Result<(), Box<Diagnosti
         Ok(true) => Ok(()),
         Ok(false) => client
             .batch_execute(crate::preset::SUPABASE_STANDIN_SQL)
+            .and_then(|()| {
+                if auto_expose {
+                    client.batch_execute(crate::preset::SUPABASE_AUTO_EXPOSE_SQL)
+                } else {
+                    Ok(())
+                }
+            })
             .map_err(|e| {
                 Box::new(
                     Diagnostic::error(

@@ -63,6 +63,8 @@ codes! {
     UnknownSchema = "E207", "unknown-schema";
     /// A name that is not a usable PostgreSQL identifier.
     InvalidName = "E208", "invalid-name";
+    /// A setting that a newer one replaced (the model must say what it means under the new one).
+    SettingReplaced = "E210", "setting-replaced";
     /// A declared test named like a derived one without opting it out, or an opt-out without a
     /// reason.
     DerivedTestOptOut = "E211", "derived-test-opt-out";
@@ -94,6 +96,10 @@ codes! {
     NameCollision = "E313", "name-collision";
     /// A privilege that does not apply to the object it is granted on.
     InvalidPrivilege = "E314", "invalid-privilege";
+    /// A table declared in a schema the platform owns (`auth`, `storage`, …).
+    PlatformTableDeclared = "E318", "platform-table-declared";
+    /// A top-level policy on a table that is not a platform table.
+    PolicyTargetNotPlatform = "E319", "policy-target-not-platform";
     /// A committed migration was edited, removed or reordered.
     MigrationTampered = "E401", "migration-tampered";
     /// The model has changes that no committed migration describes yet.

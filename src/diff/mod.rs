@@ -563,6 +563,7 @@ impl<'a> Differ<'a> {
         self.tables();
         self.views();
         self.external_triggers();
+        self.external_policies();
         self.function_privileges_and_comments();
     }
 
@@ -1122,15 +1123,17 @@ impl<'a> Differ<'a> {
             &f.grants,
             &f.revokes,
             f.origin,
+            &[],
         );
     }
 
     /// Whether `role` holds privileges on `obj` (whose dotted name is `object`) before any
     /// GRANT or REVOKE of the model: PostgreSQL gives PUBLIC EXECUTE on functions and nothing on
-    /// tables and views; the Supabase platform grants everything on tables, views and functions
-    /// created in `public` to its API roles.
+    /// tables and views; a Supabase project that still auto-exposes (`supabase: {
+    /// auto_expose_new_tables: true }`) grants everything on tables, views and functions created
+    /// in `public` to its API roles.
     fn holds_by_default(&self, obj: &GrantObject, object: &str, role: &str) -> bool {
-        let supabase_api = self.new.preset == Preset::Supabase
+        let supabase_api = self.new.auto_exposes()
             && object.split('.').next() == Some("public")
             && ["anon", "authenticated", "service_role"].contains(&role);
         match obj {
@@ -1153,6 +1156,7 @@ impl<'a> Differ<'a> {
         grants: &Privileges,
         revokes: &Privileges,
         span: Span,
+        partitions: &[QName],
     ) {
         let diff = |a: &Privileges, b: &Privileges| -> Vec<(String, Vec<String>)> {
             let mut out = Vec::new();
@@ -1217,6 +1221,26 @@ impl<'a> Differ<'a> {
                 c.facts.weakens_access = Some(format!("{} is granted to {role}", privs.join(", ")));
             }
         }
+        // A protected partition follows its parent's privileges, statement for statement.
+        let mut copies = Vec::new();
+        for part in partitions {
+            for st in &stmts {
+                match st {
+                    Stmt::Grant(_, privs, role) => copies.push(Stmt::Grant(
+                        GrantObject::Table(part.clone()),
+                        privs.clone(),
+                        role.clone(),
+                    )),
+                    Stmt::Revoke(_, privs, role) => copies.push(Stmt::Revoke(
+                        GrantObject::Table(part.clone()),
+                        privs.clone(),
+                        role.clone(),
+                    )),
+                    _ => {}
+                }
+            }
+        }
+        stmts.extend(copies);
         self.emit(Phase::Privileges, format!("Privileges on {object}"), stmts);
     }
 
@@ -1410,6 +1434,9 @@ impl<'a> Differ<'a> {
                 .into_iter()
                 .map(|p| Stmt::CreatePolicy(name.clone(), p.clone().into())),
         );
+        for part in crate::plan::protected_partitions(t) {
+            rls.extend(crate::plan::partition_rls(t, &part));
+        }
         self.emit(Phase::Rls, format!("Row level security on {name}"), rls);
         let empty = Privileges::new();
         self.privileges(
@@ -1420,6 +1447,7 @@ impl<'a> Differ<'a> {
             &t.grants,
             &t.revokes,
             t.origin,
+            &crate::plan::protected_partitions(t),
         );
         if t.realtime {
             self.emit(
@@ -1774,24 +1802,105 @@ impl<'a> Differ<'a> {
                 );
             }
         }
-        // Row level security.
+        // Partitions that exist before and after, unchanged: protected like the parent on both
+        // sides (`kept_partitions`), or on one side only (the snapshot predates the protection).
+        let mut kept_partitions: Vec<QName> = Vec::new();
+        let mut kept_unprotected: Vec<(QName, bool)> = Vec::new();
+        if let (Some(op), Some(np)) = (&o.partition, &t.partition) {
+            for (pn, part) in &np.partitions {
+                if op.partitions.get(pn).is_some_and(|x| x.bound == part.bound) {
+                    if op.protected && np.protected {
+                        kept_partitions.push(part.name.clone());
+                    } else if op.protected != np.protected {
+                        kept_unprotected.push((part.name.clone(), np.protected));
+                    }
+                }
+            }
+        }
+        for (part, protect) in &kept_unprotected {
+            // A change record, so the statements make a migration (the snapshot alone would not).
+            let kind = match (*protect, t.rls.enabled || o.rls.enabled) {
+                (true, true) => Some(ChangeKind::EnableRls),
+                (false, true) => Some(ChangeKind::DisableRls),
+                (true, false) if !t.grants.is_empty() || !t.revokes.is_empty() => {
+                    Some(ChangeKind::Grant)
+                }
+                (false, false) if !o.grants.is_empty() => Some(ChangeKind::Revoke),
+                _ => None,
+            };
+            if let Some(kind) = kind {
+                let what = if *protect {
+                    format!("protected like {name}")
+                } else {
+                    "as before".to_string()
+                };
+                self.change(kind, dotted(part), what, t.origin)
+                    .on_existing_table = true;
+            }
+            if *protect {
+                self.emit(
+                    Phase::Rls,
+                    format!("Row level security on partition {part}, as on {name}"),
+                    crate::plan::partition_rls(t, part),
+                );
+                let mut privs: Vec<Stmt<'static>> = Vec::new();
+                crate::plan::partition_privileges(t, part, &mut privs);
+                self.emit(
+                    Phase::Privileges,
+                    format!("Privileges on partition {part}, as on {name}"),
+                    privs,
+                );
+            } else {
+                let mut undo = Vec::new();
+                if o.rls.enabled {
+                    undo.push(Stmt::DisableRls(part.clone()));
+                }
+                if o.rls.force {
+                    undo.push(Stmt::NoForceRls(part.clone()));
+                }
+                self.emit(
+                    Phase::Rls,
+                    format!("Row level security on partition {part} as before"),
+                    undo,
+                );
+                self.emit(
+                    Phase::Privileges,
+                    format!("Privileges on partition {part} as before"),
+                    o.grants
+                        .iter()
+                        .map(|(role, privs)| {
+                            Stmt::Revoke(
+                                GrantObject::Table(part.clone()),
+                                privs.iter().cloned().collect(),
+                                role.clone(),
+                            )
+                        })
+                        .collect(),
+                );
+            }
+        }
+        // Row level security (a protected partition follows its parent).
         if o.rls.enabled != t.rls.enabled {
             if t.rls.enabled {
                 self.change(ChangeKind::EnableRls, dotted(&name), "", t.origin)
                     .on_existing_table = true;
+                let mut stmts = vec![Stmt::EnableRls(name.clone())];
+                stmts.extend(kept_partitions.iter().cloned().map(Stmt::EnableRls));
                 self.emit(
                     Phase::Rls,
                     format!("Enable row level security on {name}"),
-                    vec![Stmt::EnableRls(name.clone())],
+                    stmts,
                 );
             } else {
                 let c = self.change(ChangeKind::DisableRls, dotted(&name), "", t.origin);
                 c.on_existing_table = true;
                 c.facts.weakens_access = Some("row level security is disabled".into());
+                let mut stmts = vec![Stmt::DisableRls(name.clone())];
+                stmts.extend(kept_partitions.iter().cloned().map(Stmt::DisableRls));
                 self.emit(
                     Phase::Rls,
                     format!("Disable row level security on {name}"),
-                    vec![Stmt::DisableRls(name.clone())],
+                    stmts,
                 );
             }
         }
@@ -1799,10 +1908,12 @@ impl<'a> Differ<'a> {
             if t.rls.force {
                 self.change(ChangeKind::ForceRls, dotted(&name), "", t.origin)
                     .on_existing_table = true;
+                let mut stmts = vec![Stmt::ForceRls(name.clone())];
+                stmts.extend(kept_partitions.iter().cloned().map(Stmt::ForceRls));
                 self.emit(
                     Phase::Rls,
                     format!("Force row level security on {name}"),
-                    vec![Stmt::ForceRls(name.clone())],
+                    stmts,
                 );
             } else {
                 let c = self.change(ChangeKind::NoForceRls, dotted(&name), "", t.origin);
@@ -1810,10 +1921,12 @@ impl<'a> Differ<'a> {
                 c.facts.weakens_access = Some(
                     "FORCE ROW LEVEL SECURITY is switched off: the owner bypasses policies".into(),
                 );
+                let mut stmts = vec![Stmt::NoForceRls(name.clone())];
+                stmts.extend(kept_partitions.iter().cloned().map(Stmt::NoForceRls));
                 self.emit(
                     Phase::Rls,
                     format!("No force row level security on {name}"),
-                    vec![Stmt::NoForceRls(name.clone())],
+                    stmts,
                 );
             }
         }
@@ -1918,6 +2031,7 @@ impl<'a> Differ<'a> {
                             format!("Partition {}", part.name),
                             vec![Stmt::CreatePartition(name.clone(), part.clone().into())],
                         );
+                        self.protect_partition(t, &part.name);
                     }
                     None => {
                         self.change(
@@ -1932,6 +2046,7 @@ impl<'a> Differ<'a> {
                             format!("Partition {}", part.name),
                             vec![Stmt::CreatePartition(name.clone(), part.clone().into())],
                         );
+                        self.protect_partition(t, &part.name);
                     }
                 }
             }
@@ -1956,6 +2071,7 @@ impl<'a> Differ<'a> {
             &t.grants,
             &t.revokes,
             t.origin,
+            &kept_partitions,
         );
         if o.realtime != t.realtime {
             if t.realtime {
@@ -2382,6 +2498,7 @@ impl<'a> Differ<'a> {
                     &v.grants,
                     &v.revokes,
                     v.origin,
+                    &[],
                 );
                 if o.is_some_and(|x| x.description != v.description) {
                     self.comment(
@@ -2448,6 +2565,7 @@ impl<'a> Differ<'a> {
                 &v.grants,
                 &v.revokes,
                 v.origin,
+                &[],
             );
             let mut comments = Vec::new();
             if let Some(d) = &v.description {
@@ -2530,6 +2648,96 @@ impl<'a> Differ<'a> {
                     format!("Drop trigger {} on {}", k.1, k.0),
                     vec![Stmt::DropTrigger(k.1.clone(), k.0.clone())],
                 );
+            }
+        }
+    }
+}
+
+impl Differ<'_> {
+    /// A partition created on an existing table gets the parent's row level security and
+    /// privileges (when the parent's partitions are protected).
+    fn protect_partition(&mut self, t: &Table, part: &QName) {
+        if !t.partition.as_ref().is_some_and(|p| p.protected) {
+            return;
+        }
+        self.emit(
+            Phase::Rls,
+            format!("Row level security on partition {part}, as on {}", t.name),
+            crate::plan::partition_rls(t, part),
+        );
+        let mut privs: Vec<Stmt<'static>> = Vec::new();
+        crate::plan::partition_privileges(t, part, &mut privs);
+        self.emit(
+            Phase::Privileges,
+            format!("Privileges on partition {part}, as on {}", t.name),
+            privs,
+        );
+    }
+
+    /// Policies on platform tables (top-level `policies:`): created, dropped, or dropped and
+    /// created again when their definition changes.
+    fn external_policies(&mut self) {
+        let (old, new) = (self.old, self.new);
+        let empty = BTreeMap::new();
+        let tables: BTreeSet<&QName> = old
+            .external_policies
+            .keys()
+            .chain(new.external_policies.keys())
+            .collect();
+        for table in tables {
+            let before = old.external_policies.get(table).unwrap_or(&empty);
+            let after = new.external_policies.get(table).unwrap_or(&empty);
+            let mut created: Vec<&Policy> = Vec::new();
+            for (n, p) in after {
+                let object = format!("{}.{n}", dotted(table));
+                match before.get(n) {
+                    Some(op) if policy_def_eq(op, p) && !self.reads_recreated_function(p) => {}
+                    Some(op) => {
+                        let c =
+                            self.change(ChangeKind::AlterPolicy, object, "definition", p.origin);
+                        c.facts.weakens_access = policy_weakening(Some(op), p);
+                        self.emit(
+                            Phase::DropPolicy,
+                            format!("Drop policy {n} on {table} (its definition changes)"),
+                            vec![Stmt::DropPolicy(n.clone(), table.clone())],
+                        );
+                        created.push(p);
+                    }
+                    None => {
+                        let c = self.change(
+                            ChangeKind::CreatePolicy,
+                            object,
+                            format!("for {}", p.command.sql().to_lowercase()),
+                            p.origin,
+                        );
+                        c.facts.weakens_access = policy_weakening(None, p);
+                        created.push(p);
+                    }
+                }
+            }
+            sort_policies(&mut created);
+            for p in created {
+                self.emit(
+                    Phase::Rls,
+                    format!("Policy {} on {table}", p.name),
+                    vec![Stmt::CreatePolicy(table.clone(), (*p).clone().into())],
+                );
+            }
+            for n in before.keys() {
+                if !after.contains_key(n) {
+                    let c = self.change(
+                        ChangeKind::DropPolicy,
+                        format!("{}.{n}", dotted(table)),
+                        "",
+                        Span::default(),
+                    );
+                    c.facts.weakens_access = Some(format!("policy {n} is dropped"));
+                    self.emit(
+                        Phase::DropPolicy,
+                        format!("Drop policy {n} on {table}"),
+                        vec![Stmt::DropPolicy(n.clone(), table.clone())],
+                    );
+                }
             }
         }
     }

@@ -88,6 +88,17 @@ pub struct Model {
     pub views: BTreeMap<QName, View>,
     /// Triggers on tables the model does not own (for example `auth.users`), sorted by (table, name).
     pub external_triggers: Vec<Trigger>,
+    /// Policies on platform tables the model does not own (`policies:` at the top level, for
+    /// example on `storage.objects`), by table and name. Left out of the snapshot when empty, so
+    /// snapshots written before they existed read the same.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub external_policies: BTreeMap<QName, BTreeMap<String, Box<Policy>>>,
+    /// Where each table of the top-level `policies:` was written; not part of the snapshot.
+    #[serde(skip)]
+    pub external_policy_spans: BTreeMap<QName, Span>,
+    /// Platform settings (`supabase:`); not part of the snapshot.
+    #[serde(skip)]
+    pub supabase: SupabaseSettings,
     /// Lint settings and inline suppressions (`lint:`); not part of the snapshot.
     #[serde(skip)]
     pub lint: LintConfig,
@@ -157,6 +168,31 @@ pub struct Acknowledgement {
     pub reason: Sp<String>,
 }
 
+/// The `supabase:` settings: how the project's platform behaves.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SupabaseSettings {
+    /// Whether the platform still grants new tables, views, sequences and functions in exposed
+    /// schemas to `anon`, `authenticated` and `service_role` automatically (projects created
+    /// before Supabase made the Data API secure by default). `None`: not set, so the current
+    /// platform's behaviour, no automatic grants.
+    pub auto_expose_new_tables: Option<Sp<bool>>,
+    /// Where the `supabase:` section was written (for findings about it).
+    pub span: Option<Span>,
+}
+
+impl Model {
+    /// Whether the platform grants new objects in exposed schemas to the API roles by itself:
+    /// only on Supabase with `supabase: { auto_expose_new_tables: true }`.
+    pub fn auto_exposes(&self) -> bool {
+        self.preset == Preset::Supabase
+            && self
+                .supabase
+                .auto_expose_new_tables
+                .as_ref()
+                .is_some_and(|v| v.value)
+    }
+}
+
 /// The `lint:` settings of a model and every `lint: { allow: … }` on its objects, as written
 /// (rule names and levels are checked by `schemac lint`, which knows the rules).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -165,8 +201,6 @@ pub struct LintConfig {
     pub exposed_schemas: Option<Vec<Sp<String>>>,
     /// Roles clients use (`None`: the preset's client roles).
     pub client_roles: Option<Vec<Sp<String>>>,
-    /// Whether Supabase's automatic grants on exposed schemas apply (`None`: yes on Supabase).
-    pub supabase_default_grants: Option<bool>,
     /// Severity overrides: (rule code or name, `off` | `info` | `warn` | `error`).
     pub rules: Vec<(Sp<String>, Sp<String>)>,
     /// Inline suppressions, in declaration order.
@@ -616,6 +650,12 @@ pub struct Partitioning {
     pub columns: Vec<Sp<String>>,
     /// Named partitions.
     pub partitions: BTreeMap<String, Partition>,
+    /// Whether the migrations give every partition the parent's row level security and
+    /// privileges, so that a client querying a partition directly meets the same wall as on the
+    /// parent. Always true in a model; false in snapshots written before schemac did this, so the
+    /// next migration protects the partitions that already exist.
+    #[serde(default)]
+    pub protected: bool,
 }
 
 /// One partition.

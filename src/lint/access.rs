@@ -3,10 +3,10 @@
 //! Input: the model and the lint [`Settings`]. Output: [`Access`], per object a map role →
 //! privileges. Invariants: the migration revokes first and grants second (see `plan`), so the
 //! effective set is (platform defaults − revokes) ∪ grants. Platform defaults: on Supabase with
-//! `supabase_default_grants`, ALL on tables and views in exposed schemas to the client roles and
-//! EXECUTE on functions in exposed schemas to them; on every platform EXECUTE on functions to
-//! PUBLIC. `all` expands to the object's privileges. Privileges of `public` apply to every role.
-//! Partitions hold the platform defaults only (grants and revokes are written for the parent).
+//! `supabase: { auto_expose_new_tables: true }`, ALL on tables and views in exposed schemas to the
+//! client roles and `service_role`, and EXECUTE on functions in exposed schemas to them (today's
+//! Supabase grants nothing); on every platform EXECUTE on functions to PUBLIC. `all` expands to
+//! the object's privileges. Privileges of `public` apply to every role.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -65,10 +65,15 @@ impl Access {
     /// Compute the effective privileges of a model.
     pub fn of(model: &Model, settings: &Settings) -> Access {
         let mut access = Access::default();
+        // The platform's automatic grants go to the client roles and to `service_role`.
+        let mut api_roles = settings.client_roles.clone();
+        if settings.auto_expose && !api_roles.iter().any(|r| r == "service_role") {
+            api_roles.push("service_role".to_string());
+        }
         let table_defaults = |schema: &str| -> Held {
             let mut h = Held::new();
-            if settings.supabase_default_grants && settings.exposed(schema) {
-                for r in &settings.client_roles {
+            if settings.auto_expose && settings.exposed(schema) {
+                for r in &api_roles {
                     h.insert(r.clone(), TABLE_ALL.iter().map(|s| s.to_string()).collect());
                 }
             }
@@ -77,15 +82,20 @@ impl Access {
         for (name, t) in &model.tables {
             let mut h = table_defaults(&name.schema);
             apply(&mut h, &t.revokes, &t.grants, TABLE_ALL);
-            access.relations.insert(name.clone(), h);
-            // A partition is a table clients can name directly. The migration grants and
-            // revokes on the parent only, so a partition holds the platform defaults.
-            for part in t.partition.iter().flat_map(|p| p.partitions.values()) {
-                access
-                    .relations
-                    .entry(part.name.clone())
-                    .or_insert_with(|| table_defaults(&part.name.schema));
+            // A partition is a table clients can name directly. The migrations give a
+            // protected partition its parent's grants and revokes (`plan::partition_privileges`);
+            // one from a snapshot older than that protection holds the platform defaults.
+            if let Some(p) = &t.partition {
+                for part in p.partitions.values() {
+                    let held = if p.protected {
+                        h.clone()
+                    } else {
+                        table_defaults(&part.name.schema)
+                    };
+                    access.relations.entry(part.name.clone()).or_insert(held);
+                }
             }
+            access.relations.insert(name.clone(), h);
         }
         for (name, v) in &model.views {
             let mut h = table_defaults(&name.schema);
@@ -95,8 +105,8 @@ impl Access {
         for (name, f) in &model.functions {
             let mut h = Held::new();
             h.insert("public".to_string(), ["execute".to_string()].into());
-            if settings.supabase_default_grants && settings.exposed(&name.schema) {
-                for r in &settings.client_roles {
+            if settings.auto_expose && settings.exposed(&name.schema) {
+                for r in &api_roles {
                     h.insert(r.clone(), ["execute".to_string()].into());
                 }
             }

@@ -442,8 +442,9 @@ pub struct Settings {
     pub exposed_schemas: BTreeSet<String>,
     /// Roles clients use.
     pub client_roles: Vec<String>,
-    /// Whether Supabase's automatic grants apply to exposed schemas.
-    pub supabase_default_grants: bool,
+    /// Whether the platform grants new objects in exposed schemas to the API roles by itself
+    /// (`supabase: { auto_expose_new_tables: true }`; off on today's Supabase).
+    pub auto_expose: bool,
     /// Names of last-modified columns that need a maintaining trigger (SC206).
     pub updated_at_columns: Vec<String>,
     /// Functions whose result is the same for every row (SC410), as `schema.name` or `name`.
@@ -466,8 +467,7 @@ impl Settings {
         Settings {
             exposed_schemas,
             client_roles,
-            supabase_default_grants: model.preset == Preset::Supabase
-                && cfg.supabase_default_grants.unwrap_or(true),
+            auto_expose: model.auto_exposes(),
             updated_at_columns: vec!["updated_at".to_string()],
             per_statement_functions: [
                 "auth.uid",
@@ -761,14 +761,27 @@ pub fn run_with(
     sources: &SourceMap,
     shared: &Fragments,
 ) -> Report {
-    run_selected(model, external, sources, shared, None)
+    run_selected(model, external, sources, shared, None, false)
 }
 
 /// Only the rules with these codes, with the model's levels and inline suppressions (what
 /// `build` and `plan` show of the model rules, such as SC409). Unknown rule names and unused
 /// suppressions are left to `schemac lint`.
 pub fn run_only(model: &Model, external: &External, sources: &SourceMap, codes: &[&str]) -> Report {
-    run_selected(model, external, sources, &Fragments::default(), Some(codes))
+    run_selected(model, external, sources, &Fragments::default(), Some(codes), false)
+}
+
+/// The findings at error level only (what stops `schemac build`): [`run_with`] restricted to the
+/// rules whose level (after `lint.rules`) is `error`, since a rule never reports above its level.
+pub fn run_errors(
+    model: &Model,
+    external: &External,
+    sources: &SourceMap,
+    shared: &Fragments,
+) -> Report {
+    let mut report = run_selected(model, external, sources, shared, None, true);
+    report.findings.retain(|f| f.level == Level::Error);
+    report
 }
 
 fn run_selected(
@@ -777,6 +790,7 @@ fn run_selected(
     sources: &SourceMap,
     shared: &Fragments,
     only: Option<&[&str]>,
+    only_errors: bool,
 ) -> Report {
     let selected = |code: &str| only.is_none_or(|codes| codes.contains(&code));
     let cx = LintContext::new(model, external, sources, shared);
@@ -797,6 +811,7 @@ fn run_selected(
         .iter()
         .copied()
         .filter(|r| level_of(r.meta()) != Level::Off && selected(r.meta().code))
+        .filter(|r| !only_errors || level_of(r.meta()) == Level::Error)
         .collect();
     let found = check_all(&enabled, &cx);
     // Sized once (the rules' findings, then the configuration's and the unused suppressions'):
@@ -842,7 +857,12 @@ fn run_selected(
     for (s, used) in model.lint.allows.iter().zip(&used) {
         match find_rule(&s.rule.value) {
             None => meta_findings.push(unknown_rule(&s.rule.value, s.rule.span, "`lint.allow`")),
-            Some(r) if !used && level_of(r.meta()) != Level::Off => {
+            // A rule that did not run has suppressed nothing yet.
+            Some(r)
+                if !used
+                    && level_of(r.meta()) != Level::Off
+                    && (!only_errors || level_of(r.meta()) == Level::Error) =>
+            {
                 meta_findings.push(
                     rules::unused_suppression::UnusedSuppression::META
                         .finding(

@@ -29,6 +29,8 @@ const TOP: &[&str] = &[
     "tables",
     "views",
     "triggers",
+    "policies",
+    "supabase",
     "lint",
     "migrations",
 ];
@@ -175,6 +177,7 @@ const PARTITION: &[&str] = &["by", "columns", "partitions"];
 const PARTITION_BOUND: &[&str] = &["from", "to", "in", "modulus", "remainder", "default"];
 const DESCRIBED: &[&str] = &["description"];
 const EXTENSION: &[&str] = &["schema", "version"];
+const SUPABASE: &[&str] = &["auto_expose_new_tables"];
 const LINT: &[&str] = &[
     "exposed_schemas",
     "client_roles",
@@ -402,11 +405,32 @@ impl<'d> Decoder<'d> {
                 self.view(k.span, &k.name, v);
             }
         }
+        if let Some(n) = f.get("supabase") {
+            self.supabase_settings(n, f.key("supabase").map_or(n.span, |k| k.span));
+        }
         if let Some(n) = f.get("lint") {
             self.lint_settings(n);
         }
         if let Some(n) = f.get("migrations") {
             super::migrations::decode(self.d, n, &mut self.model.migrations);
+        }
+        if let Some(n) = f.get("policies") {
+            for (k, v) in decode::entries(self.d, n, "`policies`") {
+                let Some(table) = self.qualify(k.span, &k.name, None) else {
+                    continue;
+                };
+                let policies = self.policies(&table, v);
+                for (name, p) in policies {
+                    if self.declare("policy", &format!("{table}.{name}"), p.origin) {
+                        self.model
+                            .external_policies
+                            .entry(table.clone())
+                            .or_default()
+                            .insert(name, p);
+                    }
+                }
+                self.model.external_policy_spans.insert(table, k.span);
+            }
         }
         if let Some(n) = f.get("triggers") {
             for (k, v) in decode::entries(self.d, n, "`triggers`") {
@@ -1367,80 +1391,89 @@ impl<'d> Decoder<'d> {
             .and_then(|n| decode::boolean(self.d, n, "`force`"))
             .unwrap_or(false);
         if let Some(p) = f.get("policies") {
-            for (pk, pv) in decode::entries(self.d, p, "`policies`") {
-                let what = format!("policy `{}`", pk.name);
-                let pf = Fields::new(self.d, pv, POLICY, what.clone());
-                let command = match pf
-                    .get("for")
-                    .and_then(|n| {
-                        decode::choice(
-                            self.d,
-                            n,
-                            &["all", "select", "insert", "update", "delete"],
-                            "policy command",
-                        )
-                    })
-                    .map(|c| c.value)
-                {
-                    Some("select") => PolicyCommand::Select,
-                    Some("insert") => PolicyCommand::Insert,
-                    Some("update") => PolicyCommand::Update,
-                    Some("delete") => PolicyCommand::Delete,
-                    _ => PolicyCommand::All,
-                };
-                let roles = pf
-                    .get("to")
-                    .map(|n| decode::text_list(self.d, n, "a role"))
-                    .unwrap_or_default();
-                let permissive = pf
-                    .get("as")
-                    .and_then(|n| {
-                        decode::choice(self.d, n, &["permissive", "restrictive"], "policy kind")
-                    })
-                    .is_none_or(|c| c.value == "permissive");
-                let using = pf
-                    .get("using")
-                    .and_then(|n| decode::text(self.d, n, "a USING expression"));
-                let with_check = pf
-                    .get("with_check")
-                    .and_then(|n| decode::text(self.d, n, "a WITH CHECK expression"));
-                let why = description(self.d, pf.get("why"))
-                    .or_else(|| description(self.d, pf.get("description")));
-                let renamed_from = renamed_from(self.d, pf.get("renamed_from"));
-                if let Some(n) = pf.get("lint") {
-                    self.lint_allow(
-                        n,
-                        format!("policy:{}.{}.{}", t.name.schema, t.name.name, pk.name),
-                    );
-                }
-                pf.finish(self.d);
-                if using.is_none() && with_check.is_none() {
-                    self.d.push(
-                        Diagnostic::error(
-                            Code::MissingKey,
-                            format!("{what} has neither `using` nor `with_check`"),
-                        )
-                        .at(pk.span, "policy without an expression")
-                        .help("add `using:` (rows visible) and/or `with_check:` (rows writable)"),
-                    );
-                }
-                t.policies.insert(
-                    pk.name.clone(),
-                    Box::new(Policy {
-                        name: pk.name.clone(),
-                        command,
-                        roles,
-                        permissive,
-                        using,
-                        with_check,
-                        why,
-                        renamed_from,
-                        origin: pk.span,
-                    }),
-                );
-            }
+            let name = t.name.clone();
+            t.policies = self.policies(&name, p);
         }
         f.finish(self.d);
+    }
+
+    /// The policies of one table (`rls: { policies: … }`, or a table of the top-level
+    /// `policies:`), by name.
+    fn policies(&mut self, table: &QName, node: &Node) -> BTreeMap<String, Box<Policy>> {
+        let mut out = BTreeMap::new();
+        for (pk, pv) in decode::entries(self.d, node, "`policies`") {
+            let what = format!("policy `{}`", pk.name);
+            let pf = Fields::new(self.d, pv, POLICY, what.clone());
+            let command = match pf
+                .get("for")
+                .and_then(|n| {
+                    decode::choice(
+                        self.d,
+                        n,
+                        &["all", "select", "insert", "update", "delete"],
+                        "policy command",
+                    )
+                })
+                .map(|c| c.value)
+            {
+                Some("select") => PolicyCommand::Select,
+                Some("insert") => PolicyCommand::Insert,
+                Some("update") => PolicyCommand::Update,
+                Some("delete") => PolicyCommand::Delete,
+                _ => PolicyCommand::All,
+            };
+            let roles = pf
+                .get("to")
+                .map(|n| decode::text_list(self.d, n, "a role"))
+                .unwrap_or_default();
+            let permissive = pf
+                .get("as")
+                .and_then(|n| {
+                    decode::choice(self.d, n, &["permissive", "restrictive"], "policy kind")
+                })
+                .is_none_or(|c| c.value == "permissive");
+            let using = pf
+                .get("using")
+                .and_then(|n| decode::text(self.d, n, "a USING expression"));
+            let with_check = pf
+                .get("with_check")
+                .and_then(|n| decode::text(self.d, n, "a WITH CHECK expression"));
+            let why = description(self.d, pf.get("why"))
+                .or_else(|| description(self.d, pf.get("description")));
+            let renamed_from = renamed_from(self.d, pf.get("renamed_from"));
+            if let Some(n) = pf.get("lint") {
+                self.lint_allow(
+                    n,
+                    format!("policy:{}.{}.{}", table.schema, table.name, pk.name),
+                );
+            }
+            pf.finish(self.d);
+            if using.is_none() && with_check.is_none() {
+                self.d.push(
+                    Diagnostic::error(
+                        Code::MissingKey,
+                        format!("{what} has neither `using` nor `with_check`"),
+                    )
+                    .at(pk.span, "policy without an expression")
+                    .help("add `using:` (rows visible) and/or `with_check:` (rows writable)"),
+                );
+            }
+            out.insert(
+                pk.name.clone(),
+                Box::new(Policy {
+                    name: pk.name.clone(),
+                    command,
+                    roles,
+                    permissive,
+                    using,
+                    with_check,
+                    why,
+                    renamed_from,
+                    origin: pk.span,
+                }),
+            );
+        }
+        out
     }
 
     fn trigger(
@@ -1644,7 +1677,20 @@ impl<'d> Decoder<'d> {
             by: by?.value.to_string(),
             columns,
             partitions,
+            protected: true,
         })
+    }
+
+    /// The top-level `supabase:` settings.
+    fn supabase_settings(&mut self, node: &Node, key_span: Span) {
+        let f = Fields::new(self.d, node, SUPABASE, "`supabase`");
+        if let Some(n) = f.get("auto_expose_new_tables")
+            && let Some(b) = decode::boolean(self.d, n, "`auto_expose_new_tables`")
+        {
+            self.model.supabase.auto_expose_new_tables = Some(Sp::new(b, n.span));
+        }
+        self.model.supabase.span = Some(key_span);
+        f.finish(self.d);
     }
 
     /// The top-level `lint:` settings (several files may each set some of them).
@@ -1656,9 +1702,24 @@ impl<'d> Decoder<'d> {
         if let Some(n) = f.get("client_roles") {
             self.model.lint.client_roles = Some(decode::text_list(self.d, n, "a role"));
         }
-        if let Some(n) = f.get("supabase_default_grants") {
-            self.model.lint.supabase_default_grants =
-                decode::boolean(self.d, n, "`supabase_default_grants`");
+        if let (Some(k), Some(n)) = (
+            f.key("supabase_default_grants"),
+            f.get("supabase_default_grants"),
+        ) {
+            let value = match &n.kind {
+                NodeKind::Bool(b) => b.to_string(),
+                _ => "true".to_string(),
+            };
+            self.d.push(
+                Diagnostic::error(
+                    Code::SettingReplaced,
+                    "`lint.supabase_default_grants` was replaced by `supabase.auto_expose_new_tables`",
+                )
+                .at(k.span, "no longer read")
+                .help(format!(
+                    "remove it and write `supabase: {{ auto_expose_new_tables: {value} }}` at the top level (true only if your project still grants new tables to the API roles automatically)"
+                )),
+            );
         }
         if let Some(n) = f.get("required_columns") {
             let items = named_items(self.d, n, "a column name", "`lint.required_columns`");

@@ -175,6 +175,40 @@ pub fn table_comments(t: &Table, out: &mut Vec<Stmt<'_>>) {
     }
 }
 
+/// The partitions of `t` that the migrations protect like their parent (none when `t` is not
+/// partitioned, or its snapshot predates the protection).
+pub fn protected_partitions(t: &Table) -> Vec<QName> {
+    t.partition
+        .iter()
+        .filter(|p| p.protected)
+        .flat_map(|p| p.partitions.values().map(|part| part.name.clone()))
+        .collect()
+}
+
+/// Row level security on a partition, as on its parent `t`: PostgreSQL applies only the
+/// parent's policies to queries on the parent, and a partition queried directly checks its own
+/// flag, so with RLS on and no policy of its own a partition shows clients nothing.
+pub fn partition_rls(t: &Table, part: &QName) -> Vec<Stmt<'static>> {
+    let mut out = Vec::new();
+    if t.rls.enabled {
+        out.push(Stmt::EnableRls(part.clone()));
+    }
+    if t.rls.force {
+        out.push(Stmt::ForceRls(part.clone()));
+    }
+    out
+}
+
+/// The parent's revokes and grants, applied to one of its partitions.
+pub fn partition_privileges(t: &Table, part: &QName, out: &mut Vec<Stmt<'_>>) {
+    privileges(
+        &GrantObject::Table(part.clone()),
+        &t.grants,
+        &t.revokes,
+        out,
+    );
+}
+
 fn privileges(
     obj: &GrantObject,
     grants: &crate::ir::Privileges,
@@ -358,7 +392,21 @@ pub fn initial(model: &Model) -> Migration<'_> {
                 .into_iter()
                 .map(|p| Stmt::CreatePolicy(t.name.clone(), p.into())),
         );
+        for part in protected_partitions(t) {
+            stmts.extend(partition_rls(t, &part));
+        }
         up.push(step(format!("Row level security on {}", t.name), stmts));
+    }
+    for (table, policies) in &model.external_policies {
+        let mut policies: Vec<&Policy> = policies.values().map(|p| &**p).collect();
+        sort_policies(&mut policies);
+        up.push(step(
+            format!("Policies on the platform table {table}"),
+            policies
+                .into_iter()
+                .map(|p| Stmt::CreatePolicy(table.clone(), p.into()))
+                .collect(),
+        ));
     }
     let mut grants = Vec::new();
     for name in &order.order {
@@ -369,6 +417,9 @@ pub fn initial(model: &Model) -> Migration<'_> {
                 &t.revokes,
                 &mut grants,
             );
+            for part in protected_partitions(t) {
+                partition_privileges(t, &part, &mut grants);
+            }
         }
     }
     for name in &views {
@@ -491,6 +542,14 @@ pub fn initial(model: &Model) -> Migration<'_> {
                     .map(|p| Stmt::DropPolicy(p.name.clone(), t.name.clone())),
             );
         }
+    }
+    for (table, policies) in model.external_policies.iter().rev() {
+        policies_down.extend(
+            policies
+                .values()
+                .rev()
+                .map(|p| Stmt::DropPolicy(p.name.clone(), table.clone())),
+        );
     }
     down.push(step("Policies (they may read other tables)", policies_down));
     down.push(step(

@@ -3,14 +3,24 @@
 //! Input: the model's `preset`. Output: [`External`], the schemas, tables (with columns),
 //! functions, roles and publications that exist on that platform before any migration runs.
 //! Invariants: presets only declare; migrations never create or drop these objects. Tests apply
-//! `supabase_standin.sql`, a minimal stand-in for the Supabase objects, to plain PostgreSQL.
+//! `supabase_standin.sql`, a minimal stand-in for the Supabase objects, to plain PostgreSQL (and
+//! `supabase_auto_expose.sql` after it for projects that still auto-expose).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::ir::{Preset, QName};
 
 /// The stand-in for Supabase's platform objects, for applying Supabase output to plain PostgreSQL.
+/// It models today's secure-by-default platform: nothing in `public` is granted to the API roles.
 pub const SUPABASE_STANDIN_SQL: &str = include_str!("supabase_standin.sql");
+
+/// Applied after [`SUPABASE_STANDIN_SQL`] for projects that still auto-expose
+/// (`supabase: { auto_expose_new_tables: true }`): the automatic grants in `public`.
+pub const SUPABASE_AUTO_EXPOSE_SQL: &str = include_str!("supabase_auto_expose.sql");
+
+/// Schemas the Supabase platform owns: a model may reference their objects, attach policies and
+/// triggers to their tables, but never declare tables in them.
+pub const SUPABASE_PLATFORM_SCHEMAS: &[&str] = &["auth", "storage", "realtime"];
 
 /// Objects that exist outside the model.
 #[derive(Debug, Clone, Default)]
@@ -71,6 +81,46 @@ pub fn external(preset: Preset) -> External {
         for f in ["uid", "jwt", "role", "email"] {
             e.functions.insert(QName::new("auth", f));
         }
+        let buckets = QName::new("storage", "buckets");
+        e.tables.insert(
+            buckets.clone(),
+            columns(&[
+                ("id", "text"),
+                ("name", "text"),
+                ("owner", "uuid"),
+                ("owner_id", "text"),
+                ("public", "boolean"),
+                ("file_size_limit", "bigint"),
+                ("allowed_mime_types", "text[]"),
+                ("created_at", "timestamp with time zone"),
+                ("updated_at", "timestamp with time zone"),
+            ]),
+        );
+        e.primary_keys
+            .insert(buckets.clone(), vec!["id".to_string()]);
+        e.unique_columns.insert(buckets, vec!["name".to_string()]);
+        let objects = QName::new("storage", "objects");
+        e.tables.insert(
+            objects.clone(),
+            columns(&[
+                ("id", "uuid"),
+                ("bucket_id", "text"),
+                ("name", "text"),
+                ("owner", "uuid"),
+                ("owner_id", "text"),
+                ("metadata", "jsonb"),
+                ("user_metadata", "jsonb"),
+                ("path_tokens", "text[]"),
+                ("version", "text"),
+                ("created_at", "timestamp with time zone"),
+                ("updated_at", "timestamp with time zone"),
+                ("last_accessed_at", "timestamp with time zone"),
+            ]),
+        );
+        e.primary_keys.insert(objects, vec!["id".to_string()]);
+        for f in ["foldername", "filename", "extension"] {
+            e.functions.insert(QName::new("storage", f));
+        }
         for r in ["anon", "authenticated", "service_role", "authenticator"] {
             e.roles.insert(r.to_string());
         }
@@ -78,4 +128,10 @@ pub fn external(preset: Preset) -> External {
         e.publications.insert("supabase_realtime".to_string());
     }
     e
+}
+
+fn columns(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(n, t)| (n.to_string(), t.to_string()))
+        .collect()
 }

@@ -566,6 +566,42 @@ fn resolve_references(
         );
         tables.push((t.name.clone(), fks, triggers));
     }
+    for (table, policies) in &model.external_policies {
+        let span = model
+            .external_policy_spans
+            .get(table)
+            .copied()
+            .unwrap_or_default();
+        let written = table.display_short(&model.default_schema);
+        if model.tables.contains_key(table) || model.views.contains_key(table) {
+            d.push(
+                Diagnostic::error(
+                    Code::PolicyTargetNotPlatform,
+                    format!("top-level policies are on `{written}`, which the model declares"),
+                )
+                .at(span, "a table of the model")
+                .help(format!(
+                    "move these policies under `tables: {{ {written}: {{ rls: {{ policies: … }} }} }}`"
+                )),
+            );
+        } else if !external.tables.contains_key(table) {
+            let names: Vec<String> = external.tables.keys().map(|q| q.to_string()).collect();
+            let hint = did_you_mean(&table.to_string(), names.iter().map(String::as_str));
+            d.push(
+                Diagnostic::error(
+                    Code::UnknownTable,
+                    format!("top-level policies are on unknown platform table `{written}`{hint}"),
+                )
+                .at(span, "not a table the preset provides")
+                .help("use a platform table (such as `storage.objects`); policies on model tables go inside the table"),
+            );
+        }
+        for p in policies.values() {
+            for r in &p.roles {
+                check_role(&scope, r, d);
+            }
+        }
+    }
     let mut external_triggers = Vec::new();
     for (i, tr) in model.external_triggers.iter().enumerate() {
         if scope.relation(&tr.table.to_string()).is_none() {

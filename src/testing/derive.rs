@@ -10,6 +10,12 @@
 //! an `IN (…)` check on text columns). Invariants: pure; deterministic values (fixed user ids,
 //! counters); a table whose required columns cannot be synthesized gets no derived test, and
 //! [`Derived::skipped`] says why.
+//!
+//! Every table with RLS enabled and permissive policies also gets `derived_grants`: for each
+//! role a policy names and each command it covers, `EXPLAIN <command>` as that role must pass
+//! PostgreSQL's privilege checks (tables, columns and the functions the policy calls), so each
+//! access the policies declare is proven to work through the grants — on Supabase against the
+//! stand-in in the project's mode (secure by default unless `auto_expose_new_tables`).
 
 use std::collections::BTreeMap;
 
@@ -17,8 +23,10 @@ use crate::ir::access_test::{
     AccessTest, DerivedOptOut, Expectation, FixtureRows, Row, TestIdentity, TestKind, TestStep,
 };
 use crate::ir::{Model, Policy, PolicyCommand, Preset, QName, Sp, Table};
+use crate::lint::Settings;
 use crate::lint::access::Access;
 use crate::preset::External;
+use crate::source::Span;
 use crate::sql::ident::quote_literal;
 
 /// User A's id in derived tests.
@@ -415,6 +423,7 @@ pub fn derive<'a>(model: &'a Model, external: &External) -> Derived<'a> {
     let mut out = Derived::default();
     let settings = crate::lint::access::api_settings(model, external);
     let access = Access::of(model, &settings);
+    grant_tests(model, &settings, &mut out);
     let opted_out = |table: &QName, test: &str| {
         model
             .derived_opt_outs
@@ -574,6 +583,102 @@ pub fn derive<'a>(model: &'a Model, external: &External) -> Derived<'a> {
         }
     }
     out
+}
+
+/// The statement that exercises `cmd` on `t` without touching a row: `EXPLAIN` runs the
+/// executor's privilege checks (and those of the functions the policies call) but not the plan.
+fn explain(t: &Table, cmd: PolicyCommand) -> Option<String> {
+    let name = &t.name;
+    Some(match cmd {
+        PolicyCommand::Select => format!("explain select from {name}"),
+        PolicyCommand::Insert => format!("explain insert into {name} default values"),
+        PolicyCommand::Update => {
+            let col = t.columns.values().find(|c| c.generated.is_none())?;
+            let col = crate::sql::ident::quote_ident(&col.name);
+            format!("explain update {name} set {col} = default")
+        }
+        PolicyCommand::Delete => format!("explain delete from {name}"),
+        PolicyCommand::All => return None,
+    })
+}
+
+/// `derived_grants` of every table with RLS and permissive policies (see the module docs).
+fn grant_tests(model: &Model, settings: &Settings, out: &mut Derived) {
+    let known = |role: &str| {
+        settings.client_roles.iter().any(|r| r == role)
+            || model.roles.contains_key(role)
+            || (model.preset == Preset::Supabase && role == "service_role")
+    };
+    for t in model.tables.values() {
+        if !t.rls.enabled {
+            continue;
+        }
+        let mut pairs: Vec<(String, PolicyCommand, Span)> = Vec::new();
+        for p in t.policies.values().filter(|p| p.permissive) {
+            let roles: Vec<String> =
+                if p.roles.is_empty() || p.roles.iter().any(|r| r.value == "public") {
+                    settings.client_roles.clone()
+                } else {
+                    p.roles
+                        .iter()
+                        .map(|r| r.value.clone())
+                        .filter(|r| known(r))
+                        .collect()
+                };
+            let commands: &[PolicyCommand] = match p.command {
+                PolicyCommand::All => &[
+                    PolicyCommand::Select,
+                    PolicyCommand::Insert,
+                    PolicyCommand::Update,
+                    PolicyCommand::Delete,
+                ],
+                PolicyCommand::Select => &[PolicyCommand::Select],
+                PolicyCommand::Insert => &[PolicyCommand::Insert],
+                PolicyCommand::Update => &[PolicyCommand::Update],
+                PolicyCommand::Delete => &[PolicyCommand::Delete],
+            };
+            for role in roles {
+                for cmd in commands {
+                    if !pairs.iter().any(|(r, c, _)| *r == role && c == cmd) {
+                        pairs.push((role.clone(), *cmd, p.origin));
+                    }
+                }
+            }
+        }
+        if pairs.is_empty() {
+            continue;
+        }
+        let steps: Vec<TestStep> = pairs
+            .iter()
+            .filter_map(|(role, cmd, span)| {
+                Some(TestStep {
+                    sql: Sp::new(explain(t, *cmd)?, *span),
+                    identity: Some(TestIdentity {
+                        role: Some(Sp::new(role.clone(), *span)),
+                        span: *span,
+                        ..TestIdentity::default()
+                    }),
+                    expect: Expectation::Allowed,
+                    origin: *span,
+                })
+            })
+            .collect();
+        let origin = pairs.first().map_or(t.origin, |(_, _, s)| *s);
+        out.tests.push(AccessTest {
+            name: "derived_grants".to_string(),
+            table: t.name.clone(),
+            kind: TestKind::Derived,
+            description: Some(format!(
+                "every role and command the policies of `{}` declare passes the privilege checks (EXPLAIN as the role)",
+                t.name
+            )),
+            fixtures: Vec::new(),
+            setup: Vec::new(),
+            identity: None,
+            steps,
+            origin,
+        });
+    }
 }
 
 #[cfg(test)]

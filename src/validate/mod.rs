@@ -14,7 +14,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::ir::types::family;
-use crate::ir::{Model, PartitionBound, PolicyCommand, Preset, QName, Sp, Table, TriggerTiming};
+use crate::ir::{
+    Model, PartitionBound, Policy, PolicyCommand, Preset, QName, Sp, Table, TriggerTiming,
+};
 use crate::load::decode::did_you_mean;
 use crate::preset::External;
 use crate::resolve::Scope;
@@ -266,35 +268,7 @@ fn table_checks(model: &Model, scope: &Scope, t: &Table, d: &mut Diagnostics) {
         foreign_key_target(model, scope, t, fk, d);
     }
     for p in t.policies.values() {
-        ident_len(d, "policy name", &p.name, p.origin, false);
-        if p.command == PolicyCommand::Insert && p.using.is_some() {
-            d.push(
-                Diagnostic::error(
-                    Code::InvalidPolicyClause,
-                    format!("INSERT policy `{}` has `using`", p.name),
-                )
-                .at(
-                    p.using.as_ref().map_or(p.origin, |u| u.span),
-                    "INSERT policies only check new rows",
-                )
-                .help("use `with_check:` for INSERT policies"),
-            );
-        }
-        if matches!(p.command, PolicyCommand::Select | PolicyCommand::Delete)
-            && p.with_check.is_some()
-        {
-            d.push(
-                Diagnostic::error(
-                    Code::InvalidPolicyClause,
-                    format!("{} policy `{}` has `with_check`", p.command.sql(), p.name),
-                )
-                .at(
-                    p.with_check.as_ref().map_or(p.origin, |u| u.span),
-                    "only INSERT, UPDATE and ALL policies check new rows",
-                )
-                .help("use `using:` for SELECT and DELETE policies"),
-            );
-        }
+        policy_checks(p, d);
     }
     for tr in t.triggers.values() {
         trigger_checks(model, tr, Some(t), d);
@@ -819,6 +793,78 @@ fn view_cycles(model: &Model, d: &mut Diagnostics) {
     }
 }
 
+/// A policy's name length and clauses for its command (`E306`, `E311`).
+fn policy_checks(p: &Policy, d: &mut Diagnostics) {
+    ident_len(d, "policy name", &p.name, p.origin, false);
+    if p.command == PolicyCommand::Insert && p.using.is_some() {
+        d.push(
+            Diagnostic::error(
+                Code::InvalidPolicyClause,
+                format!("INSERT policy `{}` has `using`", p.name),
+            )
+            .at(
+                p.using.as_ref().map_or(p.origin, |u| u.span),
+                "INSERT policies only check new rows",
+            )
+            .help("use `with_check:` for INSERT policies"),
+        );
+    }
+    if matches!(p.command, PolicyCommand::Select | PolicyCommand::Delete) && p.with_check.is_some()
+    {
+        d.push(
+            Diagnostic::error(
+                Code::InvalidPolicyClause,
+                format!("{} policy `{}` has `with_check`", p.command.sql(), p.name),
+            )
+            .at(
+                p.with_check.as_ref().map_or(p.origin, |u| u.span),
+                "only INSERT, UPDATE and ALL policies check new rows",
+            )
+            .help("use `using:` for SELECT and DELETE policies"),
+        );
+    }
+}
+
+/// Tables and views declared in a schema the platform owns (`auth.users`, `storage.objects`):
+/// the migration would try to create them (`E318`).
+fn platform_schemas(model: &Model, d: &mut Diagnostics) {
+    if model.preset != Preset::Supabase {
+        if let Some(span) = model.supabase.span {
+            d.push(
+                Diagnostic::error(
+                    Code::PresetRequired,
+                    "the model sets `supabase:` without the supabase preset",
+                )
+                .at(span, "settings of the Supabase platform")
+                .help("set `preset: supabase`, or remove the `supabase:` section"),
+            );
+        }
+        return;
+    }
+    let relations = model
+        .tables
+        .values()
+        .map(|t| (&t.name, t.origin, "table"))
+        .chain(model.views.values().map(|v| (&v.name, v.origin, "view")));
+    for (name, origin, kind) in relations {
+        if !crate::preset::SUPABASE_PLATFORM_SCHEMAS.contains(&name.schema.as_str()) {
+            continue;
+        }
+        d.push(
+            Diagnostic::error(
+                Code::PlatformTableDeclared,
+                format!("{kind} `{name}` is declared in `{}`, a schema the Supabase platform owns", name.schema),
+            )
+            .at(origin, "the platform creates and migrates this schema")
+            .help(if model.tables.contains_key(name) && ["auth.users", "storage.objects", "storage.buckets"].contains(&name.to_string().as_str()) {
+                format!("remove the declaration: `{name}` is provided by the preset; attach policies under the top-level `policies: {{ {name}: … }}` and triggers under `triggers:`")
+            } else {
+                format!("declare the {kind} in a schema of the project (such as `public` or `private`)")
+            }),
+        );
+    }
+}
+
 /// Run every validation over a resolved model; return its parsed SQL expression fragments.
 pub fn validate(
     model: &Model,
@@ -881,6 +927,10 @@ pub fn validate_with(
     }
     for t in model.tables.values() {
         table_checks(model, &scope, t, d);
+    }
+    platform_schemas(model, d);
+    for p in model.external_policies.values().flat_map(|ps| ps.values()) {
+        policy_checks(p, d);
     }
     for v in model.views.values() {
         ident_len(d, "view name", &v.name.name, v.origin, false);

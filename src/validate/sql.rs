@@ -454,8 +454,50 @@ pub fn fragments(
         .values()
         .map(|t| t.columns.keys().cloned().collect())
         .collect();
+    // The platform tables that top-level policies are on, as tables of their preset columns.
+    let platform: Vec<(Table, Vec<String>)> = model
+        .external_policies
+        .keys()
+        .filter_map(|name| {
+            let cols = scope.external.tables.get(name)?;
+            let table = Table {
+                name: name.clone(),
+                columns: cols
+                    .iter()
+                    .map(|(c, ty)| {
+                        (
+                            c.clone(),
+                            crate::ir::Column {
+                                name: c.clone(),
+                                type_sql: ty.clone(),
+                                ..Default::default()
+                            },
+                        )
+                    })
+                    .collect(),
+                ..Default::default()
+            };
+            Some((table, cols.iter().map(|(c, _)| c.clone()).collect()))
+        })
+        .collect();
     let mut jobs: Vec<Job<'_>> = Vec::new();
     let expr = job;
+    for (t, cols) in &platform {
+        let base = Some((t, cols.as_slice()));
+        for p in model
+            .external_policies
+            .get(&t.name)
+            .into_iter()
+            .flat_map(|p| p.values())
+        {
+            if let Some(u) = &p.using {
+                jobs.push(expr(u, What::Policy(&p.name), base, &[]));
+            }
+            if let Some(w) = &p.with_check {
+                jobs.push(expr(w, What::Policy(&p.name), base, &[]));
+            }
+        }
+    }
     for (t, cols) in model.tables.values().zip(&columns) {
         let base = Some((t, cols.as_slice()));
         for c in t.columns.values() {

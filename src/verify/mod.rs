@@ -270,6 +270,30 @@ fn tables(cx: &mut Cx<'_>, catalog: &Catalog) {
             cx.missing(format!("partition `{name}`"), *span, "apply the migrations");
         }
     }
+    // A protected partition has its parent's row level security: one without it can be read
+    // directly by whoever holds a privilege on it.
+    for t in model.tables.values() {
+        let Some(p) = t.partition.as_ref().filter(|p| p.protected) else {
+            continue;
+        };
+        for part in p.partitions.values() {
+            let Some(info) = db.get(&part.name) else {
+                continue;
+            };
+            let word = |b: bool| if b { "enabled" } else { "disabled" };
+            if info.rls_enabled != t.rls.enabled {
+                cx.differs(
+                    format!(
+                        "row level security of partition `{}` (as on its parent `{}`)",
+                        part.name, t.name
+                    ),
+                    part.origin,
+                    word(t.rls.enabled),
+                    word(info.rls_enabled),
+                );
+            }
+        }
+    }
     for (name, info) in &db {
         if !model.tables.contains_key(name) && !partitions.contains_key(name) && !info.is_partition
         {
@@ -807,7 +831,7 @@ fn privileges(cx: &mut Cx<'_>, external: &External, catalog: &Catalog) {
     let mut settings = Settings::of(model, external);
     // Supabase's default privileges in exposed schemas also go to service_role.
     if model.preset == crate::ir::Preset::Supabase
-        && settings.supabase_default_grants
+        && settings.auto_expose
         && !settings.client_roles.iter().any(|r| r == "service_role")
     {
         settings.client_roles.push("service_role".to_string());

@@ -65,6 +65,9 @@ pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/postg
 
 /// The Supabase platform stand-in (roles, `auth` schema, grants). Test-only.
 pub const SUPABASE_STANDIN_SQL: &str = include_str!("../../src/preset/supabase_standin.sql");
+/// The automatic grants of Supabase projects that still auto-expose (applied after the stand-in).
+pub const SUPABASE_AUTO_EXPOSE_SQL: &str =
+    include_str!("../../src/preset/supabase_auto_expose.sql");
 
 /// Schemas never reported by the catalog readbacks.
 const SYSTEM_SCHEMA_FILTER: &str = "n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast') \
@@ -735,6 +738,40 @@ impl TestDb {
     pub fn apply_supabase_standin(&mut self) {
         if let Err(e) = self.apply(SUPABASE_STANDIN_SQL) {
             panic!("supabase stand-in failed in {}:\n{e}", self.name);
+        }
+    }
+
+    /// Apply every up migration in `dir` (`NNNN_*.sql`, not `*.down.sql`) in order. Panics on
+    /// error.
+    pub fn apply_migrations_in(&mut self, dir: &std::path::Path) {
+        let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.extension().is_some_and(|e| e == "sql")
+                    && !p.to_string_lossy().ends_with(".down.sql")
+            })
+            .collect();
+        files.sort();
+        for f in files {
+            let sql =
+                std::fs::read_to_string(&f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+            if let Err(e) = self.apply(&sql) {
+                panic!("{} failed in {}:\n{e}", f.display(), self.name);
+            }
+        }
+    }
+
+    /// Apply the Supabase stand-in in the mode of projects that still auto-expose (the automatic
+    /// grants in `public` after it). Panics on error.
+    pub fn apply_supabase_standin_auto_expose(&mut self) {
+        self.apply_supabase_standin();
+        if let Err(e) = self.apply(SUPABASE_AUTO_EXPOSE_SQL) {
+            panic!(
+                "supabase auto-expose stand-in failed in {}:\n{e}",
+                self.name
+            );
         }
     }
 

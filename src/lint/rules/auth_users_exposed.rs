@@ -83,7 +83,7 @@ impl Rule for AuthUsersExposed {
 mod tests {
     use crate::lint::test_utils::{assert_clean, violations};
 
-    const MODEL: &str = "version: 1\npreset: supabase\nviews:\n  user_emails:\n    security_invoker: false\n    query: \"select id, email from auth.users\"\n    revoke: { anon: [all]REVOKE }\n";
+    const MODEL: &str = "version: 1\npreset: supabase\nsupabase: { auto_expose_new_tables: true }\nviews:\n  user_emails:\n    security_invoker: false\n    query: \"select id, email from auth.users\"\n    revoke: { anon: [all]REVOKE }\n";
 
     #[test]
     fn auth_users_exposed_violation() {

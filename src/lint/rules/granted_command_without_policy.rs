@@ -7,8 +7,9 @@ use crate::lint::{Finding, LintContext, Object, Rule, RuleMeta};
 declare_rule! {
     /// ## What it does
     /// On a table with row level security and at least one policy, flags a client role that
-    /// holds SELECT, INSERT, UPDATE or DELETE — explicitly (`grants:`), or through Supabase's
-    /// default grants on exposed schemas unless `revoke:` takes them back — while no
+    /// holds SELECT, INSERT, UPDATE or DELETE — explicitly (`grants:`), or, in a project that
+    /// declares `supabase: { auto_expose_new_tables: true }`, through the platform's automatic
+    /// grants on exposed schemas unless `revoke:` takes them back — while no
     /// **permissive** policy for that role (or PUBLIC) covers the command (or ALL). Restrictive
     /// policies never allow anything on their own.
     ///
@@ -20,16 +21,20 @@ declare_rule! {
     /// ## Example
     /// ```yaml
     ///   notes:
+    ///     grants: { authenticated: [select, insert, update, delete] }
     ///     rls:
     ///       policies:
     ///         own_select: { for: select, to: [authenticated], using: "(select auth.uid()) = user_id" }
     /// ```
-    /// (`authenticated` also holds INSERT, UPDATE and DELETE through the default grants.)
     ///
-    /// Use instead: revoke what clients must not do, or add the policies:
+    /// Use instead: grant only what a policy allows (`grants: { authenticated: [select] }`), or
+    /// add the policies. In a project that auto-exposes, revoke the rest:
     /// ```yaml
     ///     revoke: { anon: [all], authenticated: [insert, update, delete] }
     /// ```
+    ///
+    /// A table without row level security that grants a client role anything is SC401's
+    /// finding (`rls-disabled`, an error).
     pub GrantedCommandWithoutPolicy {
         code: "SC404", name: "granted-command-without-policy",
         category: Security, level: Warn, target: Model,
@@ -63,7 +68,7 @@ impl Rule for GrantedCommandWithoutPolicy {
                 let how = if t.grants.contains_key(role) {
                     "granted"
                 } else {
-                    "granted by default"
+                    "granted by the platform"
                 };
                 let span =
                     crate::ir::privilege_span(&t.privilege_spans, false, role, None, t.origin);
@@ -79,10 +84,17 @@ impl Rule for GrantedCommandWithoutPolicy {
                         )
                         .discriminator(role.clone())
                         .at(span, format!("`{role}` may {} here", missing.join(", ")))
-                        .help(format!(
-                            "add a policy for `{role}` or revoke it: `revoke: {{ {role}: [{}] }}`",
-                            missing.join(", ").to_lowercase()
-                        )),
+                        .help(if t.grants.contains_key(role) {
+                            format!(
+                                "add a policy for `{role}` or take {} out of its `grants:`",
+                                missing.join(", ").to_lowercase()
+                            )
+                        } else {
+                            format!(
+                                "add a policy for `{role}` or revoke it: `revoke: {{ {role}: [{}] }}`",
+                                missing.join(", ").to_lowercase()
+                            )
+                        }),
                 );
             }
         }
@@ -97,7 +109,25 @@ mod tests {
 
     #[test]
     fn granted_command_without_policy_violation() {
-        insta::assert_snapshot!(violations(&MODEL.replace("REVOKE", ""), "SC404"));
+        insta::assert_snapshot!(violations(
+            &MODEL.replace(
+                "REVOKE",
+                "    grants: { authenticated: [select, insert, update, delete] }\n"
+            ),
+            "SC404"
+        ));
+    }
+
+    /// A project that still auto-exposes: the platform's grants are grants too.
+    #[test]
+    fn granted_command_without_policy_auto_expose_violation() {
+        insta::assert_snapshot!(violations(
+            &format!(
+                "{}supabase: {{ auto_expose_new_tables: true }}\n",
+                MODEL.replace("REVOKE", "")
+            ),
+            "SC404"
+        ));
     }
 
     #[test]

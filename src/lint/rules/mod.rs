@@ -5,6 +5,7 @@
 
 pub mod auth_call_not_wrapped;
 pub mod auth_users_exposed;
+pub mod auto_expose_setting_missing;
 pub mod constraint_index_naming;
 pub mod discouraged_type;
 pub mod duplicate_foreign_key;
@@ -30,6 +31,7 @@ pub mod policy_always_true;
 pub mod policy_clause_invalid_for_command;
 pub mod policy_column_unindexed;
 pub mod policy_correlated_subquery;
+pub mod policy_function_not_executable;
 pub mod policy_on_rls_disabled_table;
 pub mod policy_unknown_column;
 pub mod policy_uses_user_metadata;
@@ -47,6 +49,7 @@ pub mod rls_enabled_no_policy;
 pub mod security_definer_executable_by_client;
 pub mod security_definer_view;
 pub mod security_definer_without_search_path;
+pub mod service_role_without_grant;
 pub mod set_null_on_not_null_column;
 pub mod table_missing_description;
 pub mod timestamp_without_time_zone;

@@ -10,19 +10,21 @@ declare_rule! {
     /// Flags a policy that names a role (`to: [...]`) which does not hold the privilege for the
     /// policy's command on the table: SELECT for `for: select`, and so on; a `for: all` policy is
     /// flagged when the role holds none of SELECT, INSERT, UPDATE and DELETE. Privileges are the
-    /// effective ones (explicit `grants:`, Supabase's default grants on exposed schemas, minus
-    /// `revoke:`). Only roles whose privileges the model knows are checked: the client roles and
-    /// the roles the model declares; PUBLIC policies are never flagged.
+    /// effective ones: explicit `grants:` minus `revoke:`, plus, only for projects that declare
+    /// `supabase: { auto_expose_new_tables: true }`, the platform's automatic grants on exposed
+    /// schemas. Only roles whose privileges the model knows are checked: the client roles,
+    /// `service_role` and the roles the model declares; PUBLIC policies are never flagged.
     ///
     /// ## Why is this bad?
     /// PostgreSQL checks privileges before row level security, so the request fails with
-    /// `permission denied` (42501) and the policy can never apply. Either the policy is dead
-    /// code, or a grant is missing.
+    /// `permission denied` (42501) and the policy can never apply. Today's Supabase grants new
+    /// tables to nobody (the Data API is secure by default), so a migration with RLS and
+    /// policies but no GRANT applies cleanly and then fails on the first client call in
+    /// production. `service_role` bypasses RLS, not privileges: it needs grants too.
     ///
     /// ## Example
     /// ```yaml
     ///   notes:
-    ///     revoke: { anon: [all] }
     ///     rls:
     ///       policies:
     ///         public_read: { for: select, to: [anon], using: "published" }
@@ -32,7 +34,7 @@ declare_rule! {
     /// policy.
     pub PolicyWithoutGrant {
         code: "SC405", name: "policy-without-grant",
-        category: Security, level: Info, target: Model,
+        category: Security, level: Error, target: Model,
     }
 }
 
@@ -43,7 +45,9 @@ impl Rule for PolicyWithoutGrant {
 
     fn check(&self, cx: &LintContext<'_>, out: &mut Vec<Finding>) {
         let known = |role: &str| {
-            cx.settings.client_roles.iter().any(|r| r == role) || cx.model.roles.contains_key(role)
+            cx.settings.client_roles.iter().any(|r| r == role)
+                || cx.model.roles.contains_key(role)
+                || (cx.model.preset == crate::ir::Preset::Supabase && role == "service_role")
         };
         for t in cx.model.tables.values() {
             for p in t.policies.values() {
@@ -80,7 +84,16 @@ impl Rule for PolicyWithoutGrant {
                                 ),
                             )
                             .discriminator(role.value.clone())
-                            .at(role.span, format!("`{}` has no {what} privilege", role.value))
+                            .at(
+                                role.span,
+                                match p.command {
+                                    PolicyCommand::All => format!(
+                                        "`{}` holds none of SELECT, INSERT, UPDATE, DELETE",
+                                        role.value
+                                    ),
+                                    _ => format!("`{}` has no {what} privilege", role.value),
+                                },
+                            )
                             .help(format!(
                                 "grant the command to `{}` or remove the role from the policy",
                                 role.value
@@ -96,15 +109,44 @@ impl Rule for PolicyWithoutGrant {
 mod tests {
     use crate::lint::test_utils::{assert_clean, violations};
 
-    const MODEL: &str = "version: 1\npreset: supabase\ntables:\n  notes:\n    columns:\n      id: { type: bigint, primary_key: true }\n      published: boolean\n    revoke: { anon: [REVOKED], authenticated: [all] }\n    rls:\n      policies:\n        public_read: { for: select, to: [anon], using: \"published\" }\n";
+    const MODEL: &str = "version: 1\npreset: supabase\ntables:\n  notes:\n    columns:\n      id: { type: bigint, primary_key: true }\n      published: boolean\nGRANTS    rls:\n      policies:\n        public_read: { for: select, to: [anon], using: \"published\" }\n        admin_all: { for: all, to: [service_role], using: \"true\" }\n";
 
+    /// Today's platform: nothing is granted unless the model grants it.
     #[test]
     fn policy_without_grant_violation() {
-        insta::assert_snapshot!(violations(&MODEL.replace("REVOKED", "all"), "SC405"));
+        insta::assert_snapshot!(violations(
+            &MODEL.replace("GRANTS", "    grants: { anon: [insert] }\n"),
+            "SC405"
+        ));
     }
 
     #[test]
     fn policy_without_grant_ok() {
-        assert_clean(&MODEL.replace("REVOKED", "insert, update, delete"), "SC405");
+        assert_clean(
+            &MODEL.replace(
+                "GRANTS",
+                "    grants: { anon: [select], service_role: [select, insert, update, delete] }\n",
+            ),
+            "SC405",
+        );
+        // A project that still auto-exposes: the platform's grants count.
+        assert_clean(
+            &format!(
+                "{}supabase: {{ auto_expose_new_tables: true }}\n",
+                MODEL.replace("GRANTS", "")
+            ),
+            "SC405",
+        );
+    }
+
+    #[test]
+    fn policy_without_grant_revoked_default_violation() {
+        insta::assert_snapshot!(violations(
+            &format!(
+                "{}supabase: {{ auto_expose_new_tables: true }}\n",
+                MODEL.replace("GRANTS", "    revoke: { anon: [all] }\n")
+            ),
+            "SC405"
+        ));
     }
 }

@@ -81,7 +81,7 @@ impl Rule for RiskyClientGrant {
 mod tests {
     use crate::lint::test_utils::{assert_clean, violations};
 
-    const MODEL: &str = "version: 1\npreset: supabase\nlint: { supabase_default_grants: false }\ntables:\n  notes:\n    columns:\n      id: { type: bigint, primary_key: true }\n      body: text\n    grants: GRANTS\n    rls:\n      policies:\n        read: { for: select, to: [anon, authenticated], using: \"true\" }\n        write: { for: all, to: [authenticated], using: \"(select auth.uid()) is not null\" }\n";
+    const MODEL: &str = "version: 1\npreset: supabase\ntables:\n  notes:\n    columns:\n      id: { type: bigint, primary_key: true }\n      body: text\n    grants: GRANTS\n    rls:\n      policies:\n        read: { for: select, to: [anon, authenticated], using: \"true\" }\n        write: { for: all, to: [authenticated], using: \"(select auth.uid()) is not null\" }\n";
 
     #[test]
     fn risky_client_grant_violation() {

@@ -8,14 +8,17 @@ declare_rule! {
     /// ## What it does
     /// Flags a table in an exposed schema (`lint.exposed_schemas`, default `[public]` on
     /// Supabase) without row level security. When its columns look sensitive (password, token,
-    /// secret, ssn, iban, …) the message names them. When the model revokes every privilege of
-    /// every client role on the table, the finding drops to info: RLS is still recommended as
+    /// secret, ssn, iban, …) the message names them; when it is partitioned, the message names
+    /// the partitions, which clients can query directly. When no client role holds any
+    /// privilege on the table (nothing granted on today's Supabase, or everything revoked in a
+    /// project that auto-exposes), the finding drops to info: RLS is still recommended as
     /// defence in depth.
     ///
     /// ## Why is this bad?
-    /// On Supabase, tables in exposed schemas are granted to `anon` and `authenticated`
-    /// automatically: without RLS anyone holding the public API key can read and change every
-    /// row through the Data API.
+    /// A client role that holds a privilege on the table (granted in the model, or
+    /// automatically in a project with `supabase: { auto_expose_new_tables: true }`) can read and
+    /// change every row through the Data API with nothing but the public API key; each
+    /// partition of a partitioned table is a table of its own and can be queried by name.
     ///
     /// ## Example
     /// ```yaml
@@ -90,6 +93,19 @@ impl Rule for RlsDisabled {
                     sensitive.join(", ")
                 )
             };
+            let parts: Vec<String> = t
+                .partition
+                .iter()
+                .flat_map(|p| p.partitions.values().map(|part| cx.short(&part.name)))
+                .collect();
+            let extra = if parts.is_empty() {
+                extra
+            } else {
+                format!(
+                    "{extra}; its partitions ({}) can be queried directly too",
+                    parts.join(", ")
+                )
+            };
             let who = if granted {
                 "client roles can read and write every row"
             } else {
@@ -122,13 +138,43 @@ mod tests {
 
     #[test]
     fn rls_disabled_violation() {
-        insta::assert_snapshot!(violations(&MODEL.replace("RLS", ""), "SC401"));
+        insta::assert_snapshot!(violations(
+            &MODEL.replace(
+                "RLS",
+                "    grants: { anon: [select], authenticated: [select] }\n"
+            ),
+            "SC401"
+        ));
+    }
+
+    #[test]
+    fn rls_disabled_auto_expose_violation() {
+        insta::assert_snapshot!(violations(
+            &format!(
+                "{}supabase: {{ auto_expose_new_tables: true }}\n",
+                MODEL.replace("RLS", "")
+            ),
+            "SC401"
+        ));
+    }
+
+    #[test]
+    fn rls_disabled_partitions_violation() {
+        insta::assert_snapshot!(violations(
+            "version: 1\npreset: supabase\ntables:\n  events:\n    columns:\n      id: bigint\n      at: timestamptz\n    primary_key: [id, at]\n    grants: { authenticated: [select] }\n    partition:\n      by: range\n      columns: [at]\n      partitions:\n        events_2026: { from: \"'2026-01-01'\", to: \"'2027-01-01'\" }\n        events_rest: { default: true }\n",
+            "SC401"
+        ));
     }
 
     #[test]
     fn rls_disabled_revoked_is_info() {
+        // Today's platform grants nothing; a project that auto-exposes revokes everything.
+        insta::assert_snapshot!(violations(&MODEL.replace("RLS", ""), "SC401"));
         insta::assert_snapshot!(violations(
-            &MODEL.replace("RLS", "    revoke: { anon: [all], authenticated: [all] }\n"),
+            &format!(
+                "{}supabase: {{ auto_expose_new_tables: true }}\n",
+                MODEL.replace("RLS", "    revoke: { anon: [all], authenticated: [all] }\n")
+            ),
             "SC401"
         ));
     }

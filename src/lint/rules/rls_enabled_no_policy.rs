@@ -91,7 +91,7 @@ impl Rule for RlsEnabledNoPolicy {
 mod tests {
     use crate::lint::test_utils::{assert_clean, violations};
 
-    const MODEL: &str = "version: 1\npreset: supabase\ntables:\n  notes:\n    columns:\n      id: { type: bigint, primary_key: true }\n      user_id: uuid\n    indexes: [ { columns: [user_id] } ]\nREST";
+    const MODEL: &str = "version: 1\npreset: supabase\nsupabase: { auto_expose_new_tables: true }\ntables:\n  notes:\n    columns:\n      id: { type: bigint, primary_key: true }\n      user_id: uuid\n    indexes: [ { columns: [user_id] } ]\nREST";
 
     #[test]
     fn rls_enabled_no_policy_violation() {

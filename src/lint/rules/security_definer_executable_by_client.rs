@@ -180,7 +180,7 @@ fn help(cx: &LintContext<'_>, callers: &[(String, BTreeSet<String>)]) -> String 
 mod tests {
     use crate::lint::test_utils::{assert_clean, violations};
 
-    const MODEL: &str = "version: 1\npreset: supabase\nfunctions:\n  whoami:\n    returns: text\n    security: definer\n    search_path: \"\"\n    body: \"select current_user::text\"\nREVOKE";
+    const MODEL: &str = "version: 1\npreset: supabase\nsupabase: { auto_expose_new_tables: true }\nfunctions:\n  whoami:\n    returns: text\n    security: definer\n    search_path: \"\"\n    body: \"select current_user::text\"\nREVOKE";
 
     #[test]
     fn security_definer_executable_by_client_violation() {

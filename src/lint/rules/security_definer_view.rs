@@ -70,7 +70,7 @@ impl Rule for SecurityDefinerView {
 mod tests {
     use crate::lint::test_utils::{assert_clean, violations};
 
-    const MODEL: &str = "version: 1\npreset: supabase\ntables:\n  notes:\n    columns:\n      id: { type: bigint, primary_key: true }\n      user_id: uuid\n    indexes: [ { columns: [user_id] } ]\n    revoke: { anon: [all], authenticated: [insert, update, delete] }\n    rls:\n      policies:\n        own: { for: select, to: [authenticated], using: \"(select auth.uid()) = user_id\" }\nviews:\n  note_counts:\n    INVOKER\n    query: \"select user_id, count(*) as n from notes group by user_id\"\n    revoke: { anon: [all] }\n";
+    const MODEL: &str = "version: 1\npreset: supabase\nsupabase: { auto_expose_new_tables: true }\ntables:\n  notes:\n    columns:\n      id: { type: bigint, primary_key: true }\n      user_id: uuid\n    indexes: [ { columns: [user_id] } ]\n    revoke: { anon: [all], authenticated: [insert, update, delete] }\n    rls:\n      policies:\n        own: { for: select, to: [authenticated], using: \"(select auth.uid()) = user_id\" }\nviews:\n  note_counts:\n    INVOKER\n    query: \"select user_id, count(*) as n from notes group by user_id\"\n    revoke: { anon: [all] }\n";
 
     #[test]
     fn security_definer_view_violation() {
