@@ -6,6 +6,7 @@
 //! folder, snapshot and checksums). [`compile`] runs the stages up to validation and stops between
 //! stages when a stage reported errors; [`build`] decides what `schemac build` writes.
 
+pub mod commit;
 pub mod database;
 pub mod diagnostics;
 pub mod diff;

@@ -162,10 +162,6 @@ pub fn rules(markdown_dir: Option<&Path>) -> u8 {
         }
         return exit::OK;
     };
-    if let Err(e) = std::fs::create_dir_all(dir) {
-        eprintln!("error: cannot create {}: {e}", dir.display());
-        return exit::IO;
-    }
     let mut files: Vec<(std::path::PathBuf, String)> = ALL_RULES
         .iter()
         .map(|r| {
@@ -176,11 +172,19 @@ pub fn rules(markdown_dir: Option<&Path>) -> u8 {
         })
         .collect();
     files.push((dir.join("README.md"), markdown_index()));
-    for (path, text) in &files {
-        if let Err(e) = std::fs::write(path, text) {
-            eprintln!("error: cannot write {}: {e}", path.display());
-            return exit::IO;
-        }
+    if let Err(e) = schemac::commit::commit(dir, &files, &[]) {
+        let mut d = schemac::diagnostics::Diagnostics::default();
+        d.push(e.diagnostic());
+        eprint!(
+            "{}",
+            schemac::diagnostics::report::human(
+                &d.sorted(),
+                &schemac::source::SourceMap::default(),
+                schemac::diagnostics::report::Style::Plain,
+                100
+            )
+        );
+        return exit::IO;
     }
     eprintln!("wrote {} files to {}", files.len(), dir.display());
     exit::OK
