@@ -180,7 +180,10 @@ pub mod exit {
 }
 
 pub(crate) fn print_diagnostics(cli: &Cli, d: &Diagnostics, sources: &SourceMap) {
-    let sorted = d.sorted();
+    // At most `MAX_PER_CODE` of each code, then a line counting the rest, in every format.
+    let printed = d.printed();
+    let sorted: Vec<&schemac::diagnostics::Diagnostic> =
+        printed.iter().map(AsRef::as_ref).collect();
     if sorted.is_empty() {
         return;
     }
