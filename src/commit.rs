@@ -92,6 +92,19 @@ fn folder_of(path: &Path) -> PathBuf {
     }
 }
 
+/// `create_dir_all`, recording in `created` the folders that did not exist before.
+fn create_dirs(dir: &Path, created: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut d = dir.to_path_buf();
+    while !d.as_os_str().is_empty() && !d.exists() {
+        created.push(d.clone());
+        match d.parent() {
+            Some(p) => d = p.to_path_buf(),
+            None => break,
+        }
+    }
+    std::fs::create_dir_all(dir)
+}
+
 /// Write `bytes` to a new file at `path` (replacing a stale one) and flush it to disk. The file
 /// gets the permissions of any new file (0666 less the umask).
 fn write_flushed(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -129,12 +142,17 @@ pub fn commit<P: AsRef<Path>, T: AsRef<[u8]>>(
         ..Journal::default()
     };
     let mut staged_files: Vec<PathBuf> = Vec::new();
+    let mut created: Vec<PathBuf> = Vec::new();
     let staged = (|| {
         for (path, text) in files {
             let (path, text) = (path.as_ref(), text.as_ref());
             let dir = folder_of(path);
             fault::point().map_err(|e| write_error(&dir, e))?;
-            std::fs::create_dir_all(&dir).map_err(|e| write_error(&dir, e))?;
+            create_dirs(&dir, &mut created).map_err(|e| write_error(&dir, e))?;
+            // A folder in the way would fail the rename after the journal; refuse it now.
+            if path.is_dir() {
+                return Err(write_error(path, std::io::ErrorKind::IsADirectory.into()));
+            }
             let staged = staged_path(path);
             staged_files.push(staged.clone());
             write_flushed(&staged, text).map_err(|e| write_error(path, e))?;
@@ -150,7 +168,7 @@ pub fn commit<P: AsRef<Path>, T: AsRef<[u8]>>(
         let tmp = staged_path(&journal_path);
         staged_files.push(tmp.clone());
         fault::point().map_err(|e| write_error(&journal_path, e))?;
-        std::fs::create_dir_all(journal_dir).map_err(|e| write_error(journal_dir, e))?;
+        create_dirs(journal_dir, &mut created).map_err(|e| write_error(journal_dir, e))?;
         write_flushed(&tmp, text.as_bytes()).map_err(|e| write_error(&journal_path, e))?;
         fault::point().map_err(|e| write_error(&journal_path, e))?;
         std::fs::rename(&tmp, &journal_path).map_err(|e| write_error(&journal_path, e))?;
@@ -160,6 +178,11 @@ pub fn commit<P: AsRef<Path>, T: AsRef<[u8]>>(
     if let Err(e) = staged {
         for p in &staged_files {
             let _ = std::fs::remove_file(p);
+        }
+        // The folders this commit created, deepest first (only empty ones can be removed).
+        created.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
+        for d in &created {
+            let _ = std::fs::remove_dir(d);
         }
         return Err(e);
     }
@@ -370,10 +393,7 @@ pub fn lock(
             return Err(Box::new(
                 Diagnostic::error(
                     Code::ProjectLocked,
-                    format!(
-                        "another schemac command has been using this project for {} s",
-                        timeout.as_secs()
-                    ),
+                    "another schemac command kept this project locked; gave up waiting",
                 )
                 .in_path(dir.display().to_string())
                 .help("wait for the other `schemac build` to finish (or end it), then run the command again"),

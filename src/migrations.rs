@@ -97,7 +97,7 @@ impl MigrationsError {
 }
 
 /// An I/O error's text without Rust's ` (os error N)` suffix.
-fn describe(e: &std::io::Error) -> String {
+pub fn describe(e: &std::io::Error) -> String {
     let text = e.to_string();
     match text.rfind(" (os error ") {
         Some(i) if text.ends_with(')') => text.get(..i).unwrap_or(&text).to_string(),
