@@ -466,3 +466,55 @@ fn read_snapshot_file(root: &Path) -> Result<Option<String>, MigrationsError> {
         String::from_utf8_lossy(e.as_bytes()).into_owned()
     })))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each kind of I/O failure gets its own help line (the tests cannot make most of them happen
+    /// for real: they run as root, on a writable disk).
+    #[test]
+    fn io_failures_are_coded_with_a_help_line_for_their_kind() {
+        use std::io::ErrorKind as K;
+        let lines: Vec<String> = [
+            K::PermissionDenied,
+            K::ReadOnlyFilesystem,
+            K::StorageFull,
+            K::IsADirectory,
+            K::InvalidFilename,
+        ]
+        .into_iter()
+        .map(|kind| {
+            let d = MigrationsError::Write {
+                path: "generated/migrations".to_string(),
+                source: kind.into(),
+            }
+            .diagnostic();
+            format!(
+                "{} {}: {} (help: {})",
+                d.code,
+                d.path.unwrap_or_default(),
+                d.message,
+                d.help
+            )
+        })
+        .collect();
+        insta::assert_snapshot!(lines.join("\n"), @r"
+        E407 generated/migrations: cannot write `generated/migrations`: permission denied; nothing was changed (help: give the user running schemac write permission on the file and its folder)
+        E407 generated/migrations: cannot write `generated/migrations`: read-only filesystem or storage medium; nothing was changed (help: the file system is mounted read-only: run schemac in a writable copy of the project, or point --out and --docs at a writable folder)
+        E407 generated/migrations: cannot write `generated/migrations`: no storage space; nothing was changed (help: free some disk space (or raise the quota), then run the command again)
+        E407 generated/migrations: cannot write `generated/migrations`: is a directory; nothing was changed (help: a folder is in the way of the file: remove or rename the folder)
+        E407 generated/migrations: cannot write `generated/migrations`: invalid filename; nothing was changed (help: the path is too long (or not allowed) on this file system: choose a shorter --name, --out or --docs)
+        ");
+        let read = MigrationsError::Read {
+            path: "generated/schema.snapshot.json".to_string(),
+            source: std::io::Error::from_raw_os_error(13),
+        }
+        .diagnostic();
+        assert_eq!(read.code, "E100");
+        assert_eq!(
+            read.message,
+            "cannot read `generated/schema.snapshot.json`: Permission denied"
+        );
+    }
+}

@@ -498,3 +498,85 @@ fn a_held_lock_times_out_with_e409() {
     held.unlock().unwrap();
     assert!(schemac(dir, &["build"], &[]).status.success());
 }
+
+/// A dangling symbolic link and a link loop in a schema folder were skipped silently.
+#[cfg(unix)]
+#[test]
+fn broken_symlinks_in_a_schema_folder_are_e100() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::create_dir(dir.join("schema")).unwrap();
+    std::fs::write(dir.join("schema/tables.yaml"), V1).unwrap();
+    std::os::unix::fs::symlink("missing.yaml", dir.join("schema/dangling.yaml")).unwrap();
+    std::os::unix::fs::symlink("loop.yaml", dir.join("schema/loop.yaml")).unwrap();
+    let out = schemac(
+        dir,
+        &["--color", "never", "--schema", "schema", "build"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    insta::assert_snapshot!(stderr(&out), @r"
+    E100(io-error)
+
+      x schema/loop.yaml: cannot read the file: it is a symbolic link that cannot be followed (Too
+      | many levels of symbolic links)
+      help: a symbolic link on the path leads back to itself: replace it with the file or folder it
+            should name
+
+    E100(io-error)
+
+      x schema/dangling.yaml: cannot read the file: it is a symbolic link to nothing
+      help: point the link at an existing file, or remove it
+
+    2 errors, 0 warnings
+    ");
+    assert!(!dir.join("generated").exists());
+}
+
+/// 300 unknown keys and 60 unknown types: 50 of each printed, then one line per code counting
+/// the rest, in every format.
+#[test]
+fn diagnostics_are_capped_per_code_in_every_format() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let mut yaml = String::from(
+        "version: 1\ntables:\n  users:\n    columns:\n      id: { type: bigint, primary_key: true }\n",
+    );
+    for i in 0..300 {
+        yaml.push_str(&format!("    unknown_{i:03}: 1\n"));
+    }
+    std::fs::write(dir.join("schema.yaml"), &yaml).unwrap();
+    for command in ["build", "lint"] {
+        let json = schemac(dir, &["--format", "json", command], &[]);
+        assert_eq!(json.status.code(), Some(1));
+        let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+        let all = v.as_array().unwrap();
+        assert_eq!(all.len(), 51, "{command}");
+        let last = &all[50];
+        assert_eq!(last["code"], "E102");
+        assert_eq!(
+            last["message"],
+            "… and 250 more `E102` errors (only the first 50 of each code are shown)"
+        );
+        let github = schemac(dir, &["--format", "github", command], &[]);
+        let text = String::from_utf8_lossy(&github.stdout);
+        assert_eq!(
+            text.lines().filter(|l| l.starts_with("::error")).count(),
+            51,
+            "{command}"
+        );
+        assert!(text.contains("… and 250 more `E102` errors"), "{command}");
+        let sarif = schemac(dir, &["--format", "sarif", command], &[]);
+        let v: serde_json::Value = serde_json::from_slice(&sarif.stdout).unwrap();
+        let results = v["runs"][0]["results"].as_array().unwrap();
+        assert_eq!(results.len(), 51, "{command}");
+        let human = schemac(dir, &["--color", "never", command], &[]);
+        let text = stderr(&human);
+        assert_eq!(text.matches("E102(unknown-key)").count(), 51, "{command}");
+        assert!(text.contains("… and 250 more `E102` errors"), "{command}");
+        assert!(
+            text.contains("300 errors"),
+            "{command}: the total counts every error"
+        );
+    }
+}
