@@ -436,12 +436,6 @@ fn two_builds_at_once_run_one_after_the_other() {
         second.wait_with_output().unwrap(),
     );
     let texts = [stderr(&first), stderr(&second)];
-    assert!(
-        texts
-            .iter()
-            .any(|t| t.contains("waiting for another schemac command")),
-        "{texts:?}"
-    );
     // Whichever ran second saw the first's migration: b after a adds `b_only` as 0004; a after b
     // would drop `b_only`, which build refuses (E405) without writing.
     let migrations: Vec<String> = std::fs::read_dir(dir.join("generated/migrations"))
@@ -469,6 +463,12 @@ fn two_builds_at_once_run_one_after_the_other() {
         d
     };
     assert!(d.is_empty(), "{:?}", d.sorted());
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("waiting for another schemac command")),
+        "{texts:?}"
+    );
 }
 
 /// Another command holds the lock for longer than the timeout: `E409`, nothing written.
