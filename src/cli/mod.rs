@@ -79,7 +79,8 @@ pub struct Cli {
 enum Command {
     /// Validate the model and write the next numbered migration (with its down file), the
     /// snapshot and the checksum file. Writes nothing when the model has errors, is unchanged, or
-    /// has risky changes nobody acknowledged.
+    /// has risky changes nobody acknowledged. All files are one commit (an interrupted build is
+    /// finished by the next one); a second build of the project waits for the first.
     Build {
         #[command(flatten)]
         migration: MigrationArgs,
@@ -90,7 +91,8 @@ enum Command {
         #[command(flatten)]
         migration: MigrationArgs,
     },
-    /// Fail (exit 1) when generated files are stale or a committed migration was edited.
+    /// Fail (exit 1) when generated files are stale, a committed migration was edited, or a build
+    /// was interrupted (run `build` to finish it).
     Check,
     /// Lint the model: exit 1 on error-level findings (or warnings with --deny-warnings).
     Lint {
