@@ -287,15 +287,20 @@ fn is_stray(name: &str) -> bool {
         .is_some_and(|rest| rest.len() == 6 && rest.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
-/// Temporary files left in `dirs` by a run that crashed, sorted.
+/// Temporary files left in `dirs` by a run that crashed, sorted. In the working folder itself
+/// (`--docs DATABASE.md`) only staged files count: other tools' `.tmpXXXXXX` files may live there.
 pub fn strays(dirs: &[PathBuf]) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = dirs
         .iter()
-        .filter_map(|d| std::fs::read_dir(d).ok())
-        .flat_map(|rd| rd.flatten())
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .filter(|e| e.file_name().to_str().is_some_and(is_stray))
-        .map(|e| e.path())
+        .filter_map(|d| Some((d, std::fs::read_dir(d).ok()?)))
+        .flat_map(|(d, rd)| rd.flatten().map(move |e| (d, e)))
+        .filter(|(_, e)| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter(|(d, e)| {
+            e.file_name().to_str().is_some_and(|n| {
+                is_stray(n) && (n.ends_with(STAGED_SUFFIX) || d.as_path() != Path::new("."))
+            })
+        })
+        .map(|(_, e)| e.path())
         .collect();
     out.sort();
     out.dedup();
@@ -335,7 +340,7 @@ const LOCK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
 /// A held lock on a project: released when dropped (or when the process ends).
 #[derive(Debug)]
 pub struct ProjectLock {
-    _file: std::fs::File,
+    _file: Option<std::fs::File>,
 }
 
 /// The folder locked for the output folder `out`: the nearest existing folder that holds it
@@ -360,15 +365,11 @@ pub fn lock(
     waiting: impl FnOnce(&Path),
 ) -> Result<ProjectLock, Box<Diagnostic>> {
     let dir = lock_folder(out);
-    let file = std::fs::File::open(&dir).map_err(|source| {
-        Box::new(
-            MigrationsError::Read {
-                path: dir.display().to_string(),
-                source,
-            }
-            .diagnostic(),
-        )
-    })?;
+    // A platform or file system that cannot open or lock a folder: go on unlocked rather than
+    // refuse to work.
+    let Ok(file) = std::fs::File::open(&dir) else {
+        return Ok(ProjectLock { _file: None });
+    };
     let attempt = |f: &std::fs::File| {
         if exclusive {
             f.try_lock()
@@ -381,10 +382,9 @@ pub fn lock(
     let mut waiting = Some(waiting);
     loop {
         match attempt(&file) {
-            Ok(()) => return Ok(ProjectLock { _file: file }),
+            Ok(()) => return Ok(ProjectLock { _file: Some(file) }),
             Err(std::fs::TryLockError::WouldBlock) => {}
-            // File systems without locks: go on unlocked rather than refuse to work.
-            Err(std::fs::TryLockError::Error(_)) => return Ok(ProjectLock { _file: file }),
+            Err(std::fs::TryLockError::Error(_)) => return Ok(ProjectLock { _file: None }),
         }
         if let Some(w) = waiting.take() {
             w(&dir);
