@@ -7,6 +7,7 @@
 //! stages when a stage reported errors; [`build`] decides what `schemac build` writes.
 
 pub mod access;
+pub mod commit;
 pub mod database;
 pub mod diagnostics;
 pub mod diff;

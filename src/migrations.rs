@@ -1,16 +1,15 @@
 //! The migrations folder: numbered files, the model snapshot and the checksum file.
 //!
 //! Input: the output folder (`generated/` by default). Output: what is on disk
-//! ([`MigrationDir`]), integrity problems (`E401`), and atomic writes of new files.
-//! Invariants: an existing migration is never rewritten; every write goes to a temporary file in
-//! the same folder and is renamed into place, and `schemac.sum` is renamed last, so a crash leaves
-//! a folder whose checksum does not match (caught by the next run) rather than a half-written file.
+//! ([`MigrationDir`]), integrity problems (`E401`), and the I/O failures of reading and writing it
+//! as coded diagnostics ([`MigrationsError::diagnostic`]: `E100`, `E407`, `E408`).
+//! Invariants: an existing migration is never rewritten; writing is [`crate::commit`]'s (one
+//! journaled commit per build).
 //!
 //! `schemac.sum` follows `atlas.sum`: the first line is `h1:<total>`, then one line per file
 //! (`<name> h1:<running hash>`), where each running hash is SHA-256 over the previous hash, the file
 //! name and the file's bytes, in file-name order, ending with the snapshot.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -46,6 +45,105 @@ pub enum MigrationsError {
         #[source]
         source: std::io::Error,
     },
+    /// Writing failed after the commit's journal was complete: the next `build` finishes it.
+    #[error("cannot write {path}: {source}")]
+    Unfinished {
+        /// Path.
+        path: String,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// An interrupted commit cannot be finished: a staged file or the journal is missing or
+    /// damaged.
+    #[error("cannot finish the interrupted build: `{path}` is missing or damaged")]
+    Unrecoverable {
+        /// Path.
+        path: String,
+    },
+}
+
+impl MigrationsError {
+    /// The diagnostic users see: `E100` (reading), `E407` (writing) or `E408` (an interrupted
+    /// build), with the path and a help line for the kind of failure.
+    pub fn diagnostic(&self) -> Diagnostic {
+        match self {
+            MigrationsError::Read { path, source } => {
+                Diagnostic::error(Code::Io, format!("cannot read `{path}`: {}", describe(source)))
+                    .in_path(path.clone())
+                    .help(io_help(source, false))
+            }
+            MigrationsError::Write { path, source } => Diagnostic::error(
+                Code::WriteFailed,
+                format!("cannot write `{path}`: {}; nothing was changed", describe(source)),
+            )
+            .in_path(path.clone())
+            .help(io_help(source, true)),
+            MigrationsError::Unfinished { path, source } => Diagnostic::error(
+                Code::WriteFailed,
+                format!(
+                    "cannot write `{path}`: {}; the build is half done and the next `schemac build` finishes it",
+                    describe(source)
+                ),
+            )
+            .in_path(path.clone())
+            .help(io_help(source, true)),
+            MigrationsError::Unrecoverable { path } => Diagnostic::error(
+                Code::UnfinishedBuild,
+                format!("cannot finish the interrupted build: `{path}` is missing or damaged"),
+            )
+            .in_path(path.clone())
+            .help("restore the output folder and the documentation from version control, delete the `.schemac-commit` file and run `schemac build`"),
+        }
+    }
+}
+
+/// An I/O error's text without Rust's ` (os error N)` suffix.
+pub fn describe(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" (os error ") {
+        Some(i) if text.ends_with(')') => text.get(..i).unwrap_or(&text).to_string(),
+        _ => text,
+    }
+}
+
+/// `ELOOP` (too many levels of symbolic links) on Linux; `ErrorKind::FilesystemLoop` is not stable.
+const ELOOP: i32 = 40;
+
+/// The help line for an I/O failure, while writing or reading.
+pub fn io_help(error: &std::io::Error, writing: bool) -> &'static str {
+    use std::io::ErrorKind as K;
+    if cfg!(target_os = "linux") && error.raw_os_error() == Some(ELOOP) {
+        return "a symbolic link on the path leads back to itself: replace it with the file or folder it should name";
+    }
+    match error.kind() {
+        K::PermissionDenied if writing => {
+            "give the user running schemac write permission on the file and its folder"
+        }
+        K::PermissionDenied => {
+            "give the user running schemac read permission on the file and its folder"
+        }
+        K::ReadOnlyFilesystem => {
+            "the file system is mounted read-only: run schemac in a writable copy of the project, or point --out and --docs at a writable folder"
+        }
+        K::StorageFull | K::QuotaExceeded => {
+            "free some disk space (or raise the quota), then run the command again"
+        }
+        K::IsADirectory => "a folder is in the way of the file: remove or rename the folder",
+        K::NotADirectory => {
+            "a file is in the way of a folder on the path: remove or rename the file"
+        }
+        K::InvalidFilename => {
+            "the path is too long (or not allowed) on this file system: choose a shorter --name, --out or --docs"
+        }
+        K::NotFound if writing => "create the folder, or point --out and --docs at an existing one",
+        K::NotFound => {
+            "check that the path exists, or pass the right one with --schema, --out or --docs"
+        }
+        K::InvalidData => "save the file as UTF-8",
+        _ if writing => "check the path and the file system, then run the command again",
+        _ => "check the path and its permissions, then run the command again",
+    }
 }
 
 /// Where the Supabase layout keeps migrations (relative to the working directory).
@@ -70,6 +168,9 @@ pub struct MigrationDir {
     /// In the Supabase layout, a `supabase/migrations/schemac.sum` left by an earlier schemac
     /// when there is none where it now goes.
     pub legacy_sum: Option<String>,
+    /// Names in the migrations folder that are not valid UTF-8 (as printed, lossily): no file
+    /// schemac writes, so they are reported as `E401`.
+    pub unreadable_names: Vec<String>,
 }
 
 impl MigrationDir {
@@ -183,24 +284,39 @@ impl MigrationDir {
                     && n.get(..4)
                         .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
             };
-            let mut names: Vec<String> = entries
-                .filter_map(Result::ok)
-                .filter_map(|e| e.file_name().into_string().ok())
-                .filter(migration_file)
-                .collect();
+            let mut names: Vec<String> = Vec::new();
+            for entry in entries {
+                let entry = entry.map_err(|source| MigrationsError::Read {
+                    path: mig.display().to_string(),
+                    source,
+                })?;
+                match entry.file_name().into_string() {
+                    Ok(n) if migration_file(&n) => names.push(n),
+                    Ok(_) => {}
+                    Err(raw) => dir
+                        .unreadable_names
+                        .push(mig.join(raw).display().to_string()),
+                }
+            }
             let down = mig.join(SUPABASE_DOWN);
             if layout == MigrationLayout::Supabase && down.is_dir() {
                 let entries = std::fs::read_dir(&down).map_err(|source| MigrationsError::Read {
                     path: down.display().to_string(),
                     source,
                 })?;
-                names.extend(
-                    entries
-                        .filter_map(Result::ok)
-                        .filter_map(|e| e.file_name().into_string().ok())
-                        .filter(migration_file)
-                        .map(|n| format!("{SUPABASE_DOWN}/{n}")),
-                );
+                for entry in entries {
+                    let entry = entry.map_err(|source| MigrationsError::Read {
+                        path: down.display().to_string(),
+                        source,
+                    })?;
+                    match entry.file_name().into_string() {
+                        Ok(n) if migration_file(&n) => names.push(format!("{SUPABASE_DOWN}/{n}")),
+                        Ok(_) => {}
+                        Err(raw) => dir
+                            .unreadable_names
+                            .push(down.join(raw).display().to_string()),
+                    }
+                }
             }
             names.sort();
             for n in names {
@@ -223,6 +339,16 @@ impl MigrationDir {
     /// file is checked against its own recorded running hash (continuing the chain from the
     /// recorded hash before it), so one edited file does not make every later file look changed.
     pub fn verify(&self, d: &mut Diagnostics) {
+        for name in &self.unreadable_names {
+            d.push(
+                Diagnostic::error(
+                    Code::MigrationTampered,
+                    format!("`{name}` has a file name that is not valid UTF-8"),
+                )
+                .in_path(name.clone())
+                .help("schemac never writes such a file: rename it or remove it from the migrations folder"),
+            );
+        }
         let sum_path = self.sum_path().display().to_string();
         let Some(sum) = &self.sum else {
             if let Some(diag) = self.layout_mismatch() {
@@ -438,75 +564,6 @@ pub fn sum_entries_named<'a>(
     format!("h1:{}\n{}\n", hex(&running), lines.join("\n"))
 }
 
-/// Write files atomically: each to a temporary file beside it, flushed to disk, then renamed.
-/// Files are renamed in the order given; put the checksum file last. The flushes (one `fsync` per
-/// file, the slow part of writing ~50 files) run on a few threads at once; no file is renamed
-/// before every file is on disk.
-pub fn write_atomic<P: AsRef<Path>, T: AsRef<[u8]>>(
-    files: &[(P, T)],
-) -> Result<(), MigrationsError> {
-    let mut staged = Vec::new();
-    for (path, text) in files {
-        let (path, text) = (path.as_ref(), text.as_ref());
-        let dir = path
-            .parent()
-            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-        std::fs::create_dir_all(&dir).map_err(|source| MigrationsError::Write {
-            path: dir.display().to_string(),
-            source,
-        })?;
-        let mut tmp =
-            tempfile::NamedTempFile::new_in(&dir).map_err(|source| MigrationsError::Write {
-                path: dir.display().to_string(),
-                source,
-            })?;
-        tmp.write_all(text)
-            .map_err(|source| MigrationsError::Write {
-                path: path.display().to_string(),
-                source,
-            })?;
-        staged.push((tmp, path.to_path_buf()));
-    }
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .clamp(1, 8);
-    let chunk = staged.len().div_ceil(threads).max(1);
-    let synced: Result<(), MigrationsError> = std::thread::scope(|scope| {
-        let handles: Vec<_> = staged
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    for (tmp, path) in part {
-                        tmp.as_file()
-                            .sync_all()
-                            .map_err(|source| MigrationsError::Write {
-                                path: path.display().to_string(),
-                                source,
-                            })?;
-                    }
-                    Ok(())
-                })
-            })
-            .collect();
-        handles.into_iter().try_for_each(|h| {
-            h.join().unwrap_or_else(|_| {
-                Err(MigrationsError::Write {
-                    path: "(flush thread)".to_string(),
-                    source: std::io::Error::other("a flush thread panicked"),
-                })
-            })
-        })
-    });
-    synced?;
-    for (tmp, path) in staged {
-        tmp.persist(&path).map_err(|e| MigrationsError::Write {
-            path: path.display().to_string(),
-            source: e.error,
-        })?;
-    }
-    Ok(())
-}
-
 /// The bytes of a file of the folder, or the error naming it.
 fn read_file(path: &Path) -> Result<Vec<u8>, MigrationsError> {
     std::fs::read(path).map_err(|source| MigrationsError::Read {
@@ -526,4 +583,56 @@ fn read_snapshot_file(root: &Path) -> Result<Option<String>, MigrationsError> {
     Ok(Some(String::from_utf8(bytes).unwrap_or_else(|e| {
         String::from_utf8_lossy(e.as_bytes()).into_owned()
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each kind of I/O failure gets its own help line (the tests cannot make most of them happen
+    /// for real: they run as root, on a writable disk).
+    #[test]
+    fn io_failures_are_coded_with_a_help_line_for_their_kind() {
+        use std::io::ErrorKind as K;
+        let lines: Vec<String> = [
+            K::PermissionDenied,
+            K::ReadOnlyFilesystem,
+            K::StorageFull,
+            K::IsADirectory,
+            K::InvalidFilename,
+        ]
+        .into_iter()
+        .map(|kind| {
+            let d = MigrationsError::Write {
+                path: "generated/migrations".to_string(),
+                source: kind.into(),
+            }
+            .diagnostic();
+            format!(
+                "{} {}: {} (help: {})",
+                d.code,
+                d.path.unwrap_or_default(),
+                d.message,
+                d.help
+            )
+        })
+        .collect();
+        insta::assert_snapshot!(lines.join("\n"), @r"
+        E407 generated/migrations: cannot write `generated/migrations`: permission denied; nothing was changed (help: give the user running schemac write permission on the file and its folder)
+        E407 generated/migrations: cannot write `generated/migrations`: read-only filesystem or storage medium; nothing was changed (help: the file system is mounted read-only: run schemac in a writable copy of the project, or point --out and --docs at a writable folder)
+        E407 generated/migrations: cannot write `generated/migrations`: no storage space; nothing was changed (help: free some disk space (or raise the quota), then run the command again)
+        E407 generated/migrations: cannot write `generated/migrations`: is a directory; nothing was changed (help: a folder is in the way of the file: remove or rename the folder)
+        E407 generated/migrations: cannot write `generated/migrations`: invalid filename; nothing was changed (help: the path is too long (or not allowed) on this file system: choose a shorter --name, --out or --docs)
+        ");
+        let read = MigrationsError::Read {
+            path: "generated/schema.snapshot.json".to_string(),
+            source: std::io::Error::from_raw_os_error(13),
+        }
+        .diagnostic();
+        assert_eq!(read.code, "E100");
+        assert_eq!(
+            read.message,
+            "cannot read `generated/schema.snapshot.json`: Permission denied"
+        );
+    }
 }

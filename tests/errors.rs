@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use schemac::diagnostics::report::{self, Style};
 use schemac::diagnostics::{Code, Diagnostic, Diagnostics};
-use schemac::migrations::{MigrationDir, SNAPSHOT_FILE, SUM_FILE, write_atomic};
+use schemac::migrations::{MigrationDir, SNAPSHOT_FILE, SUM_FILE};
 use schemac::render::Renderer;
 use schemac::{BuildPlan, Compiled};
 
@@ -281,7 +281,7 @@ fn build_into(model: &str, out: &Path) {
     match plan(model, out) {
         (Some(BuildPlan::Write { files, .. }), d) => {
             assert!(!d.has_errors());
-            write_atomic(&files).unwrap();
+            schemac::commit::commit(out, &files, &[]).unwrap();
         }
         _ => panic!("the first build should write files"),
     }

@@ -48,7 +48,7 @@ use std::path::{Path, PathBuf};
 use schemac::diagnostics::Diagnostics;
 use schemac::diagnostics::report::{Style, human};
 use schemac::ir::Preset;
-use schemac::migrations::{MigrationDir, write_atomic};
+use schemac::migrations::MigrationDir;
 use schemac::render::Renderer;
 use schemac::{BuildOptions, BuildPlan};
 use support::TestDb;
@@ -123,7 +123,7 @@ fn build(yaml: &str, out: &Path) -> Built {
             changes: Vec::new(),
         };
     };
-    write_atomic(&files).unwrap();
+    schemac::commit::commit(out, &files, &[]).unwrap();
     let text = |file: String| -> File {
         let (_, text) = files
             .iter()

@@ -1,18 +1,18 @@
 //! `schemac build`: compile the model and write the next migration.
 
 use schemac::diagnostics::{Code, Diagnostic, Diagnostics};
-use schemac::migrations::write_atomic;
 use schemac::{BuildOptions, BuildPlan, build_with};
 
 use super::{Cli, exit, print_diagnostics};
 
 /// Run `schemac build`.
 pub fn run(cli: &Cli, options: &BuildOptions) -> u8 {
-    let project = match super::project(cli) {
+    let (project, lock) = match super::project(cli, super::Access::Write) {
         Ok(p) => p,
         Err(code) => return code,
     };
     let code = build_project(cli, options, &project);
+    drop(lock);
     super::keep_until_exit(project);
     code
 }
@@ -35,7 +35,7 @@ fn build_project(cli: &Cli, options: &BuildOptions, project: &super::Project) ->
     match plan {
         Some(BuildPlan::UpToDate) => {
             let docs = match super::docs::prepare(cli, compiled, docs)
-                .and_then(|d| super::docs::apply(&d))
+                .and_then(|d| super::docs::apply(cli, &[], &d))
             {
                 Ok(lines) => lines,
                 Err(code) => return code,
@@ -98,14 +98,10 @@ fn build_project(cli: &Cli, options: &BuildOptions, project: &super::Project) ->
                 Ok(docs) => docs,
                 Err(code) => return code,
             };
-            match write_atomic(&files) {
-                Ok(()) => {
-                    for (path, _) in &files {
-                        eprintln!("wrote {}", path.display());
-                    }
-                    match super::docs::apply(&docs) {
-                        Ok(lines) => lines.iter().for_each(|l| eprintln!("{l}")),
-                        Err(code) => return code,
+            match super::docs::apply(cli, &files, &docs) {
+                Ok(lines) => {
+                    for line in &lines {
+                        eprintln!("{line}");
                     }
                     if names.is_empty() {
                         eprintln!(
@@ -116,10 +112,7 @@ fn build_project(cli: &Cli, options: &BuildOptions, project: &super::Project) ->
                     }
                     exit::OK
                 }
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    exit::IO
-                }
+                Err(code) => code,
             }
         }
         None => {

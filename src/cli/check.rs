@@ -7,11 +7,12 @@ use super::{Cli, exit, print_diagnostics};
 
 /// Run `schemac check`.
 pub fn run(cli: &Cli) -> u8 {
-    let project = match super::project(cli) {
+    let (project, lock) = match super::project(cli, super::Access::Read) {
         Ok(p) => p,
         Err(code) => return code,
     };
     let code = check_project(cli, &project);
+    drop(lock);
     super::keep_until_exit(project);
     code
 }
@@ -23,6 +24,11 @@ fn check_project(cli: &Cli, project: &super::Project) -> u8 {
         renderer,
     } = project;
     let mut d = Diagnostics::default();
+    let strays =
+        schemac::commit::strays(&super::output_dirs(cli, compiled.model.migrations.layout));
+    for diag in schemac::commit::stray_diagnostics(&strays) {
+        d.push(diag);
+    }
     let mut pending: Vec<String> = Vec::new();
     // The documentation renders on a second thread while the migrations are checked.
     let ((plan, stale), docs, docs_names) =

@@ -4,7 +4,7 @@
 //! Input: the compiled model, the `--docs` and `--out` paths, the migration names. Output: the
 //! files whose bytes differ from what the model produces, and group diagrams under `<out>/er/`
 //! that no group produces any more. Invariants: files with unchanged bytes are never rewritten;
-//! writes are atomic (`write_atomic`); only `*.mmd` files directly under `<out>/er/` are removed.
+//! the writes are one commit with the build's migrations (`schemac::commit`); only `*.mmd` files directly under `<out>/er/` are removed.
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
@@ -12,7 +12,7 @@ use std::sync::mpsc;
 
 use schemac::Compiled;
 use schemac::diagnostics::{Code, Diagnostic};
-use schemac::migrations::{MigrationDir, MigrationsError, write_atomic};
+use schemac::migrations::{MigrationDir, MigrationsError};
 use schemac::render::docs::{DocFile, GROUP_DIAGRAM_DIR};
 use schemac::render::{RenderError, Renderer};
 
@@ -150,26 +150,40 @@ pub fn alongside<T>(
     })
 }
 
-/// Write the changed files and remove the orphaned diagrams; returns the paths touched.
-pub fn write(d: &DocsDiff) -> Result<Vec<String>, MigrationsError> {
-    let files: Vec<(&Path, &str)> = d
-        .changed
+/// Write `files` (a build's migrations, snapshot and checksum file, the checksum file last; empty
+/// when only the documentation changed) and the documentation's changes, removing the orphaned
+/// diagrams, as one commit (`schemac::commit`): killed at any point, the project keeps its old
+/// files or the next `build` puts all the new ones in place. Returns the lines to print.
+pub fn commit(
+    cli: &Cli,
+    files: &[(PathBuf, String)],
+    d: &DocsDiff,
+) -> Result<Vec<String>, MigrationsError> {
+    let (sum, migrations) = match files.split_last() {
+        Some((sum, rest)) => (Some(sum), rest),
+        None => (None, files),
+    };
+    let all: Vec<(&Path, &str)> = migrations
         .iter()
-        .map(|f| (f.path.as_path(), f.text.as_str()))
+        .map(|(p, t)| (p.as_path(), t.as_str()))
+        .chain(
+            d.changed
+                .iter()
+                .map(|f| (f.path.as_path(), f.text.as_str())),
+        )
+        .chain(sum.map(|(p, t)| (p.as_path(), t.as_str())))
         .collect();
-    write_atomic(&files)?;
-    let mut touched: Vec<String> = files
-        .iter()
-        .map(|(p, _)| format!("wrote {}", p.display()))
-        .collect();
-    for p in &d.orphans {
-        std::fs::remove_file(p).map_err(|source| MigrationsError::Write {
-            path: p.display().to_string(),
-            source,
-        })?;
-        touched.push(format!("removed {}", p.display()));
+    if all.is_empty() && d.orphans.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(touched)
+    schemac::commit::commit(&cli.out, &all, &d.orphans)?;
+    Ok(files
+        .iter()
+        .map(|(p, _)| p.as_path())
+        .chain(d.changed.iter().map(|f| f.path.as_path()))
+        .map(|p| format!("wrote {}", p.display()))
+        .chain(d.orphans.iter().map(|p| format!("removed {}", p.display())))
+        .collect())
 }
 
 /// E404 for every stale documentation file.
@@ -223,10 +237,7 @@ pub fn prepare(
     })
 }
 
-/// [`write`], printing the failure: returns the lines to print, or the exit code.
-pub fn apply(d: &DocsDiff) -> Result<Vec<String>, u8> {
-    write(d).map_err(|e| {
-        eprintln!("error: {e}");
-        super::exit::IO
-    })
+/// [`commit`], printing the failure: returns the lines to print, or the exit code.
+pub fn apply(cli: &Cli, files: &[(PathBuf, String)], d: &DocsDiff) -> Result<Vec<String>, u8> {
+    commit(cli, files, d).map_err(|e| super::io_failure(cli, &e))
 }

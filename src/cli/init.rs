@@ -222,8 +222,11 @@ pub fn run(args: &InitArgs) -> u8 {
         .iter()
         .map(|(rel, text)| (args.dir.join(rel), text.as_str()))
         .collect();
-    if let Err(e) = schemac::migrations::write_atomic(&paths) {
-        eprintln!("error: {e}");
+    // One commit: a failure half-way leaves none of the files (the journal goes in the folder).
+    if let Err(e) = schemac::commit::commit(&args.dir, &paths, &[]) {
+        let d = e.diagnostic();
+        eprintln!("error[{}]: {}", d.code, d.message);
+        eprintln!("help: {}", d.help);
         return exit::IO;
     }
     for (rel, _) in &files {

@@ -63,9 +63,15 @@ pub fn run(cli: &Cli, deny_warnings: bool, allow: &[String], show_info: bool) ->
     } else {
         Report::default()
     };
-    let mut compile = compiled.diagnostics.sorted();
-    let extra_sorted = extra.sorted();
-    compile.extend(extra_sorted.iter().copied());
+    // At most `MAX_PER_CODE` compiler diagnostics of each code, then a line counting the rest,
+    // in every format (rule findings are all printed; info ones are counted in human output).
+    let mut all_compile = compiled.diagnostics.clone();
+    all_compile.extend(extra.clone());
+    let compile_counts =
+        [Severity::Error, Severity::Warning, Severity::Info].map(|s| all_compile.count(s));
+    let capped = all_compile.printed();
+    let compile: Vec<&schemac::diagnostics::Diagnostic> =
+        capped.iter().map(AsRef::as_ref).collect();
     match cli.format {
         Format::Human | Format::Markdown => {
             // Info findings are printed in full only when asked for; otherwise they are counted
@@ -96,12 +102,13 @@ pub fn run(cli: &Cli, deny_warnings: bool, allow: &[String], show_info: bool) ->
                     eprintln!("  {n:>6}  {code} {name}");
                 }
             }
-            let count = |s: Severity| all.iter().filter(|d| d.severity == s).count();
+            let count = |s: Severity| shown.iter().filter(|d| d.severity == s).count();
+            let [errors, warnings, infos] = compile_counts;
             eprintln!(
                 "{}, {}, {}",
-                plural(count(Severity::Error), "error"),
-                plural(count(Severity::Warning), "warning"),
-                plural(count(Severity::Info) + hidden_total, "info")
+                plural(errors + count(Severity::Error), "error"),
+                plural(warnings + count(Severity::Warning), "warning"),
+                plural(infos + count(Severity::Info) + hidden_total, "info")
             );
         }
         Format::Json | Format::Sarif | Format::Github => {
@@ -162,10 +169,6 @@ pub fn rules(markdown_dir: Option<&Path>) -> u8 {
         }
         return exit::OK;
     };
-    if let Err(e) = std::fs::create_dir_all(dir) {
-        eprintln!("error: cannot create {}: {e}", dir.display());
-        return exit::IO;
-    }
     let mut files: Vec<(std::path::PathBuf, String)> = ALL_RULES
         .iter()
         .map(|r| {
@@ -176,11 +179,19 @@ pub fn rules(markdown_dir: Option<&Path>) -> u8 {
         })
         .collect();
     files.push((dir.join("README.md"), markdown_index()));
-    for (path, text) in &files {
-        if let Err(e) = std::fs::write(path, text) {
-            eprintln!("error: cannot write {}: {e}", path.display());
-            return exit::IO;
-        }
+    if let Err(e) = schemac::commit::commit(dir, &files, &[]) {
+        let mut d = schemac::diagnostics::Diagnostics::default();
+        d.push(e.diagnostic());
+        eprint!(
+            "{}",
+            schemac::diagnostics::report::human(
+                &d.sorted(),
+                &schemac::source::SourceMap::default(),
+                schemac::diagnostics::report::Style::Plain,
+                100
+            )
+        );
+        return exit::IO;
     }
     eprintln!("wrote {} files to {}", files.len(), dir.display());
     exit::OK

@@ -43,7 +43,8 @@ pub enum Action {
 
 /// Run `schemac migrate`.
 pub fn run(cli: &Cli, args: &MigrateArgs) -> u8 {
-    let project = match super::project(cli) {
+    // A shared lock: no build rewrites the folder while its files are applied.
+    let (project, _lock) = match super::project(cli, super::Access::Read) {
         Ok(p) => p,
         Err(code) => return code,
     };

@@ -88,7 +88,8 @@ enum Command {
     /// Validate the model and write the next numbered migration (with its down file), the
     /// snapshot and the checksum file. Writes nothing when the model has errors or error-level
     /// lint findings (unless suppressed with a reason), is unchanged, or has risky changes nobody
-    /// acknowledged.
+    /// acknowledged. All files are one commit (an interrupted build is finished by the next one);
+    /// a second build of the project waits for the first.
     Build {
         #[command(flatten)]
         migration: MigrationArgs,
@@ -100,7 +101,8 @@ enum Command {
         #[command(flatten)]
         migration: MigrationArgs,
     },
-    /// Fail (exit 1) when generated files are stale or a committed migration was edited.
+    /// Fail (exit 1) when generated files are stale, a committed migration was edited, or a build
+    /// was interrupted (run `build` to finish it).
     Check,
     /// Lint the model: exit 1 on error-level findings (or warnings with --deny-warnings).
     Lint {
@@ -201,7 +203,10 @@ pub mod exit {
 }
 
 pub(crate) fn print_diagnostics(cli: &Cli, d: &Diagnostics, sources: &SourceMap) {
-    let sorted = d.sorted();
+    // At most `MAX_PER_CODE` of each code, then a line counting the rest, in every format.
+    let printed = d.printed();
+    let sorted: Vec<&schemac::diagnostics::Diagnostic> =
+        printed.iter().map(AsRef::as_ref).collect();
     if sorted.is_empty() {
         return;
     }
@@ -302,23 +307,106 @@ pub(crate) fn compiled_or_exit(cli: &Cli) -> Result<schemac::Compiled, u8> {
     Ok(compiled)
 }
 
-/// Compile the model and read the migrations folder; on failure the diagnostics are printed and
-/// the exit code returned.
-pub(crate) fn project(cli: &Cli) -> Result<Project, u8> {
+/// Print one diagnostic that points at no YAML (an I/O failure, the lock) in the chosen format.
+pub(crate) fn print_one(cli: &Cli, diag: schemac::diagnostics::Diagnostic) {
+    let mut d = Diagnostics::default();
+    d.push(diag);
+    print_diagnostics(cli, &d, &SourceMap::default());
+}
+
+/// Print an I/O failure as its coded diagnostic; returns the exit code (2).
+pub(crate) fn io_failure(cli: &Cli, e: &schemac::migrations::MigrationsError) -> u8 {
+    print_one(cli, e.diagnostic());
+    exit::IO
+}
+
+/// How a command uses the output folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// `build`: holds the project lock alone, finishes an interrupted build and removes the
+    /// temporary files a crashed run left.
+    Write,
+    /// `plan`, `check`: share the lock with other readers; an interrupted build is an error.
+    Read,
+}
+
+/// The folders schemac writes to, where a crashed run may have left temporary files.
+pub(crate) fn output_dirs(cli: &Cli, layout: schemac::ir::MigrationLayout) -> Vec<PathBuf> {
+    use schemac::migrations::{SUPABASE_DOWN, SUPABASE_MIGRATIONS};
+    let mut dirs = vec![
+        cli.out.clone(),
+        cli.out.join("migrations"),
+        cli.out.join(schemac::render::docs::GROUP_DIAGRAM_DIR),
+    ];
+    match cli.docs.parent() {
+        Some(p) if !p.as_os_str().is_empty() => dirs.push(p.to_path_buf()),
+        _ => dirs.push(PathBuf::from(".")),
+    }
+    if layout == schemac::ir::MigrationLayout::Supabase {
+        dirs.push(PathBuf::from(SUPABASE_MIGRATIONS));
+        dirs.push(PathBuf::from(SUPABASE_MIGRATIONS).join(SUPABASE_DOWN));
+    }
+    dirs.sort();
+    dirs.dedup();
+    dirs
+}
+
+/// Compile the model and read the migrations folder, holding the project lock (returned with the
+/// project; it is released when dropped); on failure the diagnostics are printed and the exit
+/// code returned.
+pub(crate) fn project(
+    cli: &Cli,
+    access: Access,
+) -> Result<(Project, schemac::commit::ProjectLock), u8> {
+    use schemac::commit;
+    let lock = commit::lock(&cli.out, access == Access::Write, |dir| {
+        eprintln!(
+            "schemac: waiting for another schemac command working in {} to finish",
+            dir.display()
+        );
+    })
+    .map_err(|diag| {
+        print_one(cli, *diag);
+        exit::IO
+    })?;
     let compiled = compiled_or_exit(cli)?;
-    let dir =
-        schemac::migrations::MigrationDir::read_layout(&cli.out, compiled.model.migrations.layout)
-            .map_err(|e| {
-                eprintln!("error: {e}");
-                exit::IO
-            })?;
+    let layout = compiled.model.migrations.layout;
+    match access {
+        Access::Write => {
+            match commit::recover(&cli.out) {
+                Ok(Some(done)) => eprintln!(
+                    "schemac: finished an interrupted build ({} file{})",
+                    done.files.len(),
+                    if done.files.len() == 1 { "" } else { "s" }
+                ),
+                Ok(None) => {}
+                Err(e) => return Err(io_failure(cli, &e)),
+            }
+            let removed = commit::remove_strays(&output_dirs(cli, layout))
+                .map_err(|e| io_failure(cli, &e))?;
+            for p in removed {
+                eprintln!("removed {} (left by an interrupted run)", p.display());
+            }
+        }
+        Access::Read => {
+            if let Some(diag) = commit::pending(&cli.out) {
+                print_one(cli, diag);
+                return Err(exit::ERRORS);
+            }
+        }
+    }
+    let dir = schemac::migrations::MigrationDir::read_layout(&cli.out, layout)
+        .map_err(|e| io_failure(cli, &e))?;
     let renderer =
         schemac::render::Renderer::new(cli.templates.is_dir().then(|| cli.templates.clone()));
-    Ok(Project {
-        compiled,
-        dir,
-        renderer,
-    })
+    Ok((
+        Project {
+            compiled,
+            dir,
+            renderer,
+        },
+        lock,
+    ))
 }
 
 /// The `DATABASE_URL` environment variable, when set and not blank: the server `verify`, `test`

@@ -19,11 +19,14 @@ use super::{Cli, Format, exit, print_diagnostics};
 
 /// Run `schemac plan`.
 pub fn run(cli: &Cli, options: &BuildOptions) -> u8 {
-    let super::Project {
-        compiled,
-        dir,
-        renderer,
-    } = match super::project(cli) {
+    let (
+        super::Project {
+            compiled,
+            dir,
+            renderer,
+        },
+        _lock,
+    ) = match super::project(cli, super::Access::Read) {
         Ok(p) => p,
         Err(code) => return code,
     };

@@ -43,15 +43,12 @@ pub fn run(cli: &Cli, args: &TestArgs) -> u8 {
     let (tests, skipped) = testing::collect(model, &compiled.external, !args.no_derived);
     if let (Some(Emit::Pgtap), Some(dir)) = (args.emit, &args.dir) {
         let files = testing::pgtap::emit(&tests, model.preset, &model.default_schema);
-        if let Err(e) = std::fs::create_dir_all(dir) {
-            eprintln!("error: cannot create {}: {e}", dir.display());
-            return exit::IO;
-        }
-        for (name, text) in &files {
-            if let Err(e) = std::fs::write(dir.join(name), text) {
-                eprintln!("error: cannot write {}: {e}", dir.join(name).display());
-                return exit::IO;
-            }
+        let paths: Vec<(std::path::PathBuf, &str)> = files
+            .iter()
+            .map(|(name, text)| (dir.join(name), text.as_str()))
+            .collect();
+        if let Err(e) = schemac::commit::commit(dir, &paths, &[]) {
+            return super::io_failure(cli, &e);
         }
         outln!(
             "wrote {} pgTAP file{} to {}",
@@ -72,10 +69,7 @@ pub fn run(cli: &Cli, args: &TestArgs) -> u8 {
     let mut d = Diagnostics::default();
     let dir = match MigrationDir::read_layout(&cli.out, compiled.model.migrations.layout) {
         Ok(dir) => dir,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::IO;
-        }
+        Err(e) => return super::io_failure(cli, &e),
     };
     dir.verify(&mut d);
     let migrations = database::up_migrations(&dir.files);

@@ -137,11 +137,7 @@ fn fresh(
     let dir = match MigrationDir::read_layout(&cli.out, compiled.model.migrations.layout) {
         Ok(dir) => dir,
         Err(e) => {
-            d.push(
-                Diagnostic::error(Code::Io, format!("cannot read the migrations: {e}"))
-                    .in_path(cli.out.display().to_string())
-                    .help("run `schemac build` first"),
-            );
+            d.push(e.diagnostic());
             return Outcome::Failed;
         }
     };

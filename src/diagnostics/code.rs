@@ -112,6 +112,12 @@ codes! {
     UnacknowledgedChanges = "E405", "unacknowledged-changes";
     /// A `--name` for a migration that cannot be a file name.
     InvalidMigrationName = "E406", "invalid-migration-name";
+    /// A file or folder of the output could not be written.
+    WriteFailed = "E407", "write-failed";
+    /// A `build` was interrupted: its journal or temporary files are left in the project.
+    UnfinishedBuild = "E408", "unfinished-build";
+    /// Another schemac command kept the project locked for too long.
+    ProjectLocked = "E409", "project-locked";
     /// An object of the model that the database does not have (`verify`).
     VerifyMissingInDatabase = "E501", "missing-in-database";
     /// An object in the database that the model does not declare (`verify`).

@@ -142,36 +142,148 @@ impl Diagnostic {
     }
 }
 
+/// How many diagnostics of one code are printed; the rest are counted in one line.
+pub const MAX_PER_CODE: usize = 50;
+
+/// The help line of a summary diagnostic.
+const SUMMARY_HELP: &str = "fix the ones shown and run the command again";
+
+/// The diagnostic counting `rest` more diagnostics of `code`.
+fn summary(code: &'static str, name: &'static str, severity: Severity, rest: usize) -> Diagnostic {
+    let kind = match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "info finding",
+    };
+    Diagnostic {
+        code,
+        name,
+        severity,
+        message: format!(
+            "… and {rest} more `{code}` {kind}{} (only the first {MAX_PER_CODE} of each code are shown)",
+            if rest == 1 { "" } else { "s" }
+        ),
+        primary: None,
+        secondary: Vec::new(),
+        help: SUMMARY_HELP.to_string(),
+        path: None,
+    }
+}
+
+/// `sorted` with at most [`MAX_PER_CODE`] of each code, then a summary diagnostic for each code
+/// that had more (in code order).
+pub fn cap_per_code<'a>(sorted: Vec<&'a Diagnostic>) -> Vec<std::borrow::Cow<'a, Diagnostic>> {
+    cap(sorted, &std::collections::BTreeMap::new())
+}
+
+/// [`cap_per_code`], counting `dropped` (diagnostics that were counted, not kept) in the summaries.
+fn cap<'a>(
+    sorted: Vec<&'a Diagnostic>,
+    dropped: &std::collections::BTreeMap<&'static str, (&'static str, Severity, usize)>,
+) -> Vec<std::borrow::Cow<'a, Diagnostic>> {
+    use std::borrow::Cow;
+    let mut seen: std::collections::BTreeMap<&'static str, (&'static str, Severity, usize)> =
+        std::collections::BTreeMap::new();
+    let mut out: Vec<Cow<'a, Diagnostic>> = Vec::with_capacity(sorted.len().min(1024));
+    for d in sorted {
+        let entry = seen.entry(d.code).or_insert((d.name, d.severity, 0));
+        entry.2 += 1;
+        if entry.2 <= MAX_PER_CODE {
+            out.push(Cow::Borrowed(d));
+        }
+    }
+    for (code, (name, severity, n)) in dropped {
+        seen.entry(code).or_insert((name, *severity, 0)).2 += n;
+    }
+    for (code, (name, severity, n)) in seen {
+        if n > MAX_PER_CODE {
+            out.push(Cow::Owned(summary(code, name, severity, n - MAX_PER_CODE)));
+        }
+    }
+    out
+}
+
+/// How many diagnostics of one code the sink keeps; later ones are only counted (a 50 MB file of
+/// two million unknown keys must not build, sort and print two million diagnostics). Larger than
+/// [`MAX_PER_CODE`], so what is printed is the first ones by position among those kept.
+pub const KEPT_PER_CODE: usize = 1000;
+
 /// The sink stages push into.
 #[derive(Debug, Default, Clone)]
 pub struct Diagnostics {
     items: Vec<Diagnostic>,
+    /// Diagnostics kept per code.
+    kept: std::collections::BTreeMap<&'static str, usize>,
+    /// Diagnostics counted but not kept, per code: (name, severity, count).
+    dropped: std::collections::BTreeMap<&'static str, (&'static str, Severity, usize)>,
 }
 
 impl Diagnostics {
-    /// Add a diagnostic.
+    /// Add a diagnostic (kept when fewer than [`KEPT_PER_CODE`] of its code are, else counted).
     pub fn push(&mut self, diagnostic: Diagnostic) {
-        self.items.push(diagnostic);
+        let kept = self.kept.entry(diagnostic.code).or_insert(0);
+        if *kept < KEPT_PER_CODE {
+            *kept += 1;
+            self.items.push(diagnostic);
+        } else {
+            self.dropped
+                .entry(diagnostic.code)
+                .or_insert((diagnostic.name, diagnostic.severity, 0))
+                .2 += 1;
+        }
+    }
+
+    /// Whether a diagnostic of `code` pushed now would be kept; when not, a caller may
+    /// [`Self::count_error`] instead of building it.
+    pub fn keeps(&self, code: Code) -> bool {
+        self.kept.get(code.as_str()).copied().unwrap_or(0) < KEPT_PER_CODE
+    }
+
+    /// Count an error of `code` without building it (see [`Self::keeps`]).
+    pub fn count_error(&mut self, code: Code) {
+        self.dropped
+            .entry(code.as_str())
+            .or_insert((code.name(), Severity::Error, 0))
+            .2 += 1;
     }
 
     /// Whether any error was pushed.
     pub fn has_errors(&self) -> bool {
         self.items.iter().any(|d| d.severity == Severity::Error)
+            || self.dropped.values().any(|(_, s, _)| *s == Severity::Error)
     }
 
     /// Number of diagnostics of a severity.
     pub fn count(&self, severity: Severity) -> usize {
         self.items.iter().filter(|d| d.severity == severity).count()
+            + self
+                .dropped
+                .values()
+                .filter(|(_, s, _)| *s == severity)
+                .map(|(_, _, n)| n)
+                .sum::<usize>()
     }
 
     /// Whether nothing was reported.
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.items.is_empty() && self.dropped.is_empty()
     }
 
     /// Add every diagnostic of another sink.
     pub fn extend(&mut self, other: Diagnostics) {
-        self.items.extend(other.items);
+        for d in other.items {
+            self.push(d);
+        }
+        for (code, (name, severity, n)) in other.dropped {
+            self.dropped.entry(code).or_insert((name, severity, 0)).2 += n;
+        }
+    }
+
+    /// What is printed: [`Self::sorted`] with at most [`MAX_PER_CODE`] diagnostics of each code,
+    /// and after them, for each code that had more, one diagnostic counting the rest ("… and 12
+    /// more `E102` errors"). Every output format prints this list.
+    pub fn printed(&self) -> Vec<std::borrow::Cow<'_, Diagnostic>> {
+        cap(self.sorted(), &self.dropped)
     }
 
     /// The diagnostics in output order (file, offset, code), duplicates removed.

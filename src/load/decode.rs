@@ -136,6 +136,12 @@ impl<'n> Fields<'n> {
     pub fn finish(self, d: &mut Diagnostics) {
         for (k, v) in self.entries {
             if !self.allowed.contains(&k.name.as_str()) {
+                // Past the sink's limit the diagnostic would only be counted: skip the
+                // "did you mean" work of building it (two million unknown keys).
+                if !d.keeps(Code::UnknownKey) {
+                    d.count_error(Code::UnknownKey);
+                    continue;
+                }
                 if matches!(v.kind, NodeKind::Null)
                     && suggest(&k.name, self.allowed.iter().copied()).is_none()
                     && k.name.chars().any(|c| !(c.is_alphanumeric() || c == '_'))

@@ -28,23 +28,67 @@ pub struct Loaded {
 
 fn yaml_files(path: &Path, d: &mut Diagnostics) -> Vec<PathBuf> {
     if path.is_dir() {
-        let mut files: Vec<PathBuf> = match std::fs::read_dir(path) {
-            Ok(rd) => rd
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
-                .collect(),
+        let unreadable = |d: &mut Diagnostics, p: &Path, e: &std::io::Error, what: &str| {
+            d.push(
+                Diagnostic::error(
+                    Code::Io,
+                    format!("cannot read {what}: {}", crate::migrations::describe(e)),
+                )
+                .in_path(p.display().to_string())
+                .help(crate::migrations::io_help(e, false)),
+            );
+        };
+        let rd = match std::fs::read_dir(path) {
+            Ok(rd) => rd,
             Err(e) => {
-                d.push(
-                    Diagnostic::error(Code::Io, format!("cannot read the folder: {e}"))
-                        .in_path(path.display().to_string())
-                        .help("check the path and its permissions"),
-                );
+                unreadable(d, path, &e, "the folder");
                 return Vec::new();
             }
         };
+        let mut files: Vec<PathBuf> = Vec::new();
+        for entry in rd {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    unreadable(d, path, &e, "the folder");
+                    continue;
+                }
+            };
+            let p = entry.path();
+            if !p.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+                continue;
+            }
+            // Follows symbolic links: a dangling link or a loop is an error, not a skipped file.
+            match std::fs::metadata(&p) {
+                Ok(meta) if meta.is_file() => files.push(p),
+                Ok(_) => {}
+                Err(e) => {
+                    let what = if entry.file_type().is_ok_and(|t| t.is_symlink()) {
+                        if e.kind() == std::io::ErrorKind::NotFound {
+                            "the file: it is a symbolic link to nothing".to_string()
+                        } else {
+                            format!(
+                                "the file: it is a symbolic link that cannot be followed ({})",
+                                crate::migrations::describe(&e)
+                            )
+                        }
+                    } else {
+                        format!("the file: {}", crate::migrations::describe(&e))
+                    };
+                    d.push(
+                        Diagnostic::error(Code::Io, format!("cannot read {what}"))
+                            .in_path(p.display().to_string())
+                            .help(if e.kind() == std::io::ErrorKind::NotFound {
+                                "point the link at an existing file, or remove it"
+                            } else {
+                                crate::migrations::io_help(&e, false)
+                            }),
+                    );
+                }
+            }
+        }
         files.sort();
-        if files.is_empty() {
+        if files.is_empty() && !d.has_errors() {
             d.push(
                 Diagnostic::error(Code::Io, "the folder has no .yaml or .yml files")
                     .in_path(path.display().to_string())
@@ -114,7 +158,11 @@ pub fn load_path(path: &Path, d: &mut Diagnostics) -> Loaded {
             Err(e) => d.push(
                 Diagnostic::error(Code::Io, format!("cannot read the file: {e}"))
                     .in_path(file.display().to_string())
-                    .help("check that the file exists, or pass its path with --schema"),
+                    .help(if e.kind() == std::io::ErrorKind::NotFound {
+                        "check that the file exists, or pass its path with --schema"
+                    } else {
+                        crate::migrations::io_help(&e, false)
+                    }),
             ),
         }
     }

@@ -1,7 +1,7 @@
 //! YAML text → a spanned node tree.
 //!
 //! Input: one file's text. Output: a [`Node`] tree where every node and every mapping key carries
-//! its byte [`Span`], or a syntax diagnostic (`E101`).
+//! its byte [`Span`], or a syntax diagnostic (`E101`; `E103` for a list or mapping used as a key).
 //! Invariants: mapping entries keep document order and duplicates (the decoder reports them with
 //! both spans); numbers keep their source spelling (`1.10` stays `1.10`); a scalar records how it
 //! was written, so SQL error positions can be mapped back into the file exactly where that is
@@ -263,7 +263,8 @@ pub(super) fn plain_line_node(span: Span, value: &str) -> Node {
 pub(super) fn mapping_key(text: &str, key: Node) -> Key {
     let name = match key.kind {
         NodeKind::Str(s, _) => s,
-        NodeKind::Seq(_) | NodeKind::Map(_) => "<complex key>".to_string(),
+        // `parse` rejects these keys (`E103`); the fast path never builds them.
+        NodeKind::Seq(_) | NodeKind::Map(_) => String::new(),
         _ => text
             .get(key.span.start as usize..key.span.end())
             .unwrap_or("")
@@ -424,6 +425,21 @@ pub(super) fn parse_full(src: &SourceFile, file: FileId) -> Result<Node, Box<Dia
             Some(Frame::Seq { items, .. }) => items.push(node),
             Some(Frame::Map { entries, key, .. }) => match key.take() {
                 None => *key = Some(node),
+                Some(k) if matches!(k.kind, NodeKind::Seq(_) | NodeKind::Map(_)) => {
+                    let what = if matches!(k.kind, NodeKind::Seq(_)) {
+                        "a list"
+                    } else {
+                        "a mapping"
+                    };
+                    return Err(Box::new(
+                        Diagnostic::error(
+                            Code::WrongType,
+                            format!("{what} is used as a mapping key"),
+                        )
+                        .at(k.span, "this key")
+                        .help("write the key as a plain name, such as `email:`"),
+                    ));
+                }
                 Some(k) => entries.push((mapping_key(text, k), node)),
             },
             None => root = Some(node),
