@@ -34,6 +34,14 @@ pub struct TableInfo {
     pub rls_forced: bool,
     /// Whether it is a partition of another table.
     pub is_partition: bool,
+    /// `relkind`: `r` ordinary, `p` partitioned, `f` foreign.
+    pub kind: String,
+    /// `pg_get_partkeydef`, e.g. `RANGE (created_at)`, for a partitioned table.
+    pub partition_key: Option<String>,
+    /// The parent `(schema, name)` and `pg_get_expr(relpartbound)` of a partition.
+    pub partition_of: Option<(String, String, String)>,
+    /// `COMMENT ON TABLE`.
+    pub description: Option<String>,
 }
 
 /// A column.
@@ -55,6 +63,8 @@ pub struct ColumnInfo {
     pub identity: String,
     /// `attgenerated`: empty or `s` (stored).
     pub generated: String,
+    /// `COMMENT ON COLUMN`.
+    pub description: Option<String>,
 }
 
 /// A table constraint.
@@ -132,6 +142,10 @@ pub struct FunctionInfo {
     pub name: String,
     /// `pg_get_function_identity_arguments(oid)`.
     pub identity_args: String,
+    /// `pg_get_function_arguments(oid)`: with names, modes and defaults.
+    pub arguments: String,
+    /// `prokind`: `f` function, `p` procedure, `a` aggregate, `w` window.
+    pub kind: String,
     /// `pg_get_function_result(oid)`.
     pub result: Option<String>,
     /// SECURITY DEFINER.
@@ -144,6 +158,14 @@ pub struct FunctionInfo {
     pub language: String,
     /// `prosrc`.
     pub body: String,
+    /// STRICT.
+    pub strict: bool,
+    /// LEAKPROOF.
+    pub leakproof: bool,
+    /// `proparallel`: s, r or u.
+    pub parallel: String,
+    /// `COMMENT ON FUNCTION`.
+    pub description: Option<String>,
 }
 
 /// A view or materialized view.
@@ -157,6 +179,10 @@ pub struct ViewInfo {
     pub materialized: bool,
     /// `reloptions`, e.g. `security_invoker=true`.
     pub options: Vec<String>,
+    /// `pg_get_viewdef(oid)`: the query as PostgreSQL stores it.
+    pub definition: String,
+    /// `COMMENT ON VIEW`.
+    pub description: Option<String>,
 }
 
 /// An enum type.
@@ -168,6 +194,8 @@ pub struct EnumInfo {
     pub name: String,
     /// Labels in order.
     pub labels: Vec<String>,
+    /// `COMMENT ON TYPE`.
+    pub description: Option<String>,
 }
 
 /// One privilege held by one grantee on one object.
@@ -226,13 +254,20 @@ select n.nspname::text from pg_namespace n
 where {SYS} and n.nspname::text = any($1::text[])";
 
 const TABLES_SQL: &str = "
-select n.nspname::text, c.relname::text, c.relrowsecurity, c.relforcerowsecurity, c.relispartition
+select n.nspname::text, c.relname::text, c.relrowsecurity, c.relforcerowsecurity, c.relispartition,
+       c.relkind::text, case when c.relkind = 'p' then pg_get_partkeydef(c.oid) end,
+       pn.nspname::text, pc.relname::text, pg_get_expr(c.relpartbound, c.oid),
+       obj_description(c.oid, 'pg_class')
 from pg_class c join pg_namespace n on n.oid = c.relnamespace
+left join pg_inherits i on i.inhrelid = c.oid and c.relispartition
+left join pg_class pc on pc.oid = i.inhparent
+left join pg_namespace pn on pn.oid = pc.relnamespace
 where c.relkind in ('r', 'p', 'f') and {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}";
 
 const COLUMNS_SQL: &str = "
 select n.nspname::text, c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod),
-       a.attnotnull, pg_get_expr(ad.adbin, ad.adrelid), a.attidentity::text, a.attgenerated::text
+       a.attnotnull, pg_get_expr(ad.adbin, ad.adrelid), a.attidentity::text, a.attgenerated::text,
+       col_description(c.oid, a.attnum)
 from pg_attribute a
 join pg_class c on c.oid = a.attrelid
 join pg_namespace n on n.oid = c.relnamespace
@@ -275,20 +310,24 @@ where not t.tgisinternal and {SYS} and n.nspname::text = any($1::text[])";
 const FUNCTIONS_SQL: &str = "
 select n.nspname::text, p.proname::text, pg_get_function_identity_arguments(p.oid),
        pg_get_function_result(p.oid), p.prosecdef, p.provolatile::text,
-       coalesce(p.proconfig, '{}'::text[]), l.lanname::text, coalesce(p.prosrc, '')
+       coalesce(p.proconfig, '{}'::text[]), l.lanname::text, coalesce(p.prosrc, ''),
+       pg_get_function_arguments(p.oid), p.prokind::text, p.proisstrict, p.proleakproof,
+       p.proparallel::text, obj_description(p.oid, 'pg_proc')
 from pg_proc p
 join pg_namespace n on n.oid = p.pronamespace
 join pg_language l on l.oid = p.prolang
 where {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}";
 
 const VIEWS_SQL: &str = "
-select n.nspname::text, c.relname::text, c.relkind = 'm', coalesce(c.reloptions, '{}'::text[])
+select n.nspname::text, c.relname::text, c.relkind = 'm', coalesce(c.reloptions, '{}'::text[]),
+       pg_get_viewdef(c.oid), obj_description(c.oid, 'pg_class')
 from pg_class c join pg_namespace n on n.oid = c.relnamespace
 where c.relkind in ('v', 'm') and {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}";
 
 const ENUMS_SQL: &str = "
 select n.nspname::text, t.typname::text,
-       array(select e.enumlabel::text from pg_enum e where e.enumtypid = t.oid order by e.enumsortorder)
+       array(select e.enumlabel::text from pg_enum e where e.enumtypid = t.oid order by e.enumsortorder),
+       obj_description(t.oid, 'pg_type')
 from pg_type t join pg_namespace n on n.oid = t.typnamespace
 where t.typtype = 'e' and {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}";
 
@@ -336,6 +375,17 @@ pub fn read(
             rls_enabled: r.try_get(2)?,
             rls_forced: r.try_get(3)?,
             is_partition: r.try_get(4)?,
+            kind: r.try_get(5)?,
+            partition_key: r.try_get(6)?,
+            partition_of: match (
+                r.try_get::<_, Option<String>>(7)?,
+                r.try_get::<_, Option<String>>(8)?,
+                r.try_get::<_, Option<String>>(9)?,
+            ) {
+                (Some(s), Some(t), Some(b)) => Some((s, t, b)),
+                _ => None,
+            },
+            description: r.try_get(10)?,
         });
     }
     for r in client.query(&sql(COLUMNS_SQL, "pg_class", "c.oid"), &[&s])? {
@@ -348,6 +398,7 @@ pub fn read(
             default: r.try_get(5)?,
             identity: r.try_get(6)?,
             generated: r.try_get(7)?,
+            description: r.try_get(8)?,
         });
     }
     for r in client.query(&sql(CONSTRAINTS_SQL, "pg_class", "c.oid"), &[&s])? {
@@ -400,6 +451,12 @@ pub fn read(
             config: r.try_get(6)?,
             language: r.try_get(7)?,
             body: r.try_get(8)?,
+            arguments: r.try_get(9)?,
+            kind: r.try_get(10)?,
+            strict: r.try_get(11)?,
+            leakproof: r.try_get(12)?,
+            parallel: r.try_get(13)?,
+            description: r.try_get(14)?,
         });
     }
     for r in client.query(&sql(VIEWS_SQL, "pg_class", "c.oid"), &[&s])? {
@@ -408,6 +465,8 @@ pub fn read(
             name: r.try_get(1)?,
             materialized: r.try_get(2)?,
             options: r.try_get(3)?,
+            definition: r.try_get(4)?,
+            description: r.try_get(5)?,
         });
     }
     for r in client.query(&sql(ENUMS_SQL, "pg_type", "t.oid"), &[&s])? {
@@ -415,6 +474,7 @@ pub fn read(
             schema: r.try_get(0)?,
             name: r.try_get(1)?,
             labels: r.try_get(2)?,
+            description: r.try_get(3)?,
         });
     }
     for (text, class, oid, out) in [
