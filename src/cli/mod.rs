@@ -36,6 +36,7 @@ macro_rules! outln {
 mod build;
 mod check;
 mod docs;
+mod import;
 mod lint;
 mod plan;
 mod test;
@@ -122,6 +123,10 @@ enum Command {
     /// Run the access tests (declared in the model and derived from its policies) on a scratch
     /// database, or write them as pgTAP files with --emit pgtap DIR.
     Test(test::TestArgs),
+    /// Write schema.yaml from an existing database (read-only) or from SQL migrations (applied
+    /// to a scratch database), list what the model cannot express, and with --check prove that
+    /// the model rebuilds the same catalog.
+    Import(import::ImportArgs),
 }
 
 /// Options of the commands that write (or show) the next migration.
@@ -314,5 +319,6 @@ pub fn run(cli: Cli) -> u8 {
         Command::Rules { ref markdown } => lint::rules(markdown.as_deref()),
         Command::Verify(ref args) => verify::run(&cli, args),
         Command::Test(ref args) => test::run(&cli, args),
+        Command::Import(ref args) => import::run(&cli, args),
     }
 }

@@ -82,7 +82,7 @@ fn query_failure(e: &postgres::Error, what: &str) -> Box<Diagnostic> {
 
 /// The catalog of the schemas and roles the model is compared on, read with `search_path = ''`
 /// (inside the caller's transaction).
-fn read_catalog(
+pub(crate) fn read_catalog(
     client: &mut impl GenericClient,
     compiled: &Compiled,
 ) -> Result<introspect::Catalog, Box<Diagnostic>> {
@@ -99,7 +99,10 @@ fn read_catalog(
 /// The reference catalog: the model's first migration applied on its own to a scratch database
 /// on the server of `url`, read back and dropped. It holds PostgreSQL's normalised form of every
 /// expression the model writes (see [`verify::compare`]).
-fn reference(compiled: &Compiled, url: &str) -> Result<introspect::Catalog, Box<Diagnostic>> {
+pub(crate) fn reference(
+    compiled: &Compiled,
+    url: &str,
+) -> Result<introspect::Catalog, Box<Diagnostic>> {
     let sql = verify::reference_sql(&compiled.model).map_err(|e| {
         Box::new(
             Diagnostic::error(Code::Io, format!("cannot render the model's SQL: {e}"))

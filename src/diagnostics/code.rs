@@ -119,6 +119,14 @@ codes! {
     AccessTestFailed = "E507", "access-test-failed";
     /// A declared query whose plan scans its table sequentially (`verify --explain`).
     QuerySeqScan = "E508", "query-seq-scan";
+    /// A SQL file given to `import --sql` failed to apply to the scratch database.
+    ImportSqlFailed = "E513", "import-sql-failed";
+    /// `import` left objects the model cannot express out (without `--allow-partial`).
+    ImportIncomplete = "E514", "import-incomplete";
+    /// `import` would overwrite an existing model file (without `--force`).
+    ImportOutputExists = "E515", "import-output-exists";
+    /// The model `import` wrote does not compile (a bug in import).
+    ImportModelInvalid = "E516", "import-model-invalid";
 }
 
 #[cfg(test)]

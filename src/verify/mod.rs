@@ -988,8 +988,9 @@ fn views(cx: &mut Cx<'_>, catalog: &Catalog) {
     }
 }
 
-fn privileges(cx: &mut Cx<'_>, external: &External, catalog: &Catalog) {
-    let model = cx.model;
+/// The privileges the model gives each role on each relation and function (its grants and
+/// revokes over the preset's defaults), as the database should hold them.
+pub fn expected_privileges(model: &Model, external: &External) -> Access {
     let mut settings = Settings::of(model, external);
     // Supabase's default privileges in exposed schemas also go to service_role.
     if model.preset == crate::ir::Preset::Supabase
@@ -998,7 +999,12 @@ fn privileges(cx: &mut Cx<'_>, external: &External, catalog: &Catalog) {
     {
         settings.client_roles.push("service_role".to_string());
     }
-    let access = Access::of(model, &settings);
+    Access::of(model, &settings)
+}
+
+fn privileges(cx: &mut Cx<'_>, external: &External, catalog: &Catalog) {
+    let model = cx.model;
+    let access = expected_privileges(model, external);
     let roles = compared_roles(model, external);
     let role_key = |r: &str| {
         if r == "PUBLIC" {
