@@ -244,3 +244,63 @@ fn a_failing_sql_file_is_e513_and_leaves_no_database() {
         .get(0);
     assert_eq!(left, 0);
 }
+
+/// Import a folder of `tests/fixtures/import/` with `--check --allow-partial`; returns the run,
+/// the model and the report.
+fn import_corpus(name: &str, supabase: bool) -> (support::Out, String, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("schema.yaml");
+    let report = tmp.path().join("report.md");
+    let folder = format!("tests/fixtures/import/{name}");
+    let url = support::admin_url();
+    let mut args = vec![
+        "import",
+        "--sql",
+        &folder,
+        "--database-url",
+        &url,
+        "--out-model",
+        model.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+        "--check",
+        "--allow-partial",
+    ];
+    if supabase {
+        args.extend(["--preset", "supabase"]);
+    }
+    let out = schemac(&args);
+    let model = std::fs::read_to_string(&model).unwrap();
+    let report = std::fs::read_to_string(&report).unwrap();
+    (out, model, report)
+}
+
+#[test]
+fn a_supabase_app_built_by_migrations_imports_identical() {
+    let (out, model, report) = import_corpus("supabase_app", true);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("import --check: identical"));
+    insta::assert_snapshot!("supabase_app_model", model);
+    insta::assert_snapshot!("supabase_app_report", report);
+}
+
+#[test]
+fn a_plain_postgres_app_imports_with_its_ledger() {
+    let (out, model, report) = import_corpus("plain_app", false);
+    // The one difference --check finds is the one the ledger lists: a column whose type is a
+    // domain is imported with the domain's base type.
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let diffs: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.trim_start().starts_with("x "))
+        .collect();
+    assert_eq!(diffs.len(), 1, "{}", out.stderr);
+    assert!(
+        diffs[0].contains("the type of column `customers.email` differs"),
+        "{}",
+        out.stderr
+    );
+    insta::assert_snapshot!("plain_app_model", model);
+    insta::assert_snapshot!("plain_app_report", report);
+}

@@ -494,6 +494,13 @@ fn function_signatures_and_overloads_are_compared() {
              create policy teams_owner on public.teams for select using ((select public.is_owner(id)))"),
             "the signature of function `public.is_owner` differs",
         ),
+        // The same body but for a leading and a trailing line break (compared byte for byte).
+        (
+            "create or replace function public.is_owner(team bigint, strict_mode boolean default true) returns boolean language sql stable as $$
+select exists (select 1 from public.teams t where t.id = team and t.owner = current_user)
+$$".to_string(),
+            "the body of function `public.is_owner` differs",
+        ),
         // A different default.
         (
             format!("create or replace function public.is_owner(team bigint, strict_mode boolean default false) returns boolean language sql stable as $$ {body} $$"),

@@ -241,7 +241,41 @@ fn read(client: &mut impl GenericClient, args: &ImportArgs) -> Result<Read, post
         catalog.triggers.extend(ours);
         catalog.triggers.sort();
     }
-    let others = introspect::others(client, &schemas)?;
+    let mut others = introspect::others(client, &schemas)?;
+    if supabase {
+        // Policies the project put on the platform's tables (storage.objects): the model cannot
+        // declare them (it does not own those tables).
+        let platform_catalog = introspect::read(client, &platform, &[])?;
+        for p in platform_catalog.policies {
+            others.push(introspect::OtherInfo {
+                definition: format!(
+                    "CREATE POLICY {} ON {}.{} AS {} FOR {} TO {}{}{}",
+                    schemac::sql::ident::quote_ident(&p.name),
+                    p.schema,
+                    p.table,
+                    if p.permissive {
+                        "PERMISSIVE"
+                    } else {
+                        "RESTRICTIVE"
+                    },
+                    p.command,
+                    p.roles.join(", "),
+                    p.using
+                        .as_deref()
+                        .map(|u| format!(" USING ({u})"))
+                        .unwrap_or_default(),
+                    p.with_check
+                        .as_deref()
+                        .map(|u| format!(" WITH CHECK ({u})"))
+                        .unwrap_or_default(),
+                ),
+                schema: p.schema,
+                kind: "policy on a platform table".to_string(),
+                name: format!("{}.{}", p.table, p.name),
+            });
+        }
+        others.sort();
+    }
     Ok(Read {
         catalog,
         others,
@@ -410,7 +444,7 @@ fn report_text(imported: &Imported, r: &Read) -> String {
     }
     for e in &imported.ledger {
         s.push_str(&format!(
-            "### {} `{}`\n\n{}.\n\n```sql\n{}\n```\n\n",
+            "### {} `{}`\n\nWhy: {}.\n\n```sql\n{}\n```\n\n",
             e.kind, e.name, e.reason, e.definition
         ));
     }

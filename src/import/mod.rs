@@ -102,10 +102,22 @@ fn local_type(t: &str) -> String {
     t.strip_prefix("public.").unwrap_or(t).to_string()
 }
 
-/// `(expr)` → `expr` when the outer parentheses enclose the whole text.
+/// `(expr)` → `expr` when the outer parentheses enclose the whole text (and are not those of a
+/// scalar sub-select, `( SELECT … )`).
 fn unparen(s: &str) -> &str {
     let t = s.trim();
     if !(t.starts_with('(') && t.ends_with(')')) {
+        return t;
+    }
+    let inner = t.get(1..).unwrap_or("").trim_start().to_ascii_lowercase();
+    if ["select", "with", "values"].iter().any(|k| {
+        inner.starts_with(k)
+            && !inner
+                .get(k.len()..k.len() + 1)
+                .unwrap_or(" ")
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+    }) {
         return t;
     }
     let mut depth = 0i32;
@@ -195,6 +207,8 @@ struct Cx<'a> {
     counts: BTreeMap<&'static str, usize>,
     /// Roles named by policies.
     roles: BTreeSet<String>,
+    /// Domains (`schema.name` → base type), which columns are imported as.
+    domains: BTreeMap<String, String>,
 }
 
 impl Cx<'_> {
@@ -304,6 +318,22 @@ fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Pr
         ledger: Vec::new(),
         counts: BTreeMap::new(),
         roles: BTreeSet::new(),
+        domains: others
+            .iter()
+            .filter(|o| o.kind == "domain")
+            .filter_map(|o| {
+                let base = o.definition.split_once(" AS ")?.1;
+                let end = [" NOT NULL", " DEFAULT ", " CONSTRAINT "]
+                    .iter()
+                    .filter_map(|w| base.find(w))
+                    .min()
+                    .unwrap_or(base.len());
+                Some((
+                    format!("{}.{}", o.schema, o.name),
+                    base.get(..end).unwrap_or(base).to_string(),
+                ))
+            })
+            .collect(),
     };
     for o in others {
         cx.leave_out(
@@ -1036,7 +1066,23 @@ fn table(
         if let Some(more) = col_keys.get(c.name.as_str()) {
             keys.extend(more.iter().cloned());
         }
-        let ty = local_type(&c.data_type);
+        let mut ty = local_type(&c.data_type);
+        if let Some(base) = cx.domains.get(&c.data_type).cloned() {
+            cx.leave_out(
+                "column type",
+                format!("{qname}.{}", c.name),
+                &format!(
+                    "its type is the domain `{}`: the column is imported with the domain's base type",
+                    c.data_type
+                ),
+                format!(
+                    "ALTER TABLE {qname} ALTER COLUMN {} TYPE {}",
+                    crate::sql::ident::quote_ident(&c.name),
+                    c.data_type
+                ),
+            );
+            ty = local_type(&base);
+        }
         let name = scalar(&c.name);
         match &c.description {
             None if keys.is_empty() => {
@@ -1216,8 +1262,9 @@ fn table(
         for p in parts {
             let bound = p.partition_of.as_ref().map_or("", |x| x.2.as_str());
             match partition_bound(bound) {
-                Some(b) if p.partition_key.is_none() => {
-                    let _ = writeln!(s, "        {}: {b}", scalar(&local(&p.schema, &p.name)));
+                // Partitions are named bare; they are in the parent's schema.
+                Some(b) if p.partition_key.is_none() && p.schema == t.schema => {
+                    let _ = writeln!(s, "        {}: {b}", scalar(&p.name));
                 }
                 _ => cx.leave_out(
                     "partition",
@@ -1247,6 +1294,8 @@ mod tests {
     fn helpers() {
         assert_eq!(unparen("(a = b)"), "a = b");
         assert_eq!(unparen("(a) = (b)"), "(a) = (b)");
+        assert_eq!(unparen("( SELECT f(x) AS f)"), "( SELECT f(x) AS f)");
+        assert_eq!(unparen("(selected = 1)"), "selected = 1");
         assert_eq!(default_text("'x'::text", "text"), "'x'");
         assert_eq!(default_text("'a'::public.status", "public.status"), "'a'");
         assert_eq!(default_text("now()", "timestamp with time zone"), "now()");

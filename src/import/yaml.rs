@@ -41,8 +41,12 @@ pub fn scalar(s: &str) -> String {
 /// `key: value` for a text value at `indent`, as a literal block when it spans lines.
 pub fn text_field(out: &mut String, indent: usize, key: &str, value: &str) {
     let pad = " ".repeat(indent);
+    // Leading empty lines are content of a literal block; the first line with text sets the
+    // indentation, so it must not start with a space or a tab.
+    let first_text = value.trim_start_matches('\n');
     let block_ok = value.contains('\n')
-        && !value.starts_with([' ', '\t', '\n'])
+        && !first_text.is_empty()
+        && !first_text.starts_with('\t')
         && value
             .chars()
             .all(|c| c == '\n' || c == '\t' || !c.is_control())
@@ -58,7 +62,10 @@ pub fn text_field(out: &mut String, indent: usize, key: &str, value: &str) {
         1 => "",
         _ => "+",
     };
-    let _ = writeln!(out, "{pad}{}: |{chomp}", scalar(key));
+    // A first line that starts with spaces needs the indentation indicator (2: the block is
+    // indented two spaces past its key).
+    let indicator = if first_text.starts_with(' ') { "2" } else { "" };
+    let _ = writeln!(out, "{pad}{}: |{indicator}{chomp}", scalar(key));
     let body = value.strip_suffix('\n').unwrap_or(value);
     for line in body.split('\n') {
         if line.is_empty() {
@@ -100,7 +107,34 @@ mod tests {
         text_field(&mut out, 0, "body", "a\nb");
         assert_eq!(out, "body: |-\n  a\n  b\n");
         let mut out = String::new();
+        text_field(&mut out, 0, "body", "\n\nbegin\nend;\n");
+        assert_eq!(out, "body: |\n\n\n  begin\n  end;\n");
+        let mut out = String::new();
         text_field(&mut out, 0, "body", " leading\nx");
-        assert_eq!(out, "body: \" leading\\nx\"\n");
+        assert_eq!(out, "body: |2-\n   leading\n  x\n");
+        let mut out = String::new();
+        text_field(&mut out, 0, "body", "\tx\ny");
+        assert_eq!(out, "body: \"\\tx\\ny\"\n");
+    }
+
+    /// What the writer writes, schemac's loader reads back byte for byte.
+    #[test]
+    fn bodies_read_back_exactly() {
+        for body in [
+            "\n  select 1\n",
+            "begin\n  x;\n\nend;\n\n",
+            " leading\nx",
+            "\n\nbegin\r\nend;",
+            "a  \n\tb\n",
+            "line\n   \n  indented last",
+        ] {
+            let mut model = String::from(
+                "version: 1\nfunctions:\n  f:\n    returns: integer\n    language: sql\n",
+            );
+            text_field(&mut model, 4, "body", body);
+            let compiled = crate::compile_sources(&[("schema.yaml".to_string(), model.clone())]);
+            let f = compiled.model.functions.values().next().unwrap();
+            assert_eq!(f.body.value, body, "{model}");
+        }
     }
 }

@@ -481,6 +481,14 @@ from pg_inherits i join pg_class c on c.oid = i.inhrelid join pg_namespace n on 
 join pg_class pc on pc.oid = i.inhparent join pg_namespace pn on pn.oid = pc.relnamespace
 where not c.relispartition and {SYS} and n.nspname::text = any($1::text[])
 union all
+select '', 'schema privilege',
+       n.nspname::text || ' to ' || pg_get_userbyid(x.grantee)::text,
+       'GRANT ' || x.privilege_type || ' ON SCHEMA ' || quote_ident(n.nspname) || ' TO '
+       || quote_ident(pg_get_userbyid(x.grantee))
+from pg_namespace n cross join lateral aclexplode(n.nspacl) x
+where n.nspname <> 'public' and x.grantee <> n.nspowner and x.grantee <> 0
+  and {SYS} and n.nspname::text = any($1::text[])
+union all
 select '', 'event trigger', e.evtname::text,
        'CREATE EVENT TRIGGER ' || quote_ident(e.evtname) || ' ON ' || e.evtevent
        || ' EXECUTE FUNCTION ' || e.evtfoid::regproc::text || '()'

@@ -874,10 +874,12 @@ fn functions(cx: &mut Cx<'_>, catalog: &Catalog) {
                 &show(&db_path),
             );
         }
-        if info.language != "internal"
-            && info.language != "c"
-            && info.body.trim() != f.body.value.trim()
-        {
+        // With the reference, bodies are compared byte for byte (as PostgreSQL stores them).
+        let body_differs = match want {
+            Some(w) => w.body != info.body,
+            None => info.body.trim() != f.body.value.trim(),
+        };
+        if info.language != "internal" && info.language != "c" && body_differs {
             cx.differs(
                 format!("the body of {what}"),
                 f.body.span,
