@@ -304,3 +304,82 @@ fn a_plain_postgres_app_imports_with_its_ledger() {
     insta::assert_snapshot!("plain_app_model", model);
     insta::assert_snapshot!("plain_app_report", report);
 }
+
+#[test]
+fn after_a_baseline_the_next_build_writes_only_the_change() {
+    let mut db = support::TestDb::create("import_baseline");
+    db.apply_ok(
+        "create table public.notes (id bigint primary key, body text not null);
+         create table public.tags (id bigint primary key, label text not null unique);",
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("schema.yaml");
+    let out_dir = tmp.path().join("generated");
+    let docs = tmp.path().join("DATABASE.md");
+    let (m, o, dd) = (
+        model.to_str().unwrap(),
+        out_dir.to_str().unwrap(),
+        docs.to_str().unwrap(),
+    );
+    let report = tmp.path().join("report.md");
+    let imported = schemac(&[
+        "import",
+        "--database-url",
+        &db.database_url(),
+        "--out-model",
+        m,
+        "--report",
+        report.to_str().unwrap(),
+        "--out",
+        o,
+        "--baseline",
+    ]);
+    assert_eq!(imported.code, 0, "{}", imported.stderr);
+    assert!(out_dir.join("schema.snapshot.json").is_file());
+    assert!(out_dir.join("migrations/schemac.sum").is_file());
+    // The imported state is recorded as applied: `build` writes the docs and no migration,
+    // then `check` is clean.
+    let first = schemac(&["build", "--schema", m, "--out", o, "--docs", dd]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let sql_files = |dir: &std::path::Path| -> Vec<String> {
+        std::fs::read_dir(dir.join("migrations"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.ends_with(".sql") && !n.ends_with(".down.sql"))
+            .collect()
+    };
+    assert_eq!(sql_files(&out_dir), Vec::<String>::new());
+    let check = schemac(&["check", "--schema", m, "--out", o, "--docs", dd]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    // A change: only it is written, and it applies to the source database.
+    let text = std::fs::read_to_string(&model).unwrap().replace(
+        "      body: text\n",
+        "      body: text\n      pinned: { type: boolean, default: \"false\" }\n",
+    );
+    std::fs::write(&model, text).unwrap();
+    let built = schemac(&["build", "--schema", m, "--out", o, "--docs", dd]);
+    assert_eq!(built.code, 0, "{}", built.stderr);
+    let names = sql_files(&out_dir);
+    assert_eq!(names.len(), 1, "{names:?}");
+    let sql = std::fs::read_to_string(out_dir.join("migrations").join(&names[0])).unwrap();
+    assert!(!sql.contains("CREATE TABLE"), "{sql}");
+    assert!(sql.contains("ADD COLUMN pinned"), "{sql}");
+    db.apply_ok(&sql);
+    let verify = schemac(&["verify", "--schema", m, "--against", &db.database_url()]);
+    assert_eq!(verify.code, 0, "{}", verify.stderr);
+    // A second baseline is refused.
+    let again = schemac(&[
+        "import",
+        "--database-url",
+        &db.database_url(),
+        "--out-model",
+        tmp.path().join("other.yaml").to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+        "--out",
+        o,
+        "--baseline",
+    ]);
+    assert_eq!(again.code, 1, "{}", again.stderr);
+    assert!(again.stderr.contains("E515"), "{}", again.stderr);
+}

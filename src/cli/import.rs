@@ -51,6 +51,15 @@ pub struct ImportArgs {
     /// the source, object by object.
     #[arg(long)]
     pub check: bool,
+    /// Where the project's migrations live: `numbered` (`<out>/migrations`) or `supabase`
+    /// (`supabase/migrations`, written into the model as `migrations: { layout: supabase }`).
+    #[arg(long, value_name = "LAYOUT", value_parser = ["numbered", "supabase"], default_value = "numbered")]
+    pub layout: String,
+    /// Record the imported state as already applied: write the snapshot and `schemac.sum` (over
+    /// the migrations already in the folder, which stay untouched) into --out, so the next
+    /// `build` writes only the change.
+    #[arg(long)]
+    pub baseline: bool,
 }
 
 /// Run `schemac import`.
@@ -312,6 +321,7 @@ fn import_from(
         &import::Options {
             supabase: r.supabase,
             split: args.split,
+            supabase_layout: args.layout == "supabase",
         },
     );
     imported.platform = r.platform.clone();
@@ -371,6 +381,12 @@ fn import_from(
             .help("keep them in hand-written SQL, or pass --allow-partial to accept the partial model"),
         );
         code = exit::ERRORS;
+    }
+    if args.baseline {
+        let b = baseline(cli, args, out, d);
+        if b != exit::OK {
+            return b;
+        }
     }
     if args.check {
         let checked = check(cli, out, &r, client, url, d);
@@ -451,6 +467,79 @@ fn report_text(imported: &Imported, r: &Read) -> String {
     s
 }
 
+/// Compile the written model, failing with E516 (and its errors printed) when it does not.
+fn compile_written(cli: &Cli, model: &Path, d: &mut Diagnostics) -> Option<schemac::Compiled> {
+    let compiled = schemac::compile_without_lint_facts(model);
+    if compiled.ok() {
+        return Some(compiled);
+    }
+    print_diagnostics(cli, &compiled.diagnostics, &compiled.sources);
+    d.push(
+        Diagnostic::error(
+            Code::ImportModelInvalid,
+            "the imported model does not compile (a bug in import: please report it)",
+        )
+        .in_path(model.display().to_string())
+        .help("see the errors above; edit the model by hand meanwhile"),
+    );
+    None
+}
+
+/// `--baseline`: the snapshot of the imported model and `schemac.sum` over the migrations
+/// already on disk (never touched), so `build` continues from the imported state.
+fn baseline(cli: &Cli, args: &ImportArgs, model: &Path, d: &mut Diagnostics) -> u8 {
+    use schemac::migrations::{self, MigrationDir, SNAPSHOT_FILE, SUM_FILE};
+    let Some(compiled) = compile_written(cli, model, d) else {
+        return exit::ERRORS;
+    };
+    let dir = match MigrationDir::read_layout(&cli.out, compiled.model.migrations.layout) {
+        Ok(dir) => dir,
+        Err(e) => {
+            d.push(
+                Diagnostic::error(Code::Io, format!("cannot read the migrations: {e}"))
+                    .help("check --out"),
+            );
+            return exit::IO;
+        }
+    };
+    let snapshot_path = dir.root.join(SNAPSHOT_FILE);
+    if dir.snapshot.is_some() && !args.force {
+        d.push(
+            Diagnostic::error(
+                Code::ImportOutputExists,
+                format!("{} exists: the project already has a baseline; nothing was written", snapshot_path.display()),
+            )
+            .in_path(snapshot_path.display().to_string())
+            .help("pass --force to replace it (only when the database really is in the imported state)"),
+        );
+        return exit::ERRORS;
+    }
+    let snapshot = schemac::snapshot_text(&compiled.model);
+    let sum = migrations::sum_entries(
+        dir.files.iter().map(|(n, b)| (n.as_str(), b.as_slice())),
+        &snapshot,
+    );
+    let files = [
+        (snapshot_path, snapshot),
+        (dir.migrations_dir().join(SUM_FILE), sum),
+    ];
+    if let Err(e) = migrations::write_atomic(&files) {
+        d.push(
+            Diagnostic::error(Code::Io, format!("cannot write the baseline: {e}"))
+                .help("check the folder's permissions"),
+        );
+        return exit::IO;
+    }
+    eprintln!(
+        "import: baseline written ({} and {}, over {} existing migration file{}); the next `schemac build` writes only changes",
+        files[0].0.display(),
+        files[1].0.display(),
+        dir.files.len(),
+        if dir.files.len() == 1 { "" } else { "s" }
+    );
+    exit::OK
+}
+
 /// Build the written model, apply it to a scratch database and compare that catalog with the
 /// source's: verify's comparison with the imported model.
 fn check(
@@ -461,19 +550,9 @@ fn check(
     url: &str,
     d: &mut Diagnostics,
 ) -> u8 {
-    let compiled = schemac::compile_without_lint_facts(model);
-    if !compiled.ok() {
-        print_diagnostics(cli, &compiled.diagnostics, &compiled.sources);
-        d.push(
-            Diagnostic::error(
-                Code::ImportModelInvalid,
-                "the imported model does not compile (a bug in import: please report it)",
-            )
-            .in_path(model.display().to_string())
-            .help("see the errors above; edit the model by hand meanwhile"),
-        );
+    let Some(compiled) = compile_written(cli, model, d) else {
         return exit::ERRORS;
-    }
+    };
     let reference = match super::verify::reference(&compiled, url) {
         Ok(r) => r,
         Err(diag) => {

@@ -57,6 +57,8 @@ pub struct Options {
     pub supabase: bool,
     /// One file per schema instead of one file.
     pub split: bool,
+    /// `migrations: { layout: supabase }`: the project's migrations are in `supabase/migrations`.
+    pub supabase_layout: bool,
 }
 
 /// `grants:`/`revoke:` lines per object `(schema, name)`, and the roles they name.
@@ -465,6 +467,9 @@ fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Pr
     let mut head = String::from("version: 1\n");
     if options.supabase {
         head.push_str("preset: supabase\n");
+    }
+    if options.supabase_layout {
+        head.push_str("migrations:\n  layout: supabase\n");
     }
     let schemas: Vec<&String> = catalog.schemas.iter().filter(|s| *s != "public").collect();
     if !schemas.is_empty() {
