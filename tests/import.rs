@@ -383,3 +383,36 @@ fn after_a_baseline_the_next_build_writes_only_the_change() {
     assert_eq!(again.code, 1, "{}", again.stderr);
     assert!(again.stderr.contains("E515"), "{}", again.stderr);
 }
+
+#[test]
+fn split_writes_one_file_per_schema_and_still_proves_identical() {
+    let tmp = tempfile::tempdir().unwrap();
+    let folder = tmp.path().join("model");
+    let out = schemac(&[
+        "import",
+        "--sql",
+        "tests/fixtures/import/plain_app",
+        "--database-url",
+        &support::admin_url(),
+        "--split",
+        "--out-model",
+        folder.to_str().unwrap(),
+        "--report",
+        tmp.path().join("report.md").to_str().unwrap(),
+        "--allow-partial",
+        "--check",
+    ]);
+    let mut files: Vec<String> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    assert_eq!(files, ["audit.yaml", "sales.yaml", "schema.yaml"]);
+    // The same single difference as the one-file import (the ledger's domain-typed column).
+    let diffs = out
+        .stderr
+        .lines()
+        .filter(|l| l.trim_start().starts_with("x "))
+        .count();
+    assert_eq!(diffs, 1, "{}", out.stderr);
+}
