@@ -353,7 +353,8 @@ fn import_from(
         );
         return exit::ERRORS;
     }
-    let report = report_text(&imported, &r);
+    let findings = lint_findings(&imported);
+    let report = report_text(&imported, &r, &findings);
     let mut all = files.clone();
     all.push((args.report.clone(), report));
     if let Err(e) = schemac::migrations::write_atomic(&all) {
@@ -364,6 +365,19 @@ fn import_from(
         return exit::IO;
     }
     summary(&imported, &r, out, &args.report);
+    if !findings.is_empty() {
+        let n: usize = findings.iter().map(|f| f.2).sum();
+        let list: Vec<String> = findings
+            .iter()
+            .map(|(code, name, k)| format!("{code} {name} ×{k}"))
+            .collect();
+        eprintln!(
+            "import: lint reports {n} warning{} about the imported model, true of the source ({}); run `schemac lint --schema {}`",
+            if n == 1 { "" } else { "s" },
+            list.join(", "),
+            out.display()
+        );
+    }
     let mut code = exit::OK;
     if !imported.ledger.is_empty() && !args.allow_partial {
         d.push(
@@ -437,7 +451,34 @@ fn summary(imported: &Imported, r: &Read, out: &Path, report: &Path) {
     }
 }
 
-fn report_text(imported: &Imported, r: &Read) -> String {
+/// The lint findings (warnings and errors) of the imported model, by rule: code, name, count.
+/// They describe the source (a policy without `why:`, a foreign key without an index, …).
+fn lint_findings(imported: &Imported) -> Vec<(&'static str, &'static str, usize)> {
+    let compiled = schemac::compile_sources(&imported.files);
+    if !compiled.ok() {
+        return Vec::new();
+    }
+    let report = schemac::lint::run_with(
+        &compiled.model,
+        &compiled.external,
+        &compiled.sources,
+        &compiled.fragments,
+    );
+    let mut by_rule: std::collections::BTreeMap<(&'static str, &'static str), usize> =
+        Default::default();
+    for f in &report.findings {
+        if f.level >= schemac::lint::Level::Warn {
+            *by_rule.entry((f.rule.code, f.rule.name)).or_default() += 1;
+        }
+    }
+    by_rule.into_iter().map(|((c, n), k)| (c, n, k)).collect()
+}
+
+fn report_text(
+    imported: &Imported,
+    r: &Read,
+    findings: &[(&'static str, &'static str, usize)],
+) -> String {
     let mut s = String::from("# schemac import report\n\n## Imported\n\n");
     for (k, n) in &imported.counts {
         s.push_str(&format!("- {n} {k}\n"));
@@ -450,6 +491,13 @@ fn report_text(imported: &Imported, r: &Read) -> String {
             "The Supabase platform owns these schemas and everything in them (the preset declares what a model may use from them): {}. Extensions' own objects are never read.\n",
             r.platform.join(", ")
         ));
+    }
+    s.push_str("\n## Lint warnings about the imported model (true of the source)\n\n");
+    if findings.is_empty() {
+        s.push_str("None.\n");
+    }
+    for (code, name, k) in findings {
+        s.push_str(&format!("- {code} `{name}`: {k}\n"));
     }
     s.push_str(&format!(
         "\n## Not expressible in the model ({})\n\n",
