@@ -19,7 +19,7 @@ python3 "$ROOT/scripts/bench/gen.py" "$N" > "$TMP/model.yaml"
 "$BIN" build --schema "$TMP/model.yaml" --out "$TMP/gen" --docs "$TMP/D.md" >/dev/null
 psql "$URL" -qc "create database $DB" >/dev/null
 DBURL="${URL%/*}/$DB"
-psql "$DBURL" -q -v ON_ERROR_STOP=1 -f "$ROOT/src/preset/supabase_standin.sql" >/dev/null
+psql "$DBURL" -q -v ON_ERROR_STOP=1 -f "$ROOT/src/preset/supabase_standin.sql" >/dev/null 2>&1
 for f in "$TMP"/gen/migrations/*.sql; do case "$f" in *.down.sql) ;; *) psql "$DBURL" -q -v ON_ERROR_STOP=1 -f "$f" >/dev/null ;; esac; done
 TABLES=$(psql "$DBURL" -Atc "select count(*) from pg_tables where schemaname = 'public'")
 best=""
