@@ -12,6 +12,7 @@ pub mod database;
 pub mod diagnostics;
 pub mod diff;
 pub mod fast_paths;
+pub mod import;
 pub mod introspect;
 pub mod ir;
 pub mod lint;

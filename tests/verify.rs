@@ -412,3 +412,160 @@ fn explain_passes_the_root_queries_and_fails_on_a_seq_scan() {
     assert_eq!(out.code, 1, "{}", out.stdout);
     assert_snapshot!(out.stderr.replace(s, "[TMP]/schema.yaml"));
 }
+
+/// A model with a membership policy whose subqueries use unqualified columns, a function with
+/// named arguments and a default, a view, and a default whose words say nothing of its order.
+const EXACT_MODEL: &str = r#"version: 1
+lint:
+  rules: { missing-description: off }
+tables:
+  teams:
+    columns:
+      id: { type: bigint, primary_key: true }
+      owner: text
+      label: { type: text, default: "'a' || 'b'" }
+    rls:
+      policies:
+        teams_owner:
+          for: select
+          using: "(select public.is_owner(id))"
+          why: Owners see their teams.
+  members:
+    columns:
+      id: { type: bigint, primary_key: true }
+      team_id: { type: bigint, references: teams.id }
+    indexes:
+      - { columns: [team_id], why: The foreign key. }
+    rls:
+      policies:
+        members_owner:
+          for: select
+          using: "(select owner from teams where id = team_id) = current_user"
+          why: The team owner sees its members.
+functions:
+  is_owner:
+    args: [{ name: team, type: bigint }, { name: strict_mode, type: boolean, default: "true" }]
+    returns: boolean
+    language: sql
+    volatility: stable
+    body: select exists (select 1 from public.teams t where t.id = team and t.owner = current_user)
+views:
+  team_labels:
+    query: select id, label, owner from teams
+"#;
+
+/// Build [`EXACT_MODEL`] into a temporary directory; returns it and the paths of the model and
+/// the output directory.
+fn built_exact_model() -> (tempfile::TempDir, String, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let schema = tmp.path().join("schema.yaml");
+    std::fs::write(&schema, EXACT_MODEL).unwrap();
+    let out_dir = tmp.path().join("generated");
+    let docs = tmp.path().join("DATABASE.md");
+    let (s, o, dd) = (
+        schema.to_str().unwrap().to_string(),
+        out_dir.to_str().unwrap().to_string(),
+        docs.to_str().unwrap().to_string(),
+    );
+    let built = schemac(&["build", "--schema", &s, "--out", &o, "--docs", &dd]);
+    assert_eq!(built.code, 0, "{}", built.stderr);
+    (tmp, s, o)
+}
+
+#[test]
+fn unqualified_columns_in_policy_subqueries_verify_right_after_build() {
+    let (_tmp, s, o) = built_exact_model();
+    let out = schemac(&[
+        "verify",
+        "--schema",
+        &s,
+        "--out",
+        &o,
+        "--database-url",
+        &support::admin_url(),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+/// The database of [`EXACT_MODEL`], applied from its migration.
+fn deployed_exact_model(o: &str) -> TestDb {
+    let mut db = TestDb::create("verify_exact");
+    let sql = std::fs::read_to_string(format!("{o}/migrations/0001_init.sql")).unwrap();
+    db.apply_ok(&sql);
+    db
+}
+
+#[test]
+fn function_signatures_and_overloads_are_compared() {
+    let (_tmp, s, o) = built_exact_model();
+    let body = "select true";
+    for (drift, expected) in [
+        // An extra overload.
+        (
+            format!("create function public.is_owner(team text) returns boolean language sql as $$ {body} $$"),
+            "function `public.is_owner(team text)` (an overload) is in the database but not in the model",
+        ),
+        // A different argument type.
+        (
+            format!("drop policy teams_owner on public.teams; drop function public.is_owner(bigint, boolean);
+             create function public.is_owner(team integer, strict_mode boolean default true) returns boolean language sql stable as $$ {body} $$;
+             create policy teams_owner on public.teams for select using ((select public.is_owner(id::int)))"),
+            "the signature of function `public.is_owner` differs",
+        ),
+        // A renamed argument.
+        (
+            format!("drop policy teams_owner on public.teams; drop function public.is_owner(bigint, boolean);
+             create function public.is_owner(t bigint, strict_mode boolean default true) returns boolean language sql stable as $$ {body} $$;
+             create policy teams_owner on public.teams for select using ((select public.is_owner(id)))"),
+            "the signature of function `public.is_owner` differs",
+        ),
+        // The same body but for a leading and a trailing line break (compared byte for byte).
+        (
+            "create or replace function public.is_owner(team bigint, strict_mode boolean default true) returns boolean language sql stable as $$
+select exists (select 1 from public.teams t where t.id = team and t.owner = current_user)
+$$".to_string(),
+            "the body of function `public.is_owner` differs",
+        ),
+        // A different default.
+        (
+            format!("create or replace function public.is_owner(team bigint, strict_mode boolean default false) returns boolean language sql stable as $$ {body} $$"),
+            "the signature of function `public.is_owner` differs",
+        ),
+    ] {
+        let mut db = deployed_exact_model(&o);
+        db.apply_ok(&drift);
+        let out = schemac(&["verify", "--schema", &s, "--against", &db.database_url()]);
+        assert_eq!(out.code, 1, "{drift}\n{}", out.stdout);
+        assert!(out.stderr.contains(expected), "{drift}\n{}", out.stderr);
+    }
+}
+
+#[test]
+fn defaults_and_view_queries_are_compared_by_meaning() {
+    let (_tmp, s, o) = built_exact_model();
+    for (drift, expected) in [
+        (
+            "alter table public.teams alter column label set default 'b' || 'a'",
+            "the default of column `teams.label` differs",
+        ),
+        (
+            "create or replace view public.team_labels as select id, owner as label, label as owner from public.teams",
+            "the query of view `public.team_labels` differs",
+        ),
+        (
+            "drop policy members_owner on public.members;
+             create policy members_owner on public.members for select using (current_user = (select owner from public.teams where id = team_id) or false)",
+            "the USING expression of policy `members_owner` of table `public.members` differs",
+        ),
+    ] {
+        let mut db = deployed_exact_model(&o);
+        db.apply_ok(drift);
+        let out = schemac(&["verify", "--schema", &s, "--against", &db.database_url()]);
+        assert_eq!(out.code, 1, "{drift}\n{}", out.stdout);
+        assert!(out.stderr.contains(expected), "{drift}\n{}", out.stderr);
+    }
+    // And the deployed model itself verifies, read-only, with no differences.
+    let db = deployed_exact_model(&o);
+    let out = schemac(&["verify", "--schema", &s, "--against", &db.database_url()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}

@@ -36,6 +36,7 @@ macro_rules! outln {
 mod build;
 mod check;
 mod docs;
+mod import;
 mod init;
 mod lint;
 mod migrate;
@@ -142,6 +143,10 @@ enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
+    /// Write schema.yaml from an existing database (read-only) or from SQL migrations (applied
+    /// to a scratch database), list what the model cannot express, and with --check prove that
+    /// the model rebuilds the same catalog.
+    Import(import::ImportArgs),
 }
 
 /// Options of the commands that write (or show) the next migration.
@@ -516,5 +521,6 @@ pub fn run(cli: Cli) -> u8 {
         Command::Init(ref args) => init::run(args),
         Command::Migrate(ref args) => migrate::run(&cli, args),
         Command::Completions { shell } => completions(shell),
+        Command::Import(ref args) => import::run(&cli, args),
     }
 }

@@ -88,21 +88,67 @@ fn query_failure(e: &postgres::Error, what: &str) -> Box<Diagnostic> {
     )
 }
 
-/// Read and compare; `check` runs plpgsql_check when it is installed.
-fn compare(
+/// The catalog of the schemas and roles the model is compared on, read with `search_path = ''`
+/// (inside the caller's transaction).
+pub(crate) fn read_catalog(
     client: &mut impl GenericClient,
     compiled: &Compiled,
-    d: &mut Diagnostics,
-) -> Result<String, Box<Diagnostic>> {
+) -> Result<introspect::Catalog, Box<Diagnostic>> {
     let model = &compiled.model;
     client
         .batch_execute("SET LOCAL search_path = ''")
         .map_err(|e| query_failure(&e, "cannot set the search path"))?;
     let schemas = verify::owned_schemas(model);
     let roles = verify::compared_roles(model, &compiled.external);
-    let catalog = introspect::read(client, &schemas, &roles)
-        .map_err(|e| query_failure(&e, "cannot read the catalog"))?;
-    verify::compare(model, &compiled.external, &catalog, d);
+    introspect::read(client, &schemas, &roles)
+        .map_err(|e| query_failure(&e, "cannot read the catalog"))
+}
+
+/// The reference catalog: the model's first migration applied on its own to a scratch database
+/// on the server of `url`, read back and dropped. It holds PostgreSQL's normalised form of every
+/// expression the model writes (see [`verify::compare`]).
+pub(crate) fn reference(
+    compiled: &Compiled,
+    url: &str,
+) -> Result<introspect::Catalog, Box<Diagnostic>> {
+    let sql = verify::reference_sql(&compiled.model).map_err(|e| {
+        Box::new(
+            Diagnostic::error(Code::Io, format!("cannot render the model's SQL: {e}"))
+                .help("check the templates"),
+        )
+    })?;
+    let (scratch, mut client) = Scratch::create(url, "verify")?;
+    let result = (|| {
+        if compiled.model.preset == Preset::Supabase {
+            database::install_supabase_standin(&mut client, compiled.model.auto_exposes())?;
+        }
+        database::apply(
+            &mut client,
+            std::path::Path::new("(the model)"),
+            &[("0001_reference.sql".to_string(), sql)],
+        )?;
+        let mut tx = client
+            .transaction()
+            .map_err(|e| query_failure(&e, "cannot start a transaction"))?;
+        let catalog = read_catalog(&mut tx, compiled)?;
+        let _ = tx.rollback();
+        Ok(catalog)
+    })();
+    drop(client);
+    drop(scratch);
+    result
+}
+
+/// Read and compare; `check` runs plpgsql_check when it is installed.
+fn compare(
+    client: &mut impl GenericClient,
+    compiled: &Compiled,
+    reference: Option<&introspect::Catalog>,
+    d: &mut Diagnostics,
+) -> Result<String, Box<Diagnostic>> {
+    let model = &compiled.model;
+    let catalog = read_catalog(client, compiled)?;
+    verify::compare(model, &compiled.external, &catalog, reference, d);
     let mut summary = format!(
         "{} tables, {} policies, {} functions, {} views, {} enums compared",
         model.tables.len(),
@@ -154,6 +200,16 @@ fn fresh(
         );
         return Outcome::Failed;
     }
+    let reference = match reference(compiled, url) {
+        Ok(r) => r,
+        Err(diag) if diag.code == Code::DatabaseUnavailable.as_str() => {
+            return unavailable(d, *diag);
+        }
+        Err(diag) => {
+            d.push(*diag);
+            return Outcome::Failed;
+        }
+    };
     let (scratch, mut client) = match Scratch::create(url, "verify") {
         Ok(x) => x,
         Err(diag) => return unavailable(d, *diag),
@@ -174,7 +230,8 @@ fn fresh(
         let mut tx = client
             .transaction()
             .map_err(|e| unavailable(d, *query_failure(&e, "cannot start a transaction")))?;
-        let mut summary = compare(&mut tx, compiled, d).map_err(|diag| unavailable(d, *diag))?;
+        let mut summary = compare(&mut tx, compiled, Some(&reference), d)
+            .map_err(|diag| unavailable(d, *diag))?;
         let _ = tx.rollback();
         if args.explain {
             let n = database::explain::check(
@@ -209,6 +266,21 @@ fn fresh(
 }
 
 fn against(compiled: &Compiled, url: &str, d: &mut Diagnostics) -> Outcome {
+    // The reference goes to a scratch database on the same server; the live one is only read.
+    let (reference, note) = match reference(compiled, url) {
+        Ok(r) => (Some(r), String::new()),
+        Err(diag) if diag.code == Code::DatabaseUnavailable.as_str() => (
+            None,
+            format!(
+                "; expressions compared by their words, not exactly ({})",
+                diag.message
+            ),
+        ),
+        Err(diag) => {
+            d.push(*diag);
+            return Outcome::Failed;
+        }
+    };
     let mut client = match database::connect(url) {
         Ok(c) => c,
         Err(diag) => return unavailable(d, *diag),
@@ -222,11 +294,11 @@ fn against(compiled: &Compiled, url: &str, d: &mut Diagnostics) -> Outcome {
             );
         }
     };
-    let result = compare(&mut tx, compiled, d);
+    let result = compare(&mut tx, compiled, reference.as_ref(), d);
     let _ = tx.rollback();
     match result {
         Ok(summary) => Outcome::Done(format!(
-            "verify: the database matches the model (read-only); {summary}; no differences"
+            "verify: the database matches the model (read-only); {summary}{note}; no differences"
         )),
         Err(diag) => unavailable(d, *diag),
     }

@@ -140,6 +140,14 @@ codes! {
     MigrateHistoryMismatch = "E510", "migrate-history-mismatch";
     /// `migrate` in a project whose migrations another tool applies (`layout: supabase`).
     MigrateNotOwned = "E511", "migrate-not-owned";
+    /// A SQL file given to `import --sql` failed to apply to the scratch database.
+    ImportSqlFailed = "E513", "import-sql-failed";
+    /// `import` left objects the model cannot express out (without `--allow-partial`).
+    ImportIncomplete = "E514", "import-incomplete";
+    /// `import` would overwrite an existing model file (without `--force`).
+    ImportOutputExists = "E515", "import-output-exists";
+    /// The model `import` wrote does not compile (a bug in import).
+    ImportModelInvalid = "E516", "import-model-invalid";
 }
 
 #[cfg(test)]

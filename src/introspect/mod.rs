@@ -34,6 +34,14 @@ pub struct TableInfo {
     pub rls_forced: bool,
     /// Whether it is a partition of another table.
     pub is_partition: bool,
+    /// `relkind`: `r` ordinary, `p` partitioned, `f` foreign.
+    pub kind: String,
+    /// `pg_get_partkeydef`, e.g. `RANGE (created_at)`, for a partitioned table.
+    pub partition_key: Option<String>,
+    /// The parent `(schema, name)` and `pg_get_expr(relpartbound)` of a partition.
+    pub partition_of: Option<(String, String, String)>,
+    /// `COMMENT ON TABLE`.
+    pub description: Option<String>,
 }
 
 /// A column.
@@ -55,6 +63,8 @@ pub struct ColumnInfo {
     pub identity: String,
     /// `attgenerated`: empty or `s` (stored).
     pub generated: String,
+    /// `COMMENT ON COLUMN`.
+    pub description: Option<String>,
 }
 
 /// A table constraint.
@@ -70,6 +80,20 @@ pub struct ConstraintInfo {
     pub kind: String,
     /// `pg_get_constraintdef(oid)`.
     pub definition: String,
+    /// The constrained columns, in key order.
+    pub columns: Vec<String>,
+    /// A foreign key's target table `(schema, name)`.
+    pub target: Option<(String, String)>,
+    /// A foreign key's target columns.
+    pub target_columns: Vec<String>,
+    /// A foreign key's `confupdtype` and `confdeltype` (a, r, c, n, d).
+    pub actions: (String, String),
+    /// DEFERRABLE, INITIALLY DEFERRED.
+    pub deferrable: (bool, bool),
+    /// A check constraint's expression (`pg_get_expr(conbin)`).
+    pub check: Option<String>,
+    /// `convalidated`.
+    pub validated: bool,
 }
 
 /// An index (of a table or materialized view).
@@ -132,6 +156,10 @@ pub struct FunctionInfo {
     pub name: String,
     /// `pg_get_function_identity_arguments(oid)`.
     pub identity_args: String,
+    /// `pg_get_function_arguments(oid)`: with names, modes and defaults.
+    pub arguments: String,
+    /// `prokind`: `f` function, `p` procedure, `a` aggregate, `w` window.
+    pub kind: String,
     /// `pg_get_function_result(oid)`.
     pub result: Option<String>,
     /// SECURITY DEFINER.
@@ -144,6 +172,16 @@ pub struct FunctionInfo {
     pub language: String,
     /// `prosrc`.
     pub body: String,
+    /// STRICT.
+    pub strict: bool,
+    /// LEAKPROOF.
+    pub leakproof: bool,
+    /// `proparallel`: s, r or u.
+    pub parallel: String,
+    /// `COMMENT ON FUNCTION`.
+    pub description: Option<String>,
+    /// Every argument (`proallargtypes` order): mode (i, o, b, v, t), name, type, default.
+    pub args: Vec<(String, String, String, Option<String>)>,
 }
 
 /// A view or materialized view.
@@ -157,6 +195,10 @@ pub struct ViewInfo {
     pub materialized: bool,
     /// `reloptions`, e.g. `security_invoker=true`.
     pub options: Vec<String>,
+    /// `pg_get_viewdef(oid)`: the query as PostgreSQL stores it.
+    pub definition: String,
+    /// `COMMENT ON VIEW`.
+    pub description: Option<String>,
 }
 
 /// An enum type.
@@ -168,6 +210,8 @@ pub struct EnumInfo {
     pub name: String,
     /// Labels in order.
     pub labels: Vec<String>,
+    /// `COMMENT ON TYPE`.
+    pub description: Option<String>,
 }
 
 /// One privilege held by one grantee on one object.
@@ -226,13 +270,20 @@ select n.nspname::text from pg_namespace n
 where {SYS} and n.nspname::text = any($1::text[])";
 
 const TABLES_SQL: &str = "
-select n.nspname::text, c.relname::text, c.relrowsecurity, c.relforcerowsecurity, c.relispartition
+select n.nspname::text, c.relname::text, c.relrowsecurity, c.relforcerowsecurity, c.relispartition,
+       c.relkind::text, case when c.relkind = 'p' then pg_get_partkeydef(c.oid) end,
+       pn.nspname::text, pc.relname::text, pg_get_expr(c.relpartbound, c.oid),
+       obj_description(c.oid, 'pg_class')
 from pg_class c join pg_namespace n on n.oid = c.relnamespace
+left join pg_inherits i on i.inhrelid = c.oid and c.relispartition
+left join pg_class pc on pc.oid = i.inhparent
+left join pg_namespace pn on pn.oid = pc.relnamespace
 where c.relkind in ('r', 'p', 'f') and {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}";
 
 const COLUMNS_SQL: &str = "
 select n.nspname::text, c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod),
-       a.attnotnull, pg_get_expr(ad.adbin, ad.adrelid), a.attidentity::text, a.attgenerated::text
+       a.attnotnull, pg_get_expr(ad.adbin, ad.adrelid), a.attidentity::text, a.attgenerated::text,
+       col_description(c.oid, a.attnum)
 from pg_attribute a
 join pg_class c on c.oid = a.attrelid
 join pg_namespace n on n.oid = c.relnamespace
@@ -243,10 +294,19 @@ order by n.nspname::text collate \"C\", c.relname::text collate \"C\", a.attnum"
 
 const CONSTRAINTS_SQL: &str = "
 select n.nspname::text, c.relname::text, co.conname::text, co.contype::text,
-       pg_get_constraintdef(co.oid)
+       pg_get_constraintdef(co.oid),
+       array(select a.attname::text from unnest(co.conkey) with ordinality k(n, o)
+             join pg_attribute a on a.attrelid = co.conrelid and a.attnum = k.n order by k.o),
+       fn.nspname::text, fc.relname::text,
+       array(select a.attname::text from unnest(co.confkey) with ordinality k(n, o)
+             join pg_attribute a on a.attrelid = co.confrelid and a.attnum = k.n order by k.o),
+       co.confupdtype::text, co.confdeltype::text, co.condeferrable, co.condeferred,
+       case when co.contype = 'c' then pg_get_expr(co.conbin, co.conrelid) end, co.convalidated
 from pg_constraint co
 join pg_class c on c.oid = co.conrelid
 join pg_namespace n on n.oid = c.relnamespace
+left join pg_class fc on fc.oid = co.confrelid
+left join pg_namespace fn on fn.oid = fc.relnamespace
 where {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}";
 
 const INDEXES_SQL: &str = "
@@ -275,20 +335,28 @@ where not t.tgisinternal and {SYS} and n.nspname::text = any($1::text[])";
 const FUNCTIONS_SQL: &str = "
 select n.nspname::text, p.proname::text, pg_get_function_identity_arguments(p.oid),
        pg_get_function_result(p.oid), p.prosecdef, p.provolatile::text,
-       coalesce(p.proconfig, '{}'::text[]), l.lanname::text, coalesce(p.prosrc, '')
+       coalesce(p.proconfig, '{}'::text[]), l.lanname::text, coalesce(p.prosrc, ''),
+       pg_get_function_arguments(p.oid), p.prokind::text, p.proisstrict, p.proleakproof,
+       p.proparallel::text, obj_description(p.oid, 'pg_proc'),
+       array(select coalesce(p.proargmodes[k.o]::text, 'i') || ' ' || coalesce(p.proargnames[k.o], '')
+                    || ' ' || format_type(k.t, null) || coalesce(E'\\x01' || pg_get_function_arg_default(p.oid, k.o::int), '')
+             from unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) with ordinality k(t, o)
+             order by k.o)
 from pg_proc p
 join pg_namespace n on n.oid = p.pronamespace
 join pg_language l on l.oid = p.prolang
 where {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}";
 
 const VIEWS_SQL: &str = "
-select n.nspname::text, c.relname::text, c.relkind = 'm', coalesce(c.reloptions, '{}'::text[])
+select n.nspname::text, c.relname::text, c.relkind = 'm', coalesce(c.reloptions, '{}'::text[]),
+       pg_get_viewdef(c.oid), obj_description(c.oid, 'pg_class')
 from pg_class c join pg_namespace n on n.oid = c.relnamespace
 where c.relkind in ('v', 'm') and {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}";
 
 const ENUMS_SQL: &str = "
 select n.nspname::text, t.typname::text,
-       array(select e.enumlabel::text from pg_enum e where e.enumtypid = t.oid order by e.enumsortorder)
+       array(select e.enumlabel::text from pg_enum e where e.enumtypid = t.oid order by e.enumsortorder),
+       obj_description(t.oid, 'pg_type')
 from pg_type t join pg_namespace n on n.oid = t.typnamespace
 where t.typtype = 'e' and {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}";
 
@@ -318,6 +386,149 @@ const EXTENSIONS_SQL: &str = "
 select e.extname::text, n.nspname::text
 from pg_extension e join pg_namespace n on n.oid = e.extnamespace";
 
+/// One argument as the functions query prints it: `mode name type[\x01default]`.
+fn split_arg(text: &str) -> (String, String, String, Option<String>) {
+    let (head, default) = match text.split_once('\u{1}') {
+        Some((h, d)) => (h, Some(d.to_string())),
+        None => (text, None),
+    };
+    let mut parts = head.splitn(3, ' ');
+    let mode = parts.next().unwrap_or("i").to_string();
+    let name = parts.next().unwrap_or("").to_string();
+    let ty = parts.next().unwrap_or("").to_string();
+    (mode, name, ty, default)
+}
+
+/// Every schema of the database that is not PostgreSQL's own, sorted.
+pub fn all_schemas(client: &mut impl GenericClient) -> Result<Vec<String>, postgres::Error> {
+    let text = sql(
+        "select n.nspname::text from pg_namespace n where {SYS} order by 1",
+        "",
+        "",
+    );
+    client
+        .query(&text, &[])?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect()
+}
+
+/// An object the model cannot express (see [`others`]).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct OtherInfo {
+    /// Schema.
+    pub schema: String,
+    /// What it is: `sequence`, `domain`, `composite type`, `range type`, `aggregate`,
+    /// `procedure`, `rule`, `foreign table`, `inherited table`, `event trigger`, ….
+    pub kind: String,
+    /// Name.
+    pub name: String,
+    /// The SQL that defines it, as far as the catalog gives it back.
+    pub definition: String,
+}
+
+const OTHERS_SQL: &str = "
+select n.nspname::text, 'sequence', c.relname::text,
+       'CREATE SEQUENCE ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname)
+       || ' AS ' || format_type(s.seqtypid, null) || ' INCREMENT ' || s.seqincrement
+       || ' MINVALUE ' || s.seqmin || ' MAXVALUE ' || s.seqmax || ' START ' || s.seqstart
+       || ' CACHE ' || s.seqcache || case when s.seqcycle then ' CYCLE' else '' end
+from pg_class c join pg_namespace n on n.oid = c.relnamespace join pg_sequence s on s.seqrelid = c.oid
+where c.relkind = 'S' and {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}
+  and not exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass
+                  and d.objid = c.oid and d.deptype = 'i')
+union all
+select n.nspname::text, case t.typtype when 'd' then 'domain' when 'r' then 'range type'
+                                       when 'm' then 'multirange type' else 'composite type' end,
+       t.typname::text,
+       case t.typtype
+         when 'd' then 'CREATE DOMAIN ' || quote_ident(n.nspname) || '.' || quote_ident(t.typname)
+              || ' AS ' || format_type(t.typbasetype, t.typtypmod)
+              || case when t.typnotnull then ' NOT NULL' else '' end
+              || coalesce(' DEFAULT ' || t.typdefault, '')
+              || coalesce((select string_agg(' CONSTRAINT ' || quote_ident(co.conname) || ' '
+                             || pg_get_constraintdef(co.oid), '' order by co.conname)
+                           from pg_constraint co where co.contypid = t.oid), '')
+         when 'c' then 'CREATE TYPE ' || quote_ident(n.nspname) || '.' || quote_ident(t.typname)
+              || ' AS (' || (select string_agg(quote_ident(a.attname) || ' '
+                             || format_type(a.atttypid, a.atttypmod), ', ' order by a.attnum)
+                             from pg_attribute a where a.attrelid = t.typrelid and a.attnum > 0
+                             and not a.attisdropped) || ')'
+         else 'CREATE TYPE ' || quote_ident(n.nspname) || '.' || quote_ident(t.typname) || ' AS RANGE (…)'
+       end
+from pg_type t join pg_namespace n on n.oid = t.typnamespace
+where (t.typtype in ('d', 'r')
+       or (t.typtype = 'c' and (select c.relkind from pg_class c where c.oid = t.typrelid) = 'c'))
+  and {SYS} and n.nspname::text = any($1::text[]) and {NOEXT_TYPE}
+union all
+select n.nspname::text, case p.prokind when 'a' then 'aggregate' when 'w' then 'window function'
+                                       else 'procedure' end,
+       p.proname::text || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+       case when p.prokind = 'p' then pg_get_functiondef(p.oid)
+            else 'CREATE AGGREGATE ' || quote_ident(n.nspname) || '.' || quote_ident(p.proname)
+                 || '(' || pg_get_function_identity_arguments(p.oid) || ') (…)' end
+from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+where p.prokind <> 'f' and {SYS} and n.nspname::text = any($1::text[]) and {NOEXT_PROC}
+union all
+select n.nspname::text, 'rule', c.relname::text || '.' || r.rulename::text, pg_get_ruledef(r.oid)
+from pg_rewrite r join pg_class c on c.oid = r.ev_class join pg_namespace n on n.oid = c.relnamespace
+where r.rulename <> '_RETURN' and {SYS} and n.nspname::text = any($1::text[])
+union all
+select n.nspname::text, 'inherited table', c.relname::text,
+       'ALTER TABLE ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || ' INHERIT '
+       || quote_ident(pn.nspname) || '.' || quote_ident(pc.relname)
+from pg_inherits i join pg_class c on c.oid = i.inhrelid join pg_namespace n on n.oid = c.relnamespace
+join pg_class pc on pc.oid = i.inhparent join pg_namespace pn on pn.oid = pc.relnamespace
+where not c.relispartition and {SYS} and n.nspname::text = any($1::text[])
+union all
+select '', 'schema privilege',
+       n.nspname::text || ' to ' || pg_get_userbyid(x.grantee)::text,
+       'GRANT ' || x.privilege_type || ' ON SCHEMA ' || quote_ident(n.nspname) || ' TO '
+       || quote_ident(pg_get_userbyid(x.grantee))
+from pg_namespace n cross join lateral aclexplode(n.nspacl) x
+where n.nspname <> 'public' and x.grantee <> n.nspowner and x.grantee <> 0
+  and {SYS} and n.nspname::text = any($1::text[])
+union all
+select '', 'event trigger', e.evtname::text,
+       'CREATE EVENT TRIGGER ' || quote_ident(e.evtname) || ' ON ' || e.evtevent
+       || ' EXECUTE FUNCTION ' || e.evtfoid::regproc::text || '()'
+from pg_event_trigger e
+where not exists (select 1 from pg_depend d where d.classid = 'pg_event_trigger'::regclass
+                  and d.objid = e.oid and d.deptype = 'e')";
+
+/// Objects in `schemas` the model has no section for (sequences that back no identity column,
+/// domains, composite and range types, aggregates, procedures, rules, inheritance), and event
+/// triggers; sorted.
+pub fn others(
+    client: &mut impl GenericClient,
+    schemas: &[String],
+) -> Result<Vec<OtherInfo>, postgres::Error> {
+    let text = sql(OTHERS_SQL, "pg_class", "c.oid")
+        .replace(
+            "{NOEXT_TYPE}",
+            &NOT_EXTENSION
+                .replace("$CLASS", "pg_type")
+                .replace("$OID", "t.oid"),
+        )
+        .replace(
+            "{NOEXT_PROC}",
+            &NOT_EXTENSION
+                .replace("$CLASS", "pg_proc")
+                .replace("$OID", "p.oid"),
+        );
+    let mut out = Vec::new();
+    for r in client.query(&text, &[&schemas])? {
+        out.push(OtherInfo {
+            schema: r.try_get(0)?,
+            kind: r.try_get(1)?,
+            name: r.try_get(2)?,
+            definition: r.try_get(3)?,
+        });
+    }
+    out.sort();
+    Ok(out)
+}
+
 /// Read the catalog objects in `schemas`, with privileges of `roles` (`PUBLIC` for grants to all).
 pub fn read(
     client: &mut impl GenericClient,
@@ -336,6 +547,17 @@ pub fn read(
             rls_enabled: r.try_get(2)?,
             rls_forced: r.try_get(3)?,
             is_partition: r.try_get(4)?,
+            kind: r.try_get(5)?,
+            partition_key: r.try_get(6)?,
+            partition_of: match (
+                r.try_get::<_, Option<String>>(7)?,
+                r.try_get::<_, Option<String>>(8)?,
+                r.try_get::<_, Option<String>>(9)?,
+            ) {
+                (Some(s), Some(t), Some(b)) => Some((s, t, b)),
+                _ => None,
+            },
+            description: r.try_get(10)?,
         });
     }
     for r in client.query(&sql(COLUMNS_SQL, "pg_class", "c.oid"), &[&s])? {
@@ -348,6 +570,7 @@ pub fn read(
             default: r.try_get(5)?,
             identity: r.try_get(6)?,
             generated: r.try_get(7)?,
+            description: r.try_get(8)?,
         });
     }
     for r in client.query(&sql(CONSTRAINTS_SQL, "pg_class", "c.oid"), &[&s])? {
@@ -357,6 +580,19 @@ pub fn read(
             name: r.try_get(2)?,
             kind: r.try_get(3)?,
             definition: r.try_get(4)?,
+            columns: r.try_get(5)?,
+            target: match (
+                r.try_get::<_, Option<String>>(6)?,
+                r.try_get::<_, Option<String>>(7)?,
+            ) {
+                (Some(s), Some(t)) => Some((s, t)),
+                _ => None,
+            },
+            target_columns: r.try_get(8)?,
+            actions: (r.try_get(9)?, r.try_get(10)?),
+            deferrable: (r.try_get(11)?, r.try_get(12)?),
+            check: r.try_get(13)?,
+            validated: r.try_get(14)?,
         });
     }
     for r in client.query(&sql(INDEXES_SQL, "pg_class", "t.oid"), &[&s])? {
@@ -400,6 +636,17 @@ pub fn read(
             config: r.try_get(6)?,
             language: r.try_get(7)?,
             body: r.try_get(8)?,
+            arguments: r.try_get(9)?,
+            kind: r.try_get(10)?,
+            strict: r.try_get(11)?,
+            leakproof: r.try_get(12)?,
+            parallel: r.try_get(13)?,
+            description: r.try_get(14)?,
+            args: r
+                .try_get::<_, Vec<String>>(15)?
+                .iter()
+                .map(|a| split_arg(a))
+                .collect(),
         });
     }
     for r in client.query(&sql(VIEWS_SQL, "pg_class", "c.oid"), &[&s])? {
@@ -408,6 +655,8 @@ pub fn read(
             name: r.try_get(1)?,
             materialized: r.try_get(2)?,
             options: r.try_get(3)?,
+            definition: r.try_get(4)?,
+            description: r.try_get(5)?,
         });
     }
     for r in client.query(&sql(ENUMS_SQL, "pg_type", "t.oid"), &[&s])? {
@@ -415,6 +664,7 @@ pub fn read(
             schema: r.try_get(0)?,
             name: r.try_get(1)?,
             labels: r.try_get(2)?,
+            description: r.try_get(3)?,
         });
     }
     for (text, class, oid, out) in [

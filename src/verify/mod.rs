@@ -65,6 +65,10 @@ pub fn compared_roles(model: &Model, external: &External) -> Vec<String> {
 
 struct Cx<'a> {
     model: &'a Model,
+    /// The catalog of the model applied on its own to a scratch database: PostgreSQL's
+    /// normalised form of every expression the model writes, compared exactly. Without it,
+    /// expressions are compared by [`fingerprint`].
+    reference: Option<&'a Catalog>,
     d: &'a mut Diagnostics,
 }
 
@@ -167,9 +171,31 @@ fn key_list(cols: &[crate::ir::Sp<String>]) -> String {
     v.join(", ")
 }
 
-/// Compare the model with the catalog; push every difference into `d`.
-pub fn compare(model: &Model, external: &External, catalog: &Catalog, d: &mut Diagnostics) {
-    let mut cx = Cx { model, d };
+/// The SQL that creates the whole model on an empty database (its first migration), for the
+/// reference catalog of [`compare`].
+pub fn reference_sql(model: &Model) -> Result<String, crate::render::RenderError> {
+    let renderer = crate::render::Renderer::new(None);
+    renderer
+        .migration("0001_reference", &crate::plan::initial(model))
+        .map(|(up, _)| up)
+}
+
+/// Compare the model with the catalog; push every difference into `d`. `reference` is the
+/// catalog of [`reference_sql`] applied to an empty database and read as `catalog` was: with it,
+/// defaults, checks, indexes, policies, triggers, view queries and function signatures are
+/// compared by PostgreSQL's normalised form, exactly, in both directions.
+pub fn compare(
+    model: &Model,
+    external: &External,
+    catalog: &Catalog,
+    reference: Option<&Catalog>,
+    d: &mut Diagnostics,
+) {
+    let mut cx = Cx {
+        model,
+        reference,
+        d,
+    };
     schemas_and_extensions(&mut cx, catalog);
     enums(&mut cx, catalog);
     tables(&mut cx, catalog);
@@ -333,6 +359,13 @@ fn table(cx: &mut Cx<'_>, t: &Table, info: &crate::introspect::TableInfo, catalo
         .filter(|c| on(&c.schema, &c.table))
         .map(|c| (c.name.as_str(), c))
         .collect();
+    let reference = cx.reference;
+    let ref_cols: BTreeMap<&str, &crate::introspect::ColumnInfo> = reference
+        .iter()
+        .flat_map(|r| r.columns.iter())
+        .filter(|c| on(&c.schema, &c.table))
+        .map(|c| (c.name.as_str(), c))
+        .collect();
     for (cname, col) in &t.columns {
         let what = format!("column `{}.{cname}`", name.name);
         let Some(c) = db_cols.get(cname.as_str()) else {
@@ -374,14 +407,27 @@ fn table(cx: &mut Cx<'_>, t: &Table, info: &crate::introspect::TableInfo, catalo
             );
         }
         let generated = c.generated == "s";
+        let default_of = |c: &crate::introspect::ColumnInfo| {
+            if c.generated == "s" || c.identity.is_empty() {
+                c.default.clone()
+            } else {
+                None
+            }
+        };
         let db_default = if generated || c.identity.is_empty() {
             c.default.as_deref()
         } else {
             None
         };
+        // PostgreSQL's form of the model's default, when the reference has the column.
+        let ref_default = ref_cols.get(cname.as_str()).map(|rc| default_of(rc));
         match (&col.generated, generated) {
             (Some(g), true) => {
-                if !same(&g.value, db_default.unwrap_or(""), &ds, false) {
+                let equal = match &ref_default {
+                    Some(r) => r.as_deref() == db_default,
+                    None => same(&g.value, db_default.unwrap_or(""), &ds, false),
+                };
+                if !equal {
                     cx.differs(
                         format!("the generation expression of {what}"),
                         g.span,
@@ -392,7 +438,11 @@ fn table(cx: &mut Cx<'_>, t: &Table, info: &crate::introspect::TableInfo, catalo
             }
             (None, false) => {
                 let want = col.default.as_ref().map(|x| x.value.as_str());
-                if !same_default(want, db_default, &ds) {
+                let equal = match &ref_default {
+                    Some(r) => r.as_deref() == db_default,
+                    None => same_default(want, db_default, &ds),
+                };
+                if !equal {
                     cx.differs(
                         format!("the default of {what}"),
                         col.default.as_ref().map_or(col.origin, |x| x.span),
@@ -465,13 +515,23 @@ fn table(cx: &mut Cx<'_>, t: &Table, info: &crate::introspect::TableInfo, catalo
     for fk in &t.foreign_keys {
         expected.push((fk.name.value.clone(), "f", fk_definition(fk), fk.origin));
     }
+    let ref_cons: BTreeMap<&str, &crate::introspect::ConstraintInfo> = reference
+        .iter()
+        .flat_map(|r| r.constraints.iter())
+        .filter(|c| on(&c.schema, &c.table))
+        .map(|c| (c.name.as_str(), c))
+        .collect();
     for (cname, kind, def, span) in &expected {
         let what = format!("constraint `{cname}` of table `{name}`");
         match db_cons.get(cname.as_str()) {
             None => cx.missing(what, *span, "apply the migrations"),
             Some(info) => {
                 let keep = *kind != "c";
-                if info.kind != *kind || !same(def, &info.definition, &ds, keep) {
+                let equal = match ref_cons.get(cname.as_str()) {
+                    Some(r) => r.definition == info.definition,
+                    None => same(def, &info.definition, &ds, keep),
+                };
+                if info.kind != *kind || !equal {
                     cx.differs(
                         what,
                         *span,
@@ -498,10 +558,28 @@ fn table(cx: &mut Cx<'_>, t: &Table, info: &crate::introspect::TableInfo, catalo
         .filter(|i| on(&i.schema, &i.table) && !i.constraint)
         .map(|i| (i.name.as_str(), i))
         .collect();
+    let ref_ix: BTreeMap<&str, &crate::introspect::IndexInfo> = reference
+        .iter()
+        .flat_map(|r| r.indexes.iter())
+        .filter(|i| on(&i.schema, &i.table) && !i.constraint)
+        .map(|i| (i.name.as_str(), i))
+        .collect();
     for ix in &t.indexes {
         let what = format!("index `{}` of table `{name}`", ix.name.value);
         match db_ix.get(ix.name.value.as_str()) {
             None => cx.missing(what, ix.origin, "apply the migrations"),
+            Some(info) if ref_ix.contains_key(ix.name.value.as_str()) => {
+                if let Some(r) = ref_ix.get(ix.name.value.as_str())
+                    && r.definition != info.definition
+                {
+                    cx.differs(
+                        what,
+                        ix.origin,
+                        &format!("`{}`", r.definition),
+                        &format!("`{}`", info.definition),
+                    );
+                }
+            }
             Some(info) => {
                 let want = Stmt::CreateIndex(name.clone(), ix.into()).to_string();
                 let strip = |s: &str| {
@@ -538,8 +616,15 @@ fn table(cx: &mut Cx<'_>, t: &Table, info: &crate::introspect::TableInfo, catalo
         .filter(|p| on(&p.schema, &p.table))
         .map(|p| (p.name.as_str(), p))
         .collect();
+    let ref_pol: BTreeMap<&str, &crate::introspect::PolicyInfo> = reference
+        .iter()
+        .flat_map(|r| r.policies.iter())
+        .filter(|p| on(&p.schema, &p.table))
+        .map(|p| (p.name.as_str(), p))
+        .collect();
     for (pname, p) in &t.policies {
         let what = format!("policy `{pname}` of table `{name}`");
+        let rp = ref_pol.get(pname.as_str());
         let Some(info) = db_pol.get(pname.as_str()) else {
             cx.missing(what, p.origin, "apply the migrations");
             continue;
@@ -576,7 +661,11 @@ fn table(cx: &mut Cx<'_>, t: &Table, info: &crate::introspect::TableInfo, catalo
             );
         }
         let using = p.using.as_ref().map(|x| x.value.as_str());
-        if !same_opt(using, info.using.as_deref(), &ds) {
+        let equal = match rp {
+            Some(r) => r.using == info.using,
+            None => same_opt(using, info.using.as_deref(), &ds),
+        };
+        if !equal {
             cx.differs(
                 format!("the USING expression of {what}"),
                 p.using.as_ref().map_or(p.origin, |x| x.span),
@@ -585,7 +674,11 @@ fn table(cx: &mut Cx<'_>, t: &Table, info: &crate::introspect::TableInfo, catalo
             );
         }
         let check = p.with_check.as_ref().map(|x| x.value.as_str());
-        if !same_opt(check, info.with_check.as_deref(), &ds) {
+        let equal = match rp {
+            Some(r) => r.with_check == info.with_check,
+            None => same_opt(check, info.with_check.as_deref(), &ds),
+        };
+        if !equal {
             cx.differs(
                 format!("the WITH CHECK expression of {what}"),
                 p.with_check.as_ref().map_or(p.origin, |x| x.span),
@@ -624,13 +717,24 @@ fn trigger_set(
         .filter(|x| x.schema == name.schema && x.table == name.name)
         .map(|x| (x.name.as_str(), x))
         .collect();
+    let reference: BTreeMap<&str, &crate::introspect::TriggerInfo> = cx
+        .reference
+        .iter()
+        .flat_map(|r| r.triggers.iter())
+        .filter(|x| x.schema == name.schema && x.table == name.name)
+        .map(|x| (x.name.as_str(), x))
+        .collect();
     for (tname, tr) in triggers {
         let what = format!("trigger `{tname}` on `{name}`");
         match db.get(tname) {
             None => cx.missing(what, tr.origin, "apply the migrations"),
             Some(info) => {
                 let want = Stmt::CreateTrigger((*tr).into()).to_string();
-                if !same(&want, &info.definition, &ds, true) {
+                let equal = match reference.get(tname) {
+                    Some(r) => r.definition == info.definition,
+                    None => same(&want, &info.definition, &ds, true),
+                };
+                if !equal {
                     cx.differs(
                         what,
                         tr.origin,
@@ -659,13 +763,82 @@ fn functions(cx: &mut Cx<'_>, catalog: &Catalog) {
             .or_default()
             .push(f);
     }
+    let mut reference: BTreeMap<QName, Vec<&crate::introspect::FunctionInfo>> = BTreeMap::new();
+    for f in cx.reference.iter().flat_map(|r| r.functions.iter()) {
+        reference
+            .entry(QName::new(&f.schema, &f.name))
+            .or_default()
+            .push(f);
+    }
+    let signature = |f: &crate::introspect::FunctionInfo| {
+        format!(
+            "`{}({})` returning {}",
+            QName::new(&f.schema, &f.name),
+            f.arguments,
+            f.result.as_deref().unwrap_or("nothing (a procedure)")
+        )
+    };
     for (name, f) in &model.functions {
         let what = format!("function `{name}`");
         let Some(infos) = db.get(name) else {
             cx.missing(what, f.origin, "apply the migrations");
             continue;
         };
-        let Some(info) = infos.first() else { continue };
+        // The model declares one function per name. With the reference, its signature
+        // (argument names, modes, types and defaults, and the result) must be in the database,
+        // and every other overload there is one the model does not have.
+        let want = reference.get(name).and_then(|r| r.first().copied());
+        let info = match want {
+            Some(w) => {
+                let found = infos
+                    .iter()
+                    .copied()
+                    .find(|i| i.identity_args == w.identity_args);
+                for other in infos.iter().filter(|i| i.identity_args != w.identity_args) {
+                    cx.extra(
+                        format!("function `{name}({})` (an overload)", other.identity_args),
+                        Some(f.origin),
+                    );
+                }
+                match found {
+                    None => {
+                        let have = infos
+                            .iter()
+                            .map(|i| signature(i))
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        cx.differs(
+                            format!("the signature of {what}"),
+                            f.origin,
+                            &signature(w),
+                            &have,
+                        );
+                        continue;
+                    }
+                    Some(i) => {
+                        if i.arguments != w.arguments || i.result != w.result {
+                            cx.differs(
+                                format!("the signature of {what}"),
+                                f.origin,
+                                &signature(w),
+                                &signature(i),
+                            );
+                        }
+                        i
+                    }
+                }
+            }
+            None => {
+                if infos.len() > 1 {
+                    cx.extra(
+                        format!("{} overloads of function `{name}`", infos.len() - 1),
+                        Some(f.origin),
+                    );
+                }
+                let Some(info) = infos.first() else { continue };
+                info
+            }
+        };
         if info.language != f.language.to_ascii_lowercase() {
             cx.differs(
                 format!("the language of {what}"),
@@ -725,10 +898,12 @@ fn functions(cx: &mut Cx<'_>, catalog: &Catalog) {
                 &show(&db_path),
             );
         }
-        if info.language != "internal"
-            && info.language != "c"
-            && info.body.trim() != f.body.value.trim()
-        {
+        // With the reference, bodies are compared byte for byte (as PostgreSQL stores them).
+        let body_differs = match want {
+            Some(w) => w.body != info.body,
+            None => info.body.trim() != f.body.value.trim(),
+        };
+        if info.language != "internal" && info.language != "c" && body_differs {
             cx.differs(
                 format!("the body of {what}"),
                 f.body.span,
@@ -772,6 +947,19 @@ fn views(cx: &mut Cx<'_>, catalog: &Catalog) {
                 } else {
                     "a view"
                 },
+            );
+        }
+        if let Some(r) = cx.reference.and_then(|r| {
+            r.views
+                .iter()
+                .find(|x| x.schema == name.schema && x.name == name.name)
+        }) && r.definition != info.definition
+        {
+            cx.differs(
+                format!("the query of {what}"),
+                v.query.span,
+                &format!("`{}`", r.definition.trim()),
+                &format!("`{}`", info.definition.trim()),
             );
         }
         let invoker = info
@@ -826,8 +1014,9 @@ fn views(cx: &mut Cx<'_>, catalog: &Catalog) {
     }
 }
 
-fn privileges(cx: &mut Cx<'_>, external: &External, catalog: &Catalog) {
-    let model = cx.model;
+/// The privileges the model gives each role on each relation and function (its grants and
+/// revokes over the preset's defaults), as the database should hold them.
+pub fn expected_privileges(model: &Model, external: &External) -> Access {
     let mut settings = Settings::of(model, external);
     // Supabase's default privileges in exposed schemas also go to service_role.
     if model.preset == crate::ir::Preset::Supabase
@@ -836,7 +1025,12 @@ fn privileges(cx: &mut Cx<'_>, external: &External, catalog: &Catalog) {
     {
         settings.client_roles.push("service_role".to_string());
     }
-    let access = Access::of(model, &settings);
+    Access::of(model, &settings)
+}
+
+fn privileges(cx: &mut Cx<'_>, external: &External, catalog: &Catalog) {
+    let model = cx.model;
+    let access = expected_privileges(model, external);
     let roles = compared_roles(model, external);
     let role_key = |r: &str| {
         if r == "PUBLIC" {

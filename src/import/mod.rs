@@ -1,0 +1,1312 @@
+//! Import: a database catalog → an idiomatic `schema.yaml`, and a ledger of what it leaves out.
+//!
+//! Input: a [`Catalog`] read with `search_path = ''` (see [`crate::introspect`]), the objects the
+//! model has no section for ([`OtherInfo`]) and [`Options`]. Output: [`Imported`]: the model as one
+//! file or one file per schema, the [`LedgerEntry`]s (every object the model cannot express, with
+//! the SQL that defines it) and the platform schemas left out on purpose. Invariants: pure (no
+//! I/O); deterministic (every map is sorted); SQL is written as PostgreSQL stores it (function
+//! bodies byte for byte, policy expressions and view queries as `pg_get_expr`/`pg_get_viewdef`
+//! print them); shorthands are used only where they say the same thing (a column-level
+//! `references:`, `unique:` or `check:` only when the constraint's name is the one schemac
+//! generates, `nullable: true` only on nullable columns, a literal default without the cast to
+//! the column's own type).
+
+pub mod yaml;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use crate::introspect::{Catalog, ConstraintInfo, FunctionInfo, IndexInfo, OtherInfo, TableInfo};
+use yaml::{flow_list, scalar, text_field};
+
+/// Schemas the Supabase platform owns: never imported, named in the report.
+pub const SUPABASE_PLATFORM_SCHEMAS: &[&str] = &[
+    "_analytics",
+    "_realtime",
+    "auth",
+    "cron",
+    "extensions",
+    "graphql",
+    "graphql_public",
+    "net",
+    "pgbouncer",
+    "pgsodium",
+    "pgsodium_masks",
+    "realtime",
+    "storage",
+    "supabase_functions",
+    "supabase_migrations",
+    "vault",
+];
+
+/// Roles every PostgreSQL or Supabase database has; never declared under `roles:`.
+const BUILTIN_ROLES: &[&str] = &[
+    "public",
+    "anon",
+    "authenticated",
+    "service_role",
+    "postgres",
+    "supabase_admin",
+    "authenticator",
+];
+
+/// What to import and how to lay it out.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `preset: supabase` (platform schemas are left out).
+    pub supabase: bool,
+    /// One file per schema instead of one file.
+    pub split: bool,
+    /// `migrations: { layout: supabase }`: the project's migrations are in `supabase/migrations`.
+    pub supabase_layout: bool,
+}
+
+/// `grants:`/`revoke:` lines per object `(schema, name)`, and the roles they name.
+type Privs = (BTreeMap<(String, String), String>, BTreeSet<String>);
+
+/// One object the model cannot express.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LedgerEntry {
+    /// What it is (`sequence`, `domain`, `exclusion constraint`, …).
+    pub kind: String,
+    /// Its qualified name.
+    pub name: String,
+    /// Why it was left out.
+    pub reason: String,
+    /// The SQL that defines it.
+    pub definition: String,
+}
+
+/// What [`import`] returns.
+#[derive(Debug, Clone, Default)]
+pub struct Imported {
+    /// Model files: relative path → YAML text.
+    pub files: Vec<(String, String)>,
+    /// Objects left out, sorted.
+    pub ledger: Vec<LedgerEntry>,
+    /// Platform schemas left out on purpose.
+    pub platform: Vec<String>,
+    /// Counts of what was imported, by kind.
+    pub counts: BTreeMap<&'static str, usize>,
+}
+
+/// The name a model uses for an object: bare in `public`, else `schema.name`.
+fn local(schema: &str, name: &str) -> String {
+    if schema == "public" {
+        name.to_string()
+    } else {
+        format!("{schema}.{name}")
+    }
+}
+
+/// A type as `format_type` prints it with `search_path = ''`, without the `public.` qualifier.
+fn local_type(t: &str) -> String {
+    t.strip_prefix("public.").unwrap_or(t).to_string()
+}
+
+/// `(expr)` → `expr` when the outer parentheses enclose the whole text (and are not those of a
+/// scalar sub-select, `( SELECT … )`).
+fn unparen(s: &str) -> &str {
+    let t = s.trim();
+    if !(t.starts_with('(') && t.ends_with(')')) {
+        return t;
+    }
+    let inner = t.get(1..).unwrap_or("").trim_start().to_ascii_lowercase();
+    if ["select", "with", "values"].iter().any(|k| {
+        inner.starts_with(k)
+            && !inner
+                .get(k.len()..k.len() + 1)
+                .unwrap_or(" ")
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+    }) {
+        return t;
+    }
+    let mut depth = 0i32;
+    let mut in_quote = false;
+    for (i, c) in t.char_indices() {
+        match c {
+            '\'' => in_quote = !in_quote,
+            '(' if !in_quote => depth += 1,
+            ')' if !in_quote => {
+                depth -= 1;
+                if depth == 0 && i + 1 < t.len() {
+                    return t;
+                }
+            }
+            _ => {}
+        }
+    }
+    t.get(1..t.len() - 1).map_or(t, str::trim)
+}
+
+/// Split at commas outside parentheses and quotes.
+fn split_top(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    for c in s.chars() {
+        match (c, quote) {
+            ('\'' | '"', None) => quote = Some(c),
+            (q, Some(open)) if q == open => quote = None,
+            ('(' | '[', None) => depth += 1,
+            (')' | ']', None) => depth -= 1,
+            (',', None) if depth == 0 => {
+                out.push(cur.trim().to_string());
+                cur.clear();
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(c);
+    }
+    if !cur.trim().is_empty() {
+        out.push(cur.trim().to_string());
+    }
+    out
+}
+
+/// The text between the parenthesis at `open` and its match, and the index after the match.
+fn paren_group(s: &str, open: usize) -> Option<(&str, usize)> {
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    for (i, c) in s.char_indices().skip_while(|(i, _)| *i < open) {
+        match (c, quote) {
+            ('\'' | '"', None) => quote = Some(c),
+            (q, Some(o)) if q == o => quote = None,
+            ('(', None) => depth += 1,
+            (')', None) => {
+                depth -= 1;
+                if depth == 0 {
+                    return s.get(open + 1..i).map(|x| (x, i + 1));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// A default without the cast to the column's own type: `'a'::public.status` → `'a'`.
+fn default_text(default: &str, column_type: &str) -> String {
+    for ty in [column_type.to_string(), local_type(column_type)] {
+        if let Some(lit) = default.strip_suffix(&format!("::{ty}"))
+            && lit.starts_with('\'')
+            && lit.ends_with('\'')
+            && lit.len() >= 2
+            && !lit.get(1..lit.len() - 1).unwrap_or("'").contains('\'')
+        {
+            return lit.to_string();
+        }
+    }
+    default.to_string()
+}
+
+struct Cx<'a> {
+    catalog: &'a Catalog,
+    ledger: Vec<LedgerEntry>,
+    counts: BTreeMap<&'static str, usize>,
+    /// Roles named by policies.
+    roles: BTreeSet<String>,
+    /// Domains (`schema.name` → base type), which columns are imported as.
+    domains: BTreeMap<String, String>,
+}
+
+impl Cx<'_> {
+    fn leave_out(&mut self, kind: &str, name: String, reason: &str, definition: String) {
+        self.ledger.push(LedgerEntry {
+            kind: kind.to_string(),
+            name,
+            reason: reason.to_string(),
+            definition,
+        });
+    }
+
+    fn count(&mut self, kind: &'static str) {
+        *self.counts.entry(kind).or_default() += 1;
+    }
+}
+
+fn fk_action(a: &str) -> Option<&'static str> {
+    match a {
+        "r" => Some("restrict"),
+        "c" => Some("cascade"),
+        "n" => Some("set_null"),
+        "d" => Some("set_default"),
+        _ => None,
+    }
+}
+
+/// Import `catalog` (with `others`, the objects the model has no section for). Privileges are
+/// written as the grants and revokes that turn the preset's defaults into what the catalog
+/// holds: the model is rendered once without them, compiled, and its defaults compared.
+pub fn import(catalog: &Catalog, others: &[OtherInfo], options: &Options) -> Imported {
+    let first = render(catalog, others, options, &Privs::default());
+    let compiled = crate::compile_sources(&first.files);
+    if !compiled.ok() {
+        return first;
+    }
+    let access = crate::verify::expected_privileges(&compiled.model, &compiled.external);
+    let mut lines: BTreeMap<(String, String), String> = BTreeMap::new();
+    let mut roles = BTreeSet::new();
+    let role_key = |r: &str| {
+        if r == "PUBLIC" {
+            "public".to_string()
+        } else {
+            r.to_string()
+        }
+    };
+    for (privs, defaults, is_fn) in [
+        (&catalog.relation_privileges, &access.relations, false),
+        (&catalog.function_privileges, &access.functions, true),
+    ] {
+        let mut held: BTreeMap<(String, String), BTreeMap<String, BTreeSet<String>>> =
+            BTreeMap::new();
+        for p in privs {
+            let name = if is_fn {
+                p.object.split('(').next().unwrap_or("").to_string()
+            } else {
+                p.object.clone()
+            };
+            held.entry((p.schema.clone(), name))
+                .or_default()
+                .entry(role_key(&p.grantee))
+                .or_default()
+                .insert(p.privilege.to_ascii_lowercase());
+        }
+        for (key, want) in defaults {
+            let k = (key.schema.clone(), key.name.clone());
+            let have = held.get(&k).cloned().unwrap_or_default();
+            let all_roles: BTreeSet<&String> = want.keys().chain(have.keys()).collect();
+            let mut grants = Vec::new();
+            let mut revokes = Vec::new();
+            for role in all_roles {
+                let w = want.get(role).cloned().unwrap_or_default();
+                let h = have.get(role).cloned().unwrap_or_default();
+                let add: Vec<String> = h.difference(&w).cloned().collect();
+                let drop: Vec<String> = w.difference(&h).cloned().collect();
+                if !add.is_empty() {
+                    grants.push(format!("{}: {}", scalar(role), flow_list(&add)));
+                    roles.insert(role.clone());
+                }
+                if !drop.is_empty() {
+                    let drop = if h.is_empty() && !is_fn {
+                        vec!["all".to_string()]
+                    } else {
+                        drop
+                    };
+                    revokes.push(format!("{}: {}", scalar(role), flow_list(&drop)));
+                }
+            }
+            let mut text = String::new();
+            if !grants.is_empty() {
+                let _ = writeln!(text, "    grants: {{ {} }}", grants.join(", "));
+            }
+            if !revokes.is_empty() {
+                let _ = writeln!(text, "    revoke: {{ {} }}", revokes.join(", "));
+            }
+            if !text.is_empty() {
+                lines.insert(k, text);
+            }
+        }
+    }
+    render(catalog, others, options, &(lines, roles))
+}
+
+fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Privs) -> Imported {
+    let mut cx = Cx {
+        catalog,
+        ledger: Vec::new(),
+        counts: BTreeMap::new(),
+        roles: BTreeSet::new(),
+        domains: others
+            .iter()
+            .filter(|o| o.kind == "domain")
+            .filter_map(|o| {
+                let base = o.definition.split_once(" AS ")?.1;
+                let end = [" NOT NULL", " DEFAULT ", " CONSTRAINT "]
+                    .iter()
+                    .filter_map(|w| base.find(w))
+                    .min()
+                    .unwrap_or(base.len());
+                Some((
+                    format!("{}.{}", o.schema, o.name),
+                    base.get(..end).unwrap_or(base).to_string(),
+                ))
+            })
+            .collect(),
+    };
+    for o in others {
+        cx.leave_out(
+            &o.kind,
+            if o.schema.is_empty() {
+                o.name.clone()
+            } else {
+                format!("{}.{}", o.schema, o.name)
+            },
+            "the model has no section for it",
+            o.definition.clone(),
+        );
+    }
+    // Per schema: the YAML of each section.
+    let mut sections: BTreeMap<String, BTreeMap<&'static str, String>> = BTreeMap::new();
+    let mut push = |schema: &str, section: &'static str, text: String| {
+        sections
+            .entry(schema.to_string())
+            .or_default()
+            .entry(section)
+            .or_default()
+            .push_str(&text);
+    };
+    for e in &catalog.enums {
+        let mut s = String::new();
+        let _ = writeln!(s, "  {}:", scalar(&local(&e.schema, &e.name)));
+        let _ = writeln!(s, "    values: {}", flow_list(&e.labels));
+        if let Some(d) = &e.description {
+            text_field(&mut s, 4, "description", d);
+        }
+        cx.count("enums");
+        push(&e.schema, "enums", s);
+    }
+    for f in &catalog.functions {
+        if let Some(s) = function(&mut cx, f, privs) {
+            push(&f.schema, "functions", s);
+        }
+    }
+    let partitions: BTreeSet<(String, String)> = catalog
+        .tables
+        .iter()
+        .filter(|t| t.is_partition)
+        .map(|t| (t.schema.clone(), t.name.clone()))
+        .collect();
+    for t in &catalog.tables {
+        if t.is_partition {
+            continue;
+        }
+        if let Some(s) = table(&mut cx, t, &partitions, privs) {
+            push(&t.schema, "tables", s);
+        }
+    }
+    for v in &catalog.views {
+        let mut s = String::new();
+        let _ = writeln!(s, "  {}:", scalar(&local(&v.schema, &v.name)));
+        if v.materialized {
+            s.push_str("    materialized: true\n");
+        } else if !v
+            .options
+            .iter()
+            .any(|o| o == "security_invoker=true" || o == "security_invoker=on")
+        {
+            s.push_str("    security_invoker: false\n");
+        }
+        if let Some(d) = &v.description {
+            text_field(&mut s, 4, "description", d);
+        }
+        let q = v.definition.trim().trim_end_matches(';');
+        text_field(&mut s, 4, "query", &format!("{q}\n"));
+        let ix: Vec<&IndexInfo> = catalog
+            .indexes
+            .iter()
+            .filter(|i| i.schema == v.schema && i.table == v.name)
+            .collect();
+        if !ix.is_empty() {
+            s.push_str("    indexes:\n");
+            for i in ix {
+                match index(&v.name, i) {
+                    Some(text) => {
+                        let _ = writeln!(s, "      - {text}");
+                    }
+                    None => cx.leave_out(
+                        "index",
+                        format!("{}.{}", i.schema, i.name),
+                        "its definition has a form the model cannot write",
+                        i.definition.clone(),
+                    ),
+                }
+            }
+        }
+        if let Some(p) = privs.0.get(&(v.schema.clone(), v.name.clone())) {
+            s.push_str(p);
+        }
+        cx.count("views");
+        push(&v.schema, "views", s);
+    }
+    // Triggers on tables the model does not own (Supabase's auth.users).
+    let owned: BTreeSet<(&str, &str)> = catalog
+        .tables
+        .iter()
+        .map(|t| (t.schema.as_str(), t.name.as_str()))
+        .collect();
+    for tr in &catalog.triggers {
+        if owned.contains(&(tr.schema.as_str(), tr.table.as_str())) {
+            continue;
+        }
+        match trigger(&tr.definition, 4) {
+            Some(body) => {
+                let mut s = String::new();
+                let _ = writeln!(s, "  {}:", scalar(&tr.name));
+                let _ = writeln!(
+                    s,
+                    "    on: {}",
+                    scalar(&format!("{}.{}", tr.schema, tr.table))
+                );
+                s.push_str(&body);
+                cx.count("triggers");
+                push("public", "triggers", s);
+            }
+            None => cx.leave_out(
+                "trigger",
+                format!("{}.{}.{}", tr.schema, tr.table, tr.name),
+                "its definition has a form the model cannot write",
+                tr.definition.clone(),
+            ),
+        }
+    }
+    // The header: version, preset, schemas, extensions, roles.
+    let mut head = String::from("version: 1\n");
+    if options.supabase {
+        head.push_str("preset: supabase\n");
+    }
+    if options.supabase_layout {
+        head.push_str("migrations:\n  layout: supabase\n");
+    }
+    let schemas: Vec<&String> = catalog.schemas.iter().filter(|s| *s != "public").collect();
+    if !schemas.is_empty() {
+        head.push_str("schemas:\n");
+        for s in schemas {
+            let _ = writeln!(head, "  {}: {{}}", scalar(s));
+        }
+    }
+    let default_ext_schema = if options.supabase {
+        "extensions"
+    } else {
+        "public"
+    };
+    let exts: Vec<(&String, &String)> = catalog
+        .extensions
+        .iter()
+        .filter(|(n, _)| *n != "plpgsql")
+        .collect();
+    if !exts.is_empty() {
+        head.push_str("extensions:\n");
+        for (name, schema) in exts {
+            if schema == default_ext_schema {
+                let _ = writeln!(head, "  {}: {{}}", scalar(name));
+            } else {
+                let _ = writeln!(head, "  {}: {{ schema: {} }}", scalar(name), scalar(schema));
+            }
+        }
+    }
+    let roles: BTreeSet<&String> = cx
+        .roles
+        .iter()
+        .chain(privs.1.iter())
+        .filter(|r| !BUILTIN_ROLES.contains(&r.as_str()))
+        .collect();
+    if !options.supabase && !roles.is_empty() {
+        head.push_str("roles:\n");
+        for r in roles {
+            let _ = writeln!(head, "  {}: {{}}", scalar(r));
+        }
+    }
+    let order = ["enums", "functions", "tables", "views", "triggers"];
+    let render = |secs: &BTreeMap<&'static str, String>| {
+        let mut out = String::new();
+        for k in order {
+            if let Some(text) = secs.get(k) {
+                let _ = writeln!(out, "{k}:");
+                out.push_str(text);
+            }
+        }
+        out
+    };
+    let mut files = Vec::new();
+    if options.split {
+        files.push(("schema.yaml".to_string(), head));
+        for (schema, secs) in &sections {
+            files.push((format!("{schema}.yaml"), render(secs)));
+        }
+    } else {
+        let mut all: BTreeMap<&'static str, String> = BTreeMap::new();
+        for secs in sections.values() {
+            for (k, v) in secs {
+                all.entry(k).or_default().push_str(v);
+            }
+        }
+        files.push(("schema.yaml".to_string(), format!("{head}{}", render(&all))));
+    }
+    cx.ledger.sort();
+    Imported {
+        files,
+        ledger: cx.ledger,
+        platform: Vec::new(),
+        counts: cx.counts,
+    }
+}
+
+fn function(cx: &mut Cx<'_>, f: &FunctionInfo, privs: &Privs) -> Option<String> {
+    let name = format!("{}.{}", f.schema, f.name);
+    let def = || {
+        format!(
+            "CREATE FUNCTION {}({}) RETURNS {} LANGUAGE {} AS $$…$$",
+            name,
+            f.arguments,
+            f.result.as_deref().unwrap_or(""),
+            f.language
+        )
+    };
+    if f.kind != "f" {
+        return None; // Listed by `others`.
+    }
+    let overloads = cx
+        .catalog
+        .functions
+        .iter()
+        .filter(|g| g.schema == f.schema && g.name == f.name && g.kind == "f")
+        .count();
+    if overloads > 1 {
+        cx.leave_out(
+            "function",
+            format!("{name}({})", f.identity_args),
+            "an overload: the model declares one function per name",
+            def(),
+        );
+        return None;
+    }
+    if f.language == "c" || f.language == "internal" {
+        cx.leave_out(
+            "function",
+            name.clone(),
+            "a C or internal function: the model writes bodies in SQL languages",
+            def(),
+        );
+        return None;
+    }
+    let mut search_path: Option<Vec<String>> = None;
+    for c in &f.config {
+        match c.strip_prefix("search_path=") {
+            Some(p) => {
+                search_path = Some(
+                    p.split(',')
+                        .map(|x| x.trim().trim_matches('"').to_string())
+                        .filter(|x| !x.is_empty())
+                        .collect(),
+                );
+            }
+            None => {
+                cx.leave_out(
+                    "function",
+                    name.clone(),
+                    "it sets a configuration parameter other than search_path",
+                    format!("{} SET {c}", def()),
+                );
+                return None;
+            }
+        }
+    }
+    let mut s = String::new();
+    let _ = writeln!(s, "  {}:", scalar(&local(&f.schema, &f.name)));
+    if let Some(d) = &f.description {
+        text_field(&mut s, 4, "description", d);
+    }
+    let args: Vec<&(String, String, String, Option<String>)> =
+        f.args.iter().filter(|a| a.0 != "t").collect();
+    if !args.is_empty() {
+        let simple = args
+            .iter()
+            .all(|a| a.0 == "i" && a.3.is_none() && !a.1.is_empty());
+        if simple {
+            let v: Vec<String> = args
+                .iter()
+                .map(|a| format!("{} {}", a.1, local_type(&a.2)))
+                .collect();
+            let _ = writeln!(s, "    args: {}", flow_list(&v));
+        } else {
+            s.push_str("    args:\n");
+            for (mode, n, ty, default) in args {
+                let mut parts = Vec::new();
+                if !n.is_empty() {
+                    parts.push(format!("name: {}", scalar(n)));
+                }
+                parts.push(format!("type: {}", scalar(&local_type(ty))));
+                if let Some(d) = default {
+                    parts.push(format!("default: {}", scalar(d)));
+                }
+                match mode.as_str() {
+                    "o" => parts.push("mode: out".to_string()),
+                    "b" => parts.push("mode: inout".to_string()),
+                    "v" => parts.push("mode: variadic".to_string()),
+                    _ => {}
+                }
+                let _ = writeln!(s, "      - {{ {} }}", parts.join(", "));
+            }
+        }
+    }
+    let _ = writeln!(
+        s,
+        "    returns: {}",
+        scalar(f.result.as_deref().unwrap_or("void"))
+    );
+    let _ = writeln!(s, "    language: {}", scalar(&f.language));
+    match f.volatility.as_str() {
+        "i" => s.push_str("    volatility: immutable\n"),
+        "s" => s.push_str("    volatility: stable\n"),
+        _ => {}
+    }
+    if f.security_definer {
+        s.push_str("    security: definer\n");
+    }
+    match &search_path {
+        Some(p) if p.is_empty() => s.push_str("    search_path: \"\"\n"),
+        Some(p) => {
+            let _ = writeln!(s, "    search_path: {}", flow_list(p));
+        }
+        None => {}
+    }
+    if f.strict {
+        s.push_str("    strict: true\n");
+    }
+    if f.leakproof {
+        s.push_str("    leakproof: true\n");
+    }
+    match f.parallel.as_str() {
+        "s" => s.push_str("    parallel: safe\n"),
+        "r" => s.push_str("    parallel: restricted\n"),
+        _ => {}
+    }
+    text_field(&mut s, 4, "body", &f.body);
+    if let Some(p) = privs.0.get(&(f.schema.clone(), f.name.clone())) {
+        s.push_str(p);
+    }
+    cx.count("functions");
+    Some(s)
+}
+
+/// The keys of an index (`columns:` items), or `None` when a key has a form the model cannot
+/// write.
+fn index_keys(keys: &str) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    for k in split_top(keys) {
+        let first = k.split_whitespace().next().unwrap_or("");
+        if crate::sql::ident::is_bare_ident(first) && !k.contains('(') && !k.contains('"') {
+            out.push(k.to_ascii_lowercase());
+        } else if let Some(q) = k.strip_prefix('"')
+            && let Some(end) = q.find('"')
+            && !q.get(..end).unwrap_or("").is_empty()
+            && !k.contains('(')
+            && !q.get(end + 1..).unwrap_or("").contains('"')
+        {
+            // A quoted column name, then order words.
+            let name = q.get(..end).unwrap_or("");
+            let rest = q.get(end + 1..).unwrap_or("").trim().to_ascii_lowercase();
+            let mut item = format!("{{ column: {}", scalar(name));
+            let words: Vec<&str> = rest.split_whitespace().collect();
+            if words.contains(&"desc") {
+                item.push_str(", order: desc");
+            }
+            if let Some(i) = words.iter().position(|w| *w == "nulls") {
+                let _ = write!(item, ", nulls: {}", words.get(i + 1).unwrap_or(&"last"));
+            }
+            item.push_str(" }");
+            out.push(item);
+        } else if k.starts_with('(') || k.contains('(') {
+            let (expr, rest) = if k.starts_with('(') {
+                let (e, after) = paren_group(&k, 0)?;
+                (
+                    e.to_string(),
+                    k.get(after..).unwrap_or("").trim().to_string(),
+                )
+            } else {
+                (k.clone(), String::new())
+            };
+            let mut item = format!("{{ expression: {}", scalar(&expr));
+            for w in rest.split_whitespace() {
+                match w.to_ascii_lowercase().as_str() {
+                    "desc" => item.push_str(", order: desc"),
+                    "asc" | "nulls" | "last" => {}
+                    "first" => item.push_str(", nulls: first"),
+                    op => item.push_str(&format!(", opclass: {}", scalar(op))),
+                }
+            }
+            item.push_str(" }");
+            out.push(item);
+        } else {
+            return None;
+        }
+    }
+    Some(out)
+}
+
+/// An index as a flow mapping, from `pg_get_indexdef`.
+fn index(table: &str, i: &IndexInfo) -> Option<String> {
+    let d = &i.definition;
+    let using = d.find(" USING ")?;
+    let rest = d.get(using + 7..)?;
+    let method = rest.split_whitespace().next()?.to_string();
+    let open = rest.find('(')?;
+    let (keys, mut after) = paren_group(rest, open)?;
+    let keys = index_keys(keys)?;
+    let mut parts = Vec::new();
+    let generated = format!(
+        "{table}_{}_idx",
+        keys.iter()
+            .map(|k| k.split_whitespace().next().unwrap_or(""))
+            .collect::<Vec<_>>()
+            .join("_")
+    );
+    if i.name != generated {
+        parts.push(format!("name: {}", scalar(&i.name)));
+    }
+    if keys.iter().all(|k| !k.starts_with('{')) {
+        parts.push(format!(
+            "columns: [{}]",
+            keys.iter()
+                .map(|k| scalar(k))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    } else {
+        let v: Vec<String> = keys
+            .iter()
+            .map(|k| {
+                if k.starts_with('{') {
+                    k.clone()
+                } else {
+                    scalar(k)
+                }
+            })
+            .collect();
+        parts.push(format!("columns: [{}]", v.join(", ")));
+    }
+    if method != "btree" {
+        parts.push(format!("using: {}", scalar(&method)));
+    }
+    if i.unique {
+        parts.push("unique: true".to_string());
+    }
+    let mut tail = rest.get(after..).unwrap_or("").trim();
+    if let Some(t) = tail.strip_prefix("INCLUDE ") {
+        let (cols, a) = paren_group(t, t.find('(')?)?;
+        let cols: Vec<String> = split_top(cols);
+        parts.push(format!("include: {}", flow_list(&cols)));
+        tail = t.get(a..).unwrap_or("").trim();
+        after = 0;
+    }
+    let _ = after;
+    if let Some(t) = tail.strip_prefix("NULLS NOT DISTINCT") {
+        parts.push("nulls: not_distinct".to_string());
+        tail = t.trim();
+    }
+    if let Some(pred) = tail.strip_prefix("WHERE ") {
+        parts.push(format!("where: {}", scalar(unparen(pred))));
+        tail = "";
+    }
+    if !tail.is_empty() {
+        return None;
+    }
+    Some(format!("{{ {} }}", parts.join(", ")))
+}
+
+/// A trigger's keys (indented for a table's `triggers:`), from `pg_get_triggerdef`.
+fn trigger(def: &str, indent: usize) -> Option<String> {
+    let pad = " ".repeat(indent);
+    let rest = def.strip_prefix("CREATE TRIGGER ")?;
+    let (timing, rest) = ["BEFORE ", "AFTER ", "INSTEAD OF "]
+        .iter()
+        .find_map(|t| rest.find(t).map(|i| (*t, rest.get(i + t.len()..))))?;
+    let rest = rest?;
+    let on = rest.find(" ON ")?;
+    let events_text = rest.get(..on)?;
+    let rest = rest.get(on + 4..)?;
+    let for_each = rest.find(" FOR EACH ")?;
+    let after_table = rest.get(for_each + 10..)?;
+    if rest.get(..for_each)?.contains(' ') {
+        return None; // REFERENCING, FROM, DEFERRABLE: not in the model.
+    }
+    let (level, mut rest) = if let Some(r) = after_table.strip_prefix("ROW") {
+        ("row", r.trim_start())
+    } else if let Some(r) = after_table.strip_prefix("STATEMENT") {
+        ("statement", r.trim_start())
+    } else {
+        return None;
+    };
+    let mut when = None;
+    if let Some(r) = rest.strip_prefix("WHEN ") {
+        let (cond, a) = paren_group(r, 0)?;
+        when = Some(cond.to_string());
+        rest = r.get(a..)?.trim_start();
+    }
+    let call = rest.strip_prefix("EXECUTE FUNCTION ")?;
+    let open = call.find('(')?;
+    let func = call.get(..open)?.to_string();
+    let (args, _) = paren_group(call, open)?;
+    let mut events = Vec::new();
+    let mut of: Vec<String> = Vec::new();
+    for e in events_text.split(" OR ") {
+        if let Some(cols) = e.strip_prefix("UPDATE OF ") {
+            events.push("update".to_string());
+            of = cols.split(", ").map(|c| c.trim().to_string()).collect();
+        } else {
+            events.push(e.trim().to_ascii_lowercase());
+        }
+    }
+    let key = match timing {
+        "BEFORE " => "before",
+        "AFTER " => "after",
+        _ => "instead_of",
+    };
+    let mut s = String::new();
+    let _ = writeln!(s, "{pad}{key}: {}", flow_list(&events));
+    if !of.is_empty() {
+        let _ = writeln!(s, "{pad}of: {}", flow_list(&of));
+    }
+    if level == "statement" {
+        let _ = writeln!(s, "{pad}for_each: statement");
+    }
+    if let Some(w) = when {
+        let _ = writeln!(s, "{pad}when: {}", scalar(&w));
+    }
+    let func = func
+        .strip_prefix("public.")
+        .map_or(func.clone(), str::to_string);
+    let _ = writeln!(s, "{pad}function: {}", scalar(&func));
+    if !args.trim().is_empty() {
+        let v: Vec<String> = split_top(args)
+            .iter()
+            .map(|a| {
+                a.strip_prefix('\'')
+                    .and_then(|x| x.strip_suffix('\''))
+                    .map_or(a.clone(), |x| x.replace("''", "'"))
+            })
+            .collect();
+        let _ = writeln!(s, "{pad}args: {}", flow_list(&v));
+    }
+    Some(s)
+}
+
+fn partition_bound(bound: &str) -> Option<String> {
+    if bound == "DEFAULT" {
+        return Some("{ default: true }".to_string());
+    }
+    let b = bound.strip_prefix("FOR VALUES ")?;
+    if let Some(r) = b.strip_prefix("FROM ") {
+        let (from, a) = paren_group(r, 0)?;
+        let r = r.get(a..)?.trim().strip_prefix("TO ")?;
+        let (to, _) = paren_group(r, 0)?;
+        return Some(format!("{{ from: {}, to: {} }}", scalar(from), scalar(to)));
+    }
+    if let Some(r) = b.strip_prefix("IN ") {
+        let (vals, _) = paren_group(r, 0)?;
+        let v: Vec<String> = split_top(vals);
+        return Some(format!("{{ in: {} }}", flow_list(&v)));
+    }
+    if let Some(r) = b.strip_prefix("WITH ") {
+        let (args, _) = paren_group(r, 0)?;
+        let mut m = None;
+        let mut rem = None;
+        for part in split_top(args) {
+            if let Some(x) = part.strip_prefix("modulus ") {
+                m = Some(x.to_string());
+            }
+            if let Some(x) = part.strip_prefix("remainder ") {
+                rem = Some(x.to_string());
+            }
+        }
+        return Some(format!("{{ modulus: {}, remainder: {} }}", m?, rem?));
+    }
+    None
+}
+
+fn table(
+    cx: &mut Cx<'_>,
+    t: &TableInfo,
+    partitions: &BTreeSet<(String, String)>,
+    privs: &Privs,
+) -> Option<String> {
+    let catalog = cx.catalog;
+    let qname = format!("{}.{}", t.schema, t.name);
+    if t.kind == "f" {
+        cx.leave_out(
+            "foreign table",
+            qname,
+            "the model has no foreign tables",
+            String::new(),
+        );
+        return None;
+    }
+    let on = |s: &str, n: &str| s == t.schema && n == t.name;
+    let cols: Vec<&crate::introspect::ColumnInfo> = catalog
+        .columns
+        .iter()
+        .filter(|c| on(&c.schema, &c.table))
+        .collect();
+    let cons: Vec<&ConstraintInfo> = catalog
+        .constraints
+        .iter()
+        .filter(|c| on(&c.schema, &c.table))
+        .collect();
+    // Constraints the columns carry (shorthands), by column.
+    let mut col_keys: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut table_level: Vec<&ConstraintInfo> = Vec::new();
+    let mut pk_single: Option<&str> = None;
+    for c in &cons {
+        let single = match c.columns.as_slice() {
+            [one] => Some(one.as_str()),
+            _ => None,
+        };
+        if !c.validated {
+            cx.leave_out(
+                "constraint",
+                format!("{qname}.{}", c.name),
+                "NOT VALID: the model's constraints are validated",
+                c.definition.clone(),
+            );
+            continue;
+        }
+        match (c.kind.as_str(), single) {
+            ("p", Some(col)) if c.name == format!("{}_pkey", t.name) => pk_single = Some(col),
+            ("p", _) if c.name == format!("{}_pkey", t.name) => table_level.push(c),
+            ("p", _) => {
+                cx.leave_out(
+                    "constraint",
+                    format!("{qname}.{}", c.name),
+                    "a primary key named other than `<table>_pkey`",
+                    c.definition.clone(),
+                );
+            }
+            ("u", Some(col))
+                if c.name == format!("{}_{col}_key", t.name)
+                    && !c.definition.contains("NULLS NOT DISTINCT") =>
+            {
+                col_keys
+                    .entry(col)
+                    .or_default()
+                    .push("unique: true".to_string());
+            }
+            ("c", Some(col)) if c.name == format!("{}_{col}_check", t.name) => {
+                let e = c.check.as_deref().unwrap_or("");
+                col_keys
+                    .entry(col)
+                    .or_default()
+                    .push(format!("check: {}", scalar(unparen(e))));
+            }
+            ("f", Some(col)) if c.name == format!("{}_{col}_fkey", t.name) => {
+                let (ts, tt) = c.target.clone().unwrap_or_default();
+                let tc = c.target_columns.first().cloned().unwrap_or_default();
+                let v = col_keys.entry(col).or_default();
+                v.push(format!(
+                    "references: {}",
+                    scalar(&format!("{}.{tc}", local(&ts, &tt)))
+                ));
+                if let Some(a) = fk_action(&c.actions.1) {
+                    v.push(format!("on_delete: {a}"));
+                }
+                if let Some(a) = fk_action(&c.actions.0) {
+                    v.push(format!("on_update: {a}"));
+                }
+                match c.deferrable {
+                    (true, true) => v.push("deferrable: initially_deferred".to_string()),
+                    (true, false) => v.push("deferrable: true".to_string()),
+                    _ => {}
+                }
+            }
+            ("x", _) => cx.leave_out(
+                "exclusion constraint",
+                format!("{qname}.{}", c.name),
+                "the model has no exclusion constraints",
+                c.definition.clone(),
+            ),
+            (k, _) if ["u", "c", "f"].contains(&k) => table_level.push(c),
+            _ => cx.leave_out(
+                "constraint",
+                format!("{qname}.{}", c.name),
+                "a kind of constraint the model cannot write",
+                c.definition.clone(),
+            ),
+        }
+    }
+    let mut s = String::new();
+    let _ = writeln!(s, "  {}:", scalar(&local(&t.schema, &t.name)));
+    if let Some(d) = &t.description {
+        text_field(&mut s, 4, "description", d);
+    }
+    s.push_str("    columns:\n");
+    for c in &cols {
+        let mut keys: Vec<String> = Vec::new();
+        let is_pk = pk_single == Some(c.name.as_str());
+        if is_pk {
+            keys.push("primary_key: true".to_string());
+        }
+        let pk_member = is_pk
+            || table_level
+                .iter()
+                .any(|k| k.kind == "p" && k.columns.contains(&c.name));
+        if !c.not_null && !pk_member {
+            keys.push("nullable: true".to_string());
+        }
+        match (c.identity.as_str(), c.generated.as_str(), &c.default) {
+            ("a", _, _) => keys.push("identity: always".to_string()),
+            ("d", _, _) => keys.push("identity: by_default".to_string()),
+            (_, "s", Some(g)) => keys.push(format!("generated: {}", scalar(g))),
+            (_, _, Some(d)) if d.starts_with("nextval(") => {
+                cx.leave_out(
+                    "column default",
+                    format!("{qname}.{}", c.name),
+                    "a sequence default (serial): the model uses identity columns; the column is imported without it",
+                    format!(
+                        "ALTER TABLE {qname} ALTER COLUMN {} SET DEFAULT {d}",
+                        crate::sql::ident::quote_ident(&c.name)
+                    ),
+                );
+            }
+            (_, _, Some(d)) => {
+                keys.push(format!(
+                    "default: {}",
+                    scalar(&default_text(d, &c.data_type))
+                ));
+            }
+            _ => {}
+        }
+        if let Some(more) = col_keys.get(c.name.as_str()) {
+            keys.extend(more.iter().cloned());
+        }
+        let mut ty = local_type(&c.data_type);
+        if let Some(base) = cx.domains.get(&c.data_type).cloned() {
+            cx.leave_out(
+                "column type",
+                format!("{qname}.{}", c.name),
+                &format!(
+                    "its type is the domain `{}`: the column is imported with the domain's base type",
+                    c.data_type
+                ),
+                format!(
+                    "ALTER TABLE {qname} ALTER COLUMN {} TYPE {}",
+                    crate::sql::ident::quote_ident(&c.name),
+                    c.data_type
+                ),
+            );
+            ty = local_type(&base);
+        }
+        let name = scalar(&c.name);
+        match &c.description {
+            None if keys.is_empty() => {
+                let _ = writeln!(s, "      {name}: {}", scalar(&ty));
+            }
+            None => {
+                let _ = writeln!(
+                    s,
+                    "      {name}: {{ type: {}, {} }}",
+                    scalar(&ty),
+                    keys.join(", ")
+                );
+            }
+            Some(d) => {
+                let _ = writeln!(s, "      {name}:");
+                let _ = writeln!(s, "        type: {}", scalar(&ty));
+                for k in &keys {
+                    let _ = writeln!(s, "        {k}");
+                }
+                text_field(&mut s, 8, "description", d);
+            }
+        }
+    }
+    let mut uniques = Vec::new();
+    let mut checks = Vec::new();
+    let mut fks = Vec::new();
+    for c in &table_level {
+        match c.kind.as_str() {
+            "p" => {
+                let _ = writeln!(s, "    primary_key: {}", flow_list(&c.columns));
+            }
+            "u" => {
+                let mut parts = vec![format!("columns: {}", flow_list(&c.columns))];
+                let generated = format!("{}_{}_key", t.name, c.columns.join("_"));
+                if c.name != generated {
+                    parts.push(format!("name: {}", scalar(&c.name)));
+                }
+                if c.definition.contains("NULLS NOT DISTINCT") {
+                    parts.push("nulls_distinct: false".to_string());
+                }
+                uniques.push(format!("      - {{ {} }}\n", parts.join(", ")));
+            }
+            "c" => checks.push(format!(
+                "      {}: {}\n",
+                scalar(&c.name),
+                scalar(unparen(c.check.as_deref().unwrap_or("")))
+            )),
+            _ => {
+                let (ts, tt) = c.target.clone().unwrap_or_default();
+                let mut f = format!(
+                    "      - columns: {}\n        references: {{ table: {}, columns: {} }}\n",
+                    flow_list(&c.columns),
+                    scalar(&local(&ts, &tt)),
+                    flow_list(&c.target_columns)
+                );
+                if let Some(a) = fk_action(&c.actions.1) {
+                    let _ = writeln!(f, "        on_delete: {a}");
+                }
+                if let Some(a) = fk_action(&c.actions.0) {
+                    let _ = writeln!(f, "        on_update: {a}");
+                }
+                match c.deferrable {
+                    (true, true) => f.push_str("        deferrable: initially_deferred\n"),
+                    (true, false) => f.push_str("        deferrable: true\n"),
+                    _ => {}
+                }
+                let _ = writeln!(f, "        name: {}", scalar(&c.name));
+                fks.push(f);
+            }
+        }
+    }
+    if !uniques.is_empty() {
+        s.push_str("    unique:\n");
+        s.push_str(&uniques.concat());
+    }
+    if !checks.is_empty() {
+        s.push_str("    checks:\n");
+        s.push_str(&checks.concat());
+    }
+    if !fks.is_empty() {
+        s.push_str("    foreign_keys:\n");
+        s.push_str(&fks.concat());
+    }
+    let mut ix = String::new();
+    for i in catalog
+        .indexes
+        .iter()
+        .filter(|i| on(&i.schema, &i.table) && !i.constraint)
+    {
+        match index(&t.name, i) {
+            Some(text) => {
+                let _ = writeln!(ix, "      - {text}");
+            }
+            None => cx.leave_out(
+                "index",
+                format!("{}.{}", i.schema, i.name),
+                "its definition has a form the model cannot write",
+                i.definition.clone(),
+            ),
+        }
+    }
+    if !ix.is_empty() {
+        s.push_str("    indexes:\n");
+        s.push_str(&ix);
+    }
+    let pols: Vec<&crate::introspect::PolicyInfo> = catalog
+        .policies
+        .iter()
+        .filter(|p| on(&p.schema, &p.table))
+        .collect();
+    if t.rls_enabled || t.rls_forced || !pols.is_empty() {
+        s.push_str("    rls:\n");
+        if !t.rls_enabled {
+            s.push_str("      enabled: false\n");
+        }
+        if t.rls_forced {
+            s.push_str("      force: true\n");
+        }
+        if !pols.is_empty() {
+            s.push_str("      policies:\n");
+        }
+        for p in pols {
+            let _ = writeln!(s, "        {}:", scalar(&p.name));
+            let _ = writeln!(s, "          for: {}", p.command.to_ascii_lowercase());
+            if p.roles != ["public"] {
+                let _ = writeln!(s, "          to: {}", flow_list(&p.roles));
+                cx.roles.extend(p.roles.iter().cloned());
+            }
+            if !p.permissive {
+                s.push_str("          as: restrictive\n");
+            }
+            if let Some(u) = &p.using {
+                let _ = writeln!(s, "          using: {}", scalar(unparen(u)));
+            }
+            if let Some(w) = &p.with_check {
+                let _ = writeln!(s, "          with_check: {}", scalar(unparen(w)));
+            }
+        }
+    }
+    let mut trs = String::new();
+    for tr in catalog.triggers.iter().filter(|x| on(&x.schema, &x.table)) {
+        match trigger(&tr.definition, 8) {
+            Some(body) => {
+                let _ = writeln!(trs, "      {}:", scalar(&tr.name));
+                trs.push_str(&body);
+            }
+            None => cx.leave_out(
+                "trigger",
+                format!("{qname}.{}", tr.name),
+                "its definition has a form the model cannot write",
+                tr.definition.clone(),
+            ),
+        }
+    }
+    if !trs.is_empty() {
+        s.push_str("    triggers:\n");
+        s.push_str(&trs);
+    }
+    if let Some(key) = &t.partition_key {
+        let (by, cols) = key.split_once(' ')?;
+        let cols = cols.trim().strip_prefix('(')?.strip_suffix(')')?;
+        let _ = writeln!(s, "    partition:");
+        let _ = writeln!(s, "      by: {}", by.to_ascii_lowercase());
+        let _ = writeln!(s, "      columns: {}", flow_list(&split_top(cols)));
+        let parts: Vec<&TableInfo> = catalog
+            .tables
+            .iter()
+            .filter(|p| {
+                p.partition_of
+                    .as_ref()
+                    .is_some_and(|(ps, pt, _)| ps == &t.schema && pt == &t.name)
+            })
+            .collect();
+        if !parts.is_empty() {
+            s.push_str("      partitions:\n");
+        }
+        for p in parts {
+            let bound = p.partition_of.as_ref().map_or("", |x| x.2.as_str());
+            match partition_bound(bound) {
+                // Partitions are named bare; they are in the parent's schema.
+                Some(b) if p.partition_key.is_none() && p.schema == t.schema => {
+                    let _ = writeln!(s, "        {}: {b}", scalar(&p.name));
+                }
+                _ => cx.leave_out(
+                    "partition",
+                    format!("{}.{}", p.schema, p.name),
+                    "a bound or sub-partitioning the model cannot write",
+                    format!(
+                        "CREATE TABLE {}.{} PARTITION OF {qname} {bound}",
+                        p.schema, p.name
+                    ),
+                ),
+            }
+        }
+    }
+    let _ = partitions;
+    if let Some(p) = privs.0.get(&(t.schema.clone(), t.name.clone())) {
+        s.push_str(p);
+    }
+    cx.count("tables");
+    Some(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn helpers() {
+        assert_eq!(unparen("(a = b)"), "a = b");
+        assert_eq!(unparen("(a) = (b)"), "(a) = (b)");
+        assert_eq!(unparen("( SELECT f(x) AS f)"), "( SELECT f(x) AS f)");
+        assert_eq!(unparen("(selected = 1)"), "selected = 1");
+        assert_eq!(default_text("'x'::text", "text"), "'x'");
+        assert_eq!(default_text("'a'::public.status", "public.status"), "'a'");
+        assert_eq!(default_text("now()", "timestamp with time zone"), "now()");
+        assert_eq!(
+            split_top("a, f(b, c), 'x,y'"),
+            vec!["a", "f(b, c)", "'x,y'"]
+        );
+    }
+}

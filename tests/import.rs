@@ -1,0 +1,418 @@
+//! `schemac import` on the PostgreSQL at `DATABASE_URL`: every model in the repository
+//! round-trips (build → apply → import → build the imported model → apply → catalogs identical,
+//! `import --check`), objects the model cannot express are listed (E514), a failing SQL file is
+//! E513 and leaves no database behind, and an existing model is never overwritten (E515).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::disallowed_macros
+)]
+
+mod support;
+
+use support::schemac;
+
+/// Build `model` into `dir/gen`, import its migrations into `dir/imported.yaml` with `--check`;
+/// returns the import run.
+fn round_trip(model: &str, dir: &std::path::Path) -> support::Out {
+    let gen_dir = dir.join("gen");
+    let docs = dir.join("D.md");
+    let built = schemac(&[
+        "build",
+        "--schema",
+        model,
+        "--out",
+        gen_dir.to_str().unwrap(),
+        "--docs",
+        docs.to_str().unwrap(),
+    ]);
+    assert_eq!(built.code, 0, "{model}: {}", built.stderr);
+    let text = std::fs::read_to_string(model).unwrap();
+    let mut args = vec![
+        "import".to_string(),
+        "--sql".to_string(),
+        gen_dir.join("migrations").to_str().unwrap().to_string(),
+        "--database-url".to_string(),
+        support::admin_url(),
+        "--out-model".to_string(),
+        dir.join("imported.yaml").to_str().unwrap().to_string(),
+        "--report".to_string(),
+        dir.join("report.md").to_str().unwrap().to_string(),
+        "--check".to_string(),
+    ];
+    if text.contains("preset: supabase") {
+        args.extend(["--preset".to_string(), "supabase".to_string()]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    schemac(&args)
+}
+
+fn models() -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir("tests/fixtures/models")
+        .unwrap()
+        .map(|e| e.unwrap().path().to_str().unwrap().to_string())
+        .collect();
+    v.push("schema.yaml".to_string());
+    for e in std::fs::read_dir("examples").unwrap() {
+        let p = e.unwrap().path().join("schema.yaml");
+        if p.exists() {
+            v.push(p.to_str().unwrap().to_string());
+        }
+    }
+    v.sort();
+    v
+}
+
+#[test]
+fn every_model_in_the_repository_round_trips() {
+    for model in models() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = round_trip(&model, tmp.path());
+        if model == "examples/sdlc-platform/schema.yaml" {
+            // Known: checks and a policy written as `col in ('a', 'b')` on varchar columns come
+            // back with explicit casts, which PostgreSQL stores (and prints) differently when
+            // they are applied again.
+            assert_eq!(out.code, 1, "{model}: {}", out.stderr);
+            let diffs: Vec<&str> = out
+                .stderr
+                .lines()
+                .filter(|l| l.trim_start().starts_with("x "))
+                .collect();
+            assert!(!diffs.is_empty());
+            for d in diffs {
+                assert!(
+                    (d.contains("constraint `") && d.contains("_check` of table"))
+                        || d.contains("policy `project_access` of table `public.projects`"),
+                    "{model}: unexpected difference {d}\n{}",
+                    out.stderr
+                );
+            }
+            continue;
+        }
+        assert_eq!(out.code, 0, "{model}:\n{}", out.stderr);
+        assert!(
+            out.stdout.contains("import --check: identical"),
+            "{model}: {}",
+            out.stdout
+        );
+        let report = std::fs::read_to_string(tmp.path().join("report.md")).unwrap();
+        assert!(
+            report.contains("## Not expressible in the model (0)"),
+            "{model}: {report}"
+        );
+    }
+}
+
+#[test]
+fn a_live_database_is_imported_read_only_and_idiomatically() {
+    let mut db = support::TestDb::create("import_live");
+    db.apply_ok(
+        "create table public.teams (id bigint primary key, name text not null unique, note text);
+         comment on table public.teams is 'Teams.';
+         create table public.members (id bigint generated always as identity primary key,
+           team_id bigint not null references public.teams(id) on delete cascade,
+           role text not null default 'member' check (role in ('member', 'admin')));
+         create index members_team_id_idx on public.members (team_id);",
+    );
+    // Sessions of the source are read-only by default: import only reads.
+    let name = db.name.clone();
+    db.apply_ok(&format!(
+        "alter database \"{name}\" set default_transaction_read_only = on"
+    ));
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("schema.yaml");
+    let report = tmp.path().join("report.md");
+    let out = schemac(&[
+        "import",
+        "--database-url",
+        &db.database_url(),
+        "--out-model",
+        model.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    insta::assert_snapshot!(std::fs::read_to_string(&model).unwrap());
+    // An existing model is not overwritten.
+    let again = schemac(&[
+        "import",
+        "--database-url",
+        &db.database_url(),
+        "--out-model",
+        model.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(again.code, 1);
+    assert!(again.stderr.contains("E515"), "{}", again.stderr);
+    // --check creates its scratch database through the source's URL, which needs a session that
+    // may run CREATE DATABASE: with the source writable again, the model is proven identical.
+    db.apply_ok(&format!(
+        "alter database \"{name}\" reset default_transaction_read_only"
+    ));
+    let checked = schemac(&[
+        "import",
+        "--database-url",
+        &db.database_url(),
+        "--out-model",
+        model.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+        "--force",
+        "--check",
+    ]);
+    assert_eq!(checked.code, 0, "{}", checked.stderr);
+    assert!(checked.stdout.contains("import --check: identical"));
+}
+
+#[test]
+fn objects_the_model_cannot_express_are_listed_and_fail_without_allow_partial() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sql = tmp.path().join("0001_app.sql");
+    std::fs::write(
+        &sql,
+        "create domain public.email as text check (value like '%@%');
+         create sequence public.invoice_numbers;
+         create table public.t (id bigint primary key, e public.email);",
+    )
+    .unwrap();
+    let model = tmp.path().join("schema.yaml");
+    let report = tmp.path().join("report.md");
+    let out = schemac(&[
+        "import",
+        "--sql",
+        sql.to_str().unwrap(),
+        "--database-url",
+        &support::admin_url(),
+        "--out-model",
+        model.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("E514"), "{}", out.stderr);
+    assert!(out.stderr.contains("domain public.email"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("sequence public.invoice_numbers"),
+        "{}",
+        out.stderr
+    );
+    let text = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        text.contains("CREATE SEQUENCE public.invoice_numbers"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_failing_sql_file_is_e513_and_leaves_no_database() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("0001_ok.sql"),
+        "create table public.a (id int);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("0002_bad.sql"),
+        "create table public.b (id int);\ncreate tabel public.c (id int);\n",
+    )
+    .unwrap();
+    let out = schemac(&[
+        "import",
+        "--sql",
+        tmp.path().to_str().unwrap(),
+        "--database-url",
+        &support::admin_url(),
+        "--out-model",
+        tmp.path().join("m.yaml").to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("E513"), "{}", out.stderr);
+    assert!(out.stderr.contains("0002_bad.sql"), "{}", out.stderr);
+    assert!(out.stderr.contains("line 2"), "{}", out.stderr);
+    assert!(!tmp.path().join("m.yaml").exists());
+    let mut admin = postgres::Client::connect(&support::admin_url(), postgres::NoTls).unwrap();
+    let left: i64 = admin
+        .query_one(
+            "select count(*) from pg_database where starts_with(datname, $1)",
+            &[&format!("schemac_import_{}_", out.pid)],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0);
+}
+
+/// Import a folder of `tests/fixtures/import/` with `--check --allow-partial`; returns the run,
+/// the model and the report.
+fn import_corpus(name: &str, supabase: bool) -> (support::Out, String, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("schema.yaml");
+    let report = tmp.path().join("report.md");
+    let folder = format!("tests/fixtures/import/{name}");
+    let url = support::admin_url();
+    let mut args = vec![
+        "import",
+        "--sql",
+        &folder,
+        "--database-url",
+        &url,
+        "--out-model",
+        model.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+        "--check",
+        "--allow-partial",
+    ];
+    if supabase {
+        args.extend(["--preset", "supabase"]);
+    }
+    let out = schemac(&args);
+    let model = std::fs::read_to_string(&model).unwrap();
+    let report = std::fs::read_to_string(&report).unwrap();
+    (out, model, report)
+}
+
+#[test]
+fn a_supabase_app_built_by_migrations_imports_identical() {
+    let (out, model, report) = import_corpus("supabase_app", true);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("import --check: identical"));
+    insta::assert_snapshot!("supabase_app_model", model);
+    insta::assert_snapshot!("supabase_app_report", report);
+}
+
+#[test]
+fn a_plain_postgres_app_imports_with_its_ledger() {
+    let (out, model, report) = import_corpus("plain_app", false);
+    // The one difference --check finds is the one the ledger lists: a column whose type is a
+    // domain is imported with the domain's base type.
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let diffs: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.trim_start().starts_with("x "))
+        .collect();
+    assert_eq!(diffs.len(), 1, "{}", out.stderr);
+    assert!(
+        diffs[0].contains("the type of column `customers.email` differs"),
+        "{}",
+        out.stderr
+    );
+    insta::assert_snapshot!("plain_app_model", model);
+    insta::assert_snapshot!("plain_app_report", report);
+}
+
+#[test]
+fn after_a_baseline_the_next_build_writes_only_the_change() {
+    let mut db = support::TestDb::create("import_baseline");
+    db.apply_ok(
+        "create table public.notes (id bigint primary key, body text not null);
+         create table public.tags (id bigint primary key, label text not null unique);",
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("schema.yaml");
+    let out_dir = tmp.path().join("generated");
+    let docs = tmp.path().join("DATABASE.md");
+    let (m, o, dd) = (
+        model.to_str().unwrap(),
+        out_dir.to_str().unwrap(),
+        docs.to_str().unwrap(),
+    );
+    let report = tmp.path().join("report.md");
+    let imported = schemac(&[
+        "import",
+        "--database-url",
+        &db.database_url(),
+        "--out-model",
+        m,
+        "--report",
+        report.to_str().unwrap(),
+        "--out",
+        o,
+        "--baseline",
+    ]);
+    assert_eq!(imported.code, 0, "{}", imported.stderr);
+    assert!(out_dir.join("schema.snapshot.json").is_file());
+    assert!(out_dir.join("migrations/schemac.sum").is_file());
+    // The imported state is recorded as applied: `build` writes the docs and no migration,
+    // then `check` is clean.
+    let first = schemac(&["build", "--schema", m, "--out", o, "--docs", dd]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let sql_files = |dir: &std::path::Path| -> Vec<String> {
+        std::fs::read_dir(dir.join("migrations"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.ends_with(".sql") && !n.ends_with(".down.sql"))
+            .collect()
+    };
+    assert_eq!(sql_files(&out_dir), Vec::<String>::new());
+    let check = schemac(&["check", "--schema", m, "--out", o, "--docs", dd]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    // A change: only it is written, and it applies to the source database.
+    let text = std::fs::read_to_string(&model).unwrap().replace(
+        "      body: text\n",
+        "      body: text\n      pinned: { type: boolean, default: \"false\" }\n",
+    );
+    std::fs::write(&model, text).unwrap();
+    let built = schemac(&["build", "--schema", m, "--out", o, "--docs", dd]);
+    assert_eq!(built.code, 0, "{}", built.stderr);
+    let names = sql_files(&out_dir);
+    assert_eq!(names.len(), 1, "{names:?}");
+    let sql = std::fs::read_to_string(out_dir.join("migrations").join(&names[0])).unwrap();
+    assert!(!sql.contains("CREATE TABLE"), "{sql}");
+    assert!(sql.contains("ADD COLUMN pinned"), "{sql}");
+    db.apply_ok(&sql);
+    let verify = schemac(&["verify", "--schema", m, "--against", &db.database_url()]);
+    assert_eq!(verify.code, 0, "{}", verify.stderr);
+    // A second baseline is refused.
+    let again = schemac(&[
+        "import",
+        "--database-url",
+        &db.database_url(),
+        "--out-model",
+        tmp.path().join("other.yaml").to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+        "--out",
+        o,
+        "--baseline",
+    ]);
+    assert_eq!(again.code, 1, "{}", again.stderr);
+    assert!(again.stderr.contains("E515"), "{}", again.stderr);
+}
+
+#[test]
+fn split_writes_one_file_per_schema_and_still_proves_identical() {
+    let tmp = tempfile::tempdir().unwrap();
+    let folder = tmp.path().join("model");
+    let out = schemac(&[
+        "import",
+        "--sql",
+        "tests/fixtures/import/plain_app",
+        "--database-url",
+        &support::admin_url(),
+        "--split",
+        "--out-model",
+        folder.to_str().unwrap(),
+        "--report",
+        tmp.path().join("report.md").to_str().unwrap(),
+        "--allow-partial",
+        "--check",
+    ]);
+    let mut files: Vec<String> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    assert_eq!(files, ["audit.yaml", "sales.yaml", "schema.yaml"]);
+    // The same single difference as the one-file import (the ledger's domain-typed column).
+    let diffs = out
+        .stderr
+        .lines()
+        .filter(|l| l.trim_start().starts_with("x "))
+        .count();
+    assert_eq!(diffs, 1, "{}", out.stderr);
+}
