@@ -319,7 +319,7 @@ fn pgtap_files_run_with_pg_prove_and_agree_with_schemac_test() {
         failed,
         [
             "003_public_projects_user_isolation.sql",
-            "009_public_projects_derived_owner_isolation.sql"
+            "014_public_projects_derived_owner_isolation.sql"
         ],
         "{prove:?}"
     );
@@ -337,14 +337,15 @@ functions:
     security: definer
     search_path: ""
     body: "begin return query select m.team_id from public.team_members m where m.user_id = (select auth.uid()); end"
-    revoke: { public: [execute], anon: [execute] }
+    revoke: { public: [execute] }
+    grants: { authenticated: [execute] }
 tables:
   team_members:
     columns:
       team_id: bigint
       user_id: uuid
     primary_key: [team_id, user_id]
-    revoke: { anon: [all], authenticated: [all] }
+    grants: { service_role: [select, insert, update, delete] }
     rls: { enabled: true }
   documents:
     columns:
@@ -352,7 +353,7 @@ tables:
       team_id: bigint
       owner_id: uuid
     indexes: [ { columns: [team_id] }, { columns: [owner_id] } ]
-    revoke: { anon: [all] }
+    grants: { authenticated: [select, delete], service_role: [select, insert, update, delete] }
     rls:
       policies:
         team_read: { for: select, to: [authenticated], using: "team_id in (select public.my_team_ids())" }

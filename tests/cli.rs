@@ -1156,15 +1156,17 @@ fn a_schemac_sum_left_in_supabase_migrations_is_still_checked() {
 
 #[test]
 fn plan_shows_the_access_diff_and_a_widening_needs_an_acknowledgement() {
-    let news = "version: 1\npreset: supabase\ntables:\n  news:\n    columns:\n      id: { type: bigint, primary_key: true }\n    revoke: { anon: [all] }\n    rls:\n      policies:\n        read: { for: select, using: \"true\" }\n";
+    let news = "version: 1\npreset: supabase\ntables:\n  news:\n    columns:\n      id: { type: bigint, primary_key: true }\n    grants: { authenticated: [select] }\n    rls:\n      policies:\n        read: { for: select, to: [authenticated], using: \"true\" }\n";
     let p = Project::new();
     p.write("schema.yaml", news);
     assert_eq!(p.run(&["build"]).code, 0);
-    // SELECT given back to anon: every row of `news` opens to the Data API.
-    let opened = news.replace(
-        "    revoke: { anon: [all] }\n",
-        "    revoke: { anon: [insert, update, delete, truncate, references, trigger] }\n",
-    );
+    // SELECT granted to anon: every row of `news` opens to the Data API.
+    let opened = news
+        .replace(
+            "    grants: { authenticated: [select] }\n",
+            "    grants: { anon: [select], authenticated: [select] }\n",
+        )
+        .replace("to: [authenticated]", "to: [anon, authenticated]");
     p.write("schema.yaml", &opened);
     let md = p.run(&["plan", "--format", "markdown"]);
     assert_eq!(md.code, 1, "{}", md.stderr);
@@ -1187,11 +1189,12 @@ fn plan_shows_the_access_diff_and_a_widening_needs_an_acknowledgement() {
     let before = p.tree("generated");
     assert_eq!(p.run(&["build"]).code, 1);
     assert_eq!(p.tree("generated"), before);
-    // Acknowledged (SC612 and SC611, which sees the grant), it is written.
+    // Acknowledged (SC612, and SC611, which sees the grant and the policy's new role), it is
+    // written.
     p.write(
         "schema.yaml",
         &format!(
-            "{opened}migrations:\n  acknowledge:\n    - {{ rule: access-widened, object: public.news, reason: news are public }}\n    - {{ rule: access-weakened, object: public.news, reason: news are public }}\n"
+            "{opened}migrations:\n  acknowledge:\n    - {{ rule: access-widened, object: public.news, reason: news are public }}\n    - {{ rule: access-weakened, object: public.news, reason: news are public }}\n    - {{ rule: access-weakened, object: public.news.read, reason: anon reads news }}\n"
         ),
     );
     let json = p.run(&["plan", "--format", "json"]);

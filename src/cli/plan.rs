@@ -56,7 +56,8 @@ pub fn run(cli: &Cli, options: &BuildOptions) -> u8 {
     let access = schemac::access_changes(&compiled, &dir).unwrap_or_default();
     if cli.format == Format::Markdown {
         super::write_stdout(&schemac::access::markdown(&access));
-        if plan.is_none() {
+        // Refused (a widening nobody acknowledged): the findings that block build, and exit 1.
+        if plan.is_none() || refused {
             print_diagnostics(cli, &d, &compiled.sources);
             return exit::ERRORS;
         }
