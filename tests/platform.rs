@@ -456,3 +456,17 @@ fn verify_compares_policies_on_platform_tables() {
     }
     assert!(!drift.stderr.contains("buckets_read"), "{}", drift.stderr);
 }
+
+/// DATABASE.md lists the policies the model attaches to platform tables in a section of their
+/// own, as a table's policies are listed.
+#[test]
+fn database_md_lists_policies_on_platform_tables() {
+    let (dir, _) = build(STORAGE);
+    let md = std::fs::read_to_string(dir.path().join("DATABASE.md")).unwrap();
+    let start = md
+        .find("\n## Policies on platform tables")
+        .unwrap_or_else(|| panic!("{md}"));
+    let rest = &md[start + 1..];
+    let end = rest.find("\n## ").unwrap_or(rest.len());
+    insta::assert_snapshot!(&rest[..end]);
+}
