@@ -1152,6 +1152,9 @@ fn a_schemac_sum_left_in_supabase_migrations_is_still_checked() {
         "{}",
         edited.stderr
     );
+}
+
+#[test]
 fn plan_shows_the_access_diff_and_a_widening_needs_an_acknowledgement() {
     let news = "version: 1\npreset: supabase\ntables:\n  news:\n    columns:\n      id: { type: bigint, primary_key: true }\n    revoke: { anon: [all] }\n    rls:\n      policies:\n        read: { for: select, using: \"true\" }\n";
     let p = Project::new();
