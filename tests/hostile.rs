@@ -420,7 +420,7 @@ fn apply_case(
             let cat = schemac::introspect::read(&mut db.client, &schemas, &compared)
                 .map_err(|e| format!("introspection failed: {e}"))?;
             let mut d = schemac::diagnostics::Diagnostics::default();
-            schemac::verify::compare(model, &external, &cat, &mut d);
+            schemac::verify::compare(model, &external, &cat, None, &mut d);
             if d.has_errors() {
                 let found: Vec<String> = d
                     .sorted()
@@ -452,7 +452,7 @@ fn hostile_text_in_every_field_runs_no_undeclared_sql() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let base_text =
         std::fs::read_to_string(root.join("tests/fixtures/hostile/model.yaml")).unwrap();
-    let base: Value = serde_saphyr::from_str(&base_text).unwrap();
+    let base: Value = serde_norway::from_str(&base_text).unwrap();
     let mut all = Vec::new();
     positions(&base, &mut Vec::new(), &mut all);
     assert!(all.len() > 100, "only {} positions", all.len());
