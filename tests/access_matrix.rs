@@ -5,9 +5,13 @@
 //! as the role: the matrix and the database must never agree to disagree. The diff between the
 //! two matrices is snapshotted, and each scenario's change must show as the expected movement.
 //!
-//! Checked per cell: SELECT (`select count(*)`), DELETE (`delete`, rolled back) and EXECUTE
-//! (`select f()`): `denied` ⇔ 42501; `no rows` ⇒ 0 rows; `all rows` ⇒ every seeded row;
-//! `rows where …` ⇒ the command runs.
+//! Checked per cell, each command in a savepoint that is rolled back: SELECT (`select count(*)`),
+//! UPDATE (`update … set id = id`), DELETE (`delete`) and EXECUTE (`select f()`): `denied` ⇔
+//! `permission denied` (42501); `no rows` ⇒ 0 rows; `all rows` ⇒ every seeded row; `rows where …`
+//! ⇒ the command runs on fewer rows. INSERT, of one row inside user A's policies and one outside:
+//! `denied` ⇒ both `permission denied`; `no rows` ⇒ the WITH CHECK refuses both (42501 `new row
+//! violates row-level security policy`); `rows where …` ⇒ the inside row goes in, the outside
+//! one is refused; `all rows` ⇒ both go in.
 
 #![allow(
     clippy::unwrap_used,
@@ -29,6 +33,7 @@ const USER_A: &str = "00000000-0000-4000-8000-00000000000a";
 /// combination of the scenarios reaches all of them unless the matrix says every row.
 const BASE: &str = r#"version: 1
 preset: supabase
+supabase: { auto_expose_new_tables: true }
 tables:
   docs:
     columns:
@@ -89,9 +94,20 @@ fn compile(yaml: &str) -> (schemac::Compiled, Matrix, String) {
     (c, m, up)
 }
 
-/// What the database does when `role` runs `sql` (as user A when authenticated): the row count,
-/// or `None` for `permission denied` (42501).
-fn run(db: &mut TestDb, role: &str, sql: &str) -> Option<u64> {
+/// What the database did with a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// It ran: the rows it counted (SELECT), changed (INSERT, UPDATE, DELETE) or 0.
+    Rows(u64),
+    /// `permission denied` (42501, no privilege).
+    Denied,
+    /// `new row violates row-level security policy` (42501, the WITH CHECK refused the row).
+    Refused,
+}
+
+/// What the database does when `role` runs `sql` (as user A when authenticated), in a
+/// savepoint that is rolled back.
+fn run(db: &mut TestDb, role: &str, sql: &str) -> Outcome {
     let claims = if role == "anon" {
         r#"{"role":"anon"}"#.to_string()
     } else {
@@ -99,22 +115,48 @@ fn run(db: &mut TestDb, role: &str, sql: &str) -> Option<u64> {
     };
     db.as_role(role, Some(&claims), |tx| {
         let mut sp = tx.transaction().unwrap();
-        let result = if sql.starts_with("delete") {
-            sp.execute(sql, &[])
-        } else {
+        let result = if sql.starts_with("select") {
             sp.query(sql, &[]).map(|rows| {
                 let n: Option<i64> = rows.first().and_then(|r| r.try_get(0).ok());
                 n.unwrap_or(0).max(0) as u64
             })
+        } else {
+            sp.execute(sql, &[])
         };
         let out = match result {
-            Ok(n) => Some(n),
-            Err(e) if e.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE) => None,
+            Ok(n) => Outcome::Rows(n),
+            Err(e) if e.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE) => {
+                let message = e.as_db_error().map(|d| d.message()).unwrap_or_default();
+                if message.starts_with("new row violates row-level security policy") {
+                    Outcome::Refused
+                } else {
+                    assert!(message.starts_with("permission denied"), "{sql}: {message}");
+                    Outcome::Denied
+                }
+            }
             Err(e) => panic!("{role}: {sql}: {e:?}"),
         };
         let _ = sp.rollback();
         out
     })
+}
+
+/// Rows to INSERT into an object of the scenarios: one inside user A's policies (A's, live),
+/// one outside them (user B's). A table without an owner column has one row for both.
+fn insert_rows(object: &str) -> (String, String) {
+    const USER_B: &str = "00000000-0000-4000-8000-00000000000b";
+    match object {
+        "news" => ("(100)".into(), "(100)".into()),
+        "docs" | "live_docs" => (format!("(100, '{USER_A}')"), format!("(101, '{USER_B}')")),
+        "logs" | "logs_eu" | "logs_us" => {
+            let region = if object == "logs_us" { "us" } else { "eu" };
+            (
+                format!("(100, '{USER_A}', '{region}')"),
+                format!("(101, '{USER_B}', '{region}')"),
+            )
+        }
+        other => panic!("no rows to insert into {other}"),
+    }
 }
 
 /// Apply the model and check every SELECT, DELETE and EXECUTE cell of its matrix as the role.
@@ -129,7 +171,7 @@ fn check_against_database(name: &str, yaml: &str) -> Matrix {
 fn check_seeded(name: &str, yaml: &str, seed: &str, rows: &dyn Fn(&str) -> u64) -> Matrix {
     let (_, matrix, up) = compile(yaml);
     let mut db = TestDb::create("access_matrix");
-    db.apply_supabase_standin();
+    db.apply_supabase_standin_auto_expose();
     db.apply(&up).unwrap_or_else(|e| panic!("{name}: {e}"));
     db.apply(seed).unwrap();
     let mut checked = 0;
@@ -137,25 +179,61 @@ fn check_seeded(name: &str, yaml: &str, seed: &str, rows: &dyn Fn(&str) -> u64) 
         let total = rows(&object.name);
         for (role, row) in cells {
             for (cmd, reach) in row {
+                let what = |got: &dyn std::fmt::Debug| {
+                    format!(
+                        "{name}: {role} {cmd} on {object}: matrix says {reach}, database {got:?}"
+                    )
+                };
+                if *cmd == Command::Insert {
+                    // Denied: no privilege. No rows: no permissive policy, so the WITH CHECK
+                    // refuses every row. Filtered: the row inside the policies goes in, the one
+                    // outside is refused. All: both go in.
+                    let (inside, outside) = insert_rows(&object.name);
+                    let got = (
+                        run(
+                            &mut db,
+                            role,
+                            &format!("insert into {object} values {inside}"),
+                        ),
+                        run(
+                            &mut db,
+                            role,
+                            &format!("insert into {object} values {outside}"),
+                        ),
+                    );
+                    let want = match reach {
+                        Reach::Denied => (Outcome::Denied, Outcome::Denied),
+                        Reach::NoRows => (Outcome::Refused, Outcome::Refused),
+                        Reach::Filtered(_) => (Outcome::Rows(1), Outcome::Refused),
+                        Reach::All(_) => (Outcome::Rows(1), Outcome::Rows(1)),
+                    };
+                    assert_eq!(got, want, "{}", what(&got));
+                    checked += 1;
+                    continue;
+                }
                 let sql = match (kind, cmd) {
                     (Kind::Function, Command::Execute) => format!("select {object}()"),
                     (_, Command::Select) => format!("select count(*) from {object}"),
+                    (_, Command::Update) => format!("update {object} set id = id"),
                     (Kind::Table, Command::Delete) => format!("delete from {object}"),
                     _ => continue,
                 };
                 let got = run(&mut db, role, &sql);
-                let what = format!(
-                    "{name}: {role} {cmd} on {object}: matrix says {reach}, database {got:?}"
-                );
+                let what = what(&got);
                 match reach {
-                    Reach::Denied => assert_eq!(got, None, "{what}"),
-                    Reach::NoRows => assert_eq!(got, Some(0), "{what}"),
-                    Reach::All(_) if *kind == Kind::Function => assert!(got.is_some(), "{what}"),
-                    Reach::All(_) => assert_eq!(got, Some(total), "{what}"),
+                    Reach::Denied => assert_eq!(got, Outcome::Denied, "{what}"),
+                    Reach::NoRows => assert_eq!(got, Outcome::Rows(0), "{what}"),
+                    Reach::All(_) if *kind == Kind::Function => {
+                        assert!(matches!(got, Outcome::Rows(_)), "{what}")
+                    }
+                    Reach::All(_) => assert_eq!(got, Outcome::Rows(total), "{what}"),
                     Reach::Filtered(_) => {
-                        assert!(got.is_some(), "{what}");
+                        let reached = match got {
+                            Outcome::Rows(n) => n,
+                            _ => panic!("{what}"),
+                        };
                         if *kind != Kind::Function {
-                            assert!(got < Some(total), "{what}");
+                            assert!(reached < total, "{what}");
                         }
                     }
                 }
@@ -163,7 +241,7 @@ fn check_seeded(name: &str, yaml: &str, seed: &str, rows: &dyn Fn(&str) -> u64) 
             }
         }
     }
-    assert!(checked >= 18, "{name}: only {checked} cells checked");
+    assert!(checked >= 30, "{name}: only {checked} cells checked");
     matrix
 }
 
@@ -257,12 +335,13 @@ fn definer_function_exposed_opens_execute() {
 }
 
 #[test]
-fn partitions_are_reached_directly_without_the_parents_policies() {
-    // The migration protects the parent; a client naming a partition gets the platform's
-    // default grants and no RLS (the partition leak of issue 19): the matrix must say so, as the
-    // database does.
+fn partitions_reached_directly_show_clients_no_rows() {
+    // The migration gives each partition its parent's grants and RLS with no policy of its own
+    // (the partition leak of issue 19, closed): a client naming a partition sees no rows, and
+    // the matrix must say so, as the database does.
     let yaml = r#"version: 1
 preset: supabase
+supabase: { auto_expose_new_tables: true }
 tables:
   logs:
     columns:
@@ -294,5 +373,5 @@ tables:
         cells[role][&Command::Select].clone()
     };
     assert_eq!(cell("logs", "anon"), Reach::Denied);
-    assert!(matches!(cell("logs_eu", "authenticated"), Reach::All(_)));
+    assert_eq!(cell("logs_eu", "authenticated"), Reach::NoRows);
 }

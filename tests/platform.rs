@@ -406,3 +406,67 @@ fn verify_reports_a_partition_without_rls() {
         assert!(drift.stderr.contains(want), "{}", drift.stderr);
     }
 }
+
+/// `verify` compares the policies the model attaches to a platform table with the database's,
+/// in both directions: a dropped one is missing (E501), one added by hand is extra (E502), a
+/// changed one differs (E503). Policies on platform tables the model attaches none to
+/// (`storage.buckets`) are the platform's business and not reported.
+#[test]
+fn verify_compares_policies_on_platform_tables() {
+    let (dir, files) = build(STORAGE);
+    let mut db = TestDb::create("platform_verify");
+    db.apply_supabase_standin();
+    for sql in up(&files) {
+        db.apply_ok(sql);
+    }
+    let path = |p: &str| dir.path().join(p).to_str().unwrap().to_string();
+    let verify = |db: &TestDb| {
+        schemac(&[
+            "verify",
+            "--schema",
+            &path("schema.yaml"),
+            "--out",
+            &path("generated"),
+            "--against",
+            &db.database_url(),
+        ])
+    };
+    let clean = verify(&db);
+    assert_eq!(clean.code, 0, "{}", clean.stderr);
+    db.apply_ok("create policy buckets_read on storage.buckets for select using (true)");
+    let unrelated = verify(&db);
+    assert_eq!(unrelated.code, 0, "{}", unrelated.stderr);
+    db.apply_ok(
+        "drop policy avatars_insert_own on storage.objects; \
+         alter policy avatars_select_own on storage.objects using (bucket_id = 'public'); \
+         create policy anyone_reads on storage.objects for select to anon using (true)",
+    );
+    let drift = verify(&db);
+    assert_eq!(drift.code, 1, "{}", drift.stderr);
+    for want in [
+        "E501(missing-in-database)",
+        "policy `avatars_insert_own` of table `storage.objects` is in the model but not in the database",
+        "E502(not-in-model)",
+        "policy `anyone_reads` of table `storage.objects` is in the database but not in the model",
+        "E503(definition-differs)",
+        "the USING expression of policy `avatars_select_own` of table `storage.objects` differs",
+        "3 errors",
+    ] {
+        assert!(drift.stderr.contains(want), "{want}\n{}", drift.stderr);
+    }
+    assert!(!drift.stderr.contains("buckets_read"), "{}", drift.stderr);
+}
+
+/// DATABASE.md lists the policies the model attaches to platform tables in a section of their
+/// own, as a table's policies are listed.
+#[test]
+fn database_md_lists_policies_on_platform_tables() {
+    let (dir, _) = build(STORAGE);
+    let md = std::fs::read_to_string(dir.path().join("DATABASE.md")).unwrap();
+    let start = md
+        .find("\n## Policies on platform tables")
+        .unwrap_or_else(|| panic!("{md}"));
+    let rest = &md[start + 1..];
+    let end = rest.find("\n## ").unwrap_or(rest.len());
+    insta::assert_snapshot!(&rest[..end]);
+}

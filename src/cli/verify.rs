@@ -100,8 +100,27 @@ pub(crate) fn read_catalog(
         .map_err(|e| query_failure(&e, "cannot set the search path"))?;
     let schemas = verify::owned_schemas(model);
     let roles = verify::compared_roles(model, &compiled.external);
-    introspect::read(client, &schemas, &roles)
-        .map_err(|e| query_failure(&e, "cannot read the catalog"))
+    let mut catalog = introspect::read(client, &schemas, &roles)
+        .map_err(|e| query_failure(&e, "cannot read the catalog"))?;
+    // The policies on the platform's tables the model attaches policies to (`storage.objects`).
+    let platform: Vec<String> = model
+        .external_policies
+        .keys()
+        .map(|q| q.schema.clone())
+        .filter(|s| !schemas.contains(s))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if !platform.is_empty() {
+        let on_platform = introspect::policies(client, &platform)
+            .map_err(|e| query_failure(&e, "cannot read the policies of the platform's tables"))?;
+        catalog.policies.extend(on_platform.into_iter().filter(|p| {
+            model
+                .external_policies
+                .contains_key(&schemac::ir::QName::new(&p.schema, &p.table))
+        }));
+    }
+    Ok(catalog)
 }
 
 /// The reference catalog: the model's first migration applied on its own to a scratch database
@@ -156,6 +175,7 @@ fn compare(
             .tables
             .values()
             .map(|t| t.policies.len())
+            .chain(model.external_policies.values().map(|p| p.len()))
             .sum::<usize>(),
         model.functions.len(),
         model.views.len(),

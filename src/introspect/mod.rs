@@ -529,6 +529,28 @@ pub fn others(
     Ok(out)
 }
 
+/// The policies on the tables of `schemas` (also the platform's schemas, whose tables the model
+/// attaches policies to).
+pub fn policies(
+    client: &mut impl GenericClient,
+    schemas: &[String],
+) -> Result<Vec<PolicyInfo>, postgres::Error> {
+    let mut out = Vec::new();
+    for r in client.query(&sql(POLICIES_SQL, "", ""), &[&schemas])? {
+        out.push(PolicyInfo {
+            schema: r.try_get(0)?,
+            table: r.try_get(1)?,
+            name: r.try_get(2)?,
+            permissive: r.try_get(3)?,
+            roles: r.try_get(4)?,
+            command: r.try_get(5)?,
+            using: r.try_get(6)?,
+            with_check: r.try_get(7)?,
+        });
+    }
+    Ok(out)
+}
+
 /// Read the catalog objects in `schemas`, with privileges of `roles` (`PUBLIC` for grants to all).
 pub fn read(
     client: &mut impl GenericClient,
@@ -605,18 +627,7 @@ pub fn read(
             constraint: r.try_get(5)?,
         });
     }
-    for r in client.query(&sql(POLICIES_SQL, "", ""), &[&s])? {
-        c.policies.push(PolicyInfo {
-            schema: r.try_get(0)?,
-            table: r.try_get(1)?,
-            name: r.try_get(2)?,
-            permissive: r.try_get(3)?,
-            roles: r.try_get(4)?,
-            command: r.try_get(5)?,
-            using: r.try_get(6)?,
-            with_check: r.try_get(7)?,
-        });
-    }
+    c.policies = policies(client, s)?;
     for r in client.query(&sql(TRIGGERS_SQL, "", ""), &[&s])? {
         c.triggers.push(TriggerInfo {
             schema: r.try_get(0)?,

@@ -577,6 +577,22 @@ impl<'a> LintContext<'a> {
             .unwrap_or_default()
     }
 
+    /// Every policy with its table: the model's tables' policies (`rls: { policies: … }`), then
+    /// those the model attaches to platform tables (top-level `policies:`, `storage.objects`).
+    pub fn policies(&self) -> impl Iterator<Item = (&'a QName, &'a crate::ir::Policy)> {
+        let model = self.model;
+        model
+            .tables
+            .values()
+            .flat_map(|t| t.policies.values().map(move |p| (&t.name, &**p)))
+            .chain(
+                model
+                    .external_policies
+                    .iter()
+                    .flat_map(|(t, ps)| ps.values().map(move |p| (t, &**p))),
+            )
+    }
+
     /// A table's name for messages: `projects`, or `auth.users` outside the default schema.
     pub fn short(&self, q: &QName) -> String {
         q.display_short(&self.model.default_schema)
@@ -634,6 +650,15 @@ fn missing_fragments(model: &Model, external: &External, shared: &Fragments) -> 
                 });
                 let facts = expr.map(|e| Facts::of(Role::Policy, &e, &clause.value));
                 own.insert(clause, Some(&t.name), facts, outer_refs);
+            }
+        }
+    }
+    // Policies on platform tables: their facts (the rules that need outer references read the
+    // model's own tables only).
+    for (table, policies) in &model.external_policies {
+        for p in policies.values() {
+            for clause in [&p.using, &p.with_check].into_iter().flatten() {
+                parse(&mut own, clause, Some(table), Role::Policy);
             }
         }
     }
@@ -768,7 +793,14 @@ pub fn run_with(
 /// `build` and `plan` show of the model rules, such as SC409). Unknown rule names and unused
 /// suppressions are left to `schemac lint`.
 pub fn run_only(model: &Model, external: &External, sources: &SourceMap, codes: &[&str]) -> Report {
-    run_selected(model, external, sources, &Fragments::default(), Some(codes), false)
+    run_selected(
+        model,
+        external,
+        sources,
+        &Fragments::default(),
+        Some(codes),
+        false,
+    )
 }
 
 /// The findings at error level only (what stops `schemac build`): [`run_with`] restricted to the

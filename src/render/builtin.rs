@@ -258,8 +258,44 @@ pub fn database_md(db: &DatabaseView) -> String {
             o.trigger_tail(tr);
         }
     }
+    if !db.external_policies.is_empty() {
+        o.t("\n## Policies on platform tables\n\nPolicies the model attaches to tables the platform owns (top-level `policies:`). The RLS\ncoverage matrix covers the model's own tables only.\n");
+        for e in &db.external_policies {
+            o.t("\n### ");
+            o.link(&e.table, false);
+            o.t("\n\n**Policies**");
+            policies(&mut o, &e.policies);
+            o.t("\n");
+        }
+    }
     migrations(&mut o, db);
     o.s
+}
+
+fn policies(o: &mut Out, policies: &[crate::render::markdown::PolicyView]) {
+    for p in policies {
+        o.t("\n\n");
+        o.code(&p.name);
+        o.t(": ");
+        o.t(&p.command);
+        o.t(" to ");
+        o.codes(&p.roles, false);
+        o.t(", ");
+        o.t(&p.mode);
+        o.t(".");
+        if let Some(why) = some(&p.why) {
+            o.t(" ");
+            o.t(why);
+        }
+        if let Some(u) = some(&p.using) {
+            o.t("\n\nUSING:\n\n");
+            o.block(u, "sql");
+        }
+        if let Some(w) = some(&p.with_check) {
+            o.t("\n\nWITH CHECK:\n\n");
+            o.block(w, "sql");
+        }
+    }
 }
 
 const ER_INTRO: &str = "\n## Entity-relationship diagrams
@@ -510,29 +546,7 @@ fn table(o: &mut Out, t: &TableView) {
             o.t(" With RLS enabled and no policy, client roles reach no row.");
         }
     }
-    for p in &t.policies {
-        o.t("\n\n");
-        o.code(&p.name);
-        o.t(": ");
-        o.t(&p.command);
-        o.t(" to ");
-        o.codes(&p.roles, false);
-        o.t(", ");
-        o.t(&p.mode);
-        o.t(".");
-        if let Some(why) = some(&p.why) {
-            o.t(" ");
-            o.t(why);
-        }
-        if let Some(u) = some(&p.using) {
-            o.t("\n\nUSING:\n\n");
-            o.block(u, "sql");
-        }
-        if let Some(w) = some(&p.with_check) {
-            o.t("\n\nWITH CHECK:\n\n");
-            o.block(w, "sql");
-        }
-    }
+    policies(o, &t.policies);
     o.t("\n\n**Triggers**");
     if t.triggers.is_empty() {
         o.t(": none.");

@@ -65,6 +65,8 @@ pub struct DatabaseView {
     pub views: Vec<ViewView>,
     /// Triggers on tables the model does not own (`auth.users`).
     pub external_triggers: Vec<TriggerView>,
+    /// Policies on tables the model does not own (`storage.objects`), by table.
+    pub external_policies: Vec<ExternalPoliciesView>,
     /// How to apply and roll back the migrations.
     pub migrations: MigrationsView,
 }
@@ -274,6 +276,15 @@ pub struct PolicyView {
     pub with_check: Option<String>,
     /// Rationale.
     pub why: Option<String>,
+}
+
+/// The policies the model attaches to a platform table (top-level `policies:`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ExternalPoliciesView {
+    /// The platform table.
+    pub table: Link,
+    /// Its policies, by name.
+    pub policies: Vec<PolicyView>,
 }
 
 /// A trigger.
@@ -1003,28 +1014,7 @@ pub fn database_view_in(
                 indexes: t.indexes.iter().map(|ix| index_view(&t.name, ix)).collect(),
                 rls_enabled: t.rls.enabled,
                 rls_forced: t.rls.force,
-                policies: t
-                    .policies
-                    .values()
-                    .map(|p| PolicyView {
-                        name: p.name.clone(),
-                        command: p.command.sql().to_string(),
-                        roles: if p.roles.is_empty() {
-                            vec!["public".to_string()]
-                        } else {
-                            p.roles.iter().map(|r| r.value.clone()).collect()
-                        },
-                        mode: if p.permissive {
-                            "permissive"
-                        } else {
-                            "restrictive"
-                        }
-                        .to_string(),
-                        using: p.using.as_ref().map(|u| u.value.trim().to_string()),
-                        with_check: p.with_check.as_ref().map(|u| u.value.trim().to_string()),
-                        why: p.why.clone(),
-                    })
-                    .collect(),
+                policies: t.policies.values().map(|p| policy_view(p)).collect(),
                 triggers: t.triggers.values().map(|tr| names.trigger(tr)).collect(),
                 grants: privileges(&t.grants),
                 revokes: privileges(&t.revokes),
@@ -1343,7 +1333,36 @@ pub fn database_view_in(
             .iter()
             .map(|t| names.trigger(t))
             .collect(),
+        external_policies: model
+            .external_policies
+            .iter()
+            .map(|(table, policies)| ExternalPoliciesView {
+                table: names.table(table),
+                policies: policies.values().map(|p| policy_view(p)).collect(),
+            })
+            .collect(),
         migrations,
+    }
+}
+
+fn policy_view(p: &crate::ir::Policy) -> PolicyView {
+    PolicyView {
+        name: p.name.clone(),
+        command: p.command.sql().to_string(),
+        roles: if p.roles.is_empty() {
+            vec!["public".to_string()]
+        } else {
+            p.roles.iter().map(|r| r.value.clone()).collect()
+        },
+        mode: if p.permissive {
+            "permissive"
+        } else {
+            "restrictive"
+        }
+        .to_string(),
+        using: p.using.as_ref().map(|u| u.value.trim().to_string()),
+        with_check: p.with_check.as_ref().map(|u| u.value.trim().to_string()),
+        why: p.why.clone(),
     }
 }
 

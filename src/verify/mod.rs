@@ -199,6 +199,7 @@ pub fn compare(
     schemas_and_extensions(&mut cx, catalog);
     enums(&mut cx, catalog);
     tables(&mut cx, catalog);
+    platform_policies(&mut cx, catalog);
     functions(&mut cx, catalog);
     views(&mut cx, catalog);
     privileges(&mut cx, external, catalog);
@@ -609,7 +610,32 @@ fn table(cx: &mut Cx<'_>, t: &Table, info: &crate::introspect::TableInfo, catalo
             cx.extra(format!("index `{i}` of table `{name}`"), Some(t.origin));
         }
     }
-    // Policies.
+    policy_set(cx, name, Some(t.origin), &t.policies, catalog, &|_| false);
+    // Triggers, including those declared at the top level on this table.
+    let mut triggers: BTreeMap<&str, &crate::ir::Trigger> =
+        t.triggers.iter().map(|(k, v)| (k.as_str(), &**v)).collect();
+    for tr in &cx.model.external_triggers {
+        if tr.table == *name {
+            triggers.insert(tr.name.as_str(), tr);
+        }
+    }
+    trigger_set(cx, name, Some(t.origin), &triggers, catalog);
+}
+
+/// Compare the policies the model declares on table `name` with the database's, in both
+/// directions; `not_ours` names the database's policies that are not the model's to account for
+/// (the platform's own, on a platform table).
+fn policy_set(
+    cx: &mut Cx<'_>,
+    name: &QName,
+    table_span: Option<Span>,
+    policies: &BTreeMap<String, Box<crate::ir::Policy>>,
+    catalog: &Catalog,
+    not_ours: &dyn Fn(&str) -> bool,
+) {
+    let ds = crate::plan::search_path_schemas(cx.model);
+    let on = |s: &str, tb: &str| s == name.schema && tb == name.name;
+    let reference = cx.reference;
     let db_pol: BTreeMap<&str, &crate::introspect::PolicyInfo> = catalog
         .policies
         .iter()
@@ -622,7 +648,7 @@ fn table(cx: &mut Cx<'_>, t: &Table, info: &crate::introspect::TableInfo, catalo
         .filter(|p| on(&p.schema, &p.table))
         .map(|p| (p.name.as_str(), p))
         .collect();
-    for (pname, p) in &t.policies {
+    for (pname, p) in policies {
         let what = format!("policy `{pname}` of table `{name}`");
         let rp = ref_pol.get(pname.as_str());
         let Some(info) = db_pol.get(pname.as_str()) else {
@@ -688,19 +714,37 @@ fn table(cx: &mut Cx<'_>, t: &Table, info: &crate::introspect::TableInfo, catalo
         }
     }
     for p in db_pol.keys() {
-        if !t.policies.contains_key(*p) {
-            cx.extra(format!("policy `{p}` of table `{name}`"), Some(t.origin));
+        if !policies.contains_key(*p) && !not_ours(p) {
+            cx.extra(format!("policy `{p}` of table `{name}`"), table_span);
         }
     }
-    // Triggers, including those declared at the top level on this table.
-    let mut triggers: BTreeMap<&str, &crate::ir::Trigger> =
-        t.triggers.iter().map(|(k, v)| (k.as_str(), &**v)).collect();
-    for tr in &cx.model.external_triggers {
-        if tr.table == *name {
-            triggers.insert(tr.name.as_str(), tr);
-        }
+}
+
+/// The policies the model attaches to the platform's tables (`policies: { storage.objects: … }`).
+/// The model owns the policies it declares there. The platform's own policies on those tables are
+/// the ones the reference database (the Supabase stand-in plus the model) has and the model does
+/// not declare: they are never reported. Without a reference, a policy the model does not declare
+/// cannot be told from the platform's and is not reported either. Platform tables the model
+/// attaches no policy to are not compared.
+fn platform_policies(cx: &mut Cx<'_>, catalog: &Catalog) {
+    let model = cx.model;
+    for (name, policies) in &model.external_policies {
+        let span = policies.values().next().map(|p| p.origin);
+        let platform_own: BTreeSet<String> = match cx.reference {
+            Some(r) => r
+                .policies
+                .iter()
+                .filter(|p| p.schema == name.schema && p.table == name.name)
+                .filter(|p| !policies.contains_key(&p.name))
+                .map(|p| p.name.clone())
+                .collect(),
+            None => BTreeSet::new(),
+        };
+        let known = cx.reference.is_some();
+        policy_set(cx, name, span, policies, catalog, &|p| {
+            !known || platform_own.contains(p)
+        });
     }
-    trigger_set(cx, name, Some(t.origin), &triggers, catalog);
 }
 
 fn trigger_set(

@@ -105,7 +105,7 @@ impl Rule for AccessWidened {
 mod tests {
     use crate::lint::changes::test_utils::{assert_changes_clean, change_violations};
 
-    const BEFORE: &str = "version: 1\npreset: supabase\ntables:\n  docs:\n    columns:\n      id: { type: bigint, primary_key: true }\n      owner: uuid\n    revoke: { anon: [all] }\n    rls:\n      policies:\n        own: { for: select, to: [authenticated], using: \"owner = (select auth.uid())\" }\n        not_archived: { for: select, to: [authenticated], as: restrictive, using: \"id > 0\" }\n";
+    const BEFORE: &str = "version: 1\npreset: supabase\nsupabase: { auto_expose_new_tables: true }\ntables:\n  docs:\n    columns:\n      id: { type: bigint, primary_key: true }\n      owner: uuid\n    revoke: { anon: [all] }\n    rls:\n      policies:\n        own: { for: select, to: [authenticated], using: \"owner = (select auth.uid())\" }\n        not_archived: { for: select, to: [authenticated], as: restrictive, using: \"id > 0\" }\n";
 
     #[test]
     fn access_widened_violation() {
@@ -122,7 +122,7 @@ mod tests {
     fn access_widened_grant_violation() {
         // SELECT granted back to `anon` on a table every role may read: opened. (A grant on a
         // table whose policies let `anon` see nothing is no widening.)
-        let news = "version: 1\npreset: supabase\ntables:\n  news:\n    columns:\n      id: { type: bigint, primary_key: true }\n    revoke: { anon: [all] }\n    rls:\n      policies:\n        read: { for: select, using: \"true\" }\n";
+        let news = "version: 1\npreset: supabase\nsupabase: { auto_expose_new_tables: true }\ntables:\n  news:\n    columns:\n      id: { type: bigint, primary_key: true }\n    revoke: { anon: [all] }\n    rls:\n      policies:\n        read: { for: select, using: \"true\" }\n";
         insta::assert_snapshot!(change_violations(
             news,
             &news.replace(

@@ -59,40 +59,38 @@ impl Rule for AuthCallNotWrapped {
                 f.args.is_empty() && (f.volatility == "stable" || f.volatility == "immutable")
             })
         };
-        for t in cx.model.tables.values() {
-            for p in t.policies.values() {
-                for (clause, value) in [("using", &p.using), ("with_check", &p.with_check)] {
-                    let Some(value) = value else { continue };
-                    let Some(facts) = cx.facts(value) else {
+        for (table, p) in cx.policies() {
+            for (clause, value) in [("using", &p.using), ("with_check", &p.with_check)] {
+                let Some(value) = value else { continue };
+                let Some(facts) = cx.facts(value) else {
+                    continue;
+                };
+                for call in &facts.calls {
+                    if call.wrapped || !per_statement(&call.name) {
                         continue;
-                    };
-                    for call in &facts.calls {
-                        if call.wrapped || !per_statement(&call.name) {
-                            continue;
-                        }
-                        out.push(
-                            Self::META
-                                .finding(
-                                    Object::Policy(t.name.clone(), p.name.clone()),
-                                    format!(
-                                        "`{}()` in the `{clause}` of policy `{}` on `{}` runs once per row",
-                                        call.name,
-                                        p.name,
-                                        cx.short(&t.name)
-                                    ),
-                                )
-                                .discriminator(format!("{clause}:{}", call.name))
-                                .at(file_span(cx.sources, value, call.at), "not wrapped in `(select …)`")
-                                .help(if call.projected {
-                                    format!(
-                                        "the `(select …)` around it reads a column or a table, so it runs per row: compare `(select {}(…))` with the column outside that subquery",
-                                        call.name
-                                    )
-                                } else {
-                                    format!("write `(select {}(…))` so it runs once per statement", call.name)
-                                }),
-                        );
                     }
+                    out.push(
+                        Self::META
+                            .finding(
+                                Object::Policy(table.clone(), p.name.clone()),
+                                format!(
+                                    "`{}()` in the `{clause}` of policy `{}` on `{}` runs once per row",
+                                    call.name,
+                                    p.name,
+                                    cx.short(table)
+                                ),
+                            )
+                            .discriminator(format!("{clause}:{}", call.name))
+                            .at(file_span(cx.sources, value, call.at), "not wrapped in `(select …)`")
+                            .help(if call.projected {
+                                format!(
+                                    "the `(select …)` around it reads a column or a table, so it runs per row: compare `(select {}(…))` with the column outside that subquery",
+                                    call.name
+                                )
+                            } else {
+                                format!("write `(select {}(…))` so it runs once per statement", call.name)
+                            }),
+                    );
                 }
             }
         }
@@ -152,5 +150,14 @@ mod tests {
             ),
             "SC410",
         );
+    }
+
+    /// Policies the model attaches to a platform table are linted like a table's.
+    #[test]
+    fn auth_call_not_wrapped_on_a_platform_table() {
+        insta::assert_snapshot!(violations(
+            "version: 1\npreset: supabase\npolicies:\n  storage.objects:\n    own: { for: select, to: [authenticated], using: \"owner = auth.uid()\" }\n",
+            "SC410"
+        ));
     }
 }

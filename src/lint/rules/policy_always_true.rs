@@ -35,36 +35,34 @@ impl Rule for PolicyAlwaysTrue {
     }
 
     fn check(&self, cx: &LintContext<'_>, out: &mut Vec<Finding>) {
-        for t in cx.model.tables.values() {
-            for p in t.policies.values() {
-                if !p.permissive
-                    || p.command == PolicyCommand::Select
-                    || !policy_for_clients(p, &cx.settings.client_roles)
-                {
+        for (table, p) in cx.policies() {
+            if !p.permissive
+                || p.command == PolicyCommand::Select
+                || !policy_for_clients(p, &cx.settings.client_roles)
+            {
+                continue;
+            }
+            for (clause, value) in [("using", &p.using), ("with_check", &p.with_check)] {
+                let Some(value) = value else { continue };
+                if cx.facts(value).and_then(|f| f.const_bool) != Some(true) {
                     continue;
                 }
-                for (clause, value) in [("using", &p.using), ("with_check", &p.with_check)] {
-                    let Some(value) = value else { continue };
-                    if cx.facts(value).and_then(|f| f.const_bool) != Some(true) {
-                        continue;
-                    }
-                    out.push(
-                        Self::META
-                            .finding(
-                                Object::Policy(t.name.clone(), p.name.clone()),
-                                format!(
-                                    "the `{clause}` of {} policy `{}` on `{}` is always true, so clients may {} every row",
-                                    p.command.sql(),
-                                    p.name,
-                                    cx.short(&t.name),
-                                    if p.command == PolicyCommand::All { "read and write".to_string() } else { p.command.sql().to_lowercase() }
-                                ),
-                            )
-                            .discriminator(clause)
-                            .at(file_span(cx.sources, value, None), "always true")
-                            .help("restrict the policy with a condition on the row, such as `(select auth.uid()) = user_id`"),
-                    );
-                }
+                out.push(
+                    Self::META
+                        .finding(
+                            Object::Policy(table.clone(), p.name.clone()),
+                            format!(
+                                "the `{clause}` of {} policy `{}` on `{}` is always true, so clients may {} every row",
+                                p.command.sql(),
+                                p.name,
+                                cx.short(table),
+                                if p.command == PolicyCommand::All { "read and write".to_string() } else { p.command.sql().to_lowercase() }
+                            ),
+                        )
+                        .discriminator(clause)
+                        .at(file_span(cx.sources, value, None), "always true")
+                        .help("restrict the policy with a condition on the row, such as `(select auth.uid()) = user_id`"),
+                );
             }
         }
     }
@@ -90,5 +88,14 @@ mod tests {
             &MODEL.replace("EXPR", "(select auth.uid()) = user_id"),
             "SC412",
         );
+    }
+
+    /// Policies the model attaches to a platform table are linted like a table's.
+    #[test]
+    fn policy_always_true_on_a_platform_table() {
+        insta::assert_snapshot!(violations(
+            "version: 1\npreset: supabase\npolicies:\n  storage.objects:\n    upload_any: { for: insert, to: [authenticated], with_check: \"true\" }\n",
+            "SC412"
+        ));
     }
 }

@@ -60,4 +60,14 @@ mod tests {
     fn policy_unknown_column_ok() {
         assert_clean(&MODEL.replace("COL", "user_id"), "SC406");
     }
+
+    /// A policy on a platform table is checked against the platform table's columns.
+    #[test]
+    fn policy_unknown_column_on_a_platform_table() {
+        let model = "version: 1\npreset: supabase\npolicies:\n  storage.objects:\n    own: { for: select, to: [authenticated], using: \"(select auth.uid()) = COL\" }\n";
+        let c = compile_sources(&[("schema.yaml".into(), model.replace("COL", "owner_uuid"))]);
+        let codes: Vec<&str> = c.diagnostics.sorted().iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["E302"]);
+        assert_clean(&model.replace("COL", "owner"), "SC406");
+    }
 }

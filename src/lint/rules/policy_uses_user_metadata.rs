@@ -32,29 +32,27 @@ impl Rule for PolicyUsesUserMetadata {
     }
 
     fn check(&self, cx: &LintContext<'_>, out: &mut Vec<Finding>) {
-        for t in cx.model.tables.values() {
-            for p in t.policies.values() {
-                for (clause, value) in [("using", &p.using), ("with_check", &p.with_check)] {
-                    let Some(value) = value else { continue };
-                    let Some(facts) = cx.facts(value) else {
-                        continue;
-                    };
-                    if let Some(&at) = facts.user_metadata.first() {
-                        out.push(
-                            Self::META
-                                .finding(
-                                    Object::Policy(t.name.clone(), p.name.clone()),
-                                    format!(
-                                        "the `{clause}` of policy `{}` on `{}` trusts `user_metadata`, which users can edit",
-                                        p.name,
-                                        cx.short(&t.name)
-                                    ),
-                                )
-                                .discriminator(clause)
-                                .at(file_span(cx.sources, value, at), "user-editable claim")
-                                .help("authorise on `app_metadata` (server-written) or on a table the user cannot change"),
-                        );
-                    }
+        for (table, p) in cx.policies() {
+            for (clause, value) in [("using", &p.using), ("with_check", &p.with_check)] {
+                let Some(value) = value else { continue };
+                let Some(facts) = cx.facts(value) else {
+                    continue;
+                };
+                if let Some(&at) = facts.user_metadata.first() {
+                    out.push(
+                        Self::META
+                            .finding(
+                                Object::Policy(table.clone(), p.name.clone()),
+                                format!(
+                                    "the `{clause}` of policy `{}` on `{}` trusts `user_metadata`, which users can edit",
+                                    p.name,
+                                    cx.short(table)
+                                ),
+                            )
+                            .discriminator(clause)
+                            .at(file_span(cx.sources, value, at), "user-editable claim")
+                            .help("authorise on `app_metadata` (server-written) or on a table the user cannot change"),
+                    );
                 }
             }
         }
@@ -75,5 +73,14 @@ mod tests {
     #[test]
     fn policy_uses_user_metadata_ok() {
         assert_clean(&MODEL.replace("KEY", "app_metadata"), "SC413");
+    }
+
+    /// Policies the model attaches to a platform table are linted like a table's.
+    #[test]
+    fn policy_uses_user_metadata_on_a_platform_table() {
+        insta::assert_snapshot!(violations(
+            "version: 1\npreset: supabase\npolicies:\n  storage.objects:\n    admins: { for: select, to: [authenticated], using: \"(select auth.jwt() -> 'user_metadata' ->> 'role') = 'admin'\" }\n",
+            "SC413"
+        ));
     }
 }

@@ -34,22 +34,20 @@ impl Rule for PolicyWithoutRoles {
     }
 
     fn check(&self, cx: &LintContext<'_>, out: &mut Vec<Finding>) {
-        for t in cx.model.tables.values() {
-            for p in t.policies.values().filter(|p| p.roles.is_empty()) {
-                out.push(
-                    Self::META
-                        .finding(
-                            Object::Policy(t.name.clone(), p.name.clone()),
-                            format!(
-                                "policy `{}` on `{}` has no `to`, so it applies to every role (PUBLIC)",
-                                p.name,
-                                cx.short(&t.name)
-                            ),
-                        )
-                        .at(p.origin, "no `to:` here")
-                        .help("name the roles the policy is for, such as `to: [authenticated]`"),
-                );
-            }
+        for (table, p) in cx.policies().filter(|(_, p)| p.roles.is_empty()) {
+            out.push(
+                Self::META
+                    .finding(
+                        Object::Policy(table.clone(), p.name.clone()),
+                        format!(
+                            "policy `{}` on `{}` has no `to`, so it applies to every role (PUBLIC)",
+                            p.name,
+                            cx.short(table)
+                        ),
+                    )
+                    .at(p.origin, "no `to:` here")
+                    .help("name the roles the policy is for, such as `to: [authenticated]`"),
+            );
         }
     }
 }
@@ -68,5 +66,14 @@ mod tests {
     #[test]
     fn policy_without_roles_ok() {
         assert_clean(&MODEL.replace("TO", "to: [authenticated], "), "SC409");
+    }
+
+    /// Policies the model attaches to a platform table are linted like a table's.
+    #[test]
+    fn policy_without_roles_on_a_platform_table() {
+        insta::assert_snapshot!(violations(
+            "version: 1\npreset: supabase\npolicies:\n  storage.objects:\n    read_public: { for: select, using: \"bucket_id = 'public'\" }\n",
+            "SC409"
+        ));
     }
 }
