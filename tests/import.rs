@@ -437,3 +437,84 @@ fn varchar_in_lists_and_char_comparisons_import_identical() {
     );
     insta::assert_snapshot!(std::fs::read_to_string(&model).unwrap());
 }
+
+/// `import --baseline --layout supabase` in a Supabase project: the existing timestamped
+/// migrations stay, and the next `build` writes only the change, after them.
+#[test]
+fn a_supabase_layout_baseline_writes_only_the_change_after_the_existing_migrations() {
+    let tmp = tempfile::tempdir().unwrap();
+    let migrations = tmp.path().join("supabase/migrations");
+    std::fs::create_dir_all(&migrations).unwrap();
+    let first = "20240101000000_init.sql";
+    std::fs::write(
+        migrations.join(first),
+        "create table public.notes (id bigint primary key, body text not null);\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_schemac"))
+            .args(args)
+            .current_dir(tmp.path())
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let url = support::admin_url();
+    let (code, _, err) = run(&[
+        "import",
+        "--sql",
+        "supabase/migrations",
+        "--preset",
+        "supabase",
+        "--database-url",
+        &url,
+        "--out-model",
+        "schema.yaml",
+        "--report",
+        "report.md",
+        "--baseline",
+        "--layout",
+        "supabase",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let model = std::fs::read_to_string(tmp.path().join("schema.yaml")).unwrap();
+    assert!(model.contains("layout: supabase"), "{model}");
+    let listing = || -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(&migrations)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.ends_with(".sql"))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(listing(), [first]);
+    // Nothing changed: build writes no migration.
+    let (code, _, err) = run(&["build", "--schema", "schema.yaml"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(listing(), [first]);
+    // A change: only it is written, after the existing migration.
+    let text = model.replace(
+        "      body: text\n",
+        "      body: text\n      pinned: { type: boolean, default: \"false\" }\n",
+    );
+    assert_ne!(text, model);
+    std::fs::write(tmp.path().join("schema.yaml"), text).unwrap();
+    let (code, _, err) = run(&["build", "--schema", "schema.yaml"]);
+    assert_eq!(code, 0, "{err}");
+    let names = listing();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert_eq!(names[0], first);
+    assert!(names[1].as_str() > first, "{names:?}");
+    let sql = std::fs::read_to_string(migrations.join(&names[1])).unwrap();
+    assert!(!sql.contains("CREATE TABLE"), "{sql}");
+    assert!(sql.contains("ADD COLUMN pinned"), "{sql}");
+    assert_eq!(
+        std::fs::read_to_string(migrations.join(first)).unwrap(),
+        "create table public.notes (id bigint primary key, body text not null);\n"
+    );
+}
