@@ -362,7 +362,10 @@ fn import_from(
     let journal_dir = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
-        .map_or_else(|| std::path::PathBuf::from("."), std::path::Path::to_path_buf);
+        .map_or_else(
+            || std::path::PathBuf::from("."),
+            std::path::Path::to_path_buf,
+        );
     if let Err(e) = std::fs::create_dir_all(&journal_dir) {
         let e = schemac::migrations::MigrationsError::Write {
             path: journal_dir.display().to_string(),

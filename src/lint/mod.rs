@@ -768,7 +768,14 @@ pub fn run_with(
 /// `build` and `plan` show of the model rules, such as SC409). Unknown rule names and unused
 /// suppressions are left to `schemac lint`.
 pub fn run_only(model: &Model, external: &External, sources: &SourceMap, codes: &[&str]) -> Report {
-    run_selected(model, external, sources, &Fragments::default(), Some(codes), false)
+    run_selected(
+        model,
+        external,
+        sources,
+        &Fragments::default(),
+        Some(codes),
+        false,
+    )
 }
 
 /// The findings at error level only (what stops `schemac build`): [`run_with`] restricted to the
