@@ -6,17 +6,20 @@
 //! the SQL that defines it) and the platform schemas left out on purpose. Invariants: pure (no
 //! I/O); deterministic (every map is sorted); SQL is written as PostgreSQL stores it (function
 //! bodies byte for byte, policy expressions and view queries as `pg_get_expr`/`pg_get_viewdef`
-//! print them); shorthands are used only where they say the same thing (a column-level
-//! `references:`, `unique:` or `check:` only when the constraint's name is the one schemac
-//! generates, `nullable: true` only on nullable columns, a literal default without the cast to
-//! the column's own type).
+//! print them, except the one form PostgreSQL stores differently when it reads it back,
+//! rewritten by [`expr::reparseable`]); shorthands are used only where they say the same thing
+//! (a column-level `references:`, `unique:` or `check:` only when the constraint's name is the
+//! one schemac generates, `nullable: true` only on nullable columns, a literal default without the
+//! cast to the column's own type).
 
+mod expr;
 pub mod yaml;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use crate::introspect::{Catalog, ConstraintInfo, FunctionInfo, IndexInfo, OtherInfo, TableInfo};
+use expr::reparseable;
 use yaml::{flow_list, scalar, text_field};
 
 /// Schemas the Supabase platform owns: never imported, named in the report.
@@ -799,7 +802,7 @@ fn index(table: &str, i: &IndexInfo) -> Option<String> {
         tail = t.trim();
     }
     if let Some(pred) = tail.strip_prefix("WHERE ") {
-        parts.push(format!("where: {}", scalar(unparen(pred))));
+        parts.push(format!("where: {}", scalar(&reparseable(unparen(pred)))));
         tail = "";
     }
     if !tail.is_empty() {
@@ -989,7 +992,7 @@ fn table(
                 col_keys
                     .entry(col)
                     .or_default()
-                    .push(format!("check: {}", scalar(unparen(e))));
+                    .push(format!("check: {}", scalar(&reparseable(unparen(e)))));
             }
             ("f", Some(col)) if c.name == format!("{}_{col}_fkey", t.name) => {
                 let (ts, tt) = c.target.clone().unwrap_or_default();
@@ -1048,7 +1051,7 @@ fn table(
         match (c.identity.as_str(), c.generated.as_str(), &c.default) {
             ("a", _, _) => keys.push("identity: always".to_string()),
             ("d", _, _) => keys.push("identity: by_default".to_string()),
-            (_, "s", Some(g)) => keys.push(format!("generated: {}", scalar(g))),
+            (_, "s", Some(g)) => keys.push(format!("generated: {}", scalar(&reparseable(g)))),
             (_, _, Some(d)) if d.starts_with("nextval(") => {
                 cx.leave_out(
                     "column default",
@@ -1133,7 +1136,7 @@ fn table(
             "c" => checks.push(format!(
                 "      {}: {}\n",
                 scalar(&c.name),
-                scalar(unparen(c.check.as_deref().unwrap_or("")))
+                scalar(&reparseable(unparen(c.check.as_deref().unwrap_or(""))))
             )),
             _ => {
                 let (ts, tt) = c.target.clone().unwrap_or_default();
@@ -1220,10 +1223,14 @@ fn table(
                 s.push_str("          as: restrictive\n");
             }
             if let Some(u) = &p.using {
-                let _ = writeln!(s, "          using: {}", scalar(unparen(u)));
+                let _ = writeln!(s, "          using: {}", scalar(&reparseable(unparen(u))));
             }
             if let Some(w) = &p.with_check {
-                let _ = writeln!(s, "          with_check: {}", scalar(unparen(w)));
+                let _ = writeln!(
+                    s,
+                    "          with_check: {}",
+                    scalar(&reparseable(unparen(w)))
+                );
             }
         }
     }
