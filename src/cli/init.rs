@@ -78,7 +78,11 @@ tables:
       created_at: { type: timestamptz, default: now() }
     indexes:
       - { columns: [user_id, created_at desc], why: \"List a user's notes, newest first.\" }
-    revoke: { anon: [select, insert, update, delete] }
+    # Today's Supabase grants nothing by itself: what clients may do is granted here, and the
+    # policies decide which rows.
+    grants:
+      authenticated: [select, insert, update, delete]
+      service_role: [select, insert, update, delete]
     rls:
       policies:
         notes_select_own:
