@@ -186,6 +186,63 @@ fn objects_the_model_cannot_express_are_listed_and_fail_without_allow_partial() 
     );
 }
 
+/// Properties of tables the model cannot write (a column's collation and statistics target,
+/// storage parameters, UNLOGGED, replica identity, a constraint's comment) are each listed in the
+/// ledger with the SQL that sets them; a policy's comment is imported as its `why:`.
+#[test]
+fn table_properties_the_model_cannot_write_are_listed_and_policy_comments_imported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sql = tmp.path().join("0001_app.sql");
+    std::fs::write(
+        &sql,
+        "create table public.t (id bigint primary key, name text collate \"C\" not null,
+           n integer not null constraint t_n_check check (n > 0)) with (fillfactor = 70);
+         alter table public.t alter column n set statistics 500;
+         alter table public.t replica identity full;
+         comment on constraint t_n_check on public.t is 'Counts are positive.';
+         alter table public.t enable row level security;
+         create policy t_read on public.t for select using (n > 1);
+         comment on policy t_read on public.t is 'Everyone reads.';
+         create unlogged table public.scratch (id bigint primary key)
+           with (autovacuum_enabled = false);",
+    )
+    .unwrap();
+    let model = tmp.path().join("schema.yaml");
+    let report = tmp.path().join("report.md");
+    let out = schemac(&[
+        "import",
+        "--sql",
+        sql.to_str().unwrap(),
+        "--database-url",
+        &support::admin_url(),
+        "--out-model",
+        model.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("E514"), "{}", out.stderr);
+    for entry in [
+        "column collation public.t.name",
+        "statistics target public.t.n",
+        "storage parameters public.t",
+        "storage parameters public.scratch",
+        "unlogged table public.scratch",
+        "replica identity public.t",
+        "constraint comment public.t.t_n_check",
+    ] {
+        assert!(out.stderr.contains(entry), "{entry}: {}", out.stderr);
+    }
+    insta::assert_snapshot!(
+        "table_properties_report",
+        std::fs::read_to_string(&report).unwrap()
+    );
+    insta::assert_snapshot!(
+        "table_properties_model",
+        std::fs::read_to_string(&model).unwrap()
+    );
+}
+
 #[test]
 fn a_failing_sql_file_is_e513_and_leaves_no_database() {
     let tmp = tempfile::tempdir().unwrap();

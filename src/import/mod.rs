@@ -231,6 +231,19 @@ impl Cx<'_> {
     }
 }
 
+/// Why an object of [`others`](crate::introspect::others) is in the ledger.
+fn other_reason(kind: &str) -> &'static str {
+    match kind {
+        "column collation" => "a column has no collation key",
+        "statistics target" => "a column has no statistics target",
+        "storage parameters" => "a table has no storage parameters",
+        "unlogged table" => "every table the model builds is logged",
+        "replica identity" => "a table's replica identity is always its primary key",
+        "constraint comment" => "a constraint has no description",
+        _ => "the model has no section for it",
+    }
+}
+
 fn fk_action(a: &str) -> Option<&'static str> {
     match a {
         "r" => Some("restrict"),
@@ -348,7 +361,7 @@ fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Pr
             } else {
                 format!("{}.{}", o.schema, o.name)
             },
-            "the model has no section for it",
+            other_reason(&o.kind),
             o.definition.clone(),
         );
     }
@@ -1231,6 +1244,9 @@ fn table(
                     "          with_check: {}",
                     scalar(&reparseable(unparen(w)))
                 );
+            }
+            if let Some(d) = &p.description {
+                text_field(&mut s, 10, "why", d);
             }
         }
     }

@@ -132,6 +132,8 @@ pub struct PolicyInfo {
     pub using: Option<String>,
     /// WITH CHECK.
     pub with_check: Option<String>,
+    /// `COMMENT ON POLICY`.
+    pub description: Option<String>,
 }
 
 /// A trigger.
@@ -321,7 +323,10 @@ where {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}";
 
 const POLICIES_SQL: &str = "
 select p.schemaname::text, p.tablename::text, p.policyname::text, p.permissive = 'PERMISSIVE',
-       array(select r::text from unnest(p.roles) as r order by 1), p.cmd, p.qual, p.with_check
+       array(select r::text from unnest(p.roles) as r order by 1), p.cmd, p.qual, p.with_check,
+       (select obj_description(pol.oid, 'pg_policy') from pg_policy pol
+        join pg_class pc on pc.oid = pol.polrelid join pg_namespace pn on pn.oid = pc.relnamespace
+        where pn.nspname = p.schemaname and pc.relname = p.tablename and pol.polname = p.policyname)
 from pg_policies p
 where p.schemaname::text = any($1::text[])";
 
@@ -494,11 +499,59 @@ select '', 'event trigger', e.evtname::text,
        || ' EXECUTE FUNCTION ' || e.evtfoid::regproc::text || '()'
 from pg_event_trigger e
 where not exists (select 1 from pg_depend d where d.classid = 'pg_event_trigger'::regclass
-                  and d.objid = e.oid and d.deptype = 'e')";
+                  and d.objid = e.oid and d.deptype = 'e')
+union all
+select n.nspname::text, 'column collation', c.relname::text || '.' || a.attname::text,
+       'ALTER TABLE ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || ' ALTER COLUMN '
+       || quote_ident(a.attname) || ' TYPE ' || format_type(a.atttypid, a.atttypmod) || ' COLLATE '
+       || quote_ident(cn.nspname) || '.' || quote_ident(col.collname)
+from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+join pg_type ty on ty.oid = a.atttypid
+join pg_collation col on col.oid = a.attcollation join pg_namespace cn on cn.oid = col.collnamespace
+where c.relkind in ('r', 'p') and a.attnum > 0 and not a.attisdropped
+  and a.attcollation <> ty.typcollation and {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}
+union all
+select n.nspname::text, 'statistics target', c.relname::text || '.' || a.attname::text,
+       'ALTER TABLE ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || ' ALTER COLUMN '
+       || quote_ident(a.attname) || ' SET STATISTICS ' || a.attstattarget
+from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+where c.relkind in ('r', 'p') and a.attnum > 0 and not a.attisdropped and a.attstattarget >= 0
+  and {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}
+union all
+select n.nspname::text, 'storage parameters', c.relname::text,
+       'ALTER TABLE ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || ' SET ('
+       || array_to_string(c.reloptions, ', ') || ')'
+from pg_class c join pg_namespace n on n.oid = c.relnamespace
+where c.relkind in ('r', 'p') and c.reloptions is not null
+  and {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}
+union all
+select n.nspname::text, 'unlogged table', c.relname::text,
+       'ALTER TABLE ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || ' SET UNLOGGED'
+from pg_class c join pg_namespace n on n.oid = c.relnamespace
+where c.relkind in ('r', 'p') and c.relpersistence = 'u'
+  and {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}
+union all
+select n.nspname::text, 'replica identity', c.relname::text,
+       'ALTER TABLE ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || ' REPLICA IDENTITY '
+       || case c.relreplident when 'n' then 'NOTHING' when 'f' then 'FULL'
+          else 'USING INDEX ' || coalesce((select quote_ident(ic.relname) from pg_index i
+               join pg_class ic on ic.oid = i.indexrelid
+               where i.indrelid = c.oid and i.indisreplident), '?') end
+from pg_class c join pg_namespace n on n.oid = c.relnamespace
+where c.relkind in ('r', 'p') and c.relreplident <> 'd'
+  and {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}
+union all
+select n.nspname::text, 'constraint comment', c.relname::text || '.' || co.conname::text,
+       'COMMENT ON CONSTRAINT ' || quote_ident(co.conname) || ' ON ' || quote_ident(n.nspname) || '.'
+       || quote_ident(c.relname) || ' IS ' || quote_literal(ds.description)
+from pg_constraint co join pg_class c on c.oid = co.conrelid join pg_namespace n on n.oid = c.relnamespace
+join pg_description ds on ds.classoid = 'pg_constraint'::regclass and ds.objoid = co.oid and ds.objsubid = 0
+where {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}";
 
 /// Objects in `schemas` the model has no section for (sequences that back no identity column,
-/// domains, composite and range types, aggregates, procedures, rules, inheritance), and event
-/// triggers; sorted.
+/// domains, composite and range types, aggregates, procedures, rules, inheritance), properties
+/// of tables it cannot write (column collations and statistics targets, storage parameters,
+/// `UNLOGGED`, replica identity, comments on constraints), and event triggers; sorted.
 pub fn others(
     client: &mut impl GenericClient,
     schemas: &[String],
@@ -546,6 +599,7 @@ pub fn policies(
             command: r.try_get(5)?,
             using: r.try_get(6)?,
             with_check: r.try_get(7)?,
+            description: r.try_get(8)?,
         });
     }
     Ok(out)
