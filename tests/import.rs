@@ -188,9 +188,10 @@ fn objects_the_model_cannot_express_are_listed_and_fail_without_allow_partial() 
 
 /// Properties of tables the model cannot write (a column's collation and statistics target,
 /// storage parameters, UNLOGGED, replica identity, a constraint's comment) are each listed in the
-/// ledger with the SQL that sets them; a policy's comment is imported as its `why:`.
+/// ledger with the SQL that sets them; comments on policies, indexes and triggers are imported
+/// as their `why:` / `description:`.
 #[test]
-fn table_properties_the_model_cannot_write_are_listed_and_policy_comments_imported() {
+fn table_properties_the_model_cannot_write_are_listed_and_comments_imported() {
     let tmp = tempfile::tempdir().unwrap();
     let sql = tmp.path().join("0001_app.sql");
     std::fs::write(
@@ -203,6 +204,11 @@ fn table_properties_the_model_cannot_write_are_listed_and_policy_comments_import
          alter table public.t enable row level security;
          create policy t_read on public.t for select using (n > 1);
          comment on policy t_read on public.t is 'Everyone reads.';
+         create index t_n_idx on public.t (n);
+         comment on index public.t_n_idx is 'Counts, in order.';
+         create function public.touch() returns trigger language plpgsql as 'begin return new; end';
+         create trigger t_touch before update on public.t for each row execute function public.touch();
+         comment on trigger t_touch on public.t is 'Keeps rows \"touched\".';
          create unlogged table public.scratch (id bigint primary key)
            with (autovacuum_enabled = false);",
     )

@@ -468,6 +468,9 @@ fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Pr
                     scalar(&format!("{}.{}", tr.schema, tr.table))
                 );
                 s.push_str(&body);
+                if let Some(d) = &tr.description {
+                    text_field(&mut s, 4, "description", d);
+                }
                 cx.count("triggers");
                 push("public", "triggers", s);
             }
@@ -820,6 +823,9 @@ fn index(table: &str, i: &IndexInfo) -> Option<String> {
     }
     if !tail.is_empty() {
         return None;
+    }
+    if let Some(why) = &i.description {
+        parts.push(format!("why: {}", scalar(why)));
     }
     Some(format!("{{ {} }}", parts.join(", ")))
 }
@@ -1256,6 +1262,9 @@ fn table(
             Some(body) => {
                 let _ = writeln!(trs, "      {}:", scalar(&tr.name));
                 trs.push_str(&body);
+                if let Some(d) = &tr.description {
+                    text_field(&mut trs, 8, "description", d);
+                }
             }
             None => cx.leave_out(
                 "trigger",

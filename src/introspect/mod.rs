@@ -111,6 +111,8 @@ pub struct IndexInfo {
     pub unique: bool,
     /// Backs a constraint (primary key, unique, exclusion).
     pub constraint: bool,
+    /// `COMMENT ON INDEX`.
+    pub description: Option<String>,
 }
 
 /// A row-level security policy.
@@ -147,6 +149,8 @@ pub struct TriggerInfo {
     pub name: String,
     /// `pg_get_triggerdef(oid)`.
     pub definition: String,
+    /// `COMMENT ON TRIGGER`.
+    pub description: Option<String>,
 }
 
 /// A function or procedure.
@@ -314,7 +318,8 @@ where {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}";
 const INDEXES_SQL: &str = "
 select n.nspname::text, t.relname::text, ic.relname::text, pg_get_indexdef(i.indexrelid),
        i.indisunique,
-       exists (select 1 from pg_constraint co where co.conindid = i.indexrelid and co.conrelid = t.oid)
+       exists (select 1 from pg_constraint co where co.conindid = i.indexrelid and co.conrelid = t.oid),
+       obj_description(i.indexrelid, 'pg_class')
 from pg_index i
 join pg_class ic on ic.oid = i.indexrelid
 join pg_class t on t.oid = i.indrelid
@@ -331,7 +336,8 @@ from pg_policies p
 where p.schemaname::text = any($1::text[])";
 
 const TRIGGERS_SQL: &str = "
-select n.nspname::text, c.relname::text, t.tgname::text, pg_get_triggerdef(t.oid)
+select n.nspname::text, c.relname::text, t.tgname::text, pg_get_triggerdef(t.oid),
+       obj_description(t.oid, 'pg_trigger')
 from pg_trigger t
 join pg_class c on c.oid = t.tgrelid
 join pg_namespace n on n.oid = c.relnamespace
@@ -679,6 +685,7 @@ pub fn read(
             definition: r.try_get(3)?,
             unique: r.try_get(4)?,
             constraint: r.try_get(5)?,
+            description: r.try_get(6)?,
         });
     }
     c.policies = policies(client, s)?;
@@ -688,6 +695,7 @@ pub fn read(
             table: r.try_get(1)?,
             name: r.try_get(2)?,
             definition: r.try_get(3)?,
+            description: r.try_get(4)?,
         });
     }
     for r in client.query(&sql(FUNCTIONS_SQL, "pg_proc", "p.oid"), &[&s])? {
