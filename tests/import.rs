@@ -186,9 +186,9 @@ fn objects_the_model_cannot_express_are_listed_and_fail_without_allow_partial() 
     );
 }
 
-/// Properties of tables the model cannot write (a column's collation and statistics target,
-/// storage parameters, UNLOGGED, replica identity, a constraint's comment) are each listed in the
-/// ledger with the SQL that sets them; comments on policies, indexes and triggers are imported
+/// Properties of tables the model cannot write (a column's collation, statistics target, storage
+/// and compression, storage parameters, UNLOGGED, replica identity, a constraint's comment) are
+/// each listed in the ledger with the SQL that sets them; comments on policies, indexes and triggers are imported
 /// as their `why:` / `description:`.
 #[test]
 fn table_properties_the_model_cannot_write_are_listed_and_comments_imported() {
@@ -199,6 +199,8 @@ fn table_properties_the_model_cannot_write_are_listed_and_comments_imported() {
         "create table public.t (id bigint primary key, name text collate \"C\" not null,
            n integer not null constraint t_n_check check (n > 0)) with (fillfactor = 70);
          alter table public.t alter column n set statistics 500;
+         alter table public.t alter column name set storage external;
+         alter table public.t alter column name set compression pglz;
          alter table public.t replica identity full;
          comment on constraint t_n_check on public.t is 'Counts are positive.';
          alter table public.t enable row level security;
@@ -231,6 +233,7 @@ fn table_properties_the_model_cannot_write_are_listed_and_comments_imported() {
     for entry in [
         "column collation public.t.name",
         "statistics target public.t.n",
+        "column storage public.t.name",
         "storage parameters public.t",
         "storage parameters public.scratch",
         "unlogged table public.scratch",

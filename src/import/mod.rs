@@ -236,6 +236,7 @@ fn other_reason(kind: &str) -> &'static str {
     match kind {
         "column collation" => "a column has no collation key",
         "statistics target" => "a column has no statistics target",
+        "column storage" => "a column has no storage or compression key",
         "storage parameters" => "a table has no storage parameters",
         "unlogged table" => "every table the model builds is logged",
         "replica identity" => "a table's replica identity is always its primary key",

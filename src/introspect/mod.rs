@@ -524,6 +524,22 @@ from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on
 where c.relkind in ('r', 'p') and a.attnum > 0 and not a.attisdropped and a.attstattarget >= 0
   and {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}
 union all
+select n.nspname::text, 'column storage', c.relname::text || '.' || a.attname::text,
+       'ALTER TABLE ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || ' ALTER COLUMN '
+       || quote_ident(a.attname)
+       || case when a.attstorage <> ty.typstorage then ' SET STORAGE '
+               || case a.attstorage when 'p' then 'PLAIN' when 'e' then 'EXTERNAL'
+                                    when 'm' then 'MAIN' else 'EXTENDED' end else '' end
+       || case when a.attstorage <> ty.typstorage and a.attcompression <> '' then ', ALTER COLUMN '
+               || quote_ident(a.attname) else '' end
+       || case a.attcompression when 'p' then ' SET COMPRESSION pglz'
+                                when 'l' then ' SET COMPRESSION lz4' else '' end
+from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+join pg_type ty on ty.oid = a.atttypid
+where c.relkind in ('r', 'p') and a.attnum > 0 and not a.attisdropped
+  and (a.attstorage <> ty.typstorage or a.attcompression <> '')
+  and {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}
+union all
 select n.nspname::text, 'storage parameters', c.relname::text,
        'ALTER TABLE ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || ' SET ('
        || array_to_string(c.reloptions, ', ') || ')'
@@ -556,7 +572,8 @@ where {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}";
 
 /// Objects in `schemas` the model has no section for (sequences that back no identity column,
 /// domains, composite and range types, aggregates, procedures, rules, inheritance), properties
-/// of tables it cannot write (column collations and statistics targets, storage parameters,
+/// of tables it cannot write (column collations, statistics targets, storage and compression,
+/// storage parameters,
 /// `UNLOGGED`, replica identity, comments on constraints), and event triggers; sorted.
 pub fn others(
     client: &mut impl GenericClient,
