@@ -126,6 +126,21 @@ fn locked(
 }
 
 /// The history paired with the folder, or the exit code when the history cannot be read.
+/// [`entries`] for the commands that apply or roll back: `Err(exit::ERRORS)` as well when the
+/// history and the folder disagree (the diagnostics are in `d`).
+fn consistent_entries(
+    client: &mut postgres::Client,
+    dir: &MigrationDir,
+    local: &[Local],
+    d: &mut Diagnostics,
+) -> Result<Vec<Entry>, u8> {
+    let entries = entries(client, dir, local, d)?;
+    if d.has_errors() {
+        return Err(exit::ERRORS);
+    }
+    Ok(entries)
+}
+
 fn entries(
     client: &mut postgres::Client,
     dir: &MigrationDir,
@@ -228,13 +243,10 @@ fn up_dry_run(
     local: &[Local],
     d: &mut Diagnostics,
 ) -> u8 {
-    let entries = match entries(client, dir, local, d) {
+    let entries = match consistent_entries(client, dir, local, d) {
         Ok(e) => e,
         Err(code) => return code,
     };
-    if d.has_errors() {
-        return exit::ERRORS;
-    }
     let todo = pending(&entries);
     for l in &todo {
         outln!("would apply {} ({})", l.file, how(&l.sql));
@@ -254,13 +266,10 @@ fn up(
     local: &[Local],
     d: &mut Diagnostics,
 ) -> u8 {
-    let entries = match entries(client, dir, local, d) {
+    let entries = match consistent_entries(client, dir, local, d) {
         Ok(e) => e,
         Err(code) => return code,
     };
-    if d.has_errors() {
-        return exit::ERRORS;
-    }
     let todo = pending(&entries);
     if todo.is_empty() {
         outln!(
@@ -295,13 +304,10 @@ fn down(
     dry_run: bool,
     d: &mut Diagnostics,
 ) -> u8 {
-    let entries = match entries(client, dir, local, d) {
+    let entries = match consistent_entries(client, dir, local, d) {
         Ok(e) => e,
         Err(code) => return code,
     };
-    if d.has_errors() {
-        return exit::ERRORS;
-    }
     let applied: Vec<&str> = entries
         .iter()
         .rev()
