@@ -7,7 +7,7 @@
 //! overrides (`lint.rules`) and inline suppressions (`lint: { allow: … }`) are applied, with the
 //! meta findings `SC001` (unused suppression) and `SC002` (unknown rule) added.
 //! Invariants: every rule is linear in the size of the model (maps are built once in
-//! [`LintContext::new`]); no rule parses SQL (it reads [`sql::Facts`]); output is sorted by
+//! [`LintContext::new`]); no rule parses SQL (it reads [`Facts`]); output is sorted by
 //! (file, offset, code, object) and does not depend on how many threads ran the rules; a rule never
 //! duplicates a hard error of validation (rules whose check lives there say so in their docs and
 //! report nothing here).
@@ -17,7 +17,6 @@ pub mod changes;
 pub mod output;
 pub mod registry;
 pub mod rules;
-pub mod sql;
 #[cfg(test)]
 pub mod test_utils;
 
@@ -33,8 +32,8 @@ use crate::preset::External;
 use crate::resolve::Scope;
 use crate::source::{SourceMap, Span};
 use crate::sqlfrag::OuterRef;
+use crate::sqlfrag::facts::{Facts, Role};
 use crate::validate::Fragments;
-use sql::{Facts, Role};
 
 pub use access::Access;
 pub use registry::{ALL_RULES, find_rule};
@@ -550,8 +549,8 @@ impl<'a> LintContext<'a> {
     }
 
     /// The facts of a policy clause, index expression or predicate, or default (`None` when
-    /// the text does not parse), computed once from its tree (see [`sql::Facts`]).
-    pub fn facts(&self, value: &Sp<String>) -> Option<&sql::Facts> {
+    /// the text does not parse), computed once from its tree (see [`Facts`]).
+    pub fn facts(&self, value: &Sp<String>) -> Option<&Facts> {
         self.shared
             .get(value)
             .or_else(|| self.own.get(value))

@@ -8,7 +8,9 @@
 //! possible (plain one-line and `|` literal scalars).
 
 use crate::diagnostics::{Code, Diagnostic};
-use crate::source::{FileId, SourceFile, Span};
+use crate::ir::Sp;
+use crate::source::{FileId, SourceFile, SourceMap, Span};
+use crate::sqlfrag::FragSpan;
 
 /// How a string scalar was written in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -449,6 +451,32 @@ pub(super) fn parse_full(src: &SourceFile, file: FileId) -> Result<Node, Box<Dia
         span: Span::new(file, 0, 0),
         kind: NodeKind::Map(Vec::new()),
     }))
+}
+
+/// Map a range inside an SQL fragment's value (a string scalar) to a span in the file: exact for
+/// plain, quoted and `|` literal scalars, the whole value for any other style.
+pub fn fragment_span(sources: &SourceMap, value: &Sp<String>, at: Option<FragSpan>) -> Span {
+    let whole = value.span;
+    let (Some(at), Some(file)) = (at, sources.file(whole.file)) else {
+        return whole;
+    };
+    match style_of(file, whole, &value.value) {
+        ScalarStyle::Plain => whole.subspan(at.start, at.len.max(1)),
+        ScalarStyle::Quoted => whole.subspan(at.start + 1, at.len.max(1)),
+        ScalarStyle::Literal { indent } => {
+            let before = value.value.get(..at.start).unwrap_or("");
+            let line = before.matches('\n').count();
+            let col = before.rfind('\n').map_or(at.start, |i| at.start - i - 1);
+            let (first_line, _) = file.line_col(whole.start as usize);
+            let line_start = file.offset_of(first_line + line, 1);
+            let start = line_start + indent + col;
+            if start + at.len > file.text.len() {
+                return whole;
+            }
+            Span::new(whole.file, start, at.len.max(1))
+        }
+        ScalarStyle::Other => whole,
+    }
 }
 
 /// How a string scalar at `span` was written, recovered from the source text (the decoded model

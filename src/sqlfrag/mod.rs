@@ -59,6 +59,7 @@
 //!   ORDER BY after UNION / VALUES, unaliased columns of `VALUES` in FROM.
 
 mod analyse;
+pub mod facts;
 mod fastexpr;
 mod parse;
 mod span;

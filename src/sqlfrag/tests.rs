@@ -160,7 +160,7 @@ fn deep_nesting_is_an_error_not_a_crash() {
             .problems
             .is_empty()
     );
-    let facts = crate::lint::sql::Facts::of(crate::lint::sql::Role::Policy, &e, &text);
+    let facts = super::facts::Facts::of(super::facts::Role::Policy, &e, &text);
     assert_eq!(facts.comparisons.len(), 198);
     let text = format!("1{}", "+user_id".repeat(super::parse::MAX_EXPR_DEPTH));
     assert!(parse_expr(&text).is_err(), "one level too deep");

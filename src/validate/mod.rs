@@ -8,7 +8,7 @@
 
 mod sql;
 
-pub use sql::{Fragment, Fragments, fragment_span};
+pub use sql::{Fragment, Fragments};
 
 use std::collections::{BTreeMap, BTreeSet};
 

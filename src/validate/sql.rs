@@ -19,37 +19,12 @@ use std::fmt;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::ir::{Model, QName, Sp, Table};
-use crate::lint::sql::{Facts, Role};
-use crate::load::yaml::{ScalarStyle, style_of};
+use crate::load::yaml::fragment_span;
 use crate::resolve::Scope;
 use crate::source::{SourceMap, Span};
-use crate::sqlfrag::{self, Analysis, FragSpan, OuterRef, ProblemKind, SyntaxError};
+use crate::sqlfrag::facts::{Facts, Role};
+use crate::sqlfrag::{self, Analysis, OuterRef, ProblemKind, SyntaxError};
 use sqlparser::ast::Expr;
-
-/// Map a range inside a fragment's value to a span in the file.
-pub fn fragment_span(sources: &SourceMap, value: &Sp<String>, at: Option<FragSpan>) -> Span {
-    let whole = value.span;
-    let (Some(at), Some(file)) = (at, sources.file(whole.file)) else {
-        return whole;
-    };
-    match style_of(file, whole, &value.value) {
-        ScalarStyle::Plain => whole.subspan(at.start, at.len.max(1)),
-        ScalarStyle::Quoted => whole.subspan(at.start + 1, at.len.max(1)),
-        ScalarStyle::Literal { indent } => {
-            let before = value.value.get(..at.start).unwrap_or("");
-            let line = before.matches('\n').count();
-            let col = before.rfind('\n').map_or(at.start, |i| at.start - i - 1);
-            let (first_line, _) = file.line_col(whole.start as usize);
-            let line_start = file.offset_of(first_line + line, 1);
-            let start = line_start + indent + col;
-            if start + at.len > file.text.len() {
-                return whole;
-            }
-            Span::new(whole.file, start, at.len.max(1))
-        }
-        ScalarStyle::Other => whole,
-    }
-}
 
 /// What is known about one expression fragment.
 #[derive(Debug, Clone)]

@@ -2,8 +2,8 @@
 
 use crate::declare_rule;
 use crate::ir::QName;
-use crate::lint::sql::file_span;
 use crate::lint::{Finding, LintContext, Object, Rule, RuleMeta};
+use crate::load::yaml::fragment_span;
 
 declare_rule! {
     /// ## What it does
@@ -81,7 +81,7 @@ impl Rule for AuthCallNotWrapped {
                                 ),
                             )
                             .discriminator(format!("{clause}:{}", call.name))
-                            .at(file_span(cx.sources, value, call.at), "not wrapped in `(select …)`")
+                            .at(fragment_span(cx.sources, value, call.at), "not wrapped in `(select …)`")
                             .help(if call.projected {
                                 format!(
                                     "the `(select …)` around it reads a column or a table, so it runs per row: compare `(select {}(…))` with the column outside that subquery",

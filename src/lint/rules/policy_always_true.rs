@@ -3,8 +3,8 @@
 use super::policy_for_clients;
 use crate::declare_rule;
 use crate::ir::PolicyCommand;
-use crate::lint::sql::file_span;
 use crate::lint::{Finding, LintContext, Object, Rule, RuleMeta};
+use crate::load::yaml::fragment_span;
 
 declare_rule! {
     /// ## What it does
@@ -60,7 +60,7 @@ impl Rule for PolicyAlwaysTrue {
                             ),
                         )
                         .discriminator(clause)
-                        .at(file_span(cx.sources, value, None), "always true")
+                        .at(fragment_span(cx.sources, value, None), "always true")
                         .help("restrict the policy with a condition on the row, such as `(select auth.uid()) = user_id`"),
                 );
             }

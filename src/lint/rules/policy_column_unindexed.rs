@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::declare_rule;
 use crate::ir::{PolicyCommand, Table};
-use crate::lint::sql::file_span;
 use crate::lint::{Finding, Level, LintContext, Object, Rule, RuleMeta, Settings};
+use crate::load::yaml::fragment_span;
 use crate::source::Span;
 
 declare_rule! {
@@ -106,7 +106,7 @@ impl Rule for PolicyColumnUnindexed {
                     if leading.contains(col) {
                         continue;
                     }
-                    let span = file_span(cx.sources, using, cmp.at);
+                    let span = fragment_span(cx.sources, using, cmp.at);
                     uses.entry(col.to_string())
                         .or_default()
                         .push((p.name.as_str(), span));

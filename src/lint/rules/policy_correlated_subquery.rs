@@ -1,8 +1,8 @@
 //! SC414 `policy-correlated-subquery`.
 
 use crate::declare_rule;
-use crate::lint::sql::file_span;
 use crate::lint::{Finding, LintContext, Object, Rule, RuleMeta};
+use crate::load::yaml::fragment_span;
 
 declare_rule! {
     /// ## What it does
@@ -58,7 +58,7 @@ impl Rule for PolicyCorrelatedSubquery {
                                 ),
                             )
                             .discriminator(clause)
-                            .at(file_span(cx.sources, value, first.at), "refers to the row")
+                            .at(fragment_span(cx.sources, value, first.at), "refers to the row")
                             .help("compare a column with a set computed once, such as `team_id in (select team_id from members where user_id = (select auth.uid()))`"),
                     );
                 }

@@ -2,8 +2,8 @@
 
 use crate::declare_rule;
 use crate::ir::{Preset, QName};
-use crate::lint::sql::file_span;
 use crate::lint::{Finding, LintContext, Object, Rule, RuleMeta};
+use crate::load::yaml::fragment_span;
 
 declare_rule! {
     /// ## What it does
@@ -94,7 +94,7 @@ impl Rule for PolicyFunctionNotExecutable {
                                         ),
                                     )
                                     .discriminator(format!("{clause}:{}:{role}", call.name))
-                                    .at(file_span(cx.sources, value, call.at), format!("`{role}` has no EXECUTE here"))
+                                    .at(fragment_span(cx.sources, value, call.at), format!("`{role}` has no EXECUTE here"))
                                     .help(format!(
                                         "grant it on the function: `grants: {{ {role}: [execute] }}`"
                                     )),

@@ -1,8 +1,8 @@
 //! SC413 `policy-uses-user-metadata`.
 
 use crate::declare_rule;
-use crate::lint::sql::file_span;
 use crate::lint::{Finding, LintContext, Object, Rule, RuleMeta};
+use crate::load::yaml::fragment_span;
 
 declare_rule! {
     /// ## What it does
@@ -50,7 +50,7 @@ impl Rule for PolicyUsesUserMetadata {
                                 ),
                             )
                             .discriminator(clause)
-                            .at(file_span(cx.sources, value, at), "user-editable claim")
+                            .at(fragment_span(cx.sources, value, at), "user-editable claim")
                             .help("authorise on `app_metadata` (server-written) or on a table the user cannot change"),
                     );
                 }

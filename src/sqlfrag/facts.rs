@@ -1,13 +1,14 @@
-//! Policy and view SQL, analysed on sqlparser's AST (never by matching text).
+//! Fragment facts: policy, index and default SQL, analysed on sqlparser's AST (never by matching
+//! text).
 //!
-//! Input: trees of the model's fragments. Output: [`Facts`], everything the rules need to know
-//! about a fragment, computed once from its tree (by validation, which parses every fragment, so
-//! no tree outlives validation and no rule parses SQL); underneath,
+//! Input: trees of the model's fragments. Output: [`Facts`], everything the lint rules need to
+//! know about a fragment, computed once from its tree (by validation, which parses every
+//! fragment, so no tree outlives validation and no rule parses SQL); underneath,
 //! the facts rules need: function calls and whether each is wrapped in a scalar subquery
 //! ([`calls`]), reads of `user_metadata` from the JWT ([`user_metadata_reads`]), and constant
 //! truth values ([`const_bool`]), the column-to-identity comparisons of a policy
 //! ([`comparisons`]). Invariants: positions are byte ranges of the fragment
-//! ([`FragSpan`]), mapped into the YAML with [`file_span`]; nothing here panics on any tree.
+//! ([`FragSpan`]), mapped into the YAML with `load::yaml::fragment_span`; nothing here panics on any tree.
 
 use std::ops::ControlFlow;
 
@@ -17,9 +18,7 @@ use sqlparser::ast::{
     Visit, Visitor,
 };
 
-use crate::ir::Sp;
-use crate::source::{SourceMap, Span};
-use crate::sqlfrag::{FragSpan, span_to_frag};
+use super::{FragSpan, span_to_frag};
 
 /// What a fragment is used as, which decides the facts worth computing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -209,11 +208,6 @@ pub fn comparisons(expr: &Expr, text: &str) -> Vec<Comparison> {
     };
     let _ = expr.visit(&mut v);
     v.found
-}
-
-/// The YAML span of a part of a fragment.
-pub fn file_span(sources: &SourceMap, value: &Sp<String>, at: Option<FragSpan>) -> Span {
-    crate::validate::fragment_span(sources, value, at)
 }
 
 /// A name as PostgreSQL folds it: unquoted parts lower-cased, joined with `.`.
