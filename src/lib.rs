@@ -319,8 +319,8 @@ pub fn pending(
 /// ([`access::diff`]); `None` without a readable snapshot. Offline: computed from the two models.
 pub fn access_changes(compiled: &Compiled, dir: &MigrationDir) -> Option<Vec<access::Delta>> {
     let old = read_snapshot(dir.snapshot.as_deref()?).ok()?;
-    let before = lint::access::matrix(&old, &preset::external(old.preset));
-    let after = lint::access::matrix(&compiled.model, &compiled.external);
+    let before = access::matrix(&old, &preset::external(old.preset));
+    let after = access::matrix(&compiled.model, &compiled.external);
     Some(access::diff(&before, &after))
 }
 

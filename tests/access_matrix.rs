@@ -86,7 +86,7 @@ fn compile(yaml: &str) -> (schemac::Compiled, Matrix, String) {
             100
         )
     );
-    let m = schemac::lint::access::matrix(&c.model, &c.external);
+    let m = schemac::access::matrix(&c.model, &c.external);
     let migration = schemac::plan::initial(&c.model);
     let (up, _) = schemac::render::Renderer::new(None)
         .migration("0001_init", &migration)

@@ -2,7 +2,7 @@
 //! differ in it.
 //!
 //! Input: a [`Model`], the effective privileges of its objects ([`Privileges`], computed by
-//! `lint::access` from the model's grants and revokes plus the grants the preset implies: the one
+//! `preset::privileges` from the model's grants and revokes plus the grants the preset implies: the one
 //! place that decides implicit grants) and the [`Audience`] (client roles, exposed schemas, roles
 //! that bypass RLS). Output: a [`Matrix`] of [`Reach`] per object × role × command, and
 //! [`diff`]'s [`Delta`]s between two matrices, each naming the path a client would use
@@ -21,7 +21,7 @@
 //!   an invoker function runs with the caller's rights ([`Reach::Filtered`] by them); functions
 //!   returning `trigger` cannot be called and are left out;
 //! - partitions are tables of their own: a client can name them directly, with the privileges
-//!   `lint::access` gives them; the migrations give them the parent's RLS flags and no policy, so
+//!   `preset::privileges` gives them; the migrations give them the parent's RLS flags and no policy, so
 //!   with RLS on a partition shows clients no rows (snapshots older than that: RLS off).
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -29,14 +29,53 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::ir::{Model, Policy, PolicyCommand, QName};
+use crate::ir::{Model, Policy, PolicyCommand, Preset, QName};
+use crate::preset::External;
+use crate::preset::privileges::{Access, Api};
 
-/// The privilege questions the matrix asks (answered by `lint::access::Access`).
+/// The privilege questions the matrix asks (answered by [`Access`]).
 pub trait Privileges {
     /// Whether `role` (directly or through PUBLIC) holds `privilege` on the table or view.
     fn relation_allows(&self, rel: &QName, role: &str, privilege: &str) -> bool;
     /// Whether `role` (directly or through PUBLIC) may execute the function.
     fn function_allows(&self, f: &QName, role: &str) -> bool;
+}
+
+impl Privileges for Access {
+    fn relation_allows(&self, rel: &QName, role: &str, privilege: &str) -> bool {
+        Access::relation_allows(self, rel, role, privilege)
+    }
+
+    fn function_allows(&self, f: &QName, role: &str) -> bool {
+        Access::function_allows(self, f, role)
+    }
+}
+
+/// The effective access of the client roles (the API roles and the model's declared roles) to
+/// every table, view and function of `model` (the preset's implicit grants from [`crate::preset::privileges`]).
+pub fn matrix(model: &Model, external: &External) -> Matrix {
+    let api = Api::with_service_role(model, external);
+    let access = Access::of(model, &api);
+    let mut roles = api.client_roles.clone();
+    for r in model.roles.keys() {
+        if !roles.contains(r) {
+            roles.push(r.clone());
+        }
+    }
+    if roles.is_empty() {
+        // No client role is known: everyone, through PUBLIC.
+        roles.push("public".to_string());
+    }
+    let audience = Audience {
+        roles,
+        bypass_rls: if model.preset == Preset::Supabase {
+            ["service_role".to_string()].into()
+        } else {
+            BTreeSet::new()
+        },
+        exposed: api.exposed_schemas.clone(),
+    };
+    Matrix::of(model, &access, &audience)
 }
 
 /// Who the matrix is about.

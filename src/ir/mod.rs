@@ -99,6 +99,10 @@ pub struct Model {
     /// Platform settings (`supabase:`); not part of the snapshot.
     #[serde(skip)]
     pub supabase: SupabaseSettings,
+    /// Who uses the Data API (written as `lint: { exposed_schemas, client_roles }`); not part
+    /// of the snapshot.
+    #[serde(skip)]
+    pub api: ApiConfig,
     /// Lint settings and inline suppressions (`lint:`); not part of the snapshot.
     #[serde(skip)]
     pub lint: LintConfig,
@@ -193,14 +197,22 @@ impl Model {
     }
 }
 
-/// The `lint:` settings of a model and every `lint: { allow: … }` on its objects, as written
-/// (rule names and levels are checked by `schemac lint`, which knows the rules).
+/// Who uses the Data API, as written. The two keys are read from the `lint:` section, where
+/// models have always written them, but they describe the API: `verify`, `test` and the docs'
+/// access matrix read them too (through `preset::privileges::Api`), not only the lint rules.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ApiConfig {
+    /// Schemas the API exposes (`lint: { exposed_schemas }`; `None`: the preset's default).
+    pub exposed_schemas: Option<Vec<Sp<String>>>,
+    /// Roles clients use (`lint: { client_roles }`; `None`: the preset's client roles).
+    pub client_roles: Option<Vec<Sp<String>>>,
+}
+
+/// The lint preferences of a model (`lint:` except the API keys of [`ApiConfig`]) and every
+/// `lint: { allow: … }` on its objects, as written (rule names and levels are checked by
+/// `schemac lint`, which knows the rules).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LintConfig {
-    /// Schemas the API exposes (`None`: the preset's default).
-    pub exposed_schemas: Option<Vec<Sp<String>>>,
-    /// Roles clients use (`None`: the preset's client roles).
-    pub client_roles: Option<Vec<Sp<String>>>,
     /// Severity overrides: (rule code or name, `off` | `info` | `warn` | `error`).
     pub rules: Vec<(Sp<String>, Sp<String>)>,
     /// Inline suppressions, in declaration order.

@@ -12,7 +12,6 @@
 //! duplicates a hard error of validation (rules whose check lives there say so in their docs and
 //! report nothing here).
 
-pub mod access;
 pub mod changes;
 pub mod output;
 pub mod registry;
@@ -27,15 +26,15 @@ use sha2::{Digest, Sha256};
 
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::ir::graph::{TableOrder, table_order};
-use crate::ir::{Model, Preset, QName, Sp};
+use crate::ir::{Model, QName, Sp};
 use crate::preset::External;
+use crate::preset::privileges::{Access, Api};
 use crate::resolve::Scope;
 use crate::source::{SourceMap, Span};
 use crate::sqlfrag::OuterRef;
 use crate::sqlfrag::facts::{Facts, Role};
 use crate::validate::Fragments;
 
-pub use access::Access;
 pub use registry::{ALL_RULES, find_rule};
 
 /// What a rule is about (separate from its code family, as splinter's categories are).
@@ -451,22 +450,17 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// The settings of a model.
+    /// The settings of a model: its API ([`Api::of`]) and the rules' fixed lists.
     pub fn of(model: &Model, external: &External) -> Settings {
-        let cfg = &model.lint;
-        let exposed_schemas = match &cfg.exposed_schemas {
-            Some(list) => list.iter().map(|s| s.value.clone()).collect(),
-            None if model.preset == Preset::Supabase => ["public".to_string()].into(),
-            None => BTreeSet::new(),
-        };
-        let client_roles = match &cfg.client_roles {
-            Some(list) => list.iter().map(|s| s.value.clone()).collect(),
-            None => external.client_roles.clone(),
-        };
+        let Api {
+            exposed_schemas,
+            client_roles,
+            auto_expose,
+        } = Api::of(model, external);
         Settings {
             exposed_schemas,
             client_roles,
-            auto_expose: model.auto_exposes(),
+            auto_expose,
             updated_at_columns: vec!["updated_at".to_string()],
             per_statement_functions: [
                 "auth.uid",
@@ -478,6 +472,15 @@ impl Settings {
             .iter()
             .map(|s| s.to_string())
             .collect(),
+        }
+    }
+
+    /// The API part of the settings (what [`Access::of`] reads).
+    pub fn api(&self) -> Api {
+        Api {
+            exposed_schemas: self.exposed_schemas.clone(),
+            client_roles: self.client_roles.clone(),
+            auto_expose: self.auto_expose,
         }
     }
 
@@ -520,7 +523,7 @@ impl<'a> LintContext<'a> {
         shared: &'a Fragments,
     ) -> Self {
         let settings = Settings::of(model, external);
-        let access = Access::of(model, &settings);
+        let access = Access::of(model, &settings.api());
         let own = missing_fragments(model, external, shared);
         let normalise = |v: &Sp<String>| match shared
             .get(v)

@@ -1697,10 +1697,10 @@ impl<'d> Decoder<'d> {
     fn lint_settings(&mut self, node: &Node) {
         let f = Fields::new(self.d, node, LINT, "`lint`");
         if let Some(n) = f.get("exposed_schemas") {
-            self.model.lint.exposed_schemas = Some(decode::text_list(self.d, n, "a schema"));
+            self.model.api.exposed_schemas = Some(decode::text_list(self.d, n, "a schema"));
         }
         if let Some(n) = f.get("client_roles") {
-            self.model.lint.client_roles = Some(decode::text_list(self.d, n, "a role"));
+            self.model.api.client_roles = Some(decode::text_list(self.d, n, "a role"));
         }
         if let (Some(k), Some(n)) = (
             f.key("supabase_default_grants"),

@@ -6,6 +6,8 @@
 //! `supabase_standin.sql`, a minimal stand-in for the Supabase objects, to plain PostgreSQL (and
 //! `supabase_auto_expose.sql` after it for projects that still auto-expose).
 
+pub mod privileges;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::ir::{Preset, QName};

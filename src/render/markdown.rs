@@ -1035,7 +1035,7 @@ pub fn database_view_in(
         })
         .collect();
 
-    let matrix = crate::lint::access::matrix(model, external);
+    let matrix = crate::access::matrix(model, external);
     let client_roles: Vec<String> = matrix.roles.clone();
     let reach = |q: &QName, role: &str, cmd: Command| -> Reach {
         matrix

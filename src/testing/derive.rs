@@ -23,9 +23,8 @@ use crate::ir::access_test::{
     AccessTest, DerivedOptOut, Expectation, FixtureRows, Row, TestIdentity, TestKind, TestStep,
 };
 use crate::ir::{Model, Policy, PolicyCommand, Preset, QName, Sp, Table};
-use crate::lint::Settings;
-use crate::lint::access::Access;
 use crate::preset::External;
+use crate::preset::privileges::{Access, Api};
 use crate::source::Span;
 use crate::sql::ident::quote_literal;
 
@@ -421,9 +420,9 @@ fn select_where(table: &QName, col: &str, values: &[&str]) -> String {
 /// Derive the isolation tests of the model.
 pub fn derive<'a>(model: &'a Model, external: &External) -> Derived<'a> {
     let mut out = Derived::default();
-    let settings = crate::lint::access::api_settings(model, external);
-    let access = Access::of(model, &settings);
-    grant_tests(model, &settings, &mut out);
+    let api = Api::with_service_role(model, external);
+    let access = Access::of(model, &api);
+    grant_tests(model, &api, &mut out);
     let opted_out = |table: &QName, test: &str| {
         model
             .derived_opt_outs
@@ -603,9 +602,9 @@ fn explain(t: &Table, cmd: PolicyCommand) -> Option<String> {
 }
 
 /// `derived_grants` of every table with RLS and permissive policies (see the module docs).
-fn grant_tests(model: &Model, settings: &Settings, out: &mut Derived) {
+fn grant_tests(model: &Model, api: &Api, out: &mut Derived) {
     let known = |role: &str| {
-        settings.client_roles.iter().any(|r| r == role)
+        api.client_roles.iter().any(|r| r == role)
             || model.roles.contains_key(role)
             || (model.preset == Preset::Supabase && role == "service_role")
     };
@@ -617,7 +616,7 @@ fn grant_tests(model: &Model, settings: &Settings, out: &mut Derived) {
         for p in t.policies.values().filter(|p| p.permissive) {
             let roles: Vec<String> =
                 if p.roles.is_empty() || p.roles.iter().any(|r| r.value == "public") {
-                    settings.client_roles.clone()
+                    api.client_roles.clone()
                 } else {
                     p.roles
                         .iter()

@@ -17,9 +17,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::introspect::Catalog;
 use crate::ir::{Deferrable, FkAction, Identity, Model, QName, Table};
-use crate::lint::Settings;
-use crate::lint::access::Access;
 use crate::preset::External;
+use crate::preset::privileges::{Access, Api};
 use crate::source::Span;
 use crate::sql::Stmt;
 use crate::sql::ident::quote_ident;
@@ -42,8 +41,8 @@ pub fn owned_schemas(model: &Model) -> Vec<String> {
 /// The roles whose privileges are compared: the client roles of the preset or `lint:`, the
 /// model's roles, every role a grant or revoke names, and `PUBLIC`.
 pub fn compared_roles(model: &Model, external: &External) -> Vec<String> {
-    let settings = Settings::of(model, external);
-    let mut r: BTreeSet<String> = settings.client_roles.iter().cloned().collect();
+    let api = Api::of(model, external);
+    let mut r: BTreeSet<String> = api.client_roles.iter().cloned().collect();
     r.extend(model.roles.keys().cloned());
     let mut add = |p: &crate::ir::Privileges| r.extend(p.keys().cloned());
     for t in model.tables.values() {
@@ -1061,15 +1060,15 @@ fn views(cx: &mut Cx<'_>, catalog: &Catalog) {
 /// The privileges the model gives each role on each relation and function (its grants and
 /// revokes over the preset's defaults), as the database should hold them.
 pub fn expected_privileges(model: &Model, external: &External) -> Access {
-    let mut settings = Settings::of(model, external);
+    let mut api = Api::of(model, external);
     // Supabase's default privileges in exposed schemas also go to service_role.
     if model.preset == crate::ir::Preset::Supabase
-        && settings.auto_expose
-        && !settings.client_roles.iter().any(|r| r == "service_role")
+        && api.auto_expose
+        && !api.client_roles.iter().any(|r| r == "service_role")
     {
-        settings.client_roles.push("service_role".to_string());
+        api.client_roles.push("service_role".to_string());
     }
-    Access::of(model, &settings)
+    Access::of(model, &api)
 }
 
 fn privileges(cx: &mut Cx<'_>, external: &External, catalog: &Catalog) {

@@ -50,8 +50,8 @@ impl Rule for AccessWidened {
     }
 
     fn check_changes(&self, cx: &ChangeContext<'_>, out: &mut Vec<Finding>) {
-        let before = crate::lint::access::matrix(cx.old, &crate::preset::external(cx.old.preset));
-        let after = crate::lint::access::matrix(cx.new, &crate::preset::external(cx.new.preset));
+        let before = crate::access::matrix(cx.old, &crate::preset::external(cx.old.preset));
+        let after = crate::access::matrix(cx.new, &crate::preset::external(cx.new.preset));
         let mut by_object: BTreeMap<&QName, Vec<&Delta>> = BTreeMap::new();
         let deltas = access::diff(&before, &after);
         // New objects are left to the model rules (RLS, grants, definer functions): what a new

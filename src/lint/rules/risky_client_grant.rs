@@ -1,8 +1,8 @@
 //! SC509 `risky-client-grant`.
 
 use crate::declare_rule;
-use crate::lint::access::TABLE_ALL;
 use crate::lint::{Finding, LintContext, Object, Rule, RuleMeta};
+use crate::preset::privileges::TABLE_ALL;
 
 declare_rule! {
     /// ## What it does

@@ -1,8 +1,8 @@
 //! SC401 `rls-disabled`.
 
 use crate::declare_rule;
-use crate::lint::access::TABLE_ALL;
 use crate::lint::{Finding, Level, LintContext, Object, Rule, RuleMeta};
+use crate::preset::privileges::TABLE_ALL;
 
 declare_rule! {
     /// ## What it does

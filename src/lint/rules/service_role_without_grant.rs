@@ -2,8 +2,8 @@
 
 use crate::declare_rule;
 use crate::ir::Preset;
-use crate::lint::access::TABLE_ALL;
 use crate::lint::{Finding, LintContext, Object, Rule, RuleMeta};
+use crate::preset::privileges::TABLE_ALL;
 
 declare_rule! {
     /// ## What it does

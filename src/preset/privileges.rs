@@ -1,17 +1,77 @@
-//! Effective privileges: what each role may do on each table, view and function.
+//! Effective privileges: what each role may do on each table, view and function, and who the
+//! API's audience is.
 //!
-//! Input: the model and the lint [`Settings`]. Output: [`Access`], per object a map role →
-//! privileges. Invariants: the migration revokes first and grants second (see `plan`), so the
-//! effective set is (platform defaults − revokes) ∪ grants. Platform defaults: on Supabase with
-//! `supabase: { auto_expose_new_tables: true }`, ALL on tables and views in exposed schemas to the
-//! client roles and `service_role`, and EXECUTE on functions in exposed schemas to them (today's
-//! Supabase grants nothing); on every platform EXECUTE on functions to PUBLIC. `all` expands to
-//! the object's privileges. Privileges of `public` apply to every role.
+//! Input: the model and its [`Api`] (the schemas the Data API exposes, the roles clients use,
+//! whether the platform grants new objects by itself). Output: [`Access`], per object a map
+//! role → privileges. This is the one place that decides the preset's implicit grants; `lint`,
+//! `access` (the effective-access matrix), `verify`, `testing` and `import` read them from here.
+//! Invariants: the migration revokes first and grants second (see `plan`), so the effective set
+//! is (platform defaults − revokes) ∪ grants. Platform defaults: on Supabase with
+//! `supabase: { auto_expose_new_tables: true }`, ALL on tables and views in exposed schemas to
+//! the client roles and `service_role`, and EXECUTE on functions in exposed schemas to them
+//! (today's Supabase grants nothing); on every platform EXECUTE on functions to PUBLIC. `all`
+//! expands to the object's privileges. Privileges of `public` apply to every role.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::Settings;
-use crate::ir::{Model, Privileges, QName};
+use super::External;
+use crate::ir::{Model, Preset, Privileges, QName};
+
+/// Who uses the Data API, and what the platform grants them by itself.
+///
+/// `exposed_schemas` and `client_roles` are written in the model's `lint:` section
+/// (`lint: { exposed_schemas: …, client_roles: … }`, kept there so existing models read the same);
+/// they describe the API, not a lint preference, so they also decide what `verify` expects, the
+/// tests `test` derives and the access matrix of the docs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Api {
+    /// Schemas the API exposes.
+    pub exposed_schemas: BTreeSet<String>,
+    /// Roles clients use.
+    pub client_roles: Vec<String>,
+    /// Whether the platform grants new objects in exposed schemas to the API roles by itself
+    /// (`supabase: { auto_expose_new_tables: true }`; off on today's Supabase).
+    pub auto_expose: bool,
+}
+
+impl Api {
+    /// The API of a model: its `exposed_schemas` (default `[public]` on Supabase, none
+    /// otherwise) and `client_roles` (default: the preset's).
+    pub fn of(model: &Model, external: &External) -> Api {
+        let cfg = &model.api;
+        let exposed_schemas = match &cfg.exposed_schemas {
+            Some(list) => list.iter().map(|s| s.value.clone()).collect(),
+            None if model.preset == Preset::Supabase => ["public".to_string()].into(),
+            None => BTreeSet::new(),
+        };
+        let client_roles = match &cfg.client_roles {
+            Some(list) => list.iter().map(|s| s.value.clone()).collect(),
+            None => external.client_roles.clone(),
+        };
+        Api {
+            exposed_schemas,
+            client_roles,
+            auto_expose: model.auto_exposes(),
+        }
+    }
+
+    /// [`Api::of`] with every API role as a client role: on Supabase `service_role` too, which
+    /// gets the platform's implicit grants like the others (see [`Access::of`]). Derived tests
+    /// and the access matrix use these.
+    pub fn with_service_role(model: &Model, external: &External) -> Api {
+        let mut api = Api::of(model, external);
+        if model.preset == Preset::Supabase && !api.client_roles.iter().any(|r| r == "service_role")
+        {
+            api.client_roles.push("service_role".to_string());
+        }
+        api
+    }
+
+    /// Whether `schema` is exposed through the API.
+    pub fn exposed(&self, schema: &str) -> bool {
+        self.exposed_schemas.contains(schema)
+    }
+}
 
 /// The privileges `all` stands for on tables and views.
 pub const TABLE_ALL: &[&str] = &[
@@ -63,16 +123,16 @@ fn apply(held: &mut Held, revokes: &Privileges, grants: &Privileges, all: &[&str
 
 impl Access {
     /// Compute the effective privileges of a model.
-    pub fn of(model: &Model, settings: &Settings) -> Access {
+    pub fn of(model: &Model, api: &Api) -> Access {
         let mut access = Access::default();
         // The platform's automatic grants go to the client roles and to `service_role`.
-        let mut api_roles = settings.client_roles.clone();
-        if settings.auto_expose && !api_roles.iter().any(|r| r == "service_role") {
+        let mut api_roles = api.client_roles.clone();
+        if api.auto_expose && !api_roles.iter().any(|r| r == "service_role") {
             api_roles.push("service_role".to_string());
         }
         let table_defaults = |schema: &str| -> Held {
             let mut h = Held::new();
-            if settings.auto_expose && settings.exposed(schema) {
+            if api.auto_expose && api.exposed(schema) {
                 for r in &api_roles {
                     h.insert(r.clone(), TABLE_ALL.iter().map(|s| s.to_string()).collect());
                 }
@@ -105,7 +165,7 @@ impl Access {
         for (name, f) in &model.functions {
             let mut h = Held::new();
             h.insert("public".to_string(), ["execute".to_string()].into());
-            if settings.auto_expose && settings.exposed(&name.schema) {
+            if api.auto_expose && api.exposed(&name.schema) {
                 for r in &api_roles {
                     h.insert(r.clone(), ["execute".to_string()].into());
                 }
@@ -129,56 +189,6 @@ impl Access {
             .get(f)
             .is_some_and(|h| holds(h, role, "execute"))
     }
-}
-
-impl crate::access::Privileges for Access {
-    fn relation_allows(&self, rel: &QName, role: &str, privilege: &str) -> bool {
-        Access::relation_allows(self, rel, role, privilege)
-    }
-
-    fn function_allows(&self, f: &QName, role: &str) -> bool {
-        Access::function_allows(self, f, role)
-    }
-}
-
-/// The settings with every API role as a client role: on Supabase `service_role` too, which gets
-/// the platform's implicit grants like the others (see [`Access::of`]). Derived tests and the
-/// access matrix use these.
-pub fn api_settings(model: &Model, external: &crate::preset::External) -> Settings {
-    let mut settings = Settings::of(model, external);
-    if model.preset == crate::ir::Preset::Supabase
-        && !settings.client_roles.iter().any(|r| r == "service_role")
-    {
-        settings.client_roles.push("service_role".to_string());
-    }
-    settings
-}
-
-/// The effective access of the client roles (the API roles and the model's declared roles) to
-/// every table, view and function of `model` (see [`crate::access`]).
-pub fn matrix(model: &Model, external: &crate::preset::External) -> crate::access::Matrix {
-    let settings = api_settings(model, external);
-    let access = Access::of(model, &settings);
-    let mut roles = settings.client_roles.clone();
-    for r in model.roles.keys() {
-        if !roles.contains(r) {
-            roles.push(r.clone());
-        }
-    }
-    if roles.is_empty() {
-        // No client role is known: everyone, through PUBLIC.
-        roles.push("public".to_string());
-    }
-    let audience = crate::access::Audience {
-        roles,
-        bypass_rls: if model.preset == crate::ir::Preset::Supabase {
-            ["service_role".to_string()].into()
-        } else {
-            BTreeSet::new()
-        },
-        exposed: settings.exposed_schemas.clone(),
-    };
-    crate::access::Matrix::of(model, &access, &audience)
 }
 
 fn holds(h: &Held, role: &str, privilege: &str) -> bool {
