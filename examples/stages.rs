@@ -52,10 +52,11 @@ fn pass(path: &str, text: &str, last: bool) -> [Duration; 9] {
     let external = schemac::preset::external(model.preset);
     let t = Instant::now();
     schemac::resolve::resolve(&mut model, &external, &mut d);
+    let views = schemac::resolve::view_dependencies(&mut model, &external);
     lap(2, t);
     let t = Instant::now();
-    schemac::plan::compute_view_dependencies(&mut model, &external);
-    let fragments = schemac::validate::validate(&model, &external, &loaded.sources, &mut d);
+    let fragments =
+        schemac::validate::validate_with(&model, &external, &loaded.sources, &mut d, true, &views);
     lap(3, t);
     let t = Instant::now();
     let report = schemac::lint::run_with(&model, &external, &loaded.sources, &fragments);

@@ -68,8 +68,9 @@ fn finish(loaded: load::Loaded, mut d: Diagnostics, lint_facts: bool) -> Compile
         resolve::resolve(&mut model, &external, &mut d);
     }
     if !d.has_errors() {
-        plan::compute_view_dependencies(&mut model, &external);
-        fragments = validate::validate_with(&model, &external, &sources, &mut d, lint_facts);
+        let views = resolve::view_dependencies(&mut model, &external);
+        fragments =
+            validate::validate_with(&model, &external, &sources, &mut d, lint_facts, &views);
     }
     Compiled {
         sources,

@@ -12,8 +12,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::ir::graph::{kahn, table_order};
 use crate::ir::{Model, Policy, PolicyCommand, Preset, QName, Table};
-use crate::preset::External;
-use crate::resolve::Scope;
 use crate::sql::{CommentTarget, GrantObject, Stmt, function_signature};
 
 /// A group of statements with the comment printed above them.
@@ -72,38 +70,6 @@ pub fn view_order(model: &Model) -> Vec<QName> {
         }
     }
     kahn(&nodes, &edges)
-}
-
-/// Fill `depends_on` of every view from its query (relations it reads that the model knows).
-pub fn compute_view_dependencies(model: &mut Model, external: &External) {
-    let scope = Scope::new(model, external);
-    let mut found: Vec<(QName, Vec<QName>)> = Vec::new();
-    for (view_name, v) in &model.views {
-        let Ok(q) = crate::sqlfrag::parse_query(&v.query.value) else {
-            continue;
-        };
-        let analysis = crate::sqlfrag::analyse_query(&q, &v.query.value, &scope);
-        let mut deps: BTreeSet<QName> = BTreeSet::new();
-        for (schema, name) in analysis.relations {
-            let written = match schema {
-                Some(s) => format!(
-                    "{}.{}",
-                    crate::sql::ident::quote_ident(&s),
-                    crate::sql::ident::quote_ident(&name)
-                ),
-                None => crate::sql::ident::quote_ident(&name),
-            };
-            if let Some(q) = scope.relation(&written) {
-                deps.insert(q);
-            }
-        }
-        found.push((view_name.clone(), deps.into_iter().collect()));
-    }
-    for (q, deps) in found {
-        if let Some(v) = model.views.get_mut(&q) {
-            v.depends_on = deps;
-        }
-    }
 }
 
 /// The schemas a migration's `search_path` lists, in order: the default schema, `public`,

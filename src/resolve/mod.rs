@@ -8,6 +8,7 @@
 //! generated names are deterministic (declaration order breaks ties with a numeric suffix).
 
 mod names;
+mod views;
 
 use std::collections::BTreeSet;
 
@@ -20,6 +21,7 @@ use crate::preset::External;
 use crate::source::Span;
 
 pub use names::generate_names;
+pub use views::{ViewQueries, view_dependencies};
 
 /// Lookups over the model and its preset.
 pub struct Scope<'m> {

@@ -19,7 +19,7 @@ use crate::ir::{
 };
 use crate::load::decode::did_you_mean;
 use crate::preset::External;
-use crate::resolve::Scope;
+use crate::resolve::{Scope, ViewQueries};
 use crate::source::{SourceMap, Span};
 
 const MAX_IDENT: usize = 63;
@@ -872,17 +872,20 @@ pub fn validate(
     sources: &SourceMap,
     d: &mut Diagnostics,
 ) -> Fragments {
-    validate_with(model, external, sources, d, true)
+    validate_with(model, external, sources, d, true, &ViewQueries::new())
 }
 
 /// [`validate`]; with `lint_facts` false the SQL fragments are checked the same way, but the
 /// facts the lint rules read are not computed and nothing is kept (the result is empty).
+/// `views` holds view queries already parsed and analysed ([`crate::resolve::view_dependencies`]);
+/// a view it lacks is parsed here.
 pub fn validate_with(
     model: &Model,
     external: &External,
     sources: &SourceMap,
     d: &mut Diagnostics,
     lint_facts: bool,
+    views: &ViewQueries,
 ) -> Fragments {
     let scope = Scope::new(model, external);
     for s in model.schemas.values() {
@@ -955,5 +958,5 @@ pub fn validate_with(
     constant_expressions(model, d);
     name_collisions(model, d);
     view_cycles(model, d);
-    sql::fragments(model, &scope, sources, d, lint_facts)
+    sql::fragments(model, &scope, sources, d, lint_facts, views)
 }

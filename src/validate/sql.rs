@@ -20,7 +20,7 @@ use std::fmt;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::ir::{Model, QName, Sp, Table};
 use crate::load::yaml::fragment_span;
-use crate::resolve::Scope;
+use crate::resolve::{Scope, ViewQueries};
 use crate::source::{SourceMap, Span};
 use crate::sqlfrag::facts::{Facts, Role};
 use crate::sqlfrag::{self, Analysis, OuterRef, ProblemKind, SyntaxError};
@@ -220,9 +220,26 @@ impl<'a> Memo<'a> {
 }
 
 /// Parse and analyse one fragment (pure: safe to run on any thread; `memo` only saves work).
-fn work<'a>(job: &Job<'a>, scope: &Scope<'_>, memo: &mut Memo<'a>) -> Outcome {
+fn work<'a>(job: &Job<'a>, scope: &Scope<'_>, views: &ViewQueries, memo: &mut Memo<'a>) -> Outcome {
     let text: &'a str = &job.value.value;
     if job.query {
+        // Parsed and analysed by resolve (which needed the relations it reads), or here.
+        let done = match job.what {
+            What::View(name) => views.get(name),
+            _ => None,
+        };
+        if let Some(done) = done {
+            return match done {
+                Err(e) => Outcome {
+                    parsed: Err(e.clone()),
+                    analysis: Analysis::default(),
+                },
+                Ok(analysis) => Outcome {
+                    analysis: analysis.clone(),
+                    parsed: Ok(None),
+                },
+            };
+        }
         return match sqlfrag::parse_query(text) {
             Err(e) => Outcome {
                 parsed: Err(e),
@@ -302,11 +319,11 @@ const MAX_THREADS: usize = 4;
 
 /// Run [`work`] over every job, in contiguous chunks on up to [`MAX_THREADS`] threads; the
 /// outcomes come back in job order.
-fn work_all(jobs: &[Job<'_>], scope: &Scope<'_>) -> Vec<Outcome> {
+fn work_all(jobs: &[Job<'_>], scope: &Scope<'_>, views: &ViewQueries) -> Vec<Outcome> {
     let run = move |part: &[Job<'_>]| {
         let mut memo = Memo::new(part);
         part.iter()
-            .map(|j| work(j, scope, &mut memo))
+            .map(|j| work(j, scope, views, &mut memo))
             .collect::<Vec<_>>()
     };
     let threads = std::thread::available_parallelism()
@@ -422,6 +439,7 @@ pub fn fragments(
     sources: &SourceMap,
     d: &mut Diagnostics,
     lint_facts: bool,
+    views: &ViewQueries,
 ) -> Fragments {
     // The column names of every table, collected once (the analysis reads them as a slice).
     let columns: Vec<Vec<String>> = model
@@ -539,7 +557,7 @@ pub fn fragments(
             j.role = None;
         }
     }
-    let outcomes = work_all(&jobs, scope);
+    let outcomes = work_all(&jobs, scope, views);
     let cx = Ctx { scope, sources };
     let mut kept = Fragments::default();
     for (job, outcome) in jobs.iter().zip(outcomes) {
