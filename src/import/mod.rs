@@ -260,11 +260,23 @@ fn fk_action(a: &str) -> Option<&'static str> {
 /// holds: the model is rendered once without them, compiled, and its defaults compared.
 pub fn import(catalog: &Catalog, others: &[OtherInfo], options: &Options) -> Imported {
     let first = render(catalog, others, options, &Privs::default());
-    let compiled = crate::compile_sources(&first.files);
-    if !compiled.ok() {
+    // What `schemac::compile_sources` runs (load, resolve, validate), called stage by stage:
+    // `import` sits below the driver (docs/architecture.md, "Layers").
+    let mut d = crate::diagnostics::Diagnostics::default();
+    let crate::load::Loaded { sources, mut model } =
+        crate::load::load_sources(&first.files, &mut d);
+    let external = crate::preset::external(model.preset);
+    if !d.has_errors() {
+        crate::resolve::resolve(&mut model, &external, &mut d);
+    }
+    if !d.has_errors() {
+        let views = crate::resolve::view_dependencies(&mut model, &external);
+        crate::validate::validate_with(&model, &external, &sources, &mut d, false, &views);
+    }
+    if d.has_errors() {
         return first;
     }
-    let access = crate::verify::expected_privileges(&compiled.model, &compiled.external);
+    let access = crate::verify::expected_privileges(&model, &external);
     let mut lines: BTreeMap<(String, String), String> = BTreeMap::new();
     let mut roles = BTreeSet::new();
     let role_key = |r: &str| {
