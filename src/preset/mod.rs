@@ -5,6 +5,7 @@
 //! Invariants: presets only declare; migrations never create or drop these objects. Tests apply
 //! `supabase_standin.sql`, a minimal stand-in for the Supabase objects, to plain PostgreSQL (and
 //! `supabase_auto_expose.sql` after it for projects that still auto-expose).
+//! [`privileges`] decides what the platform grants by itself and who the API's audience is.
 
 pub mod privileges;
 
