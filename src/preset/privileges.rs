@@ -196,3 +196,62 @@ fn holds(h: &Held, role: &str, privilege: &str) -> bool {
         .iter()
         .any(|r| h.get(*r).is_some_and(|p| p.contains(privilege)))
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    fn compiled(extra: &str) -> crate::Compiled {
+        let yaml = format!(
+            "version: 1\npreset: supabase\n{extra}tables:\n  notes:\n    columns:\n      id: {{ type: bigint, primary_key: true }}\n"
+        );
+        let c = crate::compile_sources(&[("schema.yaml".into(), yaml)]);
+        assert!(c.ok(), "{:?}", c.diagnostics.sorted());
+        c
+    }
+
+    fn q(name: &str) -> QName {
+        QName::new("public", name)
+    }
+
+    #[test]
+    fn the_api_defaults_to_the_preset_and_reads_the_lint_section_keys() {
+        let c = compiled("");
+        let api = Api::of(&c.model, &c.external);
+        assert_eq!(api.exposed_schemas, ["public".to_string()].into());
+        assert_eq!(api.client_roles, ["anon", "authenticated"]);
+        assert!(!api.auto_expose);
+        let with = Api::with_service_role(&c.model, &c.external);
+        assert_eq!(with.client_roles, ["anon", "authenticated", "service_role"]);
+
+        let c = compiled("lint:\n  exposed_schemas: [api]\n  client_roles: [web]\n");
+        let api = Api::of(&c.model, &c.external);
+        assert_eq!(api.exposed_schemas, ["api".to_string()].into());
+        assert_eq!(api.client_roles, ["web"]);
+    }
+
+    #[test]
+    fn only_an_auto_exposing_project_grants_tables_in_exposed_schemas() {
+        let c = compiled("");
+        let access = Access::of(&c.model, &Api::with_service_role(&c.model, &c.external));
+        assert!(!access.relation_allows(&q("notes"), "anon", "select"));
+
+        let c = compiled("supabase: { auto_expose_new_tables: true }\n");
+        let api = Api::with_service_role(&c.model, &c.external);
+        let access = Access::of(&c.model, &api);
+        for role in ["anon", "authenticated", "service_role"] {
+            assert!(
+                access.relation_allows(&q("notes"), role, "truncate"),
+                "{role}"
+            );
+        }
+        // Not exposed: no implicit grant.
+        let c = compiled(
+            "supabase: { auto_expose_new_tables: true }\nlint:\n  exposed_schemas: [api]\n",
+        );
+        let access = Access::of(&c.model, &Api::of(&c.model, &c.external));
+        assert!(!access.relation_allows(&q("notes"), "anon", "select"));
+    }
+}
