@@ -159,13 +159,24 @@ pub fn rules(markdown_dir: Option<&Path>) -> u8 {
         outln!("{:<6} {:<38} {:<6} category", "code", "name", "level");
         for r in ALL_RULES {
             let m = r.meta();
-            outln!(
-                "{:<6} {:<38} {:<6} {}",
-                m.code,
-                m.name,
-                m.default_level.as_str(),
-                m.category.as_str()
-            );
+            if m.is_alias() {
+                outln!(
+                    "{:<6} {:<38} {:<6} {} (alias of {}: cannot be configured)",
+                    m.code,
+                    m.name,
+                    "alias",
+                    m.category.as_str(),
+                    m.alias_of.join(", ")
+                );
+            } else {
+                outln!(
+                    "{:<6} {:<38} {:<6} {}",
+                    m.code,
+                    m.name,
+                    m.default_level.as_str(),
+                    m.category.as_str()
+                );
+            }
         }
         return exit::OK;
     };

@@ -123,7 +123,7 @@ enum Command {
         /// The rule's code or name.
         rule: String,
     },
-    /// List the lint rules (code, name, default level, category).
+    /// List the lint rules (code, name, default level or `alias` of compiler errors, category).
     Rules {
         /// Write one Markdown page per rule into DIR (the repository keeps them in docs/rules).
         #[arg(long, value_name = "DIR")]

@@ -149,6 +149,11 @@ pub struct RuleMeta {
     pub target: Target,
     /// The `///` lines of the declaration, each with its leading space (see [`RuleMeta::docs`]).
     pub raw_docs: &'static str,
+    /// The compiler error codes this rule is an alias of (empty for a rule with a check). An
+    /// alias reports nothing itself: the compiler reports the problem as one of these `E…`
+    /// errors, so the rule cannot be turned off, re-levelled or suppressed, and configuring it
+    /// is reported as `SC018` (see [`rules::alias_rule_configured`]).
+    pub alias_of: &'static [&'static str],
 }
 
 impl RuleMeta {
@@ -186,6 +191,11 @@ impl RuleMeta {
         format!("docs/rules/{}.md", self.name)
     }
 
+    /// Whether the rule is an alias of compiler errors (see [`RuleMeta::alias_of`]).
+    pub fn is_alias(&self) -> bool {
+        !self.alias_of.is_empty()
+    }
+
     /// Start a finding of this rule about `object`.
     pub fn finding(&'static self, object: Object, message: impl Into<String>) -> Finding {
         Finding {
@@ -215,13 +225,17 @@ impl RuleMeta {
 ///     }
 /// }
 /// ```
+///
+/// A rule that is an alias of compiler errors adds `alias_of: ["E203", "E204"]` after `target`
+/// and implements no check.
 #[macro_export]
 macro_rules! declare_rule {
     (
         $(#[doc = $doc:literal])*
         $vis:vis $ty:ident {
             code: $code:literal, name: $name:literal,
-            category: $category:ident, level: $level:ident, target: $target:ident $(,)?
+            category: $category:ident, level: $level:ident, target: $target:ident
+            $(, alias_of: [$($alias:literal),* $(,)?])? $(,)?
         }
     ) => {
         $(#[doc = $doc])*
@@ -237,6 +251,7 @@ macro_rules! declare_rule {
                 default_level: $crate::lint::Level::$level,
                 target: $crate::lint::Target::$target,
                 raw_docs: concat!($($doc, "\n"),*),
+                alias_of: &[$($($alias),*)?],
             };
         }
     };
@@ -830,6 +845,9 @@ fn run_selected(
     let mut meta_findings = Vec::new();
     for (rule, level) in &model.lint.rules {
         match find_rule(&rule.value) {
+            Some(r) if r.meta().is_alias() => {
+                meta_findings.push(alias_configured(r.meta(), rule.span, "`lint.rules`"));
+            }
             Some(r) => {
                 if let Some(l) = Level::parse(&level.value) {
                     levels.insert(r.meta().code, l);
@@ -842,6 +860,7 @@ fn run_selected(
     let enabled: Vec<&'static dyn Rule> = ALL_RULES
         .iter()
         .copied()
+        .filter(|r| !r.meta().is_alias())
         .filter(|r| level_of(r.meta()) != Level::Off && selected(r.meta().code))
         .filter(|r| !only_errors || level_of(r.meta()) == Level::Error)
         .collect();
@@ -889,6 +908,15 @@ fn run_selected(
     for (s, used) in model.lint.allows.iter().zip(&used) {
         match find_rule(&s.rule.value) {
             None => meta_findings.push(unknown_rule(&s.rule.value, s.rule.span, "`lint.allow`")),
+            Some(r) if r.meta().is_alias() => {
+                meta_findings.push(
+                    alias_configured(r.meta(), s.rule.span, "`lint.allow`").discriminator(format!(
+                        "{}@{}",
+                        r.meta().code,
+                        s.object
+                    )),
+                );
+            }
             // A rule that did not run has suppressed nothing yet.
             Some(r)
                 if !used
@@ -929,6 +957,37 @@ fn run_selected(
     let mut findings = sorted(findings);
     findings.dedup_by(|a, b| sort_key(a) == sort_key(b) && a.message == b.message);
     Report { findings }
+}
+
+/// The finding about `lint.rules` or `lint.allow` naming `rule`, an alias of compiler errors.
+fn alias_configured(rule: &RuleMeta, span: Span, place: &str) -> Finding {
+    let codes = rule
+        .alias_of
+        .iter()
+        .map(|c| format!("`{c}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let setting = if place == "`lint.allow`" {
+        "it cannot be suppressed"
+    } else {
+        "its level cannot be changed or turned off"
+    };
+    rules::alias_rule_configured::AliasRuleConfigured::META
+        .finding(
+            Object::Model,
+            format!(
+                "{place} names `{}` ({}), an alias of the compiler error{} {codes}: {setting}",
+                rule.code,
+                rule.name,
+                if rule.alias_of.len() == 1 { "" } else { "s" },
+            ),
+        )
+        .discriminator(rule.code)
+        .at(span, "this setting has no effect")
+        .help(format!(
+            "remove this entry; a model with this problem does not compile, so fix what {codes} reports (docs/rules/{}.md)",
+            rule.name
+        ))
 }
 
 fn unknown_rule(word: &str, span: Span, place: &str) -> Finding {
