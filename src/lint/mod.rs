@@ -24,8 +24,6 @@ pub mod test_utils;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
-use sha2::{Digest, Sha256};
-
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::ir::graph::{TableOrder, table_order};
 use crate::ir::{Model, Preset, QName, Sp};
@@ -422,7 +420,12 @@ impl Finding {
             severity,
             self.message.clone(),
         )
-        .help(self.help.to_string());
+        .help(self.help.to_string())
+        .finding(
+            self.rule.category.as_str(),
+            self.object.clone(),
+            self.fingerprint(),
+        );
         if let Some((span, label)) = &self.primary {
             d = d.at(*span, label.to_string());
         }
@@ -433,22 +436,7 @@ impl Finding {
     }
 }
 
-/// A stable fingerprint of `code`, `object` and `discriminator`: 16 hex digits of SHA-256.
-pub fn fingerprint(code: &str, object: &str, discriminator: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(code.as_bytes());
-    h.update([0]);
-    h.update(object.as_bytes());
-    h.update([0]);
-    h.update(discriminator.as_bytes());
-    let mut s = String::with_capacity(16);
-    for b in h.finalize().iter().take(8) {
-        for nibble in [b >> 4, b & 0xf] {
-            s.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
-        }
-    }
-    s
-}
+pub use crate::diagnostics::output::fingerprint;
 
 /// Settings the rules read, from `lint:` and the preset.
 #[derive(Debug, Clone)]
