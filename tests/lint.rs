@@ -102,7 +102,8 @@ fn json_output() {
     let out = schemac(dir.path(), &["lint", "--format", "json"]);
     assert_eq!(out.code, 0);
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    for rec in v.as_array().unwrap() {
+    assert_eq!(v["version"], 1);
+    for rec in v["diagnostics"].as_array().unwrap() {
         for key in [
             "code",
             "name",
@@ -111,6 +112,7 @@ fn json_output() {
             "object",
             "message",
             "help",
+            "label",
             "url",
             "file",
             "line",

@@ -189,11 +189,12 @@ impl MigrationArgs {
 /// Diagnostic output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    /// Source snippets with labels.
+    /// Source snippets with labels, on stderr.
     Human,
-    /// One JSON array.
+    /// One JSON document on stdout: `{"version": 1, "diagnostics": [...]}` (the shape is in
+    /// docs/diagnostics.md).
     Json,
-    /// A SARIF 2.1.0 log (code-scanning UIs).
+    /// A SARIF 2.1.0 log (code-scanning UIs), compiler errors and lint findings alike.
     Sarif,
     /// GitHub workflow annotations (`::error file=…::message`).
     Github,
