@@ -321,7 +321,7 @@ fn record_of(out: &Out, code: &str) -> serde_json::Value {
 }
 
 /// One record shape for every command: a compiler error and a lint finding, each from `build`
-/// and from `lint`, have the same fields in the same order, and the same values whichever
+/// and from `lint`, have the same fields (one Rust type, so one order too), and the same values whichever
 /// command reported them.
 #[test]
 fn compiler_errors_and_lint_findings_are_one_json_shape_in_every_command() {
