@@ -66,7 +66,7 @@ pub fn run(cli: &Cli, options: &BuildOptions) -> u8 {
     match (&plan, cli.format) {
         (Some(BuildPlan::UpToDate), Format::Json) => {
             super::write_stdout(&format!(
-                "{{\n  \"version\": {},\n  \"migrations\": [],\n  \"changes\": [],\n  \"findings\": [],\n  \"access\": []\n}}",
+                "{{\n  \"version\": {},\n  \"migrations\": [],\n  \"changes\": [],\n  \"findings\": [],\n  \"access\": []\n}}\n",
                 schemac::diagnostics::output::JSON_VERSION
             ));
             super::document_written();
