@@ -409,6 +409,12 @@ fn a_clean_run_prints_an_empty_document() {
         check.stdout,
         "{\n  \"version\": 1,\n  \"diagnostics\": []\n}\n"
     );
+    let plan = p.run(&["plan", "--format", "json"]);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    assert!(plan.stdout.ends_with("}\n"), "{:?}", plan.stdout);
+    let doc: serde_json::Value = serde_json::from_str(&plan.stdout).expect("plan json");
+    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["migrations"], serde_json::json!([]));
 }
 
 #[test]
