@@ -113,6 +113,46 @@ fn failing_declared_tests_point_at_their_step() {
     ]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert_snapshot!(v.redact(&out.stdout));
+    // In JSON and GitHub output the failures are diagnostic records (E507), as in every command.
+    for format in ["json", "github"] {
+        let out = schemac(&[
+            "test",
+            "--schema",
+            &v.schema(),
+            "--out",
+            &v.out(),
+            "--no-derived",
+            "--database-url",
+            &support::admin_url(),
+            "--format",
+            format,
+        ]);
+        assert_eq!(out.code, 1, "{}", out.stderr);
+        if format == "json" {
+            let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+            assert_eq!(doc["version"], 1);
+            let failures = doc["diagnostics"].as_array().unwrap();
+            assert!(!failures.is_empty(), "{doc:#}");
+            assert_eq!(
+                Some(failures.len() as u64),
+                doc["failed"].as_u64(),
+                "{doc:#}"
+            );
+            for f in failures {
+                assert_eq!(f["code"], "E507", "{f:#}");
+                assert_eq!(f["category"], "compile", "{f:#}");
+                assert!(f["line"].as_u64().is_some(), "{f:#}");
+            }
+        } else {
+            assert!(
+                out.stdout.lines().all(|l| l.starts_with("::error "))
+                    && out.stdout.contains("title=E507 access-test-failed"),
+                "{}",
+                out.stdout
+            );
+            assert!(out.stderr.contains("test result: FAILED"), "{}", out.stderr);
+        }
+    }
 }
 
 #[test]

@@ -288,7 +288,8 @@ fn errors_as_json() {
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(!p.path("generated").exists());
     let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("stdout is JSON");
-    let items = json.as_array().expect("a JSON array");
+    assert_eq!(json["version"], 1, "{json:#}");
+    let items = json["diagnostics"].as_array().expect("a JSON array");
     assert!(items.len() >= 6, "{json:#}");
     let mut found = Vec::new();
     for item in items {
@@ -304,6 +305,118 @@ fn errors_as_json() {
     assert_snapshot!(found.join("\n"));
 }
 
+/// The records of a `--format json` run (`{"version": 1, "diagnostics": [...]}`).
+fn records(out: &Out) -> Vec<serde_json::Value> {
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("stdout is JSON");
+    assert_eq!(doc["version"], 1, "{doc:#}");
+    doc["diagnostics"].as_array().expect("diagnostics").clone()
+}
+
+/// The record of `code` in a `--format json` run.
+fn record_of(out: &Out, code: &str) -> serde_json::Value {
+    records(out)
+        .into_iter()
+        .find(|r| r["code"] == code)
+        .unwrap_or_else(|| panic!("no {code} in {}", out.stdout))
+}
+
+/// One record shape for every command: a compiler error and a lint finding, each from `build`
+/// and from `lint`, have the same fields (one Rust type, so one order too), and the same values whichever
+/// command reported them.
+#[test]
+fn compiler_errors_and_lint_findings_are_one_json_shape_in_every_command() {
+    let p = Project::new();
+    p.write(
+        "schema.yaml",
+        "version: 1\ntables:\n  notes:\n    columns:\n      id: { type: bigint, primary_key: true }\n      author_id: { type: bigint, references: autors.id }\n",
+    );
+    let build = p.run(&["build", "--format", "json"]);
+    assert_eq!(build.code, 1, "{}", build.stderr);
+    let lint = p.run(&["lint", "--format", "json"]);
+    assert_eq!(lint.code, 1, "{}", lint.stderr);
+    let error = record_of(&build, "E203");
+    assert_eq!(error, record_of(&lint, "E203"));
+    assert_snapshot!("json_record_compiler_error", format!("{error:#}"));
+
+    // An error-level finding stops `build`, which reports it with the record `lint` gives.
+    p.write(
+        "schema.yaml",
+        "version: 1\ntables:\n  notes:\n    description: Notes.\n    columns:\n      id: { type: bigint, primary_key: true }\n      at: timestamp\n",
+    );
+    let build = p.run(&["build", "--format", "json"]);
+    assert_eq!(build.code, 1, "{}", build.stderr);
+    assert!(!p.path("generated").exists());
+    let lint = p.run(&["lint", "--format", "json"]);
+    assert_eq!(lint.code, 1, "{}", lint.stderr);
+    let finding = record_of(&build, "SC201");
+    assert_eq!(finding, record_of(&lint, "SC201"));
+    assert_snapshot!("json_record_lint_finding", format!("{finding:#}"));
+
+    let keys = |v: &serde_json::Value| -> Vec<String> {
+        v.as_object().expect("a record").keys().cloned().collect()
+    };
+    assert_eq!(keys(&error), keys(&finding));
+    for r in records(&build).iter().chain(&records(&lint)) {
+        assert_eq!(keys(r), keys(&error), "{r:#}");
+    }
+    assert_eq!(error["category"], "compile");
+    assert!(error["object"].is_null());
+    assert_eq!(finding["category"], "integrity");
+    assert_eq!(finding["object"], "public.notes.at");
+}
+
+/// SARIF and GitHub output of a command other than `lint` carry compiler errors as results.
+#[test]
+fn build_reports_compiler_errors_as_sarif_and_github() {
+    let p = bad_project();
+    let sarif = p.run(&["build", "--schema", "model", "--format", "sarif"]);
+    assert_eq!(sarif.code, 1, "{}", sarif.stderr);
+    let log: serde_json::Value = serde_json::from_str(&sarif.stdout).expect("one SARIF log");
+    let results = log["runs"][0]["results"].as_array().expect("results");
+    assert!(!results.is_empty());
+    let rules = log["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .expect("rules");
+    for r in results {
+        let i = r["ruleIndex"].as_u64().expect("ruleIndex") as usize;
+        assert_eq!(rules[i]["id"], r["ruleId"]);
+        assert_eq!(r["properties"]["category"], "compile");
+    }
+    let github = p.run(&["build", "--schema", "model", "--format", "github"]);
+    assert_eq!(
+        github
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with("::error file=model/"))
+            .count(),
+        results.len(),
+        "{}",
+        github.stdout
+    );
+}
+
+/// A command with nothing to report prints an empty document in `--format json`, and nothing
+/// but the document on stdout.
+#[test]
+fn a_clean_run_prints_an_empty_document() {
+    let p = Project::with_model();
+    let build = p.run(&["build", "--format", "json"]);
+    assert_eq!(build.code, 0, "{}", build.stderr);
+    assert!(build.stderr.contains("written"), "{}", build.stderr);
+    let check = p.run(&["check", "--format", "json"]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    assert_eq!(
+        check.stdout,
+        "{\n  \"version\": 1,\n  \"diagnostics\": []\n}\n"
+    );
+    let plan = p.run(&["plan", "--format", "json"]);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    assert!(plan.stdout.ends_with("}\n"), "{:?}", plan.stdout);
+    let doc: serde_json::Value = serde_json::from_str(&plan.stdout).expect("plan json");
+    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["migrations"], serde_json::json!([]));
+}
+
 #[test]
 fn missing_schema_is_a_usage_error() {
     let p = Project::new();
@@ -315,7 +428,7 @@ fn missing_schema_is_a_usage_error() {
     let out = p.run(&["build", "--schema", "nope.yaml", "--format", "json"]);
     assert_eq!(out.code, 2, "{}", out.stderr);
     let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("stdout is JSON");
-    let items = json.as_array().expect("a JSON array");
+    let items = json["diagnostics"].as_array().expect("a JSON array");
     assert_eq!(items.len(), 1, "{json:#}");
     let item = &items[0];
     assert_eq!(item["code"], "E100");
@@ -481,7 +594,7 @@ fn lint_reports_migration_safety_findings_of_the_pending_change() {
     let out = p.run(&["lint", "--format", "json"]);
     assert_eq!(out.code, 0, "{}", out.stdout);
     let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("lint json");
-    let stale: Vec<&serde_json::Value> = json
+    let stale: Vec<&serde_json::Value> = json["diagnostics"]
         .as_array()
         .expect("a JSON array")
         .iter()

@@ -170,7 +170,8 @@ fn json_has_one_based_line_and_column() {
     let compiled = compile_fixture(Path::new(
         "tests/fixtures/errors/E302_block_scalar_policy.yaml",
     ));
-    let json = report::to_json(&compiled.diagnostics.sorted(), &compiled.sources);
+    let json =
+        schemac::diagnostics::output::records(&compiled.diagnostics.sorted(), &compiled.sources);
     assert_eq!(json.len(), 1);
     let d = &json[0];
     assert_eq!(d.code, "E302");
@@ -190,7 +191,8 @@ fn json_has_one_based_line_and_column() {
 #[test]
 fn json_points_inside_a_quoted_value() {
     let compiled = compile_fixture(Path::new("tests/fixtures/errors/E302_quoted_check.yaml"));
-    let json = report::to_json(&compiled.diagnostics.sorted(), &compiled.sources);
+    let json =
+        schemac::diagnostics::output::records(&compiled.diagnostics.sorted(), &compiled.sources);
     let d = &json[0];
     // In `"prices >= 0"` (opening quote at column 38 of line 7), `prices` is columns 39–44.
     assert_eq!((d.line, d.column), (Some(7), Some(39)));
@@ -210,7 +212,8 @@ fn a_repeated_fragment_is_checked_where_each_copy_is() {
         ));
     }
     let compiled = schemac::compile_sources(&[("schema.yaml".to_string(), model)]);
-    let json = report::to_json(&compiled.diagnostics.sorted(), &compiled.sources);
+    let json =
+        schemac::diagnostics::output::records(&compiled.diagnostics.sorted(), &compiled.sources);
     let at = |code: &str| -> Vec<(usize, usize)> {
         json.iter()
             .filter(|d| d.code == code)

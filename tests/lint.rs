@@ -102,7 +102,8 @@ fn json_output() {
     let out = schemac(dir.path(), &["lint", "--format", "json"]);
     assert_eq!(out.code, 0);
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    for rec in v.as_array().unwrap() {
+    assert_eq!(v["version"], 1);
+    for rec in v["diagnostics"].as_array().unwrap() {
         for key in [
             "code",
             "name",
@@ -111,6 +112,7 @@ fn json_output() {
             "object",
             "message",
             "help",
+            "label",
             "url",
             "file",
             "line",
@@ -205,6 +207,66 @@ fn compile_errors_are_reported_in_every_format() {
     }
     let missing = schemac(dir.path(), &["lint", "--schema", "nope.yaml"]);
     assert_eq!(missing.code, 2);
+}
+
+/// SARIF from every command that reports, for compiler errors (with and without a place in a
+/// file) and for lint findings that stop `build`, validates against the SARIF 2.1.0 schema.
+#[test]
+fn every_command_writes_valid_sarif_for_compiler_errors_too() {
+    let broken = project(
+        "version: 1\ntables:\n  t:\n    columns:\n      id: { type: bigint, primary_key: true, nulable: true }\n",
+    );
+    for command in ["build", "plan", "check", "lint"] {
+        let out = schemac(broken.path(), &[command, "--format", "sarif"]);
+        assert_eq!(out.code, 1, "{command}: {}", out.stderr);
+        let log = assert_valid_sarif(&out.stdout);
+        let results = log["runs"][0]["results"].as_array().unwrap();
+        assert!(
+            results.iter().any(|r| r["ruleId"] == "E102"
+                && r["locations"][0]["physicalLocation"]["region"]["startLine"] == 5),
+            "{command}: {log:#}"
+        );
+    }
+    // No file at all: a result without a location.
+    let out = schemac(
+        broken.path(),
+        &["build", "--schema", "nope.yaml", "--format", "sarif"],
+    );
+    assert_eq!(out.code, 2);
+    let log = assert_valid_sarif(&out.stdout);
+    assert_eq!(log["runs"][0]["results"][0]["ruleId"], "E100");
+    // An error-level finding stops build: the finding and E405 in one log.
+    let finding = project(
+        "version: 1\ntables:\n  t:\n    description: T.\n    columns:\n      id: { type: bigint, primary_key: true }\n      at: timestamp\n",
+    );
+    let out = schemac(finding.path(), &["build", "--format", "sarif"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let log = assert_valid_sarif(&out.stdout);
+    let ids: Vec<&str> = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["ruleId"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"SC201") && ids.contains(&"E405"), "{ids:?}");
+}
+
+/// An alias of compiler errors in `lint.rules` is reported, not accepted silently.
+#[test]
+fn configuring_an_alias_rule_is_a_warning() {
+    let dir = project(
+        "version: 1\nlint:\n  rules: { SC204: off }\ntables:\n  t:\n    description: T.\n    columns:\n      id: { type: bigint, primary_key: true }\n",
+    );
+    let out = schemac(dir.path(), &["lint"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("SC018(alias-rule-configured)")
+            && out.stderr.contains("an alias of the compiler error")
+            && out.stderr.contains("`E202`: its level cannot be changed"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(schemac(dir.path(), &["lint", "--deny-warnings"]).code, 1);
 }
 
 #[test]

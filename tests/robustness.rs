@@ -118,7 +118,10 @@ fn check(text: &str) -> Result<schemac::Compiled, String> {
     }
     let sorted = compiled.diagnostics.sorted();
     let _ = report::human(&sorted, &compiled.sources, Style::Plain, 100);
-    let _ = report::to_json(&sorted, &compiled.sources);
+    let _ = schemac::diagnostics::output::json(&schemac::diagnostics::output::records(
+        &sorted,
+        &compiled.sources,
+    ));
     if problems.is_empty() {
         Ok(compiled)
     } else {
@@ -180,7 +183,7 @@ fn case(name: &str, text: impl Into<String>) -> (String, String) {
 /// `CODE -` without one), sorted as users see them.
 fn located(text: &str) -> Vec<String> {
     let compiled = schemac::compile_sources(&[("s.yaml".to_string(), text.to_string())]);
-    report::to_json(&compiled.diagnostics.sorted(), &compiled.sources)
+    schemac::diagnostics::output::records(&compiled.diagnostics.sorted(), &compiled.sources)
         .into_iter()
         .map(|d| match (d.line, d.column) {
             (Some(l), Some(c)) => format!("{} {l}:{c}", d.code),

@@ -216,7 +216,7 @@ fn each_kind_of_drift_is_reported() {
     ]);
     assert_eq!(json.code, 1);
     let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
-    let codes: Vec<&str> = v
+    let codes: Vec<&str> = v["diagnostics"]
         .as_array()
         .unwrap()
         .iter()

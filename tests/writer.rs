@@ -61,7 +61,7 @@ fn json_codes(out: &Output) -> Vec<String> {
     }
     let v: serde_json::Value =
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
-    let mut codes: Vec<String> = v
+    let mut codes: Vec<String> = v["diagnostics"]
         .as_array()
         .unwrap()
         .iter()
@@ -284,12 +284,13 @@ fn a_path_too_long_is_a_coded_error() {
     );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v[0]["code"], "E407");
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["code"], "E407");
     assert!(
-        v[0]["file"].as_str().unwrap().starts_with("generated/xxx"),
+        d["file"].as_str().unwrap().starts_with("generated/xxx"),
         "{v}"
     );
-    assert!(v[0]["help"].as_str().unwrap().contains("too long"), "{v}");
+    assert!(d["help"].as_str().unwrap().contains("too long"), "{v}");
     assert!(!tmp.path().join("generated").exists());
 }
 
@@ -550,7 +551,7 @@ fn diagnostics_are_capped_per_code_in_every_format() {
         let json = schemac(dir, &["--format", "json", command], &[]);
         assert_eq!(json.status.code(), Some(1));
         let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
-        let all = v.as_array().unwrap();
+        let all = v["diagnostics"].as_array().unwrap();
         assert_eq!(all.len(), 51, "{command}");
         let last = &all[50];
         assert_eq!(last["code"], "E102");

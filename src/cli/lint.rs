@@ -10,7 +10,7 @@ use std::path::Path;
 
 use schemac::diagnostics::Severity;
 use schemac::diagnostics::report;
-use schemac::lint::output::{github, json, records, sarif};
+use schemac::lint::output::records;
 use schemac::lint::registry::{markdown, markdown_index};
 use schemac::lint::{ALL_RULES, Level, Report, find_rule};
 
@@ -112,14 +112,7 @@ pub fn run(cli: &Cli, deny_warnings: bool, allow: &[String], show_info: bool) ->
             );
         }
         Format::Json | Format::Sarif | Format::Github => {
-            let recs = records(&compile, &report, &compiled.sources);
-            let text = match cli.format {
-                Format::Sarif => sarif(&recs, env!("CARGO_PKG_VERSION")),
-                Format::Github => github(&recs),
-                _ => json(&recs),
-            };
-            // Written as it is: `out!` would format a copy of a text that is 20 MB at 2,000 tables.
-            super::write_stdout(&text);
+            super::write_document(cli, records(&compile, &report, &compiled.sources));
         }
     }
     let code = if !compiled.ok() {
@@ -159,13 +152,24 @@ pub fn rules(markdown_dir: Option<&Path>) -> u8 {
         outln!("{:<6} {:<38} {:<6} category", "code", "name", "level");
         for r in ALL_RULES {
             let m = r.meta();
-            outln!(
-                "{:<6} {:<38} {:<6} {}",
-                m.code,
-                m.name,
-                m.default_level.as_str(),
-                m.category.as_str()
-            );
+            if m.is_alias() {
+                outln!(
+                    "{:<6} {:<38} {:<6} {} (alias of {}: cannot be configured)",
+                    m.code,
+                    m.name,
+                    "alias",
+                    m.category.as_str(),
+                    m.alias_of.join(", ")
+                );
+            } else {
+                outln!(
+                    "{:<6} {:<38} {:<6} {}",
+                    m.code,
+                    m.name,
+                    m.default_level.as_str(),
+                    m.category.as_str()
+                );
+            }
         }
         return exit::OK;
     };

@@ -23,14 +23,29 @@ pub(crate) fn write_stdout(text: &str) {
     }
 }
 
-/// `print!` that survives a closed pipe.
-macro_rules! out {
-    ($($arg:tt)*) => { $crate::cli::write_stdout(&format!($($arg)*)) };
+/// Whether stdout is kept for the one document of `--format json|sarif|github`: what a command
+/// says besides (`migrate`'s progress, `verify`'s summary) goes to stderr then.
+static STDOUT_IS_THE_DOCUMENT: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// Write a command's text: to stdout, or to stderr when stdout carries the machine-readable
+/// document (documents themselves are written with [`write_stdout`]).
+pub(crate) fn write_text(text: &str) {
+    if STDOUT_IS_THE_DOCUMENT.load(std::sync::atomic::Ordering::Relaxed) {
+        eprint!("{text}");
+    } else {
+        write_stdout(text);
+    }
 }
 
-/// `println!` that survives a closed pipe.
+/// `print!` that survives a closed pipe (stderr when stdout is the machine-readable document).
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::cli::write_text(&format!($($arg)*)) };
+}
+
+/// `println!` that survives a closed pipe (stderr when stdout is the machine-readable document).
 macro_rules! outln {
-    ($($arg:tt)*) => { $crate::cli::write_stdout(&format!("{}\n", format!($($arg)*))) };
+    ($($arg:tt)*) => { $crate::cli::write_text(&format!("{}\n", format!($($arg)*))) };
 }
 
 mod build;
@@ -48,6 +63,7 @@ use std::io::IsTerminal as _;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use schemac::diagnostics::output::{self, Record};
 use schemac::diagnostics::report::{self, Style};
 use schemac::diagnostics::{Diagnostics, Severity};
 use schemac::source::SourceMap;
@@ -123,7 +139,7 @@ enum Command {
         /// The rule's code or name.
         rule: String,
     },
-    /// List the lint rules (code, name, default level, category).
+    /// List the lint rules (code, name, default level or `alias` of compiler errors, category).
     Rules {
         /// Write one Markdown page per rule into DIR (the repository keeps them in docs/rules).
         #[arg(long, value_name = "DIR")]
@@ -173,11 +189,12 @@ impl MigrationArgs {
 /// Diagnostic output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    /// Source snippets with labels.
+    /// Source snippets with labels, on stderr.
     Human,
-    /// One JSON array.
+    /// One JSON document on stdout: `{"version": 1, "diagnostics": [...]}` (the shape is in
+    /// docs/diagnostics.md).
     Json,
-    /// A SARIF 2.1.0 log (code-scanning UIs).
+    /// A SARIF 2.1.0 log (code-scanning UIs), compiler errors and lint findings alike.
     Sarif,
     /// GitHub workflow annotations (`::error file=…::message`).
     Github,
@@ -207,6 +224,63 @@ pub mod exit {
     pub const IO: u8 = 2;
 }
 
+/// Whether `--format` asks for a machine-readable document (json, sarif, github).
+pub(crate) fn machine(cli: &Cli) -> bool {
+    matches!(cli.format, Format::Json | Format::Sarif | Format::Github)
+}
+
+/// The records of a machine-readable run, collected until the command ends: every command
+/// prints one document (one JSON object, one SARIF log) however many times it reports.
+static RECORDS: std::sync::Mutex<Vec<Record<'static>>> = std::sync::Mutex::new(Vec::new());
+
+/// Whether the command printed its document itself ([`write_document`], `plan` and `test` with
+/// their own JSON).
+static WRITTEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn take_records() -> Vec<Record<'static>> {
+    RECORDS
+        .lock()
+        .map(|mut r| std::mem::take(&mut *r))
+        .unwrap_or_default()
+}
+
+/// Note that the command printed its own document, so [`finish`] prints none.
+pub(crate) fn document_written() {
+    WRITTEN.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Print the document of `--format json|sarif|github` now: the records reported so far, then
+/// `records`.
+pub(crate) fn write_document(cli: &Cli, records: Vec<Record<'_>>) {
+    let mut all: Vec<Record<'_>> = take_records();
+    if all.is_empty() {
+        all = records;
+    } else {
+        all.extend(records);
+    }
+    let text = match cli.format {
+        Format::Sarif => output::sarif(
+            &all,
+            schemac::lint::output::sarif_rules(),
+            env!("CARGO_PKG_VERSION"),
+        ),
+        Format::Github => output::github(&all),
+        _ => output::json(&all),
+    };
+    // Written as it is: `out!` would format a copy of a text that is 20 MB at 2,000 tables.
+    write_stdout(&text);
+    document_written();
+}
+
+/// At the end of a command that reports diagnostics: in a machine-readable format, print its
+/// document unless it printed one itself (an empty one when nothing was reported, so a program
+/// always reads one document).
+fn finish(cli: &Cli) {
+    if machine(cli) && !WRITTEN.load(std::sync::atomic::Ordering::Relaxed) {
+        write_document(cli, Vec::new());
+    }
+}
+
 pub(crate) fn print_diagnostics(cli: &Cli, d: &Diagnostics, sources: &SourceMap) {
     // At most `MAX_PER_CODE` of each code, then a line counting the rest, in every format.
     let printed = d.printed();
@@ -216,23 +290,10 @@ pub(crate) fn print_diagnostics(cli: &Cli, d: &Diagnostics, sources: &SourceMap)
         return;
     }
     match cli.format {
-        Format::Json => {
-            let json = report::to_json(&sorted, sources);
-            outln!(
-                "{}",
-                serde_json::to_string_pretty(&json).unwrap_or_default()
-            );
-        }
-        Format::Sarif | Format::Github => {
-            let empty = schemac::lint::Report::default();
-            let recs = schemac::lint::output::records(&sorted, &empty, sources);
-            if cli.format == Format::Sarif {
-                out!(
-                    "{}",
-                    schemac::lint::output::sarif(&recs, env!("CARGO_PKG_VERSION"))
-                );
-            } else {
-                out!("{}", schemac::lint::output::github(&recs));
+        Format::Json | Format::Sarif | Format::Github => {
+            let records = sorted.iter().map(|d| Record::of(d, sources).into_owned());
+            if let Ok(mut all) = RECORDS.lock() {
+                all.extend(records);
             }
         }
         Format::Human | Format::Markdown => {
@@ -505,7 +566,17 @@ pub(crate) fn public_policy_warnings(
 
 /// Run a parsed command line and return the exit code.
 pub fn run(cli: Cli) -> u8 {
-    match cli.command {
+    let reports = !matches!(
+        cli.command,
+        Command::Rule { .. }
+            | Command::Rules { .. }
+            | Command::Init(_)
+            | Command::Completions { .. }
+    );
+    if reports && machine(&cli) {
+        STDOUT_IS_THE_DOCUMENT.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+    let code = match cli.command {
         Command::Build { ref migration } => build::run(&cli, &migration.options()),
         Command::Plan { ref migration } => plan::run(&cli, &migration.options()),
         Command::Check => check::run(&cli),
@@ -514,13 +585,15 @@ pub fn run(cli: Cli) -> u8 {
             ref allow,
             show_info,
         } => lint::run(&cli, deny_warnings, allow, show_info),
-        Command::Rule { ref rule } => lint::rule(rule),
-        Command::Rules { ref markdown } => lint::rules(markdown.as_deref()),
+        Command::Rule { ref rule } => return lint::rule(rule),
+        Command::Rules { ref markdown } => return lint::rules(markdown.as_deref()),
         Command::Verify(ref args) => verify::run(&cli, args),
         Command::Test(ref args) => test::run(&cli, args),
-        Command::Init(ref args) => init::run(args),
+        Command::Init(ref args) => return init::run(args),
         Command::Migrate(ref args) => migrate::run(&cli, args),
-        Command::Completions { shell } => completions(shell),
+        Command::Completions { shell } => return completions(shell),
         Command::Import(ref args) => import::run(&cli, args),
-    }
+    };
+    finish(&cli);
+    code
 }

@@ -65,9 +65,11 @@ pub fn run(cli: &Cli, options: &BuildOptions) -> u8 {
     }
     match (&plan, cli.format) {
         (Some(BuildPlan::UpToDate), Format::Json) => {
-            outln!(
-                "{{\n  \"migrations\": [],\n  \"changes\": [],\n  \"findings\": [],\n  \"access\": []\n}}"
-            );
+            super::write_stdout(&format!(
+                "{{\n  \"version\": {},\n  \"migrations\": [],\n  \"changes\": [],\n  \"findings\": [],\n  \"access\": []\n}}\n",
+                schemac::diagnostics::output::JSON_VERSION
+            ));
+            super::document_written();
         }
         (Some(BuildPlan::UpToDate), _) => {
             eprintln!(
@@ -102,9 +104,9 @@ pub fn run(cli: &Cli, options: &BuildOptions) -> u8 {
                 if refused { d.sorted() } else { Vec::new() };
             shown.extend(public.iter());
             let recs = schemac::lint::output::records(&shown, findings, &compiled.sources);
-            let findings: serde_json::Value =
-                serde_json::from_str(&schemac::lint::output::json(&recs)).unwrap_or_default();
+            let findings = serde_json::to_value(&recs).unwrap_or_default();
             let mut doc = serde_json::json!({
+                "version": schemac::diagnostics::output::JSON_VERSION,
                 "migrations": migrations,
                 "changes": changes,
                 "findings": findings,
@@ -113,7 +115,11 @@ pub fn run(cli: &Cli, options: &BuildOptions) -> u8 {
             if refused && let Some(obj) = doc.as_object_mut() {
                 obj.insert("refused".to_string(), serde_json::Value::Bool(true));
             }
-            outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            super::write_stdout(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&doc).unwrap_or_default()
+            ));
+            super::document_written();
         }
         (
             Some(BuildPlan::Write {
@@ -148,11 +154,11 @@ pub fn run(cli: &Cli, options: &BuildOptions) -> u8 {
                 });
                 if is_migration {
                     outln!("-- ==> {} <==", path.display());
-                    super::write_stdout(text);
+                    super::write_text(text);
                     outln!("");
                 }
             }
-            super::write_stdout(&schemac::access::human(&access));
+            super::write_text(&schemac::access::human(&access));
             if refused {
                 eprintln!(
                     "schemac: build would refuse to write {} until the findings above are acknowledged (nothing written)",
@@ -174,7 +180,7 @@ pub fn run(cli: &Cli, options: &BuildOptions) -> u8 {
     }
     if plan.is_none() {
         if cli.format == Format::Human {
-            super::write_stdout(&schemac::access::human(&access));
+            super::write_text(&schemac::access::human(&access));
         }
         print_diagnostics(cli, &d, &compiled.sources);
         return exit::ERRORS;

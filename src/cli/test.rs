@@ -135,11 +135,26 @@ pub fn run(cli: &Cli, args: &TestArgs) -> u8 {
     drop(client);
     drop(scratch);
     match cli.format {
-        Format::Json => outln!(
-            "{}",
-            serde_json::to_string_pretty(&testing::json(&results, &compiled.sources))
-                .unwrap_or_default()
-        ),
+        Format::Json => {
+            super::write_stdout(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&testing::json(&results, &compiled.sources))
+                    .unwrap_or_default()
+            ));
+            super::document_written();
+        }
+        Format::Sarif | Format::Github => {
+            // The report goes to stderr; the failures are the document's records.
+            out!(
+                "{}",
+                testing::human(&results, &skipped, &compiled.sources, human_style(cli))
+            );
+            let mut failures = schemac::diagnostics::Diagnostics::default();
+            for diag in results.iter().filter_map(testing::failure_diagnostic) {
+                failures.push(diag);
+            }
+            print_diagnostics(cli, &failures, &compiled.sources);
+        }
         _ => out!(
             "{}",
             testing::human(&results, &skipped, &compiled.sources, human_style(cli))

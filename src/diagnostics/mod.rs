@@ -1,13 +1,15 @@
 //! Diagnostics: what every stage reports to the user.
 //!
 //! Input: problems found by load, resolve, validate (and later lint). Output: [`Diagnostic`] values
-//! collected in a [`Diagnostics`] sink, rendered by [`report`].
+//! collected in a [`Diagnostics`] sink, rendered for people by [`report`] and for programs by
+//! [`output`] (one [`output::Record`] shape for JSON, SARIF and GitHub, for every command).
 //! Invariants: stages push and keep going; the driver stops between stages when
 //! [`Diagnostics::has_errors`]. A diagnostic always has a code and a help line; it has a primary
 //! span unless the problem is about a whole file or the command line. Output order is by
 //! (file, offset, code) so it is deterministic.
 
 pub mod code;
+pub mod output;
 pub mod report;
 
 pub use code::Code;
@@ -54,6 +56,13 @@ pub struct Diagnostic {
     pub help: String,
     /// A file the problem is about when there is no span (for example an unreadable file).
     pub path: Option<String>,
+    /// A lint finding's rule category (`None`: a compiler diagnostic, category `compile`).
+    pub category: Option<&'static str>,
+    /// A lint finding's dotted object path (`public.projects.owner_select`).
+    pub object: Option<String>,
+    /// A lint finding's fingerprint (`None`: computed from the code and the message, see
+    /// [`output::fingerprint`]).
+    pub fingerprint: Option<String>,
 }
 
 impl Diagnostic {
@@ -68,6 +77,9 @@ impl Diagnostic {
             secondary: Vec::new(),
             help: String::new(),
             path: None,
+            category: None,
+            object: None,
+            fingerprint: None,
         }
     }
 
@@ -87,6 +99,9 @@ impl Diagnostic {
             secondary: Vec::new(),
             help: String::new(),
             path: None,
+            category: None,
+            object: None,
+            fingerprint: None,
         }
     }
 
@@ -114,6 +129,21 @@ impl Diagnostic {
     #[must_use]
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = help.into();
+        self
+    }
+
+    /// Mark a rule's diagnostic as a lint finding: its rule category, object path and
+    /// fingerprint, which machine-readable output carries.
+    #[must_use]
+    pub fn finding(
+        mut self,
+        category: &'static str,
+        object: impl Into<String>,
+        fingerprint: impl Into<String>,
+    ) -> Self {
+        self.category = Some(category);
+        self.object = Some(object.into());
+        self.fingerprint = Some(fingerprint.into());
         self
     }
 
@@ -167,6 +197,9 @@ fn summary(code: &'static str, name: &'static str, severity: Severity, rest: usi
         secondary: Vec::new(),
         help: SUMMARY_HELP.to_string(),
         path: None,
+        category: None,
+        object: None,
+        fingerprint: None,
     }
 }
 
@@ -182,22 +215,28 @@ fn cap<'a>(
     dropped: &std::collections::BTreeMap<&'static str, (&'static str, Severity, usize)>,
 ) -> Vec<std::borrow::Cow<'a, Diagnostic>> {
     use std::borrow::Cow;
-    let mut seen: std::collections::BTreeMap<&'static str, (&'static str, Severity, usize)> =
+    // Per code: name, severity, count, and the category of a rule's findings.
+    type Seen = (&'static str, Severity, usize, Option<&'static str>);
+    let mut seen: std::collections::BTreeMap<&'static str, Seen> =
         std::collections::BTreeMap::new();
     let mut out: Vec<Cow<'a, Diagnostic>> = Vec::with_capacity(sorted.len().min(1024));
     for d in sorted {
-        let entry = seen.entry(d.code).or_insert((d.name, d.severity, 0));
+        let entry = seen
+            .entry(d.code)
+            .or_insert((d.name, d.severity, 0, d.category));
         entry.2 += 1;
         if entry.2 <= MAX_PER_CODE {
             out.push(Cow::Borrowed(d));
         }
     }
     for (code, (name, severity, n)) in dropped {
-        seen.entry(code).or_insert((name, *severity, 0)).2 += n;
+        seen.entry(code).or_insert((name, *severity, 0, None)).2 += n;
     }
-    for (code, (name, severity, n)) in seen {
+    for (code, (name, severity, n, category)) in seen {
         if n > MAX_PER_CODE {
-            out.push(Cow::Owned(summary(code, name, severity, n - MAX_PER_CODE)));
+            let mut s = summary(code, name, severity, n - MAX_PER_CODE);
+            s.category = category;
+            out.push(Cow::Owned(s));
         }
     }
     out

@@ -1,4 +1,5 @@
-//! Rendering diagnostics for people (miette's graphical report) and for programs (JSON).
+//! Rendering diagnostics for people (miette's graphical report); programs read
+//! [`super::output`].
 //!
 //! Input: sorted diagnostics and the [`SourceMap`] they point into. Output: text.
 //! Invariants: rendering never fails on a span outside its file (spans are clamped); the plain
@@ -349,69 +350,4 @@ pub fn human(diags: &[&Diagnostic], sources: &SourceMap, style: Style, width: us
         out.push('\n');
     }
     out
-}
-
-/// One diagnostic as plain data with line and column computed (for `--format json`).
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct JsonDiagnostic {
-    /// Stable code.
-    pub code: String,
-    /// Kebab-case name.
-    pub name: String,
-    /// Severity.
-    pub severity: Severity,
-    /// What is wrong.
-    pub message: String,
-    /// How to fix it.
-    pub help: String,
-    /// Where the docs are.
-    pub url: String,
-    /// File, if any.
-    pub file: Option<String>,
-    /// 1-based line of the primary span.
-    pub line: Option<usize>,
-    /// 1-based column (characters) of the primary span.
-    pub column: Option<usize>,
-    /// 1-based line where the primary span ends.
-    pub end_line: Option<usize>,
-    /// 1-based column where the primary span ends (exclusive).
-    pub end_column: Option<usize>,
-    /// The primary label.
-    pub label: Option<String>,
-}
-
-/// Convert diagnostics into [`JsonDiagnostic`]s.
-pub fn to_json(diags: &[&Diagnostic], sources: &SourceMap) -> Vec<JsonDiagnostic> {
-    diags
-        .iter()
-        .map(|d| {
-            let mut j = JsonDiagnostic {
-                code: d.code.to_string(),
-                name: d.name.to_string(),
-                severity: d.severity,
-                message: d.message.clone(),
-                help: d.help.clone(),
-                url: d.docs_url(),
-                file: d.path.clone(),
-                line: None,
-                column: None,
-                end_line: None,
-                end_column: None,
-                label: None,
-            };
-            if let Some(p) = &d.primary
-                && let Some(f) = sources.file(p.span.file)
-            {
-                let (l, c) = f.line_col(p.span.start as usize);
-                let (el, ec) = f.line_col(p.span.end());
-                j.file = Some(f.name.clone());
-                j.line = Some(l);
-                j.column = Some(c);
-                j.end_line = Some(el);
-                j.end_column = Some(ec);
-                j.label = Some(p.text.clone());
-            }
-            j
-        })
-        .collect()
 }

@@ -22,8 +22,6 @@ pub mod test_utils;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
-use sha2::{Digest, Sha256};
-
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::ir::graph::{TableOrder, table_order};
 use crate::ir::{Model, QName, Sp};
@@ -147,6 +145,11 @@ pub struct RuleMeta {
     pub target: Target,
     /// The `///` lines of the declaration, each with its leading space (see [`RuleMeta::docs`]).
     pub raw_docs: &'static str,
+    /// The compiler error codes this rule is an alias of (empty for a rule with a check). An
+    /// alias reports nothing itself: the compiler reports the problem as one of these `E…`
+    /// errors, so the rule cannot be turned off, re-levelled or suppressed, and configuring it
+    /// is reported as `SC018` (see [`rules::alias_rule_configured`]).
+    pub alias_of: &'static [&'static str],
 }
 
 impl RuleMeta {
@@ -184,6 +187,11 @@ impl RuleMeta {
         format!("docs/rules/{}.md", self.name)
     }
 
+    /// Whether the rule is an alias of compiler errors (see [`RuleMeta::alias_of`]).
+    pub fn is_alias(&self) -> bool {
+        !self.alias_of.is_empty()
+    }
+
     /// Start a finding of this rule about `object`.
     pub fn finding(&'static self, object: Object, message: impl Into<String>) -> Finding {
         Finding {
@@ -213,13 +221,17 @@ impl RuleMeta {
 ///     }
 /// }
 /// ```
+///
+/// A rule that is an alias of compiler errors adds `alias_of: ["E203", "E204"]` after `target`
+/// and implements no check.
 #[macro_export]
 macro_rules! declare_rule {
     (
         $(#[doc = $doc:literal])*
         $vis:vis $ty:ident {
             code: $code:literal, name: $name:literal,
-            category: $category:ident, level: $level:ident, target: $target:ident $(,)?
+            category: $category:ident, level: $level:ident, target: $target:ident
+            $(, alias_of: [$($alias:literal),* $(,)?])? $(,)?
         }
     ) => {
         $(#[doc = $doc])*
@@ -235,6 +247,7 @@ macro_rules! declare_rule {
                 default_level: $crate::lint::Level::$level,
                 target: $crate::lint::Target::$target,
                 raw_docs: concat!($($doc, "\n"),*),
+                alias_of: &[$($($alias),*)?],
             };
         }
     };
@@ -405,7 +418,12 @@ impl Finding {
             severity,
             self.message.clone(),
         )
-        .help(self.help.to_string());
+        .help(self.help.to_string())
+        .finding(
+            self.rule.category.as_str(),
+            self.object.clone(),
+            self.fingerprint(),
+        );
         if let Some((span, label)) = &self.primary {
             d = d.at(*span, label.to_string());
         }
@@ -416,22 +434,7 @@ impl Finding {
     }
 }
 
-/// A stable fingerprint of `code`, `object` and `discriminator`: 16 hex digits of SHA-256.
-pub fn fingerprint(code: &str, object: &str, discriminator: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(code.as_bytes());
-    h.update([0]);
-    h.update(object.as_bytes());
-    h.update([0]);
-    h.update(discriminator.as_bytes());
-    let mut s = String::with_capacity(16);
-    for b in h.finalize().iter().take(8) {
-        for nibble in [b >> 4, b & 0xf] {
-            s.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
-        }
-    }
-    s
-}
+pub use crate::diagnostics::output::fingerprint;
 
 /// Settings the rules read, from `lint:` and the preset.
 #[derive(Debug, Clone)]
@@ -832,6 +835,9 @@ fn run_selected(
     let mut meta_findings = Vec::new();
     for (rule, level) in &model.lint.rules {
         match find_rule(&rule.value) {
+            Some(r) if r.meta().is_alias() => {
+                meta_findings.push(alias_configured(r.meta(), rule.span, "`lint.rules`"));
+            }
             Some(r) => {
                 if let Some(l) = Level::parse(&level.value) {
                     levels.insert(r.meta().code, l);
@@ -844,6 +850,7 @@ fn run_selected(
     let enabled: Vec<&'static dyn Rule> = ALL_RULES
         .iter()
         .copied()
+        .filter(|r| !r.meta().is_alias())
         .filter(|r| level_of(r.meta()) != Level::Off && selected(r.meta().code))
         .filter(|r| !only_errors || level_of(r.meta()) == Level::Error)
         .collect();
@@ -891,6 +898,15 @@ fn run_selected(
     for (s, used) in model.lint.allows.iter().zip(&used) {
         match find_rule(&s.rule.value) {
             None => meta_findings.push(unknown_rule(&s.rule.value, s.rule.span, "`lint.allow`")),
+            Some(r) if r.meta().is_alias() => {
+                meta_findings.push(
+                    alias_configured(r.meta(), s.rule.span, "`lint.allow`").discriminator(format!(
+                        "{}@{}",
+                        r.meta().code,
+                        s.object
+                    )),
+                );
+            }
             // A rule that did not run has suppressed nothing yet.
             Some(r)
                 if !used
@@ -931,6 +947,37 @@ fn run_selected(
     let mut findings = sorted(findings);
     findings.dedup_by(|a, b| sort_key(a) == sort_key(b) && a.message == b.message);
     Report { findings }
+}
+
+/// The finding about `lint.rules` or `lint.allow` naming `rule`, an alias of compiler errors.
+fn alias_configured(rule: &RuleMeta, span: Span, place: &str) -> Finding {
+    let codes = rule
+        .alias_of
+        .iter()
+        .map(|c| format!("`{c}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let setting = if place == "`lint.allow`" {
+        "it cannot be suppressed"
+    } else {
+        "its level cannot be changed or turned off"
+    };
+    rules::alias_rule_configured::AliasRuleConfigured::META
+        .finding(
+            Object::Model,
+            format!(
+                "{place} names `{}` ({}), an alias of the compiler error{} {codes}: {setting}",
+                rule.code,
+                rule.name,
+                if rule.alias_of.len() == 1 { "" } else { "s" },
+            ),
+        )
+        .discriminator(rule.code)
+        .at(span, "this setting has no effect")
+        .help(format!(
+            "remove this entry; a model with this problem does not compile, so fix what {codes} reports (docs/rules/{}.md)",
+            rule.name
+        ))
 }
 
 fn unknown_rule(word: &str, span: Span, place: &str) -> Finding {

@@ -12,6 +12,7 @@ use super::rules::*;
 pub static ALL_RULES: &[&dyn Rule] = &[
     &unused_suppression::UnusedSuppression,
     &unknown_rule::UnknownRule,
+    &alias_rule_configured::AliasRuleConfigured,
     &no_primary_key::NoPrimaryKey,
     &fk_unknown_target::FkUnknownTarget,
     &fk_type_mismatch::FkTypeMismatch,
@@ -99,18 +100,36 @@ pub fn markdown(m: &super::RuleMeta) -> String {
         m.name,
         m.default_level.as_str(),
         m.category.as_str(),
-        match m.target {
-            super::Target::Model => "model",
-            super::Target::Changes => "changes",
+        match (m.target, m.is_alias()) {
+            (_, true) => format!("the compiler (alias of {})", alias_list(m)),
+            (super::Target::Model, false) => "model".to_string(),
+            (super::Target::Changes, false) => "changes".to_string(),
         }
     );
     s.push_str(m.docs().trim_end());
+    if m.is_alias() {
+        s.push_str(&format!(
+            "\n\n## Configuration\n\nNone. This rule is an alias of the compiler error{} {}: a model with the problem does not compile, whatever `lint:` says. Naming the rule in `lint.rules` or in `lint: {{ allow: … }}` changes nothing and is reported as [`SC018` `alias-rule-configured`](alias-rule-configured.md).\n",
+            if m.alias_of.len() == 1 { "" } else { "s" },
+            alias_list(m)
+        ));
+        return s;
+    }
     s.push_str("\n\n## Configuration\n\nSet the level in `schema.yaml` (`off`, `info`, `warn`, `error`), by code or name:\n\n");
     s.push_str(&format!(
         "```yaml\nlint:\n  rules: {{ {}: warn }}\n```\n\nor accept one finding on its object, with a reason:\n\n```yaml\n    lint: {{ allow: {{ {}: \"why this is fine here\" }} }}\n```\n",
         m.code, m.name
     ));
     s
+}
+
+/// The codes a rule is an alias of, linked to their docs: `[E202](../diagnostics.md#e202)`.
+fn alias_list(m: &super::RuleMeta) -> String {
+    m.alias_of
+        .iter()
+        .map(|c| format!("[`{c}`](../diagnostics.md#{})", c.to_ascii_lowercase()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The index page `docs/rules/README.md`.
@@ -125,7 +144,11 @@ pub fn markdown_index() -> String {
             m.code,
             m.name,
             m.name,
-            m.default_level.as_str(),
+            if m.is_alias() {
+                format!("alias of {}", m.alias_of.join(", "))
+            } else {
+                m.default_level.as_str().to_string()
+            },
             m.category.as_str(),
             m.summary().replace('|', "\\|")
         ));
@@ -155,6 +178,7 @@ mod tests {
         let permanent = [
             ("SC001", "unused-suppression"),
             ("SC002", "unknown-rule"),
+            ("SC018", "alias-rule-configured"),
             ("SC101", "no-primary-key"),
             ("SC102", "fk-unknown-target"),
             ("SC103", "fk-type-mismatch"),
@@ -272,6 +296,73 @@ mod tests {
         let mut want: Vec<String> = expected.into_iter().map(|(f, _)| f).collect();
         want.sort();
         assert_eq!(on_disk, want, "docs/rules/ has files no rule generates");
+    }
+
+    /// No rule without a check: a rule either reports findings itself (a `check` or
+    /// `check_changes` that reads its context; the meta rules are reported by the engine) or is
+    /// an alias of compiler errors that exist and are documented, and implements no check.
+    #[test]
+    fn every_rule_has_a_check_or_is_an_alias() {
+        const ENGINE: [&str; 3] = ["SC001", "SC002", "SC018"];
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let diagnostics_md =
+            std::fs::read_to_string(root.join("docs/diagnostics.md")).unwrap_or_default();
+        let mut sources = String::new();
+        for dir in ["src/lint/rules", "src/lint/changes"] {
+            let mut files: Vec<_> = std::fs::read_dir(root.join(dir))
+                .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).collect())
+                .unwrap_or_default();
+            files.sort();
+            for f in files {
+                let text = std::fs::read_to_string(&f).unwrap_or_default();
+                if text.contains("declare_rule! {") {
+                    sources.push_str(&text);
+                    sources.push('\u{0}');
+                }
+            }
+        }
+        let mut seen = 0;
+        for r in ALL_RULES {
+            let m = r.meta();
+            let file = sources
+                .split('\u{0}')
+                .find(|t| t.contains(&format!("code: \"{}\"", m.code)))
+                .unwrap_or_else(|| panic!("no source file declares {}", m.code));
+            seen += 1;
+            let checks = file.contains("fn check(&self, cx:")
+                || file.contains("fn check_changes(&self, cx:");
+            if m.is_alias() {
+                assert!(
+                    !file.contains("fn check"),
+                    "{} is an alias and has a check",
+                    m.code
+                );
+                assert_eq!(m.default_level, crate::lint::Level::Error, "{}", m.code);
+                for c in m.alias_of {
+                    assert!(
+                        crate::diagnostics::Code::ALL
+                            .iter()
+                            .any(|x| x.as_str() == *c),
+                        "{} is an alias of {c}, which is no compiler code",
+                        m.code
+                    );
+                    assert!(
+                        diagnostics_md.contains(&format!("### {c}\n")),
+                        "{c} (aliased by {}) is not documented in docs/diagnostics.md",
+                        m.code
+                    );
+                }
+            } else if ENGINE.contains(&m.code) {
+                assert!(!checks, "{} is reported by the engine", m.code);
+            } else {
+                assert!(
+                    checks,
+                    "{} has no check: implement it or make it an alias",
+                    m.code
+                );
+            }
+        }
+        assert_eq!(seen, ALL_RULES.len());
     }
 
     #[test]

@@ -56,3 +56,34 @@ pub fn assert_clean(yaml: &str, rule: &str) {
         human(&refs, &compiled.sources, Style::Plain, 100)
     );
 }
+
+/// For `rule`, an alias of compiler errors: the codes of `bad`'s errors, asserting that it does
+/// not compile and that every error is one of the rule's `alias_of` codes.
+pub fn alias_errors(bad: &str, rule: &str) -> Vec<&'static str> {
+    let meta = crate::lint::find_rule(rule)
+        .unwrap_or_else(|| panic!("no rule {rule}"))
+        .meta();
+    assert!(meta.is_alias(), "{rule} is not an alias");
+    let compiled = compile_sources(&[("schema.yaml".into(), bad.into())]);
+    let codes: Vec<&'static str> = compiled
+        .diagnostics
+        .sorted()
+        .iter()
+        .filter(|d| d.severity == crate::diagnostics::Severity::Error)
+        .map(|d| d.code)
+        .collect();
+    assert!(!codes.is_empty(), "the {rule} fixture compiles");
+    for c in &codes {
+        assert!(
+            meta.alias_of.contains(c),
+            "{rule} is an alias of {:?}, the fixture reports {c}",
+            meta.alias_of
+        );
+    }
+    codes
+}
+
+/// Fails when the model does not compile (the clean case of an alias rule).
+pub fn assert_compiles(yaml: &str) {
+    let _ = lint(yaml);
+}

@@ -153,35 +153,37 @@ pub fn human(
     s
 }
 
-/// The report as JSON.
+/// The report as JSON: `version` (the diagnostics document's, see
+/// [`crate::diagnostics::output::JSON_VERSION`]), one entry per test, the counts, and the
+/// failures as `diagnostics` records (the shape every command's `--format json` uses).
 pub fn json(results: &[TestResult], sources: &SourceMap) -> serde_json::Value {
+    use crate::diagnostics::output::{JSON_VERSION, Record};
+    let mut failures = Vec::new();
     let tests: Vec<serde_json::Value> = results
         .iter()
         .map(|r| {
             let diag = failure_diagnostic(r);
-            let loc = diag.as_ref().map(|d| {
-                crate::diagnostics::report::to_json(&[d], sources)
-                    .into_iter()
-                    .next()
-            });
-            let (file, line, column) = match loc.flatten() {
-                Some(j) => (j.file, j.line, j.column),
+            let rec = diag.as_ref().map(|d| Record::of(d, sources).into_owned());
+            let (file, line, column) = match &rec {
+                Some(j) => (j.file.as_deref().map(str::to_string), j.line, j.column),
                 None => {
                     let f = sources.file(r.test.origin.file);
                     let (l, c) = f.map_or((0, 0), |f| f.line_col(r.test.origin.start as usize));
                     (f.map(|f| f.name.clone()), Some(l), Some(c))
                 }
             };
-            serde_json::json!({
+            let entry = serde_json::json!({
                 "table": r.test.table.to_string(),
                 "name": r.test.name,
                 "kind": kind(r.test.kind),
                 "status": if r.outcome == run::Outcome::Passed { "passed" } else { "failed" },
-                "message": diag.map(|d| d.message),
+                "message": diag.as_ref().map(|d| d.message.clone()),
                 "file": file,
                 "line": line,
                 "column": column,
-            })
+            });
+            failures.extend(rec);
+            entry
         })
         .collect();
     let passed = results
@@ -189,8 +191,10 @@ pub fn json(results: &[TestResult], sources: &SourceMap) -> serde_json::Value {
         .filter(|r| r.outcome == run::Outcome::Passed)
         .count();
     serde_json::json!({
+        "version": JSON_VERSION,
         "tests": tests,
         "passed": passed,
         "failed": results.len() - passed,
+        "diagnostics": failures,
     })
 }

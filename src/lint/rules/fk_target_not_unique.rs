@@ -1,17 +1,18 @@
-//! SC104 `fk-target-not-unique` (enforced by validation).
+//! SC104 `fk-target-not-unique` (an alias of E304).
 
 use crate::declare_rule;
-use crate::lint::{Finding, LintContext, Rule, RuleMeta};
+use crate::lint::{Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
     /// A foreign key references a column set that is not exactly covered by the target's primary
     /// key, a UNIQUE constraint, or a unique index without a predicate or expression keys.
     ///
-    /// **This check has one home: validation.** The model does not compile, so `schemac build`
-    /// and `schemac lint` both report it as the hard error `E304` in `docs/diagnostics.md`. The
-    /// rule stays registered for its code and docs; it reports nothing itself and cannot be
-    /// turned off or suppressed.
+    /// **This check has one home: validation.** The model does not compile, so `schemac build` and
+    /// `schemac lint` both report it as the hard error `E304` in `docs/diagnostics.md`. The rule is
+    /// an alias of `E304`: it stays registered for its code and docs and reports nothing itself. It
+    /// cannot be turned off, re-levelled or suppressed; naming it in `lint.rules` or `lint: {
+    /// allow: … }` is reported as `SC018` (`alias-rule-configured`).
     ///
     /// ## Why is this bad?
     /// PostgreSQL rejects the `CREATE TABLE` ("there is no unique constraint matching given keys
@@ -35,6 +36,7 @@ declare_rule! {
     pub FkTargetNotUnique {
         code: "SC104", name: "fk-target-not-unique",
         category: Integrity, level: Error, target: Model,
+        alias_of: ["E304"],
     }
 }
 
@@ -42,28 +44,23 @@ impl Rule for FkTargetNotUnique {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
     }
-
-    /// Nothing: validation reports E304 before lint runs.
-    fn check(&self, _cx: &LintContext<'_>, _out: &mut Vec<Finding>) {}
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::compile_sources;
-    use crate::lint::test_utils::assert_clean;
+    use crate::lint::test_utils::{alias_errors, assert_compiles};
 
     const MODEL: &str = "version: 1\ntables:\n  authors:\n    columns:\n      id: { type: bigint, primary_key: true }\n      email: { type: text UNIQUE }\n  notes:\n    columns:\n      id: { type: bigint, primary_key: true }\n      author_email: { type: text, references: authors.email }\n    indexes: [ { columns: [author_email] } ]\n";
 
     #[test]
     fn fk_target_not_unique_violation() {
         // The check lives in validation: the model does not compile.
-        let c = compile_sources(&[("schema.yaml".into(), MODEL.replace(" UNIQUE", ""))]);
-        let codes: Vec<&str> = c.diagnostics.sorted().iter().map(|d| d.code).collect();
+        let codes = alias_errors(&MODEL.replace(" UNIQUE", ""), "SC104");
         assert_eq!(codes, ["E304"]);
     }
 
     #[test]
     fn fk_target_not_unique_ok() {
-        assert_clean(&MODEL.replace(" UNIQUE", ", unique: true"), "SC104");
+        assert_compiles(&MODEL.replace(" UNIQUE", ", unique: true"));
     }
 }

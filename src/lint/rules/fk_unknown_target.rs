@@ -1,7 +1,7 @@
-//! SC102 `fk-unknown-target` (enforced by validation).
+//! SC102 `fk-unknown-target` (an alias of E203, E204, E305).
 
 use crate::declare_rule;
-use crate::lint::{Finding, LintContext, Rule, RuleMeta};
+use crate::lint::{Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
@@ -9,11 +9,12 @@ declare_rule! {
     /// at a column the target does not have, or lists a different number of columns than it
     /// references.
     ///
-    /// **This check has one home: validation.** The model does not compile, so `schemac build`
-    /// and `schemac lint` both report it as a hard error — `E203` (unknown table), `E204`
-    /// (unknown column) or `E305` (column counts differ) in `docs/diagnostics.md`. The rule stays
-    /// registered for its code and docs; it reports nothing itself and cannot be turned off or
-    /// suppressed.
+    /// **This check has one home: validation.** The model does not compile, so `schemac build` and
+    /// `schemac lint` both report it as a hard error — `E203` (unknown table), `E204` (unknown
+    /// column) or `E305` (column counts differ) in `docs/diagnostics.md`. The rule is an alias of
+    /// `E203`, `E204`, `E305`: it stays registered for its code and docs and reports nothing
+    /// itself. It cannot be turned off, re-levelled or suppressed; naming it in `lint.rules` or
+    /// `lint: { allow: … }` is reported as `SC018` (`alias-rule-configured`).
     ///
     /// ## Why is this bad?
     /// PostgreSQL rejects the `CREATE TABLE`, so the migration would fail.
@@ -31,6 +32,7 @@ declare_rule! {
     pub FkUnknownTarget {
         code: "SC102", name: "fk-unknown-target",
         category: Integrity, level: Error, target: Model,
+        alias_of: ["E203", "E204", "E305"],
     }
 }
 
@@ -38,32 +40,26 @@ impl Rule for FkUnknownTarget {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
     }
-
-    /// Nothing: validation reports E203/E204/E305 before lint runs.
-    fn check(&self, _cx: &LintContext<'_>, _out: &mut Vec<Finding>) {}
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::compile_sources;
-    use crate::lint::test_utils::assert_clean;
+    use crate::lint::test_utils::{alias_errors, assert_compiles};
 
     #[test]
     fn fk_unknown_target_violation() {
         // The check lives in validation: the model does not compile.
-        let c = compile_sources(&[(
-            "schema.yaml".into(),
-            "version: 1\ntables:\n  notes:\n    columns:\n      id: { type: bigint, primary_key: true }\n      author_id: { type: bigint, references: autors.id }\n".into(),
-        )]);
-        let codes: Vec<&str> = c.diagnostics.sorted().iter().map(|d| d.code).collect();
+        let codes = alias_errors(
+            "version: 1\ntables:\n  notes:\n    columns:\n      id: { type: bigint, primary_key: true }\n      author_id: { type: bigint, references: autors.id }\n",
+            "SC102",
+        );
         assert_eq!(codes, ["E203"]);
     }
 
     #[test]
     fn fk_unknown_target_ok() {
-        assert_clean(
+        assert_compiles(
             "version: 1\ntables:\n  authors:\n    columns:\n      id: { type: bigint, primary_key: true }\n  notes:\n    columns:\n      id: { type: bigint, primary_key: true }\n      author_id: { type: bigint, references: authors.id }\n    indexes: [ { columns: [author_id] } ]\n",
-            "SC102",
         );
     }
 }

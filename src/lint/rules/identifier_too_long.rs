@@ -1,7 +1,7 @@
-//! SC701 `identifier-too-long` (enforced by validation).
+//! SC701 `identifier-too-long` (an alias of E306).
 
 use crate::declare_rule;
-use crate::lint::{Finding, LintContext, Rule, RuleMeta};
+use crate::lint::{Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
@@ -10,9 +10,10 @@ declare_rule! {
     /// generates, such as `<table>_<cols>_fkey`.
     ///
     /// **This check has one home: validation.** It is the hard error `E306`
-    /// (`identifier-too-long`), reported after name generation by `schemac build` and
-    /// `schemac lint` alike. The rule stays registered for its code and docs; it reports nothing
-    /// itself and cannot be turned off or suppressed.
+    /// (`identifier-too-long`), reported after name generation by `schemac build` and `schemac
+    /// lint` alike. The rule is an alias of `E306`: it stays registered for its code and docs and
+    /// reports nothing itself. It cannot be turned off, re-levelled or suppressed; naming it in
+    /// `lint.rules` or `lint: { allow: … }` is reported as `SC018` (`alias-rule-configured`).
     ///
     /// ## Why is this bad?
     /// PostgreSQL silently truncates identifiers to 63 bytes, so two long names can collide and
@@ -31,6 +32,7 @@ declare_rule! {
     pub IdentifierTooLong {
         code: "SC701", name: "identifier-too-long",
         category: Naming, level: Error, target: Model,
+        alias_of: ["E306"],
     }
 }
 
@@ -38,37 +40,29 @@ impl Rule for IdentifierTooLong {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
     }
-
-    /// Nothing: validation reports E306 before lint runs.
-    fn check(&self, _cx: &LintContext<'_>, _out: &mut Vec<Finding>) {}
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::compile_sources;
-    use crate::lint::test_utils::assert_clean;
+    use crate::lint::test_utils::{alias_errors, assert_compiles};
 
     #[test]
     fn identifier_too_long_violation() {
         let long = "a".repeat(64);
-        let c = compile_sources(&[(
-            "schema.yaml".into(),
-            format!(
+        let codes = alias_errors(
+            &format!(
                 "version: 1\ntables:\n  {long}:\n    columns:\n      id: {{ type: bigint, primary_key: true }}\n"
             ),
-        )]);
-        let codes: Vec<&str> = c.diagnostics.sorted().iter().map(|d| d.code).collect();
+            "SC701",
+        );
         assert!(codes.contains(&"E306"), "{codes:?}");
     }
 
     #[test]
     fn identifier_too_long_ok() {
         let name = "a".repeat(40);
-        assert_clean(
-            &format!(
-                "version: 1\ntables:\n  {name}:\n    columns:\n      id: {{ type: bigint, primary_key: true }}\n"
-            ),
-            "SC701",
-        );
+        assert_compiles(&format!(
+            "version: 1\ntables:\n  {name}:\n    columns:\n      id: {{ type: bigint, primary_key: true }}\n"
+        ));
     }
 }

@@ -3,6 +3,7 @@
 //! Input: a [`LintContext`]. Output: findings pushed by each rule. Invariants: helpers here
 //! build per-table data once, so a rule that uses them stays linear in the model.
 
+pub mod alias_rule_configured;
 pub mod auth_call_not_wrapped;
 pub mod auth_users_exposed;
 pub mod auto_expose_setting_missing;

@@ -1,7 +1,7 @@
-//! SC407 `policy-clause-invalid-for-command` (enforced by validation).
+//! SC407 `policy-clause-invalid-for-command` (an alias of E311, E104).
 
 use crate::declare_rule;
-use crate::lint::{Finding, LintContext, Rule, RuleMeta};
+use crate::lint::{Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
@@ -10,9 +10,10 @@ declare_rule! {
     ///
     /// **This check has one home: validation.** A clause the command does not allow is the hard
     /// error `E311` (`invalid-policy-clause`) and a policy with neither clause is `E104`
-    /// (`missing-key`), reported by `schemac build` and `schemac lint` alike. The rule stays
-    /// registered for its code and docs; it reports nothing itself and cannot be turned off or
-    /// suppressed.
+    /// (`missing-key`), reported by `schemac build` and `schemac lint` alike. The rule is an alias
+    /// of `E311`, `E104`: it stays registered for its code and docs and reports nothing itself. It
+    /// cannot be turned off, re-levelled or suppressed; naming it in `lint.rules` or `lint: {
+    /// allow: … }` is reported as `SC018` (`alias-rule-configured`).
     ///
     /// ## Why is this bad?
     /// PostgreSQL rejects `CREATE POLICY` with a clause its command does not take, so the
@@ -27,6 +28,7 @@ declare_rule! {
     pub PolicyClauseInvalidForCommand {
         code: "SC407", name: "policy-clause-invalid-for-command",
         category: Security, level: Error, target: Model,
+        alias_of: ["E311", "E104"],
     }
 }
 
@@ -34,27 +36,22 @@ impl Rule for PolicyClauseInvalidForCommand {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
     }
-
-    /// Nothing: validation reports E311 and E104 before lint runs.
-    fn check(&self, _cx: &LintContext<'_>, _out: &mut Vec<Finding>) {}
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::compile_sources;
-    use crate::lint::test_utils::assert_clean;
+    use crate::lint::test_utils::{alias_errors, assert_compiles};
 
     const MODEL: &str = "version: 1\npreset: supabase\ntables:\n  notes:\n    columns:\n      id: { type: bigint, primary_key: true }\n      user_id: uuid\n    indexes: [ { columns: [user_id] } ]\n    revoke: { anon: [all], authenticated: [select, update, delete] }\n    rls:\n      policies:\n        own_insert: { for: insert, to: [authenticated], CLAUSE: \"(select auth.uid()) = user_id\" }\n";
 
     #[test]
     fn policy_clause_invalid_for_command_violation() {
-        let c = compile_sources(&[("schema.yaml".into(), MODEL.replace("CLAUSE", "using"))]);
-        let codes: Vec<&str> = c.diagnostics.sorted().iter().map(|d| d.code).collect();
+        let codes = alias_errors(&MODEL.replace("CLAUSE", "using"), "SC407");
         assert_eq!(codes, ["E311"]);
     }
 
     #[test]
     fn policy_clause_invalid_for_command_ok() {
-        assert_clean(&MODEL.replace("CLAUSE", "with_check"), "SC407");
+        assert_compiles(&MODEL.replace("CLAUSE", "with_check"));
     }
 }

@@ -1,7 +1,7 @@
-//! SC406 `policy-unknown-column` (enforced by validation).
+//! SC406 `policy-unknown-column` (an alias of E302, E303).
 
 use crate::declare_rule;
-use crate::lint::{Finding, LintContext, Rule, RuleMeta};
+use crate::lint::{Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
@@ -10,10 +10,12 @@ declare_rule! {
     /// model's tables and the preset's. The expression is parsed (sqlparser, PostgreSQL
     /// dialect) and walked scope by scope, never matched as text.
     ///
-    /// **This check has one home: validation.** It is the hard error `E302`
-    /// (`sql-unknown-column`; unknown tables and schema-qualified functions are `E303`), reported
-    /// by `schemac build` and `schemac lint` alike. The rule stays registered for its code and
-    /// docs; it reports nothing itself and cannot be turned off or suppressed.
+    /// **This check has one home: validation.** It is the hard error `E302` (`sql-unknown-column`;
+    /// unknown tables and schema-qualified functions are `E303`), reported by `schemac build` and
+    /// `schemac lint` alike. The rule is an alias of `E302`, `E303`: it stays registered for its
+    /// code and docs and reports nothing itself. It cannot be turned off, re-levelled or
+    /// suppressed; naming it in `lint.rules` or `lint: { allow: … }` is reported as `SC018`
+    /// (`alias-rule-configured`).
     ///
     /// ## Why is this bad?
     /// PostgreSQL rejects `CREATE POLICY`, so the migration would fail.
@@ -30,6 +32,7 @@ declare_rule! {
     pub PolicyUnknownColumn {
         code: "SC406", name: "policy-unknown-column",
         category: Security, level: Error, target: Model,
+        alias_of: ["E302", "E303"],
     }
 }
 
@@ -37,37 +40,31 @@ impl Rule for PolicyUnknownColumn {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
     }
-
-    /// Nothing: validation reports E302 before lint runs.
-    fn check(&self, _cx: &LintContext<'_>, _out: &mut Vec<Finding>) {}
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::compile_sources;
-    use crate::lint::test_utils::assert_clean;
+    use crate::lint::test_utils::{alias_errors, assert_compiles};
 
     const MODEL: &str = "version: 1\npreset: supabase\ntables:\n  notes:\n    columns:\n      id: { type: bigint, primary_key: true }\n      user_id: uuid\n    indexes: [ { columns: [user_id] } ]\n    revoke: { anon: [all] }\n    rls:\n      policies:\n        own:\n          to: [authenticated]\n          using: \"(select auth.uid()) = COL\"\n";
 
     #[test]
     fn policy_unknown_column_violation() {
-        let c = compile_sources(&[("schema.yaml".into(), MODEL.replace("COL", "usr_id"))]);
-        let codes: Vec<&str> = c.diagnostics.sorted().iter().map(|d| d.code).collect();
+        let codes = alias_errors(&MODEL.replace("COL", "usr_id"), "SC406");
         assert_eq!(codes, ["E302"]);
     }
 
     #[test]
     fn policy_unknown_column_ok() {
-        assert_clean(&MODEL.replace("COL", "user_id"), "SC406");
+        assert_compiles(&MODEL.replace("COL", "user_id"));
     }
 
     /// A policy on a platform table is checked against the platform table's columns.
     #[test]
     fn policy_unknown_column_on_a_platform_table() {
         let model = "version: 1\npreset: supabase\npolicies:\n  storage.objects:\n    own: { for: select, to: [authenticated], using: \"(select auth.uid()) = COL\" }\n";
-        let c = compile_sources(&[("schema.yaml".into(), model.replace("COL", "owner_uuid"))]);
-        let codes: Vec<&str> = c.diagnostics.sorted().iter().map(|d| d.code).collect();
+        let codes = alias_errors(&model.replace("COL", "owner_uuid"), "SC406");
         assert_eq!(codes, ["E302"]);
-        assert_clean(&model.replace("COL", "owner"), "SC406");
+        assert_compiles(&model.replace("COL", "owner"));
     }
 }

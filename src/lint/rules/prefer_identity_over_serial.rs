@@ -1,17 +1,18 @@
-//! SC204 `prefer-identity-over-serial` (enforced by resolution).
+//! SC204 `prefer-identity-over-serial` (an alias of E202).
 
 use crate::declare_rule;
-use crate::lint::{Finding, LintContext, Rule, RuleMeta};
+use crate::lint::{Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
     /// A column of type `serial`, `bigserial`, `smallserial` (or `serial4`, `serial8`).
     ///
-    /// **This check has one home: resolution.** schemac does not accept the serial pseudo-types
-    /// at all, so `schemac build` and `schemac lint` both report them as the hard error `E202`
+    /// **This check has one home: resolution.** schemac does not accept the serial pseudo-types at
+    /// all, so `schemac build` and `schemac lint` both report them as the hard error `E202`
     /// (unknown type, with the identity column to use instead) in `docs/diagnostics.md`. The rule
-    /// stays registered for its code and docs; it reports nothing itself and cannot be turned
-    /// off or suppressed.
+    /// is an alias of `E202`: it stays registered for its code and docs and reports nothing itself.
+    /// It cannot be turned off, re-levelled or suppressed; naming it in `lint.rules` or `lint: {
+    /// allow: … }` is reported as `SC018` (`alias-rule-configured`).
     ///
     /// ## Why is this bad?
     /// A serial column is an integer with a separately owned sequence: grants, dumps and copies
@@ -29,7 +30,8 @@ declare_rule! {
     /// ```
     pub PreferIdentityOverSerial {
         code: "SC204", name: "prefer-identity-over-serial",
-        category: Integrity, level: Warn, target: Model,
+        category: Integrity, level: Error, target: Model,
+        alias_of: ["E202"],
     }
 }
 
@@ -37,15 +39,11 @@ impl Rule for PreferIdentityOverSerial {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
     }
-
-    /// Nothing: resolution reports E202 before lint runs.
-    fn check(&self, _cx: &LintContext<'_>, _out: &mut Vec<Finding>) {}
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::compile_sources;
-    use crate::lint::test_utils::assert_clean;
+    use crate::lint::test_utils::{alias_errors, assert_compiles};
 
     const MODEL: &str =
         "version: 1\ntables:\n  notes:\n    columns:\n      id: { type: ID, primary_key: true }\n";
@@ -53,13 +51,12 @@ mod tests {
     #[test]
     fn prefer_identity_over_serial_violation() {
         // The check lives in resolution: the model does not compile.
-        let c = compile_sources(&[("schema.yaml".into(), MODEL.replace("ID", "bigserial"))]);
-        let codes: Vec<&str> = c.diagnostics.sorted().iter().map(|d| d.code).collect();
+        let codes = alias_errors(&MODEL.replace("ID", "bigserial"), "SC204");
         assert_eq!(codes, ["E202"]);
     }
 
     #[test]
     fn prefer_identity_over_serial_ok() {
-        assert_clean(&MODEL.replace("ID", "bigint, identity: always"), "SC204");
+        assert_compiles(&MODEL.replace("ID", "bigint, identity: always"));
     }
 }

@@ -1,7 +1,7 @@
-//! SC110 `trigger-function-invalid` (enforced by resolution and validation).
+//! SC110 `trigger-function-invalid` (an alias of E205, E307).
 
 use crate::declare_rule;
-use crate::lint::{Finding, LintContext, Rule, RuleMeta};
+use crate::lint::{Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
@@ -12,8 +12,10 @@ declare_rule! {
     ///
     /// **This check has one home: the compiler.** The model does not compile, so `schemac build`
     /// and `schemac lint` both report it as a hard error — `E205` (unknown function) or `E307`
-    /// (conflicting options) in `docs/diagnostics.md`. The rule stays registered for its code and
-    /// docs; it reports nothing itself and cannot be turned off or suppressed.
+    /// (conflicting options) in `docs/diagnostics.md`. The rule is an alias of `E205`, `E307`: it
+    /// stays registered for its code and docs and reports nothing itself. It cannot be turned off,
+    /// re-levelled or suppressed; naming it in `lint.rules` or `lint: { allow: … }` is reported as
+    /// `SC018` (`alias-rule-configured`).
     ///
     /// ## Why is this bad?
     /// PostgreSQL rejects the `CREATE TRIGGER`, so the migration would fail.
@@ -30,6 +32,7 @@ declare_rule! {
     pub TriggerFunctionInvalid {
         code: "SC110", name: "trigger-function-invalid",
         category: Integrity, level: Error, target: Model,
+        alias_of: ["E205", "E307"],
     }
 }
 
@@ -37,28 +40,23 @@ impl Rule for TriggerFunctionInvalid {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
     }
-
-    /// Nothing: resolution reports E205 and validation E307 before lint runs.
-    fn check(&self, _cx: &LintContext<'_>, _out: &mut Vec<Finding>) {}
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::compile_sources;
-    use crate::lint::test_utils::assert_clean;
+    use crate::lint::test_utils::{alias_errors, assert_compiles};
 
     const MODEL: &str = "version: 1\nfunctions:\n  touch:\n    returns: RETURNS\n    language: plpgsql\n    body: \"begin new.n := 1; return new; end\"\ntables:\n  notes:\n    columns:\n      id: { type: bigint, primary_key: true }\n      n: integer\n    triggers:\n      touch:\n        before: [update]\n        function: touch\n";
 
     #[test]
     fn trigger_function_invalid_violation() {
         // The check lives in validation: the model does not compile.
-        let c = compile_sources(&[("schema.yaml".into(), MODEL.replace("RETURNS", "void"))]);
-        let codes: Vec<&str> = c.diagnostics.sorted().iter().map(|d| d.code).collect();
+        let codes = alias_errors(&MODEL.replace("RETURNS", "void"), "SC110");
         assert_eq!(codes, ["E307"]);
     }
 
     #[test]
     fn trigger_function_invalid_ok() {
-        assert_clean(&MODEL.replace("RETURNS", "trigger"), "SC110");
+        assert_compiles(&MODEL.replace("RETURNS", "trigger"));
     }
 }
