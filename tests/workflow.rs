@@ -200,7 +200,7 @@ fn completions_for_each_shell() {
 #[test]
 fn help_lists_global_options_only_where_they_apply() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for cmd in ["rule", "rules", "completions", "init"] {
+    for cmd in ["rule", "rules", "completions", "init", "json-schema"] {
         let help = run(dir, &[cmd, "--help"]);
         ok(&help, cmd);
         assert!(

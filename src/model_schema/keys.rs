@@ -499,54 +499,37 @@ pub const RLS: Object = Object {
 
 const EVENTS: Shape = Shape::ListOf(&Shape::Choice(&["insert", "update", "delete", "truncate"]));
 
-/// A trigger (of a table, or at the top level with `on:`).
-pub const TRIGGER: Object = Object {
+/// The keys of a trigger, with `extra` first.
+macro_rules! trigger_keys {
+    ($($extra:expr),*) => {
+        &[
+            $($extra,)*
+            key("before", EVENTS, "Fire before these events: insert | update | delete | truncate."),
+            key("after", EVENTS, "Fire after these events: insert | update | delete | truncate."),
+            key("instead_of", EVENTS, "Fire instead of these events (views)."),
+            key("of", Shape::TextList, "`UPDATE OF` these columns."),
+            key("for_each", Shape::Choice(&["row", "statement"]), "row (default) | statement."),
+            key("when", Shape::Sql, "The `WHEN` condition: one SQL expression."),
+            required("function", Shape::Name, "The trigger function (`function: update_updated_at`)."),
+            key("args", Shape::TextList, "Arguments passed to the function."),
+            key("description", Shape::Text, "What the trigger does; becomes `COMMENT ON TRIGGER`."),
+        ]
+    };
+}
+
+/// A trigger of a table (its table is the one it is declared in: no `on`).
+pub const TABLE_TRIGGER: Object = Object {
     id: "trigger",
     title: "A trigger",
-    keys: &[
-        key(
-            "on",
-            Shape::Name,
-            "Top level only (required there): the table, e.g. `auth.users`.",
-        ),
-        key(
-            "before",
-            EVENTS,
-            "Fire before these events: insert | update | delete | truncate.",
-        ),
-        key(
-            "after",
-            EVENTS,
-            "Fire after these events: insert | update | delete | truncate.",
-        ),
-        key(
-            "instead_of",
-            EVENTS,
-            "Fire instead of these events (views).",
-        ),
-        key("of", Shape::TextList, "`UPDATE OF` these columns."),
-        key(
-            "for_each",
-            Shape::Choice(&["row", "statement"]),
-            "row (default) | statement.",
-        ),
-        key(
-            "when",
-            Shape::Sql,
-            "The `WHEN` condition: one SQL expression.",
-        ),
-        required(
-            "function",
-            Shape::Name,
-            "The trigger function (`function: update_updated_at`).",
-        ),
-        key("args", Shape::TextList, "Arguments passed to the function."),
-        key(
-            "description",
-            Shape::Text,
-            "What the trigger does; becomes `COMMENT ON TRIGGER`.",
-        ),
-    ],
+    keys: trigger_keys!(),
+    rest: None,
+};
+
+/// A trigger at the top level, on a table the model does not own.
+pub const TRIGGER: Object = Object {
+    id: "external_trigger",
+    title: "A trigger on a table the model does not own",
+    keys: trigger_keys!(required("on", Shape::Name, "The table, e.g. `auth.users`.")),
     rest: None,
 };
 
@@ -790,7 +773,7 @@ pub const TABLE: Object = Object {
         ),
         key(
             "triggers",
-            Shape::MapOf(&Shape::Obj(&TRIGGER)),
+            Shape::MapOf(&Shape::Obj(&TABLE_TRIGGER)),
             "Triggers by name.",
         ),
         key("grants", PRIVILEGES, GRANTS_DOC),

@@ -122,9 +122,8 @@ pub fn json_schema() -> Value {
         Value::Object(m) => m,
         _ => Map::new(),
     };
-    // A file of a folder model may hold any sections: the root is never null-only, but may be
-    // empty (`{}`).
-    root.insert("type".into(), json!("object"));
+    // A file of a folder model may hold any of the sections, or none (`{}`).
+    root.insert("type".into(), json!(["object", "null"]));
     root.insert("$schema".into(), json!(JSON_SCHEMA_DRAFT));
     root.insert("$id".into(), json!(SCHEMA_ID));
     root.insert("title".into(), json!(keys::TOP.title));
@@ -185,6 +184,8 @@ fn collect(shape: &Shape, defs: &mut Map<String, Value>) {
     }
 }
 
+/// The definition of an object: its keys. It names no `type` (the places that use it do, with
+/// the scalar forms they also accept), so its keywords apply to mappings only.
 fn object_schema(obj: &Object) -> Value {
     let mut props = Map::new();
     for k in obj.keys {
@@ -202,15 +203,6 @@ fn object_schema(obj: &Object) -> Value {
         .map(|k| k.name)
         .collect();
     let mut m = Map::new();
-    // `null` reads as an empty mapping; a mapping with required keys cannot be empty.
-    m.insert(
-        "type".into(),
-        if required.is_empty() {
-            json!(["object", "null"])
-        } else {
-            json!("object")
-        },
-    );
     m.insert("description".into(), json!(obj.title));
     m.insert("properties".into(), Value::Object(props));
     if !required.is_empty() {
@@ -225,45 +217,106 @@ fn object_schema(obj: &Object) -> Value {
 
 const TEXT_TYPES: [&str; 3] = ["string", "number", "boolean"];
 
-fn shape_schema(shape: &Shape) -> Value {
-    match shape {
-        Shape::Text | Shape::Sql => json!({ "type": TEXT_TYPES }),
-        Shape::Name => json!({ "type": TEXT_TYPES, "pattern": "\\S" }),
-        Shape::Bool => json!({ "type": "boolean" }),
-        Shape::Count => json!({ "type": "integer", "minimum": 0 }),
-        Shape::Version => json!({ "enum": [1] }),
-        Shape::Choice(words) => json!({ "type": "string", "enum": words }),
-        Shape::TextList => json!({
-            "anyOf": [
-                { "type": ["string", "number"] },
-                { "type": "array", "items": { "type": TEXT_TYPES } },
-                { "type": "null" },
-            ]
-        }),
-        Shape::Obj(obj) => json!({ "$ref": format!("#/definitions/{}", obj.id) }),
-        Shape::MapOf(value) => json!({
-            "type": ["object", "null"],
-            "additionalProperties": shape_schema(value),
-        }),
-        Shape::Seq(item) => json!({ "type": "array", "items": shape_schema(item) }),
-        Shape::ListOf(item) => {
-            if scalar_ok(item) {
-                json!({
-                    "anyOf": [
-                        { "type": "array", "items": shape_schema(item) },
-                        { "type": "null" },
-                        shape_schema(item),
-                    ]
-                })
+/// A shape as JSON types plus keywords that each apply to one of those types only, so that
+/// alternatives can be merged into one schema (whose errors name the exact key or value, where
+/// an `anyOf` only says that no alternative matched). `None` for shapes with keywords that apply
+/// to every type (`enum`, `anyOf`).
+fn typed(shape: &Shape) -> Option<(Vec<&'static str>, Map<String, Value>)> {
+    let mut kw = Map::new();
+    let types: Vec<&'static str> = match shape {
+        Shape::Text | Shape::Sql => TEXT_TYPES.to_vec(),
+        Shape::Name => {
+            kw.insert("pattern".into(), json!("\\S"));
+            TEXT_TYPES.to_vec()
+        }
+        Shape::Bool => vec!["boolean"],
+        Shape::Count => {
+            kw.insert("minimum".into(), json!(0));
+            vec!["integer"]
+        }
+        Shape::TextList => {
+            kw.insert("items".into(), json!({ "type": TEXT_TYPES }));
+            vec!["string", "number", "array", "null"]
+        }
+        Shape::Obj(obj) => {
+            kw.insert(
+                "allOf".into(),
+                json!([{ "$ref": format!("#/definitions/{}", obj.id) }]),
+            );
+            // `null` reads as an empty mapping; a mapping with required keys cannot be empty.
+            if obj.keys.iter().any(|k| k.required) {
+                vec!["object"]
             } else {
-                json!({ "type": ["array", "null"], "items": shape_schema(item) })
+                vec!["object", "null"]
             }
         }
+        Shape::MapOf(value) => {
+            kw.insert("additionalProperties".into(), shape_schema(value));
+            vec!["object", "null"]
+        }
+        Shape::Seq(item) => {
+            kw.insert("items".into(), shape_schema(item));
+            vec!["array"]
+        }
+        Shape::ListOf(item) if !scalar_ok(item) => {
+            kw.insert("items".into(), shape_schema(item));
+            vec!["array", "null"]
+        }
+        Shape::Null => vec!["null"],
+        Shape::Either(alts) => return merge(alts),
+        Shape::ListOf(_) | Shape::Version | Shape::Choice(_) | Shape::Any => return None,
+    };
+    Some((types, kw))
+}
+
+/// One typed schema for all the alternatives, when their keywords do not overlap.
+fn merge(alts: &[Shape]) -> Option<(Vec<&'static str>, Map<String, Value>)> {
+    let mut types: Vec<&'static str> = Vec::new();
+    let mut kw = Map::new();
+    for a in alts {
+        let (t, k) = typed(a)?;
+        for (key, value) in k {
+            if kw.contains_key(&key) {
+                return None;
+            }
+            kw.insert(key, value);
+        }
+        for ty in t {
+            if !types.contains(&ty) {
+                types.push(ty);
+            }
+        }
+    }
+    if types.contains(&"number") {
+        types.retain(|t| *t != "integer");
+    }
+    Some((types, kw))
+}
+
+fn shape_schema(shape: &Shape) -> Value {
+    if let Some((types, mut kw)) = typed(shape) {
+        kw.insert(
+            "type".into(),
+            match types.as_slice() {
+                [one] => json!(one),
+                _ => json!(types),
+            },
+        );
+        return Value::Object(kw);
+    }
+    match shape {
+        Shape::Version => json!({ "enum": [1] }),
+        Shape::Choice(words) => json!({ "type": "string", "enum": words }),
+        Shape::ListOf(item) => json!({
+            "anyOf": [
+                { "type": ["array", "null"], "items": shape_schema(item) },
+                shape_schema(item),
+            ]
+        }),
         Shape::Either(alts) => {
             json!({ "anyOf": alts.iter().map(shape_schema).collect::<Vec<_>>() })
         }
-        Shape::Null => json!({ "type": "null" }),
-        Shape::Any => json!({}),
+        _ => json!({}),
     }
 }
 

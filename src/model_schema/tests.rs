@@ -89,6 +89,15 @@ fn every_object_has_exactly_the_loaders_keys() {
 }
 
 #[test]
+fn a_tables_trigger_has_every_key_but_on() {
+    let mut keys: Vec<&str> = m::TRIGGER.iter().copied().filter(|k| *k != "on").collect();
+    keys.sort_unstable();
+    let mut documented: Vec<&str> = keys::TABLE_TRIGGER.keys.iter().map(|k| k.name).collect();
+    documented.sort_unstable();
+    assert_eq!(keys, documented);
+}
+
+#[test]
 fn the_derived_test_names_are_the_reserved_keys_of_tests() {
     let mut reserved = vec!["derived"];
     reserved.extend(crate::ir::access_test::DERIVED_TESTS.iter().copied());
