@@ -183,6 +183,31 @@ fn error_fixtures_of_unknown_keys_wrong_types_and_bad_values_are_rejected() {
     assert!(checked >= 10, "only {checked} error fixtures checked");
 }
 
+#[test]
+fn the_starter_models_of_init_validate_with_the_schema_init_writes() {
+    for preset in ["postgres", "supabase"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_schemac"))
+            .args(["init", "--preset", preset, "--dir"])
+            .arg(tmp.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let model = std::fs::read_to_string(tmp.path().join("schema.yaml")).unwrap();
+        assert!(
+            model.starts_with("# yaml-language-server: $schema=schemac.schema.json\n"),
+            "{model}"
+        );
+        let schema: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(tmp.path().join("schemac.schema.json")).unwrap(),
+        )
+        .unwrap();
+        let validator = jsonschema::draft7::new(&schema).unwrap();
+        let errs = errors(&validator, &to_json(&model).unwrap());
+        assert!(errs.is_empty(), "{preset}: {errs:?}");
+    }
+}
+
 /// Wrong models, each with one mistake, and what the schema says about it.
 const WRONG: &[(&str, &str)] = &[
     (

@@ -82,6 +82,11 @@ fn init_postgres_builds_lints_checks_and_migrates() {
         "init_postgres_schema",
         std::fs::read_to_string(dir.join("schema.yaml")).unwrap()
     );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("schemac.schema.json")).unwrap(),
+        run(dir, &["json-schema"]).stdout,
+        "init writes the JSON Schema its modeline names"
+    );
     insta::assert_snapshot!(
         "init_postgres_gitattributes",
         std::fs::read_to_string(dir.join(".gitattributes")).unwrap()
