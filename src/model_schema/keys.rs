@@ -929,12 +929,12 @@ pub const MIGRATIONS: Object = Object {
         key(
             "not_valid_constraints",
             Shape::Bool,
-            "Foreign keys and checks on existing tables: `NOT VALID`, then `VALIDATE`.",
+            "Foreign keys and checks on existing tables: `NOT VALID`, then `VALIDATE` (default true).",
         ),
         key(
             "not_null_via_check",
             Shape::Bool,
-            "`SET NOT NULL` through a validated check constraint.",
+            "`SET NOT NULL` through a validated check constraint (default true).",
         ),
         key(
             "layout",
