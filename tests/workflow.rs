@@ -105,6 +105,15 @@ fn init_postgres_builds_lints_checks_and_migrates() {
     );
     ok(&run(dir, &["build"]), "build");
     ok(&run(dir, &["check"]), "check");
+    // The JSON Schema beside the model is generated output too: check reports it stale.
+    let schema_file = dir.join("schemac.schema.json");
+    let current = std::fs::read_to_string(&schema_file).unwrap();
+    std::fs::write(&schema_file, current.replace("\"enum\"", "\"enum \"")).unwrap();
+    let stale = run(dir, &["check"]);
+    assert_eq!(stale.code, 1, "{}", stale.stderr);
+    insta::assert_snapshot!("init_schema_file_stale", stale.stderr);
+    std::fs::write(&schema_file, run(dir, &["json-schema"]).stdout).unwrap();
+    ok(&run(dir, &["check"]), "check after json-schema");
     let db = support::TestDb::create("init_pg");
     let migrate = run_env(dir, Some(&db.database_url()), &["migrate"]);
     ok(&migrate, "migrate");

@@ -38,8 +38,8 @@ const MODELINE: &str = "\
 ";
 
 /// The file the modeline names, next to schema.yaml (`schemac json-schema` prints it again after
-/// an upgrade).
-const SCHEMA_FILE: &str = "schemac.schema.json";
+/// an upgrade; `schemac check` reports it when stale).
+const SCHEMA_FILE: &str = schemac::model_schema::PROJECT_FILE;
 
 const POSTGRES_MODEL: &str = "\
 # The database model. Change it, then `schemac plan` shows and `schemac build` writes the next

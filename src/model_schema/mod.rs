@@ -113,6 +113,9 @@ pub const SCHEMA_ID: &str =
     "https://raw.githubusercontent.com/schemac/schemac/main/schema/schemac.schema.json";
 /// Where the repository keeps the schema.
 pub const SCHEMA_PATH: &str = "schema/schemac.schema.json";
+/// The schema's file in a project, beside the model (`schemac init` writes it and names it in the
+/// model's modeline; `schemac check` reports it when it is not this schemac's schema).
+pub const PROJECT_FILE: &str = "schemac.schema.json";
 
 /// The JSON Schema of a model file.
 pub fn json_schema() -> Value {
