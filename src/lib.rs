@@ -18,6 +18,7 @@ pub mod ir;
 pub mod lint;
 pub mod load;
 pub mod migrations;
+pub mod model_schema;
 pub mod plan;
 pub mod preset;
 pub mod render;

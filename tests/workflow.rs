@@ -82,6 +82,11 @@ fn init_postgres_builds_lints_checks_and_migrates() {
         "init_postgres_schema",
         std::fs::read_to_string(dir.join("schema.yaml")).unwrap()
     );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("schemac.schema.json")).unwrap(),
+        run(dir, &["json-schema"]).stdout,
+        "init writes the JSON Schema its modeline names"
+    );
     insta::assert_snapshot!(
         "init_postgres_gitattributes",
         std::fs::read_to_string(dir.join(".gitattributes")).unwrap()
@@ -100,6 +105,15 @@ fn init_postgres_builds_lints_checks_and_migrates() {
     );
     ok(&run(dir, &["build"]), "build");
     ok(&run(dir, &["check"]), "check");
+    // The JSON Schema beside the model is generated output too: check reports it stale.
+    let schema_file = dir.join("schemac.schema.json");
+    let current = std::fs::read_to_string(&schema_file).unwrap();
+    std::fs::write(&schema_file, current.replace("\"enum\"", "\"enum \"")).unwrap();
+    let stale = run(dir, &["check"]);
+    assert_eq!(stale.code, 1, "{}", stale.stderr);
+    insta::assert_snapshot!("init_schema_file_stale", stale.stderr);
+    std::fs::write(&schema_file, run(dir, &["json-schema"]).stdout).unwrap();
+    ok(&run(dir, &["check"]), "check after json-schema");
     let db = support::TestDb::create("init_pg");
     let migrate = run_env(dir, Some(&db.database_url()), &["migrate"]);
     ok(&migrate, "migrate");
@@ -200,7 +214,7 @@ fn completions_for_each_shell() {
 #[test]
 fn help_lists_global_options_only_where_they_apply() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for cmd in ["rule", "rules", "completions", "init"] {
+    for cmd in ["rule", "rules", "completions", "init", "json-schema"] {
         let help = run(dir, &[cmd, "--help"]);
         ok(&help, cmd);
         assert!(

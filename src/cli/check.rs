@@ -1,4 +1,6 @@
 //! `schemac check`: fail when generated files are stale or a committed migration was edited.
+//! Generated files include `schemac.schema.json` beside the model, when the project keeps one
+//! (`schemac init` writes it): it must be the JSON Schema of this schemac.
 
 use schemac::diagnostics::{Code, Diagnostic, Diagnostics};
 use schemac::{BuildOptions, BuildPlan, build_with};
@@ -102,10 +104,38 @@ fn check_project(cli: &Cli, project: &super::Project) -> u8 {
             .for_each(|x| d.push(x)),
         Err(e) => d.push(super::docs::render_failure(&e)),
     }
+    if let Some(stale) = stale_json_schema(cli) {
+        d.push(stale);
+    }
     if d.has_errors() {
         print_diagnostics(cli, &d, &compiled.sources);
         return exit::ERRORS;
     }
     eprintln!("schemac: {} is up to date", cli.out.display());
     exit::OK
+}
+
+/// `schemac.schema.json` in the folder that holds `--schema` (where `schemac init` writes it),
+/// when it exists and is not this schemac's JSON Schema (after an upgrade, or edited by hand).
+fn stale_json_schema(cli: &Cli) -> Option<Diagnostic> {
+    let path = cli
+        .schema
+        .parent()
+        .unwrap_or(std::path::Path::new(""))
+        .join(schemac::model_schema::PROJECT_FILE);
+    let on_disk = std::fs::read(&path).ok()?;
+    if on_disk == schemac::model_schema::json_schema_text().as_bytes() {
+        return None;
+    }
+    let shown = path.display().to_string();
+    Some(
+        Diagnostic::error(
+            Code::StaleOutput,
+            format!("`{shown}` is not the JSON Schema of this schemac"),
+        )
+        .in_path(shown.clone())
+        .help(format!(
+            "run `schemac json-schema > {shown}` and commit it (editors read it: docs/editor.md)"
+        )),
+    )
 }

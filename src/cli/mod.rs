@@ -154,6 +154,13 @@ enum Command {
     /// Apply the pending migrations to a database, recording each in `schemac.migrations`
     /// (`status`: applied / pending / unknown; `down N`: roll back the last N).
     Migrate(migrate::MigrateArgs),
+    /// Print the JSON Schema of schema.yaml (for editors: docs/editor.md) on stdout; the repository
+    /// keeps it as schema/schemac.schema.json.
+    JsonSchema {
+        /// Print the key reference (docs/model-keys.md) instead.
+        #[arg(long)]
+        markdown: bool,
+    },
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
     Completions {
         /// The shell.
@@ -485,7 +492,7 @@ pub(crate) fn database_url_from_env() -> Option<String> {
 
 /// The commands that read no model and write nothing: their `--help` leaves out the global
 /// options.
-const STANDALONE: [&str; 4] = ["init", "rule", "rules", "completions"];
+const STANDALONE: [&str; 5] = ["init", "rule", "rules", "completions", "json-schema"];
 
 /// The command line's definition: [`Cli`]'s, with the global options hidden from the help of the
 /// commands that do not use them.
@@ -592,6 +599,14 @@ pub fn run(cli: Cli) -> u8 {
         Command::Init(ref args) => return init::run(args),
         Command::Migrate(ref args) => migrate::run(&cli, args),
         Command::Completions { shell } => return completions(shell),
+        Command::JsonSchema { markdown } => {
+            write_stdout(&if markdown {
+                schemac::model_schema::markdown()
+            } else {
+                schemac::model_schema::json_schema_text()
+            });
+            return exit::OK;
+        }
         Command::Import(ref args) => import::run(&cli, args),
     };
     finish(&cli);
