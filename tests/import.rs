@@ -252,6 +252,68 @@ fn table_properties_the_model_cannot_write_are_listed_and_comments_imported() {
     );
 }
 
+/// A column's attribute options, a table's access method other than heap, tables and indexes in
+/// another tablespace, and an index's or materialized view's storage parameters are each listed
+/// with the SQL that sets them (the index itself is imported without its parameters).
+#[test]
+fn storage_properties_the_model_cannot_write_are_listed() {
+    let mut db = support::TestDb::create("import_storage");
+    // A tablespace needs an empty folder the server owns: the server makes it (superuser).
+    let space = format!("schemac_ts_{}", std::process::id());
+    let dir = format!("/tmp/{space}");
+    db.apply_ok(&format!(
+        "copy (select 1) to program 'rm -rf {dir} && mkdir -p {dir}'"
+    ));
+    db.apply_ok(&format!("create tablespace {space} location '{dir}'"));
+    db.apply_ok(&format!(
+        "create access method heap2 type table handler heap_tableam_handler;
+         create table public.t (id bigint primary key, n integer not null) using heap2;
+         alter table public.t alter column n set (n_distinct = 100);
+         create index t_n_idx on public.t (n) with (fillfactor = 70) where n > 0;
+         create table public.archived (id bigint primary key using index tablespace {space})
+           tablespace {space};
+         create index archived_id_idx on public.archived (id) tablespace {space};
+         create materialized view public.totals with (fillfactor = 50) as select count(*) as n from public.t;"
+    ));
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("schema.yaml");
+    let report = tmp.path().join("report.md");
+    let out = schemac(&[
+        "import",
+        "--database-url",
+        &db.database_url(),
+        "--out-model",
+        model.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    db.apply_ok("drop table public.archived; drop materialized view public.totals");
+    db.apply_ok(&format!("drop tablespace {space}"));
+    db.apply_ok(&format!("copy (select 1) to program 'rm -rf {dir}'"));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("E514"), "{}", out.stderr);
+    for entry in [
+        "column options public.t.n",
+        "table access method public.t",
+        "index storage parameters public.t.t_n_idx",
+        "table tablespace public.archived",
+        "index tablespace public.archived.archived_pkey",
+        "index tablespace public.archived.archived_id_idx",
+        "storage parameters public.totals",
+        "access method heap2",
+    ] {
+        assert!(out.stderr.contains(entry), "{entry}: {}", out.stderr);
+    }
+    let report = std::fs::read_to_string(&report)
+        .unwrap()
+        .replace(&space, "<tablespace>");
+    insta::assert_snapshot!("storage_properties_report", report);
+    insta::assert_snapshot!(
+        "storage_properties_model",
+        std::fs::read_to_string(&model).unwrap()
+    );
+}
+
 #[test]
 fn a_failing_sql_file_is_e513_and_leaves_no_database() {
     let tmp = tempfile::tempdir().unwrap();

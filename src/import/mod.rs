@@ -241,6 +241,13 @@ fn other_reason(kind: &str) -> &'static str {
         "unlogged table" => "every table the model builds is logged",
         "replica identity" => "a table's replica identity is always its primary key",
         "constraint comment" => "a constraint has no description",
+        "column options" => "a column has no attribute options (n_distinct, …)",
+        "table access method" => "every table the model builds uses the heap access method",
+        "table tablespace" | "index tablespace" => "the model builds in the default tablespace",
+        "index storage parameters" => {
+            "an index has no storage parameters (it is imported without them)"
+        }
+        "access method" => "the model cannot create an access method",
         _ => "the model has no section for it",
     }
 }
@@ -491,11 +498,31 @@ fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Pr
     if options.supabase_layout {
         head.push_str("migrations:\n  layout: supabase\n");
     }
-    let schemas: Vec<&String> = catalog.schemas.iter().filter(|s| *s != "public").collect();
+    // `public` is declared only for a comment other than the one PostgreSQL gives it.
+    let described = |s: &String| {
+        catalog
+            .schema_descriptions
+            .get(s)
+            .filter(|d| !d.is_empty())
+            .filter(|d| !(s == "public" && *d == crate::verify::PUBLIC_SCHEMA_COMMENT))
+    };
+    let schemas: Vec<&String> = catalog
+        .schemas
+        .iter()
+        .filter(|s| *s != "public" || described(s).is_some())
+        .collect();
     if !schemas.is_empty() {
         head.push_str("schemas:\n");
         for s in schemas {
-            let _ = writeln!(head, "  {}: {{}}", scalar(s));
+            match described(s) {
+                Some(d) => {
+                    let _ = writeln!(head, "  {}:", scalar(s));
+                    text_field(&mut head, 4, "description", d);
+                }
+                None => {
+                    let _ = writeln!(head, "  {}: {{}}", scalar(s));
+                }
+            }
         }
     }
     let default_ext_schema = if options.supabase {
@@ -817,6 +844,11 @@ fn index(table: &str, i: &IndexInfo) -> Option<String> {
     if let Some(t) = tail.strip_prefix("NULLS NOT DISTINCT") {
         parts.push("nulls: not_distinct".to_string());
         tail = t.trim();
+    }
+    // Storage parameters are listed in the ledger (`index storage parameters`).
+    if let Some(t) = tail.strip_prefix("WITH ") {
+        let (_, a) = paren_group(t, t.find('(')?)?;
+        tail = t.get(a..).unwrap_or("").trim();
     }
     if let Some(pred) = tail.strip_prefix("WHERE ") {
         parts.push(format!("where: {}", scalar(&reparseable(unparen(pred)))));

@@ -262,6 +262,8 @@ pub struct Catalog {
     pub extensions: BTreeMap<String, String>,
     /// Schemas that exist (of those asked about).
     pub schemas: Vec<String>,
+    /// `COMMENT ON SCHEMA`, by schema (those with a comment).
+    pub schema_descriptions: BTreeMap<String, String>,
 }
 
 fn sql(text: &str, class: &str, oid: &str) -> String {
@@ -272,7 +274,7 @@ fn sql(text: &str, class: &str, oid: &str) -> String {
 }
 
 const SCHEMAS_SQL: &str = "
-select n.nspname::text from pg_namespace n
+select n.nspname::text, obj_description(n.oid, 'pg_namespace') from pg_namespace n
 where {SYS} and n.nspname::text = any($1::text[])";
 
 const TABLES_SQL: &str = "
@@ -541,11 +543,61 @@ where c.relkind in ('r', 'p') and a.attnum > 0 and not a.attisdropped
   and {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}
 union all
 select n.nspname::text, 'storage parameters', c.relname::text,
-       'ALTER TABLE ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || ' SET ('
+       case when c.relkind = 'm' then 'ALTER MATERIALIZED VIEW ' else 'ALTER TABLE ' end || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || ' SET ('
        || array_to_string(c.reloptions, ', ') || ')'
 from pg_class c join pg_namespace n on n.oid = c.relnamespace
-where c.relkind in ('r', 'p') and c.reloptions is not null
+where c.relkind in ('r', 'p', 'm') and c.reloptions is not null
   and {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}
+union all
+select n.nspname::text, 'column options', c.relname::text || '.' || a.attname::text,
+       case when c.relkind = 'm' then 'ALTER MATERIALIZED VIEW ' else 'ALTER TABLE ' end || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || ' ALTER COLUMN '
+       || quote_ident(a.attname) || ' SET ('
+       || array_to_string(array(select o from unnest(a.attoptions) o where o like 'n\\_distinct%'), ', ')
+       || ')'
+from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+where c.relkind in ('r', 'p', 'm') and a.attnum > 0 and not a.attisdropped
+  and exists (select 1 from unnest(a.attoptions) o where o like 'n\\_distinct%')
+  and {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}
+union all
+select n.nspname::text, 'table access method', c.relname::text,
+       case when c.relkind = 'm' then 'ALTER MATERIALIZED VIEW ' else 'ALTER TABLE ' end || quote_ident(n.nspname) || '.' || quote_ident(c.relname)
+       || ' SET ACCESS METHOD ' || quote_ident(am.amname)
+from pg_class c join pg_namespace n on n.oid = c.relnamespace join pg_am am on am.oid = c.relam
+where c.relkind in ('r', 'm') and am.amname <> 'heap'
+  and {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}
+union all
+select n.nspname::text, case when t.oid is not null then 'index tablespace' else 'table tablespace' end,
+       case when t.oid is not null then t.relname::text || '.' else '' end || c.relname::text,
+       case c.relkind when 'i' then 'ALTER INDEX ' when 'I' then 'ALTER INDEX '
+                      when 'm' then 'ALTER MATERIALIZED VIEW ' else 'ALTER TABLE ' end
+       || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || ' SET TABLESPACE '
+       || quote_ident(ts.spcname)
+from pg_class c join pg_namespace n on n.oid = c.relnamespace
+join pg_tablespace ts on ts.oid = c.reltablespace
+left join pg_index i on i.indexrelid = c.oid left join pg_class t on t.oid = i.indrelid
+where c.relkind in ('r', 'p', 'm', 'i', 'I')
+  and {SYS} and n.nspname::text = any($1::text[])
+  and not exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass
+                  and d.objid = coalesce(t.oid, c.oid) and d.deptype = 'e')
+union all
+select n.nspname::text, 'index storage parameters', t.relname::text || '.' || c.relname::text,
+       'ALTER INDEX ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || ' SET ('
+       || array_to_string(c.reloptions, ', ') || ')'
+from pg_class c join pg_namespace n on n.oid = c.relnamespace
+join pg_index i on i.indexrelid = c.oid join pg_class t on t.oid = i.indrelid
+where c.relkind in ('i', 'I') and c.reloptions is not null
+  and {SYS} and n.nspname::text = any($1::text[])
+  and not exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass
+                  and d.objid = t.oid and d.deptype = 'e')
+union all
+select '', 'access method', am.amname::text,
+       'CREATE ACCESS METHOD ' || quote_ident(am.amname) || ' TYPE '
+       || case am.amtype when 't' then 'TABLE' else 'INDEX' end || ' HANDLER '
+       || am.amhandler::regproc::text
+from pg_am am
+where am.oid >= 16384
+  and not exists (select 1 from pg_depend d where d.classid = 'pg_am'::regclass
+                  and d.objid = am.oid and d.deptype = 'e')
 union all
 select n.nspname::text, 'unlogged table', c.relname::text,
        'ALTER TABLE ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || ' SET UNLOGGED'
@@ -573,8 +625,10 @@ where {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}";
 /// Objects in `schemas` the model has no section for (sequences that back no identity column,
 /// domains, composite and range types, aggregates, procedures, rules, inheritance), properties
 /// of tables it cannot write (column collations, statistics targets, storage and compression,
-/// storage parameters,
-/// `UNLOGGED`, replica identity, comments on constraints), and event triggers; sorted.
+/// storage parameters, `UNLOGGED`, replica identity, comments on constraints, the documented
+/// attribute options `n_distinct` and `n_distinct_inherited` — a server may keep private ones —,
+/// access methods other than heap, tablespaces other than the default), the storage parameters
+/// and tablespaces of indexes, event triggers and the access methods a database creates; sorted.
 pub fn others(
     client: &mut impl GenericClient,
     schemas: &[String],
@@ -637,7 +691,11 @@ pub fn read(
     let s = schemas;
     let mut c = Catalog::default();
     for r in client.query(&sql(SCHEMAS_SQL, "", ""), &[&s])? {
-        c.schemas.push(r.try_get(0)?);
+        let name: String = r.try_get(0)?;
+        if let Some(d) = r.try_get::<_, Option<String>>(1)? {
+            c.schema_descriptions.insert(name.clone(), d);
+        }
+        c.schemas.push(name);
     }
     for r in client.query(&sql(TABLES_SQL, "pg_class", "c.oid"), &[&s])? {
         c.tables.push(TableInfo {

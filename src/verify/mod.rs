@@ -26,6 +26,9 @@ use crate::sql::ident::quote_ident;
 
 use fingerprint::same;
 
+/// The comment PostgreSQL gives the `public` schema when it creates a database.
+pub const PUBLIC_SCHEMA_COMMENT: &str = "standard public schema";
+
 /// The schemas a model owns: its default schema, its declared schemas and every schema one of
 /// its objects is in. Objects in other schemas (`auth`, `extensions`, …) are never compared.
 pub fn owned_schemas(model: &Model) -> Vec<String> {
@@ -105,6 +108,65 @@ impl Cx<'_> {
             .at(span, "declared here")
             .help("change the model or the database so that they agree, then verify again"),
         );
+    }
+}
+
+/// A comment as the model writes it: an empty `description:`/`why:` is no comment
+/// (`COMMENT ON … IS ''` removes it).
+fn comment(s: Option<&str>) -> Option<&str> {
+    s.filter(|s| !s.is_empty())
+}
+
+/// How a comment is shown in a difference: quoted and escaped, cut after 60 characters; when
+/// two cut texts look the same, where they first differ.
+fn show_comment(s: Option<&str>, other: Option<&str>) -> String {
+    let Some(s) = s else {
+        return "no comment".to_string();
+    };
+    let cut = |t: &str| {
+        let head: String = t.chars().take(60).collect();
+        if head.len() < t.len() {
+            format!("{head}…")
+        } else {
+            head
+        }
+    };
+    let mut out = format!("{:?}", cut(s));
+    if let Some(o) = other
+        && cut(o) == cut(s)
+    {
+        let at = s
+            .chars()
+            .zip(o.chars())
+            .position(|(a, b)| a != b)
+            .unwrap_or_else(|| s.chars().count().min(o.chars().count()));
+        out.push_str(&format!(" (differing from character {})", at + 1));
+    }
+    out
+}
+
+impl Cx<'_> {
+    /// Compare the comment (`COMMENT ON`) of `what`: the model's `description:` or `why:`
+    /// with the database's, in both directions.
+    fn description(&mut self, what: &str, span: Span, model: Option<&str>, db: Option<&str>) {
+        let (m, d) = (comment(model), comment(db));
+        if m != d {
+            self.d.push(
+                Diagnostic::error(
+                    Code::VerifyDefinitionDiffers,
+                    format!(
+                        "the comment of {what} differs: the model says {}, the database has {}",
+                        show_comment(m, d),
+                        show_comment(d, m)
+                    ),
+                )
+                .at(span, "declared here")
+                .help(
+                    "the comment is the object's `description:` (`why:` for policies and \
+                     indexes); change the model, or COMMENT ON the object in the database",
+                ),
+            );
+        }
     }
 }
 
@@ -214,7 +276,21 @@ fn schemas_and_extensions(cx: &mut Cx<'_>, catalog: &Catalog) {
                 s.origin,
                 "apply the migrations that create it",
             );
+            continue;
         }
+        // PostgreSQL creates `public` with this comment; a model that says nothing about it
+        // means the database's default.
+        let db = catalog
+            .schema_descriptions
+            .get(name)
+            .map(String::as_str)
+            .filter(|d| !(name == "public" && *d == PUBLIC_SCHEMA_COMMENT));
+        cx.description(
+            &format!("schema `{name}`"),
+            s.origin,
+            s.description.as_deref(),
+            db,
+        );
     }
     for (name, e) in &model.extensions {
         match catalog.extensions.get(name) {
@@ -249,6 +325,12 @@ fn enums(cx: &mut Cx<'_>, catalog: &Catalog) {
         match db.get(name) {
             None => cx.missing(format!("enum `{name}`"), e.origin, "apply the migrations"),
             Some(info) => {
+                cx.description(
+                    &format!("enum `{name}`"),
+                    e.origin,
+                    e.description.as_deref(),
+                    info.description.as_deref(),
+                );
                 let want: Vec<&str> = e.values.iter().map(|v| v.value.as_str()).collect();
                 if want != info.labels.iter().map(String::as_str).collect::<Vec<_>>() {
                     cx.differs(
@@ -333,6 +415,12 @@ fn table(cx: &mut Cx<'_>, t: &Table, info: &crate::introspect::TableInfo, catalo
     let ds = crate::plan::search_path_schemas(cx.model);
     let name = &t.name;
     let on = |s: &str, tb: &str| s == name.schema && tb == name.name;
+    cx.description(
+        &format!("table `{name}`"),
+        t.origin,
+        t.description.as_deref(),
+        info.description.as_deref(),
+    );
     if info.rls_enabled != t.rls.enabled {
         cx.differs(
             format!("row level security of table `{name}`"),
@@ -373,6 +461,12 @@ fn table(cx: &mut Cx<'_>, t: &Table, info: &crate::introspect::TableInfo, catalo
             cx.missing(what, col.origin, "apply the migrations");
             continue;
         };
+        cx.description(
+            &what,
+            col.origin,
+            col.description.as_deref(),
+            c.description.as_deref(),
+        );
         if c.data_type != col.type_sql {
             cx.differs(
                 format!("the type of {what}"),
@@ -567,6 +661,14 @@ fn table(cx: &mut Cx<'_>, t: &Table, info: &crate::introspect::TableInfo, catalo
         .collect();
     for ix in &t.indexes {
         let what = format!("index `{}` of table `{name}`", ix.name.value);
+        if let Some(info) = db_ix.get(ix.name.value.as_str()) {
+            cx.description(
+                &what,
+                ix.origin,
+                ix.why.as_deref(),
+                info.description.as_deref(),
+            );
+        }
         match db_ix.get(ix.name.value.as_str()) {
             None => cx.missing(what, ix.origin, "apply the migrations"),
             Some(info) if ref_ix.contains_key(ix.name.value.as_str()) => {
@@ -610,7 +712,15 @@ fn table(cx: &mut Cx<'_>, t: &Table, info: &crate::introspect::TableInfo, catalo
             cx.extra(format!("index `{i}` of table `{name}`"), Some(t.origin));
         }
     }
-    policy_set(cx, name, Some(t.origin), &t.policies, catalog, &|_| false);
+    policy_set(
+        cx,
+        name,
+        Some(t.origin),
+        &t.policies,
+        catalog,
+        true,
+        &|_| false,
+    );
     // Triggers, including those declared at the top level on this table.
     let mut triggers: BTreeMap<&str, &crate::ir::Trigger> =
         t.triggers.iter().map(|(k, v)| (k.as_str(), &**v)).collect();
@@ -631,6 +741,7 @@ fn policy_set(
     table_span: Option<Span>,
     policies: &BTreeMap<String, Box<crate::ir::Policy>>,
     catalog: &Catalog,
+    comments: bool,
     not_ours: &dyn Fn(&str) -> bool,
 ) {
     let ds = crate::plan::search_path_schemas(cx.model);
@@ -655,6 +766,14 @@ fn policy_set(
             cx.missing(what, p.origin, "apply the migrations");
             continue;
         };
+        if comments {
+            cx.description(
+                &what,
+                p.origin,
+                p.why.as_deref(),
+                info.description.as_deref(),
+            );
+        }
         if info.command != p.command.sql() {
             cx.differs(
                 format!("the command of {what}"),
@@ -741,7 +860,9 @@ fn platform_policies(cx: &mut Cx<'_>, catalog: &Catalog) {
             None => BTreeSet::new(),
         };
         let known = cx.reference.is_some();
-        policy_set(cx, name, span, policies, catalog, &|p| {
+        // The migrations write no COMMENT ON for the policies on platform tables, so their
+        // `why:` is not compared.
+        policy_set(cx, name, span, policies, catalog, false, &|p| {
             !known || platform_own.contains(p)
         });
     }
@@ -773,6 +894,12 @@ fn trigger_set(
         match db.get(tname) {
             None => cx.missing(what, tr.origin, "apply the migrations"),
             Some(info) => {
+                cx.description(
+                    &what,
+                    tr.origin,
+                    tr.description.as_deref(),
+                    info.description.as_deref(),
+                );
                 let want = Stmt::CreateTrigger((*tr).into()).to_string();
                 let equal = match reference.get(tname) {
                     Some(r) => r.definition == info.definition,
@@ -883,6 +1010,12 @@ fn functions(cx: &mut Cx<'_>, catalog: &Catalog) {
                 info
             }
         };
+        cx.description(
+            &what,
+            f.origin,
+            f.description.as_deref(),
+            info.description.as_deref(),
+        );
         if info.language != f.language.to_ascii_lowercase() {
             cx.differs(
                 format!("the language of {what}"),
@@ -981,6 +1114,12 @@ fn views(cx: &mut Cx<'_>, catalog: &Catalog) {
             cx.missing(what, v.origin, "apply the migrations");
             continue;
         };
+        cx.description(
+            &what,
+            v.origin,
+            v.description.as_deref(),
+            info.description.as_deref(),
+        );
         if info.materialized != v.materialized {
             cx.differs(
                 what.clone(),
@@ -1034,8 +1173,14 @@ fn views(cx: &mut Cx<'_>, catalog: &Catalog) {
             .iter()
             .filter(|i| i.schema == name.schema && i.table == name.name)
         {
-            if ix.remove(i.name.as_str()).is_none() {
-                cx.extra(format!("index `{}` of `{name}`", i.name), Some(v.origin));
+            match ix.remove(i.name.as_str()) {
+                None => cx.extra(format!("index `{}` of `{name}`", i.name), Some(v.origin)),
+                Some(mi) => cx.description(
+                    &format!("index `{}` of `{name}`", i.name),
+                    mi.origin,
+                    mi.why.as_deref(),
+                    i.description.as_deref(),
+                ),
             }
         }
         for (iname, i) in ix {
