@@ -214,6 +214,9 @@ struct Cx<'a> {
     roles: BTreeSet<String>,
     /// Domains (`schema.name` → base type), which columns are imported as.
     domains: BTreeMap<String, String>,
+    /// Types the model cannot declare (domains, composite and range types), as `schema.name`:
+    /// a function whose signature names one is left out (the model would refuse it, E202).
+    unmodelled_types: BTreeSet<String>,
 }
 
 impl Cx<'_> {
@@ -344,6 +347,11 @@ fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Pr
         ledger: Vec::new(),
         counts: BTreeMap::new(),
         roles: BTreeSet::new(),
+        unmodelled_types: others
+            .iter()
+            .filter(|o| o.kind.ends_with("type") || o.kind == "domain")
+            .map(|o| format!("{}.{}", o.schema, o.name))
+            .collect(),
         domains: others
             .iter()
             .filter(|o| o.kind == "domain")
@@ -617,6 +625,21 @@ fn function(cx: &mut Cx<'_>, f: &FunctionInfo, privs: &Privs) -> Option<String> 
             "function",
             format!("{name}({})", f.identity_args),
             "an overload: the model declares one function per name",
+            def(),
+        );
+        return None;
+    }
+    let names_unmodelled = |text: &str| {
+        text.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == '"'))
+            .any(|w| cx.unmodelled_types.contains(&w.replace('"', "")))
+    };
+    if f.args.iter().any(|a| names_unmodelled(&a.2))
+        || f.result.as_deref().is_some_and(names_unmodelled)
+    {
+        cx.leave_out(
+            "function",
+            name.clone(),
+            "its signature names a domain, composite or range type, which the model cannot declare",
             def(),
         );
         return None;
