@@ -413,6 +413,71 @@ fn a_supabase_app_built_by_migrations_imports_identical() {
     insta::assert_snapshot!("supabase_app_report", report);
 }
 
+/// A schema dump in the form `supabase db dump` writes (SET lines, quoted identifiers, `ALTER …
+/// OWNER TO`, comments, SECURITY DEFINER helpers with `SET search_path`, membership RLS, policies
+/// on storage.objects, a trigger on auth.users, the Realtime publication, grants to the API roles,
+/// default privileges) imports to a model plus an exact ledger, and `--check` finds the model
+/// builds the same catalog. The comparison is not vacuous: the dump deployed to a database and
+/// then changed there is reported against the imported model.
+#[test]
+fn a_supabase_db_dump_imports_with_an_exact_ledger() {
+    let (out, model, report) = import_corpus("supabase_dump", true);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("import --check: identical"),
+        "{}",
+        out.stdout
+    );
+    insta::assert_snapshot!("supabase_dump_model", model);
+    insta::assert_snapshot!("supabase_dump_report", report);
+
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("schema.yaml");
+    std::fs::write(&path, &model).unwrap();
+    let mut db = support::TestDb::create("import_dump");
+    db.apply_supabase_standin();
+    db.apply_ok(
+        &std::fs::read_to_string("tests/fixtures/import/supabase_dump/schema.sql").unwrap(),
+    );
+    let url = db.database_url();
+    let clean = schemac(&[
+        "verify",
+        "--schema",
+        path.to_str().unwrap(),
+        "--against",
+        &url,
+    ]);
+    assert_eq!(clean.code, 0, "{}", clean.stderr);
+    db.apply_ok(
+        "drop trigger on_auth_user_created on auth.users;
+         alter publication supabase_realtime drop table public.tasks;
+         drop policy \"Anyone reads avatars\" on storage.objects;
+         comment on table public.tasks is 'Changed.';
+         comment on schema public is 'Changed too.';",
+    );
+    let drift = schemac(&[
+        "verify",
+        "--schema",
+        path.to_str().unwrap(),
+        "--against",
+        &url,
+    ]);
+    assert_eq!(drift.code, 1, "{}", drift.stderr);
+    for expected in [
+        "trigger `on_auth_user_created` on `auth.users` is in the model but not in the database",
+        "the membership of table `public.tasks` in the publication supabase_realtime differs",
+        "policy `Anyone reads avatars` of table `storage.objects` is in the model but not in the",
+        "the comment of table `public.tasks` differs",
+        "the comment of schema `public` differs",
+    ] {
+        assert!(
+            drift.stderr.contains(expected),
+            "{expected}: {}",
+            drift.stderr
+        );
+    }
+}
+
 #[test]
 fn a_plain_postgres_app_imports_with_its_ledger() {
     let (out, model, report) = import_corpus("plain_app", false);

@@ -217,6 +217,8 @@ struct Cx<'a> {
     /// Types the model cannot declare (domains, composite and range types), as `schema.name`:
     /// a function whose signature names one is left out (the model would refuse it, E202).
     unmodelled_types: BTreeSet<String>,
+    /// `preset: supabase`: membership of `supabase_realtime` is `realtime: true`.
+    supabase: bool,
 }
 
 impl Cx<'_> {
@@ -251,8 +253,51 @@ fn other_reason(kind: &str) -> &'static str {
             "an index has no storage parameters (it is imported without them)"
         }
         "access method" => "the model cannot create an access method",
+        "publication" => "the model has no publications but Supabase's `supabase_realtime`",
+        "publication table" => {
+            "the model's `realtime: true` is a plain member of `supabase_realtime` (no other \
+             publication, column list or row filter)"
+        }
+        "default privileges" => "the model has no default privileges",
+        "sequence privilege" => "the model grants nothing on sequences",
         _ => "the model has no section for it",
     }
+}
+
+/// A policy's keys under its name, the name indented by `indent`.
+fn policy(cx: &mut Cx<'_>, p: &crate::introspect::PolicyInfo, indent: usize, s: &mut String) {
+    let pad = " ".repeat(indent);
+    let _ = writeln!(s, "{pad}{}:", scalar(&p.name));
+    let _ = writeln!(s, "{pad}  for: {}", p.command.to_ascii_lowercase());
+    if p.roles != ["public"] {
+        let _ = writeln!(s, "{pad}  to: {}", flow_list(&p.roles));
+        cx.roles.extend(p.roles.iter().cloned());
+    }
+    if !p.permissive {
+        let _ = writeln!(s, "{pad}  as: restrictive");
+    }
+    if let Some(u) = &p.using {
+        let _ = writeln!(s, "{pad}  using: {}", scalar(&reparseable(unparen(u))));
+    }
+    if let Some(w) = &p.with_check {
+        let _ = writeln!(s, "{pad}  with_check: {}", scalar(&reparseable(unparen(w))));
+    }
+    if let Some(d) = &p.description {
+        text_field(s, indent + 2, "why", d);
+    }
+}
+
+/// Whether the table is a plain member of Supabase's `supabase_realtime` publication (no column
+/// list, no row filter): what `realtime: true` says.
+fn realtime(supabase: bool, catalog: &Catalog, schema: &str, table: &str) -> bool {
+    supabase
+        && catalog.publication_tables.iter().any(|p| {
+            p.publication == "supabase_realtime"
+                && p.schema == schema
+                && p.table == table
+                && p.columns.is_none()
+                && p.row_filter.is_none()
+        })
 }
 
 fn fk_action(a: &str) -> Option<&'static str> {
@@ -347,6 +392,7 @@ fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Pr
         ledger: Vec::new(),
         counts: BTreeMap::new(),
         roles: BTreeSet::new(),
+        supabase: options.supabase,
         unmodelled_types: others
             .iter()
             .filter(|o| o.kind.ends_with("type") || o.kind == "domain")
@@ -379,6 +425,35 @@ fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Pr
             },
             other_reason(&o.kind),
             o.definition.clone(),
+        );
+    }
+    for p in &catalog.publication_tables {
+        if realtime(cx.supabase, catalog, &p.schema, &p.table)
+            && p.publication == "supabase_realtime"
+        {
+            continue;
+        }
+        let mut sql = format!(
+            "ALTER PUBLICATION {} ADD TABLE ONLY {}.{}",
+            crate::sql::ident::quote_ident(&p.publication),
+            crate::sql::ident::quote_ident(&p.schema),
+            crate::sql::ident::quote_ident(&p.table)
+        );
+        if let Some(cols) = &p.columns {
+            let cols: Vec<String> = cols
+                .iter()
+                .map(|c| crate::sql::ident::quote_ident(c))
+                .collect();
+            let _ = write!(sql, " ({})", cols.join(", "));
+        }
+        if let Some(f) = &p.row_filter {
+            let _ = write!(sql, " WHERE ({f})");
+        }
+        cx.leave_out(
+            "publication table",
+            format!("{}: {}.{}", p.publication, p.schema, p.table),
+            other_reason("publication table"),
+            sql,
         );
     }
     // Per schema: the YAML of each section.
@@ -498,6 +573,27 @@ fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Pr
             ),
         }
     }
+    // Policies on the platform's tables (`storage.objects`): the top-level `policies:`.
+    let mut on_platform: BTreeMap<String, String> = BTreeMap::new();
+    for p in &catalog.policies {
+        if owned.contains(&(p.schema.as_str(), p.table.as_str())) {
+            continue;
+        }
+        let mut s = String::new();
+        policy(&mut cx, p, 4, &mut s);
+        cx.count("policies on platform tables");
+        on_platform
+            .entry(format!("{}.{}", p.schema, p.table))
+            .or_default()
+            .push_str(&s);
+    }
+    for (table, text) in on_platform {
+        push(
+            "public",
+            "policies",
+            format!("  {}:\n{text}", scalar(&table)),
+        );
+    }
     // The header: version, preset, schemas, extensions, roles.
     let mut head = String::from("version: 1\n");
     if options.supabase {
@@ -565,7 +661,14 @@ fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Pr
             let _ = writeln!(head, "  {}: {{}}", scalar(r));
         }
     }
-    let order = ["enums", "functions", "tables", "views", "triggers"];
+    let order = [
+        "enums",
+        "functions",
+        "tables",
+        "views",
+        "triggers",
+        "policies",
+    ];
     let render = |secs: &BTreeMap<&'static str, String>| {
         let mut out = String::new();
         for k in order {
@@ -1288,28 +1391,7 @@ fn table(
             s.push_str("      policies:\n");
         }
         for p in pols {
-            let _ = writeln!(s, "        {}:", scalar(&p.name));
-            let _ = writeln!(s, "          for: {}", p.command.to_ascii_lowercase());
-            if p.roles != ["public"] {
-                let _ = writeln!(s, "          to: {}", flow_list(&p.roles));
-                cx.roles.extend(p.roles.iter().cloned());
-            }
-            if !p.permissive {
-                s.push_str("          as: restrictive\n");
-            }
-            if let Some(u) = &p.using {
-                let _ = writeln!(s, "          using: {}", scalar(&reparseable(unparen(u))));
-            }
-            if let Some(w) = &p.with_check {
-                let _ = writeln!(
-                    s,
-                    "          with_check: {}",
-                    scalar(&reparseable(unparen(w)))
-                );
-            }
-            if let Some(d) = &p.description {
-                text_field(&mut s, 10, "why", d);
-            }
+            policy(cx, p, 8, &mut s);
         }
     }
     let mut trs = String::new();
@@ -1372,6 +1454,9 @@ fn table(
         }
     }
     let _ = partitions;
+    if realtime(cx.supabase, catalog, &t.schema, &t.name) {
+        s.push_str("    realtime: true\n");
+    }
     if let Some(p) = privs.0.get(&(t.schema.clone(), t.name.clone())) {
         s.push_str(p);
     }

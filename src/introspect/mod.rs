@@ -233,6 +233,21 @@ pub struct PrivilegeInfo {
     pub privilege: String,
 }
 
+/// A table's membership of a publication.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PublicationTableInfo {
+    /// Publication.
+    pub publication: String,
+    /// Schema of the table.
+    pub schema: String,
+    /// Table.
+    pub table: String,
+    /// The published columns, when the membership has a column list (`(a, b)`).
+    pub columns: Option<Vec<String>>,
+    /// The row filter (`pg_get_expr(prqual)`), when it has one.
+    pub row_filter: Option<String>,
+}
+
 /// What [`read`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Catalog {
@@ -264,6 +279,8 @@ pub struct Catalog {
     pub schemas: Vec<String>,
     /// `COMMENT ON SCHEMA`, by schema (those with a comment).
     pub schema_descriptions: BTreeMap<String, String>,
+    /// The tables of the schemas read that a publication lists by name.
+    pub publication_tables: Vec<PublicationTableInfo>,
 }
 
 fn sql(text: &str, class: &str, oid: &str) -> String {
@@ -394,6 +411,18 @@ cross join lateral aclexplode(coalesce(p.proacl, acldefault('f'::\"char\", p.pro
 where {SYS} and n.nspname::text = any($1::text[])
   and (case when x.grantee = 0 then 'PUBLIC' else pg_get_userbyid(x.grantee)::text end) = any($2::text[])
   and {NOEXT}";
+
+const PUBLICATION_TABLES_SQL: &str = "
+select p.pubname::text, n.nspname::text, c.relname::text,
+       case when pr.prattrs is not null then
+         array(select a.attname::text from unnest(pr.prattrs::int2[]) with ordinality k(n, o)
+               join pg_attribute a on a.attrelid = c.oid and a.attnum = k.n order by k.o) end,
+       pg_get_expr(pr.prqual, pr.prrelid)
+from pg_publication_rel pr
+join pg_publication p on p.oid = pr.prpubid
+join pg_class c on c.oid = pr.prrelid
+join pg_namespace n on n.oid = c.relnamespace
+where {SYS} and n.nspname::text = any($1::text[])";
 
 const EXTENSIONS_SQL: &str = "
 select e.extname::text, n.nspname::text
@@ -599,6 +628,49 @@ where am.oid >= 16384
   and not exists (select 1 from pg_depend d where d.classid = 'pg_am'::regclass
                   and d.objid = am.oid and d.deptype = 'e')
 union all
+select '', 'publication', p.pubname::text,
+       'CREATE PUBLICATION ' || quote_ident(p.pubname)
+       || case when p.puballtables then ' FOR ALL TABLES' else '' end
+       || coalesce((select ' FOR TABLES IN SCHEMA '
+                           || string_agg(quote_ident(pn.nspname), ', ' order by pn.nspname)
+                    from pg_publication_namespace ps join pg_namespace pn on pn.oid = ps.pnnspid
+                    where ps.pnpubid = p.oid), '')
+       || case when p.pubinsert and p.pubupdate and p.pubdelete and p.pubtruncate then ''
+               else ' WITH (publish = ''' || concat_ws(', ',
+                      case when p.pubinsert then 'insert' end, case when p.pubupdate then 'update' end,
+                      case when p.pubdelete then 'delete' end,
+                      case when p.pubtruncate then 'truncate' end) || ''')' end
+from pg_publication p
+where p.pubname <> 'supabase_realtime'
+union all
+select '', 'default privileges',
+       'for ' || pg_get_userbyid(da.defaclrole)::text || coalesce(' in ' || n.nspname::text, '')
+       || ' on ' || case da.defaclobjtype when 'r' then 'tables' when 'S' then 'sequences'
+                     when 'f' then 'functions' when 'T' then 'types' else 'schemas' end
+       || ' to ' || case when x.grantee = 0 then 'PUBLIC' else pg_get_userbyid(x.grantee)::text end,
+       'ALTER DEFAULT PRIVILEGES FOR ROLE ' || quote_ident(pg_get_userbyid(da.defaclrole))
+       || coalesce(' IN SCHEMA ' || quote_ident(n.nspname), '') || ' GRANT '
+       || string_agg(x.privilege_type, ', ' order by x.privilege_type) || ' ON '
+       || case da.defaclobjtype when 'r' then 'TABLES' when 'S' then 'SEQUENCES'
+               when 'f' then 'FUNCTIONS' when 'T' then 'TYPES' else 'SCHEMAS' end
+       || ' TO ' || case when x.grantee = 0 then 'PUBLIC' else quote_ident(pg_get_userbyid(x.grantee)) end
+from pg_default_acl da left join pg_namespace n on n.oid = da.defaclnamespace
+cross join lateral aclexplode(da.defaclacl) x
+where da.defaclnamespace = 0 or n.nspname::text = any($1::text[])
+group by n.nspname, da.defaclrole, da.defaclobjtype, x.grantee
+union all
+select n.nspname::text, 'sequence privilege',
+       c.relname::text || ' to '
+       || case when x.grantee = 0 then 'PUBLIC' else pg_get_userbyid(x.grantee)::text end,
+       'GRANT ' || string_agg(x.privilege_type, ', ' order by x.privilege_type) || ' ON SEQUENCE '
+       || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || ' TO '
+       || case when x.grantee = 0 then 'PUBLIC' else quote_ident(pg_get_userbyid(x.grantee)) end
+from pg_class c join pg_namespace n on n.oid = c.relnamespace
+cross join lateral aclexplode(c.relacl) x
+where c.relkind = 'S' and x.grantee <> c.relowner
+  and {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}
+group by n.nspname, c.relname, x.grantee
+union all
 select n.nspname::text, 'unlogged table', c.relname::text,
        'ALTER TABLE ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || ' SET UNLOGGED'
 from pg_class c join pg_namespace n on n.oid = c.relnamespace
@@ -677,6 +749,25 @@ pub fn policies(
             using: r.try_get(6)?,
             with_check: r.try_get(7)?,
             description: r.try_get(8)?,
+        });
+    }
+    Ok(out)
+}
+
+/// The triggers on the tables of `schemas` (also the platform's schemas, whose tables the model
+/// puts triggers on).
+pub fn triggers(
+    client: &mut impl GenericClient,
+    schemas: &[String],
+) -> Result<Vec<TriggerInfo>, postgres::Error> {
+    let mut out = Vec::new();
+    for r in client.query(&sql(TRIGGERS_SQL, "", ""), &[&schemas])? {
+        out.push(TriggerInfo {
+            schema: r.try_get(0)?,
+            table: r.try_get(1)?,
+            name: r.try_get(2)?,
+            definition: r.try_get(3)?,
+            description: r.try_get(4)?,
         });
     }
     Ok(out)
@@ -764,15 +855,7 @@ pub fn read(
         });
     }
     c.policies = policies(client, s)?;
-    for r in client.query(&sql(TRIGGERS_SQL, "", ""), &[&s])? {
-        c.triggers.push(TriggerInfo {
-            schema: r.try_get(0)?,
-            table: r.try_get(1)?,
-            name: r.try_get(2)?,
-            definition: r.try_get(3)?,
-            description: r.try_get(4)?,
-        });
-    }
+    c.triggers = triggers(client, s)?;
     for r in client.query(&sql(FUNCTIONS_SQL, "pg_proc", "p.oid"), &[&s])? {
         c.functions.push(FunctionInfo {
             schema: r.try_get(0)?,
@@ -838,6 +921,16 @@ pub fn read(
             });
         }
     }
+    for r in client.query(&sql(PUBLICATION_TABLES_SQL, "", ""), &[&s])? {
+        c.publication_tables.push(PublicationTableInfo {
+            publication: r.try_get(0)?,
+            schema: r.try_get(1)?,
+            table: r.try_get(2)?,
+            columns: r.try_get(3)?,
+            row_filter: r.try_get(4)?,
+        });
+    }
+    c.publication_tables.sort();
     for r in client.query(EXTENSIONS_SQL, &[])? {
         c.extensions.insert(r.try_get(0)?, r.try_get(1)?);
     }

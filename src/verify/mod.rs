@@ -262,6 +262,7 @@ pub fn compare(
     enums(&mut cx, catalog);
     tables(&mut cx, catalog);
     platform_policies(&mut cx, catalog);
+    platform_triggers(&mut cx, catalog);
     functions(&mut cx, catalog);
     views(&mut cx, catalog);
     privileges(&mut cx, external, catalog);
@@ -290,6 +291,29 @@ fn schemas_and_extensions(cx: &mut Cx<'_>, catalog: &Catalog) {
             s.origin,
             s.description.as_deref(),
             db,
+        );
+    }
+    // `public` exists in every database: a model that does not declare it says it keeps
+    // PostgreSQL's comment.
+    if !model.schemas.contains_key("public")
+        && let Some(d) = catalog
+            .schema_descriptions
+            .get("public")
+            .filter(|d| !d.is_empty() && *d != PUBLIC_SCHEMA_COMMENT)
+    {
+        cx.d.push(
+            Diagnostic::error(
+                Code::VerifyDefinitionDiffers,
+                format!(
+                    "the comment of schema `public` differs: the model says nothing (PostgreSQL's \
+                     {PUBLIC_SCHEMA_COMMENT:?}), the database has {}",
+                    show_comment(Some(d), None)
+                ),
+            )
+            .help(
+                "declare it (`schemas: { public: { description: … } }`), or COMMENT ON SCHEMA \
+                 public in the database",
+            ),
         );
     }
     for (name, e) in &model.extensions {
@@ -440,6 +464,9 @@ fn table(cx: &mut Cx<'_>, t: &Table, info: &crate::introspect::TableInfo, catalo
             if t.rls.force { "on" } else { "off" },
             if info.rls_forced { "on" } else { "off" },
         );
+    }
+    if cx.model.preset == crate::ir::Preset::Supabase {
+        realtime(cx, t, catalog);
     }
     // Columns.
     let db_cols: BTreeMap<&str, &crate::introspect::ColumnInfo> = catalog
@@ -732,6 +759,35 @@ fn table(cx: &mut Cx<'_>, t: &Table, info: &crate::introspect::TableInfo, catalo
     trigger_set(cx, name, Some(t.origin), &triggers, catalog);
 }
 
+/// Membership of Supabase's `supabase_realtime` publication: `realtime: true` is a plain member
+/// (no column list, no row filter); without it the table is in no form of it.
+fn realtime(cx: &mut Cx<'_>, t: &Table, catalog: &Catalog) {
+    let member = catalog.publication_tables.iter().find(|p| {
+        p.publication == "supabase_realtime" && p.schema == t.name.schema && p.table == t.name.name
+    });
+    let have = match member {
+        None => "not a member",
+        Some(p) if p.columns.is_none() && p.row_filter.is_none() => "a member",
+        Some(_) => "a member with a column list or row filter",
+    };
+    let want = if t.realtime {
+        "a member"
+    } else {
+        "not a member"
+    };
+    if want != have {
+        cx.differs(
+            format!(
+                "the membership of table `{}` in the publication supabase_realtime",
+                t.name
+            ),
+            t.origin,
+            want,
+            have,
+        );
+    }
+}
+
 /// Compare the policies the model declares on table `name` with the database's, in both
 /// directions; `not_ours` names the database's policies that are not the model's to account for
 /// (the platform's own, on a platform table).
@@ -865,6 +921,49 @@ fn platform_policies(cx: &mut Cx<'_>, catalog: &Catalog) {
         policy_set(cx, name, span, policies, catalog, false, &|p| {
             !known || platform_own.contains(p)
         });
+    }
+}
+
+/// The triggers the model puts on the platform's tables (`triggers: { on_signup: { on:
+/// auth.users, … } }`), compared like [`platform_policies`]: the platform's own triggers on such a
+/// table (the reference has them and the model does not declare them) are never reported, and
+/// without a reference no undeclared trigger is.
+fn platform_triggers(cx: &mut Cx<'_>, catalog: &Catalog) {
+    let model = cx.model;
+    let mut by_table: BTreeMap<&QName, BTreeMap<&str, &crate::ir::Trigger>> = BTreeMap::new();
+    for tr in &model.external_triggers {
+        if !model.tables.contains_key(&tr.table) {
+            by_table
+                .entry(&tr.table)
+                .or_default()
+                .insert(tr.name.as_str(), tr);
+        }
+    }
+    for (table, triggers) in by_table {
+        let on = |s: &str, t: &str| s == table.schema && t == table.name;
+        let platform_own: BTreeSet<&str> = cx
+            .reference
+            .iter()
+            .flat_map(|r| r.triggers.iter())
+            .filter(|t| on(&t.schema, &t.table) && !triggers.contains_key(t.name.as_str()))
+            .map(|t| t.name.as_str())
+            .collect();
+        let known = cx.reference.is_some();
+        let compared = Catalog {
+            triggers: catalog
+                .triggers
+                .iter()
+                .filter(|t| on(&t.schema, &t.table))
+                .filter(|t| {
+                    triggers.contains_key(t.name.as_str())
+                        || (known && !platform_own.contains(t.name.as_str()))
+                })
+                .cloned()
+                .collect(),
+            ..Catalog::default()
+        };
+        let span = triggers.values().next().map(|t| t.origin);
+        trigger_set(cx, table, span, &triggers, &compared);
     }
 }
 
