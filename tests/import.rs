@@ -159,7 +159,8 @@ fn objects_the_model_cannot_express_are_listed_and_fail_without_allow_partial() 
          create type public.pair as (a int, b int);
          create function public.domain_arg(x public.email) returns int language sql as 'select 1';
          create function public.pairs() returns setof public.pair language sql as 'select 1, 2';
-         create function public.plain(x text) returns int language sql as 'select 1';",
+         create function public.plain(x text) returns int language sql as 'select 1';
+         grant select (id), update (id) on public.t to public;",
     )
     .unwrap();
     let model = tmp.path().join("schema.yaml");
@@ -190,6 +191,10 @@ fn objects_the_model_cannot_express_are_listed_and_fail_without_allow_partial() 
     );
     // Functions whose signature names a domain or composite type are listed, not written (the
     // model would refuse them, E202); the imported model builds.
+    assert!(
+        text.contains("GRANT SELECT, UPDATE (id) ON public.t TO PUBLIC"),
+        "{text}"
+    );
     for f in ["function public.domain_arg", "function public.pairs"] {
         assert!(out.stderr.contains(f), "{f}: {}", out.stderr);
     }

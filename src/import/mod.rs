@@ -260,6 +260,7 @@ fn other_reason(kind: &str) -> &'static str {
         }
         "default privileges" => "the model has no default privileges",
         "sequence privilege" => "the model grants nothing on sequences",
+        "column privilege" => "the model grants privileges on whole tables and views only",
         _ => "the model has no section for it",
     }
 }

@@ -671,6 +671,18 @@ where c.relkind = 'S' and x.grantee <> c.relowner
   and {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}
 group by n.nspname, c.relname, x.grantee
 union all
+select n.nspname::text, 'column privilege',
+       c.relname::text || '.' || a.attname::text || ' to '
+       || case when x.grantee = 0 then 'PUBLIC' else pg_get_userbyid(x.grantee)::text end,
+       'GRANT ' || string_agg(x.privilege_type, ', ' order by x.privilege_type) || ' ('
+       || quote_ident(a.attname) || ') ON ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname)
+       || ' TO ' || case when x.grantee = 0 then 'PUBLIC' else quote_ident(pg_get_userbyid(x.grantee)) end
+from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+cross join lateral aclexplode(a.attacl) x
+where c.relkind in ('r', 'p', 'v', 'm', 'f') and a.attnum > 0 and not a.attisdropped
+  and x.grantee <> c.relowner and {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}
+group by n.nspname, c.relname, a.attname, x.grantee
+union all
 select n.nspname::text, 'unlogged table', c.relname::text,
        'ALTER TABLE ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || ' SET UNLOGGED'
 from pg_class c join pg_namespace n on n.oid = c.relnamespace
