@@ -1,8 +1,8 @@
 //! Introspect: a live PostgreSQL catalog → plain, sorted records.
 //!
 //! Input: a client (or a read-only transaction) and the schemas to read. Output: a [`Catalog`] of
-//! tables, columns, constraints, indexes, policies, triggers, functions, views, enums, privileges
-//! and extensions, each as PostgreSQL prints it (`format_type`, `pg_get_expr`,
+//! tables, columns, constraints, indexes, policies, triggers, functions, views, enums, privileges,
+//! publication memberships, schema comments and extensions, each as PostgreSQL prints it (`format_type`, `pg_get_expr`,
 //! `pg_get_constraintdef`, …). Invariants: only reads (every query is a `SELECT` on the system
 //! catalogs, so it runs inside `READ ONLY` transactions); objects that belong to an extension are
 //! left out; every list is sorted, so comparisons and output are deterministic.

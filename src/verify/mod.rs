@@ -4,7 +4,10 @@
 //! database (see [`crate::introspect`]). Output: one diagnostic per difference — `E501` (in the
 //! model, missing from the database), `E502` (in the database, not in the model) and `E503`
 //! (both, but defined differently) — each naming the object and pointing at its YAML (for objects
-//! only the database has, at the table they are on, when the model has it).
+//! only the database has, at the table they are on, when the model has it). Besides definitions,
+//! it compares every comment the model writes (`description:`, `why:`), membership of Supabase's
+//! `supabase_realtime` publication, and the policies and triggers the model puts on platform
+//! tables.
 //! Invariants: pure (no I/O); the catalog must have been read with `search_path = ''`, so names
 //! are schema-qualified as `type_sql` is; SQL expressions are compared by [`fingerprint`], which
 //! ignores PostgreSQL's rewriting (casts, parentheses, `IN` lists); objects are visited in name
