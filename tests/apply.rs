@@ -1743,3 +1743,40 @@ fn carriage_returns_in_user_text_survive() {
     );
     assert_eq!(row.get::<_, String>(2), "a\r\nb", "result of crlf()");
 }
+
+/// A unique constraint that repeats the primary key (or another unique constraint) is folded
+/// away by `CREATE TABLE`: the server keeps one constraint. schemac refuses such a model (E315)
+/// and writes nothing, so no migration ever asks for a constraint PostgreSQL does not create.
+#[test]
+fn a_unique_constraint_postgresql_folds_away_is_refused() {
+    let mut db = TestDb::create("folded_unique");
+    db.apply_ok(
+        "create table public.t (id bigint, a text, b text,
+           constraint t_pkey primary key (id), constraint t_id_key unique (id),
+           constraint t_a_b_key unique (a, b), constraint t_a_b_key1 unique (a, b))",
+    );
+    let names = db.query_strings(
+        "select conname::text from pg_constraint where conrelid = 'public.t'::regclass order by 1",
+    );
+    assert_eq!(names, vec![vec!["t_a_b_key"], vec!["t_pkey"]]);
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("schema.yaml");
+    std::fs::write(
+        &model,
+        "version: 1\ntables:\n  t:\n    columns:\n      id: { type: bigint, primary_key: true, unique: true }\n      a: text\n      b: text\n    unique:\n      - [a, b]\n      - [a, b]\n",
+    )
+    .unwrap();
+    let out_dir = tmp.path().join("generated");
+    let out = support::schemac(&[
+        "build",
+        "--schema",
+        model.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--docs",
+        tmp.path().join("DATABASE.md").to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(out.stderr.matches("E315").count(), 2, "{}", out.stderr);
+    assert!(!out_dir.join("migrations").exists());
+}

@@ -155,7 +155,12 @@ fn objects_the_model_cannot_express_are_listed_and_fail_without_allow_partial() 
         &sql,
         "create domain public.email as text check (value like '%@%');
          create sequence public.invoice_numbers;
-         create table public.t (id bigint primary key, e public.email);",
+         create table public.t (id bigint primary key, e public.email);
+         create type public.pair as (a int, b int);
+         create function public.domain_arg(x public.email) returns int language sql as 'select 1';
+         create function public.pairs() returns setof public.pair language sql as 'select 1, 2';
+         create function public.plain(x text) returns int language sql as 'select 1';
+         grant select (id), update (id) on public.t to public;",
     )
     .unwrap();
     let model = tmp.path().join("schema.yaml");
@@ -184,6 +189,28 @@ fn objects_the_model_cannot_express_are_listed_and_fail_without_allow_partial() 
         text.contains("CREATE SEQUENCE public.invoice_numbers"),
         "{text}"
     );
+    // Functions whose signature names a domain or composite type are listed, not written (the
+    // model would refuse them, E202); the imported model builds.
+    assert!(
+        text.contains("GRANT SELECT, UPDATE (id) ON public.t TO PUBLIC"),
+        "{text}"
+    );
+    for f in ["function public.domain_arg", "function public.pairs"] {
+        assert!(out.stderr.contains(f), "{f}: {}", out.stderr);
+    }
+    let written = std::fs::read_to_string(&model).unwrap();
+    assert!(written.contains("plain:"), "{written}");
+    assert!(!written.contains("domain_arg"), "{written}");
+    let built = schemac(&[
+        "build",
+        "--schema",
+        model.to_str().unwrap(),
+        "--out",
+        tmp.path().join("gen").to_str().unwrap(),
+        "--docs",
+        tmp.path().join("D.md").to_str().unwrap(),
+    ]);
+    assert_eq!(built.code, 0, "{}", built.stderr);
 }
 
 /// Properties of tables the model cannot write (a column's collation, statistics target, storage
@@ -248,6 +275,68 @@ fn table_properties_the_model_cannot_write_are_listed_and_comments_imported() {
     );
     insta::assert_snapshot!(
         "table_properties_model",
+        std::fs::read_to_string(&model).unwrap()
+    );
+}
+
+/// A column's attribute options, a table's access method other than heap, tables and indexes in
+/// another tablespace, and an index's or materialized view's storage parameters are each listed
+/// with the SQL that sets them (the index itself is imported without its parameters).
+#[test]
+fn storage_properties_the_model_cannot_write_are_listed() {
+    let mut db = support::TestDb::create("import_storage");
+    // A tablespace needs an empty folder the server owns: the server makes it (superuser).
+    let space = format!("schemac_ts_{}", std::process::id());
+    let dir = format!("/tmp/{space}");
+    db.apply_ok(&format!(
+        "copy (select 1) to program 'rm -rf {dir} && mkdir -p {dir}'"
+    ));
+    db.apply_ok(&format!("create tablespace {space} location '{dir}'"));
+    db.apply_ok(&format!(
+        "create access method heap2 type table handler heap_tableam_handler;
+         create table public.t (id bigint primary key, n integer not null) using heap2;
+         alter table public.t alter column n set (n_distinct = 100);
+         create index t_n_idx on public.t (n) with (fillfactor = 70) where n > 0;
+         create table public.archived (id bigint primary key using index tablespace {space})
+           tablespace {space};
+         create index archived_id_idx on public.archived (id) tablespace {space};
+         create materialized view public.totals with (fillfactor = 50) as select count(*) as n from public.t;"
+    ));
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("schema.yaml");
+    let report = tmp.path().join("report.md");
+    let out = schemac(&[
+        "import",
+        "--database-url",
+        &db.database_url(),
+        "--out-model",
+        model.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    db.apply_ok("drop table public.archived; drop materialized view public.totals");
+    db.apply_ok(&format!("drop tablespace {space}"));
+    db.apply_ok(&format!("copy (select 1) to program 'rm -rf {dir}'"));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("E514"), "{}", out.stderr);
+    for entry in [
+        "column options public.t.n",
+        "table access method public.t",
+        "index storage parameters public.t.t_n_idx",
+        "table tablespace public.archived",
+        "index tablespace public.archived.archived_pkey",
+        "index tablespace public.archived.archived_id_idx",
+        "storage parameters public.totals",
+        "access method heap2",
+    ] {
+        assert!(out.stderr.contains(entry), "{entry}: {}", out.stderr);
+    }
+    let report = std::fs::read_to_string(&report)
+        .unwrap()
+        .replace(&space, "<tablespace>");
+    insta::assert_snapshot!("storage_properties_report", report);
+    insta::assert_snapshot!(
+        "storage_properties_model",
         std::fs::read_to_string(&model).unwrap()
     );
 }
@@ -327,6 +416,71 @@ fn a_supabase_app_built_by_migrations_imports_identical() {
     assert!(out.stdout.contains("import --check: identical"));
     insta::assert_snapshot!("supabase_app_model", model);
     insta::assert_snapshot!("supabase_app_report", report);
+}
+
+/// A schema dump in the form `supabase db dump` writes (SET lines, quoted identifiers, `ALTER …
+/// OWNER TO`, comments, SECURITY DEFINER helpers with `SET search_path`, membership RLS, policies
+/// on storage.objects, a trigger on auth.users, the Realtime publication, grants to the API roles,
+/// default privileges) imports to a model plus an exact ledger, and `--check` finds the model
+/// builds the same catalog. The comparison is not vacuous: the dump deployed to a database and
+/// then changed there is reported against the imported model.
+#[test]
+fn a_supabase_db_dump_imports_with_an_exact_ledger() {
+    let (out, model, report) = import_corpus("supabase_dump", true);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("import --check: identical"),
+        "{}",
+        out.stdout
+    );
+    insta::assert_snapshot!("supabase_dump_model", model);
+    insta::assert_snapshot!("supabase_dump_report", report);
+
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("schema.yaml");
+    std::fs::write(&path, &model).unwrap();
+    let mut db = support::TestDb::create("import_dump");
+    db.apply_supabase_standin();
+    db.apply_ok(
+        &std::fs::read_to_string("tests/fixtures/import/supabase_dump/schema.sql").unwrap(),
+    );
+    let url = db.database_url();
+    let clean = schemac(&[
+        "verify",
+        "--schema",
+        path.to_str().unwrap(),
+        "--against",
+        &url,
+    ]);
+    assert_eq!(clean.code, 0, "{}", clean.stderr);
+    db.apply_ok(
+        "drop trigger on_auth_user_created on auth.users;
+         alter publication supabase_realtime drop table public.tasks;
+         drop policy \"Anyone reads avatars\" on storage.objects;
+         comment on table public.tasks is 'Changed.';
+         comment on schema public is 'Changed too.';",
+    );
+    let drift = schemac(&[
+        "verify",
+        "--schema",
+        path.to_str().unwrap(),
+        "--against",
+        &url,
+    ]);
+    assert_eq!(drift.code, 1, "{}", drift.stderr);
+    for expected in [
+        "trigger `on_auth_user_created` on `auth.users` is in the model but not in the database",
+        "the membership of table `public.tasks` in the publication supabase_realtime differs",
+        "policy `Anyone reads avatars` of table `storage.objects` is in the model but not in the",
+        "the comment of table `public.tasks` differs",
+        "the comment of schema `public` differs",
+    ] {
+        assert!(
+            drift.stderr.contains(expected),
+            "{expected}: {}",
+            drift.stderr
+        );
+    }
 }
 
 #[test]

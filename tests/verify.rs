@@ -227,6 +227,28 @@ fn each_kind_of_drift_is_reported() {
     }
 }
 
+/// Comments are part of the model (`description:`, `why:`): one changed, removed or added on
+/// the server is an E503 naming the object, in both directions.
+#[test]
+fn comments_changed_on_the_server_are_reported() {
+    let mut db = deployed_root();
+    db.apply_ok(
+        "
+        comment on table public.profiles is 'Changed on the server.';                 -- changed
+        comment on column public.profiles.avatar_url is null;                        -- removed
+        comment on column public.profiles.created_at is 'Added on the server.';      -- added
+        comment on policy profiles_select_own on public.profiles is 'Users read only their own profile!';
+        comment on index public.profiles_tier_idx is null;
+        comment on trigger set_updated_at on public.profiles is 'Different.';
+        comment on function public.update_updated_at() is 'Different.';
+        ",
+    );
+    let out = schemac(&["verify", "--against", &db.database_url()]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert_eq!(out.stderr.matches("E503").count(), 7, "{}", out.stderr);
+    assert_snapshot!(out.stderr);
+}
+
 #[test]
 fn a_migration_that_fails_is_e505_and_the_scratch_database_is_dropped() {
     let tmp = tempfile::tempdir().unwrap();

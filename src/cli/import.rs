@@ -252,10 +252,19 @@ fn read(client: &mut impl GenericClient, args: &ImportArgs) -> Result<Read, post
     }
     let mut others = introspect::others(client, &schemas)?;
     if supabase {
-        // Policies the project put on the platform's tables (storage.objects): the model cannot
-        // declare them (it does not own those tables).
+        // Policies the project put on the platform's tables: on those the preset declares
+        // (storage.objects, …) they are the model's top-level `policies:`; on any other the
+        // model cannot declare them.
+        let preset = schemac::preset::external(schemac::ir::Preset::Supabase);
         let platform_catalog = introspect::read(client, &platform, &[])?;
         for p in platform_catalog.policies {
+            if preset
+                .tables
+                .contains_key(&schemac::ir::QName::new(&p.schema, &p.table))
+            {
+                catalog.policies.push(p);
+                continue;
+            }
             others.push(introspect::OtherInfo {
                 definition: format!(
                     "CREATE POLICY {} ON {}.{} AS {} FOR {} TO {}{}{}",
@@ -284,6 +293,7 @@ fn read(client: &mut impl GenericClient, args: &ImportArgs) -> Result<Read, post
             });
         }
         others.sort();
+        catalog.policies.sort();
     }
     Ok(Read {
         catalog,

@@ -120,6 +120,26 @@ pub(crate) fn read_catalog(
                 .contains_key(&schemac::ir::QName::new(&p.schema, &p.table))
         }));
     }
+    // The triggers the model puts on the platform's tables (`auth.users`).
+    let platform: Vec<String> = model
+        .external_triggers
+        .iter()
+        .map(|t| t.table.schema.clone())
+        .filter(|s| !schemas.contains(s))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if !platform.is_empty() {
+        let on_platform = introspect::triggers(client, &platform)
+            .map_err(|e| query_failure(&e, "cannot read the triggers of the platform's tables"))?;
+        catalog.triggers.extend(on_platform.into_iter().filter(|t| {
+            model
+                .external_triggers
+                .iter()
+                .any(|x| x.table.schema == t.schema && x.table.name == t.table)
+        }));
+        catalog.triggers.sort();
+    }
     Ok(catalog)
 }
 

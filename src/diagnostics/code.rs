@@ -96,6 +96,9 @@ codes! {
     NameCollision = "E313", "name-collision";
     /// A privilege that does not apply to the object it is granted on.
     InvalidPrivilege = "E314", "invalid-privilege";
+    /// A unique constraint that repeats the primary key or another unique constraint (PostgreSQL
+    /// folds it away).
+    RedundantUnique = "E315", "redundant-unique";
     /// A table declared in a schema the platform owns (`auth`, `storage`, …).
     PlatformTableDeclared = "E318", "platform-table-declared";
     /// A top-level policy on a table that is not a platform table.

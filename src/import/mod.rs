@@ -214,6 +214,11 @@ struct Cx<'a> {
     roles: BTreeSet<String>,
     /// Domains (`schema.name` → base type), which columns are imported as.
     domains: BTreeMap<String, String>,
+    /// Types the model cannot declare (domains, composite and range types), as `schema.name`:
+    /// a function whose signature names one is left out (the model would refuse it, E202).
+    unmodelled_types: BTreeSet<String>,
+    /// `preset: supabase`: membership of `supabase_realtime` is `realtime: true`.
+    supabase: bool,
 }
 
 impl Cx<'_> {
@@ -241,8 +246,59 @@ fn other_reason(kind: &str) -> &'static str {
         "unlogged table" => "every table the model builds is logged",
         "replica identity" => "a table's replica identity is always its primary key",
         "constraint comment" => "a constraint has no description",
+        "column options" => "a column has no attribute options (n_distinct, …)",
+        "table access method" => "every table the model builds uses the heap access method",
+        "table tablespace" | "index tablespace" => "the model builds in the default tablespace",
+        "index storage parameters" => {
+            "an index has no storage parameters (it is imported without them)"
+        }
+        "access method" => "the model cannot create an access method",
+        "publication" => "the model has no publications but Supabase's `supabase_realtime`",
+        "publication table" => {
+            "the model's `realtime: true` is a plain member of `supabase_realtime` (no other \
+             publication, column list or row filter)"
+        }
+        "default privileges" => "the model has no default privileges",
+        "sequence privilege" => "the model grants nothing on sequences",
+        "column privilege" => "the model grants privileges on whole tables and views only",
         _ => "the model has no section for it",
     }
+}
+
+/// A policy's keys under its name, the name indented by `indent`.
+fn policy(cx: &mut Cx<'_>, p: &crate::introspect::PolicyInfo, indent: usize, s: &mut String) {
+    let pad = " ".repeat(indent);
+    let _ = writeln!(s, "{pad}{}:", scalar(&p.name));
+    let _ = writeln!(s, "{pad}  for: {}", p.command.to_ascii_lowercase());
+    if p.roles != ["public"] {
+        let _ = writeln!(s, "{pad}  to: {}", flow_list(&p.roles));
+        cx.roles.extend(p.roles.iter().cloned());
+    }
+    if !p.permissive {
+        let _ = writeln!(s, "{pad}  as: restrictive");
+    }
+    if let Some(u) = &p.using {
+        let _ = writeln!(s, "{pad}  using: {}", scalar(&reparseable(unparen(u))));
+    }
+    if let Some(w) = &p.with_check {
+        let _ = writeln!(s, "{pad}  with_check: {}", scalar(&reparseable(unparen(w))));
+    }
+    if let Some(d) = &p.description {
+        text_field(s, indent + 2, "why", d);
+    }
+}
+
+/// Whether the table is a plain member of Supabase's `supabase_realtime` publication (no column
+/// list, no row filter): what `realtime: true` says.
+fn realtime(supabase: bool, catalog: &Catalog, schema: &str, table: &str) -> bool {
+    supabase
+        && catalog.publication_tables.iter().any(|p| {
+            p.publication == "supabase_realtime"
+                && p.schema == schema
+                && p.table == table
+                && p.columns.is_none()
+                && p.row_filter.is_none()
+        })
 }
 
 fn fk_action(a: &str) -> Option<&'static str> {
@@ -349,6 +405,12 @@ fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Pr
         ledger: Vec::new(),
         counts: BTreeMap::new(),
         roles: BTreeSet::new(),
+        supabase: options.supabase,
+        unmodelled_types: others
+            .iter()
+            .filter(|o| o.kind.ends_with("type") || o.kind == "domain")
+            .map(|o| format!("{}.{}", o.schema, o.name))
+            .collect(),
         domains: others
             .iter()
             .filter(|o| o.kind == "domain")
@@ -376,6 +438,35 @@ fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Pr
             },
             other_reason(&o.kind),
             o.definition.clone(),
+        );
+    }
+    for p in &catalog.publication_tables {
+        if realtime(cx.supabase, catalog, &p.schema, &p.table)
+            && p.publication == "supabase_realtime"
+        {
+            continue;
+        }
+        let mut sql = format!(
+            "ALTER PUBLICATION {} ADD TABLE ONLY {}.{}",
+            crate::sql::ident::quote_ident(&p.publication),
+            crate::sql::ident::quote_ident(&p.schema),
+            crate::sql::ident::quote_ident(&p.table)
+        );
+        if let Some(cols) = &p.columns {
+            let cols: Vec<String> = cols
+                .iter()
+                .map(|c| crate::sql::ident::quote_ident(c))
+                .collect();
+            let _ = write!(sql, " ({})", cols.join(", "));
+        }
+        if let Some(f) = &p.row_filter {
+            let _ = write!(sql, " WHERE ({f})");
+        }
+        cx.leave_out(
+            "publication table",
+            format!("{}: {}.{}", p.publication, p.schema, p.table),
+            other_reason("publication table"),
+            sql,
         );
     }
     // Per schema: the YAML of each section.
@@ -495,6 +586,27 @@ fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Pr
             ),
         }
     }
+    // Policies on the platform's tables (`storage.objects`): the top-level `policies:`.
+    let mut on_platform: BTreeMap<String, String> = BTreeMap::new();
+    for p in &catalog.policies {
+        if owned.contains(&(p.schema.as_str(), p.table.as_str())) {
+            continue;
+        }
+        let mut s = String::new();
+        policy(&mut cx, p, 4, &mut s);
+        cx.count("policies on platform tables");
+        on_platform
+            .entry(format!("{}.{}", p.schema, p.table))
+            .or_default()
+            .push_str(&s);
+    }
+    for (table, text) in on_platform {
+        push(
+            "public",
+            "policies",
+            format!("  {}:\n{text}", scalar(&table)),
+        );
+    }
     // The header: version, preset, schemas, extensions, roles.
     let mut head = String::from("version: 1\n");
     if options.supabase {
@@ -503,11 +615,31 @@ fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Pr
     if options.supabase_layout {
         head.push_str("migrations:\n  layout: supabase\n");
     }
-    let schemas: Vec<&String> = catalog.schemas.iter().filter(|s| *s != "public").collect();
+    // `public` is declared only for a comment other than the one PostgreSQL gives it.
+    let described = |s: &String| {
+        catalog
+            .schema_descriptions
+            .get(s)
+            .filter(|d| !d.is_empty())
+            .filter(|d| !(s == "public" && *d == crate::verify::PUBLIC_SCHEMA_COMMENT))
+    };
+    let schemas: Vec<&String> = catalog
+        .schemas
+        .iter()
+        .filter(|s| *s != "public" || described(s).is_some())
+        .collect();
     if !schemas.is_empty() {
         head.push_str("schemas:\n");
         for s in schemas {
-            let _ = writeln!(head, "  {}: {{}}", scalar(s));
+            match described(s) {
+                Some(d) => {
+                    let _ = writeln!(head, "  {}:", scalar(s));
+                    text_field(&mut head, 4, "description", d);
+                }
+                None => {
+                    let _ = writeln!(head, "  {}: {{}}", scalar(s));
+                }
+            }
         }
     }
     let default_ext_schema = if options.supabase {
@@ -542,7 +674,14 @@ fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Pr
             let _ = writeln!(head, "  {}: {{}}", scalar(r));
         }
     }
-    let order = ["enums", "functions", "tables", "views", "triggers"];
+    let order = [
+        "enums",
+        "functions",
+        "tables",
+        "views",
+        "triggers",
+        "policies",
+    ];
     let render = |secs: &BTreeMap<&'static str, String>| {
         let mut out = String::new();
         for k in order {
@@ -602,6 +741,21 @@ fn function(cx: &mut Cx<'_>, f: &FunctionInfo, privs: &Privs) -> Option<String> 
             "function",
             format!("{name}({})", f.identity_args),
             "an overload: the model declares one function per name",
+            def(),
+        );
+        return None;
+    }
+    let names_unmodelled = |text: &str| {
+        text.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == '"'))
+            .any(|w| cx.unmodelled_types.contains(&w.replace('"', "")))
+    };
+    if f.args.iter().any(|a| names_unmodelled(&a.2))
+        || f.result.as_deref().is_some_and(names_unmodelled)
+    {
+        cx.leave_out(
+            "function",
+            name.clone(),
+            "its signature names a domain, composite or range type, which the model cannot declare",
             def(),
         );
         return None;
@@ -829,6 +983,11 @@ fn index(table: &str, i: &IndexInfo) -> Option<String> {
     if let Some(t) = tail.strip_prefix("NULLS NOT DISTINCT") {
         parts.push("nulls: not_distinct".to_string());
         tail = t.trim();
+    }
+    // Storage parameters are listed in the ledger (`index storage parameters`).
+    if let Some(t) = tail.strip_prefix("WITH ") {
+        let (_, a) = paren_group(t, t.find('(')?)?;
+        tail = t.get(a..).unwrap_or("").trim();
     }
     if let Some(pred) = tail.strip_prefix("WHERE ") {
         parts.push(format!("where: {}", scalar(&reparseable(unparen(pred)))));
@@ -1245,28 +1404,7 @@ fn table(
             s.push_str("      policies:\n");
         }
         for p in pols {
-            let _ = writeln!(s, "        {}:", scalar(&p.name));
-            let _ = writeln!(s, "          for: {}", p.command.to_ascii_lowercase());
-            if p.roles != ["public"] {
-                let _ = writeln!(s, "          to: {}", flow_list(&p.roles));
-                cx.roles.extend(p.roles.iter().cloned());
-            }
-            if !p.permissive {
-                s.push_str("          as: restrictive\n");
-            }
-            if let Some(u) = &p.using {
-                let _ = writeln!(s, "          using: {}", scalar(&reparseable(unparen(u))));
-            }
-            if let Some(w) = &p.with_check {
-                let _ = writeln!(
-                    s,
-                    "          with_check: {}",
-                    scalar(&reparseable(unparen(w)))
-                );
-            }
-            if let Some(d) = &p.description {
-                text_field(&mut s, 10, "why", d);
-            }
+            policy(cx, p, 8, &mut s);
         }
     }
     let mut trs = String::new();
@@ -1329,6 +1467,9 @@ fn table(
         }
     }
     let _ = partitions;
+    if realtime(cx.supabase, catalog, &t.schema, &t.name) {
+        s.push_str("    realtime: true\n");
+    }
     if let Some(p) = privs.0.get(&(t.schema.clone(), t.name.clone())) {
         s.push_str(p);
     }

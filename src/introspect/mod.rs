@@ -1,8 +1,8 @@
 //! Introspect: a live PostgreSQL catalog → plain, sorted records.
 //!
 //! Input: a client (or a read-only transaction) and the schemas to read. Output: a [`Catalog`] of
-//! tables, columns, constraints, indexes, policies, triggers, functions, views, enums, privileges
-//! and extensions, each as PostgreSQL prints it (`format_type`, `pg_get_expr`,
+//! tables, columns, constraints, indexes, policies, triggers, functions, views, enums, privileges,
+//! publication memberships, schema comments and extensions, each as PostgreSQL prints it (`format_type`, `pg_get_expr`,
 //! `pg_get_constraintdef`, …). Invariants: only reads (every query is a `SELECT` on the system
 //! catalogs, so it runs inside `READ ONLY` transactions); objects that belong to an extension are
 //! left out; every list is sorted, so comparisons and output are deterministic.
@@ -233,6 +233,21 @@ pub struct PrivilegeInfo {
     pub privilege: String,
 }
 
+/// A table's membership of a publication.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PublicationTableInfo {
+    /// Publication.
+    pub publication: String,
+    /// Schema of the table.
+    pub schema: String,
+    /// Table.
+    pub table: String,
+    /// The published columns, when the membership has a column list (`(a, b)`).
+    pub columns: Option<Vec<String>>,
+    /// The row filter (`pg_get_expr(prqual)`), when it has one.
+    pub row_filter: Option<String>,
+}
+
 /// What [`read`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Catalog {
@@ -262,6 +277,10 @@ pub struct Catalog {
     pub extensions: BTreeMap<String, String>,
     /// Schemas that exist (of those asked about).
     pub schemas: Vec<String>,
+    /// `COMMENT ON SCHEMA`, by schema (those with a comment).
+    pub schema_descriptions: BTreeMap<String, String>,
+    /// The tables of the schemas read that a publication lists by name.
+    pub publication_tables: Vec<PublicationTableInfo>,
 }
 
 fn sql(text: &str, class: &str, oid: &str) -> String {
@@ -272,7 +291,7 @@ fn sql(text: &str, class: &str, oid: &str) -> String {
 }
 
 const SCHEMAS_SQL: &str = "
-select n.nspname::text from pg_namespace n
+select n.nspname::text, obj_description(n.oid, 'pg_namespace') from pg_namespace n
 where {SYS} and n.nspname::text = any($1::text[])";
 
 const TABLES_SQL: &str = "
@@ -392,6 +411,18 @@ cross join lateral aclexplode(coalesce(p.proacl, acldefault('f'::\"char\", p.pro
 where {SYS} and n.nspname::text = any($1::text[])
   and (case when x.grantee = 0 then 'PUBLIC' else pg_get_userbyid(x.grantee)::text end) = any($2::text[])
   and {NOEXT}";
+
+const PUBLICATION_TABLES_SQL: &str = "
+select p.pubname::text, n.nspname::text, c.relname::text,
+       case when pr.prattrs is not null then
+         array(select a.attname::text from unnest(pr.prattrs::int2[]) with ordinality k(n, o)
+               join pg_attribute a on a.attrelid = c.oid and a.attnum = k.n order by k.o) end,
+       pg_get_expr(pr.prqual, pr.prrelid)
+from pg_publication_rel pr
+join pg_publication p on p.oid = pr.prpubid
+join pg_class c on c.oid = pr.prrelid
+join pg_namespace n on n.oid = c.relnamespace
+where {SYS} and n.nspname::text = any($1::text[])";
 
 const EXTENSIONS_SQL: &str = "
 select e.extname::text, n.nspname::text
@@ -541,11 +572,116 @@ where c.relkind in ('r', 'p') and a.attnum > 0 and not a.attisdropped
   and {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}
 union all
 select n.nspname::text, 'storage parameters', c.relname::text,
-       'ALTER TABLE ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || ' SET ('
+       case when c.relkind = 'm' then 'ALTER MATERIALIZED VIEW ' else 'ALTER TABLE ' end || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || ' SET ('
        || array_to_string(c.reloptions, ', ') || ')'
 from pg_class c join pg_namespace n on n.oid = c.relnamespace
-where c.relkind in ('r', 'p') and c.reloptions is not null
+where c.relkind in ('r', 'p', 'm') and c.reloptions is not null
   and {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}
+union all
+select n.nspname::text, 'column options', c.relname::text || '.' || a.attname::text,
+       case when c.relkind = 'm' then 'ALTER MATERIALIZED VIEW ' else 'ALTER TABLE ' end || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || ' ALTER COLUMN '
+       || quote_ident(a.attname) || ' SET ('
+       || array_to_string(array(select o from unnest(a.attoptions) o where o like 'n\\_distinct%'), ', ')
+       || ')'
+from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+where c.relkind in ('r', 'p', 'm') and a.attnum > 0 and not a.attisdropped
+  and exists (select 1 from unnest(a.attoptions) o where o like 'n\\_distinct%')
+  and {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}
+union all
+select n.nspname::text, 'table access method', c.relname::text,
+       case when c.relkind = 'm' then 'ALTER MATERIALIZED VIEW ' else 'ALTER TABLE ' end || quote_ident(n.nspname) || '.' || quote_ident(c.relname)
+       || ' SET ACCESS METHOD ' || quote_ident(am.amname)
+from pg_class c join pg_namespace n on n.oid = c.relnamespace join pg_am am on am.oid = c.relam
+where c.relkind in ('r', 'm') and am.amname <> 'heap'
+  and {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}
+union all
+select n.nspname::text, case when t.oid is not null then 'index tablespace' else 'table tablespace' end,
+       case when t.oid is not null then t.relname::text || '.' else '' end || c.relname::text,
+       case c.relkind when 'i' then 'ALTER INDEX ' when 'I' then 'ALTER INDEX '
+                      when 'm' then 'ALTER MATERIALIZED VIEW ' else 'ALTER TABLE ' end
+       || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || ' SET TABLESPACE '
+       || quote_ident(ts.spcname)
+from pg_class c join pg_namespace n on n.oid = c.relnamespace
+join pg_tablespace ts on ts.oid = c.reltablespace
+left join pg_index i on i.indexrelid = c.oid left join pg_class t on t.oid = i.indrelid
+where c.relkind in ('r', 'p', 'm', 'i', 'I')
+  and {SYS} and n.nspname::text = any($1::text[])
+  and not exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass
+                  and d.objid = coalesce(t.oid, c.oid) and d.deptype = 'e')
+union all
+select n.nspname::text, 'index storage parameters', t.relname::text || '.' || c.relname::text,
+       'ALTER INDEX ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || ' SET ('
+       || array_to_string(c.reloptions, ', ') || ')'
+from pg_class c join pg_namespace n on n.oid = c.relnamespace
+join pg_index i on i.indexrelid = c.oid join pg_class t on t.oid = i.indrelid
+where c.relkind in ('i', 'I') and c.reloptions is not null
+  and {SYS} and n.nspname::text = any($1::text[])
+  and not exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass
+                  and d.objid = t.oid and d.deptype = 'e')
+union all
+select '', 'access method', am.amname::text,
+       'CREATE ACCESS METHOD ' || quote_ident(am.amname) || ' TYPE '
+       || case am.amtype when 't' then 'TABLE' else 'INDEX' end || ' HANDLER '
+       || am.amhandler::regproc::text
+from pg_am am
+where am.oid >= 16384
+  and not exists (select 1 from pg_depend d where d.classid = 'pg_am'::regclass
+                  and d.objid = am.oid and d.deptype = 'e')
+union all
+select '', 'publication', p.pubname::text,
+       'CREATE PUBLICATION ' || quote_ident(p.pubname)
+       || case when p.puballtables then ' FOR ALL TABLES' else '' end
+       || coalesce((select ' FOR TABLES IN SCHEMA '
+                           || string_agg(quote_ident(pn.nspname), ', ' order by pn.nspname)
+                    from pg_publication_namespace ps join pg_namespace pn on pn.oid = ps.pnnspid
+                    where ps.pnpubid = p.oid), '')
+       || case when p.pubinsert and p.pubupdate and p.pubdelete and p.pubtruncate then ''
+               else ' WITH (publish = ''' || concat_ws(', ',
+                      case when p.pubinsert then 'insert' end, case when p.pubupdate then 'update' end,
+                      case when p.pubdelete then 'delete' end,
+                      case when p.pubtruncate then 'truncate' end) || ''')' end
+from pg_publication p
+where p.pubname <> 'supabase_realtime'
+union all
+select '', 'default privileges',
+       'for ' || pg_get_userbyid(da.defaclrole)::text || coalesce(' in ' || n.nspname::text, '')
+       || ' on ' || case da.defaclobjtype when 'r' then 'tables' when 'S' then 'sequences'
+                     when 'f' then 'functions' when 'T' then 'types' else 'schemas' end
+       || ' to ' || case when x.grantee = 0 then 'PUBLIC' else pg_get_userbyid(x.grantee)::text end,
+       'ALTER DEFAULT PRIVILEGES FOR ROLE ' || quote_ident(pg_get_userbyid(da.defaclrole))
+       || coalesce(' IN SCHEMA ' || quote_ident(n.nspname), '') || ' GRANT '
+       || string_agg(x.privilege_type, ', ' order by x.privilege_type) || ' ON '
+       || case da.defaclobjtype when 'r' then 'TABLES' when 'S' then 'SEQUENCES'
+               when 'f' then 'FUNCTIONS' when 'T' then 'TYPES' else 'SCHEMAS' end
+       || ' TO ' || case when x.grantee = 0 then 'PUBLIC' else quote_ident(pg_get_userbyid(x.grantee)) end
+from pg_default_acl da left join pg_namespace n on n.oid = da.defaclnamespace
+cross join lateral aclexplode(da.defaclacl) x
+where da.defaclnamespace = 0 or n.nspname::text = any($1::text[])
+group by n.nspname, da.defaclrole, da.defaclobjtype, x.grantee
+union all
+select n.nspname::text, 'sequence privilege',
+       c.relname::text || ' to '
+       || case when x.grantee = 0 then 'PUBLIC' else pg_get_userbyid(x.grantee)::text end,
+       'GRANT ' || string_agg(x.privilege_type, ', ' order by x.privilege_type) || ' ON SEQUENCE '
+       || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || ' TO '
+       || case when x.grantee = 0 then 'PUBLIC' else quote_ident(pg_get_userbyid(x.grantee)) end
+from pg_class c join pg_namespace n on n.oid = c.relnamespace
+cross join lateral aclexplode(c.relacl) x
+where c.relkind = 'S' and x.grantee <> c.relowner
+  and {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}
+group by n.nspname, c.relname, x.grantee
+union all
+select n.nspname::text, 'column privilege',
+       c.relname::text || '.' || a.attname::text || ' to '
+       || case when x.grantee = 0 then 'PUBLIC' else pg_get_userbyid(x.grantee)::text end,
+       'GRANT ' || string_agg(x.privilege_type, ', ' order by x.privilege_type) || ' ('
+       || quote_ident(a.attname) || ') ON ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname)
+       || ' TO ' || case when x.grantee = 0 then 'PUBLIC' else quote_ident(pg_get_userbyid(x.grantee)) end
+from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+cross join lateral aclexplode(a.attacl) x
+where c.relkind in ('r', 'p', 'v', 'm', 'f') and a.attnum > 0 and not a.attisdropped
+  and x.grantee <> c.relowner and {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}
+group by n.nspname, c.relname, a.attname, x.grantee
 union all
 select n.nspname::text, 'unlogged table', c.relname::text,
        'ALTER TABLE ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || ' SET UNLOGGED'
@@ -573,8 +709,10 @@ where {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}";
 /// Objects in `schemas` the model has no section for (sequences that back no identity column,
 /// domains, composite and range types, aggregates, procedures, rules, inheritance), properties
 /// of tables it cannot write (column collations, statistics targets, storage and compression,
-/// storage parameters,
-/// `UNLOGGED`, replica identity, comments on constraints), and event triggers; sorted.
+/// storage parameters, `UNLOGGED`, replica identity, comments on constraints, the documented
+/// attribute options `n_distinct` and `n_distinct_inherited` — a server may keep private ones —,
+/// access methods other than heap, tablespaces other than the default), the storage parameters
+/// and tablespaces of indexes, event triggers and the access methods a database creates; sorted.
 pub fn others(
     client: &mut impl GenericClient,
     schemas: &[String],
@@ -628,6 +766,25 @@ pub fn policies(
     Ok(out)
 }
 
+/// The triggers on the tables of `schemas` (also the platform's schemas, whose tables the model
+/// puts triggers on).
+pub fn triggers(
+    client: &mut impl GenericClient,
+    schemas: &[String],
+) -> Result<Vec<TriggerInfo>, postgres::Error> {
+    let mut out = Vec::new();
+    for r in client.query(&sql(TRIGGERS_SQL, "", ""), &[&schemas])? {
+        out.push(TriggerInfo {
+            schema: r.try_get(0)?,
+            table: r.try_get(1)?,
+            name: r.try_get(2)?,
+            definition: r.try_get(3)?,
+            description: r.try_get(4)?,
+        });
+    }
+    Ok(out)
+}
+
 /// Read the catalog objects in `schemas`, with privileges of `roles` (`PUBLIC` for grants to all).
 pub fn read(
     client: &mut impl GenericClient,
@@ -637,7 +794,11 @@ pub fn read(
     let s = schemas;
     let mut c = Catalog::default();
     for r in client.query(&sql(SCHEMAS_SQL, "", ""), &[&s])? {
-        c.schemas.push(r.try_get(0)?);
+        let name: String = r.try_get(0)?;
+        if let Some(d) = r.try_get::<_, Option<String>>(1)? {
+            c.schema_descriptions.insert(name.clone(), d);
+        }
+        c.schemas.push(name);
     }
     for r in client.query(&sql(TABLES_SQL, "pg_class", "c.oid"), &[&s])? {
         c.tables.push(TableInfo {
@@ -706,15 +867,7 @@ pub fn read(
         });
     }
     c.policies = policies(client, s)?;
-    for r in client.query(&sql(TRIGGERS_SQL, "", ""), &[&s])? {
-        c.triggers.push(TriggerInfo {
-            schema: r.try_get(0)?,
-            table: r.try_get(1)?,
-            name: r.try_get(2)?,
-            definition: r.try_get(3)?,
-            description: r.try_get(4)?,
-        });
-    }
+    c.triggers = triggers(client, s)?;
     for r in client.query(&sql(FUNCTIONS_SQL, "pg_proc", "p.oid"), &[&s])? {
         c.functions.push(FunctionInfo {
             schema: r.try_get(0)?,
@@ -780,6 +933,16 @@ pub fn read(
             });
         }
     }
+    for r in client.query(&sql(PUBLICATION_TABLES_SQL, "", ""), &[&s])? {
+        c.publication_tables.push(PublicationTableInfo {
+            publication: r.try_get(0)?,
+            schema: r.try_get(1)?,
+            table: r.try_get(2)?,
+            columns: r.try_get(3)?,
+            row_filter: r.try_get(4)?,
+        });
+    }
+    c.publication_tables.sort();
     for r in client.query(EXTENSIONS_SQL, &[])? {
         c.extensions.insert(r.try_get(0)?, r.try_get(1)?);
     }

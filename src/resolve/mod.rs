@@ -276,6 +276,169 @@ fn resolve_type(
     None
 }
 
+/// Types a function signature may name that no column may have: PostgreSQL's pseudo-types and
+/// the catalog types functions take and return.
+const SIGNATURE_TYPES: &[&str] = &[
+    "aclitem",
+    "any",
+    "anyarray",
+    "anycompatible",
+    "anycompatiblearray",
+    "anycompatiblemultirange",
+    "anycompatiblenonarray",
+    "anycompatiblerange",
+    "anyelement",
+    "anyenum",
+    "anymultirange",
+    "anynonarray",
+    "anyrange",
+    "bpchar",
+    "cid",
+    "cstring",
+    "event_trigger",
+    "fdw_handler",
+    "float",
+    "index_am_handler",
+    "int2vector",
+    "internal",
+    "language_handler",
+    "oidvector",
+    "pg_snapshot",
+    "record",
+    "refcursor",
+    "regcollation",
+    "regdictionary",
+    "regnamespace",
+    "regoper",
+    "regoperator",
+    "regproc",
+    "regprocedure",
+    "regrole",
+    "table_am_handler",
+    "tid",
+    "trigger",
+    "tsm_handler",
+    "txid_snapshot",
+    "void",
+    "xid",
+    "xid8",
+];
+
+/// The types a function result names: the type itself, the type of `setof <type>`, or each
+/// column's type of `table (name type, …)`.
+fn result_types(text: &str) -> Vec<String> {
+    let t = text.trim();
+    let lower = t.to_ascii_lowercase();
+    if let Some(rest) = lower.strip_prefix("setof")
+        && rest.starts_with(char::is_whitespace)
+    {
+        return vec![t.get(5..).unwrap_or("").trim().to_string()];
+    }
+    if let Some(rest) = lower.strip_prefix("table")
+        && rest.trim_start().starts_with('(')
+        && let (Some(open), Some(close)) = (t.find('('), t.rfind(')'))
+    {
+        let inner = t.get(open + 1..close).unwrap_or("");
+        let mut out = Vec::new();
+        let (mut depth, mut start, mut quoted) = (0usize, 0usize, false);
+        let mut column = |c: &str| {
+            let c = c.trim();
+            // The column name (quoted or not), then its type.
+            let after = match c.strip_prefix('"') {
+                Some(q) => q.find('"').and_then(|e| q.get(e + 1..)),
+                None => c.find(char::is_whitespace).and_then(|e| c.get(e..)),
+            };
+            out.push(after.unwrap_or("").trim().to_string());
+        };
+        for (i, ch) in inner.char_indices() {
+            match ch {
+                '"' => quoted = !quoted,
+                '(' if !quoted => depth += 1,
+                ')' if !quoted => depth = depth.saturating_sub(1),
+                ',' if !quoted && depth == 0 => {
+                    column(inner.get(start..i).unwrap_or(""));
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        column(inner.get(start..).unwrap_or(""));
+        return out;
+    }
+    vec![t.to_string()]
+}
+
+/// E202 for a type named in a function signature (an argument's, or the result's) that is not
+/// a built-in type, a pseudo-type, an enum of the model, an extension's type or the row type of
+/// a table or view: PostgreSQL would reject the function when the migration is applied. Types
+/// that are not exactly one type name are reported by [`resolve`] (`not_a_type`).
+fn signature_types(model: &Model, external: &External, d: &mut Diagnostics) {
+    let scope = Scope::new(model, external);
+    let known = |text: &str, what: &str, span: Span, d: &mut Diagnostics| {
+        let Some(parsed) = types::parse_written(text).filter(|_| types::is_type_name(text)) else {
+            return;
+        };
+        let catalog = parsed.schema.as_deref().is_none_or(|s| s == "pg_catalog");
+        if catalog && SIGNATURE_TYPES.contains(&parsed.base.as_str()) {
+            return;
+        }
+        if parsed.modifiers.is_none()
+            && scope
+                .find_relation(parsed.schema.as_deref(), &parsed.base)
+                .is_some()
+        {
+            return;
+        }
+        let mut found = Diagnostics::default();
+        if resolve_type(model, &Sp::new(text.to_string(), span), &mut found, what).is_some() {
+            return;
+        }
+        if EXTENSION_TYPES
+            .iter()
+            .any(|(_, names)| names.contains(&parsed.base.as_str()))
+        {
+            // "… needs the `x` extension", as for a column.
+            d.extend(found);
+            return;
+        }
+        d.push(
+            Diagnostic::error(
+                Code::UnknownType,
+                format!("{what} has the unknown type `{}`", text.trim()),
+            )
+            .at(
+                span,
+                "not a built-in type, an enum, table or view of the model, or an extension's type",
+            )
+            .help(
+                "the model declares no domains or composite types yet: use the underlying type \
+                 (or a table's row type); PostgreSQL would reject the function when the \
+                 migration is applied",
+            ),
+        );
+    };
+    for f in model.functions.values() {
+        for (i, a) in f.args.iter().enumerate() {
+            let what = if a.name.is_empty() {
+                format!("argument {} of function `{}`", i + 1, f.name)
+            } else {
+                format!("argument `{}` of function `{}`", a.name, f.name)
+            };
+            known(&a.type_written.value, &what, a.type_written.span, d);
+        }
+        if types::is_return_type(&f.returns.value) {
+            for t in result_types(&f.returns.value) {
+                known(
+                    &t,
+                    &format!("the result of function `{}`", f.name),
+                    f.returns.span,
+                    d,
+                );
+            }
+        }
+    }
+}
+
 /// E202 for a type in a function signature that is not exactly one type.
 fn not_a_type(d: &mut Diagnostics, written: &Sp<String>, what: &str, examples: &str) {
     d.push(
@@ -387,6 +550,7 @@ pub fn resolve(model: &mut Model, external: &External, d: &mut Diagnostics) {
         }
     }
     model.tables = tables;
+    signature_types(model, external, d);
     let table_names: BTreeSet<String> = model.tables.keys().map(|q| q.name.clone()).collect();
     for f in model.functions.values_mut() {
         // Written types are copied into the signature as written: each must be exactly one type

@@ -241,6 +241,7 @@ fn table_checks(model: &Model, scope: &Scope, t: &Table, d: &mut Diagnostics) {
         check_columns(d, t, &u.columns, "a unique constraint");
         ident_len(d, "unique constraint name", &u.name.value, u.origin, true);
     }
+    redundant_uniques(t, d);
     for c in &t.checks {
         ident_len(
             d,
@@ -376,6 +377,58 @@ fn table_checks(model: &Model, scope: &Scope, t: &Table, d: &mut Diagnostics) {
         }
     } else if let Some(pk) = &t.primary_key {
         let _ = pk;
+    }
+}
+
+/// E315: a unique constraint on exactly the primary key's columns (in the same order), or on
+/// exactly the columns of an earlier unique constraint of the table with the same NULLS
+/// treatment. `CREATE TABLE` folds such a constraint into the one before it and creates no
+/// constraint of that name: verify would report it missing and a later migration that drops it
+/// would fail.
+fn redundant_uniques(t: &Table, d: &mut Diagnostics) {
+    let key = |cols: &[Sp<String>]| cols.iter().map(|c| c.value.clone()).collect::<Vec<_>>();
+    let pk = t.primary_key.as_ref().map(|p| (key(&p.columns), p));
+    for (i, u) in t.uniques.iter().enumerate() {
+        let cols = key(&u.columns);
+        let (other, at, help) = if let Some((pk_cols, p)) = &pk
+            && u.nulls_distinct
+            && *pk_cols == cols
+        {
+            (
+                format!("the primary key `{}`", p.name),
+                p.origin,
+                "remove `unique: true` (or this `unique:` entry): the primary key is already unique",
+            )
+        } else if let Some(first) = t
+            .uniques
+            .get(..i)
+            .unwrap_or(&[])
+            .iter()
+            .find(|e| e.nulls_distinct == u.nulls_distinct && key(&e.columns) == cols)
+        {
+            (
+                format!("unique constraint `{}`", first.name.value),
+                first.origin,
+                "declare each unique constraint once",
+            )
+        } else {
+            continue;
+        };
+        d.push(
+            Diagnostic::error(
+                Code::RedundantUnique,
+                format!(
+                    "unique constraint `{}` of table `{}` repeats {other}",
+                    u.name.value, t.name.name
+                ),
+            )
+            .at(
+                u.origin,
+                "PostgreSQL folds this into the earlier constraint and never creates it",
+            )
+            .also(at, "already unique here")
+            .help(help),
+        );
     }
 }
 

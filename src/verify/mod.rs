@@ -4,7 +4,10 @@
 //! database (see [`crate::introspect`]). Output: one diagnostic per difference — `E501` (in the
 //! model, missing from the database), `E502` (in the database, not in the model) and `E503`
 //! (both, but defined differently) — each naming the object and pointing at its YAML (for objects
-//! only the database has, at the table they are on, when the model has it).
+//! only the database has, at the table they are on, when the model has it). Besides definitions,
+//! it compares every comment the model writes (`description:`, `why:`), membership of Supabase's
+//! `supabase_realtime` publication, and the policies and triggers the model puts on platform
+//! tables.
 //! Invariants: pure (no I/O); the catalog must have been read with `search_path = ''`, so names
 //! are schema-qualified as `type_sql` is; SQL expressions are compared by [`fingerprint`], which
 //! ignores PostgreSQL's rewriting (casts, parentheses, `IN` lists); objects are visited in name
@@ -24,6 +27,9 @@ use crate::sql::Stmt;
 use crate::sql::ident::quote_ident;
 
 use fingerprint::same;
+
+/// The comment PostgreSQL gives the `public` schema when it creates a database.
+pub const PUBLIC_SCHEMA_COMMENT: &str = "standard public schema";
 
 /// The schemas a model owns: its default schema, its declared schemas and every schema one of
 /// its objects is in. Objects in other schemas (`auth`, `extensions`, …) are never compared.
@@ -104,6 +110,65 @@ impl Cx<'_> {
             .at(span, "declared here")
             .help("change the model or the database so that they agree, then verify again"),
         );
+    }
+}
+
+/// A comment as the model writes it: an empty `description:`/`why:` is no comment
+/// (`COMMENT ON … IS ''` removes it).
+fn comment(s: Option<&str>) -> Option<&str> {
+    s.filter(|s| !s.is_empty())
+}
+
+/// How a comment is shown in a difference: quoted and escaped, cut after 60 characters; when
+/// two cut texts look the same, where they first differ.
+fn show_comment(s: Option<&str>, other: Option<&str>) -> String {
+    let Some(s) = s else {
+        return "no comment".to_string();
+    };
+    let cut = |t: &str| {
+        let head: String = t.chars().take(60).collect();
+        if head.len() < t.len() {
+            format!("{head}…")
+        } else {
+            head
+        }
+    };
+    let mut out = format!("{:?}", cut(s));
+    if let Some(o) = other
+        && cut(o) == cut(s)
+    {
+        let at = s
+            .chars()
+            .zip(o.chars())
+            .position(|(a, b)| a != b)
+            .unwrap_or_else(|| s.chars().count().min(o.chars().count()));
+        out.push_str(&format!(" (differing from character {})", at + 1));
+    }
+    out
+}
+
+impl Cx<'_> {
+    /// Compare the comment (`COMMENT ON`) of `what`: the model's `description:` or `why:`
+    /// with the database's, in both directions.
+    fn description(&mut self, what: &str, span: Span, model: Option<&str>, db: Option<&str>) {
+        let (m, d) = (comment(model), comment(db));
+        if m != d {
+            self.d.push(
+                Diagnostic::error(
+                    Code::VerifyDefinitionDiffers,
+                    format!(
+                        "the comment of {what} differs: the model says {}, the database has {}",
+                        show_comment(m, d),
+                        show_comment(d, m)
+                    ),
+                )
+                .at(span, "declared here")
+                .help(
+                    "the comment is the object's `description:` (`why:` for policies and \
+                     indexes); change the model, or COMMENT ON the object in the database",
+                ),
+            );
+        }
     }
 }
 
@@ -199,6 +264,7 @@ pub fn compare(
     enums(&mut cx, catalog);
     tables(&mut cx, catalog);
     platform_policies(&mut cx, catalog);
+    platform_triggers(&mut cx, catalog);
     functions(&mut cx, catalog);
     views(&mut cx, catalog);
     privileges(&mut cx, external, catalog);
@@ -213,7 +279,44 @@ fn schemas_and_extensions(cx: &mut Cx<'_>, catalog: &Catalog) {
                 s.origin,
                 "apply the migrations that create it",
             );
+            continue;
         }
+        // PostgreSQL creates `public` with this comment; a model that says nothing about it
+        // means the database's default.
+        let db = catalog
+            .schema_descriptions
+            .get(name)
+            .map(String::as_str)
+            .filter(|d| !(name == "public" && *d == PUBLIC_SCHEMA_COMMENT));
+        cx.description(
+            &format!("schema `{name}`"),
+            s.origin,
+            s.description.as_deref(),
+            db,
+        );
+    }
+    // `public` exists in every database: a model that does not declare it says it keeps
+    // PostgreSQL's comment.
+    if !model.schemas.contains_key("public")
+        && let Some(d) = catalog
+            .schema_descriptions
+            .get("public")
+            .filter(|d| !d.is_empty() && *d != PUBLIC_SCHEMA_COMMENT)
+    {
+        cx.d.push(
+            Diagnostic::error(
+                Code::VerifyDefinitionDiffers,
+                format!(
+                    "the comment of schema `public` differs: the model says nothing (PostgreSQL's \
+                     {PUBLIC_SCHEMA_COMMENT:?}), the database has {}",
+                    show_comment(Some(d), None)
+                ),
+            )
+            .help(
+                "declare it (`schemas: { public: { description: … } }`), or COMMENT ON SCHEMA \
+                 public in the database",
+            ),
+        );
     }
     for (name, e) in &model.extensions {
         match catalog.extensions.get(name) {
@@ -248,6 +351,12 @@ fn enums(cx: &mut Cx<'_>, catalog: &Catalog) {
         match db.get(name) {
             None => cx.missing(format!("enum `{name}`"), e.origin, "apply the migrations"),
             Some(info) => {
+                cx.description(
+                    &format!("enum `{name}`"),
+                    e.origin,
+                    e.description.as_deref(),
+                    info.description.as_deref(),
+                );
                 let want: Vec<&str> = e.values.iter().map(|v| v.value.as_str()).collect();
                 if want != info.labels.iter().map(String::as_str).collect::<Vec<_>>() {
                     cx.differs(
@@ -332,6 +441,12 @@ fn table(cx: &mut Cx<'_>, t: &Table, info: &crate::introspect::TableInfo, catalo
     let ds = crate::plan::search_path_schemas(cx.model);
     let name = &t.name;
     let on = |s: &str, tb: &str| s == name.schema && tb == name.name;
+    cx.description(
+        &format!("table `{name}`"),
+        t.origin,
+        t.description.as_deref(),
+        info.description.as_deref(),
+    );
     if info.rls_enabled != t.rls.enabled {
         cx.differs(
             format!("row level security of table `{name}`"),
@@ -351,6 +466,9 @@ fn table(cx: &mut Cx<'_>, t: &Table, info: &crate::introspect::TableInfo, catalo
             if t.rls.force { "on" } else { "off" },
             if info.rls_forced { "on" } else { "off" },
         );
+    }
+    if cx.model.preset == crate::ir::Preset::Supabase {
+        realtime(cx, t, catalog);
     }
     // Columns.
     let db_cols: BTreeMap<&str, &crate::introspect::ColumnInfo> = catalog
@@ -372,6 +490,12 @@ fn table(cx: &mut Cx<'_>, t: &Table, info: &crate::introspect::TableInfo, catalo
             cx.missing(what, col.origin, "apply the migrations");
             continue;
         };
+        cx.description(
+            &what,
+            col.origin,
+            col.description.as_deref(),
+            c.description.as_deref(),
+        );
         if c.data_type != col.type_sql {
             cx.differs(
                 format!("the type of {what}"),
@@ -566,6 +690,14 @@ fn table(cx: &mut Cx<'_>, t: &Table, info: &crate::introspect::TableInfo, catalo
         .collect();
     for ix in &t.indexes {
         let what = format!("index `{}` of table `{name}`", ix.name.value);
+        if let Some(info) = db_ix.get(ix.name.value.as_str()) {
+            cx.description(
+                &what,
+                ix.origin,
+                ix.why.as_deref(),
+                info.description.as_deref(),
+            );
+        }
         match db_ix.get(ix.name.value.as_str()) {
             None => cx.missing(what, ix.origin, "apply the migrations"),
             Some(info) if ref_ix.contains_key(ix.name.value.as_str()) => {
@@ -609,7 +741,15 @@ fn table(cx: &mut Cx<'_>, t: &Table, info: &crate::introspect::TableInfo, catalo
             cx.extra(format!("index `{i}` of table `{name}`"), Some(t.origin));
         }
     }
-    policy_set(cx, name, Some(t.origin), &t.policies, catalog, &|_| false);
+    policy_set(
+        cx,
+        name,
+        Some(t.origin),
+        &t.policies,
+        catalog,
+        true,
+        &|_| false,
+    );
     // Triggers, including those declared at the top level on this table.
     let mut triggers: BTreeMap<&str, &crate::ir::Trigger> =
         t.triggers.iter().map(|(k, v)| (k.as_str(), &**v)).collect();
@@ -621,6 +761,35 @@ fn table(cx: &mut Cx<'_>, t: &Table, info: &crate::introspect::TableInfo, catalo
     trigger_set(cx, name, Some(t.origin), &triggers, catalog);
 }
 
+/// Membership of Supabase's `supabase_realtime` publication: `realtime: true` is a plain member
+/// (no column list, no row filter); without it the table is in no form of it.
+fn realtime(cx: &mut Cx<'_>, t: &Table, catalog: &Catalog) {
+    let member = catalog.publication_tables.iter().find(|p| {
+        p.publication == "supabase_realtime" && p.schema == t.name.schema && p.table == t.name.name
+    });
+    let have = match member {
+        None => "not a member",
+        Some(p) if p.columns.is_none() && p.row_filter.is_none() => "a member",
+        Some(_) => "a member with a column list or row filter",
+    };
+    let want = if t.realtime {
+        "a member"
+    } else {
+        "not a member"
+    };
+    if want != have {
+        cx.differs(
+            format!(
+                "the membership of table `{}` in the publication supabase_realtime",
+                t.name
+            ),
+            t.origin,
+            want,
+            have,
+        );
+    }
+}
+
 /// Compare the policies the model declares on table `name` with the database's, in both
 /// directions; `not_ours` names the database's policies that are not the model's to account for
 /// (the platform's own, on a platform table).
@@ -630,6 +799,7 @@ fn policy_set(
     table_span: Option<Span>,
     policies: &BTreeMap<String, Box<crate::ir::Policy>>,
     catalog: &Catalog,
+    comments: bool,
     not_ours: &dyn Fn(&str) -> bool,
 ) {
     let ds = crate::plan::search_path_schemas(cx.model);
@@ -654,6 +824,14 @@ fn policy_set(
             cx.missing(what, p.origin, "apply the migrations");
             continue;
         };
+        if comments {
+            cx.description(
+                &what,
+                p.origin,
+                p.why.as_deref(),
+                info.description.as_deref(),
+            );
+        }
         if info.command != p.command.sql() {
             cx.differs(
                 format!("the command of {what}"),
@@ -740,9 +918,54 @@ fn platform_policies(cx: &mut Cx<'_>, catalog: &Catalog) {
             None => BTreeSet::new(),
         };
         let known = cx.reference.is_some();
-        policy_set(cx, name, span, policies, catalog, &|p| {
+        // The migrations write no COMMENT ON for the policies on platform tables, so their
+        // `why:` is not compared.
+        policy_set(cx, name, span, policies, catalog, false, &|p| {
             !known || platform_own.contains(p)
         });
+    }
+}
+
+/// The triggers the model puts on the platform's tables (`triggers: { on_signup: { on:
+/// auth.users, … } }`), compared like [`platform_policies`]: the platform's own triggers on such a
+/// table (the reference has them and the model does not declare them) are never reported, and
+/// without a reference no undeclared trigger is.
+fn platform_triggers(cx: &mut Cx<'_>, catalog: &Catalog) {
+    let model = cx.model;
+    let mut by_table: BTreeMap<&QName, BTreeMap<&str, &crate::ir::Trigger>> = BTreeMap::new();
+    for tr in &model.external_triggers {
+        if !model.tables.contains_key(&tr.table) {
+            by_table
+                .entry(&tr.table)
+                .or_default()
+                .insert(tr.name.as_str(), tr);
+        }
+    }
+    for (table, triggers) in by_table {
+        let on = |s: &str, t: &str| s == table.schema && t == table.name;
+        let platform_own: BTreeSet<&str> = cx
+            .reference
+            .iter()
+            .flat_map(|r| r.triggers.iter())
+            .filter(|t| on(&t.schema, &t.table) && !triggers.contains_key(t.name.as_str()))
+            .map(|t| t.name.as_str())
+            .collect();
+        let known = cx.reference.is_some();
+        let compared = Catalog {
+            triggers: catalog
+                .triggers
+                .iter()
+                .filter(|t| on(&t.schema, &t.table))
+                .filter(|t| {
+                    triggers.contains_key(t.name.as_str())
+                        || (known && !platform_own.contains(t.name.as_str()))
+                })
+                .cloned()
+                .collect(),
+            ..Catalog::default()
+        };
+        let span = triggers.values().next().map(|t| t.origin);
+        trigger_set(cx, table, span, &triggers, &compared);
     }
 }
 
@@ -772,6 +995,12 @@ fn trigger_set(
         match db.get(tname) {
             None => cx.missing(what, tr.origin, "apply the migrations"),
             Some(info) => {
+                cx.description(
+                    &what,
+                    tr.origin,
+                    tr.description.as_deref(),
+                    info.description.as_deref(),
+                );
                 let want = Stmt::CreateTrigger((*tr).into()).to_string();
                 let equal = match reference.get(tname) {
                     Some(r) => r.definition == info.definition,
@@ -882,6 +1111,12 @@ fn functions(cx: &mut Cx<'_>, catalog: &Catalog) {
                 info
             }
         };
+        cx.description(
+            &what,
+            f.origin,
+            f.description.as_deref(),
+            info.description.as_deref(),
+        );
         if info.language != f.language.to_ascii_lowercase() {
             cx.differs(
                 format!("the language of {what}"),
@@ -980,6 +1215,12 @@ fn views(cx: &mut Cx<'_>, catalog: &Catalog) {
             cx.missing(what, v.origin, "apply the migrations");
             continue;
         };
+        cx.description(
+            &what,
+            v.origin,
+            v.description.as_deref(),
+            info.description.as_deref(),
+        );
         if info.materialized != v.materialized {
             cx.differs(
                 what.clone(),
@@ -1033,8 +1274,14 @@ fn views(cx: &mut Cx<'_>, catalog: &Catalog) {
             .iter()
             .filter(|i| i.schema == name.schema && i.table == name.name)
         {
-            if ix.remove(i.name.as_str()).is_none() {
-                cx.extra(format!("index `{}` of `{name}`", i.name), Some(v.origin));
+            match ix.remove(i.name.as_str()) {
+                None => cx.extra(format!("index `{}` of `{name}`", i.name), Some(v.origin)),
+                Some(mi) => cx.description(
+                    &format!("index `{}` of `{name}`", i.name),
+                    mi.origin,
+                    mi.why.as_deref(),
+                    i.description.as_deref(),
+                ),
             }
         }
         for (iname, i) in ix {
