@@ -139,6 +139,13 @@ fn apply_rerun_status_and_down() {
     let status = run(dir, &url, &["migrate", "status"]);
     assert_eq!(status.code, 0, "{}", status.stderr);
     insta::assert_snapshot!("status_before", stable(&status.stdout));
+    let json = run(dir, &url, &["migrate", "status", "--format", "json"]);
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    assert_eq!(
+        json.stdout,
+        "{\n  \"version\": 1,\n  \"diagnostics\": []\n}\n"
+    );
+    assert_eq!(stable(&json.stderr), stable(&status.stdout));
 
     let dry = run(dir, &url, &["migrate", "--dry-run"]);
     assert_eq!(dry.code, 0, "{}", dry.stderr);
@@ -237,6 +244,12 @@ fn a_changed_applied_migration_is_refused() {
     let status = run(dir, &url, &["migrate", "status"]);
     assert_eq!(status.code, 1);
     assert!(status.stderr.contains("E509"));
+    // In JSON, stdout is the one document (the error as a record); the status lines go to stderr.
+    let json = run(dir, &url, &["migrate", "status", "--format", "json"]);
+    assert_eq!(json.code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).expect("one JSON document");
+    assert_eq!(doc["version"], 1, "{doc:#}");
+    assert_eq!(doc["diagnostics"][0]["code"], "E509", "{doc:#}");
 }
 
 #[test]
