@@ -6,6 +6,7 @@
 //! Invariants: every check runs (no early return), so one run reports every problem; each pass is
 //! linear in the size of the model (lookups go through maps built once per table).
 
+mod citus;
 mod sql;
 
 pub use sql::{Fragment, Fragments, fragment_span};
@@ -955,5 +956,6 @@ pub fn validate_with(
     constant_expressions(model, d);
     name_collisions(model, d);
     view_cycles(model, d);
+    citus::check(model, d);
     sql::fragments(model, &scope, sources, d, lint_facts)
 }
