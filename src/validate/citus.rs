@@ -29,7 +29,8 @@ fn dist_span(model: &Model, t: &Table) -> Span {
         .unwrap_or(t.origin)
 }
 
-/// Run every Citus check.
+/// Run every Citus check (each table's foreign keys once; the reference-table links a local
+/// table's check looks up scan the tables, which only runs for local → distributed keys).
 pub fn check(model: &Model, d: &mut Diagnostics) {
     if model.target != Target::Citus {
         for t in model.tables.values().filter(|t| t.distribution.is_some()) {
@@ -38,7 +39,7 @@ pub fn check(model: &Model, d: &mut Diagnostics) {
                     Code::CitusTargetRequired,
                     format!(
                         "table `{}` has a `distribution:`, but the model does not target Citus",
-                        t.name
+                        t.name.name
                     ),
                 )
                 .at(
@@ -71,7 +72,7 @@ fn distribution_checks(model: &Model, t: &Table, d: &mut Diagnostics) {
                 d.push(
                     Diagnostic::error(
                         Code::CitusCannotDistribute,
-                        format!("table `{}` is partitioned and cannot be a reference table", t.name),
+                        format!("table `{}` is partitioned and cannot be a reference table", t.name.name),
                     )
                     .at(span, "Citus replicates only plain tables")
                     .help("hash-distribute the partitioned table (`distribution: { column: … }`), or keep it local"),
@@ -103,6 +104,22 @@ fn distribution_checks(model: &Model, t: &Table, d: &mut Diagnostics) {
                 return;
             };
             let ty = col.type_sql.as_str();
+            if col.generated.is_some() {
+                d.push(
+                    Diagnostic::error(
+                        Code::CitusCannotDistribute,
+                        format!(
+                            "table `{}` cannot be distributed by the generated column `{}`",
+                            t.name.name, column.value
+                        ),
+                    )
+                    .at(
+                        column.span,
+                        "Citus refuses a GENERATED … STORED distribution column",
+                    )
+                    .help("distribute by a stored column the application writes"),
+                );
+            }
             if UNHASHABLE.contains(&ty) {
                 d.push(
                     Diagnostic::error(
@@ -349,14 +366,29 @@ fn foreign_key_check(
                 target.name.name, t.name.name
             ),
         ),
-        (Kind::Local, Kind::Distributed) => reject(
-            d,
-            "a local table cannot point at a distributed table",
-            format!(
-                "distribute `{}` in the group of `{}`, or make `{}` a reference table",
-                t.name.name, target.name.name, target.name.name
-            ),
-        ),
+        // Citus 13 accepts a plain local table pointing at a distributed table, but not once
+        // the local table is linked to a reference table by a foreign key either way (it is then
+        // a "Citus local table").
+        (Kind::Local, Kind::Distributed) => {
+            let linked = t.foreign_keys.iter().any(|k| {
+                model
+                    .tables
+                    .get(&k.target)
+                    .is_some_and(|x| kind(x) == Kind::Reference)
+            }) || model.tables.values().any(|x| {
+                kind(x) == Kind::Reference && x.foreign_keys.iter().any(|k| k.target == t.name)
+            });
+            if linked {
+                reject(
+                    d,
+                    "a local table linked to a reference table cannot also point at a distributed table",
+                    format!(
+                        "distribute `{}` in the group of `{}`, or drop one of its links",
+                        t.name.name, target.name.name
+                    ),
+                );
+            }
+        }
         (Kind::Reference, Kind::Local)
         | (Kind::Local, Kind::Reference)
         | (Kind::Local, Kind::Local) => {}

@@ -1,5 +1,5 @@
 //! Skips that show: a test whose optional prerequisite is missing (Chromium and Mermaid,
-//! plpgsql_check, pgTAP) records why, and `scripts/with-postgres.sh` prints every such record after
+//! plpgsql_check, pgTAP, a Citus server) records why, and `scripts/with-postgres.sh` prints every such record after
 //! the test run, so a skip never passes for a pass.
 //!
 //! Use with `mod skip;` and `skip::unless_required(TEST, WHY, VAR)` where the test gives up.
