@@ -95,30 +95,8 @@ fn placements(db: &mut TestDb) -> Vec<(String, String, String, String)> {
         .collect()
 }
 
-#[test]
-fn first_migration_places_tables_rolls_back_and_applies_again() {
-    let path = root().join("tests/fixtures/citus/tenants.yaml");
-    let compiled = compile(&path);
-    assert!(
-        compiled.ok(),
-        "{}",
-        human(
-            &compiled.diagnostics.sorted(),
-            &compiled.sources,
-            Style::Plain,
-            100
-        )
-    );
-    let (up, down) = migration(&compiled);
-    insta::assert_snapshot!("tenants_up", up);
-    insta::assert_snapshot!("tenants_down", down);
-    let Some(mut db) = citus_db("first_migration_places_tables") else {
-        return;
-    };
-    apply(&mut db, &up).unwrap();
-
-    // What the model says, in the same shape as what Citus reports.
-    let model = &compiled.model;
+/// What the model says, in the shape [`placements`] reads from Citus.
+fn expected_placements(model: &schemac::ir::Model) -> Vec<(String, String, String, String)> {
     let roots = colocation_roots(model);
     let mut group_name: BTreeMap<&QName, String> = BTreeMap::new();
     for (t, r) in &roots {
@@ -154,6 +132,32 @@ fn first_migration_places_tables_rolls_back_and_applies_again() {
         expected.push((n.name.clone(), method.to_string(), col, group));
     }
     expected.sort();
+    expected
+}
+
+#[test]
+fn first_migration_places_tables_rolls_back_and_applies_again() {
+    let path = root().join("tests/fixtures/citus/tenants.yaml");
+    let compiled = compile(&path);
+    assert!(
+        compiled.ok(),
+        "{}",
+        human(
+            &compiled.diagnostics.sorted(),
+            &compiled.sources,
+            Style::Plain,
+            100
+        )
+    );
+    let (up, down) = migration(&compiled);
+    insta::assert_snapshot!("tenants_up", up);
+    insta::assert_snapshot!("tenants_down", down);
+    let Some(mut db) = citus_db("first_migration_places_tables") else {
+        return;
+    };
+    apply(&mut db, &up).unwrap();
+
+    let expected = expected_placements(&compiled.model);
     assert_eq!(placements(&mut db), expected);
 
     // The group's shard count.
@@ -245,4 +249,117 @@ fn citus_rejects_what_validate_rejects() {
         db_checked += 1;
     }
     assert_eq!(db_checked, fixtures.len());
+}
+
+#[test]
+fn docs_show_each_tables_placement() {
+    let path = root().join("tests/fixtures/citus/tenants.yaml");
+    let compiled = compile(&path);
+    assert!(compiled.ok());
+    let files = schemac::render::Renderer::new(None)
+        .docs(
+            &compiled.model,
+            &compiled.external,
+            Path::new("docs/DATABASE.md"),
+            Path::new("generated"),
+            &["0001_init".to_string()],
+        )
+        .unwrap();
+    let md = files
+        .iter()
+        .find(|f| f.path.ends_with("DATABASE.md"))
+        .unwrap();
+    let lines: Vec<&str> = md
+        .text
+        .lines()
+        .filter(|l| l.starts_with("### ") || l.starts_with("- **Citus:**"))
+        .collect();
+    insta::assert_snapshot!(lines.join("\n"));
+}
+
+const BEFORE: &str = r#"version: 1
+target: citus
+tables:
+  plans:
+    columns:
+      id: { type: bigint, primary_key: true }
+  organizations:
+    distribution: { column: id, shard_count: 4 }
+    columns:
+      id: { type: uuid, primary_key: true }
+  projects:
+    distribution: { column: org_id, colocate_with: organizations }
+    columns:
+      org_id: { type: uuid, references: organizations.id }
+      id: bigint
+    primary_key: [org_id, id]
+"#;
+
+#[test]
+fn incremental_migration_moves_tables_and_back() {
+    // After: `plans` becomes a reference table that organizations point at, a new table joins
+    // the tenants' group with a key to `projects`, and `projects` stays where it is.
+    let after = BEFORE
+        .replace(
+            "  plans:\n    columns:",
+            "  plans:\n    distribution: reference\n    columns:",
+        )
+        .replace(
+            "      id: { type: uuid, primary_key: true }\n  projects:",
+            "      id: { type: uuid, primary_key: true }\n      plan_id: { type: bigint, nullable: true, references: plans.id }\n  projects:",
+        )
+        + r#"  comments:
+    distribution: { column: org_id, colocate_with: projects }
+    columns:
+      org_id: uuid
+      project_id: bigint
+      id: bigint
+      body: text
+    primary_key: [org_id, id]
+    foreign_keys:
+      - { columns: [org_id, project_id], references: { table: projects, columns: [org_id, id] }, on_delete: cascade }
+    indexes:
+      - { columns: [org_id, project_id] }
+"#;
+    let old = schemac::compile_sources(&[("before.yaml".to_string(), BEFORE.to_string())]);
+    let new = schemac::compile_sources(&[("after.yaml".to_string(), after)]);
+    assert!(old.ok() && new.ok());
+    let inc = schemac::citus::amend(
+        schemac::diff::incremental(&old.model, &new.model),
+        &old.model,
+        &new.model,
+    );
+    let renderer = schemac::render::Renderer::new(None);
+    let (first_up, _) = renderer
+        .migration("0001_init", &schemac::plan::initial(&old.model))
+        .unwrap();
+    let (up, down) = renderer.migration("0002_next", &inc.main).unwrap();
+    // Validations of the foreign key added to an existing table run outside a transaction.
+    let online = inc
+        .online
+        .as_ref()
+        .map(|m| renderer.migration("0003_next_concurrently", m).unwrap().0)
+        .unwrap_or_default();
+    insta::assert_snapshot!("incremental_up", up);
+    insta::assert_snapshot!("incremental_online", online);
+    insta::assert_snapshot!("incremental_down", down);
+    let changes: Vec<String> = inc
+        .changes
+        .iter()
+        .map(|c| format!("{:?} {} {}", c.kind, c.object, c.detail))
+        .collect();
+    insta::assert_snapshot!("incremental_changes", changes.join("\n"));
+
+    let Some(mut db) = citus_db("incremental_migration_moves_tables") else {
+        return;
+    };
+    apply(&mut db, &first_up).unwrap();
+    assert_eq!(placements(&mut db), expected_placements(&old.model));
+    apply(&mut db, &up).unwrap();
+    apply(&mut db, &online).unwrap();
+    assert_eq!(placements(&mut db), expected_placements(&new.model));
+    apply(&mut db, &down).unwrap();
+    assert_eq!(placements(&mut db), expected_placements(&old.model));
+    apply(&mut db, &up).unwrap();
+    assert_eq!(placements(&mut db), expected_placements(&new.model));
 }

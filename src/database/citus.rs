@@ -22,7 +22,7 @@ pub fn statements(sql: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut start = 0usize;
     let mut i = 0usize;
-    let mut push = |from: usize, to: usize, out: &mut Vec<String>| {
+    let push = |from: usize, to: usize, out: &mut Vec<String>| {
         let text = strip_leading_comments(sql.get(from..to).unwrap_or(""));
         if !text.trim().is_empty() {
             out.push(text.trim().to_string());

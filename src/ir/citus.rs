@@ -66,6 +66,26 @@ impl Distribution {
     }
 }
 
+/// Whether two placements are the same, spans aside (`None` is a local table).
+pub fn same_placement(a: Option<&Distribution>, b: Option<&Distribution>) -> bool {
+    fn key(d: Option<&Distribution>) -> Option<(Option<&str>, Option<&QName>, Option<u32>)> {
+        d.map(|d| match d {
+            Distribution::Reference => (None, None, None),
+            Distribution::Hash {
+                column,
+                colocate_target,
+                shard_count,
+                ..
+            } => (
+                Some(column.value.as_str()),
+                colocate_target.as_ref(),
+                shard_count.as_ref().map(|s| s.value),
+            ),
+        })
+    }
+    key(a) == key(b)
+}
+
 /// What kind of Citus table a table is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Kind {

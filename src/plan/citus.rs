@@ -8,7 +8,7 @@
 //! by the caller after these calls (Citus checks them against the placement); a model without
 //! `target: citus` gets no statement from here.
 
-use crate::ir::citus::{Distribution, Target, distribution_order};
+use crate::ir::citus::{Distribution, Target, distribution_order, same_placement};
 use crate::ir::{Model, QName, Table};
 use crate::sql::{CitusCall, Stmt};
 
@@ -106,7 +106,7 @@ pub fn changes(old: &Model, new: &Model) -> (Vec<Stmt<'static>>, Vec<Stmt<'stati
         };
         let before = placement(old, &n);
         let after = placement(new, &n);
-        if before == after && old.tables.contains_key(&n) {
+        if same_placement(before.as_ref(), after.as_ref()) && old.tables.contains_key(&n) {
             continue;
         }
         up.extend(move_stmts(t, before.as_ref()));
@@ -128,7 +128,7 @@ pub fn changes(old: &Model, new: &Model) -> (Vec<Stmt<'static>>, Vec<Stmt<'stati
         }
         let before = placement(new, &n);
         let after = placement(old, &n);
-        if before == after {
+        if same_placement(before.as_ref(), after.as_ref()) {
             continue;
         }
         down.extend(move_stmts(t, before.as_ref()));
