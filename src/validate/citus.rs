@@ -67,9 +67,8 @@ fn distribution_checks(model: &Model, t: &Table, d: &mut Diagnostics) {
     let span = dist_span(model, t);
     match &t.distribution {
         None => {}
-        Some(Distribution::Reference) => {
-            if t.partition.is_some() {
-                d.push(
+        Some(Distribution::Reference) if t.partition.is_some() => {
+            d.push(
                     Diagnostic::error(
                         Code::CitusCannotDistribute,
                         format!("table `{}` is partitioned and cannot be a reference table", t.name.name),
@@ -77,8 +76,8 @@ fn distribution_checks(model: &Model, t: &Table, d: &mut Diagnostics) {
                     .at(span, "Citus replicates only plain tables")
                     .help("hash-distribute the partitioned table (`distribution: { column: … }`), or keep it local"),
                 );
-            }
         }
+        Some(Distribution::Reference) => {}
         Some(Distribution::Hash {
             column,
             colocate_with,
