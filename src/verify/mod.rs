@@ -10,6 +10,7 @@
 //! ignores PostgreSQL's rewriting (casts, parentheses, `IN` lists); objects are visited in name
 //! order, so the output is deterministic.
 
+mod citus;
 pub mod fingerprint;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -203,6 +204,7 @@ pub fn compare(
     functions(&mut cx, catalog);
     views(&mut cx, catalog);
     privileges(&mut cx, external, catalog);
+    citus::compare(&mut cx, catalog);
 }
 
 fn schemas_and_extensions(cx: &mut Cx<'_>, catalog: &Catalog) {
