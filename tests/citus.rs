@@ -279,6 +279,8 @@ fn docs_show_each_tables_placement() {
         .filter(|l| l.starts_with("### ") || l.starts_with("- **Citus:**"))
         .collect();
     insta::assert_snapshot!(lines.join("\n"));
+    let er = files.iter().find(|f| f.path.ends_with("er.mmd")).unwrap();
+    insta::assert_snapshot!("tenants_er", er.text);
 }
 
 const BEFORE: &str = r#"version: 1
