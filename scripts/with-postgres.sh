@@ -7,10 +7,10 @@
 # for the postgres user on 127.0.0.1 so tests can create and drop their own databases.
 #
 # Tests whose optional prerequisite is missing (Chromium and Mermaid, plpgsql_check, pgTAP,
-# yaml-language-server) pass without checking; they record why in $SCHEMAC_SKIP_DIR (a fresh
-# folder for each run), and after the command this script lists them under SKIPPED. With
-# SCHEMAC_NO_SKIPS=1 (as in .ci/run) a skip makes the script exit 1 even when the command
-# succeeded.
+# yaml-language-server, a Citus server at $CITUS_URL) pass without checking; they record why in
+# $SCHEMAC_SKIP_DIR (a fresh folder for each run), and after the command this script lists them
+# under SKIPPED. With SCHEMAC_NO_SKIPS=1 (as in .ci/run) a skip makes the script exit 1 even when
+# the command succeeded.
 # Usage: scripts/with-postgres.sh cargo test --locked
 set -euo pipefail
 

@@ -7,6 +7,7 @@
 //! stages when a stage reported errors; [`build`] decides what `schemac build` writes.
 
 pub mod access;
+pub mod citus;
 pub mod commit;
 pub mod database;
 pub mod diagnostics;
@@ -367,7 +368,7 @@ fn pending_against(
     if *committed == snapshot {
         return None;
     }
-    let inc = diff::incremental(&old, new);
+    let inc = citus::amend(diff::incremental(&old, new), &old, new);
     let report = lint::changes::run(&old, new, &inc.changes, allow);
     Some((snapshot, inc, report))
 }

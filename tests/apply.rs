@@ -1745,7 +1745,7 @@ fn carriage_returns_in_user_text_survive() {
 }
 
 /// A unique constraint that repeats the primary key (or another unique constraint) is folded
-/// away by `CREATE TABLE`: the server keeps one constraint. schemac refuses such a model (E315)
+/// away by `CREATE TABLE`: the server keeps one constraint. schemac refuses such a model (E321)
 /// and writes nothing, so no migration ever asks for a constraint PostgreSQL does not create.
 #[test]
 fn a_unique_constraint_postgresql_folds_away_is_refused() {
@@ -1777,6 +1777,6 @@ fn a_unique_constraint_postgresql_folds_away_is_refused() {
         tmp.path().join("DATABASE.md").to_str().unwrap(),
     ]);
     assert_eq!(out.code, 1, "{}", out.stderr);
-    assert_eq!(out.stderr.matches("E315").count(), 2, "{}", out.stderr);
+    assert_eq!(out.stderr.matches("E321").count(), 2, "{}", out.stderr);
     assert!(!out_dir.join("migrations").exists());
 }

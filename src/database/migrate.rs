@@ -291,7 +291,13 @@ fn run_file(
 ) -> Result<(), postgres::Error> {
     if is_transactional(sql) {
         let mut tx = client.transaction()?;
-        tx.batch_execute(&transaction_body(sql))?;
+        if super::citus::is_citus_file(sql) {
+            for stmt in super::citus::statements(&transaction_body(sql)) {
+                tx.batch_execute(&stmt)?;
+            }
+        } else {
+            tx.batch_execute(&transaction_body(sql))?;
+        }
         tx.execute(record, params)?;
         tx.commit()
     } else {

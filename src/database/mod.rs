@@ -15,6 +15,7 @@ use postgres::{Client, Config, NoTls};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::sql::ident::quote_ident;
 
+pub mod citus;
 pub mod explain;
 pub mod migrate;
 pub mod plpgsql_check;
@@ -241,7 +242,11 @@ pub fn apply(
     migrations: &[(String, String)],
 ) -> Result<(), Box<Diagnostic>> {
     for (name, sql) in migrations {
-        let result = if is_transactional(sql) {
+        let result = if citus::is_citus_file(sql) {
+            citus::statements(sql)
+                .iter()
+                .try_for_each(|stmt| client.batch_execute(stmt))
+        } else if is_transactional(sql) {
             client.batch_execute(sql)
         } else {
             split_statements(sql)

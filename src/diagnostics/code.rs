@@ -63,6 +63,8 @@ codes! {
     UnknownSchema = "E207", "unknown-schema";
     /// A name that is not a usable PostgreSQL identifier.
     InvalidName = "E208", "invalid-name";
+    /// A table has a `distribution:` but the model does not say `target: citus`.
+    CitusTargetRequired = "E209", "citus-target-required";
     /// A setting that a newer one replaced (the model must say what it means under the new one).
     SettingReplaced = "E210", "setting-replaced";
     /// A declared test named like a derived one without opting it out, or an opt-out without a
@@ -96,13 +98,24 @@ codes! {
     NameCollision = "E313", "name-collision";
     /// A privilege that does not apply to the object it is granted on.
     InvalidPrivilege = "E314", "invalid-privilege";
-    /// A unique constraint that repeats the primary key or another unique constraint (PostgreSQL
-    /// folds it away).
-    RedundantUnique = "E315", "redundant-unique";
+    /// A primary key, unique constraint or unique index of a distributed table lacks its
+    /// distribution column.
+    CitusKeyWithoutDistributionColumn = "E315", "citus-key-without-distribution-column";
+    /// A foreign key Citus rejects between distributed, reference and local tables.
+    CitusForeignKey = "E316", "citus-foreign-key";
+    /// An invalid co-location: with a table that is not hash-distributed, with itself, across
+    /// distribution column types, or with a shard count of its own.
+    CitusColocation = "E317", "citus-colocation";
     /// A table declared in a schema the platform owns (`auth`, `storage`, …).
     PlatformTableDeclared = "E318", "platform-table-declared";
     /// A top-level policy on a table that is not a platform table.
     PolicyTargetNotPlatform = "E319", "policy-target-not-platform";
+    /// A table Citus cannot distribute the way the model says (type without hash, partitioned
+    /// reference table, …).
+    CitusCannotDistribute = "E320", "citus-cannot-distribute";
+    /// A unique constraint that repeats the primary key or another unique constraint (PostgreSQL
+    /// folds it away).
+    RedundantUnique = "E321", "redundant-unique";
     /// A committed migration was edited, removed or reordered.
     MigrationTampered = "E401", "migration-tampered";
     /// The model has changes that no committed migration describes yet.

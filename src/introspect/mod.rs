@@ -281,7 +281,39 @@ pub struct Catalog {
     pub schema_descriptions: BTreeMap<String, String>,
     /// The tables of the schemas read that a publication lists by name.
     pub publication_tables: Vec<PublicationTableInfo>,
+    /// Citus's placement of the tables in the schemas read (empty without the `citus`
+    /// extension), by (schema, table).
+    pub citus: Vec<CitusPlacement>,
 }
+
+/// One row of Citus's `pg_dist_partition`, with its shard count.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CitusPlacement {
+    /// Schema.
+    pub schema: String,
+    /// Table.
+    pub table: String,
+    /// `h` hash-distributed, `n` reference or Citus local table.
+    pub method: String,
+    /// The distribution column (hash-distributed tables).
+    pub column: Option<String>,
+    /// The co-location group's id (0: none).
+    pub colocation: i64,
+    /// `t` for a reference table (replicated by two-phase commit), `s` otherwise.
+    pub replication: String,
+    /// How many shards it has.
+    pub shards: i64,
+}
+
+const CITUS_SQL: &str = "
+select n.nspname::text, c.relname::text, p.partmethod::text,
+       case when p.partmethod = 'h' then pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) end,
+       p.colocationid::bigint, p.repmodel::text,
+       (select count(*) from pg_catalog.pg_dist_shard sh where sh.logicalrelid = p.logicalrelid)
+from pg_catalog.pg_dist_partition p
+join pg_catalog.pg_class c on c.oid = p.logicalrelid
+join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+where n.nspname::text = any($1::text[])";
 
 fn sql(text: &str, class: &str, oid: &str) -> String {
     text.replace("{SYS}", SYSTEM_SCHEMA_FILTER).replace(
@@ -945,6 +977,20 @@ pub fn read(
     c.publication_tables.sort();
     for r in client.query(EXTENSIONS_SQL, &[])? {
         c.extensions.insert(r.try_get(0)?, r.try_get(1)?);
+    }
+    if c.extensions.contains_key("citus") {
+        for r in client.query(CITUS_SQL, &[&s])? {
+            c.citus.push(CitusPlacement {
+                schema: r.try_get(0)?,
+                table: r.try_get(1)?,
+                method: r.try_get(2)?,
+                column: r.try_get(3)?,
+                colocation: r.try_get(4)?,
+                replication: r.try_get(5)?,
+                shards: r.try_get(6)?,
+            });
+        }
+        c.citus.sort();
     }
     c.tables.sort();
     c.constraints.sort();

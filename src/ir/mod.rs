@@ -8,6 +8,7 @@
 //! ([`Sp`] serializes as its value), so moving YAML around does not change it.
 
 pub mod access_test;
+pub mod citus;
 pub mod graph;
 pub mod name;
 pub mod types;
@@ -70,6 +71,16 @@ pub struct Model {
     pub version: u32,
     /// Target platform.
     pub preset: Preset,
+    /// The database it compiles for (`target: citus`); left out of the snapshot when plain
+    /// PostgreSQL, so snapshots of other models read and write the same.
+    #[serde(default, skip_serializing_if = "citus::Target::is_postgres")]
+    pub target: citus::Target,
+    /// Where `target:` was written; not part of the snapshot.
+    #[serde(skip)]
+    pub target_span: Option<Span>,
+    /// Where each table's `distribution:` was written; not part of the snapshot.
+    #[serde(skip)]
+    pub distribution_spans: BTreeMap<QName, Span>,
     /// Schema of unqualified names.
     pub default_schema: String,
     /// Declared schemas other than `public`.
@@ -748,6 +759,10 @@ pub struct Table {
     pub realtime: bool,
     /// Partitioning.
     pub partition: Option<Partitioning>,
+    /// How Citus places it (`distribution:`); `None`: a local table. Left out of the snapshot
+    /// when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distribution: Option<citus::Distribution>,
     /// The name it had before (`renamed_from:`, as written); not part of the snapshot.
     #[serde(skip)]
     pub renamed_from: Option<Sp<String>>,

@@ -79,6 +79,8 @@ pub static ALL_RULES: &[&dyn Rule] = &[
     &table_missing_description::TableMissingDescription,
     &missing_description::MissingDescription,
     &isolated_table::IsolatedTable,
+    &citus_policy_fans_out::CitusPolicyFansOut,
+    &citus_distribution_column_nullable::CitusDistributionColumnNullable,
 ];
 
 /// The rule with this code (`SC301`, any case) or name (`fk-missing-index`).

@@ -6,6 +6,7 @@
 //! diagnostic and loading continues with the next section or file; nothing here panics on input.
 
 pub mod access_tests;
+pub mod citus;
 pub mod decode;
 mod fastyaml;
 pub mod migrations;

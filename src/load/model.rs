@@ -33,6 +33,7 @@ pub(crate) const TOP: &[&str] = &[
     "supabase",
     "lint",
     "migrations",
+    "target",
 ];
 pub(crate) const TABLE: &[&str] = &[
     "schema",
@@ -54,6 +55,7 @@ pub(crate) const TABLE: &[&str] = &[
     "renamed_from",
     "tests",
     "queries",
+    "distribution",
 ];
 /// Whether a column entry is a table key written one level too deep: a name of [`TABLE`] whose
 /// value is a list, or a mapping without `type` (a column's value is a type or a mapping with
@@ -405,6 +407,12 @@ impl<'d> Decoder<'d> {
             for (k, v) in decode::entries(self.d, n, "`views`") {
                 self.view(k.span, &k.name, v);
             }
+        }
+        if let Some(n) = f.get("target")
+            && let Some(t) = super::citus::target(self.d, n)
+        {
+            self.model.target = t.value;
+            self.model.target_span = Some(t.span);
         }
         if let Some(n) = f.get("supabase") {
             self.supabase_settings(n, f.key("supabase").map_or(n.span, |k| k.span));
@@ -873,6 +881,10 @@ impl<'d> Decoder<'d> {
             .unwrap_or(false);
         if let Some(p) = f.get("partition") {
             t.partition = self.partition(&name, p);
+        }
+        if let Some(n) = f.get("distribution") {
+            t.distribution = super::citus::distribution(self.d, n, &name);
+            self.model.distribution_spans.insert(name.clone(), n.span);
         }
         if let Some(n) = f.get("lint") {
             self.lint_allow(n, format!("table:{}.{}", name.schema, name.name));

@@ -6,6 +6,7 @@
 //! after all tables), indexes, views in dependency order, triggers, RLS and policies, grants,
 //! publication membership, comments — with ties broken by name; `down` undoes `up` in reverse.
 
+pub mod citus;
 pub mod split;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -215,14 +216,13 @@ pub fn initial(model: &Model) -> Migration<'_> {
     ));
     up.push(step(
         "Extensions",
-        model
-            .extensions
-            .values()
-            .map(|e| Stmt::CreateExtension {
+        citus::extension(model)
+            .into_iter()
+            .chain(model.extensions.values().map(|e| Stmt::CreateExtension {
                 name: e.name.clone(),
                 schema: Some(model.extension_schema(e)),
                 version: e.version.clone(),
-            })
+            }))
             .collect(),
     ));
     up.push(step(
@@ -256,10 +256,23 @@ pub fn initial(model: &Model) -> Migration<'_> {
     }
 
     let parents: BTreeMap<&QName, &Table> = model.tables.iter().collect();
+    // On Citus every foreign key waits until the tables are placed (Citus checks each against
+    // the placement of both tables).
+    let on_citus = citus::is_citus(model);
+    let late_fks: Vec<(QName, usize)> = if on_citus {
+        order
+            .order
+            .iter()
+            .filter_map(|n| parents.get(n))
+            .flat_map(|t| (0..t.foreign_keys.len()).map(|i| (t.name.clone(), i)))
+            .collect()
+    } else {
+        order.deferred.iter().cloned().collect()
+    };
     for name in &order.order {
         let Some(t) = parents.get(name) else { continue };
         let inline_fks: Vec<usize> = (0..t.foreign_keys.len())
-            .filter(|i| !order.deferred.contains(&(name.clone(), *i)))
+            .filter(|i| !on_citus && !order.deferred.contains(&(name.clone(), *i)))
             .collect();
         let mut stmts = vec![Stmt::CreateTable {
             table: (*t).into(),
@@ -273,9 +286,16 @@ pub fn initial(model: &Model) -> Migration<'_> {
         up.push(step(format!("Table {}", t.name), stmts));
     }
     up.push(step(
-        "Foreign keys that close a cycle, added once every table exists",
-        order
-            .deferred
+        "Citus: reference tables, then each co-location group from the table that starts it",
+        citus::distribute(model),
+    ));
+    up.push(step(
+        if on_citus {
+            "Foreign keys, added once Citus has placed both tables"
+        } else {
+            "Foreign keys that close a cycle, added once every table exists"
+        },
+        late_fks
             .iter()
             .filter_map(|(t, i)| {
                 model
@@ -610,6 +630,7 @@ pub fn settings(model: &Model) -> Vec<Stmt<'static>> {
         "on".to_string(),
     ));
     s.push(Stmt::SetLocal("client_encoding", "'UTF8'".to_string()));
+    s.extend(citus::settings(model));
     s
 }
 

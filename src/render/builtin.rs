@@ -443,6 +443,23 @@ fn table(o: &mut Out, t: &TableView) {
             o.t("`");
         });
     }
+    if let Some(c) = &t.citus {
+        o.t("\n- **Citus:** ");
+        o.t(&c.kind);
+        if let Some(col) = &c.column {
+            o.t(" by ");
+            o.code(col);
+        }
+        if let Some(g) = &c.group {
+            o.t(", co-location group of ");
+            o.code(g);
+        }
+        if let Some(n) = c.shard_count {
+            o.t(" (");
+            o.t(&n.to_string());
+            o.t(" shards)");
+        }
+    }
     o.t("\n\n**Columns**\n\n| column | type | nullable | default | description |\n|---|---|---|---|---|\n");
     for c in &t.columns {
         o.t("| ");

@@ -184,6 +184,52 @@ pub struct TableView {
     pub realtime: bool,
     /// Partitioning.
     pub partition: Option<PartitionView>,
+    /// Placement on a Citus cluster (`None` unless the model targets Citus).
+    pub citus: Option<CitusView>,
+}
+
+/// How Citus places a table.
+#[derive(Debug, Clone, Serialize)]
+pub struct CitusView {
+    /// `distributed`, `reference` or `local`, with what it means.
+    pub kind: String,
+    /// Distribution column (distributed tables).
+    pub column: Option<String>,
+    /// The table that starts its co-location group (distributed tables).
+    pub group: Option<String>,
+    /// The group's shard count, when the model sets it.
+    pub shard_count: Option<u32>,
+}
+
+/// The Citus placement of `t` for DATABASE.md.
+fn citus_view(
+    model: &Model,
+    roots: &BTreeMap<QName, QName>,
+    names: &impl Fn(&QName) -> String,
+    t: &crate::ir::Table,
+) -> Option<CitusView> {
+    use crate::ir::citus::{Distribution, Kind, kind};
+    if model.target != crate::ir::citus::Target::Citus {
+        return None;
+    }
+    let root = roots.get(&t.name).and_then(|r| model.tables.get(r));
+    let shard_count = root
+        .and_then(|r| match &r.distribution {
+            Some(Distribution::Hash { shard_count, .. }) => shard_count.as_ref(),
+            _ => None,
+        })
+        .map(|s| s.value);
+    Some(CitusView {
+        kind: match kind(t) {
+            Kind::Distributed => "distributed (hash)",
+            Kind::Reference => "reference table (a copy on every node)",
+            Kind::Local => "local table (on the coordinator only)",
+        }
+        .to_string(),
+        column: crate::ir::citus::distribution_column(t).map(str::to_string),
+        group: root.map(|r| names(&r.name)),
+        shard_count,
+    })
 }
 
 /// A column.
@@ -944,6 +990,11 @@ pub fn database_view_in(
         }
     }
 
+    let colocation = if model.target == crate::ir::citus::Target::Citus {
+        crate::ir::citus::colocation_roots(model)
+    } else {
+        BTreeMap::new()
+    };
     let tables: Vec<TableView> = order
         .iter()
         .filter_map(|q| model.tables.get(q))
@@ -1031,6 +1082,7 @@ pub fn database_view_in(
                         })
                         .collect(),
                 }),
+                citus: citus_view(model, &colocation, &|q| names.short(q), t),
             }
         })
         .collect();

@@ -10,7 +10,8 @@
 //! - attribute types and names match Mermaid's attribute token (`[A-Za-z_À-￿][A-Za-z0-9_À-￿]*`
 //!   here, a subset of what Mermaid accepts): types are shortened (`timestamp with time zone` →
 //!   `timestamptz`, `character varying(100)` → `varchar`, `text[]` → `text_array`), and a
-//!   column whose name had to change keeps its real name as the attribute comment;
+//!   column whose name had to change keeps its real name as the attribute comment (on Citus,
+//!   the distribution column's comment says so, and so does a reference table's first column's);
 //! - a relationship is drawn from the referenced table (left) to the referencing one (right):
 //!   `||--o{` for a NOT NULL foreign key, `|o--o{` for a nullable one, `||--o|` / `|o--o|` when the
 //!   foreign key's columns are unique (one-to-one); the label lists the foreign key's columns;
@@ -294,9 +295,23 @@ fn attributes(t: &Table) -> Vec<AttributeView> {
         }
         _ => None,
     }));
+    // Citus: the distribution column, and a reference table's first column, say so (nothing for
+    // local tables and models that do not target Citus).
+    let citus_note = |i: usize, c: &crate::ir::Column| -> Option<&'static str> {
+        match &t.distribution {
+            Some(crate::ir::citus::Distribution::Hash { column, .. }) if column.value == c.name => {
+                Some("Citus distribution column")
+            }
+            Some(crate::ir::citus::Distribution::Reference) if i == 0 => {
+                Some("Citus reference table")
+            }
+            _ => None,
+        }
+    };
     t.columns
         .values()
-        .map(|c| {
+        .enumerate()
+        .map(|(i, c)| {
             let mut keys = Vec::new();
             if pk.contains(c.name.as_str()) {
                 keys.push("PK");
@@ -308,10 +323,11 @@ fn attributes(t: &Table) -> Vec<AttributeView> {
                 keys.push("UK");
             }
             let name = attribute_token(&c.name);
-            let comment = if name == c.name {
-                String::new()
-            } else {
-                format!("\"{}\"", quoted_text(&c.name))
+            let comment = match (name == c.name, citus_note(i, c)) {
+                (true, None) => String::new(),
+                (false, None) => format!("\"{}\"", quoted_text(&c.name)),
+                (true, Some(note)) => format!("\"{note}\""),
+                (false, Some(note)) => format!("\"{}, {note}\"", quoted_text(&c.name)),
             };
             AttributeView {
                 r#type: type_token(&c.type_sql),

@@ -247,6 +247,90 @@ pub enum Stmt<'a> {
     AddEnumValue(QName, String, Option<(bool, String)>),
     /// `ALTER EXTENSION e UPDATE [TO 'v']`
     UpdateExtension(String, Option<String>),
+    /// A Citus placement call (`SELECT create_distributed_table(…)` and friends).
+    Citus(CitusCall),
+}
+
+/// A call to one of Citus's table functions; the table is passed as a `regclass` literal of its
+/// quoted, qualified name, the column as a literal of its name.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CitusCall {
+    /// `create_reference_table('t')`
+    CreateReferenceTable(QName),
+    /// `create_distributed_table('t', 'col', colocate_with => 'other' | 'none'
+    /// [, shard_count => n])`; `colocate_with: None` starts a new co-location group.
+    CreateDistributedTable {
+        /// The table.
+        table: QName,
+        /// Distribution column.
+        column: String,
+        /// The table whose group it joins.
+        colocate_with: Option<QName>,
+        /// Shard count (only for a table that starts a group).
+        shard_count: Option<u32>,
+    },
+    /// `undistribute_table('t')`: back to a local table.
+    UndistributeTable(QName),
+    /// `alter_distributed_table('t', distribution_column => 'col', colocate_with => …)`.
+    AlterDistributedTable {
+        /// The table.
+        table: QName,
+        /// New distribution column.
+        column: String,
+        /// The table whose group it joins (`None`: its own group).
+        colocate_with: Option<QName>,
+        /// New shard count.
+        shard_count: Option<u32>,
+    },
+}
+
+fn write_citus(out: &mut String, call: &CitusCall) {
+    let rel = |q: &QName| quote_literal(&q.to_string());
+    let group = |c: &Option<QName>| c.as_ref().map_or_else(|| "'none'".to_string(), rel);
+    match call {
+        CitusCall::CreateReferenceTable(t) => {
+            let _ = write!(out, "SELECT create_reference_table({})", rel(t));
+        }
+        CitusCall::CreateDistributedTable {
+            table,
+            column,
+            colocate_with,
+            shard_count,
+        } => {
+            let _ = write!(
+                out,
+                "SELECT create_distributed_table({}, {}, colocate_with => {}",
+                rel(table),
+                quote_literal(column),
+                group(colocate_with)
+            );
+            if let Some(n) = shard_count {
+                let _ = write!(out, ", shard_count => {n}");
+            }
+            out.push(')');
+        }
+        CitusCall::UndistributeTable(t) => {
+            let _ = write!(out, "SELECT undistribute_table({})", rel(t));
+        }
+        CitusCall::AlterDistributedTable {
+            table,
+            column,
+            colocate_with,
+            shard_count,
+        } => {
+            let _ = write!(
+                out,
+                "SELECT alter_distributed_table({}, distribution_column => {}, colocate_with => {}",
+                rel(table),
+                quote_literal(column),
+                group(colocate_with)
+            );
+            if let Some(n) = shard_count {
+                let _ = write!(out, ", shard_count => {n}");
+            }
+            out.push(')');
+        }
+    }
 }
 
 /// A table constraint added by `ALTER TABLE … ADD CONSTRAINT`.
@@ -985,6 +1069,7 @@ impl Stmt<'_> {
                     let _ = write!(out, " TO {}", quote_literal(v));
                 }
             }
+            Stmt::Citus(call) => write_citus(out, call),
         }
         out.push(';');
     }

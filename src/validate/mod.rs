@@ -6,6 +6,7 @@
 //! Invariants: every check runs (no early return), so one run reports every problem; each pass is
 //! linear in the size of the model (lookups go through maps built once per table).
 
+mod citus;
 mod sql;
 
 pub use sql::{Fragment, Fragments};
@@ -380,7 +381,7 @@ fn table_checks(model: &Model, scope: &Scope, t: &Table, d: &mut Diagnostics) {
     }
 }
 
-/// E315: a unique constraint on exactly the primary key's columns (in the same order), or on
+/// E321: a unique constraint on exactly the primary key's columns (in the same order), or on
 /// exactly the columns of an earlier unique constraint of the table with the same NULLS
 /// treatment. `CREATE TABLE` folds such a constraint into the one before it and creates no
 /// constraint of that name: verify would report it missing and a later migration that drops it
@@ -1011,5 +1012,6 @@ pub fn validate_with(
     constant_expressions(model, d);
     name_collisions(model, d);
     view_cycles(model, d);
+    citus::check(model, d);
     sql::fragments(model, &scope, sources, d, lint_facts, views)
 }

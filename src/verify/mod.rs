@@ -13,6 +13,7 @@
 //! ignores PostgreSQL's rewriting (casts, parentheses, `IN` lists); objects are visited in name
 //! order, so the output is deterministic.
 
+mod citus;
 pub mod fingerprint;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -268,6 +269,7 @@ pub fn compare(
     functions(&mut cx, catalog);
     views(&mut cx, catalog);
     privileges(&mut cx, external, catalog);
+    citus::compare(&mut cx, catalog);
 }
 
 fn schemas_and_extensions(cx: &mut Cx<'_>, catalog: &Catalog) {

@@ -1,6 +1,7 @@
 //! Skips that show: a test whose optional prerequisite is missing (Chromium and Mermaid,
-//! plpgsql_check, pgTAP, yaml-language-server) records why, and `scripts/with-postgres.sh` prints
-//! every such record after the test run, so a skip never passes for a pass.
+//! plpgsql_check, pgTAP, yaml-language-server, a Citus server) records why, and
+//! `scripts/with-postgres.sh` prints every such record after the test run, so a skip never passes
+//! for a pass.
 //!
 //! Use with `mod skip;` and `skip::unless_required(TEST, WHY, VAR)` where the test gives up.
 //! Input: the environment: `VAR` (set to anything but empty or `0`: the prerequisite is required,

@@ -474,6 +474,17 @@ pub fn schemac(args: &[&str]) -> Out {
     }
 }
 
+/// Default Citus server when `CITUS_URL` is not set (`shared/citus/start-citus.sh`).
+pub const DEFAULT_CITUS_URL: &str = "postgres://postgres@127.0.0.1:5433/postgres";
+
+/// The Citus server: `CITUS_URL` or [`DEFAULT_CITUS_URL`].
+pub fn citus_url() -> String {
+    std::env::var("CITUS_URL")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_CITUS_URL.to_string())
+}
+
 /// Admin connection string: `DATABASE_URL` or [`DEFAULT_DATABASE_URL`].
 pub fn admin_url() -> String {
     std::env::var("DATABASE_URL")
@@ -663,7 +674,53 @@ impl TestDb {
     /// `template0`) and connect to it. Panics with a readable message if the
     /// server is unreachable or the database cannot be created.
     pub fn create(prefix: &str) -> TestDb {
-        let admin_url = admin_url();
+        Self::create_on(admin_url(), prefix)
+    }
+
+    /// A fresh database on the Citus server at `CITUS_URL` (default [`DEFAULT_CITUS_URL`]) with
+    /// `create extension citus` and the coordinator registered as a node that holds shards (the
+    /// two calls `shared/citus/start-citus.sh` names). `Err(why)` when no Citus answers there, so
+    /// the caller can skip visibly (tests/skip/mod.rs).
+    pub fn create_citus(prefix: &str) -> Result<TestDb, String> {
+        let url = citus_url();
+        let cfg = admin_config(&url)?;
+        let mut admin = cfg
+            .connect(NoTls)
+            .map_err(|e| format!("no server answers at CITUS_URL {url}: {e}"))?;
+        let available = admin
+            .query_opt(
+                "select 1 from pg_available_extensions where name = 'citus'",
+                &[],
+            )
+            .map_err(|e| format_pg_error(&e, None))?
+            .is_some();
+        if !available {
+            return Err(format!("the server at {url} has no citus extension"));
+        }
+        drop(admin);
+        let host = cfg
+            .get_hosts()
+            .first()
+            .and_then(|h| match h {
+                postgres::config::Host::Tcp(h) => Some(h.clone()),
+                #[allow(unreachable_patterns)]
+                _ => None,
+            })
+            .unwrap_or_else(|| "127.0.0.1".to_string());
+        let port = cfg.get_ports().first().copied().unwrap_or(5432);
+        let mut db = Self::create_on(url, prefix);
+        let setup = format!(
+            "create extension if not exists citus; \
+             select citus_set_coordinator_host({h}, {port}); \
+             select citus_set_node_property({h}, {port}, 'shouldhaveshards', true);",
+            h = quote_literal(&host)
+        );
+        db.apply(&setup)
+            .map_err(|e| format!("citus setup failed in {}: {e}", db.name))?;
+        Ok(db)
+    }
+
+    fn create_on(admin_url: String, prefix: &str) -> TestDb {
         let name = unique_db_name(prefix);
         let cfg = admin_config(&admin_url).unwrap_or_else(|e| panic!("{e}"));
         let mut admin = cfg.connect(NoTls).unwrap_or_else(|e| {

@@ -1,0 +1,411 @@
+//! Citus on a real Citus 13 server: the first migration of a Citus model places its tables as the
+//! model says (read back from `pg_dist_partition`), rolls back and applies again; and every model
+//! schemac rejects with a Citus error (E315–E317, E320 fixtures in `tests/fixtures/errors/`) is
+//! rejected by the server too when its SQL is applied anyway, so the offline rules are Citus's.
+//!
+//! The server comes from `CITUS_URL` (default postgres://postgres@127.0.0.1:5433/postgres, the
+//! cluster `shared/citus/start-citus.sh` starts); each test creates its own database with
+//! `create extension citus` and the coordinator registered as a node that holds shards. Without
+//! a Citus server the tests skip visibly (tests/skip/mod.rs), and fail under
+//! `SCHEMAC_REQUIRE_CITUS=1` (set by `.ci/run`).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod skip;
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use schemac::diagnostics::report::{Style, human};
+use schemac::ir::QName;
+use schemac::ir::citus::{Kind, colocation_roots, distribution_column, kind};
+use support::TestDb;
+
+const REQUIRE: &str = "SCHEMAC_REQUIRE_CITUS";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fresh Citus database, or `None` after recording the skip.
+fn citus_db(test: &str) -> Option<TestDb> {
+    match TestDb::create_citus(test) {
+        Ok(db) => Some(db),
+        Err(why) => {
+            skip::unless_required(test, &format!("no Citus server: {why}"), REQUIRE);
+            None
+        }
+    }
+}
+
+/// The up and down SQL of a model's first migration (errors or not: the rejection test applies
+/// what schemac refused to write).
+fn migration(compiled: &schemac::Compiled) -> (String, String) {
+    let m = schemac::plan::initial(&compiled.model);
+    schemac::render::Renderer::new(None)
+        .migration("0001_init", &m)
+        .unwrap()
+}
+
+/// Apply a Citus migration file the way `schemac migrate` and `psql -f` do: statement by
+/// statement (Citus refuses some DDL sequences in one multi-statement query string); on an
+/// error the transaction is rolled back and the server's message returned.
+fn apply(db: &mut TestDb, sql: &str) -> Result<(), String> {
+    for stmt in schemac::database::citus::statements(sql) {
+        if let Err(e) = db.apply(&stmt) {
+            return Err(format!("{e}\nin: {stmt}"));
+        }
+    }
+    Ok(())
+}
+
+fn compile(path: &Path) -> schemac::Compiled {
+    let rel = path.strip_prefix(root()).unwrap_or(path);
+    let text = std::fs::read_to_string(path).unwrap();
+    schemac::compile_sources(&[(rel.display().to_string(), text)])
+}
+
+/// `(table, partmethod, distribution column, colocation group)` as Citus records them; the
+/// group is the name of the group's first table by name, so the rows are stable across runs.
+fn placements(db: &mut TestDb) -> Vec<(String, String, String, String)> {
+    let rows = db.query_strings(
+        "select logicalrelid::regclass::text, partmethod::text, \
+                coalesce(column_to_column_name(logicalrelid, partkey), ''), colocationid::text \
+         from pg_dist_partition order by 1",
+    );
+    let mut first: BTreeMap<String, String> = BTreeMap::new();
+    for r in &rows {
+        first.entry(r[3].clone()).or_insert_with(|| r[0].clone());
+    }
+    rows.into_iter()
+        .map(|r| {
+            let group = if r[1] == "h" {
+                first[&r[3]].clone()
+            } else {
+                String::new()
+            };
+            (r[0].clone(), r[1].clone(), r[2].clone(), group)
+        })
+        .collect()
+}
+
+/// What the model says, in the shape [`placements`] reads from Citus.
+fn expected_placements(model: &schemac::ir::Model) -> Vec<(String, String, String, String)> {
+    let roots = colocation_roots(model);
+    let mut group_name: BTreeMap<&QName, String> = BTreeMap::new();
+    for (t, r) in &roots {
+        let entry = group_name.entry(r).or_insert_with(|| t.name.clone());
+        if t.name < *entry {
+            *entry = t.name.clone();
+        }
+    }
+    let mut expected: Vec<(String, String, String, String)> = Vec::new();
+    for (n, t) in &model.tables {
+        let (method, col, group) = match kind(t) {
+            // A local table joined to a reference table by a foreign key becomes a Citus local
+            // table (`n`, no group); one without stays a plain table, unknown to Citus.
+            Kind::Local => {
+                let linked = t.foreign_keys.iter().any(|fk| {
+                    model
+                        .tables
+                        .get(&fk.target)
+                        .is_some_and(|x| kind(x) == Kind::Reference)
+                });
+                if !linked {
+                    continue;
+                }
+                ("n", String::new(), String::new())
+            }
+            Kind::Reference => ("n", String::new(), String::new()),
+            Kind::Distributed => (
+                "h",
+                distribution_column(t).unwrap().to_string(),
+                group_name[&roots[n]].clone(),
+            ),
+        };
+        expected.push((n.name.clone(), method.to_string(), col, group));
+    }
+    expected.sort();
+    expected
+}
+
+#[test]
+fn first_migration_places_tables_rolls_back_and_applies_again() {
+    let path = root().join("tests/fixtures/citus/tenants.yaml");
+    let compiled = compile(&path);
+    assert!(
+        compiled.ok(),
+        "{}",
+        human(
+            &compiled.diagnostics.sorted(),
+            &compiled.sources,
+            Style::Plain,
+            100
+        )
+    );
+    let (up, down) = migration(&compiled);
+    insta::assert_snapshot!("tenants_up", up);
+    insta::assert_snapshot!("tenants_down", down);
+    let Some(mut db) = citus_db("first_migration_places_tables") else {
+        return;
+    };
+    apply(&mut db, &up).unwrap();
+
+    let expected = expected_placements(&compiled.model);
+    assert_eq!(placements(&mut db), expected);
+
+    // The group's shard count.
+    let shards = db.query_strings(
+        "select count(*)::text from pg_dist_shard where logicalrelid = 'public.organizations'::regclass",
+    );
+    assert_eq!(shards, vec![vec!["4".to_string()]]);
+
+    // RLS holds on a distributed table, for a client role.
+    db.apply_ok(
+        "insert into plans values (1, 'free'); \
+         insert into organizations values ('00000000-0000-0000-0000-00000000000a', 1, 'a'), \
+                                          ('00000000-0000-0000-0000-00000000000b', 1, 'b'); \
+         insert into projects (org_id, name) values ('00000000-0000-0000-0000-00000000000a', 'pa'), \
+                                                    ('00000000-0000-0000-0000-00000000000b', 'pb');",
+    );
+    db.apply_ok(
+        "begin; set local role app_user; \
+         set local app.org_id = '00000000-0000-0000-0000-00000000000a'",
+    );
+    let seen = db.query_strings("select string_agg(name, ',' order by name) from projects");
+    db.apply_ok("rollback");
+    assert_eq!(seen, vec![vec!["pa".to_string()]]);
+    // The trigger runs on the shards.
+    db.apply_ok(
+        "update projects set name = 'pa2' where org_id = '00000000-0000-0000-0000-00000000000a'",
+    );
+
+    apply(&mut db, &down).unwrap();
+    assert!(placements(&mut db).is_empty());
+    assert!(db.tables(&["public"]).is_empty());
+    apply(&mut db, &up).unwrap();
+    assert_eq!(placements(&mut db).len(), expected.len());
+}
+
+#[test]
+fn citus_rejects_what_validate_rejects() {
+    let dir = root().join("tests/fixtures/errors");
+    let mut fixtures: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_str().unwrap();
+            ["E315_", "E316_", "E317_", "E320_"]
+                .iter()
+                .any(|c| name.starts_with(c))
+        })
+        .collect();
+    fixtures.sort();
+    assert!(fixtures.len() >= 12, "{fixtures:?}");
+    let mut db_checked = 0;
+    let mut server_says = Vec::new();
+    for path in &fixtures {
+        let compiled = compile(path);
+        let code = path.file_name().unwrap().to_str().unwrap()[..4].to_string();
+        let codes: Vec<&str> = compiled
+            .diagnostics
+            .sorted()
+            .iter()
+            .map(|d| d.code)
+            .collect();
+        assert!(
+            codes.contains(&code.as_str()),
+            "{}: {codes:?}",
+            path.display()
+        );
+        assert!(
+            codes.iter().all(|c| *c == code),
+            "{} should fail only with {code}: {codes:?}",
+            path.display()
+        );
+        let (up, _) = migration(&compiled);
+        let Some(mut db) = citus_db("citus_rejects_what_validate_rejects") else {
+            return;
+        };
+        let result = apply(&mut db, &up);
+        let Err(e) = result else {
+            panic!(
+                "{}: Citus accepted what schemac rejects with {code}:\n{up}",
+                path.display()
+            );
+        };
+        // Rejected for the rule, not for how the file was sent.
+        assert!(
+            !e.contains("multiple utility events"),
+            "{}: {e}",
+            path.display()
+        );
+        let name = path.file_name().unwrap().to_str().unwrap();
+        server_says.push(format!("{name}: {}", e.lines().next().unwrap_or("")));
+        db_checked += 1;
+    }
+    assert_eq!(db_checked, fixtures.len());
+    // What Citus says about each (its own words for the rule schemac applied).
+    insta::assert_snapshot!(server_says.join("\n"));
+}
+
+#[test]
+fn docs_show_each_tables_placement() {
+    let path = root().join("tests/fixtures/citus/tenants.yaml");
+    let compiled = compile(&path);
+    assert!(compiled.ok());
+    let files = schemac::render::Renderer::new(None)
+        .docs(
+            &compiled.model,
+            &compiled.external,
+            Path::new("docs/DATABASE.md"),
+            Path::new("generated"),
+            &["0001_init".to_string()],
+        )
+        .unwrap();
+    let md = files
+        .iter()
+        .find(|f| f.path.ends_with("DATABASE.md"))
+        .unwrap();
+    let lines: Vec<&str> = md
+        .text
+        .lines()
+        .filter(|l| l.starts_with("### ") || l.starts_with("- **Citus:**"))
+        .collect();
+    insta::assert_snapshot!(lines.join("\n"));
+    let er = files.iter().find(|f| f.path.ends_with("er.mmd")).unwrap();
+    insta::assert_snapshot!("tenants_er", er.text);
+}
+
+const BEFORE: &str = r#"version: 1
+target: citus
+tables:
+  plans:
+    columns:
+      id: { type: bigint, primary_key: true }
+  organizations:
+    distribution: { column: id, shard_count: 4 }
+    columns:
+      id: { type: uuid, primary_key: true }
+  projects:
+    distribution: { column: org_id, colocate_with: organizations }
+    columns:
+      org_id: { type: uuid, references: organizations.id }
+      id: bigint
+    primary_key: [org_id, id]
+"#;
+
+#[test]
+fn incremental_migration_moves_tables_and_back() {
+    // After: `plans` becomes a reference table that organizations point at, a new table joins
+    // the tenants' group with a key to `projects`, and `projects` stays where it is.
+    let after = BEFORE
+        .replace(
+            "  plans:\n    columns:",
+            "  plans:\n    distribution: reference\n    columns:",
+        )
+        .replace(
+            "      id: { type: uuid, primary_key: true }\n  projects:",
+            "      id: { type: uuid, primary_key: true }\n      plan_id: { type: bigint, nullable: true, references: plans.id }\n  projects:",
+        )
+        + r#"  comments:
+    distribution: { column: org_id, colocate_with: projects }
+    columns:
+      org_id: uuid
+      project_id: bigint
+      id: bigint
+      body: text
+    primary_key: [org_id, id]
+    foreign_keys:
+      - { columns: [org_id, project_id], references: { table: projects, columns: [org_id, id] }, on_delete: cascade }
+    indexes:
+      - { columns: [org_id, project_id] }
+"#;
+    let old = schemac::compile_sources(&[("before.yaml".to_string(), BEFORE.to_string())]);
+    let new = schemac::compile_sources(&[("after.yaml".to_string(), after)]);
+    assert!(old.ok() && new.ok());
+    let inc = schemac::citus::amend(
+        schemac::diff::incremental(&old.model, &new.model),
+        &old.model,
+        &new.model,
+    );
+    let renderer = schemac::render::Renderer::new(None);
+    let (first_up, _) = renderer
+        .migration("0001_init", &schemac::plan::initial(&old.model))
+        .unwrap();
+    let (up, down) = renderer.migration("0002_next", &inc.main).unwrap();
+    // Validations of the foreign key added to an existing table run outside a transaction.
+    let online = inc
+        .online
+        .as_ref()
+        .map(|m| renderer.migration("0003_next_concurrently", m).unwrap().0)
+        .unwrap_or_default();
+    insta::assert_snapshot!("incremental_up", up);
+    insta::assert_snapshot!("incremental_online", online);
+    insta::assert_snapshot!("incremental_down", down);
+    let changes: Vec<String> = inc
+        .changes
+        .iter()
+        .map(|c| format!("{:?} {} {}", c.kind, c.object, c.detail))
+        .collect();
+    insta::assert_snapshot!("incremental_changes", changes.join("\n"));
+
+    let Some(mut db) = citus_db("incremental_migration_moves_tables") else {
+        return;
+    };
+    apply(&mut db, &first_up).unwrap();
+    assert_eq!(placements(&mut db), expected_placements(&old.model));
+    apply(&mut db, &up).unwrap();
+    apply(&mut db, &online).unwrap();
+    assert_eq!(placements(&mut db), expected_placements(&new.model));
+    apply(&mut db, &down).unwrap();
+    assert_eq!(placements(&mut db), expected_placements(&old.model));
+    apply(&mut db, &up).unwrap();
+    assert_eq!(placements(&mut db), expected_placements(&new.model));
+}
+
+/// Verify's findings for the database, as plain text.
+fn verify(compiled: &schemac::Compiled, db: &mut TestDb) -> String {
+    let schemas = schemac::verify::owned_schemas(&compiled.model);
+    let mut client = db.connect();
+    client.batch_execute("set search_path = ''").unwrap();
+    let roles = schemac::verify::compared_roles(&compiled.model, &compiled.external);
+    let catalog = schemac::introspect::read(&mut client, &schemas, &roles).unwrap();
+    let mut d = schemac::diagnostics::Diagnostics::default();
+    schemac::verify::compare(&compiled.model, &compiled.external, &catalog, None, &mut d);
+    d.sorted()
+        .iter()
+        .map(|x| format!("{} {}", x.code, x.message))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn verify_reports_placement_drift() {
+    let path = root().join("tests/fixtures/citus/tenants.yaml");
+    let compiled = compile(&path);
+    assert!(compiled.ok());
+    let (up, _) = migration(&compiled);
+    let Some(mut db) = citus_db("verify_reports_placement_drift") else {
+        return;
+    };
+    apply(&mut db, &up).unwrap();
+    assert_eq!(verify(&compiled, &mut db), "");
+    // Drift made by hand: a reference table turned local (the keys to it go first), the group's
+    // first table given another shard count, out of its group (Citus refuses to move tables
+    // with identity columns, as `projects` and `tasks` have).
+    db.apply_ok("alter table organizations drop constraint organizations_plan_id_fkey");
+    db.apply_ok("alter table settings drop constraint settings_plan_id_fkey");
+    db.apply_ok("select undistribute_table('public.plans')");
+    db.apply_ok(
+        "select alter_distributed_table('public.organizations', shard_count => 8, cascade_to_colocated => false)",
+    );
+    let found = verify(&compiled, &mut db);
+    insta::assert_snapshot!(found);
+}
