@@ -11,8 +11,10 @@
 #   build (no-op)  `build` on the built folder: nothing to write
 #   check          `check` on the built folder
 #   lint           `lint` on the built folder
-#   incremental    `build` after one nullable column is added to the last table, on a copy of the
-#                  built folder restored before every run
+#   incremental    `build --allow SC612` after one nullable column is added to the last table, on a
+#                  copy of the built folder restored before every run (`--allow SC612`: on gen.py
+#                  models both binaries of issue 18 report every table's access as widened and
+#                  refuse with E405; see docs/performance.md)
 # and prints the medians (ms), new/old, and the snapshot's size for each binary. Compare the
 # two columns of one run only: on a shared machine absolute times move between runs far more
 # than a change does (docs/performance.md). Raw JSON stays in target/bench/sbs/N/*.json.
@@ -81,8 +83,8 @@ EOF
   done
   hf --export-json "$B/incremental.json" \
     --prepare "sh -c 'for s in old new; do rm -rf $B/\$s/inc/generated $B/\$s/inc/docs && cp -r $B/\$s/generated $B/\$s/docs $B/\$s/inc/; done'" \
-    "$OLD build --color never --schema $B/old/inc/schema.yaml --out $B/old/inc/generated --docs $B/old/inc/docs/DATABASE.md" \
-    "$NEW build --color never --schema $B/new/inc/schema.yaml --out $B/new/inc/generated --docs $B/new/inc/docs/DATABASE.md"
+    "$OLD build --allow SC612 --color never --schema $B/old/inc/schema.yaml --out $B/old/inc/generated --docs $B/old/inc/docs/DATABASE.md" \
+    "$NEW build --allow SC612 --color never --schema $B/new/inc/schema.yaml --out $B/new/inc/generated --docs $B/new/inc/docs/DATABASE.md"
   for name in build noop check lint incremental; do
     printf '%s\t%s\t%s\t%s\n' "$n" "$name" "$(median "$B/$name.json" 0)" "$(median "$B/$name.json" 1)" >>"$RESULTS"
   done
