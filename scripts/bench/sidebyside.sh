@@ -44,7 +44,7 @@ RESULTS=$OUT/results.tsv
 
 # median in ms of the command at index $2 of hyperfine JSON $1
 median() {
-  python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][int(sys.argv[2])]; print(f"{r["median"]*1000:.1f}")' "$1" "$2"
+  python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][int(sys.argv[2])]; print("%.1f" % (r["median"] * 1000))' "$1" "$2"
 }
 
 for n in $SIZES; do
