@@ -107,9 +107,9 @@ pub fn compile_sources(files: &[(String, String)]) -> Compiled {
 
 /// The snapshot text of a model: versioned, sorted JSON without spans.
 pub fn snapshot_text(model: &Model) -> String {
-    // About 11 KB per table on the synthetic models; reserved, not touched, so a generous guess
+    // About 5 KB per table (format 2) on the synthetic models; reserved, not touched, so a generous guess
     // saves copying the text while it grows without adding to the resident memory.
-    let guess = model.tables.len().saturating_mul(16 * 1024) + 64 * 1024;
+    let guess = model.tables.len().saturating_mul(8 * 1024) + 64 * 1024;
     let mut out = Vec::with_capacity(guess);
     if !write_snapshot(model, &mut out) {
         return FAILED_SNAPSHOT.to_string();
