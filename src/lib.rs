@@ -24,6 +24,7 @@ pub mod plan;
 pub mod preset;
 pub mod render;
 pub mod resolve;
+pub mod snapshot;
 pub mod source;
 pub mod sql;
 pub mod sqlfrag;
@@ -109,9 +110,9 @@ pub fn compile_sources(files: &[(String, String)]) -> Compiled {
 
 /// The snapshot text of a model: versioned, sorted JSON without spans.
 pub fn snapshot_text(model: &Model) -> String {
-    // About 11 KB per table on the synthetic models; reserved, not touched, so a generous guess
+    // About 5 KB per table (format 2) on the synthetic models; reserved, not touched, so a generous guess
     // saves copying the text while it grows without adding to the resident memory.
-    let guess = model.tables.len().saturating_mul(16 * 1024) + 64 * 1024;
+    let guess = model.tables.len().saturating_mul(8 * 1024) + 64 * 1024;
     let mut out = Vec::with_capacity(guess);
     if !write_snapshot(model, &mut out) {
         return FAILED_SNAPSHOT.to_string();
@@ -200,19 +201,7 @@ impl std::io::Write for FileAgainst {
 
 /// Write the snapshot and its final newline into `out`; false when serialization failed.
 fn write_snapshot(model: &Model, out: &mut impl std::io::Write) -> bool {
-    #[derive(serde::Serialize)]
-    struct Snapshot<'a> {
-        schemac_snapshot: u32,
-        model: &'a Model,
-    }
-    let written = serde_json::to_writer_pretty(
-        &mut *out,
-        &Snapshot {
-            schemac_snapshot: 1,
-            model,
-        },
-    );
-    written.is_ok() && out.write_all(b"\n").is_ok()
+    snapshot::write(model, out)
 }
 
 /// Where the snapshot text goes: into a buffer, or compared with a committed text for as long as
@@ -288,21 +277,9 @@ pub struct BuildOptions {
     pub allow: Vec<String>,
 }
 
-/// The model a snapshot describes.
+/// The model a snapshot describes (either format, see [`snapshot`]).
 pub fn read_snapshot(text: &str) -> Result<Model, String> {
-    #[derive(serde::Deserialize)]
-    struct Snapshot {
-        schemac_snapshot: u32,
-        model: Model,
-    }
-    let s: Snapshot = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    if s.schemac_snapshot != 1 {
-        return Err(format!(
-            "snapshot format {} is not supported by this schemac (it reads format 1)",
-            s.schemac_snapshot
-        ));
-    }
-    Ok(s.model)
+    snapshot::read(text).map(|(model, _)| model)
 }
 
 /// The changes between the committed snapshot and the model, with the migration-safety
@@ -366,6 +343,12 @@ fn pending_against(
         None => (&compiled.model, snapshot),
     };
     if *committed == snapshot {
+        return None;
+    }
+    // A snapshot in the format written before issue 18 is up to date when it describes the
+    // same model: it is rewritten in the current format with the next migration, not before
+    // (docs/migrations.md#the-snapshot).
+    if snapshot::is_format_1(committed) && snapshot_text(&old) == snapshot {
         return None;
     }
     let inc = citus::amend(diff::incremental(&old, new), &old, new);

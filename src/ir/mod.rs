@@ -53,6 +53,28 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Sp<T> {
     }
 }
 
+/// Whether a value is its type's default (`None`, `false`, empty, the default variant): such a
+/// field is left out of the snapshot and reads back as the default (`#[serde(default,
+/// skip_serializing_if = "is_default")]`, the attribute every optional, boolean, collection or
+/// defaulted enum field of a snapshot type carries; docs/migrations.md#the-snapshot).
+pub fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default() && !EVERY_FIELD.with(std::cell::Cell::get)
+}
+
+thread_local! {
+    /// Set while [`with_every_field`] runs: [`is_default`] then leaves no field out.
+    static EVERY_FIELD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Run `f` with every field serialized, defaults included (snapshot format 1, which
+/// `snapshot::write_format_1` writes for tests of reading old projects).
+pub fn with_every_field<R>(f: impl FnOnce() -> R) -> R {
+    let before = EVERY_FIELD.with(|c| c.replace(true));
+    let out = f();
+    EVERY_FIELD.with(|c| c.set(before));
+    out
+}
+
 /// The platform the model targets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
@@ -84,20 +106,28 @@ pub struct Model {
     /// Schema of unqualified names.
     pub default_schema: String,
     /// Declared schemas other than `public`.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub schemas: BTreeMap<String, SchemaDef>,
     /// Extensions to create.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub extensions: BTreeMap<String, Extension>,
     /// Roles the model declares (plain PostgreSQL).
+    #[serde(default, skip_serializing_if = "is_default")]
     pub roles: BTreeMap<String, Role>,
     /// Enum types.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub enums: BTreeMap<QName, EnumType>,
     /// Functions.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub functions: BTreeMap<QName, Function>,
     /// Tables.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub tables: BTreeMap<QName, Table>,
     /// Views and materialized views.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub views: BTreeMap<QName, View>,
     /// Triggers on tables the model does not own (for example `auth.users`), sorted by (table, name).
+    #[serde(default, skip_serializing_if = "is_default")]
     pub external_triggers: Vec<Trigger>,
     /// Policies on platform tables the model does not own (`policies:` at the top level, for
     /// example on `storage.objects`), by table and name. Left out of the snapshot when empty, so
@@ -276,6 +306,7 @@ pub struct SchemaDef {
     /// Name.
     pub name: String,
     /// Description (COMMENT ON SCHEMA).
+    #[serde(default, skip_serializing_if = "is_default")]
     pub description: Option<String>,
     /// Where it was declared.
     #[serde(skip)]
@@ -288,8 +319,10 @@ pub struct Extension {
     /// Name.
     pub name: String,
     /// Schema to install into.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub schema: Option<String>,
     /// Version to pin.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub version: Option<String>,
     /// Where it was declared.
     #[serde(skip)]
@@ -302,6 +335,7 @@ pub struct Role {
     /// Name.
     pub name: String,
     /// Description.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub description: Option<String>,
     /// Where it was declared.
     #[serde(skip)]
@@ -314,11 +348,13 @@ pub struct EnumType {
     /// Qualified name.
     pub name: QName,
     /// Labels in order.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub values: Vec<Sp<String>>,
     /// The name it had before (`renamed_from:`), as written; not part of the snapshot.
     #[serde(skip)]
     pub renamed_from: Option<Sp<String>>,
     /// Description.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub description: Option<String>,
     /// Where it was declared.
     #[serde(skip)]
@@ -355,14 +391,19 @@ pub struct Column {
     /// The type as PostgreSQL's `format_type()` prints it (enums schema-qualified).
     pub type_sql: String,
     /// Whether NULL is allowed.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub nullable: bool,
     /// DEFAULT expression.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub default: Option<Sp<String>>,
     /// GENERATED … AS IDENTITY.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub identity: Option<Identity>,
     /// GENERATED ALWAYS AS (expr) STORED.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub generated: Option<Sp<String>>,
     /// Description (COMMENT ON COLUMN).
+    #[serde(default, skip_serializing_if = "is_default")]
     pub description: Option<String>,
     /// The name it had before (`renamed_from:`); not part of the snapshot.
     #[serde(skip)]
@@ -391,6 +432,7 @@ pub struct PrimaryKey {
     /// Constraint name.
     pub name: String,
     /// Columns.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub columns: Vec<Sp<String>>,
     /// Where it was declared.
     #[serde(skip)]
@@ -403,8 +445,10 @@ pub struct Unique {
     /// Constraint name.
     pub name: Sp<String>,
     /// Columns.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub columns: Vec<Sp<String>>,
     /// NULLS NOT DISTINCT when false.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub nulls_distinct: bool,
     /// Where it was declared.
     #[serde(skip)]
@@ -419,6 +463,7 @@ pub struct Check {
     /// Boolean expression.
     pub expr: Sp<String>,
     /// The column it was declared on (column-level `check:`), which names it.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub column: Option<String>,
     /// Where it was declared.
     #[serde(skip)]
@@ -474,18 +519,23 @@ pub struct ForeignKey {
     /// Constraint name.
     pub name: Sp<String>,
     /// Referencing columns.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub columns: Vec<Sp<String>>,
     /// The target as written.
     pub target_written: Sp<String>,
     /// The target table, resolved.
     pub target: QName,
     /// Target columns (resolved to the target's primary key when not written).
+    #[serde(default, skip_serializing_if = "is_default")]
     pub target_columns: Vec<Sp<String>>,
     /// ON DELETE.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub on_delete: FkAction,
     /// ON UPDATE.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub on_update: FkAction,
     /// Deferrability.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub deferrable: Deferrable,
     /// Where it was declared.
     #[serde(skip)]
@@ -518,14 +568,19 @@ pub struct IndexKey {
     /// Column name, or expression text.
     pub target: Sp<String>,
     /// Whether `target` is an expression.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub expression: bool,
     /// Operator class.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub opclass: Option<String>,
     /// Collation.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub collate: Option<String>,
     /// ASC/DESC.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub order: Option<SortOrder>,
     /// NULLS FIRST/LAST.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub nulls: Option<NullsOrder>,
 }
 
@@ -535,18 +590,24 @@ pub struct Index {
     /// Index name.
     pub name: Sp<String>,
     /// Keys.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub keys: Vec<IndexKey>,
     /// Access method (btree, gin, gist, brin, hash, …).
     pub method: String,
     /// UNIQUE.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub unique: bool,
     /// NULLS NOT DISTINCT (unique indexes).
+    #[serde(default, skip_serializing_if = "is_default")]
     pub nulls_not_distinct: bool,
     /// INCLUDE columns.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub include: Vec<Sp<String>>,
     /// Partial index predicate.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub predicate: Option<Sp<String>>,
     /// Why the index exists (docs).
+    #[serde(default, skip_serializing_if = "is_default")]
     pub why: Option<String>,
     /// The name it had before (`renamed_from:`); not part of the snapshot.
     #[serde(skip)]
@@ -593,14 +654,19 @@ pub struct Policy {
     /// Command.
     pub command: PolicyCommand,
     /// Roles (`public` for everyone).
+    #[serde(default, skip_serializing_if = "is_default")]
     pub roles: Vec<Sp<String>>,
     /// PERMISSIVE (true) or RESTRICTIVE.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub permissive: bool,
     /// USING expression.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub using: Option<Sp<String>>,
     /// WITH CHECK expression.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub with_check: Option<Sp<String>>,
     /// Rationale (docs and COMMENT ON POLICY).
+    #[serde(default, skip_serializing_if = "is_default")]
     pub why: Option<String>,
     /// The name it had before (`renamed_from:`); not part of the snapshot.
     #[serde(skip)]
@@ -614,8 +680,10 @@ pub struct Policy {
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
 pub struct Rls {
     /// ENABLE ROW LEVEL SECURITY.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub enabled: bool,
     /// FORCE ROW LEVEL SECURITY.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub force: bool,
 }
 
@@ -644,20 +712,26 @@ pub struct Trigger {
     /// Timing.
     pub timing: TriggerTiming,
     /// Events (insert, update, delete, truncate), in a fixed order.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub events: Vec<String>,
     /// UPDATE OF columns.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub of_columns: Vec<Sp<String>>,
     /// FOR EACH ROW (true) or STATEMENT.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub for_each_row: bool,
     /// WHEN condition.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub when: Option<Sp<String>>,
     /// The function as written.
     pub function_written: Sp<String>,
     /// The function, resolved.
     pub function: QName,
     /// Arguments (string literals).
+    #[serde(default, skip_serializing_if = "is_default")]
     pub args: Vec<String>,
     /// Description.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub description: Option<String>,
     /// Where it was declared.
     #[serde(skip)]
@@ -670,14 +744,16 @@ pub struct Partitioning {
     /// range, list or hash.
     pub by: String,
     /// Partition key columns.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub columns: Vec<Sp<String>>,
     /// Named partitions.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub partitions: BTreeMap<String, Partition>,
     /// Whether the migrations give every partition the parent's row level security and
     /// privileges, so that a client querying a partition directly meets the same wall as on the
     /// parent. Always true in a model; false in snapshots written before schemac did this, so the
     /// next migration protects the partitions that already exist.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub protected: bool,
 }
 
@@ -726,38 +802,52 @@ pub struct Table {
     /// Qualified name.
     pub name: QName,
     /// Description.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub description: Option<String>,
     /// Domain for per-group diagrams.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub group: Option<String>,
     /// Columns in declaration order.
     pub columns: IndexMap<String, Column>,
     /// Primary key.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub primary_key: Option<PrimaryKey>,
     /// Unique constraints.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub uniques: Vec<Unique>,
     /// Check constraints.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub checks: Vec<Check>,
     /// Foreign keys.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub foreign_keys: Vec<ForeignKey>,
     /// Indexes.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub indexes: Vec<Index>,
     /// RLS switches.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub rls: Rls,
     /// Policies by name. Boxed, like the triggers: a `BTreeMap` node has room for eleven
     /// entries, so unboxed a table with one trigger held a 3.9 KB node (2.5 KB for policies).
+    #[serde(default, skip_serializing_if = "is_default")]
     pub policies: BTreeMap<String, Box<Policy>>,
     /// Triggers by name.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub triggers: BTreeMap<String, Box<Trigger>>,
     /// GRANTs.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub grants: Privileges,
     /// REVOKEs.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub revokes: Privileges,
     /// Where each grant and revoke was written (see [`privilege_span`]).
     #[serde(skip)]
     pub privilege_spans: BTreeMap<String, Span>,
     /// Member of the `supabase_realtime` publication.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub realtime: bool,
     /// Partitioning.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub partition: Option<Partitioning>,
     /// How Citus places it (`distribution:`); `None`: a local table. Left out of the snapshot
     /// when `None`.
@@ -796,8 +886,10 @@ pub struct FunctionArg {
     /// Type as rendered.
     pub type_sql: String,
     /// DEFAULT expression.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub default: Option<String>,
     /// Mode.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub mode: ArgMode,
 }
 
@@ -807,6 +899,7 @@ pub struct Function {
     /// Qualified name.
     pub name: QName,
     /// Arguments.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub args: Vec<FunctionArg>,
     /// Return type as written (`trigger`, `setof x`, `table (…)`).
     pub returns: Sp<String>,
@@ -815,27 +908,36 @@ pub struct Function {
     /// volatile, stable or immutable.
     pub volatility: String,
     /// SECURITY DEFINER.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub security_definer: bool,
     /// SET search_path (`Some(empty)` means `''`).
+    #[serde(default, skip_serializing_if = "is_default")]
     pub search_path: Option<Vec<String>>,
     /// STRICT.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub strict: bool,
     /// LEAKPROOF.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub leakproof: bool,
     /// PARALLEL unsafe/restricted/safe.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub parallel: Option<String>,
     /// Body, verbatim.
     pub body: Sp<String>,
     /// Description.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub description: Option<String>,
     /// GRANTs (EXECUTE).
+    #[serde(default, skip_serializing_if = "is_default")]
     pub grants: Privileges,
     /// REVOKEs.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub revokes: Privileges,
     /// Where each grant and revoke was written (see [`privilege_span`]).
     #[serde(skip)]
     pub privilege_spans: BTreeMap<String, Span>,
     /// Whether the signature names a model table (then it is created after the tables).
+    #[serde(default, skip_serializing_if = "is_default")]
     pub uses_table_types: bool,
     /// Where it was declared.
     #[serde(skip)]
@@ -848,25 +950,33 @@ pub struct View {
     /// Qualified name.
     pub name: QName,
     /// MATERIALIZED.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub materialized: bool,
     /// security_invoker = true.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub security_invoker: bool,
     /// The SELECT.
     pub query: Sp<String>,
     /// Description.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub description: Option<String>,
     /// GRANTs.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub grants: Privileges,
     /// REVOKEs.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub revokes: Privileges,
     /// Where each grant and revoke was written (see [`privilege_span`]).
     #[serde(skip)]
     pub privilege_spans: BTreeMap<String, Span>,
     /// Indexes (materialized views).
+    #[serde(default, skip_serializing_if = "is_default")]
     pub indexes: Vec<Index>,
     /// Group for diagrams.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub group: Option<String>,
     /// Relations the query reads, resolved.
+    #[serde(default, skip_serializing_if = "is_default")]
     pub depends_on: Vec<QName>,
     /// Where it was declared.
     #[serde(skip)]
