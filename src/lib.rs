@@ -299,7 +299,7 @@ pub fn pending(
 /// ([`access::diff`]); `None` without a readable snapshot. Offline: computed from the two models.
 pub fn access_changes(compiled: &Compiled, dir: &MigrationDir) -> Option<Vec<access::Delta>> {
     let old = read_snapshot(dir.snapshot.as_deref()?).ok()?;
-    let before = access::matrix(&old, &preset::external(old.preset));
+    let before = access::matrix_of_snapshot(&old, &compiled.model, &compiled.external);
     let after = access::matrix(&compiled.model, &compiled.external);
     Some(access::diff(&before, &after))
 }

@@ -1318,3 +1318,30 @@ fn plan_shows_the_access_diff_and_a_widening_needs_an_acknowledgement() {
     let built = p.run(&["build"]);
     assert_eq!(built.code, 0, "{}", built.stderr);
 }
+
+/// The snapshot does not keep the `supabase:` settings (they describe the platform, not the
+/// schema): on an auto-exposing project, the access before a change is judged with them too, so
+/// adding a column widens nothing. It used to read the snapshot's tables as closed to every
+/// client and report SC612 on each, and `build` refused the change.
+#[test]
+fn an_auto_exposing_project_adds_a_column_without_access_findings() {
+    let model = "version: 1\npreset: supabase\nsupabase: { auto_expose_new_tables: true }\ntables:\n  notes:\n    columns:\n      id: { type: bigint, primary_key: true }\n      owner: { type: uuid, references: auth.users.id }\n    indexes:\n      - { columns: [owner] }\n    revoke: { anon: [all] }\n    rls:\n      policies:\n        own: { for: select, to: [authenticated], using: \"(select auth.uid()) = owner\" }\n";
+    let p = Project::new();
+    p.write("schema.yaml", model);
+    let first = p.run(&["build"]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    p.write(
+        "schema.yaml",
+        &model.replace(
+            "      owner: { type: uuid",
+            "      body: { type: text, nullable: true }\n      owner: { type: uuid",
+        ),
+    );
+    let plan = p.run(&["plan"]);
+    assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
+    assert!(!plan.stderr.contains("SC612"), "{}", plan.stderr);
+    assert!(!plan.stdout.contains("opened"), "{}", plan.stdout);
+    let second = p.run(&["build"]);
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert!(!second.stderr.contains("SC612"), "{}", second.stderr);
+}

@@ -54,8 +54,20 @@ impl Privileges for Access {
 /// The effective access of the client roles (the API roles and the model's declared roles) to
 /// every table, view and function of `model` (the preset's implicit grants from [`crate::preset::privileges`]).
 pub fn matrix(model: &Model, external: &External) -> Matrix {
-    let api = Api::with_service_role(model, external);
-    let access = Access::of(model, &api);
+    matrix_with(model, &Api::with_service_role(model, external))
+}
+
+/// The effective access of the committed snapshot's model `old` on the platform the current
+/// model `now` describes: the snapshot does not keep the `supabase:` settings or the API
+/// audience (`lint: { exposed_schemas, client_roles }`), which describe the platform rather than
+/// the schema, so a model read back from it is judged with the current ones. Without this every
+/// table of an auto-exposing project looked closed before and open after (SC612 on each).
+pub fn matrix_of_snapshot(old: &Model, now: &Model, external: &External) -> Matrix {
+    matrix_with(old, &Api::with_service_role(now, external))
+}
+
+fn matrix_with(model: &Model, api: &Api) -> Matrix {
+    let access = Access::of(model, api);
     let mut roles = api.client_roles.clone();
     for r in model.roles.keys() {
         if !roles.contains(r) {

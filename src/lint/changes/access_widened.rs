@@ -50,7 +50,11 @@ impl Rule for AccessWidened {
     }
 
     fn check_changes(&self, cx: &ChangeContext<'_>, out: &mut Vec<Finding>) {
-        let before = crate::access::matrix(cx.old, &crate::preset::external(cx.old.preset));
+        let before = crate::access::matrix_of_snapshot(
+            cx.old,
+            cx.new,
+            &crate::preset::external(cx.new.preset),
+        );
         let after = crate::access::matrix(cx.new, &crate::preset::external(cx.new.preset));
         let mut by_object: BTreeMap<&QName, Vec<&Delta>> = BTreeMap::new();
         let deltas = access::diff(&before, &after);
