@@ -309,7 +309,7 @@ pub fn pending(
     dir: &MigrationDir,
     allow: &[String],
     d: &mut Diagnostics,
-) -> Option<(diff::Incremental, lint::Report)> {
+) -> Option<(plan::Incremental, lint::Report)> {
     let committed = dir.snapshot.as_deref()?;
     let snapshot = snapshot_unless(&compiled.model, committed)?;
     pending_against(compiled, dir, snapshot, allow, d).map(|(_, inc, report)| (inc, report))
@@ -339,7 +339,7 @@ fn pending_against(
     snapshot: String,
     allow: &[String],
     d: &mut Diagnostics,
-) -> Option<(String, diff::Incremental, lint::Report)> {
+) -> Option<(String, plan::Incremental, lint::Report)> {
     let committed = dir.snapshot.as_ref()?;
     if *committed == snapshot {
         return None;
@@ -365,7 +365,7 @@ fn pending_against(
     if *committed == snapshot {
         return None;
     }
-    let inc = diff::incremental(&old, new);
+    let inc = plan::incremental(&old, new);
     let report = lint::changes::run(&old, new, &inc.changes, allow);
     Some((snapshot, inc, report))
 }

@@ -6,7 +6,10 @@
 //! after all tables), indexes, views in dependency order, triggers, RLS and policies, grants,
 //! publication membership, comments — with ties broken by name; `down` undoes `up` in reverse.
 
+pub mod incremental;
 pub mod split;
+
+pub use incremental::{Incremental, incremental};
 
 use std::collections::{BTreeMap, BTreeSet};
 
