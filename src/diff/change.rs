@@ -8,6 +8,8 @@
 
 use serde::Serialize;
 
+use crate::diff::compare::trimmed;
+use crate::ir::{Column, QName};
 use crate::source::Span;
 
 /// What kind of change.
@@ -143,26 +145,163 @@ pub struct Change {
     /// Where the object is declared in the new model (default for dropped objects).
     #[serde(skip)]
     pub span: Span,
-    /// Facts the SC6xx rules read.
+    /// The object, before and after (what the SC6xx rules read).
+    #[serde(skip)]
+    pub subject: Subject,
+    /// Facts the SC6xx rules read that are not in the subject.
     #[serde(skip)]
     pub facts: Facts,
 }
 
-/// Facts about a change that the migration-safety rules need.
+/// Facts about a change that the migration-safety rules need and that are not in its
+/// [`Subject`].
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Facts {
-    /// An added column is NOT NULL without a default (or identity/generated).
-    pub required_without_default: bool,
-    /// An added column's default calls a volatile function.
-    pub volatile_default: bool,
-    /// A type change: (old type, new type).
-    pub types: Option<(String, String)>,
-    /// The constraint kind added (`primary key`, `unique`, `check`, `foreign key`).
-    pub constraint: Option<&'static str>,
-    /// Enum values removed (rebuild) or inserted before the end (add value).
-    pub enum_values: Vec<String>,
-    /// Enum values were reordered (rebuild).
-    pub enum_reordered: bool,
     /// How access is weakened, if it is.
     pub weakens_access: Option<String>,
+}
+
+/// The object a change concerns, with its definitions before and after.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Subject {
+    /// The kind, object path and detail say everything the rules need.
+    #[default]
+    Other,
+    /// A column added, dropped or altered.
+    Column {
+        /// The table (its new name).
+        table: QName,
+        /// The column before (`None` when added).
+        old: Option<Box<Column>>,
+        /// The column after (`None` when dropped).
+        new: Option<Box<Column>>,
+        /// What differs between `old` and `new` (empty when one is missing).
+        delta: ColumnDelta,
+    },
+    /// A constraint added to an existing table.
+    Constraint {
+        /// The table.
+        table: QName,
+        /// The constraint's name.
+        name: String,
+        /// Its kind.
+        kind: ConstraintKind,
+    },
+    /// An enum type whose values change.
+    Enum {
+        /// The type.
+        name: QName,
+        /// The values before, in order.
+        old: Vec<String>,
+        /// The values after, in order.
+        new: Vec<String>,
+    },
+}
+
+/// The kind of a table constraint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ConstraintKind {
+    /// PRIMARY KEY.
+    PrimaryKey,
+    /// UNIQUE.
+    Unique,
+    /// CHECK.
+    Check,
+    /// FOREIGN KEY.
+    ForeignKey,
+}
+
+impl ConstraintKind {
+    /// The kind for people (`primary key`, `unique`, `check`, `foreign key`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConstraintKind::PrimaryKey => "primary key",
+            ConstraintKind::Unique => "unique",
+            ConstraintKind::Check => "check",
+            ConstraintKind::ForeignKey => "foreign key",
+        }
+    }
+
+    /// Whether PostgreSQL can add it `NOT VALID` and validate it later (checks and foreign keys).
+    pub fn can_be_not_valid(self) -> bool {
+        matches!(self, ConstraintKind::Check | ConstraintKind::ForeignKey)
+    }
+}
+
+/// What differs between two definitions of a column (Atlas's `ChangeKind` flags as fields).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ColumnDelta {
+    /// The type (`type_sql`).
+    pub ty: bool,
+    /// The default expression (compared trimmed).
+    pub default: bool,
+    /// Nullability.
+    pub nullable: bool,
+    /// Identity (`GENERATED … AS IDENTITY`).
+    pub identity: bool,
+    /// The generation expression (compared trimmed).
+    pub generated: bool,
+    /// The description (`COMMENT ON COLUMN`).
+    pub description: bool,
+}
+
+impl ColumnDelta {
+    /// What differs between `old` and `new`.
+    pub fn between(old: &Column, new: &Column) -> ColumnDelta {
+        ColumnDelta {
+            ty: old.type_sql != new.type_sql,
+            default: trimmed(&old.default) != trimmed(&new.default),
+            nullable: old.nullable != new.nullable,
+            identity: old.identity != new.identity,
+            generated: trimmed(&old.generated) != trimmed(&new.generated),
+            description: old.description != new.description,
+        }
+    }
+
+    /// Whether nothing differs.
+    pub fn is_empty(&self) -> bool {
+        *self == ColumnDelta::default()
+    }
+
+    /// Whether only the description differs (a `COMMENT ON`, no `ALTER TABLE`).
+    pub fn only_description(&self) -> bool {
+        self.description
+            && ColumnDelta {
+                description: false,
+                ..*self
+            }
+            .is_empty()
+    }
+}
+
+impl Subject {
+    /// A column change of `table` from `old` to `new`.
+    pub fn column(table: &QName, old: Option<&Column>, new: Option<&Column>) -> Subject {
+        let delta = match (old, new) {
+            (Some(o), Some(n)) => ColumnDelta::between(o, n),
+            _ => ColumnDelta::default(),
+        };
+        Subject::Column {
+            table: table.clone(),
+            old: old.map(|c| Box::new(c.clone())),
+            new: new.map(|c| Box::new(c.clone())),
+            delta,
+        }
+    }
+
+    /// The column after the change, if this is a column change that keeps or adds one.
+    pub fn new_column(&self) -> Option<&Column> {
+        match self {
+            Subject::Column { new, .. } => new.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The column before the change, if this is a column change of an existing column.
+    pub fn old_column(&self) -> Option<&Column> {
+        match self {
+            Subject::Column { old, .. } => old.as_deref(),
+            _ => None,
+        }
+    }
 }

@@ -11,30 +11,6 @@ pub(crate) fn trimmed(s: &Option<crate::ir::Sp<String>>) -> Option<&str> {
     s.as_ref().map(|x| x.value.trim())
 }
 
-/// Functions whose result changes between calls: a default calling one rewrites the table.
-const VOLATILE: &[&str] = &[
-    "gen_random_uuid",
-    "uuid_generate_v4",
-    "uuid_generate_v1",
-    "random",
-    "clock_timestamp",
-    "timeofday",
-    "nextval",
-    "txid_current",
-];
-
-/// Whether `expr` calls a function of the built-in volatile list (text match; see SC609).
-pub(crate) fn is_volatile(expr: &str) -> bool {
-    let lower = expr.to_ascii_lowercase();
-    VOLATILE.iter().any(|f| {
-        lower.match_indices(f).any(|(i, _)| {
-            lower
-                .get(i + f.len()..)
-                .is_some_and(|r| r.trim_start().starts_with('('))
-        })
-    })
-}
-
 /// Type changes PostgreSQL does without rewriting the table.
 /// Whether changing a column from `from` to `to` keeps the table's bytes (no rewrite).
 pub fn binary_coercible(from: &str, to: &str) -> bool {
@@ -196,4 +172,25 @@ pub(crate) fn policy_weakening(old: Option<&Policy>, p: &Policy) -> Option<Strin
         return Some(format!("policy {} allows every row", p.name));
     }
     None
+}
+
+/// Values of an enum added anywhere but at the end (written `ADD VALUE … BEFORE/AFTER`).
+pub fn enum_values_inserted_before_end(old: &[String], new: &[String]) -> Vec<String> {
+    new.iter()
+        .enumerate()
+        .filter(|(i, v)| !old.contains(v) && i + 1 < new.len())
+        .map(|(_, v)| v.clone())
+        .collect()
+}
+
+/// Values of an enum that the new definition no longer has.
+pub fn enum_values_removed(old: &[String], new: &[String]) -> Vec<String> {
+    old.iter().filter(|v| !new.contains(v)).cloned().collect()
+}
+
+/// Whether the values kept by the new definition of an enum are in another order.
+pub fn enum_values_reordered(old: &[String], new: &[String]) -> bool {
+    !new.iter()
+        .filter(|v| old.contains(v))
+        .eq(old.iter().filter(|v| new.contains(v)))
 }

@@ -16,7 +16,7 @@ pub mod compare;
 pub mod order;
 pub mod renames;
 
-pub use change::{Change, ChangeKind, Facts};
+pub use change::{Change, ChangeKind, ColumnDelta, ConstraintKind, Facts, Subject};
 pub use compare::binary_coercible;
 pub use order::in_existing_order;
 pub use renames::Renames;

@@ -39,13 +39,14 @@ impl Differ<'_> {
                 continue;
             };
             if regenerated.contains(cname.as_str()) {
-                self.change(
+                let ch = self.change(
                     ChangeKind::RecreateGeneratedColumn,
                     obj(cname),
                     "a column it reads changes type",
                     c.origin,
-                )
-                .on_existing_table = true;
+                );
+                ch.on_existing_table = true;
+                ch.subject = Subject::column(&name, Some(oc), Some(c));
                 self.emit(
                     Phase::DropColumn,
                     format!("Drop column {name}.{cname} (a column it reads changes type)"),
@@ -84,13 +85,14 @@ impl Differ<'_> {
             if trimmed(&oc.generated) != trimmed(&c.generated)
                 && (oc.generated.is_some() || c.generated.is_some())
             {
-                self.change(
+                let ch = self.change(
                     ChangeKind::RecreateGeneratedColumn,
                     obj(cname),
                     "generation expression",
                     c.origin,
-                )
-                .on_existing_table = true;
+                );
+                ch.on_existing_table = true;
+                ch.subject = Subject::column(&name, Some(oc), Some(c));
                 self.emit(
                     Phase::DropColumn,
                     format!("Drop column {name}.{cname} (its generation changes)"),
@@ -146,8 +148,9 @@ impl Differ<'_> {
         }
         for cname in o.columns.keys() {
             if !t.columns.contains_key(cname) {
-                self.change(ChangeKind::DropColumn, obj(cname), "", t.origin)
-                    .on_existing_table = true;
+                let ch = self.change(ChangeKind::DropColumn, obj(cname), "", t.origin);
+                ch.on_existing_table = true;
+                ch.subject = Subject::column(&name, o.columns.get(cname), None);
                 self.emit(
                     Phase::DropColumn,
                     format!("Drop column {name}.{cname}"),
@@ -218,7 +221,7 @@ impl Differ<'_> {
             self.change(
                 ChangeKind::DropConstraint,
                 obj(n),
-                constraint_kind(oc),
+                constraint_kind(oc).as_str(),
                 t.origin,
             )
             .on_existing_table = true;

@@ -5,9 +5,6 @@ use super::*;
 
 impl Differ<'_> {
     pub(super) fn add_column(&mut self, table: &QName, c: &Column) {
-        let required =
-            !c.nullable && c.default.is_none() && c.identity.is_none() && c.generated.is_none();
-        let volatile = c.default.as_ref().is_some_and(|d| is_volatile(&d.value));
         let ch = self.change(
             ChangeKind::AddColumn,
             format!("{}.{}", dotted(table), c.name),
@@ -15,8 +12,7 @@ impl Differ<'_> {
             c.origin,
         );
         ch.on_existing_table = true;
-        ch.facts.required_without_default = required;
-        ch.facts.volatile_default = volatile;
+        ch.subject = Subject::column(table, None, Some(c));
         self.emit(
             Phase::AlterColumn,
             format!("Column {table}.{}", c.name),
@@ -38,6 +34,7 @@ impl Differ<'_> {
         let object = format!("{}.{}", dotted(table), c.name);
         let col = c.name.clone();
         let mut stmts = Vec::new();
+        let first = self.changes.len();
         let default_changes = trimmed(&oc.default) != trimmed(&c.default);
         if oc.type_sql != c.type_sql {
             self.retyped_tables.insert(table.clone());
@@ -48,7 +45,6 @@ impl Differ<'_> {
                 c.origin,
             );
             ch.on_existing_table = true;
-            ch.facts.types = Some((oc.type_sql.clone(), c.type_sql.clone()));
             // A default of the old type may not cast: drop it first, set the new one after.
             if oc.default.is_some() {
                 stmts.push(Stmt::DropDefault(table.clone(), col.clone()));
@@ -155,6 +151,10 @@ impl Differ<'_> {
             self.cleanup
                 .push(Stmt::DropConstraintIfExists(table.clone(), check));
         }
+        let subject = Subject::column(table, Some(oc), Some(c));
+        for ch in self.changes.iter_mut().skip(first) {
+            ch.subject = subject.clone();
+        }
     }
 
     pub(super) fn add_constraint(&mut self, table: &QName, name: &str, c: &Constraint) {
@@ -171,11 +171,15 @@ impl Differ<'_> {
         let ch = self.change(
             ChangeKind::AddConstraint,
             format!("{}.{name}", dotted(table)),
-            kind,
+            kind.as_str(),
             constraint_span(c),
         );
         ch.on_existing_table = true;
-        ch.facts.constraint = Some(kind);
+        ch.subject = Subject::Constraint {
+            table: table.clone(),
+            name: name.to_string(),
+            kind,
+        };
         if two_step {
             ch.strategy = Some("not valid, then validate");
         }

@@ -53,7 +53,6 @@ impl Differ<'_> {
                 let used_now = added.iter().any(|v| uses_literal(new, v));
                 if only_added && !self.down && !used_now {
                     let mut stmts = Vec::new();
-                    let mut middle = Vec::new();
                     for (i, v) in values.iter().enumerate() {
                         if before.contains(v) {
                             continue;
@@ -64,9 +63,6 @@ impl Differ<'_> {
                         } else {
                             values.get(i - 1).map(|p| (false, p.clone()))
                         };
-                        if i + 1 < values.len() {
-                            middle.push(v.clone());
-                        }
                         let position = if i + 1 == values.len() {
                             None
                         } else {
@@ -87,7 +83,11 @@ impl Differ<'_> {
                         ),
                         e.origin,
                     );
-                    c.facts.enum_values = middle;
+                    c.subject = Subject::Enum {
+                        name: name.clone(),
+                        old: before.clone(),
+                        new: values.clone(),
+                    };
                     self.emit(
                         Phase::Enum,
                         format!("Add values to enum type {name}"),
@@ -128,11 +128,7 @@ impl Differ<'_> {
         values: &[String],
         span: Span,
     ) {
-        let removed: Vec<String> = before
-            .iter()
-            .filter(|v| !values.contains(v))
-            .cloned()
-            .collect();
+        let removed = enum_values_removed(before, values);
         let old_name = QName::new(name.schema.clone(), format!("{}__old", name.name));
         let mut stmts = vec![
             Stmt::RenameType(name.clone(), old_name.name.clone()),
@@ -179,11 +175,7 @@ impl Differ<'_> {
             }
         }
         stmts.push(Stmt::DropType(old_name));
-        let kept: Vec<&String> = values.iter().filter(|v| before.contains(v)).collect();
-        let reordered = !kept
-            .iter()
-            .copied()
-            .eq(before.iter().filter(|v| values.contains(v)));
+        let reordered = enum_values_reordered(before, values);
         let quoted = |vs: Vec<&String>| {
             vs.iter()
                 .map(|v| format!("'{v}'"))
@@ -202,8 +194,11 @@ impl Differ<'_> {
             )
         };
         let c = self.change(ChangeKind::RebuildEnum, dotted(name), detail, span);
-        c.facts.enum_values = removed;
-        c.facts.enum_reordered = reordered;
+        c.subject = Subject::Enum {
+            name: name.clone(),
+            old: before.to_vec(),
+            new: values.to_vec(),
+        };
         c.on_existing_table = true;
         // After the columns' other changes are planned (they run in AlterColumn, later), but the
         // rebuild needs the tables to exist: it runs with the column alterations.

@@ -35,10 +35,10 @@ mod views;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diff::compare::{
-    column_def_eq, fk_def_eq, function_def_eq, function_replaceable, index_def_eq, is_volatile,
-    policy_def_eq, policy_weakening, trigger_def_eq, trimmed,
+    column_def_eq, enum_values_removed, enum_values_reordered, fk_def_eq, function_def_eq,
+    function_replaceable, index_def_eq, policy_def_eq, policy_weakening, trigger_def_eq, trimmed,
 };
-use crate::diff::{Change, ChangeKind, Facts, Renames};
+use crate::diff::{Change, ChangeKind, ConstraintKind, Facts, Renames, Subject};
 use crate::ir::graph::table_order;
 use crate::ir::{
     Column, Function, Index, MigrationSettings, Model, Policy, Preset, Privileges, QName, Table,
@@ -198,12 +198,12 @@ fn constraint_eq(a: &Constraint, b: &Constraint) -> bool {
     }
 }
 
-fn constraint_kind(c: &Constraint) -> &'static str {
+fn constraint_kind(c: &Constraint) -> ConstraintKind {
     match c {
-        Constraint::PrimaryKey(_) => "primary key",
-        Constraint::Unique(_) => "unique",
-        Constraint::Check(_) => "check",
-        Constraint::ForeignKey(_) => "foreign key",
+        Constraint::PrimaryKey(_) => ConstraintKind::PrimaryKey,
+        Constraint::Unique(_) => ConstraintKind::Unique,
+        Constraint::Check(_) => ConstraintKind::Check,
+        Constraint::ForeignKey(_) => ConstraintKind::ForeignKey,
     }
 }
 
@@ -245,6 +245,7 @@ impl<'a> Differ<'a> {
             on_existing_table: false,
             strategy: None,
             span,
+            subject: Subject::Other,
             facts: Facts::default(),
         })
     }
