@@ -305,3 +305,50 @@ impl Subject {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::Sp;
+
+    fn column(ty: &str, default: Option<&str>) -> Column {
+        Column {
+            name: "c".into(),
+            type_sql: ty.into(),
+            nullable: true,
+            default: default.map(|d| Sp::new(d.to_string(), Span::default())),
+            ..Column::default()
+        }
+    }
+
+    #[test]
+    fn column_delta_names_what_differs() {
+        let a = column("integer", Some("1"));
+        assert!(ColumnDelta::between(&a, &a).is_empty());
+        // Defaults are compared trimmed.
+        assert!(ColumnDelta::between(&a, &column("integer", Some(" 1 "))).is_empty());
+        let d = ColumnDelta::between(&a, &column("bigint", None));
+        assert_eq!(
+            d,
+            ColumnDelta {
+                ty: true,
+                default: true,
+                ..ColumnDelta::default()
+            }
+        );
+        let mut b = a.clone();
+        b.description = Some("why".into());
+        let d = ColumnDelta::between(&a, &b);
+        assert!(d.only_description());
+        assert!(!ColumnDelta::between(&a, &column("text", None)).only_description());
+    }
+
+    #[test]
+    fn subject_keeps_old_and_new() {
+        let a = column("integer", None);
+        let s = Subject::column(&QName::new("public", "t"), Some(&a), None);
+        assert_eq!(s.old_column(), Some(&a));
+        assert_eq!(s.new_column(), None);
+        assert!(matches!(s, Subject::Column { delta, .. } if delta.is_empty()));
+    }
+}

@@ -194,3 +194,39 @@ pub fn enum_values_reordered(old: &[String], new: &[String]) -> bool {
         .filter(|v| old.contains(v))
         .eq(old.iter().filter(|v| new.contains(v)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(values: &[&str]) -> Vec<String> {
+        values.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn enum_value_changes() {
+        let old = v(&["a", "b", "c"]);
+        assert_eq!(
+            enum_values_inserted_before_end(&old, &v(&["x", "a", "b", "y", "c", "z"])),
+            ["x", "y"]
+        );
+        assert!(enum_values_inserted_before_end(&old, &v(&["a", "b", "c", "z"])).is_empty());
+        assert_eq!(enum_values_removed(&old, &v(&["a", "c"])), ["b"]);
+        assert!(!enum_values_reordered(&old, &v(&["a", "c"])));
+        assert!(enum_values_reordered(&old, &v(&["b", "a", "c"])));
+    }
+
+    #[test]
+    fn binary_coercible_type_changes() {
+        assert!(binary_coercible(
+            "character varying(10)",
+            "character varying(20)"
+        ));
+        assert!(binary_coercible("character varying(10)", "text"));
+        assert!(!binary_coercible(
+            "character varying(20)",
+            "character varying(10)"
+        ));
+        assert!(!binary_coercible("integer", "bigint"));
+    }
+}

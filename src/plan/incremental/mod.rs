@@ -32,6 +32,9 @@ mod schema;
 mod tables;
 mod views;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diff::compare::{
