@@ -1,20 +1,19 @@
 //! The Citus hook of incremental migrations: placement changes added to the migration the
 //! structural diff wrote.
 //!
-//! Input: the [`Incremental`] from `diff::incremental(old, new)` and both models. Output: the
+//! Input: the [`Incremental`] from `plan::incremental(old, new)` and both models. Output: the
 //! same migration with, before the first foreign key its up file adds (else at its end), the Citus calls that place new tables and
 //! move tables whose placement changed (`plan::citus::changes`), their reverse in
 //! its down file (after the keys it drops, before any it adds), and one change per moved table. Invariants: a model pair that never targeted
 //! Citus comes back unchanged; this is the one place the diff's output is amended for Citus, so
-//! a rewrite of `diff`/`plan` ports it by moving [`amend`] (the placement change would then be
-//! its own change kind; until then it is listed under the `comment` kind, which no
-//! migration-safety rule reads).
+//! a rewrite of `plan::incremental` ports it by moving [`amend`]; each moved table is one
+//! `ChangeKind::ChangePlacement` change.
 
-use crate::diff::{Change, ChangeKind, Incremental};
+use crate::diff::{Change, ChangeKind};
 use crate::ir::Model;
 use crate::ir::citus::{Distribution, kind, same_placement};
-use crate::plan::Step;
 use crate::plan::citus::{changes, is_citus};
+use crate::plan::{Incremental, Step};
 use crate::sql::{Constraint, Stmt};
 
 fn describe(d: Option<&Distribution>) -> String {
@@ -65,7 +64,7 @@ pub fn amend(mut inc: Incremental, old: &Model, new: &Model) -> Incremental {
             continue;
         }
         inc.changes.push(Change {
-            kind: ChangeKind::Comment,
+            kind: ChangeKind::ChangePlacement,
             object: format!("{}.{}", n.schema, n.name),
             detail: format!(
                 "Citus placement: {} → {} ({} table)",
@@ -76,6 +75,7 @@ pub fn amend(mut inc: Incremental, old: &Model, new: &Model) -> Incremental {
             on_existing_table: true,
             strategy: None,
             span: new.distribution_spans.get(n).copied().unwrap_or(t.origin),
+            subject: Default::default(),
             facts: Default::default(),
         });
     }

@@ -289,7 +289,7 @@ pub fn pending(
     dir: &MigrationDir,
     allow: &[String],
     d: &mut Diagnostics,
-) -> Option<(diff::Incremental, lint::Report)> {
+) -> Option<(plan::Incremental, lint::Report)> {
     let committed = dir.snapshot.as_deref()?;
     let snapshot = snapshot_unless(&compiled.model, committed)?;
     pending_against(compiled, dir, snapshot, allow, d).map(|(_, inc, report)| (inc, report))
@@ -319,7 +319,7 @@ fn pending_against(
     snapshot: String,
     allow: &[String],
     d: &mut Diagnostics,
-) -> Option<(String, diff::Incremental, lint::Report)> {
+) -> Option<(String, plan::Incremental, lint::Report)> {
     let committed = dir.snapshot.as_ref()?;
     if *committed == snapshot {
         return None;
@@ -351,7 +351,7 @@ fn pending_against(
     if snapshot::is_format_1(committed) && snapshot_text(&old) == snapshot {
         return None;
     }
-    let inc = citus::amend(diff::incremental(&old, new), &old, new);
+    let inc = citus::amend(plan::incremental(&old, new), &old, new);
     let report = lint::changes::run(&old, new, &inc.changes, allow);
     Some((snapshot, inc, report))
 }

@@ -253,7 +253,7 @@ fn edits_the_diff_misses_leave_the_first_migration_alone() {
             edit(&mut edited);
             let settled = schemac::diff::in_existing_order(&old, &edited);
             let settled = settled.as_ref().unwrap_or(&edited);
-            let inc = schemac::diff::incremental(&old, settled);
+            let inc = schemac::plan::incremental(&old, settled);
             if !inc.is_empty() {
                 continue;
             }

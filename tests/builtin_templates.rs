@@ -202,7 +202,7 @@ fn migration_fixture_models_render_the_same() {
         if !(old.ok() && new.ok()) {
             continue;
         }
-        let inc = schemac::diff::incremental(&old.model, &new.model);
+        let inc = schemac::plan::incremental(&old.model, &new.model);
         let label = dir.display().to_string();
         compare_migration(&label, &inc.main);
         migrations += 1;

@@ -331,7 +331,7 @@ fn incremental_migration_moves_tables_and_back() {
     let new = schemac::compile_sources(&[("after.yaml".to_string(), after)]);
     assert!(old.ok() && new.ok());
     let inc = schemac::citus::amend(
-        schemac::diff::incremental(&old.model, &new.model),
+        schemac::plan::incremental(&old.model, &new.model),
         &old.model,
         &new.model,
     );

@@ -525,7 +525,7 @@ fn every_change_kind_has_a_fixture() {
             }
         }
     }
-    let all = std::fs::read_to_string(root().join("src/diff/mod.rs")).unwrap();
+    let all = std::fs::read_to_string(root().join("src/diff/change.rs")).unwrap();
     let body = all
         .split("pub enum ChangeKind {")
         .nth(1)

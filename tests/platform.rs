@@ -290,7 +290,7 @@ fn existing_partitions_are_protected_by_the_next_migration() {
         Some(serde_json::Value::Bool(true))
     );
     let old = schemac::read_snapshot(&json.to_string()).unwrap();
-    let inc = schemac::diff::incremental(&old, &compiled.model);
+    let inc = schemac::plan::incremental(&old, &compiled.model);
     assert!(!inc.is_empty(), "the protection must make a migration");
     let up: Vec<String> = inc
         .main
@@ -307,7 +307,7 @@ fn existing_partitions_are_protected_by_the_next_migration() {
         }
     }
     // And the same model diffed with itself has nothing to do.
-    assert!(schemac::diff::incremental(&compiled.model, &compiled.model).is_empty());
+    assert!(schemac::plan::incremental(&compiled.model, &compiled.model).is_empty());
 }
 
 /// Policies on a platform table change like a table's: a changed one is dropped and created
@@ -328,7 +328,7 @@ fn platform_table_policies_are_diffed() {
             )
             .replace("bucket_id = 'avatars' and (storage", "bucket_id in ('avatars', 'docs') and (storage"),
     );
-    let inc = schemac::diff::incremental(&old, &new);
+    let inc = schemac::plan::incremental(&old, &new);
     let text = |steps: &[schemac::plan::Step<'_>]| -> Vec<String> {
         steps
             .iter()

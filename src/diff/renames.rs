@@ -94,7 +94,7 @@ pub fn rename_columns_in(expr: &str, renames: &ColumnRenames) -> Option<String> 
         };
         match new_name {
             Some(n) => {
-                out.push_str(&crate::sql::ident::quote_ident(n));
+                out.push_str(&crate::ir::name::ident_sql(n));
                 changed = true;
             }
             None => out.push_str(&t.to_string()),

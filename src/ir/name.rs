@@ -10,6 +10,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::sql::ident::quote_ident;
 
+/// One identifier as SQL (`orders`, `"Odd Name"`), through the one quoting function in
+/// `sql::ident`: for stages below `sql` that rewrite a name inside a fragment (declared renames).
+pub fn ident_sql(name: &str) -> String {
+    quote_ident(name)
+}
+
 /// A schema-qualified object name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct QName {

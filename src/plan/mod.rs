@@ -7,7 +7,10 @@
 //! publication membership, comments — with ties broken by name; `down` undoes `up` in reverse.
 
 pub mod citus;
+pub mod incremental;
 pub mod split;
+
+pub use incremental::{Incremental, incremental};
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -42,6 +42,9 @@
 //! pub fn analyse_expr(expr: &Expr, text: &str, base: Option<(&str, &[String])>,
 //!                     extra_scope: &[&str], catalog: &dyn Catalog) -> Analysis;
 //! pub fn analyse_query(query: &Query, text: &str, catalog: &dyn Catalog) -> Analysis;
+//! pub fn volatility::called_functions(expr: &Expr) -> Vec<(Option<String>, String)>;
+//! pub fn volatility::volatile_calls(expr: &Expr, declared: &dyn Fn(Option<&str>, &str)
+//!                                   -> Option<Volatility>) -> Vec<String>;
 //! ```
 //! `UnknownRelation.name` and `UnknownFunction.name` are the dotted,
 //! normalised name as written (e.g. `auth.nope`).
@@ -63,6 +66,7 @@ pub mod facts;
 mod fastexpr;
 mod parse;
 mod span;
+pub mod volatility;
 
 #[cfg(test)]
 mod tests;

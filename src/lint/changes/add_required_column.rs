@@ -38,10 +38,13 @@ impl Rule for AddRequiredColumn {
 
     fn check_changes(&self, cx: &ChangeContext<'_>, out: &mut Vec<Finding>) {
         for c in cx.changes {
-            if c.kind == ChangeKind::AddColumn
-                && c.on_existing_table
-                && c.facts.required_without_default
-            {
+            let required = c.subject.new_column().is_some_and(|col| {
+                !col.nullable
+                    && col.default.is_none()
+                    && col.identity.is_none()
+                    && col.generated.is_none()
+            });
+            if c.kind == ChangeKind::AddColumn && c.on_existing_table && required {
                 out.push(
                     cx.finding(&Self::META, c, format!("column `{}` is added NOT NULL without a default to an existing table: the migration fails if the table has rows", c.object))
                         .help("add a `default:`, or add it with `nullable: true`, backfill it, and make it NOT NULL in a later migration"),

@@ -43,9 +43,10 @@ impl Rule for ColumnTypeChange {
             if c.kind != ChangeKind::AlterColumnType {
                 continue;
             }
-            let Some((from, to)) = &c.facts.types else {
+            let (Some(old), Some(new)) = (c.subject.old_column(), c.subject.new_column()) else {
                 continue;
             };
+            let (from, to) = (&old.type_sql, &new.type_sql);
             if crate::diff::binary_coercible(from, to) {
                 continue;
             }

@@ -1,7 +1,7 @@
 //! SC606 `constraint-without-not-valid`.
 
 use crate::declare_rule;
-use crate::diff::ChangeKind;
+use crate::diff::{ChangeKind, Subject};
 use crate::lint::changes::ChangeContext;
 use crate::lint::{Finding, Rule, RuleMeta};
 
@@ -35,13 +35,16 @@ impl Rule for ConstraintWithoutNotValid {
 
     fn check_changes(&self, cx: &ChangeContext<'_>, out: &mut Vec<Finding>) {
         for c in cx.changes {
+            let Subject::Constraint { kind, .. } = &c.subject else {
+                continue;
+            };
             if c.kind == ChangeKind::AddConstraint
                 && c.on_existing_table
                 && c.strategy.is_none()
-                && matches!(c.facts.constraint, Some("check" | "foreign key"))
+                && kind.can_be_not_valid()
             {
                 out.push(
-                    cx.finding(&Self::META, c, format!("{} constraint `{}` is added and validated in one step, blocking writes while every row is checked", c.facts.constraint.unwrap_or("a"), c.object))
+                    cx.finding(&Self::META, c, format!("{} constraint `{}` is added and validated in one step, blocking writes while every row is checked", kind.as_str(), c.object))
                         .help("switch `migrations.not_valid_constraints` back on, or acknowledge the change in `migrations.acknowledge`"),
                 );
             }

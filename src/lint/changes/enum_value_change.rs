@@ -1,7 +1,8 @@
 //! SC610 `enum-value-change`.
 
 use crate::declare_rule;
-use crate::diff::ChangeKind;
+use crate::diff::compare::enum_values_inserted_before_end;
+use crate::diff::{Change, ChangeKind, Subject};
 use crate::lint::changes::ChangeContext;
 use crate::lint::{Finding, Level, Rule, RuleMeta};
 
@@ -35,6 +36,14 @@ declare_rule! {
     }
 }
 
+/// The values of an enum change added anywhere but at the end.
+fn inserted(c: &Change) -> Vec<String> {
+    match &c.subject {
+        Subject::Enum { old, new, .. } => enum_values_inserted_before_end(old, new),
+        _ => Vec::new(),
+    }
+}
+
 impl Rule for EnumValueChange {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
@@ -47,8 +56,8 @@ impl Rule for EnumValueChange {
                     cx.finding(&Self::META, c, format!("enum type `{}`: {}; the type is rebuilt and every column using it is converted, which fails on rows holding a removed value", c.object, c.detail))
                         .help("migrate rows off removed values first, then acknowledge the change in `migrations.acknowledge`"),
                 ),
-                ChangeKind::AddEnumValue if !c.facts.enum_values.is_empty() => out.push(
-                    cx.finding(&Self::META, c, format!("enum type `{}`: {} inserted before the last value (written as ADD VALUE … BEFORE/AFTER)", c.object, c.facts.enum_values.iter().map(|v| format!("'{v}'")).collect::<Vec<_>>().join(", ")))
+                ChangeKind::AddEnumValue if !inserted(c).is_empty() => out.push(
+                    cx.finding(&Self::META, c, format!("enum type `{}`: {} inserted before the last value (written as ADD VALUE … BEFORE/AFTER)", c.object, inserted(c).iter().map(|v| format!("'{v}'")).collect::<Vec<_>>().join(", ")))
                         .help("nothing to do unless code relies on the order of the values")
                         .level(Level::Info),
                 ),

@@ -192,7 +192,7 @@ pub mod test_utils {
     ) -> (Compiled, Vec<crate::diagnostics::Diagnostic>) {
         let old = compile(before);
         let new = compile(after);
-        let inc = crate::diff::incremental(&old.model, &new.model);
+        let inc = crate::plan::incremental(&old.model, &new.model);
         let report = super::run(&old.model, &new.model, &inc.changes, &[]);
         let diags = report
             .findings

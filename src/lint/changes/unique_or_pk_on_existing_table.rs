@@ -1,7 +1,7 @@
 //! SC608 `unique-or-pk-on-existing-table`.
 
 use crate::declare_rule;
-use crate::diff::ChangeKind;
+use crate::diff::{ChangeKind, ConstraintKind, Subject};
 use crate::lint::changes::ChangeContext;
 use crate::lint::{Finding, Rule, RuleMeta};
 
@@ -41,12 +41,15 @@ impl Rule for UniqueOrPkOnExistingTable {
 
     fn check_changes(&self, cx: &ChangeContext<'_>, out: &mut Vec<Finding>) {
         for c in cx.changes {
+            let Subject::Constraint { kind, .. } = &c.subject else {
+                continue;
+            };
             if c.kind == ChangeKind::AddConstraint
                 && c.on_existing_table
-                && matches!(c.facts.constraint, Some("unique" | "primary key"))
+                && matches!(kind, ConstraintKind::Unique | ConstraintKind::PrimaryKey)
             {
                 out.push(
-                    cx.finding(&Self::META, c, format!("{} constraint `{}` is added to an existing table: its index is built while writes wait, and duplicates in the data make it fail", c.facts.constraint.unwrap_or(""), c.object))
+                    cx.finding(&Self::META, c, format!("{} constraint `{}` is added to an existing table: its index is built while writes wait, and duplicates in the data make it fail", kind.as_str(), c.object))
                         .help("check the data for duplicates first, then acknowledge the change in `migrations.acknowledge`"),
                 );
             }

@@ -1,0 +1,103 @@
+//! Declared renames (`renamed_from:`): tables and enums moved and renamed, columns, indexes and
+//! policies renamed, first in the migration.
+
+use super::*;
+
+impl Differ<'_> {
+    pub(super) fn renames(&mut self, r: &Renames) {
+        for (from, to) in &r.tables {
+            let stmts = move_and_rename(from, to, Stmt::SetTableSchema, Stmt::RenameTable);
+            let span = self
+                .new
+                .tables
+                .get(to)
+                .map_or_else(Span::default, |t| t.origin);
+            self.change(
+                ChangeKind::RenameTable,
+                dotted(to),
+                format!("renamed from {}", dotted(from)),
+                span,
+            )
+            .on_existing_table = true;
+            self.emit(Phase::Rename, format!("Rename table {from} to {to}"), stmts);
+        }
+        for (table, cols) in &r.columns {
+            for (from, to) in cols {
+                let span = self
+                    .new
+                    .tables
+                    .get(table)
+                    .and_then(|t| t.columns.get(to))
+                    .map_or_else(Span::default, |c| c.origin);
+                self.change(
+                    ChangeKind::RenameColumn,
+                    format!("{}.{to}", dotted(table)),
+                    format!("renamed from {from}"),
+                    span,
+                )
+                .on_existing_table = true;
+                self.emit(
+                    Phase::Rename,
+                    format!("Rename column {table}.{from} to {to}"),
+                    vec![Stmt::RenameColumn(table.clone(), from.clone(), to.clone())],
+                );
+            }
+        }
+        for (from, to) in &r.enums {
+            let stmts = move_and_rename(from, to, Stmt::SetTypeSchema, Stmt::RenameType);
+            let span = self
+                .new
+                .enums
+                .get(to)
+                .map_or_else(Span::default, |e| e.origin);
+            self.change(
+                ChangeKind::RenameEnum,
+                dotted(to),
+                format!("renamed from {}", dotted(from)),
+                span,
+            );
+            self.emit(Phase::Rename, format!("Rename type {from} to {to}"), stmts);
+        }
+        for (table, ixs) in &r.indexes {
+            for (from, to) in ixs {
+                self.change(
+                    ChangeKind::RenameIndex,
+                    format!("{}.{to}", dotted(table)),
+                    format!("renamed from {from}"),
+                    Span::default(),
+                )
+                .on_existing_table = true;
+                self.emit(
+                    Phase::Rename,
+                    format!("Rename index {from} to {to}"),
+                    vec![Stmt::RenameIndex(
+                        QName::new(table.schema.clone(), from.clone()),
+                        to.clone(),
+                    )],
+                );
+            }
+        }
+        for (table, pols) in &r.policies {
+            for (from, to) in pols {
+                let span = self
+                    .new
+                    .tables
+                    .get(table)
+                    .and_then(|t| t.policies.get(to))
+                    .map_or_else(Span::default, |p| p.origin);
+                self.change(
+                    ChangeKind::RenamePolicy,
+                    format!("{}.{to}", dotted(table)),
+                    format!("renamed from {from}"),
+                    span,
+                )
+                .on_existing_table = true;
+                self.emit(
+                    Phase::Rename,
+                    format!("Rename policy {from} on {table} to {to}"),
+                    vec![Stmt::RenamePolicy(table.clone(), from.clone(), to.clone())],
+                );
+            }
+        }
+    }
+}
