@@ -12,7 +12,7 @@ use crate::ir::citus::{Distribution, Target};
 use crate::ir::name::split_qualified;
 use crate::ir::{QName, Sp};
 
-const DISTRIBUTION: &[&str] = &["column", "colocate_with", "shard_count"];
+pub(crate) const DISTRIBUTION: &[&str] = &["column", "colocate_with", "shard_count"];
 
 /// `target: postgres | citus`.
 pub fn target(d: &mut Diagnostics, node: &Node) -> Option<Sp<Target>> {

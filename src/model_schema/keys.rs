@@ -720,6 +720,30 @@ pub const QUERY: Object = Object {
     rest: None,
 };
 
+/// `distribution: { column, colocate_with, shard_count }`: a hash-distributed table (Citus).
+pub const DISTRIBUTION: Object = Object {
+    id: "distribution",
+    title: "How Citus distributes a table by a column",
+    keys: &[
+        required(
+            "column",
+            Shape::Name,
+            "The distribution column: rows are placed on shards by its hash (it belongs in every primary key, unique constraint and co-located foreign key).",
+        ),
+        key(
+            "colocate_with",
+            Shape::Name,
+            "A hash-distributed table (`table` or `schema.table`) whose shards this table's shards live with; without it the table starts its own co-location group.",
+        ),
+        key(
+            "shard_count",
+            Shape::Count,
+            "How many shards (1 to 64000; Citus's default 32); only on a table that starts its group.",
+        ),
+    ],
+    rest: None,
+};
+
 /// A table.
 pub const TABLE: Object = Object {
     id: "table",
@@ -787,6 +811,14 @@ pub const TABLE: Object = Object {
             "partition",
             Shape::Obj(&PARTITION),
             "Declarative partitioning: `{ by, columns, partitions }`.",
+        ),
+        key(
+            "distribution",
+            Shape::Either(&[
+                Shape::Choice(&["reference", "local"]),
+                Shape::Obj(&DISTRIBUTION),
+            ]),
+            "Where Citus keeps the table (`target: citus` only): `reference` (a copy on every node), `local` (the default: on the coordinator only) or `{ column, colocate_with, shard_count }` (hash-distributed).",
         ),
         key("lint", Shape::Obj(&LINT_ALLOW), LINT_ALLOW_DOC),
         key("renamed_from", Shape::Name, RENAMED_DOC),
@@ -1037,6 +1069,11 @@ pub const TOP: Object = Object {
             "migrations",
             Shape::Obj(&MIGRATIONS),
             "How incremental migrations are written.",
+        ),
+        key(
+            "target",
+            Shape::Choice(&["postgres", "citus"]),
+            "postgres (default) | citus: the database the migrations are for; with citus, tables may declare a `distribution:`.",
         ),
     ],
     rest: None,

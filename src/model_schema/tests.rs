@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use super::keys;
 use super::*;
-use crate::load::{access_tests as at, migrations as mig, model as m};
+use crate::load::{access_tests as at, citus, migrations as mig, model as m};
 
 /// Each loader key list (by its name in `src/load/`) and the object that documents it.
 fn pairs() -> Vec<(&'static str, &'static [&'static str], &'static Object)> {
@@ -48,6 +48,7 @@ fn pairs() -> Vec<(&'static str, &'static [&'static str], &'static Object)> {
         ("OPT_OUT", at::OPT_OUT, &keys::OPT_OUT),
         ("MIGRATIONS", mig::MIGRATIONS, &keys::MIGRATIONS),
         ("ACKNOWLEDGE", mig::ACKNOWLEDGE, &keys::ACKNOWLEDGE),
+        ("DISTRIBUTION", citus::DISTRIBUTION, &keys::DISTRIBUTION),
     ]
 }
 
@@ -66,6 +67,7 @@ const LOADER_SOURCES: &[(&str, &str)] = &[
     ),
     ("src/load/decode.rs", include_str!("../load/decode.rs")),
     ("src/load/mod.rs", include_str!("../load/mod.rs")),
+    ("src/load/citus.rs", include_str!("../load/citus.rs")),
 ];
 
 fn set<'a>(items: impl IntoIterator<Item = &'a str>) -> BTreeSet<&'a str> {
