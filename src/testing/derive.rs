@@ -587,13 +587,35 @@ pub fn derive<'a>(model: &'a Model, external: &External) -> Derived<'a> {
 
 /// The statement that exercises `cmd` on `t` without touching a row: `EXPLAIN` runs the
 /// executor's privilege checks (and those of the functions the policies call) but not the plan.
+/// Citus plans an INSERT into a hash-distributed table by its distribution column value and
+/// refuses `default values` before the privilege checks run, so there the INSERT names that
+/// column and selects no row (`select null where false`: planned, never routed).
 fn explain(t: &Table, cmd: PolicyCommand) -> Option<String> {
     let name = &t.name;
     Some(match cmd {
         PolicyCommand::Select => format!("explain select from {name}"),
-        PolicyCommand::Insert => format!("explain insert into {name} default values"),
+        PolicyCommand::Insert => match crate::ir::citus::distribution_column(t) {
+            Some(col) => format!(
+                "explain insert into {name} ({}) select null where false",
+                crate::sql::ident::quote_ident(col)
+            ),
+            None => format!("explain insert into {name} default values"),
+        },
         PolicyCommand::Update => {
-            let col = t.columns.values().find(|c| c.generated.is_none())?;
+            // Citus refuses to update the distribution column and, in an UPDATE of a
+            // distributed table, volatile defaults (`gen_random_uuid()`): there a column that is
+            // neither and has no default is set, when the table has one.
+            let dist = crate::ir::citus::distribution_column(t);
+            let settable = |c: &&crate::ir::Column| c.generated.is_none();
+            let col = match dist {
+                Some(d) => t
+                    .columns
+                    .values()
+                    .filter(settable)
+                    .find(|c| c.name != d && c.default.is_none())
+                    .or_else(|| t.columns.values().find(settable)),
+                None => t.columns.values().find(settable),
+            }?;
             let col = crate::sql::ident::quote_ident(&col.name);
             format!("explain update {name} set {col} = default")
         }
