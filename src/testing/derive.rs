@@ -741,4 +741,34 @@ mod tests {
         );
         assert!(owner_of("true").is_none());
     }
+
+    /// On a Citus distributed table the statements name the distribution column (INSERT) and
+    /// set a column that is neither it nor has a default (UPDATE): Citus refuses `default
+    /// values` and volatile defaults at planning, before the privilege checks.
+    #[test]
+    fn grant_statements_on_a_distributed_table_plan_on_citus() {
+        use crate::ir::PolicyCommand;
+        let yaml = "version: 1\ntarget: citus\ntables:\n  t:\n    distribution: { column: org }\n    columns:\n      org: uuid\n      id: { type: uuid, default: gen_random_uuid() }\n      note: { type: text, nullable: true }\n    primary_key: [org, id]\n  plain:\n    columns:\n      id: { type: uuid, primary_key: true, default: gen_random_uuid() }\n";
+        let compiled = crate::compile_sources(&[("m.yaml".to_string(), yaml.to_string())]);
+        assert!(compiled.ok());
+        let table = |n: &str| compiled.model.tables.values().find(|t| t.name.name == n);
+        let t = table("t");
+        let plain = table("plain");
+        assert_eq!(
+            t.and_then(|t| super::explain(t, PolicyCommand::Insert)),
+            Some("explain insert into public.t (org) select null where false".to_string())
+        );
+        assert_eq!(
+            t.and_then(|t| super::explain(t, PolicyCommand::Update)),
+            Some("explain update public.t set note = default".to_string())
+        );
+        assert_eq!(
+            plain.and_then(|t| super::explain(t, PolicyCommand::Insert)),
+            Some("explain insert into public.plain default values".to_string())
+        );
+        assert_eq!(
+            plain.and_then(|t| super::explain(t, PolicyCommand::Update)),
+            Some("explain update public.plain set id = default".to_string())
+        );
+    }
 }
