@@ -2,6 +2,8 @@
 //! round-trips (build → apply → import → build the imported model → apply → catalogs identical,
 //! `import --check`), objects the model cannot express are listed (E514), a failing SQL file is
 //! E513 and leaves no database behind, and an existing model is never overwritten (E515).
+//! Citus models (`target: citus`) are not round-tripped: their migrations need the `citus`
+//! extension, and import does not read Citus placement.
 
 #![allow(
     clippy::unwrap_used,
@@ -58,7 +60,10 @@ fn models() -> Vec<String> {
     v.push("schema.yaml".to_string());
     for e in std::fs::read_dir("examples").unwrap() {
         let p = e.unwrap().path().join("schema.yaml");
-        if p.exists() {
+        // A Citus example's migration needs the `citus` extension, which this PostgreSQL does
+        // not load, and import does not read Citus placement: it is left out.
+        let citus = || schemac::compile(&p).model.target == schemac::ir::citus::Target::Citus;
+        if p.exists() && !citus() {
             v.push(p.to_str().unwrap().to_string());
         }
     }

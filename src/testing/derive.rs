@@ -586,13 +586,35 @@ pub fn derive<'a>(model: &'a Model, external: &External) -> Derived<'a> {
 
 /// The statement that exercises `cmd` on `t` without touching a row: `EXPLAIN` runs the
 /// executor's privilege checks (and those of the functions the policies call) but not the plan.
+/// Citus plans an INSERT into a hash-distributed table by its distribution column value and
+/// refuses `default values` before the privilege checks run, so there the INSERT names that
+/// column and selects no row (`select null where false`: planned, never routed).
 fn explain(t: &Table, cmd: PolicyCommand) -> Option<String> {
     let name = &t.name;
     Some(match cmd {
         PolicyCommand::Select => format!("explain select from {name}"),
-        PolicyCommand::Insert => format!("explain insert into {name} default values"),
+        PolicyCommand::Insert => match crate::ir::citus::distribution_column(t) {
+            Some(col) => format!(
+                "explain insert into {name} ({}) select null where false",
+                crate::sql::ident::quote_ident(col)
+            ),
+            None => format!("explain insert into {name} default values"),
+        },
         PolicyCommand::Update => {
-            let col = t.columns.values().find(|c| c.generated.is_none())?;
+            // Citus refuses to update the distribution column and, in an UPDATE of a
+            // distributed table, volatile defaults (`gen_random_uuid()`): there a column that is
+            // neither and has no default is set, when the table has one.
+            let dist = crate::ir::citus::distribution_column(t);
+            let settable = |c: &&crate::ir::Column| c.generated.is_none();
+            let col = match dist {
+                Some(d) => t
+                    .columns
+                    .values()
+                    .filter(settable)
+                    .find(|c| c.name != d && c.default.is_none())
+                    .or_else(|| t.columns.values().find(settable)),
+                None => t.columns.values().find(settable),
+            }?;
             let col = crate::sql::ident::quote_ident(&col.name);
             format!("explain update {name} set {col} = default")
         }
@@ -717,5 +739,35 @@ mod tests {
             owner_of("session_id in (select s.id from s where s.user_id = auth.uid())").is_none()
         );
         assert!(owner_of("true").is_none());
+    }
+
+    /// On a Citus distributed table the statements name the distribution column (INSERT) and
+    /// set a column that is neither it nor has a default (UPDATE): Citus refuses `default
+    /// values` and volatile defaults at planning, before the privilege checks.
+    #[test]
+    fn grant_statements_on_a_distributed_table_plan_on_citus() {
+        use crate::ir::PolicyCommand;
+        let yaml = "version: 1\ntarget: citus\ntables:\n  t:\n    distribution: { column: org }\n    columns:\n      org: uuid\n      id: { type: uuid, default: gen_random_uuid() }\n      note: { type: text, nullable: true }\n    primary_key: [org, id]\n  plain:\n    columns:\n      id: { type: uuid, primary_key: true, default: gen_random_uuid() }\n";
+        let compiled = crate::compile_sources(&[("m.yaml".to_string(), yaml.to_string())]);
+        assert!(compiled.ok());
+        let table = |n: &str| compiled.model.tables.values().find(|t| t.name.name == n);
+        let t = table("t");
+        let plain = table("plain");
+        assert_eq!(
+            t.and_then(|t| super::explain(t, PolicyCommand::Insert)),
+            Some("explain insert into public.t (org) select null where false".to_string())
+        );
+        assert_eq!(
+            t.and_then(|t| super::explain(t, PolicyCommand::Update)),
+            Some("explain update public.t set note = default".to_string())
+        );
+        assert_eq!(
+            plain.and_then(|t| super::explain(t, PolicyCommand::Insert)),
+            Some("explain insert into public.plain default values".to_string())
+        );
+        assert_eq!(
+            plain.and_then(|t| super::explain(t, PolicyCommand::Update)),
+            Some("explain update public.plain set id = default".to_string())
+        );
     }
 }
