@@ -39,6 +39,7 @@ mod docs;
 mod import;
 mod init;
 mod lint;
+mod lsp;
 mod migrate;
 mod plan;
 mod test;
@@ -138,6 +139,15 @@ enum Command {
     /// Apply the pending migrations to a database, recording each in `schemac.migrations`
     /// (`status`: applied / pending / unknown; `down N`: roll back the last N).
     Migrate(migrate::MigrateArgs),
+    /// Start the language server on stdin/stdout (for editors): diagnostics as you type,
+    /// go to definition, references, hover, completion, rename and quick fixes
+    /// (docs/editor.md).
+    Lsp {
+        /// A URL under which `diagnostics.md` and `rules/<name>.md` are published, for the
+        /// links on diagnostic codes (default: the project's `docs/` folder when it has them).
+        #[arg(long, value_name = "URL")]
+        docs_url: Option<String>,
+    },
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
     Completions {
         /// The shell.
@@ -521,6 +531,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Init(ref args) => init::run(args),
         Command::Migrate(ref args) => migrate::run(&cli, args),
         Command::Completions { shell } => completions(shell),
+        Command::Lsp { ref docs_url } => lsp::run(&cli, docs_url.clone()),
         Command::Import(ref args) => import::run(&cli, args),
     }
 }

@@ -6,7 +6,7 @@
 //! Invariants: every check runs (no early return), so one run reports every problem; each pass is
 //! linear in the size of the model (lookups go through maps built once per table).
 
-mod sql;
+pub mod sql;
 
 pub use sql::{Fragment, Fragments, fragment_span};
 
