@@ -19,6 +19,7 @@ pub mod lint;
 pub mod load;
 pub mod lsp;
 pub mod migrations;
+pub mod model_schema;
 pub mod plan;
 pub mod preset;
 pub mod render;

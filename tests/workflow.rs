@@ -82,6 +82,11 @@ fn init_postgres_builds_lints_checks_and_migrates() {
         "init_postgres_schema",
         std::fs::read_to_string(dir.join("schema.yaml")).unwrap()
     );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("schemac.schema.json")).unwrap(),
+        run(dir, &["json-schema"]).stdout,
+        "init writes the JSON Schema its modeline names"
+    );
     insta::assert_snapshot!(
         "init_postgres_gitattributes",
         std::fs::read_to_string(dir.join(".gitattributes")).unwrap()
@@ -200,7 +205,7 @@ fn completions_for_each_shell() {
 #[test]
 fn help_lists_global_options_only_where_they_apply() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for cmd in ["rule", "rules", "completions", "init"] {
+    for cmd in ["rule", "rules", "completions", "init", "json-schema"] {
         let help = run(dir, &[cmd, "--help"]);
         ok(&help, cmd);
         assert!(

@@ -1,4 +1,5 @@
-//! `schemac init`: start a project in the current folder — a starter model, a pre-commit hook, a
+//! `schemac init`: start a project in the current folder — a starter model, the JSON Schema its
+//! modeline names (editors validate and complete with it: docs/editor.md), a pre-commit hook, a
 //! GitHub Actions workflow and `.gitattributes` — refusing to overwrite any file that exists.
 //!
 //! The files are fixed texts (one set per preset); the starter model builds, lints clean with
@@ -29,7 +30,16 @@ pub struct InitArgs {
     pub dir: PathBuf,
 }
 
-const MODELINE: &str = "# vim: set filetype=yaml shiftwidth=2 expandtab:\n";
+/// The first lines of the starter model: the JSON Schema for yaml-language-server (the VS Code
+/// YAML extension, Neovim's yamlls, Helix, Zed) and Vim's settings.
+const MODELINE: &str = "\
+# yaml-language-server: $schema=schemac.schema.json
+# vim: set filetype=yaml shiftwidth=2 expandtab:
+";
+
+/// The file the modeline names, next to schema.yaml (`schemac json-schema` prints it again after
+/// an upgrade).
+const SCHEMA_FILE: &str = "schemac.schema.json";
 
 const POSTGRES_MODEL: &str = "\
 # The database model. Change it, then `schemac plan` shows and `schemac build` writes the next
@@ -162,9 +172,11 @@ jobs:
 ";
 
 const GITATTRIBUTES_COMMON: &str = "\
-# Written by `schemac build`: collapsed in diffs and left out of language statistics.
+# Written by `schemac build` (and `schemac json-schema`): collapsed in diffs and left out of
+# language statistics.
 generated/** linguist-generated=true
 docs/DATABASE.md linguist-generated=true
+schemac.schema.json linguist-generated=true
 ";
 
 const GITATTRIBUTES_SUPABASE: &str = "\
@@ -183,6 +195,7 @@ pub fn files(preset: InitPreset) -> Vec<(&'static str, String)> {
     };
     vec![
         ("schema.yaml", format!("{MODELINE}{model}")),
+        (SCHEMA_FILE, schemac::model_schema::json_schema_text()),
         (".pre-commit-config.yaml", PRE_COMMIT.to_string()),
         (".github/workflows/schema.yml", WORKFLOW.to_string()),
         (".gitattributes", attributes),

@@ -141,12 +141,19 @@ enum Command {
     Migrate(migrate::MigrateArgs),
     /// Start the language server on stdin/stdout (for editors): diagnostics as you type,
     /// go to definition, references, hover, completion, rename and quick fixes
-    /// (docs/editor.md).
+    /// (docs/lsp.md).
     Lsp {
         /// A URL under which `diagnostics.md` and `rules/<name>.md` are published, for the
         /// links on diagnostic codes (default: the project's `docs/` folder when it has them).
         #[arg(long, value_name = "URL")]
         docs_url: Option<String>,
+    },
+    /// Print the JSON Schema of schema.yaml (for editors: docs/editor.md) on stdout; the repository
+    /// keeps it as schema/schemac.schema.json.
+    JsonSchema {
+        /// Print the key reference (docs/model-keys.md) instead.
+        #[arg(long)]
+        markdown: bool,
     },
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
     Completions {
@@ -434,7 +441,7 @@ pub(crate) fn database_url_from_env() -> Option<String> {
 
 /// The commands that read no model and write nothing: their `--help` leaves out the global
 /// options.
-const STANDALONE: [&str; 4] = ["init", "rule", "rules", "completions"];
+const STANDALONE: [&str; 5] = ["init", "rule", "rules", "completions", "json-schema"];
 
 /// The command line's definition: [`Cli`]'s, with the global options hidden from the help of the
 /// commands that do not use them.
@@ -532,6 +539,14 @@ pub fn run(cli: Cli) -> u8 {
         Command::Migrate(ref args) => migrate::run(&cli, args),
         Command::Completions { shell } => completions(shell),
         Command::Lsp { ref docs_url } => lsp::run(&cli, docs_url.clone()),
+        Command::JsonSchema { markdown } => {
+            write_stdout(&if markdown {
+                schemac::model_schema::markdown()
+            } else {
+                schemac::model_schema::json_schema_text()
+            });
+            exit::OK
+        }
         Command::Import(ref args) => import::run(&cli, args),
     }
 }

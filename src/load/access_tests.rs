@@ -26,11 +26,13 @@ use crate::ir::access_test::{
 };
 use crate::ir::{QName, Sp};
 
-const TEST: &[&str] = &["description", "fixtures", "setup", "as", "steps"];
-const STEP: &[&str] = &["sql", "as", "expect"];
-const IDENTITY: &[&str] = &["role", "user", "claims", "settings"];
-const EXPECT: &[&str] = &["rows"];
-const QUERY: &[&str] = &["sql", "why"];
+pub(crate) const TEST: &[&str] = &["description", "fixtures", "setup", "as", "steps"];
+pub(crate) const STEP: &[&str] = &["sql", "as", "expect"];
+pub(crate) const IDENTITY: &[&str] = &["role", "user", "claims", "settings"];
+pub(crate) const EXPECT: &[&str] = &["rows"];
+pub(crate) const QUERY: &[&str] = &["sql", "why"];
+/// The keys of a derived-test opt-out (`derived: { skip: reason }`).
+pub(crate) const OPT_OUT: &[&str] = &["skip"];
 
 /// Decode the `queries:` of table `table`: a list of SQL strings or `{ sql, why }` mappings.
 pub fn queries(d: &mut Diagnostics, table: &QName, node: &Node) -> Vec<QueryCheck> {
@@ -151,7 +153,7 @@ fn opt_out(
         );
         return None;
     };
-    let f = Fields::new(d, value, &["skip"], format!("opt-out `{}`", key.name));
+    let f = Fields::new(d, value, OPT_OUT, format!("opt-out `{}`", key.name));
     f.finish(d);
     let reason = decode::text(d, skip, "a reason")?;
     if reason.value.trim().is_empty() {

@@ -9,14 +9,14 @@ use super::yaml::Node;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::ir::{Acknowledgement, MigrationLayout, MigrationSettings};
 
-const MIGRATIONS: &[&str] = &[
+pub(crate) const MIGRATIONS: &[&str] = &[
     "concurrent_indexes",
     "not_valid_constraints",
     "not_null_via_check",
     "layout",
     "acknowledge",
 ];
-const ACKNOWLEDGE: &[&str] = &["rule", "object", "reason"];
+pub(crate) const ACKNOWLEDGE: &[&str] = &["rule", "object", "reason"];
 
 /// Decode `migrations:` into `settings`.
 pub fn decode(d: &mut Diagnostics, node: &Node, settings: &mut MigrationSettings) {

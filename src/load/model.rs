@@ -17,7 +17,7 @@ use crate::ir::name::split_qualified;
 use crate::ir::*;
 use crate::source::Span;
 
-const TOP: &[&str] = &[
+pub(crate) const TOP: &[&str] = &[
     "version",
     "preset",
     "default_schema",
@@ -34,7 +34,7 @@ const TOP: &[&str] = &[
     "lint",
     "migrations",
 ];
-const TABLE: &[&str] = &[
+pub(crate) const TABLE: &[&str] = &[
     "schema",
     "description",
     "group",
@@ -69,7 +69,7 @@ fn misplaced_table_key(name: &str, node: &Node) -> bool {
     }
 }
 
-const COLUMN: &[&str] = &[
+pub(crate) const COLUMN: &[&str] = &[
     "type",
     "nullable",
     "default",
@@ -87,7 +87,7 @@ const COLUMN: &[&str] = &[
     "renamed_from",
     "using",
 ];
-const FK: &[&str] = &[
+pub(crate) const FK: &[&str] = &[
     "columns",
     "references",
     "on_delete",
@@ -95,8 +95,8 @@ const FK: &[&str] = &[
     "deferrable",
     "name",
 ];
-const FK_TARGET: &[&str] = &["table", "columns", "column"];
-const INDEX: &[&str] = &[
+pub(crate) const FK_TARGET: &[&str] = &["table", "columns", "column"];
+pub(crate) const INDEX: &[&str] = &[
     "name",
     "columns",
     "expression",
@@ -109,7 +109,7 @@ const INDEX: &[&str] = &[
     "description",
     "renamed_from",
 ];
-const INDEX_KEY: &[&str] = &[
+pub(crate) const INDEX_KEY: &[&str] = &[
     "column",
     "expression",
     "order",
@@ -117,8 +117,8 @@ const INDEX_KEY: &[&str] = &[
     "opclass",
     "collate",
 ];
-const RLS: &[&str] = &["enabled", "force", "policies"];
-const POLICY: &[&str] = &[
+pub(crate) const RLS: &[&str] = &["enabled", "force", "policies"];
+pub(crate) const POLICY: &[&str] = &[
     "for",
     "to",
     "as",
@@ -129,7 +129,7 @@ const POLICY: &[&str] = &[
     "lint",
     "renamed_from",
 ];
-const TRIGGER: &[&str] = &[
+pub(crate) const TRIGGER: &[&str] = &[
     "on",
     "before",
     "after",
@@ -141,7 +141,7 @@ const TRIGGER: &[&str] = &[
     "args",
     "description",
 ];
-const FUNCTION: &[&str] = &[
+pub(crate) const FUNCTION: &[&str] = &[
     "schema",
     "args",
     "returns",
@@ -158,8 +158,8 @@ const FUNCTION: &[&str] = &[
     "revoke",
     "lint",
 ];
-const ARG: &[&str] = &["name", "type", "default", "mode"];
-const VIEW: &[&str] = &[
+pub(crate) const ARG: &[&str] = &["name", "type", "default", "mode"];
+pub(crate) const VIEW: &[&str] = &[
     "schema",
     "materialized",
     "security_invoker",
@@ -171,25 +171,26 @@ const VIEW: &[&str] = &[
     "group",
     "lint",
 ];
-const ENUM: &[&str] = &["schema", "values", "description", "renamed_from"];
-const UNIQUE: &[&str] = &["columns", "name", "nulls_distinct"];
-const PARTITION: &[&str] = &["by", "columns", "partitions"];
-const PARTITION_BOUND: &[&str] = &["from", "to", "in", "modulus", "remainder", "default"];
-const DESCRIBED: &[&str] = &["description"];
-const EXTENSION: &[&str] = &["schema", "version"];
-const SUPABASE: &[&str] = &["auto_expose_new_tables"];
-const LINT: &[&str] = &[
+pub(crate) const ENUM: &[&str] = &["schema", "values", "description", "renamed_from"];
+pub(crate) const UNIQUE: &[&str] = &["columns", "name", "nulls_distinct"];
+pub(crate) const PARTITION: &[&str] = &["by", "columns", "partitions"];
+pub(crate) const PARTITION_BOUND: &[&str] =
+    &["from", "to", "in", "modulus", "remainder", "default"];
+pub(crate) const DESCRIBED: &[&str] = &["description"];
+pub(crate) const EXTENSION: &[&str] = &["schema", "version"];
+pub(crate) const SUPABASE: &[&str] = &["auto_expose_new_tables"];
+pub(crate) const LINT: &[&str] = &[
     "exposed_schemas",
     "client_roles",
     "supabase_default_grants",
     "rules",
     "required_columns",
 ];
-const REQUIRED_COLUMN: &[&str] = &["type", "nullable", "default"];
-const LINT_ALLOW: &[&str] = &["allow"];
-const LINT_LEVELS: &[&str] = &["off", "info", "warn", "error"];
+pub(crate) const REQUIRED_COLUMN: &[&str] = &["type", "nullable", "default"];
+pub(crate) const LINT_ALLOW: &[&str] = &["allow"];
+pub(crate) const LINT_LEVELS: &[&str] = &["off", "info", "warn", "error"];
 
-const ACTIONS: &[&str] = &[
+pub(crate) const ACTIONS: &[&str] = &[
     "no_action",
     "restrict",
     "cascade",

@@ -1,0 +1,1046 @@
+//! The keys of `schema.yaml`: for every mapping the loader reads, its keys, what each holds and
+//! what it means.
+//!
+//! Input: none (constant data). Output: [`ROOT`], the shape of a model file, from which
+//! [`super::json_schema`], [`super::keys_at`] and docs/model-keys.md are produced. Invariants:
+//! every [`Object`] lists exactly the keys of one loader key list (`src/load/`), which the tests of
+//! [`super`] check, and every [`Shape::Choice`] lists exactly the words the loader accepts (in
+//! their canonical spelling).
+
+use super::{Key, Object, Shape};
+
+/// A key that is not required.
+const fn key(name: &'static str, shape: Shape, doc: &'static str) -> Key {
+    Key {
+        name,
+        shape,
+        doc,
+        required: false,
+    }
+}
+
+/// A key the loader requires (E104 when missing).
+const fn required(name: &'static str, shape: Shape, doc: &'static str) -> Key {
+    Key {
+        name,
+        shape,
+        doc,
+        required: true,
+    }
+}
+
+const ACTIONS: Shape = Shape::Choice(&[
+    "no_action",
+    "restrict",
+    "cascade",
+    "set_null",
+    "set_default",
+]);
+const DEFERRABLE: Shape = Shape::Either(&[
+    Shape::Bool,
+    Shape::Choice(&["initially_deferred", "initially_immediate"]),
+]);
+const PRIVILEGES: Shape = Shape::MapOf(&Shape::TextList);
+const GRANTS_DOC: &str = "Privileges granted, by role: `{ authenticated: [select, insert] }`.";
+const REVOKE_DOC: &str =
+    "Privileges taken away, by role: `{ public: [execute] }` (also the preset's automatic grants).";
+const RENAMED_DOC: &str = "The name this object had in the last migration: the next migration renames it instead of dropping and adding it. Not part of the snapshot.";
+const LINT_ALLOW_DOC: &str = "Accept findings of lint rules on this object: `{ allow: { RULE: reason } }` (a code or name, with a reason).";
+
+/// `{ description }`: schemas and roles in mapping form.
+pub const DESCRIBED: Object = Object {
+    id: "described",
+    title: "A schema or role",
+    keys: &[key(
+        "description",
+        Shape::Text,
+        "What it is for; becomes `COMMENT ON …`.",
+    )],
+    rest: None,
+};
+
+/// An extension in mapping form.
+pub const EXTENSION: Object = Object {
+    id: "extension",
+    title: "An extension",
+    keys: &[
+        key(
+            "schema",
+            Shape::Name,
+            "The schema it is installed in (`WITH SCHEMA`); default `extensions` on Supabase, else the default schema.",
+        ),
+        key(
+            "version",
+            Shape::Text,
+            "The version to install (`VERSION`).",
+        ),
+    ],
+    rest: None,
+};
+
+/// An enum type in mapping form.
+pub const ENUM: Object = Object {
+    id: "enum",
+    title: "An enum type",
+    keys: &[
+        key(
+            "schema",
+            Shape::Name,
+            "The schema of the type (default: the qualified name's, else `default_schema`).",
+        ),
+        required(
+            "values",
+            Shape::TextList,
+            "The labels, in order: `[active, archived, deleted]`.",
+        ),
+        key(
+            "description",
+            Shape::Text,
+            "What the type means; becomes `COMMENT ON TYPE`.",
+        ),
+        key("renamed_from", Shape::Name, RENAMED_DOC),
+    ],
+    rest: None,
+};
+
+/// A function argument in mapping form.
+pub const ARG: Object = Object {
+    id: "function_arg",
+    title: "A function argument",
+    keys: &[
+        key("name", Shape::Text, "The argument's name (optional)."),
+        required(
+            "type",
+            Shape::Text,
+            "Exactly one type: `uuid`, `numeric(12,2)`, `text[]`.",
+        ),
+        key("default", Shape::Sql, "A default: one SQL expression."),
+        key(
+            "mode",
+            Shape::Choice(&["in", "out", "inout", "variadic"]),
+            "in (default) | out | inout | variadic.",
+        ),
+    ],
+    rest: None,
+};
+
+/// `lint: { allow: … }` on an object.
+pub const LINT_ALLOW: Object = Object {
+    id: "lint_allow",
+    title: "Accepted lint findings",
+    keys: &[key(
+        "allow",
+        Shape::MapOf(&Shape::Either(&[Shape::Text, Shape::Null])),
+        "Rule code or name → the reason the finding is accepted (required: an empty one is E104).",
+    )],
+    rest: None,
+};
+
+/// A function.
+pub const FUNCTION: Object = Object {
+    id: "function",
+    title: "A function",
+    keys: &[
+        key(
+            "schema",
+            Shape::Name,
+            "The schema of the function (default: the qualified name's, else `default_schema`).",
+        ),
+        key(
+            "args",
+            Shape::ListOf(&Shape::Either(&[Shape::Text, Shape::Obj(&ARG)])),
+            "Arguments: `\"name type [default expr]\"` strings or `{ name, type, default, mode }`.",
+        ),
+        required(
+            "returns",
+            Shape::Text,
+            "The result type: exactly one type, `setof <type>`, `table (<name> <type>, …)` or `trigger`.",
+        ),
+        key(
+            "language",
+            Shape::Name,
+            "plpgsql | sql (default) | any installed language.",
+        ),
+        key(
+            "volatility",
+            Shape::Choice(&["volatile", "stable", "immutable"]),
+            "volatile (default) | stable | immutable.",
+        ),
+        key(
+            "security",
+            Shape::Choice(&["invoker", "definer"]),
+            "invoker (default) | definer (`SECURITY DEFINER`).",
+        ),
+        key(
+            "search_path",
+            Shape::TextList,
+            "Pins `SET search_path`: `\"\"` for none, or a list of schemas.",
+        ),
+        key(
+            "strict",
+            Shape::Bool,
+            "`STRICT`: returns null on a null argument (default false).",
+        ),
+        key("leakproof", Shape::Bool, "`LEAKPROOF` (default false)."),
+        key(
+            "parallel",
+            Shape::Choice(&["unsafe", "restricted", "safe"]),
+            "unsafe | restricted | safe.",
+        ),
+        required(
+            "body",
+            Shape::Text,
+            "The body, copied verbatim between dollar quotes.",
+        ),
+        key(
+            "description",
+            Shape::Text,
+            "What the function does; becomes `COMMENT ON FUNCTION`.",
+        ),
+        key("grants", PRIVILEGES, GRANTS_DOC),
+        key("revoke", PRIVILEGES, REVOKE_DOC),
+        key("lint", Shape::Obj(&LINT_ALLOW), LINT_ALLOW_DOC),
+    ],
+    rest: None,
+};
+
+/// `references:` in mapping form.
+pub const FK_TARGET: Object = Object {
+    id: "reference",
+    title: "A foreign key target",
+    keys: &[
+        required(
+            "table",
+            Shape::Name,
+            "The referenced table (`table` or `schema.table`).",
+        ),
+        key(
+            "columns",
+            Shape::TextList,
+            "The referenced columns (default: its primary key).",
+        ),
+        key("column", Shape::Name, "The referenced column (one)."),
+    ],
+    rest: None,
+};
+
+const REFERENCE: Shape = Shape::Either(&[Shape::Name, Shape::Obj(&FK_TARGET)]);
+
+/// A column in mapping form.
+pub const COLUMN: Object = Object {
+    id: "column",
+    title: "A column",
+    keys: &[
+        required(
+            "type",
+            Shape::Text,
+            "The type as in PostgreSQL (`uuid`, `text`, `numeric(12,2)`, `text[]`, an enum of the model).",
+        ),
+        key(
+            "nullable",
+            Shape::Bool,
+            "Whether NULL is allowed (default false: columns are NOT NULL unless you say so).",
+        ),
+        key(
+            "default",
+            Shape::Sql,
+            "The default: one SQL expression (`now()`, `'active'`, `0`).",
+        ),
+        key(
+            "identity",
+            Shape::Choice(&["always", "by_default"]),
+            "An identity column: always | by_default.",
+        ),
+        key(
+            "generated",
+            Shape::Sql,
+            "A stored generated column: the SQL expression that computes it.",
+        ),
+        key(
+            "primary_key",
+            Shape::Bool,
+            "This column alone is the primary key.",
+        ),
+        key(
+            "unique",
+            Shape::Bool,
+            "A unique constraint on this column alone.",
+        ),
+        key(
+            "check",
+            Shape::Sql,
+            "A check constraint on this column: one SQL condition.",
+        ),
+        key(
+            "references",
+            REFERENCE,
+            "A foreign key: `table`, `table.column`, `schema.table.column` or `{ table, column }`.",
+        ),
+        key(
+            "on_delete",
+            ACTIONS,
+            "With `references`: no_action (default) | restrict | cascade | set_null | set_default.",
+        ),
+        key(
+            "on_update",
+            ACTIONS,
+            "With `references`: no_action (default) | restrict | cascade | set_null | set_default.",
+        ),
+        key(
+            "deferrable",
+            DEFERRABLE,
+            "With `references`: false (default) | true | initially_deferred | initially_immediate.",
+        ),
+        key(
+            "description",
+            Shape::Text,
+            "What the column holds; becomes `COMMENT ON COLUMN` and DATABASE.md.",
+        ),
+        key("lint", Shape::Obj(&LINT_ALLOW), LINT_ALLOW_DOC),
+        key("renamed_from", Shape::Name, RENAMED_DOC),
+        key(
+            "using",
+            Shape::Sql,
+            "The `USING` expression of the next type change of this column. Not part of the snapshot.",
+        ),
+    ],
+    rest: None,
+};
+
+/// A table-level unique constraint in mapping form.
+pub const UNIQUE: Object = Object {
+    id: "unique",
+    title: "A unique constraint",
+    keys: &[
+        required(
+            "columns",
+            Shape::TextList,
+            "The columns that are unique together.",
+        ),
+        key(
+            "name",
+            Shape::Name,
+            "The constraint's name (default `{table}_{cols}_key`).",
+        ),
+        key(
+            "nulls_distinct",
+            Shape::Bool,
+            "false: NULLS NOT DISTINCT (default true).",
+        ),
+    ],
+    rest: None,
+};
+
+/// A table-level foreign key.
+pub const FK: Object = Object {
+    id: "foreign_key",
+    title: "A foreign key",
+    keys: &[
+        required("columns", Shape::TextList, "The referencing columns."),
+        required(
+            "references",
+            REFERENCE,
+            "The target: `table`, `table.column` or `{ table, columns }`.",
+        ),
+        key(
+            "on_delete",
+            ACTIONS,
+            "no_action (default) | restrict | cascade | set_null | set_default.",
+        ),
+        key(
+            "on_update",
+            ACTIONS,
+            "no_action (default) | restrict | cascade | set_null | set_default.",
+        ),
+        key(
+            "deferrable",
+            DEFERRABLE,
+            "false (default) | true | initially_deferred | initially_immediate.",
+        ),
+        key(
+            "name",
+            Shape::Name,
+            "The constraint's name (default `{table}_{cols}_fkey`).",
+        ),
+    ],
+    rest: None,
+};
+
+/// An index key in mapping form.
+pub const INDEX_KEY: Object = Object {
+    id: "index_key",
+    title: "An index key",
+    keys: &[
+        key("column", Shape::Name, "The column (this or `expression`)."),
+        key(
+            "expression",
+            Shape::Sql,
+            "An SQL expression (this or `column`).",
+        ),
+        key("order", Shape::Choice(&["asc", "desc"]), "asc | desc."),
+        key("nulls", Shape::Choice(&["first", "last"]), "first | last."),
+        key(
+            "opclass",
+            Shape::Name,
+            "An operator class (`gin_trgm_ops`).",
+        ),
+        key("collate", Shape::Name, "A collation."),
+    ],
+    rest: None,
+};
+
+/// An index of a table or materialized view.
+pub const INDEX: Object = Object {
+    id: "index",
+    title: "An index",
+    keys: &[
+        key(
+            "name",
+            Shape::Name,
+            "The index's name (default `{table}_{cols}_idx`).",
+        ),
+        key(
+            "columns",
+            Shape::ListOf(&Shape::Either(&[Shape::Name, Shape::Obj(&INDEX_KEY)])),
+            "Keys: `col`, `col desc`, `col desc nulls last`, `col gin_trgm_ops`, or `{ column | expression, order, nulls, opclass, collate }`.",
+        ),
+        key(
+            "expression",
+            Shape::Sql,
+            "An expression index: one SQL expression.",
+        ),
+        key(
+            "using",
+            Shape::Choice(&[
+                "btree", "gin", "gist", "brin", "hash", "spgist", "hnsw", "ivfflat",
+            ]),
+            "The access method (default btree).",
+        ),
+        key("unique", Shape::Bool, "A unique index."),
+        key("where", Shape::Sql, "A partial index: the SQL predicate."),
+        key("include", Shape::TextList, "Covering columns (`INCLUDE`)."),
+        key(
+            "nulls",
+            Shape::Choice(&["distinct", "not_distinct"]),
+            "For unique indexes: distinct (default) | not_distinct.",
+        ),
+        key(
+            "why",
+            Shape::Text,
+            "Why the index exists (the query it serves); DATABASE.md and `COMMENT ON INDEX`.",
+        ),
+        key("description", Shape::Text, "Same as `why`."),
+        key("renamed_from", Shape::Name, RENAMED_DOC),
+    ],
+    rest: None,
+};
+
+/// A row-level-security policy.
+pub const POLICY: Object = Object {
+    id: "policy",
+    title: "A policy",
+    keys: &[
+        key(
+            "for",
+            Shape::Choice(&["all", "select", "insert", "update", "delete"]),
+            "The command: all (default) | select | insert | update | delete.",
+        ),
+        key(
+            "to",
+            Shape::TextList,
+            "The roles it applies to; without it: PUBLIC, every role (SC409).",
+        ),
+        key(
+            "as",
+            Shape::Choice(&["permissive", "restrictive"]),
+            "permissive (default) | restrictive.",
+        ),
+        key(
+            "using",
+            Shape::Sql,
+            "The `USING` condition: which existing rows are visible.",
+        ),
+        key(
+            "with_check",
+            Shape::Sql,
+            "The `WITH CHECK` condition: which new rows are allowed.",
+        ),
+        key(
+            "why",
+            Shape::Text,
+            "Why the policy exists; DATABASE.md and `COMMENT ON POLICY`.",
+        ),
+        key("description", Shape::Text, "Same as `why`."),
+        key("lint", Shape::Obj(&LINT_ALLOW), LINT_ALLOW_DOC),
+        key("renamed_from", Shape::Name, RENAMED_DOC),
+    ],
+    rest: None,
+};
+
+/// `rls:` in mapping form.
+pub const RLS: Object = Object {
+    id: "rls",
+    title: "Row level security",
+    keys: &[
+        key("enabled", Shape::Bool, "`ENABLE ROW LEVEL SECURITY`."),
+        key(
+            "force",
+            Shape::Bool,
+            "`FORCE ROW LEVEL SECURITY`: the owner is subject to it too.",
+        ),
+        key(
+            "policies",
+            Shape::MapOf(&Shape::Obj(&POLICY)),
+            "Policies by name.",
+        ),
+    ],
+    rest: None,
+};
+
+const EVENTS: Shape = Shape::ListOf(&Shape::Choice(&["insert", "update", "delete", "truncate"]));
+
+/// The keys of a trigger, with `extra` first.
+macro_rules! trigger_keys {
+    ($($extra:expr),*) => {
+        &[
+            $($extra,)*
+            key("before", EVENTS, "Fire before these events: insert | update | delete | truncate."),
+            key("after", EVENTS, "Fire after these events: insert | update | delete | truncate."),
+            key("instead_of", EVENTS, "Fire instead of these events (views)."),
+            key("of", Shape::TextList, "`UPDATE OF` these columns."),
+            key("for_each", Shape::Choice(&["row", "statement"]), "row (default) | statement."),
+            key("when", Shape::Sql, "The `WHEN` condition: one SQL expression."),
+            required("function", Shape::Name, "The trigger function (`function: update_updated_at`)."),
+            key("args", Shape::TextList, "Arguments passed to the function."),
+            key("description", Shape::Text, "What the trigger does; becomes `COMMENT ON TRIGGER`."),
+        ]
+    };
+}
+
+/// A trigger of a table (its table is the one it is declared in: no `on`).
+pub const TABLE_TRIGGER: Object = Object {
+    id: "trigger",
+    title: "A trigger",
+    keys: trigger_keys!(),
+    rest: None,
+};
+
+/// A trigger at the top level, on a table the model does not own.
+pub const TRIGGER: Object = Object {
+    id: "external_trigger",
+    title: "A trigger on a table the model does not own",
+    keys: trigger_keys!(required("on", Shape::Name, "The table, e.g. `auth.users`.")),
+    rest: None,
+};
+
+/// One partition and its bound.
+pub const PARTITION_BOUND: Object = Object {
+    id: "partition_bound",
+    title: "A partition",
+    keys: &[
+        key(
+            "from",
+            Shape::TextList,
+            "Range: the lower bound(s), SQL expressions (`\"'2026-01-01'\"`).",
+        ),
+        key(
+            "to",
+            Shape::TextList,
+            "Range: the upper bound(s), SQL expressions.",
+        ),
+        key("in", Shape::TextList, "List: the values, SQL expressions."),
+        key("modulus", Shape::Count, "Hash: the modulus."),
+        key("remainder", Shape::Count, "Hash: the remainder."),
+        key("default", Shape::Bool, "The default partition."),
+    ],
+    rest: None,
+};
+
+/// `partition:` of a table.
+pub const PARTITION: Object = Object {
+    id: "partition",
+    title: "Partitioning",
+    keys: &[
+        required(
+            "by",
+            Shape::Choice(&["range", "list", "hash"]),
+            "range | list | hash.",
+        ),
+        required("columns", Shape::TextList, "The partition key columns."),
+        key(
+            "partitions",
+            Shape::MapOf(&Shape::Obj(&PARTITION_BOUND)),
+            "The partitions by name, with their bounds.",
+        ),
+    ],
+    rest: None,
+};
+
+/// `{ skip: reason }` under `tests:` for a derived test.
+pub const OPT_OUT: Object = Object {
+    id: "derived_opt_out",
+    title: "An opt-out of derived tests",
+    keys: &[required(
+        "skip",
+        Shape::Text,
+        "Why the derived tests do not apply (required, E211).",
+    )],
+    rest: None,
+};
+
+/// `as:` of an access test in mapping form.
+pub const IDENTITY: Object = Object {
+    id: "identity",
+    title: "The identity a test step runs as",
+    keys: &[
+        key(
+            "role",
+            Shape::Name,
+            "The role (`SET LOCAL ROLE`); default `authenticated` with `user`, else `anon`.",
+        ),
+        key(
+            "user",
+            Shape::Text,
+            "The user id (`sub` of the JWT claims on Supabase).",
+        ),
+        key(
+            "claims",
+            Shape::MapOf(&Shape::Any),
+            "More JWT claims (Supabase).",
+        ),
+        key(
+            "settings",
+            Shape::MapOf(&Shape::Any),
+            "More settings: `{ app.tenant_id: \"7\" }`.",
+        ),
+    ],
+    rest: None,
+};
+
+const AS: Shape = Shape::Either(&[Shape::Name, Shape::Obj(&IDENTITY)]);
+
+/// `expect:` in mapping form.
+pub const EXPECT: Object = Object {
+    id: "expect",
+    title: "The rows a step returns",
+    keys: &[required(
+        "rows",
+        Shape::Either(&[Shape::Count, Shape::Seq(&Shape::MapOf(&Shape::Any))]),
+        "A row count, or exactly these rows (`[{ column: value }]`, any order).",
+    )],
+    rest: None,
+};
+
+/// One step of an access test.
+pub const STEP: Object = Object {
+    id: "test_step",
+    title: "A test step",
+    keys: &[
+        required("sql", Shape::Sql, "The SQL statement to run."),
+        key(
+            "as",
+            AS,
+            "The identity of this step: a role name or `{ role, user, claims, settings }`.",
+        ),
+        required(
+            "expect",
+            Shape::Either(&[Shape::Choice(&["allowed", "denied"]), Shape::Obj(&EXPECT)]),
+            "allowed | denied | `{ rows: N }` | `{ rows: [ … ] }`.",
+        ),
+    ],
+    rest: None,
+};
+
+/// A declared access test.
+pub const TEST: Object = Object {
+    id: "access_test",
+    title: "An access test",
+    keys: &[
+        key("description", Shape::Text, "What the test shows."),
+        key(
+            "fixtures",
+            Shape::MapOf(&Shape::ListOf(&Shape::MapOf(&Shape::Any))),
+            "Rows inserted first, as the owner: table → `[{ column: value }]`.",
+        ),
+        key(
+            "setup",
+            Shape::TextList,
+            "SQL statements run first, as the owner.",
+        ),
+        key(
+            "as",
+            AS,
+            "The identity of the steps: a role name or `{ role, user, claims, settings }`.",
+        ),
+        required(
+            "steps",
+            Shape::ListOf(&Shape::Obj(&STEP)),
+            "The statements and what each must do.",
+        ),
+    ],
+    rest: None,
+};
+
+/// `tests:` of a table: declared tests by name, and opt-outs of the derived ones.
+pub const TESTS: Object = Object {
+    id: "access_tests",
+    title: "Access tests",
+    keys: &[
+        key(
+            "derived",
+            Shape::Obj(&OPT_OUT),
+            "Opt out of every derived test of the table: `{ skip: reason }`.",
+        ),
+        key(
+            "derived_owner_isolation",
+            Shape::Obj(&OPT_OUT),
+            "Opt out of the derived owner-isolation test: `{ skip: reason }`.",
+        ),
+        key(
+            "derived_service_role_bypass",
+            Shape::Obj(&OPT_OUT),
+            "Opt out of the derived service-role test: `{ skip: reason }`.",
+        ),
+    ],
+    rest: Some(&Shape::Obj(&TEST)),
+};
+
+/// A query check in mapping form.
+pub const QUERY: Object = Object {
+    id: "query",
+    title: "A query check",
+    keys: &[
+        required(
+            "sql",
+            Shape::Sql,
+            "The query whose plan must not scan the table sequentially.",
+        ),
+        key("why", Shape::Text, "What the query is for."),
+    ],
+    rest: None,
+};
+
+/// A table.
+pub const TABLE: Object = Object {
+    id: "table",
+    title: "A table",
+    keys: &[
+        key(
+            "schema",
+            Shape::Name,
+            "The schema of the table (default: the qualified name's, else `default_schema`).",
+        ),
+        key(
+            "description",
+            Shape::Text,
+            "What the table holds; becomes `COMMENT ON TABLE` and DATABASE.md.",
+        ),
+        key(
+            "group",
+            Shape::Name,
+            "The domain: `generated/er/<group>.mmd` draws this group's tables.",
+        ),
+        required(
+            "columns",
+            Shape::MapOf(&Shape::Either(&[Shape::Text, Shape::Obj(&COLUMN)])),
+            "Columns by name: a type (`text`, NOT NULL) or `{ type, nullable, default, … }`.",
+        ),
+        key(
+            "primary_key",
+            Shape::TextList,
+            "The primary key columns (or `primary_key: true` on one column).",
+        ),
+        key(
+            "unique",
+            Shape::ListOf(&Shape::Either(&[Shape::TextList, Shape::Obj(&UNIQUE)])),
+            "Unique constraints: `[a, b]` or `{ columns, name, nulls_distinct }`.",
+        ),
+        key(
+            "checks",
+            Shape::MapOf(&Shape::Sql),
+            "Check constraints by name: one SQL condition each.",
+        ),
+        key(
+            "foreign_keys",
+            Shape::ListOf(&Shape::Obj(&FK)),
+            "Foreign keys over several columns.",
+        ),
+        key("indexes", Shape::ListOf(&Shape::Obj(&INDEX)), "Indexes."),
+        key(
+            "rls",
+            Shape::Either(&[Shape::Bool, Shape::Obj(&RLS)]),
+            "Row level security: `{ enabled, force, policies }` (or true/false).",
+        ),
+        key(
+            "triggers",
+            Shape::MapOf(&Shape::Obj(&TABLE_TRIGGER)),
+            "Triggers by name.",
+        ),
+        key("grants", PRIVILEGES, GRANTS_DOC),
+        key("revoke", PRIVILEGES, REVOKE_DOC),
+        key(
+            "realtime",
+            Shape::Bool,
+            "A member of the `supabase_realtime` publication.",
+        ),
+        key(
+            "partition",
+            Shape::Obj(&PARTITION),
+            "Declarative partitioning: `{ by, columns, partitions }`.",
+        ),
+        key("lint", Shape::Obj(&LINT_ALLOW), LINT_ALLOW_DOC),
+        key("renamed_from", Shape::Name, RENAMED_DOC),
+        key(
+            "tests",
+            Shape::Obj(&TESTS),
+            "Row-level-security tests `schemac test` runs, by name. Not part of the snapshot.",
+        ),
+        key(
+            "queries",
+            Shape::ListOf(&Shape::Either(&[Shape::Sql, Shape::Obj(&QUERY)])),
+            "Queries the indexes exist for, checked by `schemac verify --explain`: SQL or `{ sql, why }`.",
+        ),
+    ],
+    rest: None,
+};
+
+/// A view.
+pub const VIEW: Object = Object {
+    id: "view",
+    title: "A view",
+    keys: &[
+        key(
+            "schema",
+            Shape::Name,
+            "The schema of the view (default: the qualified name's, else `default_schema`).",
+        ),
+        key(
+            "materialized",
+            Shape::Bool,
+            "A materialized view (default false).",
+        ),
+        key(
+            "security_invoker",
+            Shape::Bool,
+            "Run with the caller's privileges and RLS (default true for plain views).",
+        ),
+        required("query", Shape::Sql, "The view's query: one `SELECT`."),
+        key(
+            "description",
+            Shape::Text,
+            "What the view shows; becomes `COMMENT ON VIEW`.",
+        ),
+        key("grants", PRIVILEGES, GRANTS_DOC),
+        key("revoke", PRIVILEGES, REVOKE_DOC),
+        key(
+            "indexes",
+            Shape::ListOf(&Shape::Obj(&INDEX)),
+            "Indexes (materialized views only).",
+        ),
+        key("group", Shape::Name, "The domain of the ER diagrams."),
+        key("lint", Shape::Obj(&LINT_ALLOW), LINT_ALLOW_DOC),
+    ],
+    rest: None,
+};
+
+/// `supabase:`.
+pub const SUPABASE: Object = Object {
+    id: "supabase",
+    title: "Supabase project settings",
+    keys: &[key(
+        "auto_expose_new_tables",
+        Shape::Bool,
+        "The project still grants new objects in `public` to anon, authenticated and service_role automatically.",
+    )],
+    rest: None,
+};
+
+/// A required column of `lint.required_columns` in mapping form.
+pub const REQUIRED_COLUMN: Object = Object {
+    id: "required_column",
+    title: "A column every table must have (SC207)",
+    keys: &[
+        key("type", Shape::Text, "Its type."),
+        key("nullable", Shape::Bool, "Whether it may be NULL."),
+        key("default", Shape::Sql, "Its default."),
+    ],
+    rest: None,
+};
+
+/// `lint:` at the top level.
+pub const LINT: Object = Object {
+    id: "lint",
+    title: "Lint settings",
+    keys: &[
+        key(
+            "exposed_schemas",
+            Shape::TextList,
+            "Schemas the API exposes (default `[public]` on Supabase, `[]` otherwise).",
+        ),
+        key(
+            "client_roles",
+            Shape::TextList,
+            "The client roles (default: the preset's).",
+        ),
+        key(
+            "supabase_default_grants",
+            Shape::Any,
+            "Removed (error E210): write `supabase: { auto_expose_new_tables: … }`.",
+        ),
+        key(
+            "rules",
+            Shape::MapOf(&Shape::Choice(&["off", "info", "warn", "error"])),
+            "Severity by rule code or name: off | info | warn | error.",
+        ),
+        key(
+            "required_columns",
+            Shape::Either(&[
+                Shape::Seq(&Shape::Name),
+                Shape::MapOf(&Shape::Either(&[Shape::Null, Shape::Obj(&REQUIRED_COLUMN)])),
+            ]),
+            "For SC207: column names, or name → `{ type, nullable, default }`.",
+        ),
+    ],
+    rest: None,
+};
+
+/// An acknowledgement of a risky change.
+pub const ACKNOWLEDGE: Object = Object {
+    id: "acknowledgement",
+    title: "An acknowledged risky change",
+    keys: &[
+        required("rule", Shape::Text, "The SC6xx rule, by code or name."),
+        required("object", Shape::Text, "The object, e.g. `public.legacy`."),
+        required("reason", Shape::Text, "Why the change is safe to ship."),
+    ],
+    rest: None,
+};
+
+/// `migrations:`.
+pub const MIGRATIONS: Object = Object {
+    id: "migrations",
+    title: "Migration settings",
+    keys: &[
+        key(
+            "concurrent_indexes",
+            Shape::Bool,
+            "Indexes on existing tables: `CONCURRENTLY`, in a follow-up file (default true; false with `layout: supabase`).",
+        ),
+        key(
+            "not_valid_constraints",
+            Shape::Bool,
+            "Foreign keys and checks on existing tables: `NOT VALID`, then `VALIDATE` (default true).",
+        ),
+        key(
+            "not_null_via_check",
+            Shape::Bool,
+            "`SET NOT NULL` through a validated check constraint (default true).",
+        ),
+        key(
+            "layout",
+            Shape::Choice(&["numbered", "supabase"]),
+            "numbered (`generated/migrations/NNNN_slug.sql`) | supabase (`supabase/migrations/`).",
+        ),
+        key(
+            "acknowledge",
+            Shape::ListOf(&Shape::Obj(&ACKNOWLEDGE)),
+            "Risky changes of the next migration (SC6xx findings) accepted: `{ rule, object, reason }`.",
+        ),
+    ],
+    rest: None,
+};
+
+/// Named items written as a list of names, or as a map of name → `{ description }` (or nothing).
+const DESCRIBED_ITEMS: Shape = Shape::Either(&[
+    Shape::Seq(&Shape::Name),
+    Shape::MapOf(&Shape::Either(&[Shape::Null, Shape::Obj(&DESCRIBED)])),
+]);
+
+/// A model file.
+pub const TOP: Object = Object {
+    id: "model",
+    title: "schemac model (schema.yaml)",
+    keys: &[
+        key(
+            "version",
+            Shape::Version,
+            "The format version: 1 (required in one file of the model).",
+        ),
+        key(
+            "preset",
+            Shape::Choice(&["postgres", "supabase"]),
+            "postgres (default) | supabase: what the platform provides (auth.users, auth.uid(), roles).",
+        ),
+        key(
+            "default_schema",
+            Shape::Name,
+            "The schema of unqualified names (default public).",
+        ),
+        key(
+            "schemas",
+            DESCRIBED_ITEMS,
+            "Schemas other than public: a list of names or name → `{ description }`.",
+        ),
+        key(
+            "extensions",
+            Shape::Either(&[
+                Shape::Seq(&Shape::Name),
+                Shape::MapOf(&Shape::Either(&[Shape::Null, Shape::Obj(&EXTENSION)])),
+            ]),
+            "Extensions: a list of names or name → `{ schema, version }`.",
+        ),
+        key(
+            "roles",
+            DESCRIBED_ITEMS,
+            "Roles policies and grants may name (created if missing, never dropped).",
+        ),
+        key(
+            "enums",
+            Shape::MapOf(&Shape::Either(&[
+                Shape::Seq(&Shape::Text),
+                Shape::Obj(&ENUM),
+            ])),
+            "Enum types by name: a list of values or `{ values, description }`.",
+        ),
+        key(
+            "functions",
+            Shape::MapOf(&Shape::Obj(&FUNCTION)),
+            "Functions by name.",
+        ),
+        key(
+            "tables",
+            Shape::MapOf(&Shape::Obj(&TABLE)),
+            "Tables by name (`name` or `schema.name`).",
+        ),
+        key("views", Shape::MapOf(&Shape::Obj(&VIEW)), "Views by name."),
+        key(
+            "triggers",
+            Shape::MapOf(&Shape::Obj(&TRIGGER)),
+            "Triggers on tables the model does not own (`on: auth.users`), by name.",
+        ),
+        key(
+            "policies",
+            Shape::MapOf(&Shape::MapOf(&Shape::Obj(&POLICY))),
+            "Policies on platform tables the model does not own (`storage.objects`), by table, then by name.",
+        ),
+        key(
+            "supabase",
+            Shape::Obj(&SUPABASE),
+            "How the Supabase project behaves.",
+        ),
+        key(
+            "lint",
+            Shape::Obj(&LINT),
+            "`schemac lint` settings; not part of the snapshot.",
+        ),
+        key(
+            "migrations",
+            Shape::Obj(&MIGRATIONS),
+            "How incremental migrations are written.",
+        ),
+    ],
+    rest: None,
+};
+
+/// The shape of a model file.
+pub const ROOT: Shape = Shape::Obj(&TOP);
