@@ -568,6 +568,58 @@ fn completion_offers_names_where_they_belong() {
     for want in ["owner_id", "status", "profiles", "auth.uid"] {
         assert!(l.contains(&want.to_string()), "{want} missing from {l:?}");
     }
+    // Keys (from the JSON Schema's key tables): in a flow mapping, in a block mapping; and the
+    // values of a closed set.
+    let r = c.at(
+        "completion",
+        "schema.yaml",
+        &text,
+        "primary_key: true, default",
+        0,
+        3,
+        json!({}),
+    );
+    let l = labels(&r);
+    for want in ["primary_key", "references", "on_delete", "nullable"] {
+        assert!(l.contains(&want.to_string()), "{want} missing from {l:?}");
+    }
+    let r = c.at(
+        "completion",
+        "schema.yaml",
+        &text,
+        "enabled: true",
+        1,
+        0,
+        json!({}),
+    );
+    assert!(labels(&r).contains(&"force".to_string()), "{r}");
+    let r = c.at(
+        "completion",
+        "schema.yaml",
+        &text,
+        "for: all",
+        0,
+        5,
+        json!({}),
+    );
+    assert_eq!(labels(&r), ["all", "select", "insert", "update", "delete"]);
+    // Hover on a key: its documentation.
+    let h = c.at(
+        "hover",
+        "schema.yaml",
+        &text,
+        "on_delete: cascade, description",
+        0,
+        2,
+        json!({}),
+    );
+    assert!(
+        h["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("on_delete"),
+        "{h}"
+    );
     // After `pr.` in the view: the columns of `pr`'s table are offered when it is a table name.
     let r = c.at(
         "completion",

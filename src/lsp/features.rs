@@ -91,6 +91,20 @@ pub fn hover(snap: &Snapshot, p: &HoverParams, options: &Options) -> Option<Hove
     {
         range = snap.range(crate::source::Span::new(file, span.0, span.1 - span.0));
         parts.push(text);
+    } else if let Some((path, key)) = super::keys::key_on_line(snap.text(file), offset) {
+        let path: Vec<&str> = path.iter().map(String::as_str).collect();
+        if let Some(k) = crate::model_schema::keys_at(&path)
+            .into_iter()
+            .find(|k| k.name == key)
+        {
+            parts.push(format!(
+                "`{}`{}: {}\n\n{}",
+                k.name,
+                if k.required { " (required)" } else { "" },
+                k.kind,
+                k.description
+            ));
+        }
     }
     // The findings at the cursor: their rule's summary.
     let mut seen = BTreeSet::new();
@@ -387,16 +401,13 @@ pub fn completion(snap: &Snapshot, p: &CompletionParams) -> Option<CompletionRes
         .next()
         .unwrap_or("");
     let qualifier = typed.rsplit_once('.').map(|(q, _)| q);
-    let key = line
-        .trim_start()
-        .trim_start_matches("- ")
-        .split(':')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .trim_start_matches('{')
-        .trim();
-    let key_in_line = |k: &str| line.contains(&format!("{k}:"));
+    // The key whose value the cursor is in (the word before the line's last `:`).
+    let last_key = line.rsplit_once(':').map_or("", |(left, _)| {
+        left.rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .next()
+            .unwrap_or("")
+    });
+    let place = super::keys::place(text, offset);
     let mut items: Vec<CompletionItem> = Vec::new();
     let item = |label: String, kind: CompletionItemKind, detail: String| CompletionItem {
         label,
@@ -444,45 +455,7 @@ pub fn completion(snap: &Snapshot, p: &CompletionParams) -> Option<CompletionRes
         }
     };
     let in_fragment = fragment_at(snap, file, offset);
-    if key_in_line("references") || key == "table" {
-        match qualifier.and_then(|q| scope.relation(q)) {
-            Some(q) => columns_of(&q, &mut items),
-            None => relations(&mut items),
-        }
-    } else if key_in_line("function") {
-        for (q, f) in &model.functions {
-            items.push(item(
-                short(q),
-                CompletionItemKind::FUNCTION,
-                format!("returns {}", f.returns.value),
-            ));
-        }
-    } else if key_in_line("to") || key_in_line("roles") {
-        let roles: BTreeSet<&str> = model
-            .roles
-            .keys()
-            .map(String::as_str)
-            .chain(snap.compiled.external.roles.iter().map(String::as_str))
-            .collect();
-        for r in roles {
-            items.push(item(
-                r.to_string(),
-                CompletionItemKind::CONSTANT,
-                "role".to_string(),
-            ));
-        }
-    } else if key == "type" || key_in_line("type") {
-        for q in model.enums.keys() {
-            items.push(item(short(q), CompletionItemKind::ENUM, "enum".to_string()));
-        }
-        for ty in COMMON_TYPES {
-            items.push(item(
-                (*ty).to_string(),
-                CompletionItemKind::TYPE_PARAMETER,
-                "type".to_string(),
-            ));
-        }
-    } else if in_fragment {
+    if in_fragment {
         match qualifier.and_then(|q| scope.relation(q)) {
             Some(q) => columns_of(&q, &mut items),
             None => {
@@ -505,6 +478,71 @@ pub fn completion(snap: &Snapshot, p: &CompletionParams) -> Option<CompletionRes
                     ));
                 }
             }
+        }
+    } else if let Some(super::keys::Place::Key { path }) = &place {
+        let path: Vec<&str> = path.iter().map(String::as_str).collect();
+        for k in crate::model_schema::keys_at(&path) {
+            items.push(CompletionItem {
+                label: k.name.to_string(),
+                kind: Some(CompletionItemKind::PROPERTY),
+                detail: Some(k.kind.clone()),
+                documentation: Some(lsp_types::Documentation::MarkupContent(MarkupContent {
+                    kind: MarkupKind::Markdown,
+                    value: k.description.to_string(),
+                })),
+                insert_text: Some(format!("{}: ", k.name)),
+                ..Default::default()
+            });
+        }
+    } else if matches!(last_key, "references" | "table") {
+        match qualifier.and_then(|q| scope.relation(q)) {
+            Some(q) => columns_of(&q, &mut items),
+            None => relations(&mut items),
+        }
+    } else if last_key == "function" {
+        for (q, f) in &model.functions {
+            items.push(item(
+                short(q),
+                CompletionItemKind::FUNCTION,
+                format!("returns {}", f.returns.value),
+            ));
+        }
+    } else if matches!(last_key, "to" | "roles") {
+        let roles: BTreeSet<&str> = model
+            .roles
+            .keys()
+            .map(String::as_str)
+            .chain(snap.compiled.external.roles.iter().map(String::as_str))
+            .collect();
+        for r in roles {
+            items.push(item(
+                r.to_string(),
+                CompletionItemKind::CONSTANT,
+                "role".to_string(),
+            ));
+        }
+    } else if last_key == "type" {
+        for q in model.enums.keys() {
+            items.push(item(short(q), CompletionItemKind::ENUM, "enum".to_string()));
+        }
+        for ty in COMMON_TYPES {
+            items.push(item(
+                (*ty).to_string(),
+                CompletionItemKind::TYPE_PARAMETER,
+                "type".to_string(),
+            ));
+        }
+    } else if let Some(super::keys::Place::Value { path, key }) = &place {
+        let path: Vec<&str> = path.iter().map(String::as_str).collect();
+        let doc = crate::model_schema::keys_at(&path)
+            .into_iter()
+            .find(|k| k.name == *key)?;
+        for v in doc.values {
+            items.push(item(
+                v.to_string(),
+                CompletionItemKind::ENUM_MEMBER,
+                doc.kind.clone(),
+            ));
         }
     } else {
         return None;

@@ -22,6 +22,7 @@
 pub mod actions;
 pub mod features;
 pub mod index;
+pub mod keys;
 pub mod text;
 
 use std::collections::{BTreeMap, BTreeSet};
