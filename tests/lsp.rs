@@ -3,7 +3,10 @@
 //! load/validation error and lint finding, with UTF-16 ranges and links, snapshotted), that they
 //! follow unsaved edits and folders of files, and the answers to definition (from
 //! `references:`, `function:`, an enum type, a role and names inside SQL fragments), references,
-//! hover, completion, code actions and rename (applied and compiled again).
+//! hover, completion, code actions and rename (applied and compiled again). Once with a real
+//! editor: Neovim headless (Debian's `neovim`, its built-in LSP client) collects the diagnostics
+//! and a go-to-definition result; without `nvim` that test records a skip, and fails with
+//! `SCHEMAC_REQUIRE_NEOVIM=1` (set by .ci/run).
 
 #![allow(
     clippy::unwrap_used,
@@ -11,6 +14,8 @@
     clippy::panic,
     clippy::indexing_slicing
 )]
+
+mod skip;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -767,4 +772,54 @@ fn rename_changes_every_occurrence_and_records_renamed_from() {
         "{bad}"
     );
     c.shutdown();
+}
+
+#[test]
+fn neovim_headless_gets_diagnostics_and_a_definition() {
+    let have = Command::new("nvim")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have {
+        skip::unless_required(
+            "neovim_headless_gets_diagnostics_and_a_definition",
+            "`nvim` is not installed (Debian: apt-get install neovim)",
+            "SCHEMAC_REQUIRE_NEOVIM",
+        );
+        return;
+    }
+    let (dir, _) = project();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lsp/neovim.lua");
+    let out = dir.path().join("nvim.json");
+    let status = Command::new("nvim")
+        .args(["--headless", "--clean", "-u", "NONE", "-c"])
+        .arg(format!("luafile {}", script.display()))
+        .arg("schema.yaml")
+        .current_dir(dir.path())
+        .env("SCHEMAC_BIN", env!("CARGO_BIN_EXE_schemac"))
+        .env("NVIM_OUT", &out)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "nvim exited with {status}");
+    let got: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(
+        got["waited"],
+        json!(true),
+        "no diagnostics reached Neovim: {got}"
+    );
+    let text = serde_json::to_string_pretty(&got["diagnostics"]).unwrap();
+    insta::assert_snapshot!("neovim_diagnostics", text);
+    // `profiles` in `references: profiles.id` → the `profiles:` key (line 12, columns 3-10).
+    let def = &got["definition"];
+    assert_eq!(
+        def["uri"],
+        json!(format!(
+            "file://{}",
+            dir.path().join("schema.yaml").display()
+        ))
+    );
+    assert_eq!(def["range"]["start"], json!({ "line": 11, "character": 2 }));
+    assert_eq!(def["range"]["end"], json!({ "line": 11, "character": 10 }));
 }
