@@ -347,8 +347,14 @@ impl Server {
         let snap = self.run();
         let mut by_file: BTreeMap<PathBuf, Vec<LspDiagnostic>> =
             snap.paths.iter().map(|p| (p.clone(), Vec::new())).collect();
+        // One documentation link per code (the fallback looks for the file on disk).
+        let mut links: BTreeMap<&'static str, Option<Uri>> = BTreeMap::new();
         for d in snap.diagnostics() {
-            let (path, diag) = to_lsp(&snap, &d, &self.options);
+            let href = links
+                .entry(d.code)
+                .or_insert_with(|| docs_href(d.code, d.name, &self.options))
+                .clone();
+            let (path, diag) = to_lsp(&snap, &d, href, &self.options);
             by_file.entry(path).or_default().push(diag);
         }
         for gone in &self.published {
@@ -447,7 +453,12 @@ pub fn docs_href(d_code: &str, d_name: &str, options: &Options) -> Option<Uri> {
 }
 
 /// A pipeline diagnostic as an LSP diagnostic, with the file it belongs to.
-fn to_lsp(snap: &Snapshot, d: &Diagnostic, options: &Options) -> (PathBuf, LspDiagnostic) {
+fn to_lsp(
+    snap: &Snapshot,
+    d: &Diagnostic,
+    href: Option<Uri>,
+    options: &Options,
+) -> (PathBuf, LspDiagnostic) {
     let severity = match d.severity {
         Severity::Error => DiagnosticSeverity::ERROR,
         Severity::Warning => DiagnosticSeverity::WARNING,
@@ -486,7 +497,7 @@ fn to_lsp(snap: &Snapshot, d: &Diagnostic, options: &Options) -> (PathBuf, LspDi
         range: range.unwrap_or_default(),
         severity: Some(severity),
         code: Some(NumberOrString::String(d.code.to_string())),
-        code_description: docs_href(d.code, d.name, options).map(|href| CodeDescription { href }),
+        code_description: href.map(|href| CodeDescription { href }),
         source: Some("schemac".to_string()),
         message,
         related_information: (!related.is_empty()).then_some(related),
