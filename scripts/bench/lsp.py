@@ -65,11 +65,12 @@ def main():
         return json.loads(read_raw())
 
     def wait_diagnostics(parse=True):
+        # params are serialized in key order: the `uri` comes after the diagnostics.
         # The clock stops when the whole message is read; parsing it (several MB of JSON at 500
         # tables) is the client's time, so only the first message is parsed, to count.
         while True:
             body = read_raw()
-            if b'"textDocument/publishDiagnostics"' in body[:120] and uri.encode() in body[:1000]:
+            if b'"textDocument/publishDiagnostics"' in body[:120] and uri.encode() in body[-2000:]:
                 return json.loads(body)["params"]["diagnostics"] if parse else None
 
     send({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
