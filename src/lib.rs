@@ -18,6 +18,7 @@ pub mod introspect;
 pub mod ir;
 pub mod lint;
 pub mod load;
+pub mod lsp;
 pub mod migrations;
 pub mod model_schema;
 pub mod plan;
@@ -293,6 +294,51 @@ pub fn pending(
     let committed = dir.snapshot.as_deref()?;
     let snapshot = snapshot_unless(&compiled.model, committed)?;
     pending_against(compiled, dir, snapshot, allow, d).map(|(_, inc, report)| (inc, report))
+}
+
+/// What `schemac lint` reports on a compiled model without errors: the model's rules, and the
+/// migration-safety rules on the changes since the snapshot in `out` (when there is one), run
+/// side by side; the second value holds the problems reading that snapshot. The CLI and the
+/// language server both call this, so the editor shows exactly what the command prints.
+pub fn lint_compiled(
+    compiled: &Compiled,
+    out: &Path,
+    allow: &[String],
+) -> (lint::Report, Diagnostics) {
+    // Only the snapshot: the migration files are not needed to find pending changes. A snapshot
+    // that matches the model (the usual case) is compared with the file as the model's snapshot
+    // is written, and never read into memory.
+    let snapshot = out.join(SNAPSHOT_FILE);
+    let (mut report, changes) = std::thread::scope(|s| {
+        let changes = snapshot.is_file().then(|| {
+            s.spawn(|| {
+                let mut d = Diagnostics::default();
+                if snapshot_file_matches(&compiled.model, &snapshot) {
+                    return (Some(stale_acknowledgements(compiled, allow)), d);
+                }
+                let found = MigrationDir::read_snapshot_only(out, compiled.model.migrations.layout)
+                    .ok()
+                    .and_then(|dir| pending(compiled, &dir, allow, &mut d));
+                (found.map(|(_, report)| report), d)
+            })
+        });
+        let report = lint::run_with(
+            &compiled.model,
+            &compiled.external,
+            &compiled.sources,
+            &compiled.fragments,
+        );
+        let changes = changes.map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        (report, changes)
+    });
+    let mut extra = Diagnostics::default();
+    if let Some((found, d)) = changes {
+        extra = d;
+        if let Some(found) = found {
+            report.findings.extend(found.findings);
+        }
+    }
+    (report, extra)
 }
 
 /// How the effective access of the client roles changes from the committed snapshot to the model

@@ -19,49 +19,13 @@ use super::{Cli, Format, exit};
 /// Run `schemac lint`.
 pub fn run(cli: &Cli, deny_warnings: bool, allow: &[String], show_info: bool) -> u8 {
     let compiled = schemac::compile(&cli.schema);
-    let mut extra = schemac::diagnostics::Diagnostics::default();
-    let report = if compiled.ok() {
-        // The model rules and the migration-safety rules (on the changes since the committed
-        // snapshot, if there is one) are independent: on a large model they run side by side.
-        // Only the snapshot: the migration files are not needed to find pending changes. A
-        // snapshot that matches the model (the usual case) is compared with the file as the
-        // model's snapshot is written, and never read into memory.
-        let snapshot = cli.out.join(schemac::migrations::SNAPSHOT_FILE);
-        let (mut report, changes) = std::thread::scope(|s| {
-            let changes = snapshot.is_file().then(|| {
-                s.spawn(|| {
-                    let mut d = schemac::diagnostics::Diagnostics::default();
-                    if schemac::snapshot_file_matches(&compiled.model, &snapshot) {
-                        return (Some(schemac::stale_acknowledgements(&compiled, allow)), d);
-                    }
-                    let found = schemac::migrations::MigrationDir::read_snapshot_only(
-                        &cli.out,
-                        compiled.model.migrations.layout,
-                    )
-                    .ok()
-                    .and_then(|dir| schemac::pending(&compiled, &dir, allow, &mut d));
-                    (found.map(|(_, report)| report), d)
-                })
-            });
-            let report = schemac::lint::run_with(
-                &compiled.model,
-                &compiled.external,
-                &compiled.sources,
-                &compiled.fragments,
-            );
-            let changes =
-                changes.map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
-            (report, changes)
-        });
-        if let Some((found, d)) = changes {
-            extra = d;
-            if let Some(found) = found {
-                report.findings.extend(found.findings);
-            }
-        }
-        report
+    let (report, extra) = if compiled.ok() {
+        schemac::lint_compiled(&compiled, &cli.out, allow)
     } else {
-        Report::default()
+        (
+            Report::default(),
+            schemac::diagnostics::Diagnostics::default(),
+        )
     };
     // At most `MAX_PER_CODE` compiler diagnostics of each code, then a line counting the rest,
     // in every format (rule findings are all printed; info ones are counted in human output).

@@ -54,6 +54,7 @@ mod docs;
 mod import;
 mod init;
 mod lint;
+mod lsp;
 mod migrate;
 mod plan;
 mod test;
@@ -154,6 +155,15 @@ enum Command {
     /// Apply the pending migrations to a database, recording each in `schemac.migrations`
     /// (`status`: applied / pending / unknown; `down N`: roll back the last N).
     Migrate(migrate::MigrateArgs),
+    /// Start the language server on stdin/stdout (for editors): diagnostics as you type,
+    /// go to definition, references, hover, completion, rename and quick fixes
+    /// (docs/lsp.md).
+    Lsp {
+        /// A URL under which `diagnostics.md` and `rules/<name>.md` are published, for the
+        /// links on diagnostic codes (default: the project's `docs/` folder when it has them).
+        #[arg(long, value_name = "URL")]
+        docs_url: Option<String>,
+    },
     /// Print the JSON Schema of schema.yaml (for editors: docs/editor.md) on stdout; the repository
     /// keeps it as schema/schemac.schema.json.
     JsonSchema {
@@ -599,6 +609,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Init(ref args) => return init::run(args),
         Command::Migrate(ref args) => migrate::run(&cli, args),
         Command::Completions { shell } => return completions(shell),
+        Command::Lsp { ref docs_url } => return lsp::run(&cli, docs_url.clone()),
         Command::JsonSchema { markdown } => {
             write_stdout(&if markdown {
                 schemac::model_schema::markdown()

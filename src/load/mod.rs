@@ -27,7 +27,9 @@ pub struct Loaded {
     pub model: Model,
 }
 
-fn yaml_files(path: &Path, d: &mut Diagnostics) -> Vec<PathBuf> {
+/// The YAML files of a model at `path`: the file itself, or a folder's `*.yaml` and `*.yml` files
+/// in name order (problems reading the folder are reported in `d`).
+pub fn yaml_files(path: &Path, d: &mut Diagnostics) -> Vec<PathBuf> {
     if path.is_dir() {
         let unreadable = |d: &mut Diagnostics, p: &Path, e: &std::io::Error, what: &str| {
             d.push(

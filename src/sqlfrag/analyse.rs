@@ -23,7 +23,9 @@
 //!   time.
 
 use super::span::span_to_frag;
-use super::{Analysis, Catalog, FragSpan, OuterRef, Problem, ProblemKind, RelationLookup};
+use super::{
+    Analysis, Catalog, FragSpan, OuterRef, Problem, ProblemKind, Reference, RelationLookup,
+};
 use sqlparser::ast::{
     AccessExpr, Distinct, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments,
     GroupByExpr, Ident, JoinConstraint, JoinOperator, ObjectName, OrderBy, Query, Select,
@@ -64,7 +66,47 @@ pub fn analyse_expr(
     extra_scope: &[&str],
     catalog: &dyn Catalog,
 ) -> Analysis {
+    expr_analyzer(expr, text, base, extra_scope, catalog, false).finish()
+}
+
+/// Analyse a query (view body); nothing is in scope at the top level.
+pub fn analyse_query(query: &Query, text: &str, catalog: &dyn Catalog) -> Analysis {
     let mut an = Analyzer::new(text, catalog);
+    an.query(query);
+    an.finish()
+}
+
+/// Every table and column reference of an expression that resolves, in source order (the
+/// arguments are those of [`analyse_expr`]). For the language server's navigation; validation
+/// never asks, so it pays nothing for them.
+pub fn expr_references(
+    expr: &Expr,
+    text: &str,
+    base: Option<(&str, &[String])>,
+    extra_scope: &[&str],
+    catalog: &dyn Catalog,
+) -> Vec<Reference> {
+    expr_analyzer(expr, text, base, extra_scope, catalog, true).refs
+}
+
+/// Every table and column reference of a query that resolves, in source order.
+pub fn query_references(query: &Query, text: &str, catalog: &dyn Catalog) -> Vec<Reference> {
+    let mut an = Analyzer::new(text, catalog);
+    an.collect = true;
+    an.query(query);
+    an.refs
+}
+
+fn expr_analyzer<'a>(
+    expr: &Expr,
+    text: &'a str,
+    base: Option<(&'a str, &'a [String])>,
+    extra_scope: &[&str],
+    catalog: &'a dyn Catalog,
+    collect: bool,
+) -> Analyzer<'a> {
+    let mut an = Analyzer::new(text, catalog);
+    an.collect = collect;
     an.extra = extra_scope.iter().map(|s| s.to_lowercase()).collect();
     an.has_base = base.is_some();
     let mut scope = Scope::default();
@@ -73,18 +115,21 @@ pub fn analyse_expr(
             name: qualifier.to_string(),
             schema: None,
             cols: Cols::List(Cow::Borrowed(columns)),
+            target: Some(Target::Base),
         });
     }
     an.scopes.push(scope);
     an.expr(expr);
-    an.finish()
+    an
 }
 
-/// Analyse a query (view body); nothing is in scope at the top level.
-pub fn analyse_query(query: &Query, text: &str, catalog: &dyn Catalog) -> Analysis {
-    let mut an = Analyzer::new(text, catalog);
-    an.query(query);
-    an.finish()
+/// The relation a FROM item stands for, when it is one the catalog knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Target {
+    /// The base table of an expression.
+    Base,
+    /// A catalog relation (schema as written, normalised name).
+    Relation(Option<String>, String),
 }
 
 #[derive(Debug, Clone)]
@@ -101,6 +146,8 @@ struct Rel<'a> {
     /// Schema as written, only for unaliased tables.
     schema: Option<String>,
     cols: Cols<'a>,
+    /// The relation it stands for (`None` for CTEs, subqueries, functions).
+    target: Option<Target>,
 }
 
 #[derive(Debug, Default)]
@@ -126,6 +173,9 @@ struct Analyzer<'a> {
     outer_refs: Vec<OuterRef>,
     relations: BTreeSet<(Option<String>, String)>,
     functions: BTreeSet<(Option<String>, String)>,
+    /// Whether resolved references are recorded in `refs`.
+    collect: bool,
+    refs: Vec<Reference>,
 }
 
 /// PostgreSQL identifier normalisation: unquoted names fold to lower case.
@@ -175,6 +225,8 @@ impl<'a> Analyzer<'a> {
             outer_refs: Vec::new(),
             relations: BTreeSet::new(),
             functions: BTreeSet::new(),
+            collect: false,
+            refs: Vec::new(),
         }
     }
 
@@ -235,6 +287,36 @@ impl<'a> Analyzer<'a> {
         self.outer_refs.push(OuterRef { name, at: span });
     }
 
+    /// Record a resolved reference to `target` (and `column` of it) at `id`.
+    fn record(&mut self, target: Option<Target>, column: Option<String>, id: &Ident) {
+        if !self.collect {
+            return;
+        }
+        let (Some(target), Some(at)) = (target, self.ident_span(id)) else {
+            return;
+        };
+        let (base, relation) = match target {
+            Target::Base => (true, None),
+            Target::Relation(schema, name) => (false, Some((schema, name))),
+        };
+        self.refs.push(Reference {
+            base,
+            relation,
+            column,
+            at,
+        });
+    }
+
+    /// The relation of scope `i` that an unqualified column `name` belongs to.
+    fn owner_of(&self, i: usize, name: &str) -> Option<Target> {
+        let scope = self.scopes.get(i)?;
+        scope
+            .rels
+            .iter()
+            .find(|r| matches!(&r.cols, Cols::List(cols) if cols.iter().any(|c| c == name)))
+            .and_then(|r| r.target.clone())
+    }
+
     fn is_extra(&self, name: &str) -> bool {
         let lower = name.to_lowercase();
         self.extra.contains(&lower)
@@ -268,6 +350,10 @@ impl<'a> Analyzer<'a> {
                 }
                 let found = self.unqualified_scope(&name);
                 if let Some(i) = found {
+                    if self.collect {
+                        let owner = self.owner_of(i, &name);
+                        self.record(owner, Some(name.to_string()), id);
+                    }
                     if self.is_outer(i) {
                         let at = self.ident_span(id);
                         self.note_outer(name.into_owned(), at);
@@ -293,6 +379,20 @@ impl<'a> Analyzer<'a> {
                         Cols::Opaque => true,
                         Cols::List(cols) => cols.contains(&c1),
                     };
+                    if ok && self.collect {
+                        let target = rel.target.clone();
+                        // An alias names the FROM item, not the table: only the table's own
+                        // name is a reference to the table.
+                        let names_table = match &target {
+                            Some(Target::Base) => true,
+                            Some(Target::Relation(_, n)) => *n == rel.name,
+                            None => false,
+                        };
+                        if names_table {
+                            self.record(target.clone(), None, first);
+                        }
+                        self.record(target, Some(c1.clone()), second);
+                    }
                     if ok {
                         if self.is_outer(i) {
                             let at = self.idents_span(&[first, second]);
@@ -318,6 +418,11 @@ impl<'a> Analyzer<'a> {
                             Cols::Opaque => true,
                             Cols::List(cols) => cols.contains(&c2),
                         };
+                        if ok && self.collect {
+                            let target = rel.target.clone();
+                            self.record(target.clone(), None, second);
+                            self.record(target, Some(c2.clone()), third);
+                        }
                         if ok {
                             if self.is_outer(i) {
                                 let at = self.idents_span(&[first, second, third]);
@@ -696,8 +801,23 @@ impl<'a> Analyzer<'a> {
     }
 
     fn add_rel(&mut self, name: String, schema: Option<String>, cols: Cols<'a>) {
+        self.add_rel_of(name, schema, cols, None);
+    }
+
+    fn add_rel_of(
+        &mut self,
+        name: String,
+        schema: Option<String>,
+        cols: Cols<'a>,
+        target: Option<Target>,
+    ) {
         if let Some(top) = self.scopes.last_mut() {
-            top.rels.push(Rel { name, schema, cols });
+            top.rels.push(Rel {
+                name,
+                schema,
+                cols,
+                target,
+            });
         }
     }
 
@@ -741,6 +861,7 @@ impl<'a> Analyzer<'a> {
                 } else {
                     None
                 };
+                let is_cte = cte.is_some();
                 let base_cols = match cte {
                     Some(cols) => cols,
                     None => {
@@ -760,15 +881,22 @@ impl<'a> Analyzer<'a> {
                         }
                     }
                 };
+                let target = (!is_cte).then(|| Target::Relation(schema.clone(), tname.clone()));
+                if self.collect
+                    && target.is_some()
+                    && let Some(last) = object_idents(name).last()
+                {
+                    self.record(target.clone(), None, last);
+                }
                 match alias {
                     Some(a) => {
                         let cols = match base_cols {
                             Cols::List(c) => alias_columns(Some(a), Some(c)),
                             Cols::Opaque => Cols::Opaque,
                         };
-                        self.add_rel(norm(&a.name), None, cols);
+                        self.add_rel_of(norm(&a.name), None, cols, target);
                     }
-                    None => self.add_rel(tname, schema, base_cols),
+                    None => self.add_rel_of(tname, schema, base_cols, target),
                 }
             }
             TableFactor::Derived {

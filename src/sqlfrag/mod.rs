@@ -71,7 +71,7 @@ pub mod volatility;
 #[cfg(test)]
 mod tests;
 
-pub use analyse::{analyse_expr, analyse_query};
+pub use analyse::{analyse_expr, analyse_query, expr_references, query_references};
 pub use parse::{parse_expr, parse_query};
 pub(crate) use span::span_to_frag;
 
@@ -163,6 +163,19 @@ pub struct OuterRef {
     pub name: String,
     /// Where in the fragment, if known.
     pub at: Option<FragSpan>,
+}
+
+/// A table or column reference that resolved (see [`expr_references`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    /// Whether it names the base table of an expression (or one of its columns).
+    pub base: bool,
+    /// The relation named, as (schema as written, name), normalised; `None` for the base.
+    pub relation: Option<(Option<String>, String)>,
+    /// The column, for a column reference; `None` when the identifier names the table.
+    pub column: Option<String>,
+    /// The identifier's range in the fragment.
+    pub at: FragSpan,
 }
 
 /// Result of analysing a fragment.

@@ -824,3 +824,65 @@ fn direct_children_analyse_like_the_generic_traversal() {
     assert!(all.problems.len() >= 10, "{:?}", all.problems);
     assert!(!all.outer_refs.is_empty());
 }
+
+/// The references a fragment resolves, as `text@relation.column` (`base` for the base table,
+/// `-` for a table reference).
+fn refs_of(text: &str, list: &[Reference]) -> Vec<String> {
+    list.iter()
+        .map(|r| {
+            let written = &text[r.at.start..r.at.start + r.at.len];
+            let rel = if r.base {
+                "base".to_string()
+            } else {
+                match &r.relation {
+                    Some((Some(s), n)) => format!("{s}.{n}"),
+                    Some((None, n)) => n.clone(),
+                    None => "?".to_string(),
+                }
+            };
+            format!("{written}@{rel}.{}", r.column.as_deref().unwrap_or("-"))
+        })
+        .collect()
+}
+
+#[test]
+fn references_resolve_through_aliases_and_scopes() {
+    let text = "user_id = auth.uid() and exists (select 1 from coding_jobs j \
+                where j.session_id = coding_sessions.id and status = 'x')";
+    let e = parse_expr(text).unwrap();
+    let columns = strings(&["id", "user_id", "title"]);
+    let refs = expr_references(&e, text, Some(("coding_sessions", &columns)), &[], &Cat);
+    assert_eq!(
+        refs_of(text, &refs),
+        [
+            "user_id@base.user_id",
+            "coding_jobs@coding_jobs.-",
+            "session_id@coding_jobs.session_id",
+            "coding_sessions@base.-",
+            "id@base.id",
+            "status@coding_jobs.status",
+        ]
+    );
+    // A view query: aliases, a schema-qualified table, a CTE (not a table: no reference).
+    let text = "with c as (select id from coding_sessions) \
+                select u.email, au.id from users u join auth.users au on au.id = u.id, c";
+    let q = parse_query(text).unwrap();
+    let got = refs_of(text, &query_references(&q, text, &Cat));
+    // FROM items first, then the join condition, then the select list; `u` and `au` are
+    // aliases, so only the columns after them are references.
+    assert_eq!(
+        got,
+        [
+            "coding_sessions@coding_sessions.-",
+            "id@coding_sessions.id",
+            "users@users.-",
+            "users@auth.users.-",
+            "id@auth.users.id",
+            "id@users.id",
+            "email@users.email",
+            "id@auth.users.id",
+        ]
+    );
+    // Validation's analysis is unchanged by the collection.
+    assert!(analyse_query(&q, text, &Cat).problems.is_empty());
+}

@@ -7,7 +7,7 @@
 //! linear in the size of the model (lookups go through maps built once per table).
 
 mod citus;
-mod sql;
+pub mod sql;
 
 pub use sql::{Fragment, Fragments};
 
