@@ -13,10 +13,10 @@
 
 use crate::Compiled;
 use crate::ir::{Index as IrIndex, QName, Sp, Table};
+use crate::load::yaml::fragment_span;
 use crate::resolve::Scope;
 use crate::source::{SourceMap, Span};
 use crate::sqlfrag::{self, Reference};
-use crate::validate::sql::fragment_span;
 
 /// Something with a name the editor can navigate to.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
