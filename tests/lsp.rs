@@ -687,6 +687,58 @@ fn code_actions_fix_findings_and_the_result_compiles() {
     c.shutdown();
 }
 
+/// On a Citus model SC410 is not reported for a distributed table's policy (Citus refuses the
+/// `(select …)` wrapper there, E322), so no code action offers to wrap the call; the same
+/// policy on a local table of the model gets the finding and the action.
+#[test]
+fn no_wrap_action_for_a_citus_distributed_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = |name: &str, dist: &str| {
+        format!(
+            "  {name}:\n{dist}    columns:\n      org_id: {{ type: uuid, primary_key: true }}\n      user_id: uuid\n    rls:\n      policies:\n        own: {{ for: select, to: [authenticated], using: \"user_id = auth.uid()\" }}\n"
+        )
+    };
+    let text = format!(
+        "version: 1\npreset: supabase\ntarget: citus\ntables:\n{}{}",
+        table("shared_notes", "    distribution: { column: org_id }\n"),
+        table("local_notes", "")
+    );
+    std::fs::write(dir.path().join("schema.yaml"), &text).unwrap();
+    let mut c = Client::start(dir.path(), "schema.yaml");
+    let diags = c.diagnostics("schema.yaml");
+    let sc410: Vec<&Value> = diags.iter().filter(|d| d["code"] == "SC410").collect();
+    assert_eq!(sc410.len(), 1, "{diags:?}");
+    assert!(
+        !diags
+            .iter()
+            .any(|d| d["code"].as_str().unwrap().starts_with('E')),
+        "{diags:?}"
+    );
+    let local = position(&text, "auth.uid()", 1, 0);
+    assert_eq!(sc410[0]["range"]["start"]["line"], local["line"]);
+    let mut wraps = |line: &Value| {
+        let actions = c.request(
+            "textDocument/codeAction",
+            json!({
+                "textDocument": { "uri": c.uri("schema.yaml") },
+                "range": { "start": { "line": line, "character": 0 },
+                           "end": { "line": line, "character": 200 } },
+                "context": { "diagnostics": [] }
+            }),
+        );
+        actions
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|a| a["title"].as_str().unwrap_or("").starts_with("Wrap"))
+            .count()
+    };
+    let distributed = position(&text, "auth.uid()", 0, 0);
+    assert_eq!(wraps(&distributed["line"]), 0);
+    assert_eq!(wraps(&local["line"]), 1);
+    c.shutdown();
+}
+
 #[test]
 fn rename_changes_every_occurrence_and_records_renamed_from() {
     let (dir, text) = project();

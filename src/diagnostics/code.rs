@@ -116,6 +116,9 @@ codes! {
     /// A unique constraint that repeats the primary key or another unique constraint (PostgreSQL
     /// folds it away).
     RedundantUnique = "E321", "redundant-unique";
+    /// A subquery in a policy of a distributed or reference table of a Citus model (Citus
+    /// refuses it at `CREATE POLICY` and at distribution).
+    CitusPolicySubquery = "E322", "citus-policy-subquery";
     /// A committed migration was edited, removed or reordered.
     MigrationTampered = "E401", "migration-tampered";
     /// The model has changes that no committed migration describes yet.

@@ -7,7 +7,7 @@
 //! the facts rules need: function calls and whether each is wrapped in a scalar subquery
 //! ([`calls`]), reads of `user_metadata` from the JWT ([`user_metadata_reads`]), and constant
 //! truth values ([`const_bool`]), the column-to-identity comparisons of a policy
-//! ([`comparisons`]). Invariants: positions are byte ranges of the fragment
+//! ([`comparisons`]), and where a fragment has subqueries ([`subqueries`]). Invariants: positions are byte ranges of the fragment
 //! ([`FragSpan`]), mapped into the YAML with `load::yaml::fragment_span`; nothing here panics on any tree.
 
 use std::ops::ControlFlow;
@@ -448,6 +448,62 @@ impl Visitor for MetadataVisitor<'_> {
         }
         ControlFlow::Continue(())
     }
+}
+
+/// Where `expr` contains a subquery (`(select …)`, `exists (…)`, `in (select …)`,
+/// `array(select …)`, `any (select …)`): the outermost ones, by their query's span.
+pub fn subqueries(expr: &Expr, text: &str) -> Vec<Option<FragSpan>> {
+    struct V<'t> {
+        text: &'t str,
+        depth: usize,
+        found: Vec<Option<FragSpan>>,
+    }
+    impl Visitor for V<'_> {
+        type Break = ();
+        fn pre_visit_query(&mut self, q: &Query) -> ControlFlow<()> {
+            if self.depth == 0 {
+                let at = span_to_frag(self.text, q.span()).map(|at| FragSpan {
+                    len: in_parentheses(self.text, at.start).unwrap_or(at.len),
+                    ..at
+                });
+                self.found.push(at);
+            }
+            self.depth += 1;
+            ControlFlow::Continue(())
+        }
+        fn post_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
+            self.depth = self.depth.saturating_sub(1);
+            ControlFlow::Continue(())
+        }
+    }
+    let mut v = V {
+        text,
+        depth: 0,
+        found: Vec::new(),
+    };
+    let _ = expr.visit(&mut v);
+    v.found
+}
+
+/// The length from `start` to the parenthesis that closes the one `start` is in (a subquery in
+/// an expression is always parenthesised; sqlparser's span of a query can stop early, before a
+/// call's `()`), skipping string literals and quoted names; `None` if there is none.
+fn in_parentheses(text: &str, start: usize) -> Option<usize> {
+    let rest = text.get(start..)?;
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    for (i, ch) in rest.char_indices() {
+        match (quote, ch) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(ch),
+            (None, '(') => depth += 1,
+            (None, ')') if depth == 0 => return Some(rest.get(..i)?.trim_end().len()),
+            (None, ')') => depth -= 1,
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Places where `expr` reads `user_metadata` from `auth.jwt()` or `request.jwt.claims`.

@@ -886,3 +886,35 @@ fn references_resolve_through_aliases_and_scopes() {
     // Validation's analysis is unchanged by the collection.
     assert!(analyse_query(&q, text, &Cat).problems.is_empty());
 }
+
+#[test]
+fn subqueries_are_found_outermost_first_with_their_spans() {
+    let found = |text: &str| -> Vec<String> {
+        let e = parse_expr(text).unwrap();
+        super::facts::subqueries(&e, text)
+            .into_iter()
+            .map(|s| {
+                let s = s.unwrap();
+                text[s.start..s.start + s.len].to_string()
+            })
+            .collect()
+    };
+    assert_eq!(
+        found("owner_id = (select auth.uid())"),
+        ["select auth.uid()"]
+    );
+    assert_eq!(
+        found(
+            "exists (select 1 from m where m.id in (select id from n)) or a in (select b from c)"
+        ),
+        [
+            "select 1 from m where m.id in (select id from n)",
+            "select b from c"
+        ]
+    );
+    assert_eq!(
+        found("a = any(array(select b from c))"),
+        ["select b from c"]
+    );
+    assert!(found("owner_id = auth.uid() and org_id = any(array[1, 2])").is_empty());
+}

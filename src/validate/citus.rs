@@ -4,9 +4,10 @@
 //! Input: the resolved [`Model`]. Output: diagnostics E209 (`distribution:` without
 //! `target: citus`), E203/E204 (unknown co-location table or distribution column), E315 (a key
 //! without the distribution column), E316 (a foreign key Citus rejects), E317 (an invalid
-//! co-location) and E320 (a table Citus cannot distribute that way). Invariants: each rule here
+//! co-location), E320 (a table Citus cannot distribute that way) and E322 (a subquery in a
+//! policy of a distributed or reference table, found on the parsed fragment). Invariants: each rule here
 //! was checked against a real Citus 13 server (tests/citus.rs applies a model breaking each one
-//! and expects the server to refuse it too); linear in tables + constraints.
+//! and expects the server to refuse it too); linear in tables + constraints + policies.
 
 use std::collections::BTreeMap;
 
@@ -14,7 +15,8 @@ use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::ir::citus::{Distribution, Kind, Target, colocation_roots, distribution_column, kind};
 use crate::ir::{FkAction, Model, QName, Sp, Table};
 use crate::load::decode::did_you_mean;
-use crate::source::Span;
+use crate::load::yaml::fragment_span;
+use crate::source::{SourceMap, Span};
 
 /// Types without a default hash operator class: Citus cannot hash-distribute by them.
 const UNHASHABLE: &[&str] = &[
@@ -31,7 +33,7 @@ fn dist_span(model: &Model, t: &Table) -> Span {
 
 /// Run every Citus check (each table's foreign keys once; the reference-table links a local
 /// table's check looks up scan the tables, which only runs for local → distributed keys).
-pub fn check(model: &Model, d: &mut Diagnostics) {
+pub fn check(model: &Model, sources: &SourceMap, d: &mut Diagnostics) {
     if model.target != Target::Citus {
         for t in model.tables.values().filter(|t| t.distribution.is_some()) {
             d.push(
@@ -57,6 +59,7 @@ pub fn check(model: &Model, d: &mut Diagnostics) {
     for t in model.tables.values() {
         distribution_checks(model, t, d);
         key_checks(t, d);
+        policy_subqueries(sources, t, d);
         for (i, _) in t.foreign_keys.iter().enumerate() {
             foreign_key_check(model, &roots, t, i, d);
         }
@@ -224,6 +227,44 @@ fn colocation_check(
                 other.name.name
             )),
         );
+    }
+}
+
+/// Citus 13 refuses any subquery (scalar, `exists`, `in (select …)`, `array(select …)`, the
+/// `(select auth.uid())` wrapper too) in a policy of a hash-distributed or reference table, at
+/// `CREATE POLICY` / `ALTER POLICY` and when a table with such a policy is distributed. The
+/// fragment is parsed here (a syntax error is reported by the fragment checks, not again).
+fn policy_subqueries(sources: &SourceMap, t: &Table, d: &mut Diagnostics) {
+    if t.distribution.is_none() || t.policies.is_empty() {
+        return;
+    }
+    let what = kind(t).word();
+    for p in t.policies.values() {
+        for (clause, value) in [("using", &p.using), ("with_check", &p.with_check)] {
+            let Some(value) = value else { continue };
+            let Ok(expr) = crate::sqlfrag::parse_expr(&value.value) else {
+                continue;
+            };
+            let found = crate::sqlfrag::facts::subqueries(&expr, &value.value);
+            let Some(first) = found.first() else { continue };
+            let mut diag = Diagnostic::error(
+                Code::CitusPolicySubquery,
+                format!(
+                    "policy `{}` of {what} table `{}` has a subquery in its `{clause}`, which Citus refuses",
+                    p.name, t.name.name
+                ),
+            )
+            .at(
+                fragment_span(sources, value, *first),
+                "Citus refuses subqueries in policies of distributed and reference tables",
+            );
+            for more in found.iter().skip(1) {
+                diag = diag.also(fragment_span(sources, value, *more), "another subquery");
+            }
+            d.push(diag.help(
+                "call the function directly (`auth.uid()`, not `(select auth.uid())`); to check another table, keep the value to compare in a column of this table (such as the tenant column) or make this table local",
+            ));
+        }
     }
 }
 

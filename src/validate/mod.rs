@@ -1012,6 +1012,6 @@ pub fn validate_with(
     constant_expressions(model, d);
     name_collisions(model, d);
     view_cycles(model, d);
-    citus::check(model, d);
+    citus::check(model, sources, d);
     sql::fragments(model, &scope, sources, d, lint_facts, views)
 }

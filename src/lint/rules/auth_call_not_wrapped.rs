@@ -2,6 +2,7 @@
 
 use crate::declare_rule;
 use crate::ir::QName;
+use crate::ir::citus::{Kind, Target, kind};
 use crate::lint::{Finding, LintContext, Object, Rule, RuleMeta};
 use crate::load::yaml::fragment_span;
 
@@ -18,6 +19,10 @@ declare_rule! {
     /// subquery of `x in (select …)` or `x = any (select …)` also runs once per statement (a
     /// hashed subplan) and is not flagged; such a subquery may return several rows, so it must
     /// not be wrapped again.
+    ///
+    /// On a Citus model (`target: citus`) the rule skips policies of distributed and reference
+    /// tables: Citus refuses any subquery there, the wrapper included (E322), so the per-row
+    /// call is the only form that works.
     ///
     /// ## Why is this bad?
     /// Unwrapped, the function runs once per row the policy checks. Wrapped, the planner runs
@@ -59,7 +64,19 @@ impl Rule for AuthCallNotWrapped {
                 f.args.is_empty() && (f.volatility == "stable" || f.volatility == "immutable")
             })
         };
+        // Citus refuses `(select …)` in policies of its tables (E322): never ask for it there.
+        let citus_table = |table: &QName| {
+            cx.model.target == Target::Citus
+                && cx
+                    .model
+                    .tables
+                    .get(table)
+                    .is_some_and(|t| kind(t) != Kind::Local)
+        };
         for (table, p) in cx.policies() {
+            if citus_table(table) {
+                continue;
+            }
             for (clause, value) in [("using", &p.using), ("with_check", &p.with_check)] {
                 let Some(value) = value else { continue };
                 let Some(facts) = cx.facts(value) else {
@@ -150,6 +167,27 @@ mod tests {
             ),
             "SC410",
         );
+    }
+
+    /// On Citus, the wrapper is refused in policies of distributed and reference tables
+    /// (E322): SC410 stays silent there and still speaks for the model's local tables.
+    #[test]
+    fn auth_call_not_wrapped_skips_citus_tables() {
+        let model = "version: 1\npreset: supabase\ntarget: citus\ntables:\n  TABLE:\n    DIST\n    columns:\n      org_id: { type: uuid, primary_key: true }\n      user_id: uuid\n    rls:\n      policies:\n        own: { for: select, to: [authenticated], using: \"user_id = auth.uid()\" }\n";
+        for dist in [
+            "distribution: { column: org_id }",
+            "distribution: reference",
+        ] {
+            assert_clean(
+                &model.replace("TABLE", "notes").replace("DIST", dist),
+                "SC410",
+            );
+        }
+        let local = violations(
+            &model.replace("TABLE", "notes").replace("    DIST\n", ""),
+            "SC410",
+        );
+        assert!(local.contains("SC410"), "{local}");
     }
 
     /// Policies the model attaches to a platform table are linted like a table's.

@@ -13,9 +13,14 @@ declare_rule! {
     ///
     /// ## Why is this bad?
     /// PostgreSQL adds the policy to every query on the table. Citus routes a query to one shard
-    /// only when it can see which distribution column value it is about; a policy that filters
-    /// by something else (`owner_id = auth.uid()`) leaves every query that relies on it to scan
-    /// every shard, on every node. It works, and it gets slower with each node added.
+    /// only when the query names the distribution column's value as a literal or a bound
+    /// parameter (`where org_id = $1`); a query that relies on the policy alone scans every
+    /// shard, on every node. It works, and it gets slower with each node added. Comparing the
+    /// distribution column in the policy does not route by itself either: on Citus 13.2,
+    /// `EXPLAIN` of a query on a table whose policy is `org_id = current_setting(…)::uuid` (or
+    /// calls a `stable` function) still ran one task per shard, and one task once the query
+    /// added `where org_id = '…'` or a parameter. A policy on the tenant column at least keeps
+    /// each tenant's rows apart by the column the application's queries route by.
     ///
     /// ## Example
     /// ```yaml
@@ -29,7 +34,8 @@ declare_rule! {
     /// ```
     ///
     /// Use instead: filter by the tenant too, for example
-    /// `using: "org_id = current_setting('app.org_id')::uuid and owner_id = …"`.
+    /// `using: "org_id = current_setting('app.org_id')::uuid and owner_id = …"`, and have the
+    /// application name the tenant in its queries (`select … from tasks where org_id = $1`).
     pub CitusPolicyFansOut {
         code: "SC901", name: "citus-policy-fans-out",
         category: Performance, level: Warn, target: Model,
@@ -77,7 +83,7 @@ impl Rule for CitusPolicyFansOut {
                         )
                         .at(expr.span, "queries that rely on it fan out to every shard")
                         .help(format!(
-                            "compare `{col}` in the policy (for example `{col} = current_setting('app.{col}')::…`), so Citus can route each query to one shard"
+                            "Citus routes a query to one shard only when the query itself names `{col}` as a literal or parameter (`where {col} = $1`), not through a setting or function in a policy; compare `{col}` in the policy too, to keep tenants apart, and name the tenant in each query"
                         )),
                 );
             }
