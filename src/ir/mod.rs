@@ -861,6 +861,40 @@ pub struct Table {
     pub origin: Span,
 }
 
+/// What an earlier key of the table already enforces for a unique constraint that repeats it.
+#[derive(Debug, Clone, Copy)]
+pub enum Folded<'a> {
+    /// The primary key has the same columns in the same order.
+    IntoPrimaryKey(&'a PrimaryKey),
+    /// An earlier unique constraint has the same columns and NULLS treatment.
+    IntoUnique(&'a Unique),
+}
+
+impl Table {
+    /// Whether `CREATE TABLE` folds the table's `i`-th unique constraint into a key before it (the
+    /// primary key, or an earlier unique constraint on the same columns with the same NULLS
+    /// treatment), so that no constraint of its name exists on the server: refused at build
+    /// (E321), and left out of the diff when an older snapshot still has one.
+    pub fn folded_unique(&self, i: usize) -> Option<Folded<'_>> {
+        let u = self.uniques.get(i)?;
+        let same = |a: &[Sp<String>], b: &[Sp<String>]| {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.value == y.value)
+        };
+        if let Some(pk) = &self.primary_key
+            && u.nulls_distinct
+            && same(&pk.columns, &u.columns)
+        {
+            return Some(Folded::IntoPrimaryKey(pk));
+        }
+        self.uniques
+            .get(..i)
+            .unwrap_or(&[])
+            .iter()
+            .find(|e| e.nulls_distinct == u.nulls_distinct && same(&e.columns, &u.columns))
+            .map(Folded::IntoUnique)
+    }
+}
+
 /// Function argument mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]

@@ -387,33 +387,19 @@ fn table_checks(model: &Model, scope: &Scope, t: &Table, d: &mut Diagnostics) {
 /// constraint of that name: verify would report it missing and a later migration that drops it
 /// would fail.
 fn redundant_uniques(t: &Table, d: &mut Diagnostics) {
-    let key = |cols: &[Sp<String>]| cols.iter().map(|c| c.value.clone()).collect::<Vec<_>>();
-    let pk = t.primary_key.as_ref().map(|p| (key(&p.columns), p));
     for (i, u) in t.uniques.iter().enumerate() {
-        let cols = key(&u.columns);
-        let (other, at, help) = if let Some((pk_cols, p)) = &pk
-            && u.nulls_distinct
-            && *pk_cols == cols
-        {
-            (
+        let (other, at, help) = match t.folded_unique(i) {
+            Some(crate::ir::Folded::IntoPrimaryKey(p)) => (
                 format!("the primary key `{}`", p.name),
                 p.origin,
                 "remove `unique: true` (or this `unique:` entry): the primary key is already unique",
-            )
-        } else if let Some(first) = t
-            .uniques
-            .get(..i)
-            .unwrap_or(&[])
-            .iter()
-            .find(|e| e.nulls_distinct == u.nulls_distinct && key(&e.columns) == cols)
-        {
-            (
+            ),
+            Some(crate::ir::Folded::IntoUnique(first)) => (
                 format!("unique constraint `{}`", first.name.value),
                 first.origin,
                 "declare each unique constraint once",
-            )
-        } else {
-            continue;
+            ),
+            None => continue,
         };
         d.push(
             Diagnostic::error(

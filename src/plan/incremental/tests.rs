@@ -183,3 +183,37 @@ fn drops_before_creates_and_tables_in_fk_order() {
         ]
     );
 }
+
+/// A snapshot written before E321 may hold a unique constraint PostgreSQL folded into the primary
+/// key (`primary_key: true, unique: true`): it never existed on the server, so removing it from
+/// the model migrates nothing (a `DROP CONSTRAINT` would fail), and the down file adds nothing.
+#[test]
+fn a_folded_unique_constraint_of_an_older_snapshot_is_never_dropped() {
+    let new = model(&format!(
+        "{HEAD}tables:\n  accounts:\n    columns:\n      id: {{ type: uuid, primary_key: true }}\n      email: text\n"
+    ));
+    let mut old = new.clone();
+    let t = old.tables.values_mut().next().unwrap();
+    let pk_cols = t.primary_key.as_ref().unwrap().columns.clone();
+    t.uniques.push(crate::ir::Unique {
+        name: crate::ir::Sp::new("accounts_id_key".to_string(), Default::default()),
+        columns: pk_cols,
+        nulls_distinct: true,
+        origin: Default::default(),
+    });
+    let up = incremental(&old, &new);
+    assert!(up.is_empty(), "{}", render(&up));
+    let back = incremental(&new, &old);
+    assert!(back.is_empty(), "{}", render(&back));
+    // A unique constraint that is not folded is still dropped.
+    let mut kept = new.clone();
+    let t = kept.tables.values_mut().next().unwrap();
+    t.uniques.push(crate::ir::Unique {
+        name: crate::ir::Sp::new("accounts_email_key".to_string(), Default::default()),
+        columns: vec![crate::ir::Sp::new("email".to_string(), Default::default())],
+        nulls_distinct: true,
+        origin: Default::default(),
+    });
+    let dropped = render(&incremental(&kept, &new));
+    assert!(dropped.contains("accounts_email_key"), "{dropped}");
+}
