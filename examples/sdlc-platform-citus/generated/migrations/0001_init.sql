@@ -36,12 +36,16 @@ CREATE FUNCTION public.archive_old_agent_outputs()
     LANGUAGE plpgsql
     VOLATILE
     SET search_path = ''
-AS $$begin
+AS $$declare
+  -- Computed once: Citus refuses a DELETE on a distributed table whose filter calls a
+  -- STABLE function (the date-to-timestamptz cast) with a column reference.
+  cutoff timestamptz := current_date - interval '90 days';
+begin
   insert into archive.agent_outputs
   select * from public.agent_outputs
-   where created_at < current_date - interval '90 days';
+   where created_at < cutoff;
   delete from public.agent_outputs
-   where created_at < current_date - interval '90 days';
+   where created_at < cutoff;
 end;
 $$;
 
