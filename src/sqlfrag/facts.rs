@@ -210,17 +210,20 @@ pub fn comparisons(expr: &Expr, text: &str) -> Vec<Comparison> {
     v.found
 }
 
-/// A name as PostgreSQL folds it: unquoted parts lower-cased, joined with `.`.
-pub fn object_name(name: &ObjectName) -> String {
+/// The parts of a name as PostgreSQL folds them: unquoted parts lower-cased.
+pub fn object_name_parts(name: &ObjectName) -> Vec<String> {
     name.0
         .iter()
         .map(|p| match p.as_ident() {
-            Some(i) if i.quote_style.is_some() => i.value.clone(),
-            Some(i) => i.value.to_lowercase(),
+            Some(i) => fold(i),
             None => p.to_string(),
         })
-        .collect::<Vec<_>>()
-        .join(".")
+        .collect()
+}
+
+/// A name as PostgreSQL folds it: unquoted parts lower-cased, joined with `.`.
+pub fn object_name(name: &ObjectName) -> String {
+    object_name_parts(name).join(".")
 }
 
 /// One function call in an expression.

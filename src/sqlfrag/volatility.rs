@@ -78,16 +78,7 @@ pub fn builtin_volatility(name: &str) -> Option<Volatility> {
 /// A name as PostgreSQL folds it: unquoted parts lower-cased. `(schema, name)`; `None` for a
 /// name with more than two parts.
 fn folded(name: &ObjectName) -> Option<(Option<String>, String)> {
-    let parts: Vec<String> = name
-        .0
-        .iter()
-        .map(|p| match p.as_ident() {
-            Some(i) if i.quote_style.is_some() => i.value.clone(),
-            Some(i) => i.value.to_lowercase(),
-            None => p.to_string(),
-        })
-        .collect();
-    match parts.as_slice() {
+    match super::facts::object_name_parts(name).as_slice() {
         [n] => Some((None, n.clone())),
         [s, n] => Some((Some(s.clone()), n.clone())),
         _ => None,
