@@ -498,3 +498,62 @@ fn sdlc_citus_example_applies_verifies_and_passes_its_access_tests() {
         }
     }
 }
+
+/// `verify --explain` on Citus: each listed query's shard count is read from Citus's plan
+/// (`Task Count`); a query that names the tenant as a literal runs on one shard, one that does
+/// not runs on every shard (here 4) and is a warning (E517) unless it says `fans_out: true`; a
+/// sequential scan on a table's shards is still E508's business (the shards' names are the
+/// table's with `_<shard id>`).
+#[test]
+fn verify_explain_says_which_queries_fan_out() {
+    let url = support::citus_url();
+    if citus_db("verify_explain_probe").is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let model = std::fs::read_to_string(root().join("tests/fixtures/citus/tenants.yaml"))
+        .unwrap()
+        .replacen(
+            "    indexes:\n      - { columns: [org_id, project_id] }\n",
+            "    indexes:\n      - { columns: [org_id, project_id] }\n      - { columns: [project_id] }\n    \
+             queries:\n      \
+             - select * from public.tasks where org_id = 'aaaaaaaa-0000-4000-8000-000000000001' and project_id = 1\n      \
+             - select * from public.tasks where project_id = 1\n      \
+             - { sql: select * from public.tasks where project_id = 2, fans_out: true, why: Support looks a project up by id. }\n",
+            1,
+        );
+    assert!(model.contains("fans_out: true"));
+    let schema = tmp.path().join("schema.yaml");
+    std::fs::write(&schema, model).unwrap();
+    let s = schema.to_str().unwrap();
+    let out_dir = tmp.path().join("generated");
+    let docs = tmp.path().join("DATABASE.md");
+    let common = [
+        "--schema",
+        s,
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--docs",
+        docs.to_str().unwrap(),
+    ];
+    let built = support::schemac(&[&["build"][..], &common[..]].concat());
+    assert_eq!(built.code, 0, "{}", built.stderr);
+    let out = support::schemac(
+        &[
+            &["verify"][..],
+            &common[..],
+            &["--database-url", &url, "--explain", "--rows", "4000"][..],
+        ]
+        .concat(),
+    );
+    let text = format!("{}{}", out.stdout, out.stderr).replace(s, "[TMP]/schema.yaml");
+    assert_eq!(out.code, 0, "{text}");
+    assert!(
+        text.contains(
+            "--explain: 3 queries checked with 4000 synthetic rows per table (Citus: 1 routed to one shard, 2 on several shards, 1 of them declared `fans_out: true`)"
+        ),
+        "{text}"
+    );
+    assert_eq!(text.matches("E517").count(), 1, "{text}");
+    insta::assert_snapshot!(out.stderr.replace(s, "[TMP]/schema.yaml"));
+}

@@ -274,7 +274,7 @@ fn fresh(
             .map_err(|diag| unavailable(d, *diag))?;
         let _ = tx.rollback();
         if args.explain {
-            let n = database::explain::check(
+            let e = database::explain::check(
                 &mut client,
                 &compiled.model,
                 &compiled.external,
@@ -286,10 +286,26 @@ fn fresh(
                 Outcome::Failed
             })?;
             summary.push_str(&format!(
-                "; --explain: {n} quer{} checked with {} synthetic rows per table",
-                if n == 1 { "y" } else { "ies" },
+                "; --explain: {} quer{} checked with {} synthetic rows per table",
+                e.checked,
+                if e.checked == 1 { "y" } else { "ies" },
                 args.rows
             ));
+            if e.routed + e.fanned_out > 0 {
+                summary.push_str(&format!(
+                    " (Citus: {} routed to one shard, {} on several shards{})",
+                    e.routed,
+                    e.fanned_out,
+                    if e.fanned_out_declared > 0 {
+                        format!(
+                            ", {} of them declared `fans_out: true`",
+                            e.fanned_out_declared
+                        )
+                    } else {
+                        String::new()
+                    }
+                ));
+            }
         }
         Ok(format!(
             "verify: {} migration{} applied to a scratch database; {summary}; no differences",

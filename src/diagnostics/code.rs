@@ -167,6 +167,9 @@ codes! {
     ImportOutputExists = "E515", "import-output-exists";
     /// The model `import` wrote does not compile (a bug in import).
     ImportModelInvalid = "E516", "import-model-invalid";
+    /// On Citus, a declared query runs on every shard of its distributed table (`verify
+    /// --explain`; a warning).
+    QueryFansOut = "E517", "query-fans-out";
 }
 
 #[cfg(test)]

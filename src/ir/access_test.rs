@@ -106,6 +106,9 @@ pub struct QueryCheck {
     pub sql: Sp<String>,
     /// Why it matters (docs).
     pub why: Option<String>,
+    /// On Citus, the query is meant to run on every shard (`fans_out: true`): `verify
+    /// --explain` then reports it without the fan-out warning (E517).
+    pub fans_out: bool,
 }
 
 /// The derived tests a table opts out of (`tests: { derived_owner_isolation: { skip: reason } }`,

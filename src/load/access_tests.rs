@@ -30,11 +30,11 @@ pub(crate) const TEST: &[&str] = &["description", "fixtures", "setup", "as", "st
 pub(crate) const STEP: &[&str] = &["sql", "as", "expect"];
 pub(crate) const IDENTITY: &[&str] = &["role", "user", "claims", "settings"];
 pub(crate) const EXPECT: &[&str] = &["rows"];
-pub(crate) const QUERY: &[&str] = &["sql", "why"];
+pub(crate) const QUERY: &[&str] = &["sql", "why", "fans_out"];
 /// The keys of a derived-test opt-out (`derived: { skip: reason }`).
 pub(crate) const OPT_OUT: &[&str] = &["skip"];
 
-/// Decode the `queries:` of table `table`: a list of SQL strings or `{ sql, why }` mappings.
+/// Decode the `queries:` of table `table`: a list of SQL strings or `{ sql, why, fans_out }` mappings.
 pub fn queries(d: &mut Diagnostics, table: &QName, node: &Node) -> Vec<QueryCheck> {
     let mut out = Vec::new();
     for item in decode::list(d, node, "`queries`") {
@@ -47,12 +47,17 @@ pub fn queries(d: &mut Diagnostics, table: &QName, node: &Node) -> Vec<QueryChec
                 .get("why")
                 .and_then(|n| decode::text(d, n, "a reason"))
                 .map(|s| s.value);
+            let fans_out = f
+                .get("fans_out")
+                .and_then(|n| decode::boolean(d, n, "`fans_out`"))
+                .unwrap_or(false);
             f.finish(d);
             if let Some(sql) = sql {
                 out.push(QueryCheck {
                     table: table.clone(),
                     sql,
                     why,
+                    fans_out,
                 });
             }
         } else if let Some(sql) = decode::text(d, item, "a query") {
@@ -60,6 +65,7 @@ pub fn queries(d: &mut Diagnostics, table: &QName, node: &Node) -> Vec<QueryChec
                 table: table.clone(),
                 sql,
                 why: None,
+                fans_out: false,
             });
         }
     }

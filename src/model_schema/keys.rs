@@ -716,6 +716,11 @@ pub const QUERY: Object = Object {
             "The query whose plan must not scan the table sequentially.",
         ),
         key("why", Shape::Text, "What the query is for."),
+        key(
+            "fans_out",
+            Shape::Bool,
+            "Citus: the query is meant to run on every shard, so `verify --explain` does not warn that it fans out (E517). Default false.",
+        ),
     ],
     rest: None,
 };
@@ -830,7 +835,7 @@ pub const TABLE: Object = Object {
         key(
             "queries",
             Shape::ListOf(&Shape::Either(&[Shape::Sql, Shape::Obj(&QUERY)])),
-            "Queries the indexes exist for, checked by `schemac verify --explain`: SQL or `{ sql, why }`.",
+            "Queries the indexes exist for, checked by `schemac verify --explain`: SQL or `{ sql, why, fans_out }`.",
         ),
     ],
     rest: None,
