@@ -557,3 +557,52 @@ fn verify_explain_says_which_queries_fan_out() {
     assert_eq!(text.matches("E517").count(), 1, "{text}");
     insta::assert_snapshot!(out.stderr.replace(s, "[TMP]/schema.yaml"));
 }
+
+/// E345 is Citus's rule: the fixture's migration applies (Citus accepts the policy and the
+/// function), and then every query on the table fails on its shards, because the policy's
+/// function queries a distributed table from a shard. The same policy through a setting works.
+#[test]
+fn policy_function_reading_a_distributed_table_fails_as_e345_says() {
+    let path =
+        root().join("tests/fixtures/errors/E345_policy_function_reads_distributed_table.yaml");
+    let compiled = compile(&path);
+    let codes: Vec<&str> = compiled
+        .diagnostics
+        .sorted()
+        .iter()
+        .map(|d| d.code)
+        .collect();
+    assert_eq!(codes, ["E345"]);
+    let (up, _) = migration(&compiled);
+    let Some(mut db) = citus_db("policy_function_e345") else {
+        return;
+    };
+    apply(&mut db, &up).unwrap();
+    db.apply_ok(
+        "insert into organizations values ('aaaaaaaa-0000-4000-8000-000000000001');
+         insert into members values ('aaaaaaaa-0000-4000-8000-000000000001', 'bbbbbbbb-0000-4000-8000-000000000001');
+         insert into projects values ('aaaaaaaa-0000-4000-8000-000000000001', gen_random_uuid(), 'p')",
+    );
+    let query = "select set_config('app.user_id', 'bbbbbbbb-0000-4000-8000-000000000001', true); \
+                 select name from projects where org_id = 'aaaaaaaa-0000-4000-8000-000000000001'";
+    let err = db
+        .as_role("app_user", None, |tx| tx.batch_execute(query))
+        .unwrap_err();
+    let text = support::format_pg_error(&err, None);
+    assert!(
+        text.contains("cannot execute a distributed query from a query on a shard"),
+        "{text}"
+    );
+    // What the help suggests: compare the row's column with a setting.
+    db.apply_ok(
+        "alter policy members_read on projects using (org_id = current_setting('app.org_id', true)::uuid)",
+    );
+    let rows = db.as_role("app_user", None, |tx| {
+        tx.batch_execute(
+            "select set_config('app.org_id', 'aaaaaaaa-0000-4000-8000-000000000001', true)",
+        )
+        .unwrap();
+        tx.query("select name from projects", &[]).unwrap().len()
+    });
+    assert_eq!(rows, 1);
+}

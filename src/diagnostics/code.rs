@@ -119,6 +119,9 @@ codes! {
     /// A subquery in a policy of a distributed or reference table of a Citus model (Citus
     /// refuses it at `CREATE POLICY` and at distribution).
     CitusPolicySubquery = "E322", "citus-policy-subquery";
+    /// A policy of a distributed table calls a function that reads a distributed or reference
+    /// table (Citus fails every query on the table: a distributed query from a shard).
+    CitusPolicyFunctionReadsTable = "E345", "citus-policy-function-reads-table";
     /// A committed migration was edited, removed or reordered.
     MigrationTampered = "E401", "migration-tampered";
     /// The model has changes that no committed migration describes yet.

@@ -62,6 +62,7 @@
 //!   ORDER BY after UNION / VALUES, unaliased columns of `VALUES` in FROM.
 
 mod analyse;
+pub mod body;
 pub mod facts;
 mod fastexpr;
 mod parse;

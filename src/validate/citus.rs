@@ -4,8 +4,11 @@
 //! Input: the resolved [`Model`]. Output: diagnostics E209 (`distribution:` without
 //! `target: citus`), E203/E204 (unknown co-location table or distribution column), E315 (a key
 //! without the distribution column), E316 (a foreign key Citus rejects), E317 (an invalid
-//! co-location), E320 (a table Citus cannot distribute that way) and E322 (a subquery in a
-//! policy of a distributed or reference table, found on the parsed fragment). Invariants: each rule here
+//! co-location), E320 (a table Citus cannot distribute that way), E322 (a subquery in a
+//! policy of a distributed or reference table, found on the parsed fragment) and E345 (a policy
+//! of a distributed table that calls a model function whose body reads a distributed or
+//! reference table: the calls from the parsed clause, the tables from the body's tokens,
+//! `sqlfrag::body`). Invariants: each rule here
 //! was checked against a real Citus 13 server (tests/citus.rs applies a model breaking each one
 //! and expects the server to refuse it too); linear in tables + constraints + policies.
 
@@ -56,10 +59,12 @@ pub fn check(model: &Model, sources: &SourceMap, d: &mut Diagnostics) {
         return;
     }
     let roots = colocation_roots(model);
+    let mut readers = PolicyFunctions::default();
     for t in model.tables.values() {
         distribution_checks(model, t, d);
         key_checks(t, d);
         policy_subqueries(sources, t, d);
+        policy_functions(model, &mut readers, t, d);
         for (i, _) in t.foreign_keys.iter().enumerate() {
             foreign_key_check(model, &roots, t, i, d);
         }
@@ -264,6 +269,121 @@ fn policy_subqueries(sources: &SourceMap, t: &Table, d: &mut Diagnostics) {
             d.push(diag.help(
                 "call the function directly (`auth.uid()`, not `(select auth.uid())`); to check another table, keep the value to compare in a column of this table (such as the tenant column) or make this table local",
             ));
+        }
+    }
+}
+
+/// For each model function a policy calls, the first distributed or reference table its body
+/// names (computed once per function).
+#[derive(Default)]
+struct PolicyFunctions<'a> {
+    by_name: Option<BTreeMap<(&'a str, &'a str), Vec<&'a crate::ir::Function>>>,
+    reads: BTreeMap<QName, Option<(QName, &'static str)>>,
+}
+
+impl<'a> PolicyFunctions<'a> {
+    /// The model functions a call `schema.name` (or bare `name`, in the default schema) may be.
+    fn named(
+        &mut self,
+        model: &'a Model,
+        schema: &str,
+        name: &str,
+    ) -> Vec<&'a crate::ir::Function> {
+        let by_name = self.by_name.get_or_insert_with(|| {
+            let mut m: BTreeMap<(&str, &str), Vec<&crate::ir::Function>> = BTreeMap::new();
+            for f in model.functions.values() {
+                m.entry((f.name.schema.as_str(), f.name.name.as_str()))
+                    .or_default()
+                    .push(f);
+            }
+            m
+        });
+        by_name.get(&(schema, name)).cloned().unwrap_or_default()
+    }
+
+    /// The first distributed or reference table the body of `f` reads or writes, with its kind.
+    fn reads(&mut self, model: &Model, f: &crate::ir::Function) -> Option<(QName, &'static str)> {
+        if let Some(found) = self.reads.get(&f.name) {
+            return found.clone();
+        }
+        let found = if matches!(f.language.as_str(), "sql" | "plpgsql") {
+            crate::sqlfrag::body::relations(&f.body.value)
+                .into_iter()
+                .find_map(|(schema, name)| {
+                    let schemas: Vec<String> = match (schema, &f.search_path) {
+                        (Some(s), _) => vec![s],
+                        (None, Some(path)) => path.clone(),
+                        (None, None) => vec![model.default_schema.clone()],
+                    };
+                    schemas.into_iter().find_map(|schema| {
+                        let q = QName {
+                            schema,
+                            name: name.clone(),
+                        };
+                        let t = model.tables.get(&q)?;
+                        match kind(t) {
+                            Kind::Distributed => Some((q, "distributed")),
+                            Kind::Reference => Some((q, "reference")),
+                            Kind::Local => None,
+                        }
+                    })
+                })
+        } else {
+            None
+        };
+        self.reads.insert(f.name.clone(), found.clone());
+        found
+    }
+}
+
+/// Citus 13 runs a distributed table's policy on each shard; a function it calls that queries a
+/// distributed or reference table is then a distributed query from a shard, which Citus refuses
+/// on every query of the table (`cannot execute a distributed query from a query on a shard`;
+/// for a `language: sql` function with arguments, `could not create distributed plan`). Checked
+/// on the functions the policy calls directly; their bodies' tables come from their tokens, so
+/// dynamic SQL (`EXECUTE`) and functions they call in turn are not followed.
+fn policy_functions<'a>(
+    model: &'a Model,
+    readers: &mut PolicyFunctions<'a>,
+    t: &Table,
+    d: &mut Diagnostics,
+) {
+    if kind(t) != Kind::Distributed || t.policies.is_empty() {
+        return;
+    }
+    for p in t.policies.values() {
+        for (clause, value) in [("using", &p.using), ("with_check", &p.with_check)] {
+            let Some(value) = value else { continue };
+            let Ok(expr) = crate::sqlfrag::parse_expr(&value.value) else {
+                continue;
+            };
+            let mut seen = Vec::new();
+            for (schema, name) in crate::sqlfrag::volatility::called_functions(&expr) {
+                let schema = schema.unwrap_or_else(|| model.default_schema.clone());
+                for f in readers.named(model, &schema, &name) {
+                    if seen.contains(&f.name) {
+                        continue;
+                    }
+                    seen.push(f.name.clone());
+                    let Some((table, what)) = readers.reads(model, f) else {
+                        continue;
+                    };
+                    d.push(
+                        Diagnostic::error(
+                            Code::CitusPolicyFunctionReadsTable,
+                            format!(
+                                "policy `{}` of distributed table `{}` calls `{}`, which reads {what} table `{table}`: Citus fails every query on `{}`",
+                                p.name, t.name.name, f.name, t.name.name
+                            ),
+                        )
+                        .at(value.span, format!("`{clause}` calls `{}`", f.name.name))
+                        .also(f.body.span, format!("reads `{table}`"))
+                        .help(
+                            "compare the row's columns with a setting instead (`org_id = current_setting('app.org_id')::uuid`), or keep what the function looks up in a column of this table",
+                        ),
+                    );
+                }
+            }
         }
     }
 }
