@@ -606,3 +606,84 @@ fn policy_function_reading_a_distributed_table_fails_as_e345_says() {
     });
     assert_eq!(rows, 1);
 }
+
+/// `schemac import` on Citus: the migrations of the tenants fixture and of the Citus example are
+/// applied to a scratch database on the Citus server (statement by statement, as `migrate`
+/// does), the placement is read back from `pg_dist_partition` into `target: citus` and each
+/// table's `distribution:` (reference tables, each co-location group from its first table by
+/// name, its shard count there), Citus's own schemas are left out, nothing lands in the ledger,
+/// and `--check` proves the imported model builds the same catalog, placement included.
+#[test]
+fn import_reads_the_placement_and_round_trips() {
+    let url = support::citus_url();
+    if citus_db("import_probe").is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let gen_dir = tmp.path().join("gen");
+    let built = support::schemac(&[
+        "build",
+        "--schema",
+        "tests/fixtures/citus/tenants.yaml",
+        "--out",
+        gen_dir.to_str().unwrap(),
+        "--docs",
+        tmp.path().join("D.md").to_str().unwrap(),
+    ]);
+    assert_eq!(built.code, 0, "{}", built.stderr);
+    let migrations = gen_dir.join("migrations");
+    for (name, dir) in [
+        ("tenants", migrations.as_path()),
+        (
+            "example",
+            &root().join("examples/sdlc-platform-citus/generated/migrations"),
+        ),
+    ] {
+        let model = tmp.path().join(format!("{name}.yaml"));
+        let report = tmp.path().join(format!("{name}.md"));
+        let out = support::schemac(&[
+            "import",
+            "--sql",
+            dir.to_str().unwrap(),
+            "--database-url",
+            &url,
+            "--out-model",
+            model.to_str().unwrap(),
+            "--report",
+            report.to_str().unwrap(),
+            "--check",
+        ]);
+        assert_eq!(out.code, 0, "{name}: {}", out.stderr);
+        assert!(
+            out.stdout.contains("import --check: identical"),
+            "{name}: {}",
+            out.stdout
+        );
+        let report = std::fs::read_to_string(&report).unwrap();
+        assert!(
+            report.contains("## Not expressible in the model (0)"),
+            "{name}: {report}"
+        );
+        let text = std::fs::read_to_string(&model).unwrap();
+        assert!(text.contains("\ntarget: citus\n"), "{name}: {text}");
+        assert!(!text.contains("citus_internal"), "{name}: {text}");
+        if name == "tenants" {
+            // Each table (two spaces in, under `tables:`) with its `distribution:`, if any.
+            let mut placement = Vec::new();
+            let mut in_tables = false;
+            for line in text.lines() {
+                if !line.starts_with(' ') {
+                    in_tables = line == "tables:";
+                } else if in_tables && !line.starts_with("   ") {
+                    placement.push(line.trim_end_matches(':').trim().to_string());
+                } else if in_tables
+                    && let Some(d) = line.trim().strip_prefix("distribution: ")
+                    && let Some(last) = placement.last_mut()
+                {
+                    last.push_str(&format!(" → {d}"));
+                }
+            }
+            insta::assert_snapshot!(placement.join("\n"));
+        }
+    }
+}

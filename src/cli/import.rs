@@ -145,7 +145,15 @@ fn from_sql(cli: &Cli, args: &ImportArgs, url: &str, d: &mut Diagnostics) -> u8 
                     return exit::IO;
                 }
             };
-            if let Err(e) = client.batch_execute(&text) {
+            // A Citus file goes statement by statement, as `schemac migrate` sends it.
+            let result = if database::citus::is_citus_file(&text) {
+                database::citus::statements(&text)
+                    .iter()
+                    .try_for_each(|stmt| client.batch_execute(stmt))
+            } else {
+                client.batch_execute(&text)
+            };
+            if let Err(e) = result {
                 let _ = client.batch_execute("ROLLBACK");
                 let mut msg = format!("failed to apply: {}", database::error_text(&e));
                 if let Some(db) = e.as_db_error()
@@ -214,9 +222,18 @@ fn read(client: &mut impl GenericClient, args: &ImportArgs) -> Result<Read, post
     } else {
         Vec::new()
     };
+    // Citus keeps its own objects in schemas of its own; they are the extension's, never the
+    // model's (`target: citus` creates the extension).
+    let citus = client
+        .query_one(
+            "select exists (select 1 from pg_extension where extname = 'citus')",
+            &[],
+        )?
+        .try_get::<_, bool>(0)?;
     let schemas: Vec<String> = if args.only_schema.is_empty() {
         all.iter()
             .filter(|s| !platform.contains(s))
+            .filter(|s| !(citus && import::CITUS_SCHEMAS.contains(&s.as_str())))
             .cloned()
             .collect()
     } else {

@@ -42,6 +42,9 @@ pub const SUPABASE_PLATFORM_SCHEMAS: &[&str] = &[
     "vault",
 ];
 
+/// Schemas the `citus` extension keeps its own objects in: never imported from a Citus database.
+pub const CITUS_SCHEMAS: &[&str] = &["citus", "citus_internal", "columnar", "columnar_internal"];
+
 /// Roles every PostgreSQL or Supabase database has; never declared under `roles:`.
 const BUILTIN_ROLES: &[&str] = &[
     "public",
@@ -219,6 +222,8 @@ struct Cx<'a> {
     unmodelled_types: BTreeSet<String>,
     /// `preset: supabase`: membership of `supabase_realtime` is `realtime: true`.
     supabase: bool,
+    /// On Citus, each placed table's `distribution:` value, by (schema, table).
+    citus: BTreeMap<(String, String), String>,
 }
 
 impl Cx<'_> {
@@ -286,6 +291,55 @@ fn policy(cx: &mut Cx<'_>, p: &crate::introspect::PolicyInfo, indent: usize, s: 
     if let Some(d) = &p.description {
         text_field(s, indent + 2, "why", d);
     }
+}
+
+/// On a Citus database, the `distribution:` of every table Citus placed (partitions follow their
+/// parent and Citus local tables are local, so neither has one): `reference`, or the column with
+/// the group's first table by name as the `colocate_with` of the others; the shard count is
+/// written on that first table, where the model keeps it.
+fn citus_distributions(catalog: &Catalog) -> BTreeMap<(String, String), String> {
+    let partitions: BTreeSet<(&str, &str)> = catalog
+        .tables
+        .iter()
+        .filter(|t| t.is_partition)
+        .map(|t| (t.schema.as_str(), t.name.as_str()))
+        .collect();
+    let placed = catalog
+        .citus
+        .iter()
+        .filter(|p| !partitions.contains(&(p.schema.as_str(), p.table.as_str())));
+    let mut out = BTreeMap::new();
+    let mut groups: BTreeMap<i64, Vec<&crate::introspect::CitusPlacement>> = BTreeMap::new();
+    for p in placed {
+        if p.method == "h" {
+            groups.entry(p.colocation).or_default().push(p);
+        } else if p.replication == "t" {
+            out.insert((p.schema.clone(), p.table.clone()), "reference".to_string());
+        }
+    }
+    let name = |p: &crate::introspect::CitusPlacement| {
+        if p.schema == "public" {
+            scalar(&p.table)
+        } else {
+            scalar(&format!("{}.{}", p.schema, p.table))
+        }
+    };
+    for mut members in groups.into_values() {
+        members.sort();
+        let Some(first) = members.first().copied() else {
+            continue;
+        };
+        for p in &members {
+            let column = scalar(p.column.as_deref().unwrap_or_default());
+            let text = if std::ptr::eq(*p, first) {
+                format!("{{ column: {column}, shard_count: {} }}", p.shards)
+            } else {
+                format!("{{ column: {column}, colocate_with: {} }}", name(first))
+            };
+            out.insert((p.schema.clone(), p.table.clone()), text);
+        }
+    }
+    out
 }
 
 /// Whether the table is a plain member of Supabase's `supabase_realtime` publication (no column
@@ -402,6 +456,7 @@ pub fn import(catalog: &Catalog, others: &[OtherInfo], options: &Options) -> Imp
 fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Privs) -> Imported {
     let mut cx = Cx {
         catalog,
+        citus: citus_distributions(catalog),
         ledger: Vec::new(),
         counts: BTreeMap::new(),
         roles: BTreeSet::new(),
@@ -612,6 +667,10 @@ fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Pr
     if options.supabase {
         head.push_str("preset: supabase\n");
     }
+    if catalog.extensions.contains_key("citus") {
+        // `target: citus` creates the extension itself.
+        head.push_str("target: citus\n");
+    }
     if options.supabase_layout {
         head.push_str("migrations:\n  layout: supabase\n");
     }
@@ -650,7 +709,7 @@ fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Pr
     let exts: Vec<(&String, &String)> = catalog
         .extensions
         .iter()
-        .filter(|(n, _)| *n != "plpgsql")
+        .filter(|(n, _)| *n != "plpgsql" && *n != "citus")
         .collect();
     if !exts.is_empty() {
         head.push_str("extensions:\n");
@@ -1467,6 +1526,9 @@ fn table(
         }
     }
     let _ = partitions;
+    if let Some(d) = cx.citus.get(&(t.schema.clone(), t.name.clone())) {
+        let _ = writeln!(s, "    distribution: {d}");
+    }
     if realtime(cx.supabase, catalog, &t.schema, &t.name) {
         s.push_str("    realtime: true\n");
     }
