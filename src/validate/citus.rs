@@ -5,7 +5,7 @@
 //! `target: citus`), E203/E204 (unknown co-location table or distribution column), E315 (a key
 //! without the distribution column), E316 (a foreign key Citus rejects), E317 (an invalid
 //! co-location), E320 (a table Citus cannot distribute that way), E322 (a subquery in a
-//! policy of a distributed or reference table, found on the parsed fragment) and E345 (a policy
+//! policy of a distributed, reference or Citus local table, found on the parsed fragment) and E345 (a policy
 //! of a distributed table that calls a model function whose body reads a distributed or
 //! reference table: the calls from the parsed clause, the tables from the body's tokens,
 //! `sqlfrag::body`). Invariants: each rule here
@@ -60,10 +60,11 @@ pub fn check(model: &Model, sources: &SourceMap, d: &mut Diagnostics) {
     }
     let roots = colocation_roots(model);
     let mut readers = PolicyFunctions::default();
+    let citus_local = citus_local_tables(model);
     for t in model.tables.values() {
         distribution_checks(model, t, d);
         key_checks(t, d);
-        policy_subqueries(sources, t, d);
+        policy_subqueries(sources, t, citus_local.contains(&t.name), d);
         policy_functions(model, &mut readers, t, d);
         for (i, _) in t.foreign_keys.iter().enumerate() {
             foreign_key_check(model, &roots, t, i, d);
@@ -235,15 +236,39 @@ fn colocation_check(
     }
 }
 
+/// The local tables Citus turns into *Citus local tables* (tables in its metadata that stay on
+/// the coordinator): those with a foreign key to a reference table, and those a reference table
+/// points at. One pass over the foreign keys.
+fn citus_local_tables(model: &Model) -> std::collections::BTreeSet<QName> {
+    let mut out = std::collections::BTreeSet::new();
+    let is = |q: &QName, k: Kind| model.tables.get(q).is_some_and(|t| kind(t) == k);
+    for t in model.tables.values() {
+        for fk in &t.foreign_keys {
+            if kind(t) == Kind::Local && is(&fk.target, Kind::Reference) {
+                out.insert(t.name.clone());
+            }
+            if kind(t) == Kind::Reference && is(&fk.target, Kind::Local) {
+                out.insert(fk.target.clone());
+            }
+        }
+    }
+    out
+}
+
 /// Citus 13 refuses any subquery (scalar, `exists`, `in (select …)`, `array(select …)`, the
-/// `(select auth.uid())` wrapper too) in a policy of a hash-distributed or reference table, at
+/// `(select auth.uid())` wrapper too) in a policy of a hash-distributed, reference or Citus
+/// local table (`citus_local`: a local table linked to a reference table by a foreign key), at
 /// `CREATE POLICY` / `ALTER POLICY` and when a table with such a policy is distributed. The
 /// fragment is parsed here (a syntax error is reported by the fragment checks, not again).
-fn policy_subqueries(sources: &SourceMap, t: &Table, d: &mut Diagnostics) {
-    if t.distribution.is_none() || t.policies.is_empty() {
+fn policy_subqueries(sources: &SourceMap, t: &Table, citus_local: bool, d: &mut Diagnostics) {
+    if (t.distribution.is_none() && !citus_local) || t.policies.is_empty() {
         return;
     }
-    let what = kind(t).word();
+    let what = if citus_local {
+        "Citus local"
+    } else {
+        kind(t).word()
+    };
     for p in t.policies.values() {
         for (clause, value) in [("using", &p.using), ("with_check", &p.with_check)] {
             let Some(value) = value else { continue };
@@ -261,14 +286,16 @@ fn policy_subqueries(sources: &SourceMap, t: &Table, d: &mut Diagnostics) {
             )
             .at(
                 fragment_span(sources, value, *first),
-                "Citus refuses subqueries in policies of distributed and reference tables",
+                "Citus refuses subqueries in policies of distributed, reference and Citus local tables",
             );
             for more in found.iter().skip(1) {
                 diag = diag.also(fragment_span(sources, value, *more), "another subquery");
             }
-            d.push(diag.help(
-                "call the function directly (`auth.uid()`, not `(select auth.uid())`); to check another table, keep the value to compare in a column of this table (such as the tenant column) or make this table local",
-            ));
+            d.push(diag.help(if citus_local {
+                "call the function directly (`auth.uid()`, not `(select auth.uid())`); to check another table, keep the value to compare in a column of this table, or drop the foreign key that links it to a reference table (it then stays a plain local table)"
+            } else {
+                "call the function directly (`auth.uid()`, not `(select auth.uid())`); to check another table, keep the value to compare in a column of this table (such as the tenant column) or make this table local"
+            }));
         }
     }
 }
