@@ -144,6 +144,14 @@ fn verify_against(dir: &Path, db: &TestDb) -> support::Out {
 fn objects_created_later_get_them_and_the_first_migration_goes_up_down_up() {
     let tmp = tempfile::tempdir().unwrap();
     let files = build(tmp.path(), FIRST);
+    let docs = std::fs::read_to_string(tmp.path().join("DATABASE.md")).unwrap();
+    let section: String = docs
+        .lines()
+        .skip_while(|l| !l.starts_with("**Default privileges**"))
+        .take_while(|l| !l.starts_with("| objects |"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    insta::assert_snapshot!("database_md", section);
     insta::assert_snapshot!("first_up", file(&files, "0001_init.sql"));
     insta::assert_snapshot!("first_down", file(&files, "0001_init.down.sql"));
     let mut db = TestDb::create("defpriv");

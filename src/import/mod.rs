@@ -259,7 +259,10 @@ fn other_reason(kind: &str) -> &'static str {
             "the model's `realtime: true` is a plain member of `supabase_realtime` (no other \
              publication, column list or row filter)"
         }
-        "default privileges" => "the model has no default privileges",
+        "default privileges" => {
+            "the model's default privileges are those of the role its migrations run as, on \
+             tables, sequences, functions and types"
+        }
         "sequence privilege" => "the model grants nothing on sequences",
         "column privilege" => "the model grants privileges on whole tables and views only",
         _ => "the model has no section for it",

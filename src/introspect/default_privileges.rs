@@ -2,8 +2,8 @@
 //! read and in no schema (every schema).
 //!
 //! Input: a client and the schemas to read. Output: one row per (owner, schema, class, grantee)
-//! with its privileges, sorted; the owner's own entry of an every-schema row is left out (the
-//! model never changes what an owner gets). Also `current_user`, the role whose default
+//! with its privileges, sorted; the owner's own entries are left out (an owner holds every
+//! privilege on its objects; the model never changes that). Also `current_user`, the role whose default
 //! privileges an entry without `for_role:` is about. Invariants: a `SELECT` on the catalogs only.
 
 use postgres::GenericClient;
@@ -39,7 +39,7 @@ select pg_get_userbyid(da.defaclrole)::text, n.nspname::text, da.defaclobjtype::
        array_agg(lower(x.privilege_type) order by lower(x.privilege_type))::text[]
 from pg_default_acl da left join pg_namespace n on n.oid = da.defaclnamespace
 cross join lateral aclexplode(da.defaclacl) x
-where (da.defaclnamespace = 0 and x.grantee <> da.defaclrole) or n.nspname::text = any($1::text[])
+where x.grantee <> da.defaclrole and (da.defaclnamespace = 0 or n.nspname::text = any($1::text[]))
 group by da.defaclrole, n.nspname, da.defaclobjtype, x.grantee";
 
 const GLOBAL_SQL: &str = "

@@ -47,10 +47,10 @@ const REVOKE_DOC: &str =
 const RENAMED_DOC: &str = "The name this object had in the last migration: the next migration renames it instead of dropping and adding it. Not part of the snapshot.";
 const LINT_ALLOW_DOC: &str = "Accept findings of lint rules on this object: `{ allow: { RULE: reason } }` (a code or name, with a reason).";
 
-/// `{ description }`: schemas and roles in mapping form.
+/// `{ description }`: roles in mapping form.
 pub const DESCRIBED: Object = Object {
     id: "described",
-    title: "A schema or role",
+    title: "A role",
     keys: &[key(
         "description",
         Shape::Text,
