@@ -117,8 +117,8 @@ fn for_role(model: &Model, scope: &Scope<'_>, dp: &DefaultPrivileges, d: &mut Di
             .at(r.span, "not a role whose objects the migrations create")
             .help("remove `for_role:` (the role running the migrations), or name `postgres` or a role under `roles:`"),
         );
-    } else if !scope.role_exists(&r.value)
-        && !(model.preset == Preset::Supabase && r.value == "postgres")
+    } else if !(scope.role_exists(&r.value)
+        || model.preset == Preset::Supabase && r.value == "postgres")
     {
         let hint = did_you_mean(&r.value, model.roles.keys().map(String::as_str));
         d.push(
