@@ -299,4 +299,25 @@ mod tests {
         let access = Access::of(&c.model, &Api::of(&c.model, &c.external));
         assert!(!access.relation_allows(&q("notes"), "anon", "select"));
     }
+
+    #[test]
+    fn default_privileges_come_before_the_objects_grants_and_revokes() {
+        let c = compiled(
+            "schemas:\n  public:\n    default_privileges:\n      tables: { grant: { authenticated: [select, delete] } }\ndefault_privileges:\n  functions: { revoke: { public: [execute] } }\nfunctions:\n  f: { returns: integer, language: sql, body: select 1, grants: { anon: [execute] } }\n",
+        );
+        let api = Api::with_service_role(&c.model, &c.external);
+        let access = Access::of(&c.model, &api);
+        assert!(access.relation_allows(&q("notes"), "authenticated", "delete"));
+        assert!(!access.relation_allows(&q("notes"), "anon", "select"));
+        assert!(access.function_allows(&q("f"), "anon"));
+        assert!(!access.function_allows(&q("f"), "authenticated"));
+        // A table's revoke takes one back; another role's defaults do not cover the model.
+        let c = compiled(
+            "schemas:\n  public:\n    default_privileges:\n      tables: { grant: { authenticated: [select] } }\n  app:\n    default_privileges:\n      for_role: reporter\n      tables: { grant: { anon: [select] } }\nroles:\n  reporter: {}\n",
+        );
+        let held = model_defaults(&c.model, ObjectClass::Tables, "app");
+        assert!(held.is_empty(), "{held:?}");
+        let held = model_defaults(&c.model, ObjectClass::Functions, "public");
+        assert_eq!(held.get("public"), Some(&["execute".to_string()].into()));
+    }
 }
