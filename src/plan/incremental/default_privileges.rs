@@ -118,10 +118,8 @@ impl Differ<'_> {
                 continue;
             }
             let span = n.or(o).map_or_else(Span::default, |d| d.origin);
-            let object = match scope {
-                Some(s) => format!("default privileges in {s}"),
-                None => "default privileges".to_string(),
-            };
+            // The scope: a schema, or every schema (the change kind says what it is).
+            let object = scope.map_or_else(|| "every schema".to_string(), String::clone);
             for s in &stmts {
                 let c = self.change(
                     ChangeKind::DefaultPrivileges,
