@@ -171,6 +171,28 @@ begin
   for r in select pubname from pg_publication loop
     execute format('drop publication %I', r.pubname);
   end loop;
+  -- Default privileges in no schema outlive the schemas: back to PostgreSQL's built-in ones.
+  for r in select d.defaclrole::regrole::text as owner,
+                  case d.defaclobjtype when 'r' then 'tables' when 'S' then 'sequences'
+                       when 'f' then 'functions' when 'T' then 'types' else 'schemas' end as cls,
+                  array(select distinct case when x.grantee = 0 then 'public'
+                                             else x.grantee::regrole::text end
+                        from aclexplode(d.defaclacl) x
+                        where x.grantee <> d.defaclrole) as grantees
+           from pg_default_acl d where d.defaclnamespace = 0
+  loop
+    for i in 1 .. coalesce(array_length(r.grantees, 1), 0) loop
+      execute format('alter default privileges for role %s revoke all on %s from %s',
+                     r.owner, r.cls, r.grantees[i]);
+    end loop;
+    execute format('alter default privileges for role %s grant all on %s to %s',
+                   r.owner, r.cls, r.owner);
+    if r.cls = 'functions' then
+      execute format('alter default privileges for role %s grant execute on functions to public', r.owner);
+    elsif r.cls = 'types' then
+      execute format('alter default privileges for role %s grant usage on types to public', r.owner);
+    end if;
+  end loop;
 end $$;
 create schema public authorization pg_database_owner;
 grant usage on schema public to public;
@@ -244,6 +266,16 @@ where d.objoid >= 16384
                   where x.classid = d.classoid and x.objid = d.objoid and x.deptype = 'e')
 order by 1, 2";
 
+/// Every default privilege (`pg_default_acl`), owner's role shown as `owner`.
+const DEFAULT_ACL_SQL: &str = "
+select coalesce(n.nspname::text, '*'), d.defaclobjtype::text,
+       case when x.grantee = 0 then 'PUBLIC' when x.grantee = d.defaclrole then 'owner'
+            else pg_get_userbyid(x.grantee)::text end,
+       string_agg(x.privilege_type, ',' order by x.privilege_type)
+from pg_default_acl d left join pg_namespace n on n.oid = d.defaclnamespace
+cross join lateral aclexplode(d.defaclacl) x
+group by 1, 2, 3 order by 1, 2, 3";
+
 /// The catalog of every non-system schema, compared between databases.
 fn dump(db: &mut TestDb) -> String {
     let mut out = db.catalog_dump(&[]);
@@ -261,6 +293,10 @@ fn dump(db: &mut TestDb) -> String {
     }
     let _ = writeln!(out, "## comments");
     for row in db.query_strings(COMMENTS_SQL) {
+        let _ = writeln!(out, "{row:?}");
+    }
+    let _ = writeln!(out, "## default privileges");
+    for row in db.query_strings(DEFAULT_ACL_SQL) {
         let _ = writeln!(out, "{row:?}");
     }
     normalise(&out)
@@ -815,6 +851,8 @@ mod edits {
         /// `why:` of indexes, policies and descriptions of triggers, by name.
         pub why: BTreeMap<String, String>,
         counter: u32,
+        /// Default privileges, by option number (see [`Model::default_privileges_yaml`]).
+        pub default_privileges: std::collections::BTreeSet<u8>,
     }
 
     impl Model {
@@ -838,7 +876,46 @@ mod edits {
                 functions: BTreeMap::new(),
                 why: BTreeMap::new(),
                 counter: 1,
+                default_privileges: std::collections::BTreeSet::new(),
             }
+        }
+
+        /// The model's default privileges: in `public`, 0 SELECT and 1 INSERT, UPDATE on tables
+        /// to PUBLIC, 4 EXECUTE on functions to PUBLIC; in every schema, 2 no EXECUTE on
+        /// functions for PUBLIC, 3 REFERENCES on tables to PUBLIC.
+        fn default_privileges_yaml(&self) -> String {
+            let on = |n: u8| self.default_privileges.contains(&n);
+            let mut s = String::new();
+            let mut tables = Vec::new();
+            if on(0) {
+                tables.push("select");
+            }
+            if on(1) {
+                tables.extend(["insert", "update"]);
+            }
+            if !tables.is_empty() || on(4) {
+                s.push_str("schemas:\n  public:\n    default_privileges:\n");
+                if !tables.is_empty() {
+                    let _ = writeln!(
+                        s,
+                        "      tables: {{ grant: {{ public: [{}] }} }}",
+                        tables.join(", ")
+                    );
+                }
+                if on(4) {
+                    s.push_str("      functions: { grant: { public: [execute] } }\n");
+                }
+            }
+            if on(2) || on(3) {
+                s.push_str("default_privileges:\n");
+                if on(2) {
+                    s.push_str("  functions: { revoke: { public: [execute] } }\n");
+                }
+                if on(3) {
+                    s.push_str("  tables: { grant: { public: [references] } }\n");
+                }
+            }
+            s
         }
 
         fn fresh(&mut self, prefix: &str) -> String {
@@ -855,7 +932,9 @@ mod edits {
         }
 
         pub fn yaml(&self) -> String {
-            let mut s = String::from("version: 1\nenums:\n");
+            let mut s = String::from("version: 1\n");
+            s.push_str(&self.default_privileges_yaml());
+            s.push_str("enums:\n");
             let _ = writeln!(s, "  mood: {{ values: [{}] }}", self.moods.join(", "));
             s.push_str("functions:\n");
             s.push_str("  touch_row:\n    returns: trigger\n    language: plpgsql\n    search_path: \"\"\n    body: \"begin return new; end;\"\n");
@@ -995,7 +1074,7 @@ mod edits {
 
         fn try_edit(&mut self, rng: &mut ChaCha8Rng) -> Option<String> {
             let ti = rng.random_range(0..self.tables.len());
-            let kind = rng.random_range(0..24);
+            let kind = rng.random_range(0..25);
             let table_name = self.tables[ti].name.clone();
             match kind {
                 0 => {
@@ -1308,6 +1387,14 @@ mod edits {
                         if c.default { "add" } else { "drop" },
                         c.name
                     ))
+                }
+                24 => {
+                    // Toggle one default privilege (see `default_privileges_yaml`).
+                    let n = rng.random_range(0..5u8);
+                    if !self.default_privileges.remove(&n) {
+                        self.default_privileges.insert(n);
+                    }
+                    Some(format!("toggle default privilege {n}"))
                 }
                 _ => {
                     // Move an enum value (the type is rebuilt).

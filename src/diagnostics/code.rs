@@ -70,6 +70,9 @@ codes! {
     /// A declared test named like a derived one without opting it out, or an opt-out without a
     /// reason.
     DerivedTestOptOut = "E211", "derived-test-opt-out";
+    /// A default privilege `for_role` the migrations cannot act for (PUBLIC, or on Supabase a
+    /// platform role other than `postgres`).
+    DefaultPrivilegesForRole = "E214", "default-privileges-for-role";
     /// A SQL fragment that does not parse.
     SqlSyntax = "E301", "sql-syntax";
     /// A column named in a SQL fragment that does not exist where it is evaluated.
@@ -119,6 +122,11 @@ codes! {
     /// A subquery in a policy of a distributed or reference table of a Citus model (Citus
     /// refuses it at `CREATE POLICY` and at distribution).
     CitusPolicySubquery = "E322", "citus-policy-subquery";
+    /// A `revoke:` in the default privileges of one schema (PostgreSQL only adds per schema).
+    DefaultPrivilegeRevokeInSchema = "E325", "default-privilege-revoke-in-schema";
+    /// A default privilege granted and revoked for the same role, or granted twice (through
+    /// `all` and by name) in one class.
+    ConflictingDefaultPrivilege = "E326", "conflicting-default-privilege";
     /// A policy of a distributed table calls a function that reads a distributed or reference
     /// table (Citus fails every query on the table: a distributed query from a shard).
     CitusPolicyFunctionReadsTable = "E345", "citus-policy-function-reads-table";

@@ -129,6 +129,8 @@ pub enum ChangeKind {
     /// A table's Citus placement changes: distributed, reference or local (`undistribute_table`,
     /// `create_distributed_table`, `alter_distributed_table`, …; `target: citus` models only).
     ChangePlacement,
+    /// Default privileges are granted or revoked (`ALTER DEFAULT PRIVILEGES`).
+    DefaultPrivileges,
 }
 
 /// One change between the models.

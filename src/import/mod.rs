@@ -12,6 +12,7 @@
 //! one schemac generates, `nullable: true` only on nullable columns, a literal default without the
 //! cast to the column's own type).
 
+mod default_privileges;
 mod expr;
 pub mod yaml;
 
@@ -263,7 +264,10 @@ fn other_reason(kind: &str) -> &'static str {
             "the model's `realtime: true` is a plain member of `supabase_realtime` (no other \
              publication, column list or row filter)"
         }
-        "default privileges" => "the model has no default privileges",
+        "default privileges" => {
+            "the model's default privileges are those of the role its migrations run as, on \
+             tables, sequences, functions and types"
+        }
         "sequence privilege" => "the model grants nothing on sequences",
         "column privilege" => "the model grants privileges on whole tables and views only",
         _ => "the model has no section for it",
@@ -483,7 +487,10 @@ fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Pr
             })
             .collect(),
     };
-    for o in others {
+    for o in others
+        .iter()
+        .filter(|o| !default_privileges::modelled(catalog, o))
+    {
         cx.leave_out(
             &o.kind,
             if o.schema.is_empty() {
@@ -682,24 +689,36 @@ fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Pr
             .filter(|d| !d.is_empty())
             .filter(|d| !(s == "public" && *d == crate::verify::PUBLIC_SCHEMA_COMMENT))
     };
+    let (schema_defaults, global_defaults) = default_privileges::yaml(catalog);
     let schemas: Vec<&String> = catalog
         .schemas
         .iter()
-        .filter(|s| *s != "public" || described(s).is_some())
+        .filter(|s| *s != "public" || described(s).is_some() || schema_defaults.contains_key(*s))
         .collect();
     if !schemas.is_empty() {
         head.push_str("schemas:\n");
         for s in schemas {
-            match described(s) {
-                Some(d) => {
-                    let _ = writeln!(head, "  {}:", scalar(s));
-                    text_field(&mut head, 4, "description", d);
-                }
-                None => {
+            let defaults = schema_defaults.get(s);
+            match (described(s), defaults) {
+                (None, None) => {
                     let _ = writeln!(head, "  {}: {{}}", scalar(s));
+                }
+                (d, defaults) => {
+                    let _ = writeln!(head, "  {}:", scalar(s));
+                    if let Some(d) = d {
+                        text_field(&mut head, 4, "description", d);
+                    }
+                    if let Some(body) = defaults {
+                        head.push_str("    default_privileges:\n");
+                        head.push_str(body);
+                    }
                 }
             }
         }
+    }
+    if let Some(body) = &global_defaults {
+        head.push_str("default_privileges:\n");
+        head.push_str(body);
     }
     let default_ext_schema = if options.supabase {
         "extensions"
@@ -721,6 +740,7 @@ fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Pr
             }
         }
     }
+    cx.roles.extend(default_privileges::grantees(catalog));
     let roles: BTreeSet<&String> = cx
         .roles
         .iter()

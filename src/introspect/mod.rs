@@ -9,6 +9,8 @@
 //!
 //! The queries started as the readbacks of the integration-test harness (`tests/support`).
 
+pub mod default_privileges;
+
 use std::collections::BTreeMap;
 
 use postgres::GenericClient;
@@ -248,6 +250,17 @@ pub struct PublicationTableInfo {
     pub row_filter: Option<String>,
 }
 
+impl Catalog {
+    /// The classes of the every-schema `pg_default_acl` rows of `owner`.
+    pub fn global_rows_of(&self, owner: &str) -> Vec<crate::ir::default_privileges::ObjectClass> {
+        self.default_acl_global
+            .iter()
+            .filter(|r| r.owner == owner)
+            .filter_map(|r| crate::ir::default_privileges::ObjectClass::from_catalog(&r.objtype))
+            .collect()
+    }
+}
+
 /// What [`read`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Catalog {
@@ -284,6 +297,13 @@ pub struct Catalog {
     /// Citus's placement of the tables in the schemas read (empty without the `citus`
     /// extension), by (schema, table).
     pub citus: Vec<CitusPlacement>,
+    /// Default privileges (`pg_default_acl`) in the schemas read and in every schema.
+    pub default_acls: Vec<default_privileges::DefaultAcl>,
+    /// The every-schema rows of `pg_default_acl`, grantees or not.
+    pub default_acl_global: Vec<default_privileges::GlobalRow>,
+    /// `current_user` of the session that read the catalog (whose default privileges an entry
+    /// without `for_role:` is about).
+    pub current_user: String,
 }
 
 /// One row of Citus's `pg_dist_partition`, with its shard count.
@@ -1003,5 +1023,6 @@ pub fn read(
     c.relation_privileges.sort();
     c.function_privileges.sort();
     c.schemas.sort();
+    (c.default_acls, c.default_acl_global, c.current_user) = default_privileges::read(client, s)?;
     Ok(c)
 }

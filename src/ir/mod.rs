@@ -9,6 +9,7 @@
 
 pub mod access_test;
 pub mod citus;
+pub mod default_privileges;
 pub mod graph;
 pub mod name;
 pub mod types;
@@ -160,6 +161,11 @@ pub struct Model {
     /// Queries whose plans `verify --explain` checks (`queries:`); not part of the snapshot.
     #[serde(skip)]
     pub query_checks: Vec<access_test::QueryCheck>,
+    /// Default privileges (`schemas: { s: { default_privileges } }` and the top-level
+    /// `default_privileges:`), sorted by schema, the every-schema entry first. Left out of the
+    /// snapshot when empty, so snapshots of models without them read and write the same.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub default_privileges: Vec<default_privileges::DefaultPrivileges>,
 }
 
 /// The `migrations:` settings: safe strategies for changes to existing tables, the file layout,

@@ -60,6 +60,8 @@ pub static ALL_RULES: &[&dyn Rule] = &[
     &extension_in_public::ExtensionInPublic,
     &fk_to_auth_unique_non_pk::FkToAuthUniqueNonPk,
     &risky_client_grant::RiskyClientGrant,
+    &client_default_grant_on_tables::ClientDefaultGrantOnTables,
+    &client_default_execute_on_functions::ClientDefaultExecuteOnFunctions,
     &super::changes::destructive_drop::DestructiveDrop,
     &super::changes::rename_breaks_clients::RenameBreaksClients,
     &super::changes::column_type_change::ColumnTypeChange,

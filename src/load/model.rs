@@ -34,6 +34,7 @@ pub(crate) const TOP: &[&str] = &[
     "lint",
     "migrations",
     "target",
+    "default_privileges",
 ];
 pub(crate) const TABLE: &[&str] = &[
     "schema",
@@ -179,6 +180,7 @@ pub(crate) const PARTITION: &[&str] = &["by", "columns", "partitions"];
 pub(crate) const PARTITION_BOUND: &[&str] =
     &["from", "to", "in", "modulus", "remainder", "default"];
 pub(crate) const DESCRIBED: &[&str] = &["description"];
+pub(crate) const SCHEMA: &[&str] = &["description", "default_privileges"];
 pub(crate) const EXTENSION: &[&str] = &["schema", "version"];
 pub(crate) const SUPABASE: &[&str] = &["auto_expose_new_tables"];
 pub(crate) const LINT: &[&str] = &[
@@ -441,6 +443,13 @@ impl<'d> Decoder<'d> {
                 self.model.external_policy_spans.insert(table, k.span);
             }
         }
+        if let Some(n) = f.get("default_privileges") {
+            let at = f.key("default_privileges").map_or(n.span, |k| k.span);
+            let dp = super::default_privileges::decode(self.d, n, None, at);
+            if self.declare("default privileges", "every schema", at) {
+                super::default_privileges::insert_sorted(&mut self.model.default_privileges, dp);
+            }
+        }
         if let Some(n) = f.get("triggers") {
             for (k, v) in decode::entries(self.d, n, "`triggers`") {
                 if let Some(t) = self.trigger(k.span, &k.name, v, None)
@@ -456,12 +465,27 @@ impl<'d> Decoder<'d> {
     fn schemas(&mut self, node: &Node) {
         let items = named_items(self.d, node, "a schema name", "`schemas`");
         for (name, span, body) in items {
+            let mut defaults = None;
             let description = body.and_then(|b| {
-                let f = Fields::new(self.d, b, DESCRIBED, format!("schema `{name}`"));
+                let f = Fields::new(self.d, b, SCHEMA, format!("schema `{name}`"));
                 let d = description(self.d, f.get("description"));
+                if let Some(n) = f.get("default_privileges") {
+                    let at = f.key("default_privileges").map_or(span, |k| k.span);
+                    defaults = Some(super::default_privileges::decode(
+                        self.d,
+                        n,
+                        Some(name.clone()),
+                        at,
+                    ));
+                }
                 f.finish(self.d);
                 d
             });
+            if let Some(dp) = defaults
+                && self.declare("default privileges of schema", &name, dp.origin)
+            {
+                super::default_privileges::insert_sorted(&mut self.model.default_privileges, dp);
+            }
             if self.declare("schema", &name, span) {
                 self.model.schemas.insert(
                     name.clone(),

@@ -47,15 +47,85 @@ const REVOKE_DOC: &str =
 const RENAMED_DOC: &str = "The name this object had in the last migration: the next migration renames it instead of dropping and adding it. Not part of the snapshot.";
 const LINT_ALLOW_DOC: &str = "Accept findings of lint rules on this object: `{ allow: { RULE: reason } }` (a code or name, with a reason).";
 
-/// `{ description }`: schemas and roles in mapping form.
+/// `{ description }`: roles in mapping form.
 pub const DESCRIBED: Object = Object {
     id: "described",
-    title: "A schema or role",
+    title: "A role",
     keys: &[key(
         "description",
         Shape::Text,
         "What it is for; becomes `COMMENT ON …`.",
     )],
+    rest: None,
+};
+
+/// A schema in mapping form.
+pub const SCHEMA: Object = Object {
+    id: "schema",
+    title: "A schema",
+    keys: &[
+        key(
+            "description",
+            Shape::Text,
+            "What it is for; becomes `COMMENT ON SCHEMA`.",
+        ),
+        key(
+            "default_privileges",
+            Shape::Obj(&DEFAULT_PRIVILEGES),
+            "What new objects in this schema get when they are created (`ALTER DEFAULT PRIVILEGES IN SCHEMA`): grants by class.",
+        ),
+    ],
+    rest: None,
+};
+
+const DEFAULT_CLASS: Shape = Shape::Obj(&DEFAULT_PRIVILEGES_CLASS);
+
+/// `default_privileges:` under a schema or at the top level.
+pub const DEFAULT_PRIVILEGES: Object = Object {
+    id: "default_privileges",
+    title: "Default privileges",
+    keys: &[
+        key(
+            "for_role",
+            Shape::Name,
+            "Whose new objects are covered (`FOR ROLE`); default the role running the migrations.",
+        ),
+        key(
+            "tables",
+            DEFAULT_CLASS,
+            "On new tables and views (`ON TABLES`).",
+        ),
+        key(
+            "sequences",
+            DEFAULT_CLASS,
+            "On new sequences (`ON SEQUENCES`).",
+        ),
+        key(
+            "functions",
+            DEFAULT_CLASS,
+            "On new functions and procedures (`ON FUNCTIONS`).",
+        ),
+        key("types", DEFAULT_CLASS, "On new types (`ON TYPES`)."),
+    ],
+    rest: None,
+};
+
+/// One class of a `default_privileges:` body.
+pub const DEFAULT_PRIVILEGES_CLASS: Object = Object {
+    id: "default_privileges_class",
+    title: "Default privileges of one class of objects",
+    keys: &[
+        key(
+            "grant",
+            PRIVILEGES,
+            "Privileges granted on every new object, by role: `{ authenticated: [select] }`.",
+        ),
+        key(
+            "revoke",
+            PRIVILEGES,
+            "Privileges PostgreSQL grants by itself that new objects no longer get, by role: `{ public: [execute] }` (top-level `default_privileges:` only).",
+        ),
+    ],
     rest: None,
 };
 
@@ -1015,8 +1085,11 @@ pub const TOP: Object = Object {
         ),
         key(
             "schemas",
-            DESCRIBED_ITEMS,
-            "Schemas other than public: a list of names or name → `{ description }`.",
+            Shape::Either(&[
+                Shape::Seq(&Shape::Name),
+                Shape::MapOf(&Shape::Either(&[Shape::Null, Shape::Obj(&SCHEMA)])),
+            ]),
+            "Schemas other than public: a list of names or name → `{ description, default_privileges }` (`public` may be listed for its default privileges).",
         ),
         key(
             "extensions",
@@ -1079,6 +1152,11 @@ pub const TOP: Object = Object {
             "target",
             Shape::Choice(&["postgres", "citus"]),
             "postgres (default) | citus: the database the migrations are for; with citus, tables may declare a `distribution:`.",
+        ),
+        key(
+            "default_privileges",
+            Shape::Obj(&DEFAULT_PRIVILEGES),
+            "Default privileges in every schema (`ALTER DEFAULT PRIVILEGES` without `IN SCHEMA`): grants and revokes by class; per-schema ones go under `schemas:`.",
         ),
     ],
     rest: None,

@@ -4,7 +4,9 @@ use std::collections::BTreeSet;
 
 use super::keys;
 use super::*;
-use crate::load::{access_tests as at, citus, migrations as mig, model as m};
+use crate::load::{
+    access_tests as at, citus, default_privileges as dp, migrations as mig, model as m,
+};
 
 /// Each loader key list (by its name in `src/load/`) and the object that documents it.
 fn pairs() -> Vec<(&'static str, &'static [&'static str], &'static Object)> {
@@ -31,6 +33,17 @@ fn pairs() -> Vec<(&'static str, &'static [&'static str], &'static Object)> {
             &keys::PARTITION_BOUND,
         ),
         ("DESCRIBED", m::DESCRIBED, &keys::DESCRIBED),
+        ("SCHEMA", m::SCHEMA, &keys::SCHEMA),
+        (
+            "DEFAULT_PRIVILEGES",
+            dp::DEFAULT_PRIVILEGES,
+            &keys::DEFAULT_PRIVILEGES,
+        ),
+        (
+            "DEFAULT_PRIVILEGES_CLASS",
+            dp::DEFAULT_PRIVILEGES_CLASS,
+            &keys::DEFAULT_PRIVILEGES_CLASS,
+        ),
         ("EXTENSION", m::EXTENSION, &keys::EXTENSION),
         ("SUPABASE", m::SUPABASE, &keys::SUPABASE),
         ("LINT", m::LINT, &keys::LINT),
@@ -68,6 +81,10 @@ const LOADER_SOURCES: &[(&str, &str)] = &[
     ("src/load/decode.rs", include_str!("../load/decode.rs")),
     ("src/load/mod.rs", include_str!("../load/mod.rs")),
     ("src/load/citus.rs", include_str!("../load/citus.rs")),
+    (
+        "src/load/default_privileges.rs",
+        include_str!("../load/default_privileges.rs"),
+    ),
 ];
 
 fn set<'a>(items: impl IntoIterator<Item = &'a str>) -> BTreeSet<&'a str> {

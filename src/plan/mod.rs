@@ -2,11 +2,12 @@
 //!
 //! Input: a validated [`Model`] (no errors). Output: [`Migration`] with `up` and `down` as lists
 //! of [`Step`]s (a comment and its statements). Invariants: objects come in dependency order —
-//! schemas, extensions, roles, enums, functions, tables in foreign-key order (cycle-closing FKs
+//! schemas, extensions, roles, default privileges, enums, functions, tables in foreign-key order (cycle-closing FKs
 //! after all tables), indexes, views in dependency order, triggers, RLS and policies, grants,
 //! publication membership, comments — with ties broken by name; `down` undoes `up` in reverse.
 
 pub mod citus;
+pub mod default_privileges;
 pub mod incremental;
 pub mod split;
 
@@ -235,6 +236,10 @@ pub fn initial(model: &Model) -> Migration<'_> {
             .keys()
             .map(|r| Stmt::CreateRole(r.clone()))
             .collect(),
+    ));
+    up.push(step(
+        "Default privileges (before the objects they cover)",
+        default_privileges::up(model),
     ));
     up.push(step(
         "Enum types",
@@ -602,6 +607,7 @@ pub fn initial(model: &Model) -> Migration<'_> {
             .map(|e| Stmt::DropExtension(e.clone()))
             .collect(),
     ));
+    down.push(step("Default privileges", default_privileges::down(model)));
     down.push(step(
         "Schemas",
         model

@@ -10,11 +10,14 @@
 //! `supabase: { auto_expose_new_tables: true }`, ALL on tables and views in exposed schemas to
 //! the client roles and `service_role`, and EXECUTE on functions in exposed schemas to them
 //! (today's Supabase grants nothing); on every platform EXECUTE on functions to PUBLIC. `all`
-//! expands to the object's privileges. Privileges of `public` apply to every role.
+//! expands to the object's privileges. Privileges of `public` apply to every role. The model's
+//! default privileges (`default_privileges:`) come before the object's own grants and revokes
+//! ([`model_defaults`]): what a new object holds at creation.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::External;
+use crate::ir::default_privileges::ObjectClass;
 use crate::ir::{Model, Preset, Privileges, QName};
 
 /// Who uses the Data API, and what the platform grants them by itself.
@@ -121,6 +124,45 @@ fn apply(held: &mut Held, revokes: &Privileges, grants: &Privileges, all: &[&str
     held.retain(|_, p| !p.is_empty());
 }
 
+/// What a new object of `class` in `schema`, created by the migrations, holds before the
+/// platform's automatic grants and the object's own grants and revokes: PostgreSQL's built-in
+/// grants to PUBLIC (EXECUTE on functions, USAGE on types), then the model's every-schema default
+/// privileges (revokes, then grants), then its default privileges in `schema` (grants; PostgreSQL
+/// adds per-schema default privileges to the others). Only default privileges that cover the
+/// migrations' objects count ([`crate::ir::default_privileges::DefaultPrivileges::covers_model_objects`]); the first migration
+/// creates them before every object, and an incremental one applies a change to the objects
+/// that already exist (`plan::incremental::default_privileges`), so this holds for every
+/// object of the model whatever its history.
+pub fn model_defaults(model: &Model, class: ObjectClass, schema: &str) -> Held {
+    let mut held = Held::new();
+    let public = class.builtin_public();
+    if !public.is_empty() {
+        held.insert(
+            "public".to_string(),
+            public.iter().map(|p| p.to_string()).collect(),
+        );
+    }
+    let applies = model
+        .default_privileges
+        .iter()
+        .filter(|dp| dp.covers_model_objects(model.preset));
+    for dp in applies {
+        if dp.schema.as_deref().is_some_and(|s| s != schema) {
+            continue;
+        }
+        if let Some(cp) = dp.classes.get(&class) {
+            apply(&mut held, &cp.revokes, &cp.grants, class.privileges());
+        }
+    }
+    held
+}
+
+fn merge(into: &mut Held, from: Held) {
+    for (role, privs) in from {
+        into.entry(role).or_default().extend(privs);
+    }
+}
+
 impl Access {
     /// Compute the effective privileges of a model.
     pub fn of(model: &Model, api: &Api) -> Access {
@@ -131,11 +173,13 @@ impl Access {
             api_roles.push("service_role".to_string());
         }
         let table_defaults = |schema: &str| -> Held {
-            let mut h = Held::new();
+            let mut h = model_defaults(model, ObjectClass::Tables, schema);
             if api.auto_expose && api.exposed(schema) {
+                let mut platform = Held::new();
                 for r in &api_roles {
-                    h.insert(r.clone(), TABLE_ALL.iter().map(|s| s.to_string()).collect());
+                    platform.insert(r.clone(), TABLE_ALL.iter().map(|s| s.to_string()).collect());
                 }
+                merge(&mut h, platform);
             }
             h
         };
@@ -163,11 +207,12 @@ impl Access {
             access.relations.insert(name.clone(), h);
         }
         for (name, f) in &model.functions {
-            let mut h = Held::new();
-            h.insert("public".to_string(), ["execute".to_string()].into());
+            let mut h = model_defaults(model, ObjectClass::Functions, &name.schema);
             if api.auto_expose && api.exposed(&name.schema) {
                 for r in &api_roles {
-                    h.insert(r.clone(), ["execute".to_string()].into());
+                    h.entry(r.clone())
+                        .or_default()
+                        .insert("execute".to_string());
                 }
             }
             apply(&mut h, &f.revokes, &f.grants, &["execute"]);
@@ -253,5 +298,26 @@ mod tests {
         );
         let access = Access::of(&c.model, &Api::of(&c.model, &c.external));
         assert!(!access.relation_allows(&q("notes"), "anon", "select"));
+    }
+
+    #[test]
+    fn default_privileges_come_before_the_objects_grants_and_revokes() {
+        let c = compiled(
+            "schemas:\n  public:\n    default_privileges:\n      tables: { grant: { authenticated: [select, delete] } }\ndefault_privileges:\n  functions: { revoke: { public: [execute] } }\nfunctions:\n  f: { returns: integer, language: sql, body: select 1, grants: { anon: [execute] } }\n",
+        );
+        let api = Api::with_service_role(&c.model, &c.external);
+        let access = Access::of(&c.model, &api);
+        assert!(access.relation_allows(&q("notes"), "authenticated", "delete"));
+        assert!(!access.relation_allows(&q("notes"), "anon", "select"));
+        assert!(access.function_allows(&q("f"), "anon"));
+        assert!(!access.function_allows(&q("f"), "authenticated"));
+        // A table's revoke takes one back; another role's defaults do not cover the model.
+        let c = compiled(
+            "schemas:\n  public:\n    default_privileges:\n      tables: { grant: { authenticated: [select] } }\n  app:\n    default_privileges:\n      for_role: reporter\n      tables: { grant: { anon: [select] } }\nroles:\n  reporter: {}\n",
+        );
+        let held = model_defaults(&c.model, ObjectClass::Tables, "app");
+        assert!(held.is_empty(), "{held:?}");
+        let held = model_defaults(&c.model, ObjectClass::Functions, "public");
+        assert_eq!(held.get("public"), Some(&["execute".to_string()].into()));
     }
 }

@@ -69,6 +69,48 @@ pub struct DatabaseView {
     pub external_policies: Vec<ExternalPoliciesView>,
     /// How to apply and roll back the migrations.
     pub migrations: MigrationsView,
+    /// Default privileges, one row per scope, class, grant or revoke and role.
+    pub default_privileges: Vec<DefaultPrivilegeView>,
+}
+
+/// One row of the default privileges table.
+#[derive(Debug, Clone, Serialize)]
+pub struct DefaultPrivilegeView {
+    /// The schema, or `every schema`.
+    pub schema: String,
+    /// `FOR ROLE`, or the role running the migrations.
+    pub for_role: String,
+    /// The class of objects (`tables`, …).
+    pub objects: String,
+    /// `grant` or `revoke`.
+    pub change: String,
+    /// The grantee (`public` for PUBLIC).
+    pub role: String,
+    /// Privileges, upper case, comma-separated.
+    pub privileges: String,
+}
+
+fn default_privilege_views(model: &Model) -> Vec<DefaultPrivilegeView> {
+    let mut out = Vec::new();
+    for dp in &model.default_privileges {
+        for s in crate::plan::default_privileges::entry(dp) {
+            out.push(DefaultPrivilegeView {
+                schema: dp
+                    .schema
+                    .clone()
+                    .unwrap_or_else(|| "every schema".to_string()),
+                for_role: dp
+                    .for_role
+                    .as_ref()
+                    .map_or_else(|| "the migrations' role".to_string(), |r| r.value.clone()),
+                objects: s.class.key().to_string(),
+                change: if s.grant { "grant" } else { "revoke" }.to_string(),
+                role: s.role.clone(),
+                privileges: s.privileges.join(", ").to_ascii_uppercase(),
+            });
+        }
+    }
+    out
 }
 
 /// A schema line of the overview.
@@ -1394,6 +1436,7 @@ pub fn database_view_in(
             })
             .collect(),
         migrations,
+        default_privileges: default_privilege_views(model),
     }
 }
 

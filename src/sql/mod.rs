@@ -42,6 +42,34 @@ pub enum CommentTarget {
     Role(String),
 }
 
+/// One `ALTER DEFAULT PRIVILEGES` statement: privileges (valid for `class`, checked by validate)
+/// granted to or revoked from one role.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DefaultPrivilege {
+    /// `FOR ROLE`.
+    pub for_role: Option<String>,
+    /// `IN SCHEMA`.
+    pub schema: Option<String>,
+    /// GRANT (true) or REVOKE.
+    pub grant: bool,
+    /// Privileges, lower case (`all` as written).
+    pub privileges: Vec<String>,
+    /// The class of objects.
+    pub class: crate::ir::default_privileges::ObjectClass,
+    /// The grantee (`public` is PUBLIC).
+    pub role: String,
+}
+
+impl DefaultPrivilege {
+    /// The statement that undoes this one.
+    pub fn inverse(&self) -> DefaultPrivilege {
+        DefaultPrivilege {
+            grant: !self.grant,
+            ..self.clone()
+        }
+    }
+}
+
 /// Objects GRANT/REVOKE can name.
 #[derive(Debug, Clone, PartialEq)]
 pub enum GrantObject {
@@ -158,6 +186,9 @@ pub enum Stmt<'a> {
     Revoke(GrantObject, Vec<String>, String),
     /// `ALTER PUBLICATION p ADD TABLE t`
     AddToPublication(String, QName),
+    /// `ALTER DEFAULT PRIVILEGES [FOR ROLE r] [IN SCHEMA s] GRANT privileges ON class TO role`,
+    /// or `REVOKE … FROM role` when `grant` is false
+    AlterDefaultPrivileges(Box<DefaultPrivilege>),
     /// `COMMENT ON … IS '…'`
     Comment(CommentTarget, String),
     /// `ALTER TABLE t DROP CONSTRAINT name`
@@ -857,6 +888,27 @@ impl Stmt<'_> {
             }
             Stmt::AddToPublication(p, t) => {
                 let _ = write!(out, "ALTER PUBLICATION {} ADD TABLE {t}", quote_ident(p));
+            }
+            Stmt::AlterDefaultPrivileges(dp) => {
+                out.push_str("ALTER DEFAULT PRIVILEGES");
+                if let Some(r) = &dp.for_role {
+                    let _ = write!(out, " FOR ROLE {}", quote_ident(r));
+                }
+                if let Some(s) = &dp.schema {
+                    let _ = write!(out, " IN SCHEMA {}", quote_ident(s));
+                }
+                let (verb, to) = if dp.grant {
+                    ("GRANT", "TO")
+                } else {
+                    ("REVOKE", "FROM")
+                };
+                let _ = write!(
+                    out,
+                    " {verb} {} ON {} {to} {}",
+                    dp.privileges.join(", ").to_ascii_uppercase(),
+                    dp.class.sql(),
+                    role_sql(&dp.role)
+                );
             }
             Stmt::Comment(target, text) => {
                 let _ = write!(out, "COMMENT ON {target} IS {}", quote_literal(text));

@@ -7,6 +7,7 @@
 //! linear in the size of the model (lookups go through maps built once per table).
 
 mod citus;
+mod default_privileges;
 pub mod sql;
 
 pub use sql::{Fragment, Fragments};
@@ -995,6 +996,7 @@ pub fn validate_with(
     for tr in &model.external_triggers {
         trigger_checks(model, tr, None, d);
     }
+    default_privileges::check(model, &scope, d);
     constant_expressions(model, d);
     name_collisions(model, d);
     view_cycles(model, d);

@@ -14,6 +14,7 @@
 //! order, so the output is deterministic.
 
 mod citus;
+mod default_privileges;
 pub mod fingerprint;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -63,6 +64,12 @@ pub fn compared_roles(model: &Model, external: &External) -> Vec<String> {
     for f in model.functions.values() {
         add(&f.grants);
         add(&f.revokes);
+    }
+    for dp in &model.default_privileges {
+        for cp in dp.classes.values() {
+            add(&cp.grants);
+            add(&cp.revokes);
+        }
     }
     r.remove("public");
     r.insert("PUBLIC".to_string());
@@ -270,6 +277,7 @@ pub fn compare(
     views(&mut cx, catalog);
     privileges(&mut cx, external, catalog);
     citus::compare(&mut cx, catalog);
+    default_privileges::compare(&mut cx, catalog);
 }
 
 fn schemas_and_extensions(cx: &mut Cx<'_>, catalog: &Catalog) {

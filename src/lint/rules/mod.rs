@@ -9,6 +9,8 @@ pub mod auth_users_exposed;
 pub mod auto_expose_setting_missing;
 pub mod citus_distribution_column_nullable;
 pub mod citus_policy_fans_out;
+pub mod client_default_execute_on_functions;
+pub mod client_default_grant_on_tables;
 pub mod constraint_index_naming;
 pub mod discouraged_type;
 pub mod duplicate_foreign_key;

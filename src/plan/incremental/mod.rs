@@ -22,6 +22,7 @@
 
 mod alter_table;
 mod columns;
+mod default_privileges;
 mod enums;
 mod external;
 mod functions;
@@ -88,6 +89,8 @@ enum Phase {
     DropFunction,
     CreateExtension,
     CreateRole,
+    /// Order matters: default privileges come before the objects they should cover.
+    DefaultPrivileges,
     Enum,
     CreateFunction,
     CreateTable,
@@ -282,6 +285,7 @@ impl<'a> Differ<'a> {
     fn run(&mut self, renames: &Renames) {
         self.renames(renames);
         self.schemas_and_extensions();
+        self.default_privileges();
         self.enums();
         self.functions();
         self.tables();

@@ -14,9 +14,42 @@ impl Differ<'_> {
             && object.split('.').next() == Some("public")
             && ["anon", "authenticated", "service_role"].contains(&role);
         match obj {
-            GrantObject::Function(_) => role.eq_ignore_ascii_case("public") || supabase_api,
+            GrantObject::Function(_) => {
+                // PUBLIC's EXECUTE unless the model's default privileges take it away.
+                let public = role.eq_ignore_ascii_case("public")
+                    && !self
+                        .model_default_holds(obj, object, "public", vec!["execute".to_string()])
+                        .is_empty();
+                public || supabase_api
+            }
             GrantObject::Table(_) => supabase_api,
         }
+    }
+
+    /// The privileges of `privs` the new model's default privileges give `role` on `obj`
+    /// (`preset::privileges::model_defaults`).
+    fn model_default_holds(
+        &self,
+        obj: &GrantObject,
+        object: &str,
+        role: &str,
+        privs: Vec<String>,
+    ) -> Vec<String> {
+        use crate::ir::default_privileges::ObjectClass;
+        let class = match obj {
+            GrantObject::Function(_) => ObjectClass::Functions,
+            GrantObject::Table(_) => ObjectClass::Tables,
+        };
+        let schema = object.split('.').next().unwrap_or_default();
+        let held = crate::preset::privileges::model_defaults(self.new, class, schema);
+        let Some(set) = held.get(role) else {
+            return Vec::new();
+        };
+        class
+            .expand(&privs)
+            .into_iter()
+            .filter(|p| set.contains(p))
+            .collect()
     }
 
     /// Grants and revokes of one object: what the new model grants that the old did not is
@@ -72,7 +105,13 @@ impl Differ<'_> {
         for (role, privs) in diff(old_revokes, revokes) {
             // Only what the role holds by default comes back: the model's state without the
             // revoke is the default, as a fresh build shows.
-            if !self.holds_by_default(obj, &object, &role) {
+            let privs: Vec<String> = if self.holds_by_default(obj, &object, &role) {
+                privs
+            } else {
+                // The model's default privileges may give the role some of them.
+                self.model_default_holds(obj, &object, &role, privs)
+            };
+            if privs.is_empty() {
                 continue;
             }
             stmts.push(Stmt::Grant(obj.clone(), privs.clone(), role.clone()));
