@@ -119,6 +119,12 @@ codes! {
     /// A subquery in a policy of a distributed or reference table of a Citus model (Citus
     /// refuses it at `CREATE POLICY` and at distribution).
     CitusPolicySubquery = "E322", "citus-policy-subquery";
+    /// A `replica_identity: { index: … }` that names no index of the table, or one PostgreSQL
+    /// cannot use (not unique, partial, deferrable, on an expression or a nullable column).
+    ReplicaIdentityIndexInvalid = "E342", "replica-identity-index-invalid";
+    /// A trigger calls a function an extension provides (`moddatetime`), and the model does not
+    /// declare that extension.
+    ExtensionNotDeclared = "E343", "extension-not-declared";
     /// A committed migration was edited, removed or reordered.
     MigrationTampered = "E401", "migration-tampered";
     /// The model has changes that no committed migration describes yet.

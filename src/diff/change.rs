@@ -129,6 +129,11 @@ pub enum ChangeKind {
     /// A table's Citus placement changes: distributed, reference or local (`undistribute_table`,
     /// `create_distributed_table`, `alter_distributed_table`, …; `target: citus` models only).
     ChangePlacement,
+    /// A trigger is enabled, disabled, or set to fire in replica or in every mode (its
+    /// definition unchanged).
+    AlterTrigger,
+    /// A table's replica identity is set.
+    AlterReplicaIdentity,
 }
 
 /// One change between the models.

@@ -11,6 +11,7 @@ pub mod access_test;
 pub mod citus;
 pub mod graph;
 pub mod name;
+pub mod replication;
 pub mod types;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -736,6 +737,9 @@ pub struct Trigger {
     /// Where it was declared.
     #[serde(skip)]
     pub origin: Span,
+    /// When it fires (`enabled:`); left out of the snapshot when enabled (the default).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub enabled: replication::TriggerEnabled,
 }
 
 /// How a table is partitioned.
@@ -859,6 +863,9 @@ pub struct Table {
     /// Where it was declared.
     #[serde(skip)]
     pub origin: Span,
+    /// `REPLICA IDENTITY` (`replica_identity:`); left out of the snapshot when the default.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub replica_identity: replication::ReplicaIdentity,
 }
 
 /// What an earlier key of the table already enforces for a unique constraint that repeats it.

@@ -11,6 +11,7 @@ pub mod decode;
 mod fastyaml;
 pub mod migrations;
 pub mod model;
+pub mod replication;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};

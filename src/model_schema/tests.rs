@@ -49,6 +49,11 @@ fn pairs() -> Vec<(&'static str, &'static [&'static str], &'static Object)> {
         ("MIGRATIONS", mig::MIGRATIONS, &keys::MIGRATIONS),
         ("ACKNOWLEDGE", mig::ACKNOWLEDGE, &keys::ACKNOWLEDGE),
         ("DISTRIBUTION", citus::DISTRIBUTION, &keys::DISTRIBUTION),
+        (
+            "REPLICA_IDENTITY_INDEX",
+            crate::load::replication::REPLICA_IDENTITY_INDEX,
+            &keys::REPLICA_IDENTITY_INDEX,
+        ),
     ]
 }
 
@@ -68,6 +73,10 @@ const LOADER_SOURCES: &[(&str, &str)] = &[
     ("src/load/decode.rs", include_str!("../load/decode.rs")),
     ("src/load/mod.rs", include_str!("../load/mod.rs")),
     ("src/load/citus.rs", include_str!("../load/citus.rs")),
+    (
+        "src/load/replication.rs",
+        include_str!("../load/replication.rs"),
+    ),
 ];
 
 fn set<'a>(items: impl IntoIterator<Item = &'a str>) -> BTreeSet<&'a str> {

@@ -7,6 +7,7 @@
 //! linear in the size of the model (lookups go through maps built once per table).
 
 mod citus;
+mod replication;
 pub mod sql;
 
 pub use sql::{Fragment, Fragments};
@@ -275,6 +276,7 @@ fn table_checks(model: &Model, scope: &Scope, t: &Table, d: &mut Diagnostics) {
     for tr in t.triggers.values() {
         trigger_checks(model, tr, Some(t), d);
     }
+    replication::replica_identity(t, d);
     check_privileges(
         d,
         &t.grants,

@@ -15,6 +15,7 @@
 
 mod citus;
 pub mod fingerprint;
+mod replication;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -461,6 +462,7 @@ fn table(cx: &mut Cx<'_>, t: &Table, info: &crate::introspect::TableInfo, catalo
             },
         );
     }
+    replication::replica_identity(cx, t, info);
     if info.rls_forced != t.rls.force {
         cx.differs(
             format!("FORCE ROW LEVEL SECURITY of table `{name}`"),
@@ -1003,6 +1005,7 @@ fn trigger_set(
                     tr.description.as_deref(),
                     info.description.as_deref(),
                 );
+                replication::trigger_enabled(cx, &what, tr, info);
                 let want = Stmt::CreateTrigger((*tr).into()).to_string();
                 let equal = match reference.get(tname) {
                     Some(r) => r.definition == info.definition,

@@ -28,6 +28,7 @@ mod functions;
 mod indexes;
 mod privileges;
 mod renames;
+mod replication;
 mod schema;
 mod tables;
 mod views;
