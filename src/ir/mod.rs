@@ -737,8 +737,12 @@ pub struct Trigger {
     /// Where it was declared.
     #[serde(skip)]
     pub origin: Span,
-    /// When it fires (`enabled:`); left out of the snapshot when enabled (the default).
-    #[serde(default, skip_serializing_if = "is_default")]
+    /// When it fires (`enabled:`); left out of the snapshot when enabled (the default), in
+    /// format 1 too, so snapshots written before it existed read and write the same.
+    #[serde(
+        default,
+        skip_serializing_if = "replication::TriggerEnabled::is_origin"
+    )]
     pub enabled: replication::TriggerEnabled,
 }
 
@@ -863,8 +867,12 @@ pub struct Table {
     /// Where it was declared.
     #[serde(skip)]
     pub origin: Span,
-    /// `REPLICA IDENTITY` (`replica_identity:`); left out of the snapshot when the default.
-    #[serde(default, skip_serializing_if = "is_default")]
+    /// `REPLICA IDENTITY` (`replica_identity:`); left out of the snapshot when the default, in
+    /// format 1 too, so snapshots written before it existed read and write the same.
+    #[serde(
+        default,
+        skip_serializing_if = "replication::ReplicaIdentity::is_default"
+    )]
     pub replica_identity: replication::ReplicaIdentity,
 }
 

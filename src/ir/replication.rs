@@ -27,6 +27,11 @@ pub enum TriggerEnabled {
 }
 
 impl TriggerEnabled {
+    /// Whether it is the default (`enabled: true`).
+    pub fn is_origin(&self) -> bool {
+        *self == TriggerEnabled::Origin
+    }
+
     /// The `pg_trigger.tgenabled` letter.
     pub fn catalog_letter(self) -> &'static str {
         match self {
@@ -75,6 +80,11 @@ pub enum ReplicaIdentity {
 }
 
 impl ReplicaIdentity {
+    /// Whether it is the default (the primary key).
+    pub fn is_default(&self) -> bool {
+        *self == ReplicaIdentity::Default
+    }
+
     /// How the model writes it, for messages and docs.
     pub fn describe(&self) -> String {
         match self {

@@ -6,7 +6,7 @@
 
 use super::decode::{self, Fields};
 use super::yaml::{Node, NodeKind};
-use crate::diagnostics::Diagnostics;
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::ir::Sp;
 use crate::ir::replication::{ReplicaIdentity, TriggerEnabled};
 
@@ -18,11 +18,31 @@ pub fn trigger_enabled(d: &mut Diagnostics, node: &Node) -> TriggerEnabled {
     match &node.kind {
         NodeKind::Bool(true) => TriggerEnabled::Origin,
         NodeKind::Bool(false) => TriggerEnabled::Disabled,
-        _ => match decode::choice(d, node, &["replica", "always"], "trigger `enabled` setting") {
-            Some(c) if c.value == "replica" => TriggerEnabled::Replica,
-            Some(_) => TriggerEnabled::Always,
-            None => TriggerEnabled::Origin,
-        },
+        _ => {
+            let words: &[&str] = &["replica", "always"];
+            let Some(t) = decode::text(d, node, "a trigger's `enabled`") else {
+                return TriggerEnabled::Origin;
+            };
+            match t.value.trim().to_ascii_lowercase().as_str() {
+                "replica" => TriggerEnabled::Replica,
+                "always" => TriggerEnabled::Always,
+                other => {
+                    d.push(
+                        Diagnostic::error(
+                            Code::InvalidValue,
+                            format!(
+                                "`{}` is not a valid trigger `enabled` setting{}",
+                                t.value,
+                                decode::did_you_mean(other, words.iter().copied())
+                            ),
+                        )
+                        .at(t.span, "not allowed here")
+                        .help("use one of: true, false, replica, always"),
+                    );
+                    TriggerEnabled::Origin
+                }
+            }
+        }
     }
 }
 
