@@ -125,6 +125,9 @@ codes! {
     /// A trigger calls a function an extension provides (`moddatetime`), and the model does not
     /// declare that extension.
     ExtensionNotDeclared = "E343", "extension-not-declared";
+    /// A trigger passes an extension's trigger function a number of arguments it refuses when the
+    /// trigger fires (`moddatetime` takes exactly one column).
+    ExtensionTriggerArguments = "E344", "extension-trigger-arguments";
     /// A committed migration was edited, removed or reordered.
     MigrationTampered = "E401", "migration-tampered";
     /// The model has changes that no committed migration describes yet.

@@ -3,7 +3,8 @@
 //! schema the extension is installed into.
 //!
 //! Input: a trigger's written function name and the model's extensions. Output: the resolved
-//! name, or `E343` when the extension is not declared. Invariants: only the functions of the
+//! name, or `E343` when the extension is not declared (and `E344` when a function whose argument
+//! count is fixed gets another count). Invariants: only the functions of the
 //! table below are known; any other name is resolved as a model function.
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
@@ -19,6 +20,15 @@ pub const EXTENSION_TRIGGER_FUNCTIONS: &[(&str, &str)] = &[
     ("lo_manage", "lo"),
     ("moddatetime", "moddatetime"),
     ("triggered_change_notification", "tcn"),
+];
+
+/// (function, arguments it takes, as words): the functions whose argument count is fixed; each
+/// refuses any other count when the trigger fires (`moddatetime`: "A single argument was
+/// expected"), which E344 reports at build time instead.
+const FIXED_ARGUMENTS: &[(&str, usize, &str)] = &[
+    ("insert_username", 1, "the column to fill"),
+    ("lo_manage", 1, "the large-object column"),
+    ("moddatetime", 1, "the timestamp column to set"),
 ];
 
 /// The extension that installs trigger function `name`, if it is one of the table's.
@@ -57,6 +67,23 @@ pub(super) fn resolve(model: &Model, tr: &Trigger, d: &mut Diagnostics) -> Optio
         );
         return Some(None);
     };
+    if let Some((_, n, what)) = FIXED_ARGUMENTS.iter().find(|(f, _, _)| *f == name)
+        && tr.args.len() != *n
+    {
+        d.push(
+            Diagnostic::error(
+                Code::ExtensionTriggerArguments,
+                format!(
+                    "trigger `{}` passes {} argument{} to `{name}`, which takes {n}",
+                    tr.name,
+                    tr.args.len(),
+                    if tr.args.len() == 1 { "" } else { "s" }
+                ),
+            )
+            .at(tr.origin, format!("`{name}` needs {what}"))
+            .help(format!("give it exactly {what} in `args:`")),
+        );
+    }
     let installed = model.extension_schema(ext);
     match schema {
         Some(s) if s != installed => {
