@@ -1361,6 +1361,7 @@ fixture_tests! {
     fixture_12_text_survival => "12_text_survival.yaml",
     fixture_13_docs => "13_docs.yaml",
     fixture_14_membership_policies => "14_membership_policies.yaml",
+    fixture_15_replication => "15_replication.yaml",
     root_schema => "schema.yaml",
 }
 

@@ -219,7 +219,7 @@ fn objects_the_model_cannot_express_are_listed_and_fail_without_allow_partial() 
 }
 
 /// Properties of tables the model cannot write (a column's collation, statistics target, storage
-/// and compression, storage parameters, UNLOGGED, replica identity, a constraint's comment) are
+/// and compression, storage parameters, UNLOGGED, a constraint's comment) are
 /// each listed in the ledger with the SQL that sets them; comments on policies, indexes and triggers are imported
 /// as their `why:` / `description:`.
 #[test]
@@ -269,7 +269,6 @@ fn table_properties_the_model_cannot_write_are_listed_and_comments_imported() {
         "storage parameters public.t",
         "storage parameters public.scratch",
         "unlogged table public.scratch",
-        "replica identity public.t",
         "constraint comment public.t.t_n_check",
     ] {
         assert!(out.stderr.contains(entry), "{entry}: {}", out.stderr);

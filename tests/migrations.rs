@@ -829,6 +829,10 @@ mod edits {
         pub fk: Option<String>,
         /// Triggers calling `touch_row`: name → on insert too (else update only).
         pub triggers: BTreeMap<String, bool>,
+        /// `enabled:` of triggers whose mode is not the default, by name.
+        pub trigger_modes: BTreeMap<String, &'static str>,
+        /// `replica_identity:` when not the default (`full`, `nothing`, `{ index: <t>_pkey }`).
+        pub replica_identity: Option<String>,
     }
 
     /// A view reading `select id from <table>`; a materialized one has a unique index on `id`.
@@ -871,6 +875,8 @@ mod edits {
                     policies: Vec::new(),
                     fk: None,
                     triggers: BTreeMap::new(),
+                    trigger_modes: BTreeMap::new(),
+                    replica_identity: None,
                 }],
                 views: Vec::new(),
                 functions: BTreeMap::new(),
@@ -999,13 +1005,21 @@ mod edits {
                 if !t.triggers.is_empty() {
                     s.push_str("    triggers:\n");
                     for (n, insert) in &t.triggers {
+                        let mode = t
+                            .trigger_modes
+                            .get(n)
+                            .map(|m| format!(", enabled: {m}"))
+                            .unwrap_or_default();
                         let _ = writeln!(
                             s,
-                            "      {n}: {{ before: [{}], function: touch_row{} }}",
+                            "      {n}: {{ before: [{}], function: touch_row{}{mode} }}",
                             if *insert { "insert, update" } else { "update" },
                             self.why_of("description", n)
                         );
                     }
+                }
+                if let Some(r) = &t.replica_identity {
+                    let _ = writeln!(s, "    replica_identity: {r}");
                 }
                 if !t.policies.is_empty() {
                     s.push_str("    rls:\n      enabled: true\n      policies:\n");
@@ -1074,7 +1088,7 @@ mod edits {
 
         fn try_edit(&mut self, rng: &mut ChaCha8Rng) -> Option<String> {
             let ti = rng.random_range(0..self.tables.len());
-            let kind = rng.random_range(0..25);
+            let kind = rng.random_range(0..27);
             let table_name = self.tables[ti].name.clone();
             match kind {
                 0 => {
@@ -1181,6 +1195,8 @@ mod edits {
                         policies: Vec::new(),
                         fk,
                         triggers: BTreeMap::new(),
+                        trigger_modes: BTreeMap::new(),
+                        replica_identity: None,
                     });
                     Some(format!("add table {name}"))
                 }
@@ -1363,6 +1379,7 @@ mod edits {
                         let t = &mut self.tables[ti];
                         if rng.random_bool(0.5) {
                             t.triggers.remove(&n);
+                            t.trigger_modes.remove(&n);
                             self.why.remove(&n);
                             return Some(format!("drop trigger {n} on {table_name}"));
                         }
@@ -1395,6 +1412,37 @@ mod edits {
                         self.default_privileges.insert(n);
                     }
                     Some(format!("toggle default privilege {n}"))
+                }
+                25 => {
+                    // A trigger's mode (enabled, disabled, replica, always).
+                    let t = &mut self.tables[ti];
+                    let names: Vec<String> = t.triggers.keys().cloned().collect();
+                    if names.is_empty() {
+                        return None;
+                    }
+                    let n = names[rng.random_range(0..names.len())].clone();
+                    let modes = ["true", "false", "replica", "always"];
+                    let m = modes[rng.random_range(0..modes.len())];
+                    if m == "true" {
+                        t.trigger_modes.remove(&n);
+                    } else {
+                        t.trigger_modes.insert(n.clone(), m);
+                    }
+                    Some(format!("trigger {n} on {table_name}: enabled {m}"))
+                }
+                26 => {
+                    // A table's replica identity (default, full, nothing, its primary key).
+                    let t = &mut self.tables[ti];
+                    let choices = [
+                        None,
+                        Some("full".to_string()),
+                        Some("nothing".to_string()),
+                        Some(format!("{{ index: {}_pkey }}", t.name)),
+                    ];
+                    let r = choices[rng.random_range(0..choices.len())].clone();
+                    let what = r.clone().unwrap_or_else(|| "default".into());
+                    t.replica_identity = r;
+                    Some(format!("replica identity of {table_name}: {what}"))
                 }
                 _ => {
                     // Move an enum value (the type is rebuilt).

@@ -127,6 +127,15 @@ codes! {
     /// A default privilege granted and revoked for the same role, or granted twice (through
     /// `all` and by name) in one class.
     ConflictingDefaultPrivilege = "E326", "conflicting-default-privilege";
+    /// A `replica_identity: { index: … }` that names no index of the table, or one PostgreSQL
+    /// cannot use (not unique, partial, deferrable, on an expression or a nullable column).
+    ReplicaIdentityIndexInvalid = "E342", "replica-identity-index-invalid";
+    /// A trigger calls a function an extension provides (`moddatetime`), and the model does not
+    /// declare that extension.
+    ExtensionNotDeclared = "E343", "extension-not-declared";
+    /// A trigger passes an extension's trigger function a number of arguments it refuses when the
+    /// trigger fires (`moddatetime` takes exactly one column).
+    ExtensionTriggerArguments = "E344", "extension-trigger-arguments";
     /// A policy of a distributed table calls a function that reads a distributed or reference
     /// table (Citus fails every query on the table: a distributed query from a shard).
     CitusPolicyFunctionReadsTable = "E345", "citus-policy-function-reads-table";

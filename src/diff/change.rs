@@ -131,6 +131,11 @@ pub enum ChangeKind {
     ChangePlacement,
     /// Default privileges are granted or revoked (`ALTER DEFAULT PRIVILEGES`).
     DefaultPrivileges,
+    /// A trigger is enabled, disabled, or set to fire in replica or in every mode (its
+    /// definition unchanged).
+    AlterTrigger,
+    /// A table's replica identity is set.
+    AlterReplicaIdentity,
 }
 
 /// One change between the models.

@@ -14,6 +14,7 @@
 
 mod default_privileges;
 mod expr;
+mod replication;
 pub mod yaml;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -250,7 +251,6 @@ fn other_reason(kind: &str) -> &'static str {
         "column storage" => "a column has no storage or compression key",
         "storage parameters" => "a table has no storage parameters",
         "unlogged table" => "every table the model builds is logged",
-        "replica identity" => "a table's replica identity is always its primary key",
         "constraint comment" => "a constraint has no description",
         "column options" => "a column has no attribute options (n_distinct, …)",
         "table access method" => "every table the model builds uses the heap access method",
@@ -634,6 +634,7 @@ fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Pr
                     scalar(&format!("{}.{}", tr.schema, tr.table))
                 );
                 s.push_str(&body);
+                replication::trigger_enabled(&tr.enabled, 4, &mut s);
                 if let Some(d) = &tr.description {
                     text_field(&mut s, 4, "description", d);
                 }
@@ -1492,6 +1493,7 @@ fn table(
             Some(body) => {
                 let _ = writeln!(trs, "      {}:", scalar(&tr.name));
                 trs.push_str(&body);
+                replication::trigger_enabled(&tr.enabled, 8, &mut trs);
                 if let Some(d) = &tr.description {
                     text_field(&mut trs, 8, "description", d);
                 }
@@ -1552,6 +1554,7 @@ fn table(
     if realtime(cx.supabase, catalog, &t.schema, &t.name) {
         s.push_str("    realtime: true\n");
     }
+    replication::replica_identity(t, &mut s);
     if let Some(p) = privs.0.get(&(t.schema.clone(), t.name.clone())) {
         s.push_str(p);
     }

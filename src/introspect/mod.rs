@@ -44,6 +44,10 @@ pub struct TableInfo {
     pub partition_of: Option<(String, String, String)>,
     /// `COMMENT ON TABLE`.
     pub description: Option<String>,
+    /// `relreplident`: `d` default, `f` full, `n` nothing, `i` index.
+    pub replica_identity: String,
+    /// The index whose `indisreplident` is set (`relreplident` `i`).
+    pub replica_index: Option<String>,
 }
 
 /// A column.
@@ -153,6 +157,8 @@ pub struct TriggerInfo {
     pub definition: String,
     /// `COMMENT ON TRIGGER`.
     pub description: Option<String>,
+    /// `tgenabled`: `O` origin (the default), `D` disabled, `R` replica, `A` always.
+    pub enabled: String,
 }
 
 /// A function or procedure.
@@ -350,7 +356,9 @@ const TABLES_SQL: &str = "
 select n.nspname::text, c.relname::text, c.relrowsecurity, c.relforcerowsecurity, c.relispartition,
        c.relkind::text, case when c.relkind = 'p' then pg_get_partkeydef(c.oid) end,
        pn.nspname::text, pc.relname::text, pg_get_expr(c.relpartbound, c.oid),
-       obj_description(c.oid, 'pg_class')
+       obj_description(c.oid, 'pg_class'), c.relreplident::text,
+       (select ic.relname::text from pg_index x join pg_class ic on ic.oid = x.indexrelid
+        where x.indrelid = c.oid and x.indisreplident)
 from pg_class c join pg_namespace n on n.oid = c.relnamespace
 left join pg_inherits i on i.inhrelid = c.oid and c.relispartition
 left join pg_class pc on pc.oid = i.inhparent
@@ -408,7 +416,7 @@ where p.schemaname::text = any($1::text[])";
 
 const TRIGGERS_SQL: &str = "
 select n.nspname::text, c.relname::text, t.tgname::text, pg_get_triggerdef(t.oid),
-       obj_description(t.oid, 'pg_trigger')
+       obj_description(t.oid, 'pg_trigger'), t.tgenabled::text
 from pg_trigger t
 join pg_class c on c.oid = t.tgrelid
 join pg_namespace n on n.oid = c.relnamespace
@@ -740,16 +748,7 @@ select n.nspname::text, 'unlogged table', c.relname::text,
 from pg_class c join pg_namespace n on n.oid = c.relnamespace
 where c.relkind in ('r', 'p') and c.relpersistence = 'u'
   and {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}
-union all
-select n.nspname::text, 'replica identity', c.relname::text,
-       'ALTER TABLE ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || ' REPLICA IDENTITY '
-       || case c.relreplident when 'n' then 'NOTHING' when 'f' then 'FULL'
-          else 'USING INDEX ' || coalesce((select quote_ident(ic.relname) from pg_index i
-               join pg_class ic on ic.oid = i.indexrelid
-               where i.indrelid = c.oid and i.indisreplident), '?') end
-from pg_class c join pg_namespace n on n.oid = c.relnamespace
-where c.relkind in ('r', 'p') and c.relreplident <> 'd'
-  and {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}
+
 union all
 select n.nspname::text, 'constraint comment', c.relname::text || '.' || co.conname::text,
        'COMMENT ON CONSTRAINT ' || quote_ident(co.conname) || ' ON ' || quote_ident(n.nspname) || '.'
@@ -761,7 +760,7 @@ where {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}";
 /// Objects in `schemas` the model has no section for (sequences that back no identity column,
 /// domains, composite and range types, aggregates, procedures, rules, inheritance), properties
 /// of tables it cannot write (column collations, statistics targets, storage and compression,
-/// storage parameters, `UNLOGGED`, replica identity, comments on constraints, the documented
+/// storage parameters, `UNLOGGED`, comments on constraints, the documented
 /// attribute options `n_distinct` and `n_distinct_inherited` — a server may keep private ones —,
 /// access methods other than heap, tablespaces other than the default), the storage parameters
 /// and tablespaces of indexes, event triggers and the access methods a database creates; sorted.
@@ -832,6 +831,7 @@ pub fn triggers(
             name: r.try_get(2)?,
             definition: r.try_get(3)?,
             description: r.try_get(4)?,
+            enabled: r.try_get(5)?,
         });
     }
     Ok(out)
@@ -870,6 +870,8 @@ pub fn read(
                 _ => None,
             },
             description: r.try_get(10)?,
+            replica_identity: r.try_get(11)?,
+            replica_index: r.try_get(12)?,
         });
     }
     for r in client.query(&sql(COLUMNS_SQL, "pg_class", "c.oid"), &[&s])? {

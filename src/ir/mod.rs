@@ -12,6 +12,7 @@ pub mod citus;
 pub mod default_privileges;
 pub mod graph;
 pub mod name;
+pub mod replication;
 pub mod types;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -742,6 +743,13 @@ pub struct Trigger {
     /// Where it was declared.
     #[serde(skip)]
     pub origin: Span,
+    /// When it fires (`enabled:`); left out of the snapshot when enabled (the default), in
+    /// format 1 too, so snapshots written before it existed read and write the same.
+    #[serde(
+        default,
+        skip_serializing_if = "replication::TriggerEnabled::is_origin"
+    )]
+    pub enabled: replication::TriggerEnabled,
 }
 
 /// How a table is partitioned.
@@ -865,6 +873,13 @@ pub struct Table {
     /// Where it was declared.
     #[serde(skip)]
     pub origin: Span,
+    /// `REPLICA IDENTITY` (`replica_identity:`); left out of the snapshot when the default, in
+    /// format 1 too, so snapshots written before it existed read and write the same.
+    #[serde(
+        default,
+        skip_serializing_if = "replication::ReplicaIdentity::is_default"
+    )]
+    pub replica_identity: replication::ReplicaIdentity,
 }
 
 /// What an earlier key of the table already enforces for a unique constraint that repeats it.

@@ -12,6 +12,7 @@ pub mod default_privileges;
 mod fastyaml;
 pub mod migrations;
 pub mod model;
+pub mod replication;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};

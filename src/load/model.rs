@@ -57,6 +57,7 @@ pub(crate) const TABLE: &[&str] = &[
     "tests",
     "queries",
     "distribution",
+    "replica_identity",
 ];
 /// Whether a column entry is a table key written one level too deep: a name of [`TABLE`] whose
 /// value is a list, or a mapping without `type` (a column's value is a type or a mapping with
@@ -143,6 +144,7 @@ pub(crate) const TRIGGER: &[&str] = &[
     "function",
     "args",
     "description",
+    "enabled",
 ];
 pub(crate) const FUNCTION: &[&str] = &[
     "schema",
@@ -910,6 +912,9 @@ impl<'d> Decoder<'d> {
             t.distribution = super::citus::distribution(self.d, n, &name);
             self.model.distribution_spans.insert(name.clone(), n.span);
         }
+        if let Some(n) = f.get("replica_identity") {
+            t.replica_identity = super::replication::replica_identity(self.d, n);
+        }
         if let Some(n) = f.get("lint") {
             self.lint_allow(n, format!("table:{}.{}", name.schema, name.name));
         }
@@ -1615,6 +1620,10 @@ impl<'d> Decoder<'d> {
             })
             .unwrap_or_default();
         let description = description(self.d, f.get("description"));
+        let enabled = f
+            .get("enabled")
+            .map(|n| super::replication::trigger_enabled(self.d, n))
+            .unwrap_or_default();
         f.finish(self.d);
         Some(Trigger {
             name: name.to_string(),
@@ -1630,6 +1639,7 @@ impl<'d> Decoder<'d> {
             args,
             description,
             origin: span,
+            enabled,
         })
     }
 

@@ -583,6 +583,11 @@ macro_rules! trigger_keys {
             required("function", Shape::Name, "The trigger function (`function: update_updated_at`)."),
             key("args", Shape::TextList, "Arguments passed to the function."),
             key("description", Shape::Text, "What the trigger does; becomes `COMMENT ON TRIGGER`."),
+            key(
+                "enabled",
+                Shape::Either(&[Shape::Bool, Shape::Choice(&["replica", "always"])]),
+                "true (default) | false (`DISABLE TRIGGER`) | replica (fires only when `session_replication_role` is `replica`) | always (fires in every `session_replication_role`).",
+            ),
         ]
     };
 }
@@ -907,7 +912,27 @@ pub const TABLE: Object = Object {
             Shape::ListOf(&Shape::Either(&[Shape::Sql, Shape::Obj(&QUERY)])),
             "Queries the indexes exist for, checked by `schemac verify --explain`: SQL or `{ sql, why, fans_out }`.",
         ),
+        key(
+            "replica_identity",
+            Shape::Either(&[
+                Shape::Choice(&["default", "full", "nothing"]),
+                Shape::Obj(&REPLICA_IDENTITY_INDEX),
+            ]),
+            "What UPDATE and DELETE write to the WAL to identify the old row (logical replication, Realtime): `default` (the primary key), `full` (every column), `nothing`, or `{ index: name }` (a unique index on NOT NULL columns).",
+        ),
     ],
+    rest: None,
+};
+
+/// `replica_identity: { index: name }`.
+pub const REPLICA_IDENTITY_INDEX: Object = Object {
+    id: "replica_identity_index",
+    title: "A replica identity index",
+    keys: &[required(
+        "index",
+        Shape::Name,
+        "A unique, non-partial, non-deferrable index (or unique constraint, or the primary key) of the table on NOT NULL columns.",
+    )],
     rest: None,
 };
 

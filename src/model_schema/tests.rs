@@ -62,6 +62,11 @@ fn pairs() -> Vec<(&'static str, &'static [&'static str], &'static Object)> {
         ("MIGRATIONS", mig::MIGRATIONS, &keys::MIGRATIONS),
         ("ACKNOWLEDGE", mig::ACKNOWLEDGE, &keys::ACKNOWLEDGE),
         ("DISTRIBUTION", citus::DISTRIBUTION, &keys::DISTRIBUTION),
+        (
+            "REPLICA_IDENTITY_INDEX",
+            crate::load::replication::REPLICA_IDENTITY_INDEX,
+            &keys::REPLICA_IDENTITY_INDEX,
+        ),
     ]
 }
 
@@ -84,6 +89,8 @@ const LOADER_SOURCES: &[(&str, &str)] = &[
     (
         "src/load/default_privileges.rs",
         include_str!("../load/default_privileges.rs"),
+        "src/load/replication.rs",
+        include_str!("../load/replication.rs"),
     ),
 ];
 

@@ -16,7 +16,8 @@ pub use incremental::{Incremental, incremental};
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::ir::graph::{kahn, table_order};
-use crate::ir::{Model, Policy, PolicyCommand, Preset, QName, Table};
+use crate::ir::replication::{ReplicaIdentity, TriggerEnabled};
+use crate::ir::{Model, Policy, PolicyCommand, Preset, QName, Table, Trigger};
 use crate::sql::{CommentTarget, GrantObject, Stmt, function_signature};
 
 /// A group of statements with the comment printed above them.
@@ -51,6 +52,20 @@ pub const SUPABASE_PREINSTALLED: &[&str] = &[
     "supabase_vault",
     "uuid-ossp",
 ];
+
+/// `CREATE TRIGGER`, and the `ALTER TABLE … DISABLE TRIGGER` (or `ENABLE REPLICA | ALWAYS`)
+/// of a trigger that does not fire in the default mode.
+fn create_trigger(tr: &Trigger) -> Vec<Stmt<'_>> {
+    let mut out = vec![Stmt::CreateTrigger(tr.into())];
+    if tr.enabled != TriggerEnabled::Origin {
+        out.push(Stmt::SetTriggerEnabled(
+            tr.table.clone(),
+            tr.name.clone(),
+            tr.enabled,
+        ));
+    }
+    out
+}
 
 fn step(comment: impl Into<String>, stmts: Vec<Stmt<'_>>) -> Option<Step<'_>> {
     if stmts.is_empty() {
@@ -353,22 +368,23 @@ pub fn initial(model: &Model) -> Migration<'_> {
             ));
         }
     }
+    up.push(step(
+        "Replica identity",
+        order
+            .order
+            .iter()
+            .filter_map(|name| parents.get(name))
+            .filter(|t| t.replica_identity != ReplicaIdentity::Default)
+            .map(|t| Stmt::SetReplicaIdentity(t.name.clone(), t.replica_identity.clone()))
+            .collect(),
+    ));
     let mut triggers = Vec::new();
     for name in &order.order {
         if let Some(t) = parents.get(name) {
-            triggers.extend(
-                t.triggers
-                    .values()
-                    .map(|tr| Stmt::CreateTrigger((&**tr).into())),
-            );
+            triggers.extend(t.triggers.values().flat_map(|tr| create_trigger(tr)));
         }
     }
-    triggers.extend(
-        model
-            .external_triggers
-            .iter()
-            .map(|tr| Stmt::CreateTrigger(tr.into())),
-    );
+    triggers.extend(model.external_triggers.iter().flat_map(create_trigger));
     up.push(step("Triggers", triggers));
     for name in &order.order {
         let Some(t) = parents.get(name) else { continue };

@@ -449,6 +449,10 @@ fn table(o: &mut Out, t: &TableView) {
     if t.realtime {
         o.t("\n- **Realtime:** member of the `supabase_realtime` publication");
     }
+    if let Some(r) = &t.replica_identity {
+        o.t("\n- **Replica identity:** ");
+        o.t(r);
+    }
     if let Some(p) = &t.partition {
         o.t("\n- **Partitioned** by ");
         o.t(&p.by);

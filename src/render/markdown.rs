@@ -17,6 +17,7 @@ use serde::Serialize;
 
 use crate::access::{Command, Kind, Reach};
 use crate::ir::graph::table_order;
+use crate::ir::replication::{ReplicaIdentity, TriggerEnabled};
 use crate::ir::{
     Deferrable, ForeignKey, Model, Policy, PolicyCommand, Preset, QName, Table, TriggerTiming,
 };
@@ -228,6 +229,8 @@ pub struct TableView {
     pub partition: Option<PartitionView>,
     /// Placement on a Citus cluster (`None` unless the model targets Citus).
     pub citus: Option<CitusView>,
+    /// Its replica identity, with what it means (`None` for the default, the primary key).
+    pub replica_identity: Option<String>,
 }
 
 /// How Citus places a table.
@@ -900,7 +903,16 @@ impl Names<'_> {
         TriggerView {
             name: t.name.clone(),
             table: self.table(&t.table),
-            when: format!("{timing} {}", events.join(" OR ")),
+            when: format!(
+                "{timing} {}{}",
+                events.join(" OR "),
+                match t.enabled {
+                    TriggerEnabled::Origin => "",
+                    TriggerEnabled::Disabled => " (disabled)",
+                    TriggerEnabled::Replica => " (only when replicating)",
+                    TriggerEnabled::Always => " (also when replicating)",
+                }
+            ),
             for_each: if t.for_each_row { "row" } else { "statement" }.to_string(),
             condition: t.when.as_ref().map(|w| w.value.trim().to_string()),
             function: self.function(&t.function),
@@ -1125,6 +1137,7 @@ pub fn database_view_in(
                         .collect(),
                 }),
                 citus: citus_view(model, &colocation, &|q| names.short(q), t),
+                replica_identity: replica_identity_view(&t.replica_identity),
             }
         })
         .collect();
@@ -1485,6 +1498,24 @@ fn partition_bound(b: &crate::ir::PartitionBound) -> String {
             format!("FOR VALUES WITH (MODULUS {modulus}, REMAINDER {remainder})")
         }
         PartitionBound::Default => "DEFAULT".to_string(),
+    }
+}
+
+/// What a table's replica identity means, for DATABASE.md (`None` for the default).
+fn replica_identity_view(r: &ReplicaIdentity) -> Option<String> {
+    match r {
+        ReplicaIdentity::Default => None,
+        ReplicaIdentity::Full => {
+            Some("`FULL`: updates and deletes write every column of the old row".to_string())
+        }
+        ReplicaIdentity::Nothing => Some(
+            "`NOTHING`: updates and deletes write no old row (a publication refuses them)"
+                .to_string(),
+        ),
+        ReplicaIdentity::Index(i) => Some(format!(
+            "the columns of index `{}` identify the old row",
+            i.value
+        )),
     }
 }
 

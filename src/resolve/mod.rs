@@ -7,6 +7,7 @@
 //! conventions, made explicit). Invariants: every unresolved reference is an error at its span;
 //! generated names are deterministic (declaration order breaks ties with a numeric suffix).
 
+pub mod extension_functions;
 mod names;
 mod views;
 
@@ -510,27 +511,28 @@ fn check_privilege_roles(
 
 /// The function a trigger calls; reports an unknown function.
 fn trigger_function(scope: &Scope, tr: &crate::ir::Trigger, d: &mut Diagnostics) -> Option<QName> {
-    match scope.function(&tr.function_written.value) {
-        Some(f) => Some(f),
-        None => {
-            let hint = did_you_mean(
-                &tr.function_written.value,
-                scope.model.functions.keys().map(|q| q.name.as_str()),
-            );
-            d.push(
-                Diagnostic::error(
-                    Code::UnknownFunction,
-                    format!(
-                        "trigger `{}` calls unknown function `{}`{hint}",
-                        tr.name, tr.function_written.value
-                    ),
-                )
-                .at(tr.function_written.span, "not declared under `functions:`")
-                .help("declare the function under `functions:` with `returns: trigger`"),
-            );
-            None
-        }
+    if let Some(f) = scope.function(&tr.function_written.value) {
+        return Some(f);
     }
+    if let Some(f) = extension_functions::resolve(scope.model, tr, d) {
+        return f;
+    }
+    let hint = did_you_mean(
+        &tr.function_written.value,
+        scope.model.functions.keys().map(|q| q.name.as_str()),
+    );
+    d.push(
+        Diagnostic::error(
+            Code::UnknownFunction,
+            format!(
+                "trigger `{}` calls unknown function `{}`{hint}",
+                tr.name, tr.function_written.value
+            ),
+        )
+        .at(tr.function_written.span, "not declared under `functions:`")
+        .help("declare the function under `functions:` with `returns: trigger`"),
+    );
+    None
 }
 
 /// Resolve a loaded model in place.

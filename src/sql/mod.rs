@@ -280,6 +280,10 @@ pub enum Stmt<'a> {
     UpdateExtension(String, Option<String>),
     /// A Citus placement call (`SELECT create_distributed_table(…)` and friends).
     Citus(CitusCall),
+    /// `ALTER TABLE t {ENABLE [REPLICA | ALWAYS] | DISABLE} TRIGGER name`
+    SetTriggerEnabled(QName, String, crate::ir::replication::TriggerEnabled),
+    /// `ALTER TABLE t REPLICA IDENTITY {DEFAULT | FULL | NOTHING | USING INDEX name}`
+    SetReplicaIdentity(QName, crate::ir::replication::ReplicaIdentity),
 }
 
 /// A call to one of Citus's table functions; the table is passed as a `regclass` literal of its
@@ -1122,6 +1126,28 @@ impl Stmt<'_> {
                 }
             }
             Stmt::Citus(call) => write_citus(out, call),
+            Stmt::SetTriggerEnabled(t, n, e) => {
+                use crate::ir::replication::TriggerEnabled as E;
+                let how = match e {
+                    E::Origin => "ENABLE",
+                    E::Disabled => "DISABLE",
+                    E::Replica => "ENABLE REPLICA",
+                    E::Always => "ENABLE ALWAYS",
+                };
+                let _ = write!(out, "ALTER TABLE {t} {how} TRIGGER {}", quote_ident(n));
+            }
+            Stmt::SetReplicaIdentity(t, r) => {
+                use crate::ir::replication::ReplicaIdentity as R;
+                let _ = write!(out, "ALTER TABLE {t} REPLICA IDENTITY ");
+                match r {
+                    R::Default => out.push_str("DEFAULT"),
+                    R::Full => out.push_str("FULL"),
+                    R::Nothing => out.push_str("NOTHING"),
+                    R::Index(i) => {
+                        let _ = write!(out, "USING INDEX {}", quote_ident(&i.value));
+                    }
+                }
+            }
         }
         out.push(';');
     }

@@ -8,6 +8,7 @@
 
 mod citus;
 mod default_privileges;
+mod replication;
 pub mod sql;
 
 pub use sql::{Fragment, Fragments};
@@ -276,6 +277,7 @@ fn table_checks(model: &Model, scope: &Scope, t: &Table, d: &mut Diagnostics) {
     for tr in t.triggers.values() {
         trigger_checks(model, tr, Some(t), d);
     }
+    replication::replica_identity(t, d);
     check_privileges(
         d,
         &t.grants,

@@ -16,6 +16,7 @@
 mod citus;
 mod default_privileges;
 pub mod fingerprint;
+mod replication;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -469,6 +470,7 @@ fn table(cx: &mut Cx<'_>, t: &Table, info: &crate::introspect::TableInfo, catalo
             },
         );
     }
+    replication::replica_identity(cx, t, info);
     if info.rls_forced != t.rls.force {
         cx.differs(
             format!("FORCE ROW LEVEL SECURITY of table `{name}`"),
@@ -1011,6 +1013,7 @@ fn trigger_set(
                     tr.description.as_deref(),
                     info.description.as_deref(),
                 );
+                replication::trigger_enabled(cx, &what, tr, info);
                 let want = Stmt::CreateTrigger((*tr).into()).to_string();
                 let equal = match reference.get(tname) {
                     Some(r) => r.definition == info.definition,

@@ -105,6 +105,8 @@ pub struct TableInfo {
     /// `pg_get_partkeydef(oid)` for partitioned tables, e.g. `RANGE (created_at)`.
     pub partition_key: Option<String>,
     pub comment: Option<String>,
+    /// `relreplident`, with the replica identity index's name after `:` (`i:t_key`).
+    pub replica_identity: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -168,6 +170,8 @@ pub struct TriggerInfo {
     pub name: String,
     /// `pg_get_triggerdef(oid)`.
     pub definition: String,
+    /// `tgenabled`: `O`, `D`, `R` or `A`.
+    pub enabled: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -263,7 +267,9 @@ select n.nspname::text, c.relname::text, c.relkind::text,
          where i.inhrelid = c.oid and c.relispartition) as partition_of,
        case when c.relispartition then pg_get_expr(c.relpartbound, c.oid) end,
        case when c.relkind = 'p' then pg_get_partkeydef(c.oid) end,
-       obj_description(c.oid, 'pg_class')
+       obj_description(c.oid, 'pg_class'),
+       c.relreplident::text || coalesce(':' || (select ic.relname::text from pg_index x
+         join pg_class ic on ic.oid = x.indexrelid where x.indrelid = c.oid and x.indisreplident), '')
 from pg_class c
 join pg_namespace n on n.oid = c.relnamespace
 where c.relkind in ('r', 'p', 'f')
@@ -330,7 +336,8 @@ where {SYS}
 ";
 
 pub const TRIGGERS_SQL: &str = "
-select n.nspname::text, c.relname::text, t.tgname::text, pg_get_triggerdef(t.oid)
+select n.nspname::text, c.relname::text, t.tgname::text, pg_get_triggerdef(t.oid),
+       t.tgenabled::text
 from pg_trigger t
 join pg_class c on c.oid = t.tgrelid
 join pg_namespace n on n.oid = c.relnamespace
@@ -952,6 +959,7 @@ impl TestDb {
                 partition_bound: r.get(6),
                 partition_key: r.get(7),
                 comment: r.get(8),
+                replica_identity: r.get(9),
             })
             .collect();
         v.sort();
@@ -1046,6 +1054,7 @@ impl TestDb {
                 table: r.get(1),
                 name: r.get(2),
                 definition: r.get(3),
+                enabled: r.get(4),
             })
             .collect();
         v.sort();

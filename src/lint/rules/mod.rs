@@ -45,6 +45,7 @@ pub mod policy_without_roles;
 pub mod prefer_bigint_keys;
 pub mod prefer_identity_over_serial;
 pub mod prefer_text_over_varchar;
+pub mod realtime_without_replica_identity;
 pub mod redundant_index;
 pub mod required_columns;
 pub mod reserved_identifier;

@@ -39,7 +39,9 @@ impl Rule for NoPrimaryKey {
             if t.primary_key.is_some() {
                 continue;
             }
-            let realtime = if t.realtime {
+            let realtime = if t.realtime
+                && t.replica_identity == crate::ir::replication::ReplicaIdentity::Default
+            {
                 "; it is published to Realtime, which needs a replica identity for UPDATE and DELETE"
             } else {
                 ""

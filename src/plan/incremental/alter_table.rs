@@ -251,6 +251,7 @@ impl Differ<'_> {
         }
         // Indexes.
         self.alter_indexes(o, t);
+        self.alter_replica_identity(o, t);
         // Triggers.
         for (n, tr) in &t.triggers {
             match o.triggers.get(n) {
@@ -260,7 +261,7 @@ impl Differ<'_> {
                     self.emit(
                         Phase::CreateTrigger,
                         format!("Trigger {n} on {name}"),
-                        vec![Stmt::CreateTrigger(tr.clone().into())],
+                        replication::create_trigger(tr),
                     );
                     if let Some(d) = &tr.description {
                         self.emit(
@@ -277,6 +278,7 @@ impl Differ<'_> {
                     if trigger_def_eq(ot, tr)
                         && !self.recreated_functions.contains(&tr.function) =>
                 {
+                    self.trigger_enabled(ot, tr, obj(n));
                     if ot.description != tr.description {
                         self.comment(
                             CommentTarget::Trigger(n.clone(), name.clone()),
@@ -297,7 +299,7 @@ impl Differ<'_> {
                     self.emit(
                         Phase::CreateTrigger,
                         format!("Trigger {n} on {name}"),
-                        vec![Stmt::CreateTrigger(tr.clone().into())],
+                        replication::create_trigger(tr),
                     );
                     if let Some(d) = &tr.description {
                         self.emit(

@@ -17,6 +17,7 @@ impl Differ<'_> {
                     if trigger_def_eq(ot, tr)
                         && !self.recreated_functions.contains(&tr.function) =>
                 {
+                    self.trigger_enabled(ot, tr, object.clone());
                     if ot.description != tr.description {
                         self.comment(target(), tr.description.as_ref(), object, tr.origin);
                     }
@@ -32,7 +33,7 @@ impl Differ<'_> {
                     self.emit(
                         Phase::CreateTrigger,
                         format!("Trigger {} on {}", k.1, k.0),
-                        vec![Stmt::CreateTrigger((*tr).clone().into())],
+                        replication::create_trigger(tr),
                     );
                 }
                 None => {
@@ -40,7 +41,7 @@ impl Differ<'_> {
                     self.emit(
                         Phase::CreateTrigger,
                         format!("Trigger {} on {}", k.1, k.0),
-                        vec![Stmt::CreateTrigger((*tr).clone().into())],
+                        replication::create_trigger(tr),
                     );
                 }
             }

@@ -29,6 +29,7 @@ mod functions;
 mod indexes;
 mod privileges;
 mod renames;
+mod replication;
 mod schema;
 mod tables;
 mod views;

@@ -170,10 +170,11 @@ impl Differ<'_> {
             .map(|ix| Stmt::CreateIndex(name.clone(), ix.clone().into()))
             .collect();
         self.emit(Phase::CreateIndex, format!("Indexes on {name}"), ixs);
+        self.create_replica_identity(t);
         let triggers: Vec<Stmt<'static>> = t
             .triggers
             .values()
-            .map(|tr| Stmt::CreateTrigger(tr.clone().into()))
+            .flat_map(|tr| replication::create_trigger(tr))
             .collect();
         self.emit(
             Phase::CreateTrigger,
