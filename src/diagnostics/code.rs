@@ -70,6 +70,8 @@ codes! {
     /// A declared test named like a derived one without opting it out, or an opt-out without a
     /// reason.
     DerivedTestOptOut = "E211", "derived-test-opt-out";
+    /// A domain or composite type built from itself (directly or through other types).
+    TypeCycle = "E218", "type-cycle";
     /// A SQL fragment that does not parse.
     SqlSyntax = "E301", "sql-syntax";
     /// A column named in a SQL fragment that does not exist where it is evaluated.
@@ -119,6 +121,13 @@ codes! {
     /// A subquery in a policy of a distributed or reference table of a Citus model (Citus
     /// refuses it at `CREATE POLICY` and at distribution).
     CitusPolicySubquery = "E322", "citus-policy-subquery";
+    /// A domain or composite type named like a table or view of its schema (a table's row type
+    /// has the table's name in the same namespace).
+    TypeNameCollision = "E336", "type-name-collision";
+    /// A column declared `nullable: true` whose type is a domain declared `nullable: false`.
+    NullableColumnOfNotNullDomain = "E337", "nullable-column-of-not-null-domain";
+    /// A domain whose base type a domain cannot have (a pseudo-type, or a table's row type).
+    InvalidDomainBase = "E338", "invalid-domain-base";
     /// A committed migration was edited, removed or reordered.
     MigrationTampered = "E401", "migration-tampered";
     /// The model has changes that no committed migration describes yet.

@@ -129,6 +129,17 @@ pub enum ChangeKind {
     /// A table's Citus placement changes: distributed, reference or local (`undistribute_table`,
     /// `create_distributed_table`, `alter_distributed_table`, …; `target: citus` models only).
     ChangePlacement,
+    /// A domain or composite type is created.
+    CreateType,
+    /// A domain or composite type is dropped.
+    DropType,
+    /// A domain or composite type is renamed (or moved to another schema).
+    RenameType,
+    /// A domain or composite type is altered in place (default, NOT NULL, checks, fields).
+    AlterType,
+    /// A domain's base type or collation changes: a new domain is created, its columns are
+    /// converted, the old one is dropped.
+    RebuildDomain,
 }
 
 /// One change between the models.

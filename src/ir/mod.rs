@@ -9,6 +9,7 @@
 
 pub mod access_test;
 pub mod citus;
+pub mod domains;
 pub mod graph;
 pub mod name;
 pub mod types;
@@ -18,6 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+pub use domains::{CompositeType, Domain, Field};
 pub use name::QName;
 
 use crate::source::Span;
@@ -160,6 +162,12 @@ pub struct Model {
     /// Queries whose plans `verify --explain` checks (`queries:`); not part of the snapshot.
     #[serde(skip)]
     pub query_checks: Vec<access_test::QueryCheck>,
+    /// Domains (`domains:`); left out of the snapshot when empty.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub domains: BTreeMap<QName, Domain>,
+    /// Composite types (`types:`); left out of the snapshot when empty.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub composites: BTreeMap<QName, CompositeType>,
 }
 
 /// The `migrations:` settings: safe strategies for changes to existing tables, the file layout,

@@ -49,6 +49,10 @@ fn pairs() -> Vec<(&'static str, &'static [&'static str], &'static Object)> {
         ("MIGRATIONS", mig::MIGRATIONS, &keys::MIGRATIONS),
         ("ACKNOWLEDGE", mig::ACKNOWLEDGE, &keys::ACKNOWLEDGE),
         ("DISTRIBUTION", citus::DISTRIBUTION, &keys::DISTRIBUTION),
+        ("DOMAIN", m::DOMAIN, &keys::DOMAIN),
+        ("DOMAIN_CHECK", m::DOMAIN_CHECK, &keys::DOMAIN_CHECK),
+        ("COMPOSITE", m::COMPOSITE, &keys::COMPOSITE),
+        ("FIELD", m::FIELD, &keys::FIELD),
     ]
 }
 
@@ -68,6 +72,10 @@ const LOADER_SOURCES: &[(&str, &str)] = &[
     ("src/load/decode.rs", include_str!("../load/decode.rs")),
     ("src/load/mod.rs", include_str!("../load/mod.rs")),
     ("src/load/citus.rs", include_str!("../load/citus.rs")),
+    (
+        "src/load/model/domains.rs",
+        include_str!("../load/model/domains.rs"),
+    ),
 ];
 
 fn set<'a>(items: impl IntoIterator<Item = &'a str>) -> BTreeSet<&'a str> {

@@ -5,6 +5,7 @@
 //! wrote (defaults, checks, policies, bodies, queries) are copied verbatim (trimmed, with a trailing
 //! `;` removed from queries) — never re-printed from a parse tree; every name is schema-qualified.
 
+pub mod domains;
 pub mod ident;
 
 use std::fmt::{self, Display, Write as _};
@@ -249,6 +250,8 @@ pub enum Stmt<'a> {
     UpdateExtension(String, Option<String>),
     /// A Citus placement call (`SELECT create_distributed_table(…)` and friends).
     Citus(CitusCall),
+    /// A statement on a domain or composite type.
+    Type(domains::TypeStmt),
 }
 
 /// A call to one of Citus's table functions; the table is passed as a `regclass` literal of its
@@ -1070,6 +1073,7 @@ impl Stmt<'_> {
                 }
             }
             Stmt::Citus(call) => write_citus(out, call),
+            Stmt::Type(t) => t.write_sql(out),
         }
         out.push(';');
     }

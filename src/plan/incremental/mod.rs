@@ -22,6 +22,7 @@
 
 mod alter_table;
 mod columns;
+mod domains;
 mod enums;
 mod external;
 mod functions;
@@ -102,6 +103,7 @@ enum Phase {
     Privileges,
     Publication,
     Comments,
+    DropType,
     DropEnum,
     DropExtension,
     DropSchema,
@@ -283,6 +285,7 @@ impl<'a> Differ<'a> {
         self.renames(renames);
         self.schemas_and_extensions();
         self.enums();
+        self.user_types(renames);
         self.functions();
         self.tables();
         self.views();
