@@ -148,7 +148,8 @@ impl Differ<'_> {
 
     fn alter_domain(&mut self, o: &Domain, d: &Domain) {
         let name = &d.name;
-        if o.type_sql != d.type_sql || o.collation != d.collation {
+        let collation = |x: &Domain| x.collation.as_ref().map(|c| c.value.clone());
+        if o.type_sql != d.type_sql || collation(o) != collation(d) {
             self.rebuild_domain(o, d);
         } else {
             if trimmed(&o.default) != trimmed(&d.default) {
@@ -324,6 +325,22 @@ impl Differ<'_> {
                 ));
             }
         }
+        // Fields of existing composite types follow the new domain (ALTER ATTRIBUTE … TYPE).
+        let target = name.to_string();
+        for c in self.new.composites.values() {
+            let Some(oc) = self.old.composites.get(&c.name) else {
+                continue;
+            };
+            for f in c.fields.values() {
+                if element_type(&f.type_sql) == target && oc.fields.contains_key(&f.name) {
+                    stmts.push(ty(TypeStmt::AlterAttributeType(
+                        c.name.clone(),
+                        f.name.clone(),
+                        f.type_sql.clone(),
+                    )));
+                }
+            }
+        }
         stmts.push(ty(TypeStmt::DropDomain(old_name)));
         self.emit(
             Phase::AlterColumn,
@@ -333,6 +350,115 @@ impl Differ<'_> {
     }
 
     fn alter_composite(&mut self, o: &CompositeType, c: &CompositeType) {
+        let name = &c.name;
+        let retyped = c.fields.values().any(|f| {
+            o.fields
+                .get(&f.name)
+                .is_some_and(|of| of.type_sql != f.type_sql)
+        });
+        if retyped && !columns_of_type(self.old, name).is_empty() {
+            // PostgreSQL refuses `ALTER ATTRIBUTE … TYPE` while a column uses the type.
+            self.rebuild_composite(o, c);
+        } else {
+            self.alter_fields(o, c);
+        }
+        if o.description != c.description {
+            self.comment(
+                CommentTarget::Type(name.clone()),
+                c.description.as_ref(),
+                dotted(name),
+                c.origin,
+            );
+        }
+    }
+
+    /// A field retyped while columns use the type: rename the old type away, create the new
+    /// one, convert each column field by field (`ROW((col).a, (col).b::new_type, NULL)`, a field
+    /// the old type lacks is NULL; an array column goes through its text form, field by
+    /// position), drop the old type.
+    fn rebuild_composite(&mut self, o: &CompositeType, c: &CompositeType) {
+        let name = &c.name;
+        let old_name = QName::new(name.schema.clone(), format!("{}__old", name.name));
+        let ch = self.change(
+            ChangeKind::AlterType,
+            dotted(name),
+            "field retyped while columns use the type: rebuilt, its columns converted",
+            c.origin,
+        );
+        ch.on_existing_table = true;
+        self.emit(
+            Phase::Enum,
+            format!("Rebuild type {name}: the new type"),
+            vec![
+                Stmt::RenameType(name.clone(), old_name.name.clone()),
+                ty(TypeStmt::CreateComposite(Box::new(c.clone()))),
+            ],
+        );
+        let mut stmts = Vec::new();
+        for (table, column) in columns_of_type(self.new, name) {
+            let Some(ot) = self.old.tables.get(table) else {
+                continue;
+            };
+            if !ot.columns.contains_key(column) {
+                continue;
+            }
+            self.retyped_tables.insert(table.clone());
+            let Some(col) = self
+                .new
+                .tables
+                .get(table)
+                .and_then(|t| t.columns.get(column))
+            else {
+                continue;
+            };
+            let q = crate::sql::ident::quote_ident(column);
+            let using = if col.type_sql.trim_end().ends_with("[]") {
+                format!("{q}::text::{}", col.type_sql)
+            } else {
+                let fields: Vec<String> = c
+                    .fields
+                    .values()
+                    .map(|f| match o.fields.get(&f.name) {
+                        Some(_) => format!(
+                            "({q}).{}::{}",
+                            crate::sql::ident::quote_ident(&f.name),
+                            f.type_sql
+                        ),
+                        None => format!("NULL::{}", f.type_sql),
+                    })
+                    .collect();
+                format!(
+                    "CASE WHEN num_nulls({q}) = 1 THEN NULL ELSE ROW({})::{} END",
+                    fields.join(", "),
+                    col.type_sql
+                )
+            };
+            if col.default.is_some() {
+                stmts.push(Stmt::DropDefault(table.clone(), column.to_string()));
+            }
+            stmts.push(Stmt::AlterColumnType(
+                table.clone(),
+                column.to_string(),
+                col.type_sql.clone(),
+                Some(using),
+            ));
+            if let Some(def) = &col.default {
+                stmts.push(Stmt::SetDefault(
+                    table.clone(),
+                    column.to_string(),
+                    def.value.clone(),
+                ));
+            }
+        }
+        stmts.push(Stmt::DropType(old_name));
+        self.emit(
+            Phase::AlterColumn,
+            format!("Rebuild type {name}: convert its columns, drop the old type"),
+            stmts,
+        );
+    }
+
+    fn alter_fields(&mut self, o: &CompositeType, c: &CompositeType) {
         let name = &c.name;
         let mut stmts = Vec::new();
         let mut details = Vec::new();
@@ -376,14 +502,6 @@ impl Differ<'_> {
             // With the enums and domains: after a type a new field uses, before tables and
             // functions that read the new fields.
             self.emit(Phase::Enum, format!("Fields of type {name}"), stmts);
-        }
-        if o.description != c.description {
-            self.comment(
-                CommentTarget::Type(name.clone()),
-                c.description.as_ref(),
-                dotted(name),
-                c.origin,
-            );
         }
     }
 }
