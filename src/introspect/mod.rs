@@ -13,6 +13,10 @@ use std::collections::BTreeMap;
 
 use postgres::GenericClient;
 
+pub mod domains;
+
+pub use domains::{CompositeInfo, DomainInfo};
+
 /// Schemas never read.
 const SYSTEM_SCHEMA_FILTER: &str = "n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast') \
      and n.nspname not like 'pg\\_temp\\_%' and n.nspname not like 'pg\\_toast\\_temp\\_%'";
@@ -284,6 +288,10 @@ pub struct Catalog {
     /// Citus's placement of the tables in the schemas read (empty without the `citus`
     /// extension), by (schema, table).
     pub citus: Vec<CitusPlacement>,
+    /// Domains.
+    pub domains: Vec<DomainInfo>,
+    /// Composite types (not the row types of tables and views).
+    pub composites: Vec<CompositeInfo>,
 }
 
 /// One row of Citus's `pg_dist_partition`, with its shard count.
@@ -1003,5 +1011,6 @@ pub fn read(
     c.relation_privileges.sort();
     c.function_privileges.sort();
     c.schemas.sort();
+    (c.domains, c.composites) = domains::read(client, s)?;
     Ok(c)
 }

@@ -14,6 +14,7 @@
 //! order, so the output is deterministic.
 
 mod citus;
+mod domains;
 pub mod fingerprint;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -42,6 +43,8 @@ pub fn owned_schemas(model: &Model) -> Vec<String> {
     s.extend(model.views.keys().map(|q| q.schema.clone()));
     s.extend(model.functions.keys().map(|q| q.schema.clone()));
     s.extend(model.enums.keys().map(|q| q.schema.clone()));
+    s.extend(model.domains.keys().map(|q| q.schema.clone()));
+    s.extend(model.composites.keys().map(|q| q.schema.clone()));
     s.into_iter().collect()
 }
 
@@ -270,6 +273,7 @@ pub fn compare(
     views(&mut cx, catalog);
     privileges(&mut cx, external, catalog);
     citus::compare(&mut cx, catalog);
+    domains::compare(&mut cx, catalog);
 }
 
 fn schemas_and_extensions(cx: &mut Cx<'_>, catalog: &Catalog) {
