@@ -11,6 +11,7 @@ pub mod citus_distribution_column_nullable;
 pub mod citus_policy_fans_out;
 pub mod constraint_index_naming;
 pub mod discouraged_type;
+pub mod domain_check_allows_null;
 pub mod duplicate_foreign_key;
 pub mod duplicate_index;
 pub mod duplicate_name;
