@@ -12,6 +12,7 @@
 //! one schemac generates, `nullable: true` only on nullable columns, a literal default without the
 //! cast to the column's own type).
 
+mod domains;
 mod expr;
 pub mod yaml;
 
@@ -489,6 +490,9 @@ fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Pr
         cx.count("enums");
         push(&e.schema, "enums", s);
     }
+    for (schema, section, text) in domains::sections(&mut cx, catalog) {
+        push(&schema, section, text);
+    }
     for f in &catalog.functions {
         if let Some(s) = function(&mut cx, f, privs) {
             push(&f.schema, "functions", s);
@@ -676,6 +680,8 @@ fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Pr
     }
     let order = [
         "enums",
+        "domains",
+        "types",
         "functions",
         "tables",
         "views",

@@ -539,8 +539,7 @@ select n.nspname::text, case t.typtype when 'd' then 'domain' when 'r' then 'ran
          else 'CREATE TYPE ' || quote_ident(n.nspname) || '.' || quote_ident(t.typname) || ' AS RANGE (…)'
        end
 from pg_type t join pg_namespace n on n.oid = t.typnamespace
-where (t.typtype in ('d', 'r')
-       or (t.typtype = 'c' and (select c.relkind from pg_class c where c.oid = t.typrelid) = 'c'))
+where t.typtype = 'r'
   and {SYS} and n.nspname::text = any($1::text[]) and {NOEXT_TYPE}
 union all
 select n.nspname::text, case p.prokind when 'a' then 'aggregate' when 'w' then 'window function'
@@ -747,7 +746,7 @@ join pg_description ds on ds.classoid = 'pg_constraint'::regclass and ds.objoid 
 where {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}";
 
 /// Objects in `schemas` the model has no section for (sequences that back no identity column,
-/// domains, composite and range types, aggregates, procedures, rules, inheritance), properties
+/// range types (domains and composite types are read by [`domains::read`]), aggregates, procedures, rules, inheritance), properties
 /// of tables it cannot write (column collations, statistics targets, storage and compression,
 /// storage parameters, `UNLOGGED`, replica identity, comments on constraints, the documented
 /// attribute options `n_distinct` and `n_distinct_inherited` — a server may keep private ones —,
