@@ -1484,34 +1484,6 @@ fn partition_bound(b: &crate::ir::PartitionBound) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn slugs_follow_github() {
-        assert_eq!(github_slug("Table `profiles`"), "table-profiles");
-        assert_eq!(github_slug("Table `app.tasks`"), "table-apptasks");
-        assert_eq!(github_slug("Table `größe`"), "table-größe");
-        assert_eq!(github_slug("Table `Order Lines`"), "table-order-lines");
-        let mut s = Slugger::default();
-        assert_eq!(s.slug("Table `a`"), "table-a");
-        assert_eq!(s.slug("Table `A`"), "table-a-1");
-        assert_eq!(s.slug("Table `a-1`"), "table-a-1-1");
-        assert_eq!(s.slug("Table `a`"), "table-a-2");
-    }
-
-    #[test]
-    fn cells_and_code_spans_escape() {
-        assert_eq!(cell("a | b\nc"), "a \\| b<br>c");
-        assert_eq!(code_span("a`b"), "``a`b``");
-        assert_eq!(code_span("`a"), "`` `a ``");
-        assert_eq!(code_cell("x || y"), "`x \\|\\| y`");
-        assert_eq!(fence("no ticks"), "```");
-        assert_eq!(fence("````x"), "`````");
-    }
-}
-
 /// The domains and composite types of `model` for DATABASE.md, in dependency order.
 fn type_views(
     model: &Model,
@@ -1579,4 +1551,32 @@ fn type_views(
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_follow_github() {
+        assert_eq!(github_slug("Table `profiles`"), "table-profiles");
+        assert_eq!(github_slug("Table `app.tasks`"), "table-apptasks");
+        assert_eq!(github_slug("Table `größe`"), "table-größe");
+        assert_eq!(github_slug("Table `Order Lines`"), "table-order-lines");
+        let mut s = Slugger::default();
+        assert_eq!(s.slug("Table `a`"), "table-a");
+        assert_eq!(s.slug("Table `A`"), "table-a-1");
+        assert_eq!(s.slug("Table `a-1`"), "table-a-1-1");
+        assert_eq!(s.slug("Table `a`"), "table-a-2");
+    }
+
+    #[test]
+    fn cells_and_code_spans_escape() {
+        assert_eq!(cell("a | b\nc"), "a \\| b<br>c");
+        assert_eq!(code_span("a`b"), "``a`b``");
+        assert_eq!(code_span("`a"), "`` `a ``");
+        assert_eq!(code_cell("x || y"), "`x \\|\\| y`");
+        assert_eq!(fence("no ticks"), "```");
+        assert_eq!(fence("````x"), "`````");
+    }
 }
