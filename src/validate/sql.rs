@@ -410,9 +410,14 @@ impl Ctx<'_> {
                         .unwrap_or_default();
                     let place =
                         table.map_or(String::new(), |t| format!(" of table `{}`", t.name.name));
+                    let help = if matches!(what, What::DomainCheck(..)) {
+                        "a domain's check reads the value being checked as `value`, and nothing else"
+                    } else {
+                        "use a column of the table (or of a table in the query's FROM), or fix the qualifier"
+                    };
                     Diagnostic::error(Code::SqlUnknownColumn, format!("{what}{place} uses unknown column `{shown}`{hint}"))
                         .at(span, "not a column here")
-                        .help("use a column of the table (or of a table in the query's FROM), or fix the qualifier")
+                        .help(help)
                 }
                 ProblemKind::UnknownRelation { name } => {
                     let names = self.scope.relation_names();
