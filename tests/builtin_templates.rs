@@ -170,6 +170,7 @@ fn repository_models_render_the_same() {
     assert!(fixtures.len() >= 14, "fixtures not found: {fixtures:?}");
     paths.extend(fixtures);
     paths.extend(yaml_files(&root().join("tests/fixtures/citus")));
+    paths.extend(yaml_files(&root().join("tests/fixtures/domains")));
     let mut compared = 0;
     for p in &paths {
         compared += compare_model(&p.display().to_string(), p);

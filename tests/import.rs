@@ -183,7 +183,12 @@ fn objects_the_model_cannot_express_are_listed_and_fail_without_allow_partial() 
     ]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stderr.contains("E514"), "{}", out.stderr);
-    assert!(out.stderr.contains("domain public.email"), "{}", out.stderr);
+    // Domains and composite types are modelled (`domains:`, `types:`), not listed.
+    assert!(
+        !out.stderr.contains("domain public.email"),
+        "{}",
+        out.stderr
+    );
     assert!(
         out.stderr.contains("sequence public.invoice_numbers"),
         "{}",
@@ -194,18 +199,20 @@ fn objects_the_model_cannot_express_are_listed_and_fail_without_allow_partial() 
         text.contains("CREATE SEQUENCE public.invoice_numbers"),
         "{text}"
     );
-    // Functions whose signature names a domain or composite type are listed, not written (the
-    // model would refuse them, E202); the imported model builds.
+    // Functions whose signature names a domain or composite type are written with the types
+    // they name; the imported model builds.
     assert!(
         text.contains("GRANT SELECT, UPDATE (id) ON public.t TO PUBLIC"),
         "{text}"
     );
     for f in ["function public.domain_arg", "function public.pairs"] {
-        assert!(out.stderr.contains(f), "{f}: {}", out.stderr);
+        assert!(!out.stderr.contains(f), "{f}: {}", out.stderr);
     }
     let written = std::fs::read_to_string(&model).unwrap();
     assert!(written.contains("plain:"), "{written}");
-    assert!(!written.contains("domain_arg"), "{written}");
+    assert!(written.contains("domain_arg"), "{written}");
+    assert!(written.contains("domains:\n  email:"), "{written}");
+    assert!(written.contains("types:\n  pair:"), "{written}");
     let built = schemac(&[
         "build",
         "--schema",
@@ -490,18 +497,18 @@ fn a_supabase_db_dump_imports_with_an_exact_ledger() {
 #[test]
 fn a_plain_postgres_app_imports_with_its_ledger() {
     let (out, model, report) = import_corpus("plain_app", false);
-    // The one difference --check finds is the one the ledger lists: a column whose type is a
-    // domain is imported with the domain's base type.
-    assert_eq!(out.code, 1, "{}", out.stderr);
+    // --check finds no difference: the column whose type is a domain is imported with the
+    // domain (`domains:`), which the model declares.
     let diffs: Vec<&str> = out
         .stderr
         .lines()
         .filter(|l| l.trim_start().starts_with("x "))
         .collect();
-    assert_eq!(diffs.len(), 1, "{}", out.stderr);
+    assert!(diffs.is_empty(), "{}", out.stderr);
     assert!(
-        diffs[0].contains("the type of column `customers.email` differs"),
-        "{}",
+        out.stdout.contains("import --check: identical"),
+        "{}\n{}",
+        out.stdout,
         out.stderr
     );
     insta::assert_snapshot!("plain_app_model", model);
@@ -611,13 +618,18 @@ fn split_writes_one_file_per_schema_and_still_proves_identical() {
         .collect();
     files.sort();
     assert_eq!(files, ["audit.yaml", "sales.yaml", "schema.yaml"]);
-    // The same single difference as the one-file import (the ledger's domain-typed column).
+    // No difference, as for the one-file import (the domain-typed column keeps its domain).
     let diffs = out
         .stderr
         .lines()
         .filter(|l| l.trim_start().starts_with("x "))
         .count();
-    assert_eq!(diffs, 1, "{}", out.stderr);
+    assert_eq!(diffs, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("import --check: identical"),
+        "{}",
+        out.stdout
+    );
 }
 
 /// `varchar` IN-lists (checks, a policy, an index predicate) and `char(n)` comparisons come back from PostgreSQL

@@ -8,7 +8,8 @@
 //! * `chains`: hand-written sequences of model edits, checked the same way at every step.
 //! * `random_edits`: a seeded generator of model edits (property test: columns added, dropped,
 //!   renamed, reordered, retyped, made nullable, given defaults; indexes, checks, policies,
-//!   triggers, views, materialized views, functions, enum values; descriptions and `why:` of
+//!   triggers, views, materialized views, functions, enum values, domains and composite types and
+//!   their columns (from a random stream of their own); descriptions and `why:` of
 //!   every kind), checked the same way; after every build `check` must agree that nothing is
 //!   left (no pending change, no E404), and so it must with each edit alone built on a first
 //!   migration. A failure names the seed (`SCHEMAC_MIGRATION_SEEDS` replays it) and the edits.
@@ -833,6 +834,19 @@ mod edits {
         pub trigger_modes: BTreeMap<String, &'static str>,
         /// `replica_identity:` when not the default (`full`, `nothing`, `{ index: <t>_pkey }`).
         pub replica_identity: Option<String>,
+        /// Columns of the domain `score` (NOT NULL, default 1) or the composite `pair`
+        /// (nullable): name → type.
+        pub typed: BTreeMap<String, &'static str>,
+    }
+
+    /// The domain `score`: `integer` with `value < limit`, maybe `value <> 13` too.
+    #[derive(Debug, Clone)]
+    pub struct Dom {
+        pub limit: u32,
+        pub default: bool,
+        pub not_null: bool,
+        pub extra_check: bool,
+        pub description: Option<String>,
     }
 
     /// A view reading `select id from <table>`; a materialized one has a unique index on `id`.
@@ -857,6 +871,10 @@ mod edits {
         counter: u32,
         /// Default privileges, by option number (see [`Model::default_privileges_yaml`]).
         pub default_privileges: std::collections::BTreeSet<u8>,
+        /// The domain `score`, if declared.
+        pub score: Option<Dom>,
+        /// The composite type `pair`: its fields (name, type), if declared.
+        pub pair: Option<Vec<(String, Ty)>>,
     }
 
     impl Model {
@@ -877,12 +895,15 @@ mod edits {
                     triggers: BTreeMap::new(),
                     trigger_modes: BTreeMap::new(),
                     replica_identity: None,
+                    typed: BTreeMap::new(),
                 }],
                 views: Vec::new(),
                 functions: BTreeMap::new(),
                 why: BTreeMap::new(),
                 counter: 1,
                 default_privileges: std::collections::BTreeSet::new(),
+                score: None,
+                pair: None,
             }
         }
 
@@ -953,6 +974,28 @@ mod edits {
                     let _ = writeln!(s, "    description: \"{d}\"");
                 }
             }
+            if let Some(d) = &self.score {
+                let _ = write!(s, "domains:\n  score:\n    type: integer\n");
+                if d.not_null {
+                    s.push_str("    nullable: false\n");
+                }
+                if d.default {
+                    s.push_str("    default: \"2\"\n");
+                }
+                let _ = writeln!(s, "    checks:\n      below: \"value < {}\"", d.limit);
+                if d.extra_check {
+                    s.push_str("      not_13: \"value <> 13\"\n");
+                }
+                if let Some(t) = &d.description {
+                    let _ = writeln!(s, "    description: \"{t}\"");
+                }
+            }
+            if let Some(fields) = &self.pair {
+                s.push_str("types:\n  pair:\n    fields:\n");
+                for (n, t) in fields {
+                    let _ = writeln!(s, "      {n}: {}", t.sql());
+                }
+            }
             s.push_str("tables:\n");
             for t in &self.tables {
                 let _ = writeln!(s, "  {}:", t.name);
@@ -985,6 +1028,13 @@ mod edits {
                         attrs.push(format!("using: \"{u}\""));
                     }
                     let _ = writeln!(s, "      {}: {{ {} }}", c.name, attrs.join(", "));
+                }
+                for (n, ty) in &t.typed {
+                    if *ty == "score" {
+                        let _ = writeln!(s, "      {n}: {{ type: score, default: \"1\" }}");
+                    } else {
+                        let _ = writeln!(s, "      {n}: {{ type: pair, nullable: true }}");
+                    }
                 }
                 if !t.indexes.is_empty() {
                     s.push_str("    indexes:\n");
@@ -1075,6 +1125,135 @@ mod edits {
                 }
             }
             "nothing".into()
+        }
+
+        /// One random edit of the domain `score`, the composite type `pair` or a column of
+        /// either; returns what it did. Drawn from a stream of its own (see `random_edits`).
+        pub fn type_edit(&mut self, rng: &mut ChaCha8Rng) -> String {
+            for _ in 0..20 {
+                if let Some(what) = self.try_type_edit(rng) {
+                    return what;
+                }
+            }
+            "nothing".into()
+        }
+
+        fn try_type_edit(&mut self, rng: &mut ChaCha8Rng) -> Option<String> {
+            let ti = rng.random_range(0..self.tables.len());
+            let kind = rng.random_range(24..28);
+            let table_name = self.tables[ti].name.clone();
+            match kind {
+                24 => {
+                    // The domain `score`: declared, dropped when unused, or altered in place.
+                    let used = self
+                        .tables
+                        .iter()
+                        .any(|t| t.typed.values().any(|x| *x == "score"));
+                    let note = self.fresh("note ");
+                    let Some(d) = &mut self.score else {
+                        self.score = Some(Dom {
+                            limit: 100,
+                            default: false,
+                            not_null: false,
+                            extra_check: false,
+                            description: None,
+                        });
+                        return Some("create domain score".into());
+                    };
+                    match rng.random_range(0..6) {
+                        0 if !used => {
+                            self.score = None;
+                            Some("drop domain score".into())
+                        }
+                        0 | 1 => {
+                            d.limit = if d.limit == 100 { 1000 } else { 100 };
+                            Some(format!("domain score: check below {}", d.limit))
+                        }
+                        2 => {
+                            d.default = !d.default;
+                            Some(format!("domain score: default {}", d.default))
+                        }
+                        3 => {
+                            d.not_null = !d.not_null;
+                            Some(format!("domain score: not null {}", d.not_null))
+                        }
+                        4 => {
+                            d.extra_check = !d.extra_check;
+                            Some(format!("domain score: check not_13 {}", d.extra_check))
+                        }
+                        _ => {
+                            d.description = match d.description {
+                                Some(_) => None,
+                                None => Some(note),
+                            };
+                            Some("domain score: description".into())
+                        }
+                    }
+                }
+                25 | 27 => {
+                    // A column of `score` (25) or `pair` (27) added or dropped.
+                    let ty = if kind == 25 { "score" } else { "pair" };
+                    let declared = if kind == 25 {
+                        self.score.is_some()
+                    } else {
+                        self.pair.is_some()
+                    };
+                    let existing: Vec<String> = self.tables[ti]
+                        .typed
+                        .iter()
+                        .filter(|(_, t)| **t == ty)
+                        .map(|(n, _)| n.clone())
+                        .collect();
+                    if let Some(n) = existing.first().filter(|_| rng.random_bool(0.4)) {
+                        self.tables[ti].typed.remove(n);
+                        return Some(format!("drop column {table_name}.{n} of type {ty}"));
+                    }
+                    if !declared {
+                        return None;
+                    }
+                    let n = self.fresh("d");
+                    self.tables[ti].typed.insert(n.clone(), ty);
+                    Some(format!("add column {table_name}.{n} {ty}"))
+                }
+                26 => {
+                    // The composite type `pair`: declared, dropped when unused, a field added,
+                    // dropped or retyped (a rebuild while columns use it).
+                    let used = self
+                        .tables
+                        .iter()
+                        .any(|t| t.typed.values().any(|x| *x == "pair"));
+                    let f = self.fresh("f");
+                    let Some(fields) = &mut self.pair else {
+                        self.pair = Some(vec![("a".into(), Ty::Int), ("b".into(), Ty::Text)]);
+                        return Some("create type pair".into());
+                    };
+                    match rng.random_range(0..4) {
+                        0 if !used => {
+                            self.pair = None;
+                            Some("drop type pair".into())
+                        }
+                        0 | 1 => {
+                            fields.push((f.clone(), Ty::Text));
+                            Some(format!("type pair: add field {f}"))
+                        }
+                        2 if fields.len() > 1 => {
+                            let (n, _) = fields.remove(rng.random_range(0..fields.len()));
+                            Some(format!("type pair: drop field {n}"))
+                        }
+                        _ => {
+                            let i = rng.random_range(0..fields.len());
+                            let (n, t) = &mut fields[i];
+                            *t = match t {
+                                Ty::Int => Ty::BigInt,
+                                Ty::BigInt => Ty::Int,
+                                _ => return None,
+                            };
+                            Some(format!("type pair: retype field {n} to {}", t.sql()))
+                        }
+                    }
+                }
+                _ => None,
+            }
         }
 
         /// A new text for an optional description: added, changed or removed.
@@ -1197,6 +1376,7 @@ mod edits {
                         triggers: BTreeMap::new(),
                         trigger_modes: BTreeMap::new(),
                         replica_identity: None,
+                        typed: BTreeMap::new(),
                     });
                     Some(format!("add table {name}"))
                 }
@@ -1486,6 +1666,7 @@ fn random_edits() {
     let mut dbs = Dbs::default();
     for seed in seeds() {
         let mut rng = edits::rng(seed);
+        let mut type_rng = edits::rng(seed.wrapping_add(0x7970_6573));
         let mut model = edits::Model::start();
         let mut models = vec![model.yaml()];
         let mut log = Vec::new();
@@ -1503,6 +1684,18 @@ fn random_edits() {
                 let sub = rand::RngExt::random_range(&mut rng, 0..u64::MAX);
                 alone.edit(&mut edits::rng(sub));
                 let did = model.edit(&mut edits::rng(sub));
+                singles.push((before, alone.yaml(), did.clone()));
+                what.push(did);
+            }
+            // Domains and composite types: an edit from a stream of their own, so the other
+            // edits of a seed are the ones they were before these kinds existed.
+            if rand::RngExt::random_bool(&mut type_rng, 0.7) {
+                let mut alone = model.clone();
+                alone.settle();
+                let before = alone.yaml();
+                let sub = rand::RngExt::random_range(&mut type_rng, 0..u64::MAX);
+                alone.type_edit(&mut edits::rng(sub));
+                let did = model.type_edit(&mut edits::rng(sub));
                 singles.push((before, alone.yaml(), did.clone()));
                 what.push(did);
             }

@@ -73,6 +73,8 @@ codes! {
     /// A default privilege `for_role` the migrations cannot act for (PUBLIC, or on Supabase a
     /// platform role other than `postgres`).
     DefaultPrivilegesForRole = "E214", "default-privileges-for-role";
+    /// A domain or composite type built from itself (directly or through other types).
+    TypeCycle = "E218", "type-cycle";
     /// A SQL fragment that does not parse.
     SqlSyntax = "E301", "sql-syntax";
     /// A column named in a SQL fragment that does not exist where it is evaluated.
@@ -127,6 +129,13 @@ codes! {
     /// A default privilege granted and revoked for the same role, or granted twice (through
     /// `all` and by name) in one class.
     ConflictingDefaultPrivilege = "E326", "conflicting-default-privilege";
+    /// A domain or composite type named like a table or view of its schema (a table's row type
+    /// has the table's name in the same namespace).
+    TypeNameCollision = "E336", "type-name-collision";
+    /// A column declared `nullable: true` whose type is a domain declared `nullable: false`.
+    NullableColumnOfNotNullDomain = "E337", "nullable-column-of-not-null-domain";
+    /// A domain whose base type a domain cannot have (a pseudo-type, or a table's row type).
+    InvalidDomainBase = "E338", "invalid-domain-base";
     /// A `replica_identity: { index: … }` that names no index of the table, or one PostgreSQL
     /// cannot use (not unique, partial, deferrable, on an expression or a nullable column).
     ReplicaIdentityIndexInvalid = "E342", "replica-identity-index-invalid";

@@ -136,6 +136,17 @@ pub enum ChangeKind {
     AlterTrigger,
     /// A table's replica identity is set.
     AlterReplicaIdentity,
+    /// A domain or composite type is created.
+    CreateType,
+    /// A domain or composite type is dropped.
+    DropType,
+    /// A domain or composite type is renamed (or moved to another schema).
+    RenameType,
+    /// A domain or composite type is altered in place (default, NOT NULL, checks, fields).
+    AlterType,
+    /// A domain's base type or collation changes: a new domain is created, its columns are
+    /// converted, the old one is dropped.
+    RebuildDomain,
 }
 
 /// One change between the models.

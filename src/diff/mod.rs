@@ -15,6 +15,7 @@ pub mod change;
 pub mod compare;
 pub mod order;
 pub mod renames;
+pub mod type_renames;
 
 pub use change::{Change, ChangeKind, ColumnDelta, ConstraintKind, Facts, Subject};
 pub use compare::binary_coercible;

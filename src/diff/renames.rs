@@ -29,6 +29,10 @@ pub struct Renames {
     pub indexes: BTreeMap<QName, BTreeMap<String, String>>,
     /// Policies, by the table's new name: old policy name → new policy name.
     pub policies: BTreeMap<QName, BTreeMap<String, String>>,
+    /// Domains and composite types: old name → new name.
+    pub types: BTreeMap<QName, QName>,
+    /// Fields of composite types and checks of domains, by the type's new name: old → new.
+    pub type_parts: BTreeMap<QName, BTreeMap<String, String>>,
 }
 
 fn qualify(written: &str, default_schema: &str) -> QName {
@@ -129,6 +133,7 @@ impl Renames {
                 }
             }
         }
+        super::type_renames::declared(old, new, &mut r);
         for t in new.tables.values() {
             let Some(ot) = old.tables.get(&r.old_table(&t.name)) else {
                 continue;
@@ -171,6 +176,8 @@ impl Renames {
             && self.enums.is_empty()
             && self.indexes.is_empty()
             && self.policies.is_empty()
+            && self.types.is_empty()
+            && self.type_parts.is_empty()
     }
 
     /// The old name of the table now called `new`.
@@ -210,6 +217,23 @@ impl Renames {
                 .collect(),
             indexes: rekey(&self.indexes),
             policies: rekey(&self.policies),
+            types: self
+                .types
+                .iter()
+                .map(|(a, b)| (b.clone(), a.clone()))
+                .collect(),
+            type_parts: self
+                .type_parts
+                .iter()
+                .map(|(t, inner)| {
+                    let old = self
+                        .types
+                        .iter()
+                        .find(|(_, n)| *n == t)
+                        .map_or_else(|| t.clone(), |(o, _)| o.clone());
+                    (old, flip(inner))
+                })
+                .collect(),
         }
     }
 
@@ -325,6 +349,7 @@ impl Renames {
             }
         }
         m.enums = enums;
+        super::type_renames::apply(self, &mut m);
         for (from, to) in &self.enums {
             let (from, to) = (from.to_string(), to.to_string());
             for t in m.tables.values_mut() {

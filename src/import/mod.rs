@@ -13,6 +13,7 @@
 //! cast to the column's own type).
 
 mod default_privileges;
+mod domains;
 mod expr;
 mod replication;
 pub mod yaml;
@@ -551,6 +552,9 @@ fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Pr
         cx.count("enums");
         push(&e.schema, "enums", s);
     }
+    for (schema, section, text) in domains::sections(&mut cx, catalog) {
+        push(&schema, section, text);
+    }
     for f in &catalog.functions {
         if let Some(s) = function(&mut cx, f, privs) {
             push(&f.schema, "functions", s);
@@ -756,6 +760,8 @@ fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Pr
     }
     let order = [
         "enums",
+        "domains",
+        "types",
         "functions",
         "tables",
         "views",

@@ -15,6 +15,10 @@ use std::collections::BTreeMap;
 
 use postgres::GenericClient;
 
+pub mod domains;
+
+pub use domains::{CompositeInfo, DomainInfo};
+
 /// Schemas never read.
 const SYSTEM_SCHEMA_FILTER: &str = "n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast') \
      and n.nspname not like 'pg\\_temp\\_%' and n.nspname not like 'pg\\_toast\\_temp\\_%'";
@@ -310,6 +314,10 @@ pub struct Catalog {
     /// `current_user` of the session that read the catalog (whose default privileges an entry
     /// without `for_role:` is about).
     pub current_user: String,
+    /// Domains.
+    pub domains: Vec<DomainInfo>,
+    /// Composite types (not the row types of tables and views).
+    pub composites: Vec<CompositeInfo>,
 }
 
 /// One row of Citus's `pg_dist_partition`, with its shard count.
@@ -559,8 +567,7 @@ select n.nspname::text, case t.typtype when 'd' then 'domain' when 'r' then 'ran
          else 'CREATE TYPE ' || quote_ident(n.nspname) || '.' || quote_ident(t.typname) || ' AS RANGE (…)'
        end
 from pg_type t join pg_namespace n on n.oid = t.typnamespace
-where (t.typtype in ('d', 'r')
-       or (t.typtype = 'c' and (select c.relkind from pg_class c where c.oid = t.typrelid) = 'c'))
+where t.typtype = 'r'
   and {SYS} and n.nspname::text = any($1::text[]) and {NOEXT_TYPE}
 union all
 select n.nspname::text, case p.prokind when 'a' then 'aggregate' when 'w' then 'window function'
@@ -758,7 +765,7 @@ join pg_description ds on ds.classoid = 'pg_constraint'::regclass and ds.objoid 
 where {SYS} and n.nspname::text = any($1::text[]) and {NOEXT}";
 
 /// Objects in `schemas` the model has no section for (sequences that back no identity column,
-/// domains, composite and range types, aggregates, procedures, rules, inheritance), properties
+/// range types (domains and composite types are read by [`domains::read`]), aggregates, procedures, rules, inheritance), properties
 /// of tables it cannot write (column collations, statistics targets, storage and compression,
 /// storage parameters, `UNLOGGED`, comments on constraints, the documented
 /// attribute options `n_distinct` and `n_distinct_inherited` — a server may keep private ones —,
@@ -1026,5 +1033,6 @@ pub fn read(
     c.function_privileges.sort();
     c.schemas.sort();
     (c.default_acls, c.default_acl_global, c.current_user) = default_privileges::read(client, s)?;
+    (c.domains, c.composites) = domains::read(client, s)?;
     Ok(c)
 }

@@ -10,6 +10,7 @@
 pub mod access_test;
 pub mod citus;
 pub mod default_privileges;
+pub mod domains;
 pub mod graph;
 pub mod name;
 pub mod replication;
@@ -20,6 +21,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+pub use domains::{CompositeType, Domain, Field};
 pub use name::QName;
 
 use crate::source::Span;
@@ -167,6 +169,12 @@ pub struct Model {
     /// snapshot when empty, so snapshots of models without them read and write the same.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub default_privileges: Vec<default_privileges::DefaultPrivileges>,
+    /// Domains (`domains:`); left out of the snapshot when empty.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub domains: BTreeMap<QName, Domain>,
+    /// Composite types (`types:`); left out of the snapshot when empty.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub composites: BTreeMap<QName, CompositeType>,
 }
 
 /// The `migrations:` settings: safe strategies for changes to existing tables, the file layout,

@@ -17,6 +17,10 @@ use crate::ir::name::split_qualified;
 use crate::ir::*;
 use crate::source::Span;
 
+mod domains;
+#[cfg(test)]
+pub(crate) use domains::{COMPOSITE, DOMAIN, DOMAIN_CHECK, FIELD};
+
 pub(crate) const TOP: &[&str] = &[
     "version",
     "preset",
@@ -35,6 +39,8 @@ pub(crate) const TOP: &[&str] = &[
     "migrations",
     "target",
     "default_privileges",
+    "domains",
+    "types",
 ];
 pub(crate) const TABLE: &[&str] = &[
     "schema",
@@ -398,6 +404,12 @@ impl<'d> Decoder<'d> {
         }
         if let Some(n) = f.get("enums") {
             self.enums(n);
+        }
+        if let Some(n) = f.get("domains") {
+            self.domains(n);
+        }
+        if let Some(n) = f.get("types") {
+            self.composites(n);
         }
         if let Some(n) = f.get("functions") {
             self.functions(n);

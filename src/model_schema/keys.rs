@@ -1183,9 +1183,119 @@ pub const TOP: Object = Object {
             Shape::Obj(&DEFAULT_PRIVILEGES),
             "Default privileges in every schema (`ALTER DEFAULT PRIVILEGES` without `IN SCHEMA`): grants and revokes by class; per-schema ones go under `schemas:`.",
         ),
+        key(
+            "domains",
+            Shape::MapOf(&Shape::Either(&[Shape::Text, Shape::Obj(&DOMAIN)])),
+            "Domains by name: a base type, or `{ type, nullable, default, collation, checks, description }`.",
+        ),
+        key(
+            "types",
+            Shape::MapOf(&Shape::Obj(&COMPOSITE)),
+            "Composite types by name: `{ fields: { name: type }, description }`.",
+        ),
     ],
     rest: None,
 };
 
 /// The shape of a model file.
 pub const ROOT: Shape = Shape::Obj(&TOP);
+
+/// A domain in mapping form.
+pub const DOMAIN: Object = Object {
+    id: "domain",
+    title: "A domain",
+    keys: &[
+        key(
+            "schema",
+            Shape::Name,
+            "The schema of the domain (default: the qualified name's, else `default_schema`).",
+        ),
+        required(
+            "type",
+            Shape::Text,
+            "The base type: a built-in type, an enum, another domain, a composite or an extension's type.",
+        ),
+        key(
+            "nullable",
+            Shape::Bool,
+            "`false` makes the domain NOT NULL (default `true`: the columns decide).",
+        ),
+        key("default", Shape::Sql, "DEFAULT: one SQL expression."),
+        key(
+            "collation",
+            Shape::Name,
+            "COLLATE: a collation of a text base type.",
+        ),
+        key(
+            "checks",
+            Shape::MapOf(&Shape::Either(&[Shape::Sql, Shape::Obj(&DOMAIN_CHECK)])),
+            "Named CHECK constraints: one expression each, reading the value as `value`.",
+        ),
+        key(
+            "description",
+            Shape::Text,
+            "What the domain means; becomes `COMMENT ON TYPE`.",
+        ),
+        key("renamed_from", Shape::Name, RENAMED_DOC),
+    ],
+    rest: None,
+};
+
+/// A domain check in mapping form.
+pub const DOMAIN_CHECK: Object = Object {
+    id: "domain_check",
+    title: "A check of a domain",
+    keys: &[
+        required(
+            "check",
+            Shape::Sql,
+            "One expression reading the value as `value`.",
+        ),
+        key(
+            "renamed_from",
+            Shape::Name,
+            "The check's previous name (`RENAME CONSTRAINT`).",
+        ),
+    ],
+    rest: None,
+};
+
+/// A composite type.
+pub const COMPOSITE: Object = Object {
+    id: "composite_type",
+    title: "A composite type",
+    keys: &[
+        key(
+            "schema",
+            Shape::Name,
+            "The schema of the type (default: the qualified name's, else `default_schema`).",
+        ),
+        required(
+            "fields",
+            Shape::MapOf(&Shape::Either(&[Shape::Text, Shape::Obj(&FIELD)])),
+            "The fields in order, by name: a type, or `{ type, renamed_from }`.",
+        ),
+        key(
+            "description",
+            Shape::Text,
+            "What the type means; becomes `COMMENT ON TYPE`.",
+        ),
+        key("renamed_from", Shape::Name, RENAMED_DOC),
+    ],
+    rest: None,
+};
+
+/// A field of a composite type in mapping form.
+pub const FIELD: Object = Object {
+    id: "composite_field",
+    title: "A field of a composite type",
+    keys: &[
+        required("type", Shape::Text, "Exactly one type."),
+        key(
+            "renamed_from",
+            Shape::Name,
+            "The field's previous name (`RENAME ATTRIBUTE`).",
+        ),
+    ],
+    rest: None,
+};

@@ -67,6 +67,10 @@ fn pairs() -> Vec<(&'static str, &'static [&'static str], &'static Object)> {
             crate::load::replication::REPLICA_IDENTITY_INDEX,
             &keys::REPLICA_IDENTITY_INDEX,
         ),
+        ("DOMAIN", m::DOMAIN, &keys::DOMAIN),
+        ("DOMAIN_CHECK", m::DOMAIN_CHECK, &keys::DOMAIN_CHECK),
+        ("COMPOSITE", m::COMPOSITE, &keys::COMPOSITE),
+        ("FIELD", m::FIELD, &keys::FIELD),
     ]
 }
 
@@ -91,6 +95,8 @@ const LOADER_SOURCES: &[(&str, &str)] = &[
         include_str!("../load/default_privileges.rs"),
         "src/load/replication.rs",
         include_str!("../load/replication.rs"),
+        "src/load/model/domains.rs",
+        include_str!("../load/model/domains.rs"),
     ),
 ];
 

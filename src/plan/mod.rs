@@ -8,6 +8,7 @@
 
 pub mod citus;
 pub mod default_privileges;
+pub mod domains;
 pub mod incremental;
 pub mod split;
 
@@ -269,6 +270,10 @@ pub fn initial(model: &Model) -> Migration<'_> {
             })
             .collect(),
     ));
+    up.push(step(
+        "Domains and composite types, each after the types it is built from",
+        crate::plan::domains::create_all(model),
+    ));
     let (late_fns, early_fns): (Vec<_>, Vec<_>) =
         model.functions.values().partition(|f| f.uses_table_types);
     for f in &early_fns {
@@ -477,6 +482,7 @@ pub fn initial(model: &Model) -> Migration<'_> {
             ));
         }
     }
+    comments.extend(crate::plan::domains::comments(model));
     for f in model.functions.values() {
         if let Some(d) = &f.description {
             comments.push(Stmt::Comment(
@@ -601,6 +607,10 @@ pub fn initial(model: &Model) -> Migration<'_> {
             .rev()
             .map(|f| Stmt::DropFunction(function_signature(f)))
             .collect(),
+    ));
+    down.push(step(
+        "Domains and composite types",
+        crate::plan::domains::drop_all(model),
     ));
     down.push(step(
         "Enum types",

@@ -229,6 +229,7 @@ pub fn database_md(db: &DatabaseView) -> String {
     }
     coverage(&mut o, db);
     enums(&mut o, db);
+    types(&mut o, db);
     o.t("\n## Functions\n");
     if db.functions.is_empty() {
         o.t("\nNone.\n");
@@ -709,6 +710,39 @@ fn enums(o: &mut Out, db: &DatabaseView) {
             o.t(".");
         }
         o.t("\n");
+    }
+}
+
+/// Domains and composite types (nothing when the model has none).
+fn types(o: &mut Out, db: &DatabaseView) {
+    if db.types.is_empty() {
+        return;
+    }
+    o.t("\n## Domains and composite types\n\nIn dependency order: a type comes after the types it is built from.\n");
+    for t in &db.types {
+        o.heading(&t.heading, &t.description);
+        if t.definition.is_empty() {
+            o.t("\n| field | type |\n|---|---|\n");
+        } else {
+            o.t("\n");
+            o.code(&t.definition);
+            o.t("\n");
+            if !t.parts.is_empty() {
+                o.t("\n| check | expression |\n|---|---|\n");
+            }
+        }
+        for (n, x) in &t.parts {
+            o.t("| ");
+            o.code_cell(n);
+            o.t(" | ");
+            o.code_cell(x);
+            o.t(" |\n");
+        }
+        if !t.used_by.is_empty() {
+            o.t("\nUsed by: ");
+            o.list(&t.used_by, ", ", |o, u| o.link(u, false));
+            o.t(".\n");
+        }
     }
 }
 

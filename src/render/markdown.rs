@@ -72,6 +72,8 @@ pub struct DatabaseView {
     pub migrations: MigrationsView,
     /// Default privileges, one row per scope, class, grant or revoke and role.
     pub default_privileges: Vec<DefaultPrivilegeView>,
+    /// Domains and composite types in dependency order (the section is left out when empty).
+    pub types: Vec<TypeView>,
 }
 
 /// One row of the default privileges table.
@@ -112,6 +114,23 @@ fn default_privilege_views(model: &Model) -> Vec<DefaultPrivilegeView> {
         }
     }
     out
+}
+
+/// A domain or composite type in DATABASE.md.
+#[derive(Debug, Clone, Serialize)]
+pub struct TypeView {
+    /// Heading text (`Domain `email``, `Composite type `address``).
+    pub heading: String,
+    /// Anchor.
+    pub anchor: String,
+    /// Description.
+    pub description: Option<String>,
+    /// A domain's definition (`citext`, `integer NOT NULL DEFAULT 1`); empty for a composite.
+    pub definition: String,
+    /// A domain's checks, or a composite's fields: (name, expression or type).
+    pub parts: Vec<(String, String)>,
+    /// Columns of that type (or arrays of it), with the table's anchor.
+    pub used_by: Vec<Link>,
 }
 
 /// A schema line of the overview.
@@ -994,6 +1013,23 @@ pub fn database_view_in(
         );
         enum_anchor.insert(q.clone(), (slugger.slug(&heading), heading));
     }
+    // Domains and composite types: a section only when the model has some (other models keep
+    // their anchors and bytes).
+    let mut type_anchor: BTreeMap<QName, (String, String)> = BTreeMap::new();
+    if !model.domains.is_empty() || !model.composites.is_empty() {
+        slugger.slug("Domains and composite types");
+        for t in crate::ir::domains::type_order(model) {
+            let kind = match t {
+                crate::ir::domains::UserType::Domain(_) => "Domain",
+                crate::ir::domains::UserType::Composite(_) => "Composite type",
+            };
+            let heading = format!(
+                "{kind} {}",
+                code_span(&t.name().display_short(&model.default_schema))
+            );
+            type_anchor.insert(t.name().clone(), (slugger.slug(&heading), heading));
+        }
+    }
     slugger.slug("Functions");
     let mut function_anchor = BTreeMap::new();
     let mut function_heading = BTreeMap::new();
@@ -1266,6 +1302,8 @@ pub fn database_view_in(
         })
         .collect();
 
+    let types = type_views(model, order, &names, &type_anchor);
+
     let functions = model
         .functions
         .values()
@@ -1435,6 +1473,7 @@ pub fn database_view_in(
         enums,
         functions,
         views,
+        types,
         external_triggers: model
             .external_triggers
             .iter()
@@ -1517,6 +1556,75 @@ fn replica_identity_view(r: &ReplicaIdentity) -> Option<String> {
             i.value
         )),
     }
+}
+
+/// The domains and composite types of `model` for DATABASE.md, in dependency order.
+fn type_views(
+    model: &Model,
+    order: &[QName],
+    names: &Names<'_>,
+    anchors: &BTreeMap<QName, (String, String)>,
+) -> Vec<TypeView> {
+    use crate::ir::domains::{UserType, element_type, type_order};
+    if anchors.is_empty() {
+        return Vec::new();
+    }
+    let mut users: BTreeMap<String, Vec<Link>> = BTreeMap::new();
+    for q in order {
+        if let Some(t) = model.tables.get(q) {
+            for c in t.columns.values() {
+                users
+                    .entry(element_type(&c.type_sql).to_string())
+                    .or_default()
+                    .push(Link {
+                        name: format!("{}.{}", names.short(q), c.name),
+                        anchor: names.table_anchor.get(q).cloned(),
+                    });
+            }
+        }
+    }
+    type_order(model)
+        .into_iter()
+        .map(|t| {
+            let (anchor, heading) = anchors.get(t.name()).cloned().unwrap_or_default();
+            let (description, definition, parts) = match t {
+                UserType::Domain(d) => {
+                    let mut def = d.type_sql.clone();
+                    if let Some(c) = &d.collation {
+                        def.push_str(&format!(" COLLATE {}", c.value));
+                    }
+                    if d.not_null {
+                        def.push_str(" NOT NULL");
+                    }
+                    if let Some(e) = &d.default {
+                        def.push_str(&format!(" DEFAULT {}", e.value.trim()));
+                    }
+                    let checks = d
+                        .checks
+                        .iter()
+                        .map(|(n, e)| (n.clone(), e.value.trim().to_string()))
+                        .collect();
+                    (d.description.clone(), def, checks)
+                }
+                UserType::Composite(c) => (
+                    c.description.clone(),
+                    String::new(),
+                    c.fields
+                        .values()
+                        .map(|f| (f.name.clone(), f.type_sql.clone()))
+                        .collect(),
+                ),
+            };
+            TypeView {
+                heading,
+                anchor,
+                description,
+                definition,
+                parts,
+                used_by: users.remove(&t.name().to_string()).unwrap_or_default(),
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -162,6 +162,32 @@ impl<'m> Scope<'m> {
     }
 }
 
+/// The model's type (in `types`: enums, domains or composites) that a written name means: the
+/// schema written, else the default schema, `public`, or the one type of that name anywhere.
+fn model_type<V>(
+    types: &std::collections::BTreeMap<QName, V>,
+    parsed: &types::WrittenType,
+    default_schema: &str,
+) -> Option<QName> {
+    match &parsed.schema {
+        Some(s) => {
+            let q = QName::new(s.clone(), parsed.base.clone());
+            types.contains_key(&q).then_some(q)
+        }
+        None => [default_schema, "public"]
+            .iter()
+            .map(|s| QName::new(*s, parsed.base.clone()))
+            .find(|q| types.contains_key(q))
+            .or_else(|| {
+                let mut found = types.keys().filter(|q| q.name == parsed.base);
+                match (found.next(), found.next()) {
+                    (Some(q), None) => Some(q.clone()),
+                    _ => None,
+                }
+            }),
+    }
+}
+
 fn resolve_type(
     model: &Model,
     written: &Sp<String>,
@@ -197,33 +223,19 @@ fn resolve_type(
         );
         return None;
     }
-    // Enums of the model.
-    let enum_match = match &parsed.schema {
-        Some(s) => model
-            .enums
-            .get(&QName::new(s.clone(), parsed.base.clone()))
-            .map(|e| e.name.clone()),
-        None => [model.default_schema.as_str(), "public"]
-            .iter()
-            .map(|s| QName::new(*s, parsed.base.clone()))
-            .find(|q| model.enums.contains_key(q))
-            .or_else(|| {
-                let mut found = model.enums.keys().filter(|q| q.name == parsed.base);
-                match (found.next(), found.next()) {
-                    (Some(q), None) => Some(q.clone()),
-                    _ => None,
-                }
-            }),
-    };
+    // Enums, domains and composite types of the model.
+    let enum_match = model_type(&model.enums, &parsed, &model.default_schema)
+        .or_else(|| model_type(&model.domains, &parsed, &model.default_schema))
+        .or_else(|| model_type(&model.composites, &parsed, &model.default_schema));
     if let Some(q) = enum_match {
         if parsed.modifiers.is_some() {
             d.push(
                 Diagnostic::error(
                     Code::UnknownType,
-                    format!("enum `{}` takes no modifiers", q.name),
+                    format!("type `{}` of the model takes no modifiers", q.name),
                 )
                 .at(written.span, "remove the parentheses")
-                .help("write the enum name alone"),
+                .help("write the type's name alone (a domain carries its base type's modifiers)"),
             );
             return None;
         }
@@ -263,7 +275,13 @@ fn resolve_type(
         );
         return None;
     }
-    let enum_names: Vec<String> = model.enums.keys().map(|q| q.name.clone()).collect();
+    let enum_names: Vec<String> = model
+        .enums
+        .keys()
+        .chain(model.domains.keys())
+        .chain(model.composites.keys())
+        .map(|q| q.name.clone())
+        .collect();
     let mut candidates: Vec<&str> = enum_names.iter().map(String::as_str).collect();
     for b in types::builtin_names() {
         candidates.push(b);
@@ -271,8 +289,8 @@ fn resolve_type(
     let hint = did_you_mean(&parsed.base, candidates);
     d.push(
         Diagnostic::error(Code::UnknownType, format!("unknown type `{}`{hint}", written.value))
-            .at(written.span, "not a built-in type, an enum of the model or an extension's type")
-            .help("use a PostgreSQL type, declare the enum under `enums:`, or declare the extension that provides it"),
+            .at(written.span, "not a built-in type, an enum, domain or composite type of the model, or an extension's type")
+            .help("use a PostgreSQL type, declare it under `enums:`, `domains:` or `types:`, or declare the extension that provides it"),
     );
     None
 }
@@ -409,12 +427,12 @@ fn signature_types(model: &Model, external: &External, d: &mut Diagnostics) {
             )
             .at(
                 span,
-                "not a built-in type, an enum, table or view of the model, or an extension's type",
+                "not a built-in type, an enum, domain, composite type, table or view of the \
+                 model, or an extension's type",
             )
             .help(
-                "the model declares no domains or composite types yet: use the underlying type \
-                 (or a table's row type); PostgreSQL would reject the function when the \
-                 migration is applied",
+                "declare the type under `enums:`, `domains:` or `types:` (or use a table's row \
+                 type); PostgreSQL would reject the function when the migration is applied",
             ),
         );
     };
@@ -537,6 +555,7 @@ fn trigger_function(scope: &Scope, tr: &crate::ir::Trigger, d: &mut Diagnostics)
 
 /// Resolve a loaded model in place.
 pub fn resolve(model: &mut Model, external: &External, d: &mut Diagnostics) {
+    resolve_user_types(model, d);
     // Types first: later lookups (FK type checks, docs) read `type_sql`. Type resolution reads
     // the enums and extensions, never the tables, so the tables are taken out while written.
     let mut tables = std::mem::take(&mut model.tables);
@@ -612,6 +631,72 @@ pub fn resolve(model: &mut Model, external: &External, d: &mut Diagnostics) {
     generate_names(model);
 }
 
+/// The base type of each domain and the type of each field of each composite type, normalised
+/// like a column's (they may name enums, other domains and composites, extension types).
+fn resolve_user_types(model: &mut Model, d: &mut Diagnostics) {
+    let domains: Vec<(QName, Option<String>)> = model
+        .domains
+        .values()
+        .filter(|t| !t.type_written.value.is_empty())
+        .map(|t| {
+            let what = format!("domain `{}`", t.name.name);
+            (
+                t.name.clone(),
+                resolve_type(model, &t.type_written, d, &what),
+            )
+        })
+        .collect();
+    let mut fields: Vec<(QName, String, Option<String>)> = Vec::new();
+    for t in model.composites.values() {
+        for f in t
+            .fields
+            .values()
+            .filter(|f| !f.type_written.value.is_empty())
+        {
+            let what = format!("field `{}` of type `{}`", f.name, t.name.name);
+            fields.push((
+                t.name.clone(),
+                f.name.clone(),
+                resolve_type(model, &f.type_written, d, &what),
+            ));
+        }
+    }
+    for (q, sql) in domains {
+        if let (Some(t), Some(sql)) = (model.domains.get_mut(&q), sql) {
+            t.type_sql = sql;
+        }
+    }
+    for (q, name, sql) in fields {
+        if let (Some(f), Some(sql)) = (
+            model
+                .composites
+                .get_mut(&q)
+                .and_then(|t| t.fields.get_mut(&name)),
+            sql,
+        ) {
+            f.type_sql = sql;
+        }
+    }
+    for cycle in crate::ir::domains::type_cycles(model) {
+        let Some(first) = cycle.first() else { continue };
+        let span = model
+            .domains
+            .get(first)
+            .map(|t| t.origin)
+            .or_else(|| model.composites.get(first).map(|t| t.origin))
+            .unwrap_or_default();
+        let path: Vec<String> = cycle.iter().map(|q| format!("`{}`", q.name)).collect();
+        d.push(
+            Diagnostic::error(
+                Code::TypeCycle,
+                format!("type `{}` is built from itself: {}", first.name, path.join(" → ")),
+            )
+            .at(span, "part of the cycle")
+            .help("a domain or composite type cannot contain itself; break the cycle (an array of it is no way out either)"),
+        );
+    }
+}
+
 /// A table's resolved references: (foreign key index, target, target columns when they were
 /// left out) and (trigger name, function).
 type TableRefs = (
@@ -630,6 +715,12 @@ fn resolve_references(
     let scope = Scope::new(model, external);
     for e in model.enums.values() {
         check_schema(&scope, &e.name, e.origin, d);
+    }
+    for t in model.domains.values() {
+        check_schema(&scope, &t.name, t.origin, d);
+    }
+    for t in model.composites.values() {
+        check_schema(&scope, &t.name, t.origin, d);
     }
     for f in model.functions.values() {
         check_schema(&scope, &f.name, f.origin, d);

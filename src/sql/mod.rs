@@ -5,6 +5,7 @@
 //! wrote (defaults, checks, policies, bodies, queries) are copied verbatim (trimmed, with a trailing
 //! `;` removed from queries) — never re-printed from a parse tree; every name is schema-qualified.
 
+pub mod domains;
 pub mod ident;
 
 use std::fmt::{self, Display, Write as _};
@@ -284,6 +285,8 @@ pub enum Stmt<'a> {
     SetTriggerEnabled(QName, String, crate::ir::replication::TriggerEnabled),
     /// `ALTER TABLE t REPLICA IDENTITY {DEFAULT | FULL | NOTHING | USING INDEX name}`
     SetReplicaIdentity(QName, crate::ir::replication::ReplicaIdentity),
+    /// A statement on a domain or composite type.
+    Type(domains::TypeStmt),
 }
 
 /// A call to one of Citus's table functions; the table is passed as a `regclass` literal of its
@@ -1148,6 +1151,7 @@ impl Stmt<'_> {
                     }
                 }
             }
+            Stmt::Type(t) => t.write_sql(out),
         }
         out.push(';');
     }

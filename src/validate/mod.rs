@@ -9,6 +9,7 @@
 mod citus;
 mod default_privileges;
 mod replication;
+mod domains;
 pub mod sql;
 
 pub use sql::{Fragment, Fragments};
@@ -1003,5 +1004,6 @@ pub fn validate_with(
     name_collisions(model, d);
     view_cycles(model, d);
     citus::check(model, sources, d);
+    domains::check(model, d);
     sql::fragments(model, &scope, sources, d, lint_facts, views)
 }

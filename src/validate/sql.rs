@@ -113,6 +113,8 @@ enum What<'a> {
     Policy(&'a str),
     TriggerWhen(&'a str),
     View(&'a QName),
+    DomainCheck(&'a QName, &'a str),
+    DomainDefault(&'a QName),
 }
 
 impl fmt::Display for What<'_> {
@@ -127,6 +129,8 @@ impl fmt::Display for What<'_> {
             What::Policy(n) => write!(f, "policy `{n}`"),
             What::TriggerWhen(n) => write!(f, "the WHEN of trigger `{n}`"),
             What::View(q) => write!(f, "the query of view `{}`", q.name),
+            What::DomainCheck(q, n) => write!(f, "check `{n}` of domain `{}`", q.name),
+            What::DomainDefault(q) => write!(f, "the default of domain `{}`", q.name),
         }
     }
 }
@@ -158,7 +162,9 @@ fn job<'a>(
         | What::Using(_)
         | What::Check(_)
         | What::TriggerWhen(_)
-        | What::View(_) => None,
+        | What::View(_)
+        | What::DomainCheck(..)
+        | What::DomainDefault(_) => None,
     };
     Job {
         value,
@@ -381,7 +387,7 @@ impl Ctx<'_> {
                 ProblemKind::UnknownColumn {
                     name,
                     qualifier: None,
-                } if matches!(what, What::Default(..)) => Diagnostic::error(
+                } if matches!(what, What::Default(..) | What::DomainDefault(_)) => Diagnostic::error(
                     Code::SqlUnknownColumn,
                     format!("{what} reads `{name}` as a column name (a default cannot use columns); a text or enum value needs quotes"),
                 )
@@ -404,9 +410,14 @@ impl Ctx<'_> {
                         .unwrap_or_default();
                     let place =
                         table.map_or(String::new(), |t| format!(" of table `{}`", t.name.name));
+                    let help = if matches!(what, What::DomainCheck(..)) {
+                        "a domain's check reads the value being checked as `value`, and nothing else"
+                    } else {
+                        "use a column of the table (or of a table in the query's FROM), or fix the qualifier"
+                    };
                     Diagnostic::error(Code::SqlUnknownColumn, format!("{what}{place} uses unknown column `{shown}`{hint}"))
                         .at(span, "not a column here")
-                        .help("use a column of the table (or of a table in the query's FROM), or fix the qualifier")
+                        .help(help)
                 }
                 ProblemKind::UnknownRelation { name } => {
                     let names = self.scope.relation_names();
@@ -471,6 +482,18 @@ pub fn fragments(
                 ..Default::default()
             };
             Some((table, cols.iter().map(|(c, _)| c.clone()).collect()))
+        })
+        .collect();
+    // Each domain as a table of one column, `value`, for its checks.
+    let domain_scopes: Vec<(Table, Vec<String>)> = model
+        .domains
+        .values()
+        .map(|d| {
+            let table = Table {
+                name: d.name.clone(),
+                ..Default::default()
+            };
+            (table, vec!["value".to_string()])
         })
         .collect();
     let mut jobs: Vec<Job<'_>> = Vec::new();
@@ -551,6 +574,16 @@ pub fn fragments(
             }
         }
     }
+    for ((t, cols), dom) in domain_scopes.iter().zip(model.domains.values()) {
+        // A domain's check reads the value as the column `value`; its default reads nothing.
+        for (name, e) in &dom.checks {
+            let base = Some((t, cols.as_slice()));
+            jobs.push(expr(e, What::DomainCheck(&dom.name, name), base, &[]));
+        }
+        if let Some(def) = &dom.default {
+            jobs.push(expr(def, What::DomainDefault(&dom.name), None, &[]));
+        }
+    }
     if !lint_facts {
         // A job without a role computes no facts and keeps nothing; its checks are the same.
         for j in &mut jobs {
@@ -561,7 +594,10 @@ pub fn fragments(
     let cx = Ctx { scope, sources };
     let mut kept = Fragments::default();
     for (job, outcome) in jobs.iter().zip(outcomes) {
-        let table = job.table.map(|(t, _)| t);
+        let table = job
+            .table
+            .map(|(t, _)| t)
+            .filter(|_| !matches!(job.what, What::DomainCheck(..)));
         match outcome.parsed {
             Err(e) => {
                 cx.syntax(d, job.value, job.what, &e);

@@ -15,6 +15,7 @@
 
 mod citus;
 mod default_privileges;
+mod domains;
 pub mod fingerprint;
 mod replication;
 
@@ -44,6 +45,8 @@ pub fn owned_schemas(model: &Model) -> Vec<String> {
     s.extend(model.views.keys().map(|q| q.schema.clone()));
     s.extend(model.functions.keys().map(|q| q.schema.clone()));
     s.extend(model.enums.keys().map(|q| q.schema.clone()));
+    s.extend(model.domains.keys().map(|q| q.schema.clone()));
+    s.extend(model.composites.keys().map(|q| q.schema.clone()));
     s.into_iter().collect()
 }
 
@@ -279,6 +282,7 @@ pub fn compare(
     privileges(&mut cx, external, catalog);
     citus::compare(&mut cx, catalog);
     default_privileges::compare(&mut cx, catalog);
+    domains::compare(&mut cx, catalog);
 }
 
 fn schemas_and_extensions(cx: &mut Cx<'_>, catalog: &Catalog) {

@@ -1198,9 +1198,45 @@ impl TestDb {
         section!("enums", self.enums(schemas));
         section!("publication tables", self.publication_tables(schemas));
         section!("extensions", self.extensions());
+        section!("domains and composite types", self.user_types(schemas));
         out
     }
+
+    /// Domains (base type, NOT NULL, default, collation, checks by name) and composite types
+    /// (fields by name: `ALTER TYPE … ADD ATTRIBUTE` appends, a fresh build keeps the model's
+    /// order), one line each, sorted.
+    pub fn user_types(&mut self, schemas: &[&str]) -> Vec<String> {
+        let s = schema_param(schemas);
+        let mut v: Vec<String> = self
+            .rows(USER_TYPES_SQL, &[&s])
+            .iter()
+            .map(|r| r.get::<_, String>(0))
+            .collect();
+        v.sort();
+        v
+    }
 }
+
+const USER_TYPES_SQL: &str = "
+select format('domain %I.%I %s not_null=%s default=%s collation=%s checks=[%s]',
+         n.nspname, t.typname, format_type(t.typbasetype, t.typtypmod), t.typnotnull,
+         coalesce(t.typdefault, '-'), coalesce(c.collname, '-'),
+         coalesce((select string_agg(k.conname || ': ' || pg_get_constraintdef(k.oid) ||
+                                     case when k.convalidated then '' else ' (not validated)' end,
+                                     ', ' order by k.conname)
+                   from pg_constraint k where k.contypid = t.oid), ''))
+  from pg_type t join pg_namespace n on n.oid = t.typnamespace
+  left join pg_collation c on c.oid = t.typcollation and t.typcollation <> 100
+ where t.typtype = 'd' and n.nspname = any($1)
+union all
+select format('type %I.%I (%s)', n.nspname, t.typname,
+         (select string_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod),
+                            ', ' order by a.attname)
+            from pg_attribute a where a.attrelid = t.typrelid and a.attnum > 0 and not a.attisdropped))
+  from pg_type t join pg_namespace n on n.oid = t.typnamespace
+  join pg_class r on r.oid = t.typrelid and r.relkind = 'c'
+ where t.typtype = 'c' and n.nspname = any($1)
+";
 
 /// Terminate sessions on `name` and drop it; every error is ignored.
 fn drop_database(admin_url: &str, name: &str) {

@@ -13,6 +13,7 @@ pub mod client_default_execute_on_functions;
 pub mod client_default_grant_on_tables;
 pub mod constraint_index_naming;
 pub mod discouraged_type;
+pub mod domain_check_allows_null;
 pub mod duplicate_foreign_key;
 pub mod duplicate_index;
 pub mod duplicate_name;

@@ -23,6 +23,7 @@
 mod alter_table;
 mod columns;
 mod default_privileges;
+mod domains;
 mod enums;
 mod external;
 mod functions;
@@ -106,6 +107,7 @@ enum Phase {
     Privileges,
     Publication,
     Comments,
+    DropType,
     DropEnum,
     DropExtension,
     DropSchema,
@@ -288,6 +290,7 @@ impl<'a> Differ<'a> {
         self.schemas_and_extensions();
         self.default_privileges();
         self.enums();
+        self.user_types(renames);
         self.functions();
         self.tables();
         self.views();
