@@ -70,6 +70,8 @@ codes! {
     /// A declared test named like a derived one without opting it out, or an opt-out without a
     /// reason.
     DerivedTestOptOut = "E211", "derived-test-opt-out";
+    /// A job schedule pg_cron would not accept (cron fields, `N seconds`).
+    InvalidJobSchedule = "E217", "invalid-job-schedule";
     /// A SQL fragment that does not parse.
     SqlSyntax = "E301", "sql-syntax";
     /// A column named in a SQL fragment that does not exist where it is evaluated.
@@ -119,6 +121,11 @@ codes! {
     /// A subquery in a policy of a distributed or reference table of a Citus model (Citus
     /// refuses it at `CREATE POLICY` and at distribution).
     CitusPolicySubquery = "E322", "citus-policy-subquery";
+    /// Scheduled jobs in a model that does not declare the `pg_cron` extension.
+    JobWithoutPgCron = "E333", "job-without-pg-cron";
+    /// A job command that is not SQL statements, or a `call:` that is not a model function
+    /// callable without arguments.
+    InvalidJobCommand = "E334", "invalid-job-command";
     /// A committed migration was edited, removed or reordered.
     MigrationTampered = "E401", "migration-tampered";
     /// The model has changes that no committed migration describes yet.

@@ -129,6 +129,14 @@ pub enum ChangeKind {
     /// A table's Citus placement changes: distributed, reference or local (`undistribute_table`,
     /// `create_distributed_table`, `alter_distributed_table`, …; `target: citus` models only).
     ChangePlacement,
+    /// A scheduled job (pg_cron) is created.
+    ScheduleJob,
+    /// A scheduled job is removed.
+    UnscheduleJob,
+    /// A scheduled job's schedule or command changes (`cron.schedule` of the same name).
+    RescheduleJob,
+    /// A scheduled job is paused or resumed (`cron.alter_job(…, active => …)`).
+    SetJobActive,
 }
 
 /// One change between the models.

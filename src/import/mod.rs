@@ -674,6 +674,7 @@ fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Pr
             let _ = writeln!(head, "  {}: {{}}", scalar(r));
         }
     }
+    jobs(&mut cx, &mut head);
     let order = [
         "enums",
         "functions",
@@ -713,6 +714,48 @@ fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Pr
         ledger: cx.ledger,
         platform: Vec::new(),
         counts: cx.counts,
+    }
+}
+
+/// `jobs:` from pg_cron's jobs of the database; a job without a name, or whose schedule or
+/// command schemac cannot read back, goes to the ledger.
+fn jobs(cx: &mut Cx<'_>, head: &mut String) {
+    let mut out = String::new();
+    for j in &cx.catalog.jobs {
+        let definition = format!(
+            "SELECT cron.schedule({}, {}, {});",
+            crate::sql::ident::quote_literal(&j.name),
+            crate::sql::ident::quote_literal(&j.schedule),
+            crate::sql::ident::quote_literal(&j.command)
+        );
+        let unnamed = j
+            .name
+            .strip_prefix("job ")
+            .is_some_and(|id| id.bytes().all(|b| b.is_ascii_digit()));
+        let reason = if unnamed {
+            Some("a pg_cron job without a name (the model names every job)")
+        } else if crate::ir::job::check_schedule(&j.schedule).is_err() {
+            Some("a schedule schemac does not read")
+        } else if crate::sqlfrag::parse_statements(j.command.trim()).is_err() {
+            Some("a command schemac's SQL parser does not read")
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            cx.leave_out("scheduled job", j.name.clone(), reason, definition);
+            continue;
+        }
+        cx.count("jobs");
+        let _ = writeln!(out, "  {}:", scalar(&j.name));
+        text_field(&mut out, 4, "schedule", &j.schedule);
+        text_field(&mut out, 4, "command", j.command.trim());
+        if !j.active {
+            out.push_str("    active: false\n");
+        }
+    }
+    if !out.is_empty() {
+        head.push_str("jobs:\n");
+        head.push_str(&out);
     }
 }
 

@@ -2,7 +2,7 @@
 //!
 //! Input: a client (or a read-only transaction) and the schemas to read. Output: a [`Catalog`] of
 //! tables, columns, constraints, indexes, policies, triggers, functions, views, enums, privileges,
-//! publication memberships, schema comments and extensions, each as PostgreSQL prints it (`format_type`, `pg_get_expr`,
+//! publication memberships, schema comments, extensions and pg_cron's jobs, each as PostgreSQL prints it (`format_type`, `pg_get_expr`,
 //! `pg_get_constraintdef`, …). Invariants: only reads (every query is a `SELECT` on the system
 //! catalogs, so it runs inside `READ ONLY` transactions); objects that belong to an extension are
 //! left out; every list is sorted, so comparisons and output are deterministic.
@@ -284,7 +284,33 @@ pub struct Catalog {
     /// Citus's placement of the tables in the schemas read (empty without the `citus`
     /// extension), by (schema, table).
     pub citus: Vec<CitusPlacement>,
+    /// pg_cron's jobs that run in this database (empty without the `pg_cron` extension here),
+    /// by job name.
+    pub jobs: Vec<JobInfo>,
 }
+
+/// One row of pg_cron's `cron.job` whose `database` is the current one.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct JobInfo {
+    /// Job name (jobs scheduled without one are listed as `job <jobid>`).
+    pub name: String,
+    /// Schedule as stored.
+    pub schedule: String,
+    /// Command as stored.
+    pub command: String,
+    /// Whether it runs.
+    pub active: bool,
+    /// The role it runs as.
+    pub username: String,
+}
+
+/// pg_cron's jobs of the current database (`cron.job` is the extension's own table; the query
+/// only reads it).
+const JOBS_SQL: &str = "
+select coalesce(j.jobname::text, 'job ' || j.jobid::text), j.schedule::text, j.command::text,
+       j.active, j.username::text
+from cron.job j
+where j.database = current_database()";
 
 /// One row of Citus's `pg_dist_partition`, with its shard count.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -991,6 +1017,18 @@ pub fn read(
             });
         }
         c.citus.sort();
+    }
+    if c.extensions.contains_key("pg_cron") {
+        for r in client.query(JOBS_SQL, &[])? {
+            c.jobs.push(JobInfo {
+                name: r.try_get(0)?,
+                schedule: r.try_get(1)?,
+                command: r.try_get(2)?,
+                active: r.try_get(3)?,
+                username: r.try_get(4)?,
+            });
+        }
+        c.jobs.sort();
     }
     c.tables.sort();
     c.constraints.sort();

@@ -10,6 +10,7 @@
 pub mod access_test;
 pub mod citus;
 pub mod graph;
+pub mod job;
 pub mod name;
 pub mod types;
 
@@ -160,6 +161,10 @@ pub struct Model {
     /// Queries whose plans `verify --explain` checks (`queries:`); not part of the snapshot.
     #[serde(skip)]
     pub query_checks: Vec<access_test::QueryCheck>,
+    /// Scheduled jobs (`jobs:`, pg_cron), by job name. Left out of the snapshot when empty, so
+    /// snapshots of models without jobs read and write the same.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub jobs: BTreeMap<String, job::Job>,
 }
 
 /// The `migrations:` settings: safe strategies for changes to existing tables, the file layout,

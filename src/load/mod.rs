@@ -9,6 +9,7 @@ pub mod access_tests;
 pub mod citus;
 pub mod decode;
 mod fastyaml;
+pub mod job;
 pub mod migrations;
 pub mod model;
 pub mod yaml;

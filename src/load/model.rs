@@ -34,6 +34,7 @@ pub(crate) const TOP: &[&str] = &[
     "lint",
     "migrations",
     "target",
+    "jobs",
 ];
 pub(crate) const TABLE: &[&str] = &[
     "schema",
@@ -440,6 +441,14 @@ impl<'d> Decoder<'d> {
                 }
                 self.model.external_policy_spans.insert(table, k.span);
             }
+        }
+        if let Some(n) = f.get("jobs") {
+            super::job::decode(
+                self.d,
+                n,
+                &self.settings.default_schema,
+                &mut self.model.jobs,
+            );
         }
         if let Some(n) = f.get("triggers") {
             for (k, v) in decode::entries(self.d, n, "`triggers`") {

@@ -59,6 +59,36 @@ pub const DESCRIBED: Object = Object {
     rest: None,
 };
 
+/// A scheduled job (pg_cron).
+pub const JOB: Object = Object {
+    id: "job",
+    title: "A scheduled job (pg_cron)",
+    keys: &[
+        required(
+            "schedule",
+            Shape::Text,
+            "When it runs: five cron fields (`0 3 * * *`), `N seconds` (1-59, pg_cron 1.5+) or a macro (`@daily`, `@hourly`, …).",
+        ),
+        key(
+            "command",
+            Shape::Text,
+            "The SQL it runs: one or more statements (or `call:`).",
+        ),
+        key(
+            "call",
+            Shape::Name,
+            "A function of the model, without arguments, it calls (`schema.name`); instead of `command`.",
+        ),
+        key(
+            "active",
+            Shape::Bool,
+            "Whether pg_cron runs it (default true; false pauses it).",
+        ),
+        key("description", Shape::Text, "What it is for (DATABASE.md)."),
+    ],
+    rest: None,
+};
+
 /// An extension in mapping form.
 pub const EXTENSION: Object = Object {
     id: "extension",
@@ -1074,6 +1104,11 @@ pub const TOP: Object = Object {
             "target",
             Shape::Choice(&["postgres", "citus"]),
             "postgres (default) | citus: the database the migrations are for; with citus, tables may declare a `distribution:`.",
+        ),
+        key(
+            "jobs",
+            Shape::MapOf(&Shape::Obj(&JOB)),
+            "Scheduled jobs (pg_cron) by job name; needs `extensions: [pg_cron]`.",
         ),
     ],
     rest: None,

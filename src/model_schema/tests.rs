@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use super::keys;
 use super::*;
-use crate::load::{access_tests as at, citus, migrations as mig, model as m};
+use crate::load::{access_tests as at, citus, job, migrations as mig, model as m};
 
 /// Each loader key list (by its name in `src/load/`) and the object that documents it.
 fn pairs() -> Vec<(&'static str, &'static [&'static str], &'static Object)> {
@@ -49,6 +49,7 @@ fn pairs() -> Vec<(&'static str, &'static [&'static str], &'static Object)> {
         ("MIGRATIONS", mig::MIGRATIONS, &keys::MIGRATIONS),
         ("ACKNOWLEDGE", mig::ACKNOWLEDGE, &keys::ACKNOWLEDGE),
         ("DISTRIBUTION", citus::DISTRIBUTION, &keys::DISTRIBUTION),
+        ("JOB", job::JOB, &keys::JOB),
     ]
 }
 
@@ -68,6 +69,7 @@ const LOADER_SOURCES: &[(&str, &str)] = &[
     ("src/load/decode.rs", include_str!("../load/decode.rs")),
     ("src/load/mod.rs", include_str!("../load/mod.rs")),
     ("src/load/citus.rs", include_str!("../load/citus.rs")),
+    ("src/load/job.rs", include_str!("../load/job.rs")),
 ];
 
 fn set<'a>(items: impl IntoIterator<Item = &'a str>) -> BTreeSet<&'a str> {

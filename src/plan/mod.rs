@@ -8,6 +8,7 @@
 
 pub mod citus;
 pub mod incremental;
+pub mod jobs;
 pub mod split;
 
 pub use incremental::{Incremental, incremental};
@@ -499,8 +500,13 @@ pub fn initial(model: &Model) -> Migration<'_> {
         }
     }
     up.push(step("Comments", comments));
+    up.push(step(
+        "Scheduled jobs (pg_cron), once everything they use exists",
+        jobs::schedule(model),
+    ));
 
     // Down: the reverse.
+    down.push(step("Scheduled jobs", jobs::unschedule(model)));
     down.push(step(
         "Triggers on tables the model does not own",
         model

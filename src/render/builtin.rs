@@ -268,6 +268,22 @@ pub fn database_md(db: &DatabaseView) -> String {
             o.t("\n");
         }
     }
+    if !db.jobs.is_empty() {
+        o.t("\n## Scheduled jobs\n\nJobs pg_cron runs in this database (`jobs:`), scheduled by the migrations after everything\nthey use.\n\n| job | schedule | command | active | description |\n|---|---|---|---|---|\n");
+        for j in &db.jobs {
+            o.t("| ");
+            o.code_cell(&j.name);
+            o.t(" | ");
+            o.code_cell(&j.schedule);
+            o.t(" | ");
+            o.code_cell(&j.command);
+            o.t(" | ");
+            o.t(if j.active { "yes" } else { "no (paused)" });
+            o.t(" | ");
+            o.opt_cell(&j.description);
+            o.t(" |\n");
+        }
+    }
     migrations(&mut o, db);
     o.s
 }

@@ -69,6 +69,23 @@ pub struct DatabaseView {
     pub external_policies: Vec<ExternalPoliciesView>,
     /// How to apply and roll back the migrations.
     pub migrations: MigrationsView,
+    /// Scheduled jobs (pg_cron), by name.
+    pub jobs: Vec<JobView>,
+}
+
+/// A scheduled job (pg_cron).
+#[derive(Debug, Clone, Serialize)]
+pub struct JobView {
+    /// Job name.
+    pub name: String,
+    /// Schedule as written.
+    pub schedule: String,
+    /// The command on one line (runs of whitespace as one space).
+    pub command: String,
+    /// Whether it runs (`active: false`: paused).
+    pub active: bool,
+    /// Description, if declared.
+    pub description: Option<String>,
 }
 
 /// A schema line of the overview.
@@ -1394,6 +1411,22 @@ pub fn database_view_in(
             })
             .collect(),
         migrations,
+        jobs: model
+            .jobs
+            .values()
+            .map(|j| JobView {
+                name: j.name.clone(),
+                schedule: j.schedule.value.clone(),
+                command: j
+                    .command
+                    .value
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                active: j.active,
+                description: j.description.clone(),
+            })
+            .collect(),
     }
 }
 

@@ -249,6 +249,56 @@ pub enum Stmt<'a> {
     UpdateExtension(String, Option<String>),
     /// A Citus placement call (`SELECT create_distributed_table(…)` and friends).
     Citus(CitusCall),
+    /// A pg_cron call (`SELECT cron.schedule(…)` and friends).
+    Cron(CronCall),
+}
+
+/// A call to pg_cron's functions; every argument is a literal (job name, schedule, command).
+#[derive(Debug, Clone, PartialEq)]
+pub enum CronCall {
+    /// `SELECT cron.schedule('name', 'schedule', 'command')`: creates the job, or changes the
+    /// schedule and command of the job of that name and user.
+    Schedule {
+        /// Job name.
+        name: String,
+        /// Schedule.
+        schedule: String,
+        /// SQL to run.
+        command: String,
+    },
+    /// `SELECT cron.unschedule('name')`
+    Unschedule(String),
+    /// `SELECT cron.alter_job(jobid, active => b) FROM cron.job WHERE jobname = 'name' AND
+    /// username = current_user`: pauses or resumes the job.
+    SetActive(String, bool),
+}
+
+fn write_cron(out: &mut String, call: &CronCall) {
+    match call {
+        CronCall::Schedule {
+            name,
+            schedule,
+            command,
+        } => {
+            let _ = write!(
+                out,
+                "SELECT cron.schedule({}, {}, {})",
+                quote_literal(name),
+                quote_literal(schedule),
+                quote_literal(command)
+            );
+        }
+        CronCall::Unschedule(name) => {
+            let _ = write!(out, "SELECT cron.unschedule({})", quote_literal(name));
+        }
+        CronCall::SetActive(name, active) => {
+            let _ = write!(
+                out,
+                "SELECT cron.alter_job(jobid, active => {active}) FROM cron.job WHERE jobname = {} AND username = current_user",
+                quote_literal(name)
+            );
+        }
+    }
 }
 
 /// A call to one of Citus's table functions; the table is passed as a `regclass` literal of its
@@ -1070,6 +1120,7 @@ impl Stmt<'_> {
                 }
             }
             Stmt::Citus(call) => write_citus(out, call),
+            Stmt::Cron(call) => write_cron(out, call),
         }
         out.push(';');
     }

@@ -7,6 +7,7 @@
 //! linear in the size of the model (lookups go through maps built once per table).
 
 mod citus;
+mod job;
 pub mod sql;
 
 pub use sql::{Fragment, Fragments};
@@ -999,5 +1000,6 @@ pub fn validate_with(
     name_collisions(model, d);
     view_cycles(model, d);
     citus::check(model, sources, d);
+    job::check(model, sources, d);
     sql::fragments(model, &scope, sources, d, lint_facts, views)
 }

@@ -26,6 +26,7 @@ mod enums;
 mod external;
 mod functions;
 mod indexes;
+mod jobs;
 mod privileges;
 mod renames;
 mod schema;
@@ -74,6 +75,8 @@ impl Incremental {
 enum Phase {
     /// Order matters: a table or enum renamed into a new schema needs the schema first.
     CreateSchema,
+    /// Jobs go before anything they may call is dropped or renamed.
+    UnscheduleJob,
     Rename,
     DropView,
     DropTrigger,
@@ -102,6 +105,8 @@ enum Phase {
     Privileges,
     Publication,
     Comments,
+    /// Jobs come after everything they call and read.
+    ScheduleJob,
     DropEnum,
     DropExtension,
     DropSchema,
@@ -289,6 +294,7 @@ impl<'a> Differ<'a> {
         self.external_triggers();
         self.external_policies();
         self.function_privileges_and_comments();
+        self.jobs();
     }
 }
 
