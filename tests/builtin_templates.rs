@@ -381,6 +381,29 @@ tables:
           using: "(select auth.uid()) = id"
 "#,
     ),
+    (
+        "scheduled jobs: pipes, ticks and new lines in commands, a paused job",
+        r#"
+version: 1
+extensions: [pg_cron]
+functions:
+  purge:
+    returns: void
+    language: sql
+    body: "select 1"
+jobs:
+  "nightly | purge":
+    schedule: "0 3 * * *"
+    call: purge
+    description: "Purges | old rows\nat night"
+  refresh:
+    schedule: "*/5 * * * *"
+    command: |
+      select '`|`';
+      select 2
+    active: false
+"#,
+    ),
 ];
 
 #[test]
