@@ -404,6 +404,27 @@ jobs:
     active: false
 "#,
     ),
+    (
+        "publications: column lists, row filters with pipes, an empty publication",
+        r#"
+version: 1
+tables:
+  orders:
+    columns:
+      id: { type: bigint, primary_key: true }
+      status: text
+publications:
+  analytics:
+    description: "Orders | for the warehouse"
+    tables:
+      orders: { columns: [id, status] }
+  shipped:
+    publish: [insert]
+    tables:
+      orders: { where: "status = 'a|b'" }
+  empty: {}
+"#,
+    ),
 ];
 
 #[test]

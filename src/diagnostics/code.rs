@@ -126,6 +126,10 @@ codes! {
     /// A job command that is not SQL statements, or a `call:` that is not a model function
     /// callable without arguments.
     InvalidJobCommand = "E334", "invalid-job-command";
+    /// A publication PostgreSQL would refuse: an unknown table or column, a row filter that is
+    /// not one simple expression over the table's columns, a column list or row filter that
+    /// leaves out replica identity columns while publishing updates or deletes.
+    InvalidPublication = "E335", "invalid-publication";
     /// A committed migration was edited, removed or reordered.
     MigrationTampered = "E401", "migration-tampered";
     /// The model has changes that no committed migration describes yet.

@@ -137,6 +137,12 @@ pub enum ChangeKind {
     RescheduleJob,
     /// A scheduled job is paused or resumed (`cron.alter_job(…, active => …)`).
     SetJobActive,
+    /// A publication (other than `supabase_realtime`) is created.
+    CreatePublication,
+    /// A publication is dropped.
+    DropPublication,
+    /// A publication's tables (column lists, row filters) or `publish` change.
+    AlterPublication,
 }
 
 /// One change between the models.

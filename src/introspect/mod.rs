@@ -287,7 +287,29 @@ pub struct Catalog {
     /// pg_cron's jobs that run in this database (empty without the `pg_cron` extension here),
     /// by job name.
     pub jobs: Vec<JobInfo>,
+    /// Every publication of the database (`pg_publication`), by name.
+    pub publications: Vec<PublicationInfo>,
 }
+
+/// One row of `pg_publication`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PublicationInfo {
+    /// Name.
+    pub name: String,
+    /// `FOR ALL TABLES`.
+    pub all_tables: bool,
+    /// Operations published, in PostgreSQL's order (insert, update, delete, truncate).
+    pub publish: Vec<String>,
+    /// `COMMENT ON PUBLICATION`.
+    pub description: Option<String>,
+}
+
+const PUBLICATIONS_SQL: &str = "
+select p.pubname::text, p.puballtables,
+       array_remove(array[case when p.pubinsert then 'insert' end, case when p.pubupdate then 'update' end,
+                          case when p.pubdelete then 'delete' end, case when p.pubtruncate then 'truncate' end], null),
+       obj_description(p.oid, 'pg_publication')
+from pg_publication p";
 
 /// One row of pg_cron's `cron.job` whose `database` is the current one.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -1018,6 +1040,15 @@ pub fn read(
         }
         c.citus.sort();
     }
+    for r in client.query(PUBLICATIONS_SQL, &[])? {
+        c.publications.push(PublicationInfo {
+            name: r.try_get(0)?,
+            all_tables: r.try_get(1)?,
+            publish: r.try_get(2)?,
+            description: r.try_get(3)?,
+        });
+    }
+    c.publications.sort();
     if c.extensions.contains_key("pg_cron") {
         for r in client.query(JOBS_SQL, &[])? {
             c.jobs.push(JobInfo {

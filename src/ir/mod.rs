@@ -12,6 +12,7 @@ pub mod citus;
 pub mod graph;
 pub mod job;
 pub mod name;
+pub mod publication;
 pub mod types;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -165,6 +166,10 @@ pub struct Model {
     /// snapshots of models without jobs read and write the same.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub jobs: BTreeMap<String, job::Job>,
+    /// Publications other than Supabase's `supabase_realtime` (`publications:`), by name. Left
+    /// out of the snapshot when empty.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub publications: BTreeMap<String, publication::Publication>,
 }
 
 /// The `migrations:` settings: safe strategies for changes to existing tables, the file layout,

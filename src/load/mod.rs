@@ -12,6 +12,7 @@ mod fastyaml;
 pub mod job;
 pub mod migrations;
 pub mod model;
+pub mod publication;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};

@@ -35,6 +35,7 @@ pub(crate) const TOP: &[&str] = &[
     "migrations",
     "target",
     "jobs",
+    "publications",
 ];
 pub(crate) const TABLE: &[&str] = &[
     "schema",
@@ -441,6 +442,14 @@ impl<'d> Decoder<'d> {
                 }
                 self.model.external_policy_spans.insert(table, k.span);
             }
+        }
+        if let Some(n) = f.get("publications") {
+            super::publication::decode(
+                self.d,
+                n,
+                &self.settings.default_schema,
+                &mut self.model.publications,
+            );
         }
         if let Some(n) = f.get("jobs") {
             super::job::decode(

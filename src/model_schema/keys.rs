@@ -59,6 +59,51 @@ pub const DESCRIBED: Object = Object {
     rest: None,
 };
 
+/// A table of a publication.
+pub const PUBLICATION_TABLE: Object = Object {
+    id: "publication_table",
+    title: "A table of a publication",
+    keys: &[
+        key(
+            "columns",
+            Shape::Seq(&Shape::Name),
+            "The published columns (a column list; default all). With updates or deletes published, it must include the primary key.",
+        ),
+        key(
+            "where",
+            Shape::Text,
+            "Row filter: one expression over the table's columns (built-in immutable functions only); with updates or deletes published, primary key columns only.",
+        ),
+    ],
+    rest: None,
+};
+
+/// A publication other than `supabase_realtime`.
+pub const PUBLICATION: Object = Object {
+    id: "publication",
+    title: "A publication (logical replication)",
+    keys: &[
+        key(
+            "tables",
+            Shape::Either(&[
+                Shape::Seq(&Shape::Name),
+                Shape::MapOf(&Shape::Either(&[
+                    Shape::Null,
+                    Shape::Obj(&PUBLICATION_TABLE),
+                ])),
+            ]),
+            "Member tables: a list of names, or name → `{ columns, where }`.",
+        ),
+        key(
+            "publish",
+            Shape::Seq(&Shape::Choice(&["insert", "update", "delete", "truncate"])),
+            "The operations published (default all four).",
+        ),
+        key("description", Shape::Text, "`COMMENT ON PUBLICATION`."),
+    ],
+    rest: None,
+};
+
 /// A scheduled job (pg_cron).
 pub const JOB: Object = Object {
     id: "job",
@@ -1109,6 +1154,11 @@ pub const TOP: Object = Object {
             "jobs",
             Shape::MapOf(&Shape::Obj(&JOB)),
             "Scheduled jobs (pg_cron) by job name; needs `extensions: [pg_cron]`.",
+        ),
+        key(
+            "publications",
+            Shape::MapOf(&Shape::Obj(&PUBLICATION)),
+            "Publications other than supabase_realtime (use `realtime: true` for that one), by name.",
         ),
     ],
     rest: None,

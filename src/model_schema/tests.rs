@@ -4,7 +4,9 @@ use std::collections::BTreeSet;
 
 use super::keys;
 use super::*;
-use crate::load::{access_tests as at, citus, job, migrations as mig, model as m};
+use crate::load::{
+    access_tests as at, citus, job, migrations as mig, model as m, publication as pb,
+};
 
 /// Each loader key list (by its name in `src/load/`) and the object that documents it.
 fn pairs() -> Vec<(&'static str, &'static [&'static str], &'static Object)> {
@@ -50,6 +52,12 @@ fn pairs() -> Vec<(&'static str, &'static [&'static str], &'static Object)> {
         ("ACKNOWLEDGE", mig::ACKNOWLEDGE, &keys::ACKNOWLEDGE),
         ("DISTRIBUTION", citus::DISTRIBUTION, &keys::DISTRIBUTION),
         ("JOB", job::JOB, &keys::JOB),
+        ("PUBLICATION", pb::PUBLICATION, &keys::PUBLICATION),
+        (
+            "PUBLICATION_TABLE",
+            pb::PUBLICATION_TABLE,
+            &keys::PUBLICATION_TABLE,
+        ),
     ]
 }
 
@@ -70,6 +78,10 @@ const LOADER_SOURCES: &[(&str, &str)] = &[
     ("src/load/mod.rs", include_str!("../load/mod.rs")),
     ("src/load/citus.rs", include_str!("../load/citus.rs")),
     ("src/load/job.rs", include_str!("../load/job.rs")),
+    (
+        "src/load/publication.rs",
+        include_str!("../load/publication.rs"),
+    ),
 ];
 
 fn set<'a>(items: impl IntoIterator<Item = &'a str>) -> BTreeSet<&'a str> {

@@ -9,6 +9,7 @@
 pub mod citus;
 pub mod incremental;
 pub mod jobs;
+pub mod publications;
 pub mod split;
 
 pub use incremental::{Incremental, incremental};
@@ -440,6 +441,7 @@ pub fn initial(model: &Model) -> Migration<'_> {
             .map(|n| Stmt::AddToPublication("supabase_realtime".to_string(), n.clone()))
             .collect(),
     ));
+    up.push(step("Publications", publications::create_all(model)));
     let mut comments = Vec::new();
     for s in model.schemas.values() {
         if let Some(d) = &s.description {
@@ -507,6 +509,7 @@ pub fn initial(model: &Model) -> Migration<'_> {
 
     // Down: the reverse.
     down.push(step("Scheduled jobs", jobs::unschedule(model)));
+    down.push(step("Publications", publications::drop_all(model)));
     down.push(step(
         "Triggers on tables the model does not own",
         model

@@ -71,6 +71,32 @@ pub struct DatabaseView {
     pub migrations: MigrationsView,
     /// Scheduled jobs (pg_cron), by name.
     pub jobs: Vec<JobView>,
+    /// Publications other than `supabase_realtime`, by name.
+    pub publications: Vec<PublicationView>,
+}
+
+/// A publication other than `supabase_realtime`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicationView {
+    /// Name.
+    pub name: String,
+    /// Operations published, comma-separated.
+    pub publish: String,
+    /// Description, if declared.
+    pub description: Option<String>,
+    /// Member tables, by name.
+    pub tables: Vec<PublishedTableView>,
+}
+
+/// A table of a publication.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublishedTableView {
+    /// Qualified table name.
+    pub table: String,
+    /// Published columns, comma-separated (empty: all).
+    pub columns: String,
+    /// Row filter on one line, if any.
+    pub row_filter: Option<String>,
 }
 
 /// A scheduled job (pg_cron).
@@ -1425,6 +1451,32 @@ pub fn database_view_in(
                     .join(" "),
                 active: j.active,
                 description: j.description.clone(),
+            })
+            .collect(),
+        publications: model
+            .publications
+            .values()
+            .map(|p| PublicationView {
+                name: p.name.clone(),
+                publish: p.publish.join(", "),
+                description: p.description.clone(),
+                tables: p
+                    .tables
+                    .iter()
+                    .map(|(t, pt)| PublishedTableView {
+                        table: t.to_string(),
+                        columns: pt
+                            .columns
+                            .iter()
+                            .map(|c| c.value.clone())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        row_filter: pt
+                            .row_filter
+                            .as_ref()
+                            .map(|f| f.value.split_whitespace().collect::<Vec<_>>().join(" ")),
+                    })
+                    .collect(),
             })
             .collect(),
     }

@@ -8,6 +8,7 @@
 
 mod citus;
 mod job;
+mod publication;
 pub mod sql;
 
 pub use sql::{Fragment, Fragments};
@@ -1001,5 +1002,6 @@ pub fn validate_with(
     view_cycles(model, d);
     citus::check(model, sources, d);
     job::check(model, sources, d);
+    publication::check(model, &scope, sources, d);
     sql::fragments(model, &scope, sources, d, lint_facts, views)
 }

@@ -16,6 +16,7 @@
 mod citus;
 pub mod fingerprint;
 mod job;
+mod publication;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -272,6 +273,7 @@ pub fn compare(
     privileges(&mut cx, external, catalog);
     citus::compare(&mut cx, catalog);
     job::compare(&mut cx, catalog);
+    publication::compare(&mut cx, catalog);
 }
 
 fn schemas_and_extensions(cx: &mut Cx<'_>, catalog: &Catalog) {

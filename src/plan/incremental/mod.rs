@@ -28,6 +28,7 @@ mod functions;
 mod indexes;
 mod jobs;
 mod privileges;
+mod publications;
 mod renames;
 mod schema;
 mod tables;
@@ -295,6 +296,7 @@ impl<'a> Differ<'a> {
         self.external_policies();
         self.function_privileges_and_comments();
         self.jobs();
+        self.publications();
     }
 }
 
