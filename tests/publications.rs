@@ -5,8 +5,11 @@
 //!   shows the tables, column lists, row filters and operations the model says), `verify` finds
 //!   nothing, down removes them, up again gives the same. The SQL is snapshotted.
 //! * `incremental_set_tables_publish_drop`: a second model changes tables, column lists, row
-//!   filters and `publish`, drops one publication and adds one; up gives the catalog of a fresh
-//!   build, down the first model's.
+//!   filters and `publish`, drops one publication and adds one, and drops a column the first
+//!   model's column list and row filter use; up gives the catalog of a fresh build, down the
+//!   first model's.
+//! * `import_reads_publications`: `import` writes them as `publications:` (and what it cannot
+//!   say to the ledger), which compiles back to the same publications.
 //! * `verify_reports_publication_drift`: publications changed behind the model's back.
 
 #![allow(
@@ -77,10 +80,13 @@ fn build(yaml: &str, out: &Path) -> Vec<(String, String)> {
 }
 
 /// Every publication of the database with its operations, comment and tables (columns, filter).
+/// A table's published columns are sorted by name: a column a down file adds back comes last
+/// (the one legitimate difference from a fresh build, as in tests/migrations.rs), and PostgreSQL
+/// keeps column lists in column order anyway.
 const PUBLICATIONS_SQL: &str = "
 select p.pubname::text, p.pubinsert::text, p.pubupdate::text, p.pubdelete::text, p.pubtruncate::text,
        coalesce(obj_description(p.oid, 'pg_publication'), '')::text,
-       coalesce((select string_agg(t.schemaname || '.' || t.tablename || ' (' || array_to_string(t.attnames, ',')
+       coalesce((select string_agg(t.schemaname || '.' || t.tablename || ' (' || array_to_string(array(select unnest(t.attnames) order by 1), ',')
                                    || ') where ' || coalesce(t.rowfilter, '-'), '; ' order by t.schemaname, t.tablename)
                  from pg_publication_tables t where t.pubname = p.pubname), '')::text
 from pg_publication p order by 1";
@@ -152,7 +158,7 @@ const V1: &str = r#"  analytics:
 
 const V2: &str = r#"  analytics:
     tables:
-      orders: { columns: [id, status, total, note], where: "id > 100" }
+      orders: { columns: [id, status, note], where: "id > 100" }
   shipped_orders:
     publish: [insert, truncate]
     tables:
@@ -193,7 +199,12 @@ fn first_migration_up_down_up() {
 
 #[test]
 fn incremental_set_tables_publish_drop() {
-    let (v1, v2) = (model(V1), model(V2));
+    // The second model also drops `orders.total`, which the first one's column list and row
+    // filter use: the memberships must leave before the column goes.
+    let (v1, v2) = (
+        model(V1),
+        model(V2).replace("      total: { type: numeric, nullable: false }\n", ""),
+    );
     let (expected_v1, expected_v2) = (fresh(&v1), fresh(&v2));
     let tmp = tempfile::tempdir().unwrap();
     let first = build(&v1, tmp.path());
@@ -238,4 +249,72 @@ fn verify_reports_publication_drift() {
          comment on publication analytics is null;",
     );
     insta::assert_snapshot!("verify_drift", verify(&yaml, &mut db));
+}
+
+#[test]
+fn import_reads_publications() {
+    let tmp = tempfile::tempdir().unwrap();
+    let yaml = model(V1);
+    let files = build(&yaml, tmp.path());
+    let mut db = TestDb::create("pubimport");
+    apply(&mut db, "up", &files[0].0);
+    apply(
+        &mut db,
+        "publications the model cannot say",
+        "create publication everything for all tables;
+         create publication filtered_updates for table public.orders where (status = 'x');",
+    );
+    let mut client = db.connect();
+    let mut tx = client.transaction().unwrap();
+    tx.batch_execute("set transaction read only; set local search_path = ''")
+        .unwrap();
+    let catalog =
+        schemac::introspect::read(&mut tx, &["public".to_string()], &["PUBLIC".to_string()])
+            .unwrap();
+    let others = schemac::introspect::others(&mut tx, &["public".to_string()]).unwrap();
+    tx.rollback().unwrap();
+    let imported = schemac::import::import(&catalog, &others, &schemac::import::Options::default());
+    let text = &imported.files[0].1;
+    let section: String = text
+        .lines()
+        .skip_while(|l| *l != "publications:")
+        .take_while(|l| *l == "publications:" || l.starts_with(' '))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    insta::assert_snapshot!("import_publications", section);
+    let ledger: Vec<String> = imported
+        .ledger
+        .iter()
+        .filter(|e| e.kind.starts_with("publication"))
+        .map(|e| format!("{} {}: {}", e.kind, e.name, e.definition))
+        .collect();
+    insta::assert_snapshot!("import_publications_ledger", ledger.join("\n"));
+    // What was imported compiles to the model's publications.
+    let back = compile(text);
+    let model = compile(&yaml);
+    let key = |m: &schemac::ir::Model| {
+        m.publications
+            .values()
+            .map(|p| {
+                let tables: Vec<(String, Vec<String>, bool)> = p
+                    .tables
+                    .iter()
+                    .map(|(t, pt)| {
+                        (
+                            t.to_string(),
+                            pt.columns.iter().map(|c| c.value.clone()).collect(),
+                            pt.row_filter.is_some(),
+                        )
+                    })
+                    .collect();
+                (
+                    p.name.clone(),
+                    p.publish.clone(),
+                    p.description.clone(),
+                    tables,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(key(&back.model), key(&model.model));
 }

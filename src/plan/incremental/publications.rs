@@ -1,6 +1,7 @@
 //! Publications other than `supabase_realtime` between two models: create, drop, set the tables
-//! (with their column lists and row filters) in one `ALTER PUBLICATION … SET TABLE`, set
-//! `publish`, and the comment.
+//! (with their column lists and row filters) — the old members leave early (`DROP TABLE`, before
+//! columns they depend on are dropped or retyped), the new list comes back late with `SET TABLE`
+//! (after columns are added) — set `publish`, and the comment.
 
 use super::*;
 use crate::plan::publications::{create, tables};
@@ -44,23 +45,30 @@ impl Differ<'_> {
                     "tables",
                     p.origin,
                 );
-                stmts.push(Stmt::Publication(if p.tables.is_empty() {
-                    PublicationStmt::DropTables(
+                // The old memberships go first: a column list or row filter depends on its
+                // columns, which this migration may drop or retype before the new list is set.
+                // (Tables the migration drops leave the publication with them.)
+                let kept: Vec<QName> = before
+                    .tables
+                    .keys()
+                    .filter(|t| new.tables.contains_key(*t))
+                    .cloned()
+                    .collect();
+                if !kept.is_empty() {
+                    self.emit(
+                        Phase::DropPublication,
+                        format!("Publication {name}: its tables leave it until it is set again"),
+                        vec![Stmt::Publication(PublicationStmt::DropTables(
+                            name.clone(),
+                            kept,
+                        ))],
+                    );
+                }
+                if !p.tables.is_empty() {
+                    stmts.push(Stmt::Publication(PublicationStmt::SetTables(
                         name.clone(),
-                        before
-                            .tables
-                            .keys()
-                            .filter(|t| new.tables.contains_key(*t))
-                            .cloned()
-                            .collect(),
-                    )
-                } else {
-                    PublicationStmt::SetTables(name.clone(), tables(p))
-                }));
-                if let Some(Stmt::Publication(PublicationStmt::DropTables(_, t))) = stmts.last()
-                    && t.is_empty()
-                {
-                    stmts.pop();
+                        tables(p),
+                    )));
                 }
             }
             if before.publish != p.publish {
