@@ -22,8 +22,10 @@ pub struct Job {
     pub schedule: Sp<String>,
     /// The SQL pg_cron runs (for `call:`, `SELECT f()`).
     pub command: Sp<String>,
-    /// The model function the job calls (`call:`); the job is scheduled after it exists.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The model function the job calls (`call:`), for validation and lint; not part of the
+    /// snapshot (the command says the same), so `call: f` and `command: "SELECT s.f()"` are one
+    /// job to the diff.
+    #[serde(skip)]
     pub call: Option<Sp<QName>>,
     /// Whether pg_cron runs it (`active: false` keeps the job but pauses it).
     #[serde(default = "yes", skip_serializing_if = "is_true")]
