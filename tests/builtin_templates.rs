@@ -382,6 +382,50 @@ tables:
           using: "(select auth.uid()) = id"
 "#,
     ),
+    (
+        "scheduled jobs: pipes, ticks and new lines in commands, a paused job",
+        r#"
+version: 1
+extensions: [pg_cron]
+functions:
+  purge:
+    returns: void
+    language: sql
+    body: "select 1"
+jobs:
+  "nightly | purge":
+    schedule: "0 3 * * *"
+    call: purge
+    description: "Purges | old rows\nat night"
+  refresh:
+    schedule: "*/5 * * * *"
+    command: |
+      select '`|`';
+      select 2
+    active: false
+"#,
+    ),
+    (
+        "publications: column lists, row filters with pipes, an empty publication",
+        r#"
+version: 1
+tables:
+  orders:
+    columns:
+      id: { type: bigint, primary_key: true }
+      status: text
+publications:
+  analytics:
+    description: "Orders | for the warehouse"
+    tables:
+      orders: { columns: [id, status] }
+  shipped:
+    publish: [insert]
+    tables:
+      orders: { where: "status = 'a|b'" }
+  empty: {}
+"#,
+    ),
 ];
 
 #[test]

@@ -73,6 +73,8 @@ codes! {
     /// A default privilege `for_role` the migrations cannot act for (PUBLIC, or on Supabase a
     /// platform role other than `postgres`).
     DefaultPrivilegesForRole = "E214", "default-privileges-for-role";
+    /// A job schedule pg_cron would not accept (cron fields, `N seconds`).
+    InvalidJobSchedule = "E217", "invalid-job-schedule";
     /// A domain or composite type built from itself (directly or through other types).
     TypeCycle = "E218", "type-cycle";
     /// A SQL fragment that does not parse.
@@ -129,6 +131,15 @@ codes! {
     /// A default privilege granted and revoked for the same role, or granted twice (through
     /// `all` and by name) in one class.
     ConflictingDefaultPrivilege = "E326", "conflicting-default-privilege";
+    /// Scheduled jobs in a model that does not declare the `pg_cron` extension.
+    JobWithoutPgCron = "E333", "job-without-pg-cron";
+    /// A job command that is not SQL statements, or a `call:` that is not a model function
+    /// callable without arguments.
+    InvalidJobCommand = "E334", "invalid-job-command";
+    /// A publication PostgreSQL would refuse: an unknown table or column, a row filter that is
+    /// not one simple expression over the table's columns, a column list or row filter that
+    /// leaves out replica identity columns while publishing updates or deletes.
+    InvalidPublication = "E335", "invalid-publication";
     /// A domain or composite type named like a table or view of its schema (a table's row type
     /// has the table's name in the same namespace).
     TypeNameCollision = "E336", "type-name-collision";

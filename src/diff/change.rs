@@ -147,6 +147,20 @@ pub enum ChangeKind {
     /// A domain's base type or collation changes: a new domain is created, its columns are
     /// converted, the old one is dropped.
     RebuildDomain,
+    /// A scheduled job (pg_cron) is created.
+    ScheduleJob,
+    /// A scheduled job is removed.
+    UnscheduleJob,
+    /// A scheduled job's schedule or command changes (`cron.schedule` of the same name).
+    RescheduleJob,
+    /// A scheduled job is paused or resumed (`cron.alter_job(…, active => …)`).
+    SetJobActive,
+    /// A publication (other than `supabase_realtime`) is created.
+    CreatePublication,
+    /// A publication is dropped.
+    DropPublication,
+    /// A publication's tables (column lists, row filters) or `publish` change.
+    AlterPublication,
 }
 
 /// One change between the models.

@@ -260,10 +260,14 @@ fn other_reason(kind: &str) -> &'static str {
             "an index has no storage parameters (it is imported without them)"
         }
         "access method" => "the model cannot create an access method",
-        "publication" => "the model has no publications but Supabase's `supabase_realtime`",
+        "publication" => {
+            "`publications:` has no `FOR ALL TABLES` or `FOR TABLES IN SCHEMA`, no table the \
+             model does not own, and no row filter while updates or deletes are published"
+        }
         "publication table" => {
-            "the model's `realtime: true` is a plain member of `supabase_realtime` (no other \
-             publication, column list or row filter)"
+            "a member of a publication `publications:` cannot say (see the publication's entry), \
+             or of `supabase_realtime` with a column list or row filter (`realtime: true` is a \
+             plain member)"
         }
         "default privileges" => {
             "the model's default privileges are those of the role its migrations run as, on \
@@ -488,10 +492,14 @@ fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Pr
             })
             .collect(),
     };
+    let imported_pubs = importable_publications(catalog, others);
     for o in others
         .iter()
         .filter(|o| !default_privileges::modelled(catalog, o))
     {
+        if o.kind == "publication" && imported_pubs.contains(&o.name) {
+            continue;
+        }
         cx.leave_out(
             &o.kind,
             if o.schema.is_empty() {
@@ -504,8 +512,9 @@ fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Pr
         );
     }
     for p in &catalog.publication_tables {
-        if realtime(cx.supabase, catalog, &p.schema, &p.table)
-            && p.publication == "supabase_realtime"
+        if (realtime(cx.supabase, catalog, &p.schema, &p.table)
+            && p.publication == "supabase_realtime")
+            || imported_pubs.contains(&p.publication)
         {
             continue;
         }
@@ -758,6 +767,8 @@ fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Pr
             let _ = writeln!(head, "  {}: {{}}", scalar(r));
         }
     }
+    jobs(&mut cx, &mut head);
+    publications(&mut cx, &imported_pubs, &mut head);
     let order = [
         "enums",
         "domains",
@@ -799,6 +810,146 @@ fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Pr
         ledger: cx.ledger,
         platform: Vec::new(),
         counts: cx.counts,
+    }
+}
+
+/// The publications `publications:` can say: not `supabase_realtime`, not `FOR ALL TABLES` or
+/// `FOR TABLES IN SCHEMA`, every member table one the import writes, a column list with the
+/// primary key and no row filter while updates or deletes are published (the model checks row
+/// filters against the replica identity; import leaves such a publication in the ledger).
+fn importable_publications(catalog: &Catalog, others: &[OtherInfo]) -> BTreeSet<String> {
+    catalog
+        .publications
+        .iter()
+        .filter(|p| p.name != "supabase_realtime" && !p.all_tables)
+        .filter(|p| {
+            !others.iter().any(|o| {
+                o.kind == "publication"
+                    && o.name == p.name
+                    && o.definition.contains(" FOR TABLES IN SCHEMA ")
+            })
+        })
+        .filter(|p| {
+            let changes_rows = p.publish.iter().any(|o| o == "update" || o == "delete");
+            catalog
+                .publication_tables
+                .iter()
+                .filter(|m| m.publication == p.name)
+                .all(|m| {
+                    let table_imported = catalog
+                        .tables
+                        .iter()
+                        .any(|t| t.schema == m.schema && t.name == m.table);
+                    let key: Vec<&String> = catalog
+                        .constraints
+                        .iter()
+                        .filter(|c| c.kind == "p" && c.schema == m.schema && c.table == m.table)
+                        .flat_map(|c| c.columns.iter())
+                        .collect();
+                    let columns_ok = m
+                        .columns
+                        .as_ref()
+                        .is_none_or(|cols| !changes_rows || key.iter().all(|k| cols.contains(k)));
+                    let filter_ok = m.row_filter.is_none()
+                        || (!changes_rows
+                            && m.row_filter.as_deref().is_some_and(|f| {
+                                crate::sqlfrag::parse_expr(&reparseable(unparen(f))).is_ok()
+                            }));
+                    table_imported && columns_ok && filter_ok
+                })
+        })
+        .map(|p| p.name.clone())
+        .collect()
+}
+
+/// `publications:` for the publications [`importable_publications`] chose.
+fn publications(cx: &mut Cx<'_>, names: &BTreeSet<String>, head: &mut String) {
+    let mut out = String::new();
+    for p in cx
+        .catalog
+        .publications
+        .iter()
+        .filter(|p| names.contains(&p.name))
+    {
+        cx.count("publications");
+        let _ = writeln!(out, "  {}:", scalar(&p.name));
+        if p.publish.len() != crate::ir::publication::OPERATIONS.len() {
+            let _ = writeln!(out, "    publish: {}", flow_list(&p.publish));
+        }
+        if let Some(d) = p.description.as_deref().filter(|d| !d.is_empty()) {
+            text_field(&mut out, 4, "description", d);
+        }
+        let members: Vec<_> = cx
+            .catalog
+            .publication_tables
+            .iter()
+            .filter(|m| m.publication == p.name)
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        out.push_str("    tables:\n");
+        for m in members {
+            let name = scalar(&format!("{}.{}", m.schema, m.table));
+            let mut keys = Vec::new();
+            if let Some(cols) = &m.columns {
+                keys.push(format!("columns: {}", flow_list(cols)));
+            }
+            if let Some(f) = &m.row_filter {
+                keys.push(format!("where: {}", scalar(&reparseable(unparen(f)))));
+            }
+            if keys.is_empty() {
+                let _ = writeln!(out, "      {name}: {{}}");
+            } else {
+                let _ = writeln!(out, "      {name}: {{ {} }}", keys.join(", "));
+            }
+        }
+    }
+    if !out.is_empty() {
+        head.push_str("publications:\n");
+        head.push_str(&out);
+    }
+}
+
+/// `jobs:` from pg_cron's jobs of the database; a job without a name, or whose schedule or
+/// command schemac cannot read back, goes to the ledger.
+fn jobs(cx: &mut Cx<'_>, head: &mut String) {
+    let mut out = String::new();
+    for j in &cx.catalog.jobs {
+        let definition = format!(
+            "SELECT cron.schedule({}, {}, {});",
+            crate::sql::ident::quote_literal(&j.name),
+            crate::sql::ident::quote_literal(&j.schedule),
+            crate::sql::ident::quote_literal(&j.command)
+        );
+        let unnamed = j
+            .name
+            .strip_prefix("job ")
+            .is_some_and(|id| id.bytes().all(|b| b.is_ascii_digit()));
+        let reason = if unnamed {
+            Some("a pg_cron job without a name (the model names every job)")
+        } else if crate::ir::job::check_schedule(&j.schedule).is_err() {
+            Some("a schedule schemac does not read")
+        } else if crate::sqlfrag::parse_statements(j.command.trim()).is_err() {
+            Some("a command schemac's SQL parser does not read")
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            cx.leave_out("scheduled job", j.name.clone(), reason, definition);
+            continue;
+        }
+        cx.count("jobs");
+        let _ = writeln!(out, "  {}:", scalar(&j.name));
+        text_field(&mut out, 4, "schedule", &j.schedule);
+        text_field(&mut out, 4, "command", j.command.trim());
+        if !j.active {
+            out.push_str("    active: false\n");
+        }
+    }
+    if !out.is_empty() {
+        head.push_str("jobs:\n");
+        head.push_str(&out);
     }
 }
 

@@ -2,7 +2,7 @@
 //!
 //! Input: a client (or a read-only transaction) and the schemas to read. Output: a [`Catalog`] of
 //! tables, columns, constraints, indexes, policies, triggers, functions, views, enums, privileges,
-//! publication memberships, schema comments and extensions, each as PostgreSQL prints it (`format_type`, `pg_get_expr`,
+//! publication memberships, schema comments, extensions and pg_cron's jobs, each as PostgreSQL prints it (`format_type`, `pg_get_expr`,
 //! `pg_get_constraintdef`, …). Invariants: only reads (every query is a `SELECT` on the system
 //! catalogs, so it runs inside `READ ONLY` transactions); objects that belong to an extension are
 //! left out; every list is sorted, so comparisons and output are deterministic.
@@ -318,7 +318,55 @@ pub struct Catalog {
     pub domains: Vec<DomainInfo>,
     /// Composite types (not the row types of tables and views).
     pub composites: Vec<CompositeInfo>,
+    /// pg_cron's jobs that run in this database (empty without the `pg_cron` extension here),
+    /// by job name.
+    pub jobs: Vec<JobInfo>,
+    /// Every publication of the database (`pg_publication`), by name.
+    pub publications: Vec<PublicationInfo>,
 }
+
+/// One row of `pg_publication`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PublicationInfo {
+    /// Name.
+    pub name: String,
+    /// `FOR ALL TABLES`.
+    pub all_tables: bool,
+    /// Operations published, in PostgreSQL's order (insert, update, delete, truncate).
+    pub publish: Vec<String>,
+    /// `COMMENT ON PUBLICATION`.
+    pub description: Option<String>,
+}
+
+const PUBLICATIONS_SQL: &str = "
+select p.pubname::text, p.puballtables,
+       array_remove(array[case when p.pubinsert then 'insert' end, case when p.pubupdate then 'update' end,
+                          case when p.pubdelete then 'delete' end, case when p.pubtruncate then 'truncate' end], null),
+       obj_description(p.oid, 'pg_publication')
+from pg_publication p";
+
+/// One row of pg_cron's `cron.job` whose `database` is the current one.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct JobInfo {
+    /// Job name (jobs scheduled without one are listed as `job <jobid>`).
+    pub name: String,
+    /// Schedule as stored.
+    pub schedule: String,
+    /// Command as stored.
+    pub command: String,
+    /// Whether it runs.
+    pub active: bool,
+    /// The role it runs as.
+    pub username: String,
+}
+
+/// pg_cron's jobs of the current database (`cron.job` is the extension's own table; the query
+/// only reads it).
+const JOBS_SQL: &str = "
+select coalesce(j.jobname::text, 'job ' || j.jobid::text), j.schedule::text, j.command::text,
+       j.active, j.username::text
+from cron.job j
+where j.database = current_database()";
 
 /// One row of Citus's `pg_dist_partition`, with its shard count.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -1020,6 +1068,27 @@ pub fn read(
             });
         }
         c.citus.sort();
+    }
+    for r in client.query(PUBLICATIONS_SQL, &[])? {
+        c.publications.push(PublicationInfo {
+            name: r.try_get(0)?,
+            all_tables: r.try_get(1)?,
+            publish: r.try_get(2)?,
+            description: r.try_get(3)?,
+        });
+    }
+    c.publications.sort();
+    if c.extensions.contains_key("pg_cron") {
+        for r in client.query(JOBS_SQL, &[])? {
+            c.jobs.push(JobInfo {
+                name: r.try_get(0)?,
+                schedule: r.try_get(1)?,
+                command: r.try_get(2)?,
+                active: r.try_get(3)?,
+                username: r.try_get(4)?,
+            });
+        }
+        c.jobs.sort();
     }
     c.tables.sort();
     c.constraints.sort();

@@ -12,8 +12,10 @@ pub mod citus;
 pub mod default_privileges;
 pub mod domains;
 pub mod graph;
+pub mod job;
 pub mod name;
 pub mod replication;
+pub mod publication;
 pub mod types;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -175,6 +177,14 @@ pub struct Model {
     /// Composite types (`types:`); left out of the snapshot when empty.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub composites: BTreeMap<QName, CompositeType>,
+    /// Scheduled jobs (`jobs:`, pg_cron), by job name. Left out of the snapshot when empty, so
+    /// snapshots of models without jobs read and write the same.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub jobs: BTreeMap<String, job::Job>,
+    /// Publications other than Supabase's `supabase_realtime` (`publications:`), by name. Left
+    /// out of the snapshot when empty.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub publications: BTreeMap<String, publication::Publication>,
 }
 
 /// The `migrations:` settings: safe strategies for changes to existing tables, the file layout,

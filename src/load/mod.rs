@@ -10,9 +10,11 @@ pub mod citus;
 pub mod decode;
 pub mod default_privileges;
 mod fastyaml;
+pub mod job;
 pub mod migrations;
 pub mod model;
 pub mod replication;
+pub mod publication;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};

@@ -41,6 +41,8 @@ pub(crate) const TOP: &[&str] = &[
     "default_privileges",
     "domains",
     "types",
+    "jobs",
+    "publications",
 ];
 pub(crate) const TABLE: &[&str] = &[
     "schema",
@@ -463,6 +465,22 @@ impl<'d> Decoder<'d> {
             if self.declare("default privileges", "every schema", at) {
                 super::default_privileges::insert_sorted(&mut self.model.default_privileges, dp);
             }
+        }
+        if let Some(n) = f.get("publications") {
+            super::publication::decode(
+                self.d,
+                n,
+                &self.settings.default_schema,
+                &mut self.model.publications,
+            );
+        }
+        if let Some(n) = f.get("jobs") {
+            super::job::decode(
+                self.d,
+                n,
+                &self.settings.default_schema,
+                &mut self.model.jobs,
+            );
         }
         if let Some(n) = f.get("triggers") {
             for (k, v) in decode::entries(self.d, n, "`triggers`") {

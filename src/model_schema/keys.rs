@@ -78,6 +78,25 @@ pub const SCHEMA: Object = Object {
     rest: None,
 };
 
+/// A table of a publication.
+pub const PUBLICATION_TABLE: Object = Object {
+    id: "publication_table",
+    title: "A table of a publication",
+    keys: &[
+        key(
+            "columns",
+            Shape::Seq(&Shape::Name),
+            "The published columns (a column list; default all). With updates or deletes published, it must include the primary key.",
+        ),
+        key(
+            "where",
+            Shape::Text,
+            "Row filter: one expression over the table's columns (built-in immutable functions only); with updates or deletes published, primary key columns only.",
+        ),
+    ],
+    rest: None,
+};
+
 const DEFAULT_CLASS: Shape = Shape::Obj(&DEFAULT_PRIVILEGES_CLASS);
 
 /// `default_privileges:` under a schema or at the top level.
@@ -110,6 +129,32 @@ pub const DEFAULT_PRIVILEGES: Object = Object {
     rest: None,
 };
 
+/// A publication other than `supabase_realtime`.
+pub const PUBLICATION: Object = Object {
+    id: "publication",
+    title: "A publication (logical replication)",
+    keys: &[
+        key(
+            "tables",
+            Shape::Either(&[
+                Shape::Seq(&Shape::Name),
+                Shape::MapOf(&Shape::Either(&[
+                    Shape::Null,
+                    Shape::Obj(&PUBLICATION_TABLE),
+                ])),
+            ]),
+            "Member tables: a list of names, or name → `{ columns, where }`.",
+        ),
+        key(
+            "publish",
+            Shape::Seq(&Shape::Choice(&["insert", "update", "delete", "truncate"])),
+            "The operations published (default all four).",
+        ),
+        key("description", Shape::Text, "`COMMENT ON PUBLICATION`."),
+    ],
+    rest: None,
+};
+
 /// One class of a `default_privileges:` body.
 pub const DEFAULT_PRIVILEGES_CLASS: Object = Object {
     id: "default_privileges_class",
@@ -125,6 +170,36 @@ pub const DEFAULT_PRIVILEGES_CLASS: Object = Object {
             PRIVILEGES,
             "Privileges PostgreSQL grants by itself that new objects no longer get, by role: `{ public: [execute] }` (top-level `default_privileges:` only).",
         ),
+    ],
+    rest: None,
+};
+
+/// A scheduled job (pg_cron).
+pub const JOB: Object = Object {
+    id: "job",
+    title: "A scheduled job (pg_cron)",
+    keys: &[
+        required(
+            "schedule",
+            Shape::Text,
+            "When it runs: five cron fields (`0 3 * * *`), `N seconds` (1-59, pg_cron 1.5+) or a macro (`@daily`, `@hourly`, …).",
+        ),
+        key(
+            "command",
+            Shape::Text,
+            "The SQL it runs: one or more statements (or `call:`).",
+        ),
+        key(
+            "call",
+            Shape::Name,
+            "A function of the model, without arguments, it calls (`schema.name`); instead of `command`.",
+        ),
+        key(
+            "active",
+            Shape::Bool,
+            "Whether pg_cron runs it (default true; false pauses it).",
+        ),
+        key("description", Shape::Text, "What it is for (DATABASE.md)."),
     ],
     rest: None,
 };
@@ -1192,6 +1267,16 @@ pub const TOP: Object = Object {
             "types",
             Shape::MapOf(&Shape::Obj(&COMPOSITE)),
             "Composite types by name: `{ fields: { name: type }, description }`.",
+        ),
+        key(
+            "jobs",
+            Shape::MapOf(&Shape::Obj(&JOB)),
+            "Scheduled jobs (pg_cron) by job name; needs `extensions: [pg_cron]`.",
+        ),
+        key(
+            "publications",
+            Shape::MapOf(&Shape::Obj(&PUBLICATION)),
+            "Publications other than supabase_realtime (use `realtime: true` for that one), by name.",
         ),
     ],
     rest: None,

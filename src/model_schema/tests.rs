@@ -6,6 +6,7 @@ use super::keys;
 use super::*;
 use crate::load::{
     access_tests as at, citus, default_privileges as dp, migrations as mig, model as m,
+    access_tests as at, citus, job, migrations as mig, model as m, publication as pb,
 };
 
 /// Each loader key list (by its name in `src/load/`) and the object that documents it.
@@ -71,6 +72,13 @@ fn pairs() -> Vec<(&'static str, &'static [&'static str], &'static Object)> {
         ("DOMAIN_CHECK", m::DOMAIN_CHECK, &keys::DOMAIN_CHECK),
         ("COMPOSITE", m::COMPOSITE, &keys::COMPOSITE),
         ("FIELD", m::FIELD, &keys::FIELD),
+        ("JOB", job::JOB, &keys::JOB),
+        ("PUBLICATION", pb::PUBLICATION, &keys::PUBLICATION),
+        (
+            "PUBLICATION_TABLE",
+            pb::PUBLICATION_TABLE,
+            &keys::PUBLICATION_TABLE,
+        ),
     ]
 }
 
@@ -97,6 +105,10 @@ const LOADER_SOURCES: &[(&str, &str)] = &[
         include_str!("../load/replication.rs"),
         "src/load/model/domains.rs",
         include_str!("../load/model/domains.rs"),
+    ("src/load/job.rs", include_str!("../load/job.rs")),
+    (
+        "src/load/publication.rs",
+        include_str!("../load/publication.rs"),
     ),
 ];
 

@@ -10,6 +10,8 @@ pub mod citus;
 pub mod default_privileges;
 pub mod domains;
 pub mod incremental;
+pub mod jobs;
+pub mod publications;
 pub mod split;
 
 pub use incremental::{Incremental, incremental};
@@ -465,6 +467,7 @@ pub fn initial(model: &Model) -> Migration<'_> {
             .map(|n| Stmt::AddToPublication("supabase_realtime".to_string(), n.clone()))
             .collect(),
     ));
+    up.push(step("Publications", publications::create_all(model)));
     let mut comments = Vec::new();
     for s in model.schemas.values() {
         if let Some(d) = &s.description {
@@ -526,8 +529,14 @@ pub fn initial(model: &Model) -> Migration<'_> {
         }
     }
     up.push(step("Comments", comments));
+    up.push(step(
+        "Scheduled jobs (pg_cron), once everything they use exists",
+        jobs::schedule(model),
+    ));
 
     // Down: the reverse.
+    down.push(step("Scheduled jobs", jobs::unschedule(model)));
+    down.push(step("Publications", publications::drop_all(model)));
     down.push(step(
         "Triggers on tables the model does not own",
         model

@@ -269,6 +269,57 @@ pub fn database_md(db: &DatabaseView) -> String {
             o.t("\n");
         }
     }
+    if !db.jobs.is_empty() {
+        o.t("\n## Scheduled jobs\n\nJobs pg_cron runs in this database (`jobs:`), scheduled by the migrations after everything\nthey use.\n\n| job | schedule | command | active | description |\n|---|---|---|---|---|\n");
+        for j in &db.jobs {
+            o.t("| ");
+            o.code_cell(&j.name);
+            o.t(" | ");
+            o.code_cell(&j.schedule);
+            o.t(" | ");
+            o.code_cell(&j.command);
+            o.t(" | ");
+            o.t(if j.active { "yes" } else { "no (paused)" });
+            o.t(" | ");
+            o.opt_cell(&j.description);
+            o.t(" |\n");
+        }
+    }
+    if !db.publications.is_empty() {
+        o.t("\n## Publications\n\nLogical replication publications (`publications:`; Supabase Realtime's is `realtime: true`\non the tables).\n\n| publication | publishes | table | columns | row filter | description |\n|---|---|---|---|---|---|\n");
+        for p in &db.publications {
+            if p.tables.is_empty() {
+                o.t("| ");
+                o.code_cell(&p.name);
+                o.t(" | ");
+                o.t(&p.publish);
+                o.t(" | | | | ");
+                o.opt_cell(&p.description);
+                o.t(" |\n");
+            }
+            for t in &p.tables {
+                o.t("| ");
+                o.code_cell(&p.name);
+                o.t(" | ");
+                o.t(&p.publish);
+                o.t(" | ");
+                o.code_cell(&t.table);
+                o.t(" | ");
+                if t.columns.is_empty() {
+                    o.t("all");
+                } else {
+                    o.code_cell(&t.columns);
+                }
+                o.t(" | ");
+                if let Some(f) = some(&t.row_filter) {
+                    o.code_cell(f);
+                }
+                o.t(" | ");
+                o.opt_cell(&p.description);
+                o.t(" |\n");
+            }
+        }
+    }
     migrations(&mut o, db);
     o.s
 }

@@ -74,6 +74,10 @@ pub struct DatabaseView {
     pub default_privileges: Vec<DefaultPrivilegeView>,
     /// Domains and composite types in dependency order (the section is left out when empty).
     pub types: Vec<TypeView>,
+    /// Scheduled jobs (pg_cron), by name.
+    pub jobs: Vec<JobView>,
+    /// Publications other than `supabase_realtime`, by name.
+    pub publications: Vec<PublicationView>,
 }
 
 /// One row of the default privileges table.
@@ -131,6 +135,45 @@ pub struct TypeView {
     pub parts: Vec<(String, String)>,
     /// Columns of that type (or arrays of it), with the table's anchor.
     pub used_by: Vec<Link>,
+}
+
+/// A publication other than `supabase_realtime`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicationView {
+    /// Name.
+    pub name: String,
+    /// Operations published, comma-separated.
+    pub publish: String,
+    /// Description, if declared.
+    pub description: Option<String>,
+    /// Member tables, by name.
+    pub tables: Vec<PublishedTableView>,
+}
+
+/// A table of a publication.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublishedTableView {
+    /// Qualified table name.
+    pub table: String,
+    /// Published columns, comma-separated (empty: all).
+    pub columns: String,
+    /// Row filter on one line, if any.
+    pub row_filter: Option<String>,
+}
+
+/// A scheduled job (pg_cron).
+#[derive(Debug, Clone, Serialize)]
+pub struct JobView {
+    /// Job name.
+    pub name: String,
+    /// Schedule as written.
+    pub schedule: String,
+    /// The command on one line (runs of whitespace as one space).
+    pub command: String,
+    /// Whether it runs (`active: false`: paused).
+    pub active: bool,
+    /// Description, if declared.
+    pub description: Option<String>,
 }
 
 /// A schema line of the overview.
@@ -1489,6 +1532,48 @@ pub fn database_view_in(
             .collect(),
         migrations,
         default_privileges: default_privilege_views(model),
+        jobs: model
+            .jobs
+            .values()
+            .map(|j| JobView {
+                name: j.name.clone(),
+                schedule: j.schedule.value.clone(),
+                command: j
+                    .command
+                    .value
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                active: j.active,
+                description: j.description.clone(),
+            })
+            .collect(),
+        publications: model
+            .publications
+            .values()
+            .map(|p| PublicationView {
+                name: p.name.clone(),
+                publish: p.publish.join(", "),
+                description: p.description.clone(),
+                tables: p
+                    .tables
+                    .iter()
+                    .map(|(t, pt)| PublishedTableView {
+                        table: t.to_string(),
+                        columns: pt
+                            .columns
+                            .iter()
+                            .map(|c| c.value.clone())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        row_filter: pt
+                            .row_filter
+                            .as_ref()
+                            .map(|f| f.value.split_whitespace().collect::<Vec<_>>().join(" ")),
+                    })
+                    .collect(),
+            })
+            .collect(),
     }
 }
 

@@ -287,6 +287,145 @@ pub enum Stmt<'a> {
     SetReplicaIdentity(QName, crate::ir::replication::ReplicaIdentity),
     /// A statement on a domain or composite type.
     Type(domains::TypeStmt),
+    /// A pg_cron call (`SELECT cron.schedule(…)` and friends).
+    Cron(CronCall),
+    /// A publication other than `supabase_realtime` (`CREATE`, `ALTER`, `DROP`, `COMMENT ON`).
+    Publication(PublicationStmt),
+}
+
+/// A table of a publication: name, column list (all when empty), row filter (validated as one
+/// expression).
+pub type PublishedTableSql = (QName, Vec<String>, Option<String>);
+
+/// Statements on a publication.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PublicationStmt {
+    /// `CREATE PUBLICATION p [FOR TABLE t (cols) WHERE (…), …] WITH (publish = '…')`
+    Create(String, Vec<PublishedTableSql>, Vec<String>),
+    /// `ALTER PUBLICATION p SET TABLE t (cols) WHERE (…), …`
+    SetTables(String, Vec<PublishedTableSql>),
+    /// `ALTER PUBLICATION p DROP TABLE t, …`
+    DropTables(String, Vec<QName>),
+    /// `ALTER PUBLICATION p SET (publish = '…')`
+    SetPublish(String, Vec<String>),
+    /// `DROP PUBLICATION p`
+    Drop(String),
+    /// `COMMENT ON PUBLICATION p IS '…' | NULL`
+    Comment(String, Option<String>),
+}
+
+fn write_published_tables(out: &mut String, tables: &[PublishedTableSql]) {
+    for (i, (t, cols, filter)) in tables.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        let _ = write!(out, "{t}");
+        if !cols.is_empty() {
+            let cols: Vec<String> = cols.iter().map(|c| quote_ident(c)).collect();
+            let _ = write!(out, " ({})", cols.join(", "));
+        }
+        if let Some(f) = filter {
+            let _ = write!(out, " WHERE ({})", f.trim());
+        }
+    }
+}
+
+fn write_publication(out: &mut String, stmt: &PublicationStmt) {
+    match stmt {
+        PublicationStmt::Create(name, tables, publish) => {
+            let _ = write!(out, "CREATE PUBLICATION {}", quote_ident(name));
+            if !tables.is_empty() {
+                out.push_str(" FOR TABLE ");
+                write_published_tables(out, tables);
+            }
+            let _ = write!(
+                out,
+                " WITH (publish = {})",
+                quote_literal(&publish.join(", "))
+            );
+        }
+        PublicationStmt::SetTables(name, tables) => {
+            let _ = write!(out, "ALTER PUBLICATION {} SET TABLE ", quote_ident(name));
+            write_published_tables(out, tables);
+        }
+        PublicationStmt::DropTables(name, tables) => {
+            let names: Vec<String> = tables.iter().map(ToString::to_string).collect();
+            let _ = write!(
+                out,
+                "ALTER PUBLICATION {} DROP TABLE {}",
+                quote_ident(name),
+                names.join(", ")
+            );
+        }
+        PublicationStmt::SetPublish(name, publish) => {
+            let _ = write!(
+                out,
+                "ALTER PUBLICATION {} SET (publish = {})",
+                quote_ident(name),
+                quote_literal(&publish.join(", "))
+            );
+        }
+        PublicationStmt::Drop(name) => {
+            let _ = write!(out, "DROP PUBLICATION {}", quote_ident(name));
+        }
+        PublicationStmt::Comment(name, text) => {
+            let _ = write!(
+                out,
+                "COMMENT ON PUBLICATION {} IS {}",
+                quote_ident(name),
+                text.as_deref()
+                    .map_or_else(|| "NULL".to_string(), quote_literal)
+            );
+        }
+    }
+}
+
+/// A call to pg_cron's functions; every argument is a literal (job name, schedule, command).
+#[derive(Debug, Clone, PartialEq)]
+pub enum CronCall {
+    /// `SELECT cron.schedule('name', 'schedule', 'command')`: creates the job, or changes the
+    /// schedule and command of the job of that name and user.
+    Schedule {
+        /// Job name.
+        name: String,
+        /// Schedule.
+        schedule: String,
+        /// SQL to run.
+        command: String,
+    },
+    /// `SELECT cron.unschedule('name')`
+    Unschedule(String),
+    /// `SELECT cron.alter_job(jobid, active => b) FROM cron.job WHERE jobname = 'name' AND
+    /// username = current_user`: pauses or resumes the job.
+    SetActive(String, bool),
+}
+
+fn write_cron(out: &mut String, call: &CronCall) {
+    match call {
+        CronCall::Schedule {
+            name,
+            schedule,
+            command,
+        } => {
+            let _ = write!(
+                out,
+                "SELECT cron.schedule({}, {}, {})",
+                quote_literal(name),
+                quote_literal(schedule),
+                quote_literal(command)
+            );
+        }
+        CronCall::Unschedule(name) => {
+            let _ = write!(out, "SELECT cron.unschedule({})", quote_literal(name));
+        }
+        CronCall::SetActive(name, active) => {
+            let _ = write!(
+                out,
+                "SELECT cron.alter_job(jobid, active => {active}) FROM cron.job WHERE jobname = {} AND username = current_user",
+                quote_literal(name)
+            );
+        }
+    }
 }
 
 /// A call to one of Citus's table functions; the table is passed as a `regclass` literal of its
@@ -1152,6 +1291,8 @@ impl Stmt<'_> {
                 }
             }
             Stmt::Type(t) => t.write_sql(out),
+            Stmt::Cron(call) => write_cron(out, call),
+            Stmt::Publication(p) => write_publication(out, p),
         }
         out.push(';');
     }

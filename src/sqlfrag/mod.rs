@@ -73,7 +73,7 @@ pub mod volatility;
 mod tests;
 
 pub use analyse::{analyse_expr, analyse_query, expr_references, query_references};
-pub use parse::{parse_expr, parse_query};
+pub use parse::{parse_expr, parse_query, parse_statements};
 pub(crate) use span::span_to_frag;
 
 /// A byte range inside the fragment text.

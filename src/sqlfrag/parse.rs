@@ -81,6 +81,29 @@ pub fn parse_query(text: &str) -> Result<Box<Query>, SyntaxError> {
     })
 }
 
+/// Parse one or more SQL statements separated by `;` (a job's command, which is kept as a
+/// literal and run by pg_cron); returns how many there are. Empty text, or only `;`, is an
+/// error.
+pub fn parse_statements(text: &str) -> Result<usize, SyntaxError> {
+    run_big_stack(text, |t| {
+        let dialect = PostgreSqlDialect {};
+        let mut parser = new_parser(&dialect, t)?;
+        let statements = parser
+            .parse_statements()
+            .map_err(|e| convert_error(t, &e))?;
+        if statements.is_empty() {
+            return Err(SyntaxError {
+                message: "expected at least one SQL statement".to_string(),
+                at: None,
+            });
+        }
+        for s in &statements {
+            check_depth(s, t.len())?;
+        }
+        Ok(statements.len())
+    })
+}
+
 fn is_read_only_body(body: &SetExpr) -> bool {
     match body {
         SetExpr::Select(_) | SetExpr::Values(_) | SetExpr::Table(_) => true,

@@ -10,6 +10,8 @@ mod citus;
 mod default_privileges;
 mod replication;
 mod domains;
+mod job;
+mod publication;
 pub mod sql;
 
 pub use sql::{Fragment, Fragments};
@@ -1005,5 +1007,7 @@ pub fn validate_with(
     view_cycles(model, d);
     citus::check(model, sources, d);
     domains::check(model, d);
+    job::check(model, sources, d);
+    publication::check(model, &scope, sources, d);
     sql::fragments(model, &scope, sources, d, lint_facts, views)
 }

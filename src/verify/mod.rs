@@ -6,8 +6,8 @@
 //! (both, but defined differently) — each naming the object and pointing at its YAML (for objects
 //! only the database has, at the table they are on, when the model has it). Besides definitions,
 //! it compares every comment the model writes (`description:`, `why:`), membership of Supabase's
-//! `supabase_realtime` publication, and the policies and triggers the model puts on platform
-//! tables.
+//! `supabase_realtime` publication, the policies and triggers the model puts on platform
+//! tables, and pg_cron's jobs (`verify::job`).
 //! Invariants: pure (no I/O); the catalog must have been read with `search_path = ''`, so names
 //! are schema-qualified as `type_sql` is; SQL expressions are compared by [`fingerprint`], which
 //! ignores PostgreSQL's rewriting (casts, parentheses, `IN` lists); objects are visited in name
@@ -18,6 +18,8 @@ mod default_privileges;
 mod domains;
 pub mod fingerprint;
 mod replication;
+mod job;
+mod publication;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -283,6 +285,8 @@ pub fn compare(
     citus::compare(&mut cx, catalog);
     default_privileges::compare(&mut cx, catalog);
     domains::compare(&mut cx, catalog);
+    job::compare(&mut cx, catalog);
+    publication::compare(&mut cx, catalog);
 }
 
 fn schemas_and_extensions(cx: &mut Cx<'_>, catalog: &Catalog) {

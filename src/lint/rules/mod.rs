@@ -29,6 +29,8 @@ pub mod identifier_case;
 pub mod identifier_too_long;
 pub mod invalid_type_reference;
 pub mod isolated_table;
+pub mod job_every_minute_in_hour;
+pub mod job_function_callable_by_clients;
 pub mod materialized_view_exposed;
 pub mod missing_description;
 pub mod multiple_permissive_policies;

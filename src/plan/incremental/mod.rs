@@ -28,7 +28,9 @@ mod enums;
 mod external;
 mod functions;
 mod indexes;
+mod jobs;
 mod privileges;
+mod publications;
 mod renames;
 mod replication;
 mod schema;
@@ -77,6 +79,8 @@ impl Incremental {
 enum Phase {
     /// Order matters: a table or enum renamed into a new schema needs the schema first.
     CreateSchema,
+    /// Jobs go before anything they may call is dropped or renamed.
+    UnscheduleJob,
     Rename,
     DropView,
     DropTrigger,
@@ -108,6 +112,8 @@ enum Phase {
     Publication,
     Comments,
     DropType,
+    /// Jobs come after everything they call and read.
+    ScheduleJob,
     DropEnum,
     DropExtension,
     DropSchema,
@@ -297,6 +303,8 @@ impl<'a> Differ<'a> {
         self.external_triggers();
         self.external_policies();
         self.function_privileges_and_comments();
+        self.jobs();
+        self.publications();
     }
 }
 
