@@ -70,6 +70,8 @@ codes! {
     /// A declared test named like a derived one without opting it out, or an opt-out without a
     /// reason.
     DerivedTestOptOut = "E211", "derived-test-opt-out";
+    /// Two functions or procedures with the same name and the same input argument types.
+    DuplicateFunctionSignature = "E219", "duplicate-function-signature";
     /// A SQL fragment that does not parse.
     SqlSyntax = "E301", "sql-syntax";
     /// A column named in a SQL fragment that does not exist where it is evaluated.
@@ -119,6 +121,13 @@ codes! {
     /// A subquery in a policy of a distributed or reference table of a Citus model (Citus
     /// refuses it at `CREATE POLICY` and at distribution).
     CitusPolicySubquery = "E322", "citus-policy-subquery";
+    /// An option a procedure cannot have (`returns`, `volatility`, `strict`, `leakproof`,
+    /// `parallel`).
+    ProcedureOption = "E339", "procedure-option";
+    /// A trigger's `function:` names a function without an overload that takes no arguments.
+    TriggerFunctionSignature = "E340", "trigger-function-signature";
+    /// A procedure used where a function is needed (a trigger, or a call in SQL).
+    ProcedureCalledAsFunction = "E341", "procedure-called-as-function";
     /// A committed migration was edited, removed or reordered.
     MigrationTampered = "E401", "migration-tampered";
     /// The model has changes that no committed migration describes yet.

@@ -9,6 +9,7 @@
 
 pub mod access_test;
 pub mod citus;
+pub mod function;
 pub mod graph;
 pub mod name;
 pub mod types;
@@ -18,6 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+pub use function::{FnKey, RoutineKind};
 pub use name::QName;
 
 use crate::source::Span;
@@ -117,9 +119,13 @@ pub struct Model {
     /// Enum types.
     #[serde(default, skip_serializing_if = "is_default")]
     pub enums: BTreeMap<QName, EnumType>,
-    /// Functions.
-    #[serde(default, skip_serializing_if = "is_default")]
-    pub functions: BTreeMap<QName, Function>,
+    /// Functions and procedures, by identity (name and input argument types: overloads).
+    #[serde(
+        default,
+        skip_serializing_if = "is_default",
+        with = "function::snapshot_map"
+    )]
+    pub functions: BTreeMap<FnKey, Function>,
     /// Tables.
     #[serde(default, skip_serializing_if = "is_default")]
     pub tables: BTreeMap<QName, Table>,
@@ -976,6 +982,9 @@ pub struct Function {
     /// Where it was declared.
     #[serde(skip)]
     pub origin: Span,
+    /// Function or procedure (`kind: procedure`).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub kind: RoutineKind,
 }
 
 /// A view or materialized view.

@@ -151,10 +151,10 @@ pub const FUNCTION: Object = Object {
             Shape::ListOf(&Shape::Either(&[Shape::Text, Shape::Obj(&ARG)])),
             "Arguments: `\"name type [default expr]\"` strings or `{ name, type, default, mode }`.",
         ),
-        required(
+        key(
             "returns",
             Shape::Text,
-            "The result type: exactly one type, `setof <type>`, `table (<name> <type>, …)` or `trigger`.",
+            "The result type (required for a function; a procedure has none): exactly one type, `setof <type>`, `table (<name> <type>, …)` or `trigger`.",
         ),
         key(
             "language",
@@ -200,6 +200,11 @@ pub const FUNCTION: Object = Object {
         key("grants", PRIVILEGES, GRANTS_DOC),
         key("revoke", PRIVILEGES, REVOKE_DOC),
         key("lint", Shape::Obj(&LINT_ALLOW), LINT_ALLOW_DOC),
+        key(
+            "kind",
+            Shape::Choice(&["function", "procedure"]),
+            "function (default) | procedure (`CREATE PROCEDURE`, run with `CALL`: no `returns`, `volatility`, `strict`, `leakproof` or `parallel`).",
+        ),
     ],
     rest: None,
 };
@@ -1036,8 +1041,11 @@ pub const TOP: Object = Object {
         ),
         key(
             "functions",
-            Shape::MapOf(&Shape::Obj(&FUNCTION)),
-            "Functions by name.",
+            Shape::MapOf(&Shape::Either(&[
+                Shape::Obj(&FUNCTION),
+                Shape::Seq(&Shape::Obj(&FUNCTION)),
+            ])),
+            "Functions and procedures by name; a list under one name declares its overloads.",
         ),
         key(
             "tables",

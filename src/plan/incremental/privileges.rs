@@ -14,7 +14,9 @@ impl Differ<'_> {
             && object.split('.').next() == Some("public")
             && ["anon", "authenticated", "service_role"].contains(&role);
         match obj {
-            GrantObject::Function(_) => role.eq_ignore_ascii_case("public") || supabase_api,
+            GrantObject::Function(_) | GrantObject::Procedure(_) => {
+                role.eq_ignore_ascii_case("public") || supabase_api
+            }
             GrantObject::Table(_) => supabase_api,
         }
     }
