@@ -131,11 +131,7 @@ impl Differ<'_> {
                 } else {
                     Phase::DropFunction
                 };
-                self.emit(
-                    phase,
-                    format!("Drop {word} {shown}"),
-                    vec![drop_routine(o)],
-                );
+                self.emit(phase, format!("Drop {word} {shown}"), vec![drop_routine(o)]);
             }
         }
     }
