@@ -60,6 +60,7 @@ pub static ALL_RULES: &[&dyn Rule] = &[
     &extension_in_public::ExtensionInPublic,
     &fk_to_auth_unique_non_pk::FkToAuthUniqueNonPk,
     &risky_client_grant::RiskyClientGrant,
+    &ambiguous_overloads::AmbiguousOverloads,
     &super::changes::destructive_drop::DestructiveDrop,
     &super::changes::rename_breaks_clients::RenameBreaksClients,
     &super::changes::column_type_change::ColumnTypeChange,

@@ -255,7 +255,7 @@ pub fn initial(model: &Model) -> Migration<'_> {
         model.functions.values().partition(|f| f.uses_table_types);
     for f in &early_fns {
         up.push(step(
-            format!("{}", routine_title(model, f)),
+            routine_title(model, f),
             vec![Stmt::CreateFunction((*f).into())],
         ));
     }

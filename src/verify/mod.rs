@@ -1245,7 +1245,7 @@ fn overload_info<'c>(
         .iter()
         .copied()
         .find(|i| loose(&i.key().args) == want)
-        .or_else(|| match infos {
+        .or(match infos {
             [only] if sole => Some(*only),
             _ => None,
         })
