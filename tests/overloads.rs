@@ -9,6 +9,7 @@
 //! * `verify_compares_each_overload`: `verify` on a scratch database agrees; `verify --against`
 //!   a database with drift in one overload, an extra overload and a procedure whose argument
 //!   list changed reports each (snapshot).
+//! * `snapshot_keys_are_bare_names_unless_overloaded`: no database; the snapshot format.
 //! * `import_writes_overloads_and_procedures`: `import` of a database holding overloads and a
 //!   procedure writes them into the model (snapshot) and `import --check` finds the catalog
 //!   identical.
@@ -401,4 +402,44 @@ fn import_writes_overloads_and_procedures() {
         out.stdout
     );
     insta::assert_snapshot!(std::fs::read_to_string(&model).unwrap());
+}
+
+/// The snapshot keys `functions` by bare name unless a name has overloads (so models without
+/// overloads keep their snapshot byte for byte), and reads every overload and procedure back.
+fn snapshot_of(yaml: &str) -> (String, schemac::ir::Model) {
+    let compiled = schemac::compile_sources(&[("schema.yaml".to_string(), yaml.to_string())]);
+    assert!(compiled.ok(), "{:?}", compiled.diagnostics);
+    let mut out = Vec::new();
+    assert!(schemac::snapshot::write(&compiled.model, &mut out));
+    let text = String::from_utf8(out).unwrap_or_default();
+    let (model, _) = schemac::snapshot::read(&text).unwrap();
+    (text, model)
+}
+
+#[test]
+fn snapshot_keys_are_bare_names_unless_overloaded() {
+    let (one, back) = snapshot_of(
+        "version: 1\nfunctions:\n  f:\n    args: [a int]\n    returns: integer\n    body: select a\n",
+    );
+    assert!(one.contains("\"public.f\": {"), "{one}");
+    assert!(
+        back.function(&schemac::ir::QName::new("public", "f"), &["integer"])
+            .is_some()
+    );
+    let (two, back) = snapshot_of(
+        "version: 1\nfunctions:\n  f:\n    - args: [a int]\n      returns: integer\n      body: select a\n    - args: [a text]\n      returns: integer\n      body: select 1\n      kind: function\n  p:\n    kind: procedure\n    body: select\n",
+    );
+    assert!(two.contains("\"public.f(integer)\": {"), "{two}");
+    assert!(two.contains("\"public.f(text)\": {"), "{two}");
+    assert!(two.contains("\"kind\": \"procedure\""), "{two}");
+    assert_eq!(
+        back.functions_named(&schemac::ir::QName::new("public", "f"))
+            .count(),
+        2
+    );
+    assert_eq!(
+        back.function(&schemac::ir::QName::new("public", "p"), &[])
+            .map(|p| p.kind),
+        Some(schemac::ir::RoutineKind::Procedure)
+    );
 }

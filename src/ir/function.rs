@@ -215,40 +215,6 @@ pub mod snapshot_map {
 mod tests {
     use super::*;
 
-    fn snapshot_of(yaml: &str) -> (String, Model) {
-        let compiled = crate::compile_sources(&[("schema.yaml".to_string(), yaml.to_string())]);
-        assert!(compiled.ok(), "{:?}", compiled.diagnostics);
-        let mut out = Vec::new();
-        assert!(crate::snapshot::write(&compiled.model, &mut out));
-        let text = String::from_utf8(out).unwrap_or_default();
-        let (model, _) = crate::snapshot::read(&text).unwrap_or_default();
-        (text, model)
-    }
-
-    #[test]
-    fn snapshot_keys_are_bare_names_unless_overloaded() {
-        let (one, back) = snapshot_of(
-            "version: 1\nfunctions:\n  f:\n    args: [a int]\n    returns: integer\n    body: select a\n",
-        );
-        assert!(one.contains("\"public.f\": {"), "{one}");
-        assert!(
-            back.function(&QName::new("public", "f"), &["integer"])
-                .is_some()
-        );
-        let (two, back) = snapshot_of(
-            "version: 1\nfunctions:\n  f:\n    - args: [a int]\n      returns: integer\n      body: select a\n    - args: [a text]\n      returns: integer\n      body: select 1\n      kind: function\n  p:\n    kind: procedure\n    body: select\n",
-        );
-        assert!(two.contains("\"public.f(integer)\": {"), "{two}");
-        assert!(two.contains("\"public.f(text)\": {"), "{two}");
-        assert!(two.contains("\"kind\": \"procedure\""), "{two}");
-        assert_eq!(back.functions_named(&QName::new("public", "f")).count(), 2);
-        assert_eq!(
-            back.function(&QName::new("public", "p"), &[])
-                .map(|p| p.kind),
-            Some(RoutineKind::Procedure)
-        );
-    }
-
     #[test]
     fn identity_types_are_normalised() {
         assert_eq!(identity_type("int"), "integer");
