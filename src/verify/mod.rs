@@ -1086,6 +1086,13 @@ fn functions(cx: &mut Cx<'_>, catalog: &Catalog) {
                             &signature(w),
                             &have,
                         );
+                        // The one routine of its name, with another signature: reported
+                        // once, as a different signature.
+                        if sole {
+                            for i in infos {
+                                matched.insert((name.clone(), i.identity_args.clone()));
+                            }
+                        }
                         continue;
                     }
                     Some(i) => {
