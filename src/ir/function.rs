@@ -39,6 +39,11 @@ impl RoutineKind {
         }
     }
 
+    /// Whether it is a function (the snapshot leaves the kind out then).
+    pub fn is_function(&self) -> bool {
+        *self == RoutineKind::Function
+    }
+
     /// The word for people: `function` or `procedure`.
     pub fn word(self) -> &'static str {
         match self {

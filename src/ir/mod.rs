@@ -982,8 +982,10 @@ pub struct Function {
     /// Where it was declared.
     #[serde(skip)]
     pub origin: Span,
-    /// Function or procedure (`kind: procedure`).
-    #[serde(default, skip_serializing_if = "is_default")]
+    /// Function or procedure (`kind: procedure`). Written only for a procedure, even in
+    /// format 1 (which writes every other field), so snapshots without procedures read and
+    /// write as before.
+    #[serde(default, skip_serializing_if = "RoutineKind::is_function")]
     pub kind: RoutineKind,
 }
 
