@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use indexmap::IndexMap;
 
-use crate::ir::{Model, QName, Sp};
+use crate::ir::{FnKey, Model, QName, Sp};
 
 /// One table's column renames: old column name → new column name.
 pub type ColumnRenames = BTreeMap<String, String>;
@@ -29,6 +29,8 @@ pub struct Renames {
     pub indexes: BTreeMap<QName, BTreeMap<String, String>>,
     /// Policies, by the table's new name: old policy name → new policy name.
     pub policies: BTreeMap<QName, BTreeMap<String, String>>,
+    /// Functions and procedures (same input types): old identity → new identity.
+    pub functions: BTreeMap<FnKey, FnKey>,
 }
 
 fn qualify(written: &str, default_schema: &str) -> QName {
@@ -129,6 +131,20 @@ impl Renames {
                 }
             }
         }
+        for (key, f) in &new.functions {
+            if let Some(w) = &f.renamed_from {
+                let from = FnKey {
+                    name: qualify(&w.value, &f.name.schema),
+                    args: key.args.clone(),
+                };
+                if &from != key
+                    && old.functions.contains_key(&from)
+                    && !old.functions.contains_key(key)
+                {
+                    r.functions.insert(from, key.clone());
+                }
+            }
+        }
         for t in new.tables.values() {
             let Some(ot) = old.tables.get(&r.old_table(&t.name)) else {
                 continue;
@@ -171,6 +187,7 @@ impl Renames {
             && self.enums.is_empty()
             && self.indexes.is_empty()
             && self.policies.is_empty()
+            && self.functions.is_empty()
     }
 
     /// The old name of the table now called `new`.
@@ -210,6 +227,11 @@ impl Renames {
                 .collect(),
             indexes: rekey(&self.indexes),
             policies: rekey(&self.policies),
+            functions: self
+                .functions
+                .iter()
+                .map(|(a, b)| (b.clone(), a.clone()))
+                .collect(),
         }
     }
 
@@ -333,6 +355,36 @@ impl Renames {
                         c.type_sql = to.clone();
                     } else if c.type_sql.strip_suffix("[]") == Some(from.as_str()) {
                         c.type_sql = format!("{to}[]");
+                    }
+                }
+            }
+        }
+        // Functions, and the triggers calling a renamed one (a trigger function has no
+        // arguments).
+        if !self.functions.is_empty() {
+            let mut functions = BTreeMap::new();
+            for (key, mut f) in std::mem::take(&mut m.functions) {
+                match self.functions.get(&key) {
+                    Some(n) => {
+                        f.name = n.name.clone();
+                        functions.insert(n.clone(), f);
+                    }
+                    None => {
+                        functions.insert(key, f);
+                    }
+                }
+            }
+            m.functions = functions;
+            for (from, to) in self.functions.iter().filter(|(k, _)| k.args.is_empty()) {
+                for tr in m
+                    .tables
+                    .values_mut()
+                    .flat_map(|t| t.triggers.values_mut())
+                    .map(|tr| &mut **tr)
+                    .chain(m.external_triggers.iter_mut())
+                {
+                    if tr.function == from.name {
+                        tr.function = to.name.clone();
                     }
                 }
             }

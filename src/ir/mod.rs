@@ -987,6 +987,9 @@ pub struct Function {
     /// write as before.
     #[serde(default, skip_serializing_if = "RoutineKind::is_function")]
     pub kind: RoutineKind,
+    /// The name it had before (`renamed_from:`, as written); not part of the snapshot.
+    #[serde(skip)]
+    pub renamed_from: Option<Sp<String>>,
 }
 
 /// A view or materialized view.

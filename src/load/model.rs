@@ -160,6 +160,7 @@ pub(crate) const FUNCTION: &[&str] = &[
     "revoke",
     "lint",
     "kind",
+    "renamed_from",
 ];
 pub(crate) const ARG: &[&str] = &["name", "type", "default", "mode"];
 pub(crate) const VIEW: &[&str] = &[
@@ -698,6 +699,7 @@ impl<'d> Decoder<'d> {
             let grants = privileges(self.d, f.get("grants"), "`grants`", &mut privilege_spans);
             let revokes = privileges(self.d, f.get("revoke"), "`revoke`", &mut privilege_spans);
             let lint = f.get("lint");
+            let renamed = renamed_from(self.d, f.get("renamed_from"));
             f.finish(self.d);
             let Some(name) = self.qualify(k.span, &k.name, schema) else {
                 return;
@@ -727,6 +729,7 @@ impl<'d> Decoder<'d> {
                 uses_table_types: false,
                 origin: at,
                 kind,
+                renamed_from: renamed,
             };
             let key = FnKey::of(&function);
             if let Some(first) = self.model.functions.get(&key) {

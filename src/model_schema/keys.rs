@@ -205,6 +205,11 @@ pub const FUNCTION: Object = Object {
             Shape::Choice(&["function", "procedure"]),
             "function (default) | procedure (`CREATE PROCEDURE`, run with `CALL`: no `returns`, `volatility`, `strict`, `leakproof` or `parallel`).",
         ),
+        key(
+            "renamed_from",
+            Shape::Name,
+            "The name it had in the previous migration (`name` or `schema.name`): `ALTER FUNCTION … RENAME TO`.",
+        ),
     ],
     rest: None,
 };

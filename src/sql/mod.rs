@@ -178,6 +178,10 @@ pub enum Stmt<'a> {
     DropFunction(String),
     /// `DROP PROCEDURE signature`
     DropProcedure(String),
+    /// `ALTER FUNCTION|PROCEDURE signature SET SCHEMA schema`
+    SetRoutineSchema(RoutineKind, String, String),
+    /// `ALTER FUNCTION|PROCEDURE signature RENAME TO name`
+    RenameRoutine(RoutineKind, String, String),
     /// `DROP TYPE name`
     DropType(QName),
     /// `DROP EXTENSION name`
@@ -933,6 +937,22 @@ impl Stmt<'_> {
             }
             Stmt::DropProcedure(sig) => {
                 let _ = write!(out, "DROP PROCEDURE {sig}");
+            }
+            Stmt::SetRoutineSchema(kind, sig, schema) => {
+                let _ = write!(
+                    out,
+                    "ALTER {} {sig} SET SCHEMA {}",
+                    kind.sql(),
+                    quote_ident(schema)
+                );
+            }
+            Stmt::RenameRoutine(kind, sig, name) => {
+                let _ = write!(
+                    out,
+                    "ALTER {} {sig} RENAME TO {}",
+                    kind.sql(),
+                    quote_ident(name)
+                );
             }
             Stmt::DropType(q) => {
                 let _ = write!(out, "DROP TYPE {q}");
