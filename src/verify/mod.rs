@@ -1470,7 +1470,7 @@ fn privileges(cx: &mut Cx<'_>, external: &External, catalog: &Catalog) {
                 let w = |b: bool| if b { "EXECUTE" } else { "no EXECUTE" };
                 let at = crate::ir::privilege_span(&f.privilege_spans, !want, &key, None, f.origin);
                 cx.differs(
-                    format!("the privileges of `{key}` on function `{label}`"),
+                    format!("the privileges of `{key}` on {} `{label}`", f.kind.word()),
                     at,
                     w(want),
                     w(have),
