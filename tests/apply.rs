@@ -850,7 +850,10 @@ fn check_catalog(db: &mut TestDb, m: &Model, label: &str) {
     );
     mm.eq(
         "functions in the model's schemas",
-        m.functions.keys().map(rel).collect::<BTreeSet<_>>(),
+        m.functions
+            .keys()
+            .map(|k| rel(&k.name))
+            .collect::<BTreeSet<_>>(),
         functions
             .iter()
             .map(|f| (f.schema.clone(), f.name.clone()))

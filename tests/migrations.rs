@@ -763,7 +763,7 @@ mod edits {
     use rand::rngs::ChaCha8Rng;
     use rand::{RngExt, SeedableRng};
 
-    #[derive(Debug, Clone, Copy, PartialEq)]
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
     pub enum Ty {
         Int,
         BigInt,
@@ -875,6 +875,11 @@ mod edits {
         pub score: Option<Dom>,
         /// The composite type `pair`: its fields (name, type), if declared.
         pub pair: Option<Vec<(String, Ty)>>,
+        /// Overloaded SQL functions `select <n>`: name → input types → n (a list when there are
+        /// several).
+        pub overloads: BTreeMap<String, BTreeMap<Vec<Ty>, u32>>,
+        /// SQL procedures `select <n>`: name → (input types, n).
+        pub procedures: BTreeMap<String, (Vec<Ty>, u32)>,
     }
 
     impl Model {
@@ -941,6 +946,8 @@ mod edits {
                 if on(3) {
                     s.push_str("  tables: { grant: { public: [references] } }\n");
                 }
+                overloads: BTreeMap::new(),
+                procedures: BTreeMap::new(),
             }
             s
         }
@@ -973,6 +980,24 @@ mod edits {
                 if let Some(d) = d {
                     let _ = writeln!(s, "    description: \"{d}\"");
                 }
+            }
+            let types = |args: &[Ty]| args.iter().map(|t| t.sql()).collect::<Vec<_>>().join(", ");
+            for (name, sigs) in &self.overloads {
+                let _ = writeln!(s, "  {name}:");
+                for (args, n) in sigs {
+                    let _ = writeln!(
+                        s,
+                        "    - {{ args: [{}], returns: integer, search_path: \"\", body: \"select {n}\" }}",
+                        types(args)
+                    );
+                }
+            }
+            for (name, (args, n)) in &self.procedures {
+                let _ = writeln!(
+                    s,
+                    "  {name}: {{ kind: procedure, args: [{}], search_path: \"\", body: \"select {n}\" }}",
+                    types(args)
+                );
             }
             if let Some(d) = &self.score {
                 let _ = write!(s, "domains:\n  score:\n    type: integer\n");
@@ -1267,7 +1292,7 @@ mod edits {
 
         fn try_edit(&mut self, rng: &mut ChaCha8Rng) -> Option<String> {
             let ti = rng.random_range(0..self.tables.len());
-            let kind = rng.random_range(0..27);
+            let kind = rng.random_range(0..29);
             let table_name = self.tables[ti].name.clone();
             match kind {
                 0 => {
@@ -1623,6 +1648,87 @@ mod edits {
                     let what = r.clone().unwrap_or_else(|| "default".into());
                     t.replica_identity = r;
                     Some(format!("replica identity of {table_name}: {what}"))
+                }
+                    // Overloads: add one (to a name or a new name), drop one, change a body, or
+                    // change an overload's input types (a new identity).
+                    let sig = |rng: &mut ChaCha8Rng| -> Vec<Ty> {
+                        (0..rng.random_range(0..=2))
+                            .map(|_| [Ty::Int, Ty::Text, Ty::BigInt][rng.random_range(0..3)])
+                            .collect()
+                    };
+                    let names: Vec<String> = self.overloads.keys().cloned().collect();
+                    if names.is_empty() || rng.random_bool(0.3) {
+                        let n = if names.is_empty() || rng.random_bool(0.5) {
+                            self.fresh("ov")
+                        } else {
+                            names[rng.random_range(0..names.len())].clone()
+                        };
+                        let args = sig(rng);
+                        let sigs = self.overloads.entry(n.clone()).or_default();
+                        if sigs.contains_key(&args) {
+                            return None;
+                        }
+                        sigs.insert(args.clone(), 1);
+                        return Some(format!("add overload {n}({args:?})"));
+                    }
+                    let n = names[rng.random_range(0..names.len())].clone();
+                    let sigs = self.overloads.get_mut(&n)?;
+                    let keys: Vec<Vec<Ty>> = sigs.keys().cloned().collect();
+                    let k = keys[rng.random_range(0..keys.len())].clone();
+                    match rng.random_range(0..3) {
+                        0 => {
+                            sigs.remove(&k);
+                            if sigs.is_empty() {
+                                self.overloads.remove(&n);
+                            }
+                            Some(format!("drop overload {n}({k:?})"))
+                        }
+                        1 => {
+                            let body = sigs.get(&k).copied()? + 1;
+                            sigs.insert(k.clone(), body);
+                            Some(format!("overload {n}({k:?}) returns {body}"))
+                        }
+                        _ => {
+                            let args = sig(rng);
+                            if sigs.contains_key(&args) {
+                                return None;
+                            }
+                            let body = sigs.remove(&k)?;
+                            sigs.insert(args.clone(), body);
+                            Some(format!("overload {n}({k:?}) takes {args:?}"))
+                        }
+                    }
+                }
+                28 => {
+                    // Procedures: add, change the body, change the arguments, drop.
+                    let names: Vec<String> = self.procedures.keys().cloned().collect();
+                    if names.is_empty() || rng.random_bool(0.3) {
+                        let n = self.fresh("pr");
+                        self.procedures.insert(n.clone(), (vec![Ty::Int], 1));
+                        return Some(format!("add procedure {n}"));
+                    }
+                    let n = names[rng.random_range(0..names.len())].clone();
+                    let (args, body) = self.procedures.get(&n).cloned()?;
+                    match rng.random_range(0..3) {
+                        0 => {
+                            self.procedures.remove(&n);
+                            Some(format!("drop procedure {n}"))
+                        }
+                        1 => {
+                            self.procedures.insert(n.clone(), (args, body + 1));
+                            Some(format!("procedure {n} body {}", body + 1))
+                        }
+                        _ => {
+                            let mut args = args;
+                            if args.len() < 2 {
+                                args.push(Ty::Text);
+                            } else {
+                                args.clear();
+                            }
+                            self.procedures.insert(n.clone(), (args.clone(), body));
+                            Some(format!("procedure {n} takes {args:?}"))
+                        }
+                    }
                 }
                 _ => {
                     // Move an enum value (the type is rebuilt).

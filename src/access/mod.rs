@@ -39,6 +39,8 @@ pub trait Privileges {
     fn relation_allows(&self, rel: &QName, role: &str, privilege: &str) -> bool;
     /// Whether `role` (directly or through PUBLIC) may execute the function.
     fn function_allows(&self, f: &QName, role: &str) -> bool;
+    /// Whether `role` (directly or through PUBLIC) may execute one overload.
+    fn routine_allows(&self, f: &crate::ir::FnKey, role: &str) -> bool;
 }
 
 impl Privileges for Access {
@@ -48,6 +50,10 @@ impl Privileges for Access {
 
     fn function_allows(&self, f: &QName, role: &str) -> bool {
         Access::function_allows(self, f, role)
+    }
+
+    fn routine_allows(&self, f: &crate::ir::FnKey, role: &str) -> bool {
+        Access::routine_allows(self, f, role)
     }
 }
 
@@ -417,7 +423,16 @@ impl Matrix {
                 (Kind::View, audience.exposed.contains(&name.schema), cells),
             );
         }
-        for (name, f) in &model.functions {
+        for (key, f) in &model.functions {
+            // An overloaded name has one row per overload, named by its signature.
+            let name = &if model.functions_named(&key.name).nth(1).is_some() {
+                QName::new(
+                    &key.name.schema,
+                    format!("{}({})", key.name.name, key.args.join(", ")),
+                )
+            } else {
+                key.name.clone()
+            };
             let returns = f.returns.value.trim();
             if returns.eq_ignore_ascii_case("trigger")
                 || returns.eq_ignore_ascii_case("event_trigger")
@@ -426,7 +441,7 @@ impl Matrix {
             }
             let mut cells = Cells::new();
             for role in &audience.roles {
-                let reach = if !privileges.function_allows(name, role) {
+                let reach = if !privileges.routine_allows(key, role) {
                     Reach::Denied
                 } else if f.security_definer {
                     Reach::All("SECURITY DEFINER: runs as its owner".into())

@@ -16,9 +16,8 @@ const CHECK_SQL: &str = "
 select coalesce(lineno, 0), coalesce(level, 'error'), coalesce(message, ''),
        coalesce(hint, ''), coalesce(sqlstate, '')
 from {SCHEMA}.plpgsql_check_function_tb(
-  (select p.oid from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-    where n.nspname = $1 and p.proname = $2 order by p.oid limit 1)::regprocedure,
-  case when $3 = '' then 0::oid::regclass else to_regclass($3) end)";
+  $1::text::regprocedure,
+  case when $2 = '' then 0::oid::regclass else to_regclass($2) end)";
 
 /// The schema the extension is installed in, if it is installed in the connected database.
 pub fn installed(client: &mut impl GenericClient) -> Result<Option<String>, postgres::Error> {
@@ -52,7 +51,8 @@ pub fn check(
 ) -> Result<usize, postgres::Error> {
     let sql = CHECK_SQL.replace("{SCHEMA}", &crate::sql::ident::quote_ident(schema));
     let mut checked = 0;
-    for (name, f) in &model.functions {
+    for (key, f) in &model.functions {
+        let name = &key.name;
         if !f.language.eq_ignore_ascii_case("plpgsql") {
             continue;
         }
@@ -70,7 +70,9 @@ pub fn check(
             }
         }
         checked += 1;
-        for row in client.query(&sql, &[&name.schema, &name.name, &relid])? {
+        // The overload by its identity signature (types as the model wrote them).
+        let signature = crate::sql::function_signature(f);
+        for row in client.query(&sql, &[&signature, &relid])? {
             let line: i32 = row.try_get(0)?;
             let level: String = row.try_get(1)?;
             let message: String = row.try_get(2)?;

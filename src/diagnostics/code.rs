@@ -77,6 +77,8 @@ codes! {
     InvalidJobSchedule = "E217", "invalid-job-schedule";
     /// A domain or composite type built from itself (directly or through other types).
     TypeCycle = "E218", "type-cycle";
+    /// Two functions or procedures with the same name and the same input argument types.
+    DuplicateFunctionSignature = "E219", "duplicate-function-signature";
     /// A SQL fragment that does not parse.
     SqlSyntax = "E301", "sql-syntax";
     /// A column named in a SQL fragment that does not exist where it is evaluated.
@@ -147,6 +149,13 @@ codes! {
     NullableColumnOfNotNullDomain = "E337", "nullable-column-of-not-null-domain";
     /// A domain whose base type a domain cannot have (a pseudo-type, or a table's row type).
     InvalidDomainBase = "E338", "invalid-domain-base";
+    /// An option a procedure cannot have (`returns`, `volatility`, `strict`, `leakproof`,
+    /// `parallel`).
+    ProcedureOption = "E339", "procedure-option";
+    /// A trigger's `function:` names a function without an overload that takes no arguments.
+    TriggerFunctionSignature = "E340", "trigger-function-signature";
+    /// A procedure used where a function is needed (a trigger, or a call in SQL).
+    ProcedureCalledAsFunction = "E341", "procedure-called-as-function";
     /// A `replica_identity: { index: … }` that names no index of the table, or one PostgreSQL
     /// cannot use (not unique, partial, deferrable, on an expression or a nullable column).
     ReplicaIdentityIndexInvalid = "E342", "replica-identity-index-invalid";

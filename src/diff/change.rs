@@ -42,6 +42,8 @@ pub enum ChangeKind {
     CreateFunction,
     /// A function is dropped.
     DropFunction,
+    /// A function or procedure is renamed (`renamed_from:`).
+    RenameFunction,
     /// A function is replaced in place (CREATE OR REPLACE).
     ReplaceFunction,
     /// A function is dropped and created again (its signature changed).

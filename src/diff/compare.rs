@@ -107,7 +107,8 @@ pub(crate) fn fk_def_eq(a: &crate::ir::ForeignKey, b: &crate::ir::ForeignKey) ->
 
 /// Whether `CREATE OR REPLACE` can turn `a` into `b` (same arguments, defaults and result).
 pub(crate) fn function_replaceable(a: &Function, b: &Function) -> bool {
-    a.returns.value.trim() == b.returns.value.trim()
+    a.kind == b.kind
+        && a.returns.value.trim() == b.returns.value.trim()
         && a.args.len() == b.args.len()
         && a.args.iter().zip(&b.args).all(|(x, y)| {
             x.name == y.name

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use indexmap::IndexMap;
 
-use crate::ir::{Model, QName, Sp};
+use crate::ir::{FnKey, Model, QName, Sp};
 
 /// One table's column renames: old column name → new column name.
 pub type ColumnRenames = BTreeMap<String, String>;
@@ -33,6 +33,8 @@ pub struct Renames {
     pub types: BTreeMap<QName, QName>,
     /// Fields of composite types and checks of domains, by the type's new name: old → new.
     pub type_parts: BTreeMap<QName, BTreeMap<String, String>>,
+    /// Functions and procedures (same input types): old identity → new identity.
+    pub functions: BTreeMap<FnKey, FnKey>,
 }
 
 fn qualify(written: &str, default_schema: &str) -> QName {
@@ -134,6 +136,20 @@ impl Renames {
             }
         }
         super::type_renames::declared(old, new, &mut r);
+        for (key, f) in &new.functions {
+            if let Some(w) = &f.renamed_from {
+                let from = FnKey {
+                    name: qualify(&w.value, &f.name.schema),
+                    args: key.args.clone(),
+                };
+                if &from != key
+                    && old.functions.contains_key(&from)
+                    && !old.functions.contains_key(key)
+                {
+                    r.functions.insert(from, key.clone());
+                }
+            }
+        }
         for t in new.tables.values() {
             let Some(ot) = old.tables.get(&r.old_table(&t.name)) else {
                 continue;
@@ -178,6 +194,7 @@ impl Renames {
             && self.policies.is_empty()
             && self.types.is_empty()
             && self.type_parts.is_empty()
+            && self.functions.is_empty()
     }
 
     /// The old name of the table now called `new`.
@@ -233,6 +250,11 @@ impl Renames {
                         .map_or_else(|| t.clone(), |(o, _)| o.clone());
                     (old, flip(inner))
                 })
+                .collect(),
+            functions: self
+                .functions
+                .iter()
+                .map(|(a, b)| (b.clone(), a.clone()))
                 .collect(),
         }
     }
@@ -358,6 +380,36 @@ impl Renames {
                         c.type_sql = to.clone();
                     } else if c.type_sql.strip_suffix("[]") == Some(from.as_str()) {
                         c.type_sql = format!("{to}[]");
+                    }
+                }
+            }
+        }
+        // Functions, and the triggers calling a renamed one (a trigger function has no
+        // arguments).
+        if !self.functions.is_empty() {
+            let mut functions = BTreeMap::new();
+            for (key, mut f) in std::mem::take(&mut m.functions) {
+                match self.functions.get(&key) {
+                    Some(n) => {
+                        f.name = n.name.clone();
+                        functions.insert(n.clone(), f);
+                    }
+                    None => {
+                        functions.insert(key, f);
+                    }
+                }
+            }
+            m.functions = functions;
+            for (from, to) in self.functions.iter().filter(|(k, _)| k.args.is_empty()) {
+                for tr in m
+                    .tables
+                    .values_mut()
+                    .flat_map(|t| t.triggers.values_mut())
+                    .map(|tr| &mut **tr)
+                    .chain(m.external_triggers.iter_mut())
+                {
+                    if tr.function == from.name {
+                        tr.function = to.name.clone();
                     }
                 }
             }

@@ -405,26 +405,42 @@ pub fn import(catalog: &Catalog, others: &[OtherInfo], options: &Options) -> Imp
             r.to_string()
         }
     };
+    // Functions are keyed by their catalog signature `name(identity arguments)`, so each
+    // overload gets its own grants.
+    let relation_defaults: Vec<((String, String), &crate::preset::privileges::Held)> = access
+        .relations
+        .iter()
+        .map(|(q, h)| ((q.schema.clone(), q.name.clone()), h))
+        .collect();
+    let function_defaults: Vec<((String, String), &crate::preset::privileges::Held)> = access
+        .functions
+        .iter()
+        .filter_map(|(k, h)| {
+            let info = catalog_routine(catalog, k)?;
+            Some((
+                (
+                    info.schema.clone(),
+                    format!("{}({})", info.name, info.identity_args),
+                ),
+                h,
+            ))
+        })
+        .collect();
     for (privs, defaults, is_fn) in [
-        (&catalog.relation_privileges, &access.relations, false),
-        (&catalog.function_privileges, &access.functions, true),
+        (&catalog.relation_privileges, &relation_defaults, false),
+        (&catalog.function_privileges, &function_defaults, true),
     ] {
         let mut held: BTreeMap<(String, String), BTreeMap<String, BTreeSet<String>>> =
             BTreeMap::new();
         for p in privs {
-            let name = if is_fn {
-                p.object.split('(').next().unwrap_or("").to_string()
-            } else {
-                p.object.clone()
-            };
-            held.entry((p.schema.clone(), name))
+            held.entry((p.schema.clone(), p.object.clone()))
                 .or_default()
                 .entry(role_key(&p.grantee))
                 .or_default()
                 .insert(p.privilege.to_ascii_lowercase());
         }
-        for (key, want) in defaults {
-            let k = (key.schema.clone(), key.name.clone());
+        for (k, want) in defaults.iter() {
+            let (k, want) = (k.clone(), *want);
             let have = held.get(&k).cloned().unwrap_or_default();
             let all_roles: BTreeSet<&String> = want.keys().chain(have.keys()).collect();
             let mut grants = Vec::new();
@@ -564,10 +580,42 @@ fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Pr
     for (schema, section, text) in domains::sections(&mut cx, catalog) {
         push(&schema, section, text);
     }
-    for f in &catalog.functions {
-        if let Some(s) = function(&mut cx, f, privs) {
-            push(&f.schema, "functions", s);
+    // The overloads of one name are adjacent (the catalog is sorted): one entry, or a list.
+    let mut rest = catalog.functions.as_slice();
+    while let Some(first) = rest.first() {
+        let n = rest
+            .iter()
+            .take_while(|g| g.schema == first.schema && g.name == first.name)
+            .count();
+        let (group, tail) = rest.split_at(n);
+        rest = tail;
+        let bodies: Vec<String> = group
+            .iter()
+            .filter_map(|f| function(&mut cx, f, privs))
+            .collect();
+        let mut s = String::new();
+        if !bodies.is_empty() {
+            let _ = writeln!(s, "  {}:", scalar(&local(&first.schema, &first.name)));
         }
+        match bodies.as_slice() {
+            [] => continue,
+            [one] => s.push_str(one),
+            many => {
+                for body in many {
+                    for (i, line) in body.lines().enumerate() {
+                        let line = line.strip_prefix("    ").unwrap_or(line);
+                        if i == 0 {
+                            let _ = writeln!(s, "    - {line}");
+                        } else if line.is_empty() {
+                            s.push('\n');
+                        } else {
+                            let _ = writeln!(s, "      {line}");
+                        }
+                    }
+                }
+            }
+        }
+        push(&first.schema, "functions", s);
     }
     let partitions: BTreeSet<(String, String)> = catalog
         .tables
@@ -953,35 +1001,55 @@ fn jobs(cx: &mut Cx<'_>, head: &mut String) {
     }
 }
 
-fn function(cx: &mut Cx<'_>, f: &FunctionInfo, privs: &Privs) -> Option<String> {
-    let name = format!("{}.{}", f.schema, f.name);
-    let def = || {
-        format!(
-            "CREATE FUNCTION {}({}) RETURNS {} LANGUAGE {} AS $$…$$",
-            name,
-            f.arguments,
-            f.result.as_deref().unwrap_or(""),
-            f.language
-        )
+/// The catalog's routine that the imported model's `key` is (types compared without their
+/// schema: the import writes model-local type names).
+fn catalog_routine<'c>(catalog: &'c Catalog, key: &crate::ir::FnKey) -> Option<&'c FunctionInfo> {
+    let loose = |args: &[String]| -> Vec<String> {
+        args.iter()
+            .map(|a| a.rsplit('.').next().unwrap_or(a).to_string())
+            .collect()
     };
-    if f.kind != "f" {
+    let want = loose(&key.args);
+    catalog.functions.iter().find(|f| {
+        f.schema == key.name.schema && f.name == key.name.name && loose(&f.key().args) == want
+    })
+}
+
+fn function(cx: &mut Cx<'_>, f: &FunctionInfo, privs: &Privs) -> Option<String> {
+    if f.kind != "f" && f.kind != "p" {
         return None; // Listed by `others`.
     }
-    let overloads = cx
+    let procedure = f.kind == "p";
+    let overloaded = cx
         .catalog
         .functions
         .iter()
-        .filter(|g| g.schema == f.schema && g.name == f.name && g.kind == "f")
-        .count();
-    if overloads > 1 {
-        cx.leave_out(
-            "function",
-            format!("{name}({})", f.identity_args),
-            "an overload: the model declares one function per name",
-            def(),
-        );
-        return None;
-    }
+        .filter(|g| g.schema == f.schema && g.name == f.name)
+        .nth(1)
+        .is_some();
+    // The ledger names an overload by its signature.
+    let name = if overloaded {
+        format!("{}.{}({})", f.schema, f.name, f.identity_args)
+    } else {
+        format!("{}.{}", f.schema, f.name)
+    };
+    let def = || {
+        if procedure {
+            format!(
+                "CREATE PROCEDURE {}.{}({}) LANGUAGE {} AS $$…$$",
+                f.schema, f.name, f.arguments, f.language
+            )
+        } else {
+            format!(
+                "CREATE FUNCTION {}.{}({}) RETURNS {} LANGUAGE {} AS $$…$$",
+                f.schema,
+                f.name,
+                f.arguments,
+                f.result.as_deref().unwrap_or(""),
+                f.language
+            )
+        }
+    };
     let names_unmodelled = |text: &str| {
         text.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == '"'))
             .any(|w| cx.unmodelled_types.contains(&w.replace('"', "")))
@@ -1028,8 +1096,11 @@ fn function(cx: &mut Cx<'_>, f: &FunctionInfo, privs: &Privs) -> Option<String> 
             }
         }
     }
+    // The entry's body (its name line is written by the caller, which lists overloads).
     let mut s = String::new();
-    let _ = writeln!(s, "  {}:", scalar(&local(&f.schema, &f.name)));
+    if procedure {
+        s.push_str("    kind: procedure\n");
+    }
     if let Some(d) = &f.description {
         text_field(&mut s, 4, "description", d);
     }
@@ -1066,13 +1137,16 @@ fn function(cx: &mut Cx<'_>, f: &FunctionInfo, privs: &Privs) -> Option<String> 
             }
         }
     }
-    let _ = writeln!(
-        s,
-        "    returns: {}",
-        scalar(f.result.as_deref().unwrap_or("void"))
-    );
+    if !procedure {
+        let _ = writeln!(
+            s,
+            "    returns: {}",
+            scalar(f.result.as_deref().unwrap_or("void"))
+        );
+    }
     let _ = writeln!(s, "    language: {}", scalar(&f.language));
     match f.volatility.as_str() {
+        _ if procedure => {}
         "i" => s.push_str("    volatility: immutable\n"),
         "s" => s.push_str("    volatility: stable\n"),
         _ => {}
@@ -1087,19 +1161,21 @@ fn function(cx: &mut Cx<'_>, f: &FunctionInfo, privs: &Privs) -> Option<String> 
         }
         None => {}
     }
-    if f.strict {
+    if f.strict && !procedure {
         s.push_str("    strict: true\n");
     }
-    if f.leakproof {
+    if f.leakproof && !procedure {
         s.push_str("    leakproof: true\n");
     }
     match f.parallel.as_str() {
+        _ if procedure => {}
         "s" => s.push_str("    parallel: safe\n"),
         "r" => s.push_str("    parallel: restricted\n"),
         _ => {}
     }
     text_field(&mut s, 4, "body", &f.body);
-    if let Some(p) = privs.0.get(&(f.schema.clone(), f.name.clone())) {
+    let signature = format!("{}({})", f.name, f.identity_args);
+    if let Some(p) = privs.0.get(&(f.schema.clone(), signature)) {
         s.push_str(p);
     }
     cx.count("functions");

@@ -545,6 +545,22 @@ select e.extname::text, n.nspname::text
 from pg_extension e join pg_namespace n on n.oid = e.extnamespace";
 
 /// One argument as the functions query prints it: `mode name type[\x01default]`.
+impl FunctionInfo {
+    /// The routine's identity as the model keys it: name and normalised input argument types
+    /// (modes `i`, `b` and `v`; `format_type` spellings).
+    pub fn key(&self) -> crate::ir::FnKey {
+        crate::ir::FnKey {
+            name: crate::ir::QName::new(&self.schema, &self.name),
+            args: self
+                .args
+                .iter()
+                .filter(|(mode, ..)| matches!(mode.as_str(), "i" | "b" | "v"))
+                .map(|(_, _, ty, _)| crate::ir::function::identity_type(ty))
+                .collect(),
+        }
+    }
+}
+
 fn split_arg(text: &str) -> (String, String, String, Option<String>) {
     let (head, default) = match text.split_once('\u{1}') {
         Some((h, d)) => (h, Some(d.to_string())),
@@ -625,7 +641,7 @@ select n.nspname::text, case p.prokind when 'a' then 'aggregate' when 'w' then '
             else 'CREATE AGGREGATE ' || quote_ident(n.nspname) || '.' || quote_ident(p.proname)
                  || '(' || pg_get_function_identity_arguments(p.oid) || ') (…)' end
 from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-where p.prokind <> 'f' and {SYS} and n.nspname::text = any($1::text[]) and {NOEXT_PROC}
+where p.prokind not in ('f', 'p') and {SYS} and n.nspname::text = any($1::text[]) and {NOEXT_PROC}
 union all
 select n.nspname::text, 'rule', c.relname::text || '.' || r.rulename::text, pg_get_ruledef(r.oid)
 from pg_rewrite r join pg_class c on c.oid = r.ev_class join pg_namespace n on n.oid = c.relnamespace

@@ -11,6 +11,7 @@ pub mod access_test;
 pub mod citus;
 pub mod default_privileges;
 pub mod domains;
+pub mod function;
 pub mod graph;
 pub mod job;
 pub mod name;
@@ -24,6 +25,7 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 pub use domains::{CompositeType, Domain, Field};
+pub use function::{FnKey, RoutineKind};
 pub use name::QName;
 
 use crate::source::Span;
@@ -123,9 +125,13 @@ pub struct Model {
     /// Enum types.
     #[serde(default, skip_serializing_if = "is_default")]
     pub enums: BTreeMap<QName, EnumType>,
-    /// Functions.
-    #[serde(default, skip_serializing_if = "is_default")]
-    pub functions: BTreeMap<QName, Function>,
+    /// Functions and procedures, by identity (name and input argument types: overloads).
+    #[serde(
+        default,
+        skip_serializing_if = "is_default",
+        with = "function::snapshot_map"
+    )]
+    pub functions: BTreeMap<FnKey, Function>,
     /// Tables.
     #[serde(default, skip_serializing_if = "is_default")]
     pub tables: BTreeMap<QName, Table>,
@@ -1015,6 +1021,14 @@ pub struct Function {
     /// Where it was declared.
     #[serde(skip)]
     pub origin: Span,
+    /// Function or procedure (`kind: procedure`). Written only for a procedure, even in
+    /// format 1 (which writes every other field), so snapshots without procedures read and
+    /// write as before.
+    #[serde(default, skip_serializing_if = "RoutineKind::is_function")]
+    pub kind: RoutineKind,
+    /// The name it had before (`renamed_from:`, as written); not part of the snapshot.
+    #[serde(skip)]
+    pub renamed_from: Option<Sp<String>>,
 }
 
 /// A view or materialized view.

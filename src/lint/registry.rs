@@ -66,6 +66,7 @@ pub static ALL_RULES: &[&dyn Rule] = &[
     &client_default_execute_on_functions::ClientDefaultExecuteOnFunctions,
     &job_function_callable_by_clients::JobFunctionCallableByClients,
     &job_every_minute_in_hour::JobEveryMinuteInHour,
+    &ambiguous_overloads::AmbiguousOverloads,
     &super::changes::destructive_drop::DestructiveDrop,
     &super::changes::rename_breaks_clients::RenameBreaksClients,
     &super::changes::column_type_change::ColumnTypeChange,

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use indexmap::IndexMap;
 
 use super::decode::{self, Fields};
-use super::yaml::{Node, NodeKind};
+use super::yaml::{Key, Node, NodeKind};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::ir::name::split_qualified;
 use crate::ir::*;
@@ -170,6 +170,8 @@ pub(crate) const FUNCTION: &[&str] = &[
     "grants",
     "revoke",
     "lint",
+    "kind",
+    "renamed_from",
 ];
 pub(crate) const ARG: &[&str] = &["name", "type", "default", "mode"];
 pub(crate) const VIEW: &[&str] = &[
@@ -641,16 +643,58 @@ impl<'d> Decoder<'d> {
 
     fn functions(&mut self, node: &Node) {
         for (k, v) in decode::entries(self.d, node, "`functions`") {
+            // A list under one name declares its overloads (docs/model-reference.md#overloads).
+            if let NodeKind::Seq(items) = &v.kind {
+                for item in items {
+                    self.function(k, item, item.span);
+                }
+            } else {
+                self.function(k, v, k.span);
+            }
+        }
+    }
+
+    fn function(&mut self, k: &Key, v: &Node, at: Span) {
+        {
             let what = format!("function `{}`", k.name);
             let f = Fields::new(self.d, v, FUNCTION, what.clone());
+            let kind = f
+                .get("kind")
+                .and_then(|n| decode::choice(self.d, n, &["function", "procedure"], "routine kind"))
+                .map_or(RoutineKind::Function, |c| {
+                    if c.value == "procedure" {
+                        RoutineKind::Procedure
+                    } else {
+                        RoutineKind::Function
+                    }
+                });
+            if kind == RoutineKind::Procedure {
+                for key in ["returns", "volatility", "strict", "leakproof", "parallel"] {
+                    if let Some(written) = f.key(key) {
+                        self.d.push(
+                            Diagnostic::error(
+                                Code::ProcedureOption,
+                                format!("procedure `{}` cannot have `{key}`", k.name),
+                            )
+                            .at(written.span, "not an option of a procedure")
+                            .help(format!(
+                                "remove `{key}:` (a procedure returns nothing and is run with CALL), or drop `kind: procedure`"
+                            )),
+                        );
+                    }
+                }
+            }
             let schema = f
                 .get("schema")
                 .and_then(|n| decode::name(self.d, n, "a schema"));
-            let returns = f
-                .require(self.d, "returns", k.span)
-                .and_then(|n| decode::text(self.d, n, "a return type"));
+            let returns = if kind == RoutineKind::Procedure {
+                Some(Sp::new(String::new(), at))
+            } else {
+                f.require(self.d, "returns", at)
+                    .and_then(|n| decode::text(self.d, n, "a return type"))
+            };
             let body = f
-                .require(self.d, "body", k.span)
+                .require(self.d, "body", at)
                 .and_then(|n| decode::text(self.d, n, "a function body"));
             let language = f
                 .get("language")
@@ -711,40 +755,52 @@ impl<'d> Decoder<'d> {
             let grants = privileges(self.d, f.get("grants"), "`grants`", &mut privilege_spans);
             let revokes = privileges(self.d, f.get("revoke"), "`revoke`", &mut privilege_spans);
             let lint = f.get("lint");
+            let renamed = renamed_from(self.d, f.get("renamed_from"));
             f.finish(self.d);
             let Some(name) = self.qualify(k.span, &k.name, schema) else {
-                continue;
+                return;
             };
             if let Some(n) = lint {
                 self.lint_allow(n, format!("function:{}.{}", name.schema, name.name));
             }
             let (Some(returns), Some(body)) = (returns, body) else {
-                continue;
+                return;
             };
-            if self.declare("function", &name.to_string(), k.span) {
-                self.model.functions.insert(
-                    name.clone(),
-                    Function {
-                        name,
-                        args,
-                        returns,
-                        language,
-                        volatility,
-                        security_definer,
-                        search_path,
-                        strict,
-                        leakproof,
-                        parallel,
-                        body,
-                        description,
-                        grants,
-                        revokes,
-                        privilege_spans,
-                        uses_table_types: false,
-                        origin: k.span,
-                    },
+            let function = Function {
+                name,
+                args,
+                returns,
+                language,
+                volatility,
+                security_definer,
+                search_path,
+                strict,
+                leakproof,
+                parallel,
+                body,
+                description,
+                grants,
+                revokes,
+                privilege_spans,
+                uses_table_types: false,
+                origin: at,
+                kind,
+                renamed_from: renamed,
+            };
+            let key = FnKey::of(&function);
+            if let Some(first) = self.model.functions.get(&key) {
+                self.d.push(
+                    Diagnostic::error(
+                        Code::DuplicateFunctionSignature,
+                        format!("{} `{key}` is declared twice", kind.word()),
+                    )
+                    .at(at, "declared again here")
+                    .also(first.origin, "first declared here")
+                    .help("functions and procedures share one namespace: two overloads of one name need different input argument types (OUT arguments do not count; `int` is `integer`)"),
                 );
+                return;
             }
+            self.model.functions.insert(key, function);
         }
     }
 

@@ -308,7 +308,7 @@ fn describe(snap: &Snapshot, symbol: &Symbol) -> String {
             }
             s
         }
-        Symbol::Function(q) => match model.functions.get(q) {
+        Symbol::Function(q) => match model.functions_named(q).next() {
             Some(f) => {
                 let args: Vec<String> = f
                     .args
@@ -463,7 +463,8 @@ pub fn completion(snap: &Snapshot, p: &CompletionParams) -> Option<CompletionRes
                     columns_of(t, &mut items);
                 }
                 relations(&mut items);
-                for (q, f) in &model.functions {
+                for (k, f) in &model.functions {
+                    let q = &k.name;
                     items.push(item(
                         format!("{}.{}", q.schema, q.name),
                         CompletionItemKind::FUNCTION,
@@ -500,9 +501,9 @@ pub fn completion(snap: &Snapshot, p: &CompletionParams) -> Option<CompletionRes
             None => relations(&mut items),
         }
     } else if last_key == "function" {
-        for (q, f) in &model.functions {
+        for (k, f) in &model.functions {
             items.push(item(
-                short(q),
+                short(&k.name),
                 CompletionItemKind::FUNCTION,
                 format!("returns {}", f.returns.value),
             ));

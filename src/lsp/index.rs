@@ -164,7 +164,9 @@ impl<'a> Builder<'a> {
         for (q, e) in &model.enums {
             self.decl(e.origin, &q.name, Symbol::Enum(q.clone()));
         }
-        for (q, f) in &model.functions {
+        // Functions are keyed by name: go-to-definition on a name goes to its first overload.
+        for (k, f) in &model.functions {
+            let q = &k.name;
             self.decl(f.origin, &q.name, Symbol::Function(q.clone()));
             for a in &f.args {
                 self.type_ref(&a.type_written, &a.type_sql);

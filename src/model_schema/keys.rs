@@ -296,10 +296,10 @@ pub const FUNCTION: Object = Object {
             Shape::ListOf(&Shape::Either(&[Shape::Text, Shape::Obj(&ARG)])),
             "Arguments: `\"name type [default expr]\"` strings or `{ name, type, default, mode }`.",
         ),
-        required(
+        key(
             "returns",
             Shape::Text,
-            "The result type: exactly one type, `setof <type>`, `table (<name> <type>, …)` or `trigger`.",
+            "The result type (required for a function; a procedure has none): exactly one type, `setof <type>`, `table (<name> <type>, …)` or `trigger`.",
         ),
         key(
             "language",
@@ -345,6 +345,16 @@ pub const FUNCTION: Object = Object {
         key("grants", PRIVILEGES, GRANTS_DOC),
         key("revoke", PRIVILEGES, REVOKE_DOC),
         key("lint", Shape::Obj(&LINT_ALLOW), LINT_ALLOW_DOC),
+        key(
+            "kind",
+            Shape::Choice(&["function", "procedure"]),
+            "function (default) | procedure (`CREATE PROCEDURE`, run with `CALL`: no `returns`, `volatility`, `strict`, `leakproof` or `parallel`).",
+        ),
+        key(
+            "renamed_from",
+            Shape::Name,
+            "The name it had in the previous migration (`name` or `schema.name`): `ALTER FUNCTION … RENAME TO`.",
+        ),
     ],
     rest: None,
 };
@@ -1214,8 +1224,11 @@ pub const TOP: Object = Object {
         ),
         key(
             "functions",
-            Shape::MapOf(&Shape::Obj(&FUNCTION)),
-            "Functions by name.",
+            Shape::MapOf(&Shape::Either(&[
+                Shape::Obj(&FUNCTION),
+                Shape::Seq(&Shape::Obj(&FUNCTION)),
+            ])),
+            "Functions and procedures by name; a list under one name declares its overloads.",
         ),
         key(
             "tables",

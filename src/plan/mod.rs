@@ -21,7 +21,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::ir::graph::{kahn, table_order};
 use crate::ir::replication::{ReplicaIdentity, TriggerEnabled};
 use crate::ir::{Model, Policy, PolicyCommand, Preset, QName, Table, Trigger};
-use crate::sql::{CommentTarget, GrantObject, Stmt, function_signature};
+use crate::sql::{
+    CommentTarget, GrantObject, Stmt, drop_routine, routine_comment_target, routine_grant_object,
+};
 
 /// A group of statements with the comment printed above them.
 #[derive(Debug, Clone, PartialEq)]
@@ -280,7 +282,7 @@ pub fn initial(model: &Model) -> Migration<'_> {
         model.functions.values().partition(|f| f.uses_table_types);
     for f in &early_fns {
         up.push(step(
-            format!("Function {}", f.name),
+            routine_title(model, f),
             vec![Stmt::CreateFunction((*f).into())],
         ));
     }
@@ -338,7 +340,10 @@ pub fn initial(model: &Model) -> Migration<'_> {
     ));
     for f in &late_fns {
         up.push(step(
-            format!("Function {} (its signature uses a table type)", f.name),
+            format!(
+                "{} (its signature uses a table type)",
+                routine_title(model, f)
+            ),
             vec![Stmt::CreateFunction((*f).into())],
         ));
     }
@@ -450,12 +455,7 @@ pub fn initial(model: &Model) -> Migration<'_> {
         }
     }
     for f in model.functions.values() {
-        privileges(
-            &GrantObject::Function(function_signature(f)),
-            &f.grants,
-            &f.revokes,
-            &mut grants,
-        );
+        privileges(&routine_grant_object(f), &f.grants, &f.revokes, &mut grants);
     }
     up.push(step("Privileges", grants));
     up.push(step(
@@ -488,10 +488,7 @@ pub fn initial(model: &Model) -> Migration<'_> {
     comments.extend(crate::plan::domains::comments(model));
     for f in model.functions.values() {
         if let Some(d) = &f.description {
-            comments.push(Stmt::Comment(
-                CommentTarget::Function(function_signature(f)),
-                d.clone(),
-            ));
+            comments.push(Stmt::Comment(routine_comment_target(f), d.clone()));
         }
     }
     for name in &order.order {
@@ -594,11 +591,7 @@ pub fn initial(model: &Model) -> Migration<'_> {
     ));
     down.push(step(
         "Functions whose signature uses a table type",
-        late_fns
-            .iter()
-            .rev()
-            .map(|f| Stmt::DropFunction(function_signature(f)))
-            .collect(),
+        late_fns.iter().rev().map(|f| drop_routine(f)).collect(),
     ));
     down.push(step(
         "Tables, dependants first (partitions, indexes, policies and triggers go with them)",
@@ -611,11 +604,7 @@ pub fn initial(model: &Model) -> Migration<'_> {
     ));
     down.push(step(
         "Functions",
-        early_fns
-            .iter()
-            .rev()
-            .map(|f| Stmt::DropFunction(function_signature(f)))
-            .collect(),
+        early_fns.iter().rev().map(|f| drop_routine(f)).collect(),
     ));
     down.push(step(
         "Domains and composite types",
@@ -705,5 +694,24 @@ fn command_rank(c: PolicyCommand) -> u8 {
         PolicyCommand::Insert => 2,
         PolicyCommand::Update => 3,
         PolicyCommand::Delete => 4,
+    }
+}
+
+/// `Function public.f` for a step title: `Procedure …` for a procedure, the signature for an
+/// overloaded name.
+pub(crate) fn routine_title(model: &Model, f: &crate::ir::Function) -> String {
+    let word = match f.kind {
+        crate::ir::RoutineKind::Function => "Function",
+        crate::ir::RoutineKind::Procedure => "Procedure",
+    };
+    format!("{word} {}", routine_shown(model, f))
+}
+
+/// How a step title names a routine: its qualified name, or its signature when overloaded.
+pub(crate) fn routine_shown(model: &Model, f: &crate::ir::Function) -> String {
+    if model.functions_named(&f.name).nth(1).is_some() {
+        crate::sql::function_signature(f)
+    } else {
+        f.name.to_string()
     }
 }

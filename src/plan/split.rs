@@ -339,7 +339,7 @@ fn drops(stmt: &Stmt) -> Option<Key> {
         Stmt::DropSchema(s) => Key::Schema(s.clone()),
         Stmt::DropExtension(e) => Key::Extension(e.clone()),
         Stmt::DropType(q) => Key::Type(q.to_string()),
-        Stmt::DropFunction(sig) => Key::Function(sig.clone()),
+        Stmt::DropFunction(sig) | Stmt::DropProcedure(sig) => Key::Function(sig.clone()),
         Stmt::DropTable(q) | Stmt::DropView(q, _) => Key::Relation(q.to_string()),
         Stmt::DropPolicy(p, t) => Key::Policy(t.to_string(), p.clone()),
         Stmt::DropTrigger(name, t) => Key::Trigger(t.to_string(), name.clone()),
@@ -363,12 +363,16 @@ fn owner(stmt: &Stmt) -> Option<Key> {
         | Stmt::AddForeignKey(t, _) => rel(t),
         Stmt::CreateTrigger(tr) => rel(&tr.table),
         Stmt::Grant(GrantObject::Table(t), ..) | Stmt::Revoke(GrantObject::Table(t), ..) => rel(t),
-        Stmt::Grant(GrantObject::Function(sig), ..)
-        | Stmt::Revoke(GrantObject::Function(sig), ..) => Some(Key::Function(sig.clone())),
+        Stmt::Grant(GrantObject::Function(sig) | GrantObject::Procedure(sig), ..)
+        | Stmt::Revoke(GrantObject::Function(sig) | GrantObject::Procedure(sig), ..) => {
+            Some(Key::Function(sig.clone()))
+        }
         Stmt::Comment(target, _) => match target {
             CommentTarget::Schema(s) => Some(Key::Schema(s.clone())),
             CommentTarget::Type(q) => Some(Key::Type(q.to_string())),
-            CommentTarget::Function(sig) => Some(Key::Function(sig.clone())),
+            CommentTarget::Function(sig) | CommentTarget::Procedure(sig) => {
+                Some(Key::Function(sig.clone()))
+            }
             CommentTarget::Index(q) => Some(Key::Index(q.to_string())),
             CommentTarget::Table(t)
             | CommentTarget::Column(t, _)

@@ -95,8 +95,8 @@ pub type Held = BTreeMap<String, BTreeSet<String>>;
 pub struct Access {
     /// Tables and views.
     pub relations: BTreeMap<QName, Held>,
-    /// Functions.
-    pub functions: BTreeMap<QName, Held>,
+    /// Functions and procedures, by identity.
+    pub functions: BTreeMap<crate::ir::FnKey, Held>,
 }
 
 fn apply(held: &mut Held, revokes: &Privileges, grants: &Privileges, all: &[&str]) {
@@ -207,8 +207,8 @@ impl Access {
             access.relations.insert(name.clone(), h);
         }
         for (name, f) in &model.functions {
-            let mut h = model_defaults(model, ObjectClass::Functions, &name.schema);
-            if api.auto_expose && api.exposed(&name.schema) {
+            let mut h = model_defaults(model, ObjectClass::Functions, &name.name.schema);
+            if api.auto_expose && api.exposed(&name.name.schema) {
                 for r in &api_roles {
                     h.entry(r.clone())
                         .or_default()
@@ -230,8 +230,20 @@ impl Access {
 
     /// Whether `role` (directly or through PUBLIC) may execute the function.
     pub fn function_allows(&self, f: &QName, role: &str) -> bool {
+        let start = crate::ir::FnKey {
+            name: f.clone(),
+            args: Vec::new(),
+        };
         self.functions
-            .get(f)
+            .range(start..)
+            .take_while(|(k, _)| &k.name == f)
+            .any(|(_, h)| holds(h, role, "execute"))
+    }
+
+    /// Whether `role` (directly or through PUBLIC) may execute the routine `key` (one overload).
+    pub fn routine_allows(&self, key: &crate::ir::FnKey, role: &str) -> bool {
+        self.functions
+            .get(key)
             .is_some_and(|h| holds(h, role, "execute"))
     }
 }

@@ -19,7 +19,8 @@ use crate::access::{Command, Kind, Reach};
 use crate::ir::graph::table_order;
 use crate::ir::replication::{ReplicaIdentity, TriggerEnabled};
 use crate::ir::{
-    Deferrable, ForeignKey, Model, Policy, PolicyCommand, Preset, QName, Table, TriggerTiming,
+    Deferrable, ForeignKey, Model, Policy, PolicyCommand, Preset, QName, RoutineKind, Table,
+    TriggerTiming,
 };
 use crate::preset::External;
 use crate::sql::{self, Stmt};
@@ -1076,13 +1077,27 @@ pub fn database_view_in(
     slugger.slug("Functions");
     let mut function_anchor = BTreeMap::new();
     let mut function_heading = BTreeMap::new();
-    for q in model.functions.keys() {
-        let heading = format!(
-            "Function {}",
-            code_span(&q.display_short(&model.default_schema))
-        );
-        function_anchor.insert(q.clone(), slugger.slug(&heading));
-        function_heading.insert(q.clone(), heading);
+    let mut function_key_anchor = BTreeMap::new();
+    for (k, f) in &model.functions {
+        // An overloaded name gets one section per overload, headed by its signature; a link
+        // by name (a trigger's function) goes to the first.
+        let short = k.name.display_short(&model.default_schema);
+        let label = if model.functions_named(&k.name).nth(1).is_some() {
+            format!("{short}({})", k.args.join(", "))
+        } else {
+            short
+        };
+        let word = match f.kind {
+            RoutineKind::Function => "Function",
+            RoutineKind::Procedure => "Procedure",
+        };
+        let heading = format!("{word} {}", code_span(&label));
+        let anchor = slugger.slug(&heading);
+        function_anchor
+            .entry(k.name.clone())
+            .or_insert_with(|| anchor.clone());
+        function_key_anchor.insert(k.clone(), anchor);
+        function_heading.insert(k.clone(), heading);
     }
     slugger.slug("Views");
     let mut view_anchor = BTreeMap::new();
@@ -1347,21 +1362,26 @@ pub fn database_view_in(
 
     let types = type_views(model, order, &names, &type_anchor);
 
+    let procedure = |f: &crate::ir::Function| f.kind == RoutineKind::Procedure;
     let functions = model
         .functions
-        .values()
-        .map(|f| FunctionView {
+        .iter()
+        .map(|(k, f)| FunctionView {
             name: names.short(&f.name),
-            heading: function_heading.get(&f.name).cloned().unwrap_or_default(),
-            anchor: names
-                .function_anchor
-                .get(&f.name)
-                .cloned()
-                .unwrap_or_default(),
+            heading: function_heading.get(k).cloned().unwrap_or_default(),
+            anchor: function_key_anchor.get(k).cloned().unwrap_or_default(),
             signature: crate::sql::function_declaration(f),
-            returns: f.returns.value.trim().to_string(),
+            returns: if procedure(f) {
+                "nothing (a procedure: run with CALL)".to_string()
+            } else {
+                f.returns.value.trim().to_string()
+            },
             language: f.language.clone(),
-            volatility: f.volatility.clone(),
+            volatility: if procedure(f) {
+                "—".to_string()
+            } else {
+                f.volatility.clone()
+            },
             security_definer: f.security_definer,
             search_path: f.search_path.as_ref().map(|p| {
                 if p.is_empty() {
@@ -1376,7 +1396,11 @@ pub fn database_view_in(
             description: f.description.clone(),
             grants: privileges(&f.grants),
             revokes: privileges(&f.revokes),
-            called_by: called_by.remove(&f.name).unwrap_or_default(),
+            called_by: if k.args.is_empty() {
+                called_by.remove(&f.name).unwrap_or_default()
+            } else {
+                Vec::new()
+            },
         })
         .collect();
 
@@ -1417,7 +1441,7 @@ pub fn database_view_in(
         .tables
         .keys()
         .chain(model.views.keys())
-        .chain(model.functions.keys())
+        .chain(model.functions.keys().map(|k| &k.name))
         .chain(model.enums.keys())
     {
         add_schema(&q.schema, None);

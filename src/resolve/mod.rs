@@ -120,8 +120,7 @@ impl<'m> Scope<'m> {
     /// Resolve a written function name like [`Scope::relation`].
     pub fn function(&self, written: &str) -> Option<QName> {
         let parts = split_qualified(written)?;
-        let exists =
-            |q: &QName| self.model.functions.contains_key(q) || self.external.functions.contains(q);
+        let exists = |q: &QName| self.model.has_function(q) || self.external.functions.contains(q);
         match parts.as_slice() {
             [s, n] => Some(QName::new(s.clone(), n.clone())).filter(exists),
             [n] => [self.model.default_schema.clone(), "public".to_string()]
@@ -537,7 +536,7 @@ fn trigger_function(scope: &Scope, tr: &crate::ir::Trigger, d: &mut Diagnostics)
     }
     let hint = did_you_mean(
         &tr.function_written.value,
-        scope.model.functions.keys().map(|q| q.name.as_str()),
+        scope.model.functions.keys().map(|k| k.name.name.as_str()),
     );
     d.push(
         Diagnostic::error(
@@ -587,7 +586,7 @@ pub fn resolve(model: &mut Model, external: &External, d: &mut Diagnostics) {
                 );
             }
         }
-        if !types::is_return_type(&f.returns.value) {
+        if f.kind == crate::ir::RoutineKind::Function && !types::is_return_type(&f.returns.value) {
             not_a_type(
                 d,
                 &f.returns,
@@ -911,7 +910,7 @@ impl crate::sqlfrag::Catalog for Scope<'_> {
 
     fn function_exists(&self, schema: &str, name: &str) -> bool {
         let q = QName::new(schema, name);
-        self.model.functions.contains_key(&q)
+        self.model.has_function(&q)
             || self.external.functions.contains(&q)
             || matches!(schema, "pg_catalog" | "extensions")
             || self

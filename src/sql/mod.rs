@@ -15,7 +15,7 @@ use ident::{dollar_quote, quote_ident, quote_literal};
 
 use crate::ir::{
     Column, Deferrable, ForeignKey, Function, Identity, Index, NullsOrder, Partition,
-    PartitionBound, Policy, QName, SortOrder, Table, Trigger, TriggerTiming, View,
+    PartitionBound, Policy, QName, RoutineKind, SortOrder, Table, Trigger, TriggerTiming, View,
 };
 
 /// What a COMMENT ON is about.
@@ -39,6 +39,8 @@ pub enum CommentTarget {
     Trigger(String, QName),
     /// COMMENT ON FUNCTION (with its identity signature).
     Function(String),
+    /// COMMENT ON PROCEDURE (with its identity signature).
+    Procedure(String),
     /// COMMENT ON ROLE.
     Role(String),
 }
@@ -78,6 +80,8 @@ pub enum GrantObject {
     Table(QName),
     /// ON FUNCTION signature.
     Function(String),
+    /// ON PROCEDURE signature.
+    Procedure(String),
 }
 
 /// A model object a statement writes (a table, an index, a policy, …): borrowed from the model
@@ -204,6 +208,12 @@ pub enum Stmt<'a> {
     DropTable(QName),
     /// `DROP FUNCTION signature`
     DropFunction(String),
+    /// `DROP PROCEDURE signature`
+    DropProcedure(String),
+    /// `ALTER FUNCTION|PROCEDURE signature SET SCHEMA schema`
+    SetRoutineSchema(RoutineKind, String, String),
+    /// `ALTER FUNCTION|PROCEDURE signature RENAME TO name`
+    RenameRoutine(RoutineKind, String, String),
     /// `DROP TYPE name`
     DropType(QName),
     /// `DROP EXTENSION name`
@@ -594,6 +604,30 @@ pub fn function_signature(f: &Function) -> String {
     format!("{}({})", f.name, types.join(", "))
 }
 
+/// `GRANT … ON FUNCTION|PROCEDURE signature` for a routine.
+pub fn routine_grant_object(f: &Function) -> GrantObject {
+    match f.kind {
+        RoutineKind::Function => GrantObject::Function(function_signature(f)),
+        RoutineKind::Procedure => GrantObject::Procedure(function_signature(f)),
+    }
+}
+
+/// `COMMENT ON FUNCTION|PROCEDURE signature` for a routine.
+pub fn routine_comment_target(f: &Function) -> CommentTarget {
+    match f.kind {
+        RoutineKind::Function => CommentTarget::Function(function_signature(f)),
+        RoutineKind::Procedure => CommentTarget::Procedure(function_signature(f)),
+    }
+}
+
+/// `DROP FUNCTION|PROCEDURE signature` for a routine.
+pub fn drop_routine(f: &Function) -> Stmt<'static> {
+    match f.kind {
+        RoutineKind::Function => Stmt::DropFunction(function_signature(f)),
+        RoutineKind::Procedure => Stmt::DropProcedure(function_signature(f)),
+    }
+}
+
 fn write_column(out: &mut String, c: &Column) {
     let _ = write!(out, "{} {}", quote_ident(&c.name), c.type_sql);
     if let Some(id) = c.identity {
@@ -771,10 +805,22 @@ pub fn function_declaration(f: &Function) -> String {
 fn write_function(out: &mut String, f: &Function, or_replace: bool) {
     let _ = writeln!(
         out,
-        "CREATE {}FUNCTION {}",
+        "CREATE {}{} {}",
         if or_replace { "OR REPLACE " } else { "" },
+        f.kind.sql(),
         function_declaration(f)
     );
+    if f.kind == RoutineKind::Procedure {
+        // A procedure has no result, volatility, STRICT, LEAKPROOF or PARALLEL (load refuses
+        // them, E339).
+        let _ = write!(out, "    LANGUAGE {}", quote_ident(&f.language));
+        if f.security_definer {
+            out.push_str("\n    SECURITY DEFINER");
+        }
+        write_search_path(out, f);
+        let _ = write!(out, "\nAS {}", dollar_quote(&f.body.value));
+        return;
+    }
     let _ = writeln!(out, "    RETURNS {}", f.returns.value.trim());
     let _ = write!(out, "    LANGUAGE {}", quote_ident(&f.language));
     let _ = write!(out, "\n    {}", f.volatility.to_ascii_uppercase());
@@ -790,6 +836,11 @@ fn write_function(out: &mut String, f: &Function, or_replace: bool) {
     if let Some(p) = &f.parallel {
         let _ = write!(out, "\n    PARALLEL {}", p.to_ascii_uppercase());
     }
+    write_search_path(out, f);
+    let _ = write!(out, "\nAS {}", dollar_quote(&f.body.value));
+}
+
+fn write_search_path(out: &mut String, f: &Function) {
     if let Some(path) = &f.search_path {
         if path.is_empty() {
             out.push_str("\n    SET search_path = ''");
@@ -797,7 +848,6 @@ fn write_function(out: &mut String, f: &Function, or_replace: bool) {
             let _ = write!(out, "\n    SET search_path = {}", columns_list(path));
         }
     }
-    let _ = write!(out, "\nAS {}", dollar_quote(&f.body.value));
 }
 
 fn write_policy(out: &mut String, table: &QName, p: &Policy) {
@@ -888,6 +938,7 @@ impl Display for GrantObject {
         match self {
             GrantObject::Table(q) => write!(f, "TABLE {q}"),
             GrantObject::Function(sig) => write!(f, "FUNCTION {sig}"),
+            GrantObject::Procedure(sig) => write!(f, "PROCEDURE {sig}"),
         }
     }
 }
@@ -905,6 +956,7 @@ impl Display for CommentTarget {
             CommentTarget::Policy(p, t) => write!(f, "POLICY {} ON {t}", quote_ident(p)),
             CommentTarget::Trigger(p, t) => write!(f, "TRIGGER {} ON {t}", quote_ident(p)),
             CommentTarget::Function(sig) => write!(f, "FUNCTION {sig}"),
+            CommentTarget::Procedure(sig) => write!(f, "PROCEDURE {sig}"),
             CommentTarget::Role(r) => write!(f, "ROLE {}", quote_ident(r)),
         }
     }
@@ -1080,6 +1132,25 @@ impl Stmt<'_> {
             }
             Stmt::DropFunction(sig) => {
                 let _ = write!(out, "DROP FUNCTION {sig}");
+            }
+            Stmt::DropProcedure(sig) => {
+                let _ = write!(out, "DROP PROCEDURE {sig}");
+            }
+            Stmt::SetRoutineSchema(kind, sig, schema) => {
+                let _ = write!(
+                    out,
+                    "ALTER {} {sig} SET SCHEMA {}",
+                    kind.sql(),
+                    quote_ident(schema)
+                );
+            }
+            Stmt::RenameRoutine(kind, sig, name) => {
+                let _ = write!(
+                    out,
+                    "ALTER {} {sig} RENAME TO {}",
+                    kind.sql(),
+                    quote_ident(name)
+                );
             }
             Stmt::DropType(q) => {
                 let _ = write!(out, "DROP TYPE {q}");

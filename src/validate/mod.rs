@@ -582,7 +582,39 @@ fn trigger_checks(
     d: &mut Diagnostics,
 ) {
     ident_len(d, "trigger name", &tr.name, tr.origin, false);
-    if let Some(f) = model.functions.get(&tr.function)
+    let called = model.function(&tr.function, &[]);
+    if called.is_none()
+        && let Some(other) = model.functions_named(&tr.function).next()
+    {
+        d.push(
+            Diagnostic::error(
+                Code::TriggerFunctionSignature,
+                format!(
+                    "trigger `{}` calls `{}`, which has no overload without arguments",
+                    tr.name, tr.function.name
+                ),
+            )
+            .at(tr.function_written.span, "PostgreSQL looks up a trigger function with no arguments")
+            .also(other.origin, "declared with arguments here")
+            .help("declare the trigger function without `args:`; pass values to it with the trigger's `args:` (TG_ARGV)"),
+        );
+    }
+    if let Some(f) = called
+        && f.kind == crate::ir::RoutineKind::Procedure
+    {
+        d.push(
+            Diagnostic::error(
+                Code::ProcedureCalledAsFunction,
+                format!(
+                    "trigger `{}` calls `{}`, which is a procedure",
+                    tr.name, f.name.name
+                ),
+            )
+            .at(tr.function_written.span, "a trigger runs a function")
+            .also(f.origin, "declared with `kind: procedure` here")
+            .help("declare it as a function with `returns: trigger`"),
+        );
+    } else if let Some(f) = called
         && !f.returns.value.trim().eq_ignore_ascii_case("trigger")
     {
         d.push(

@@ -114,7 +114,7 @@ pub(super) fn check(model: &Model, scope: &Scope<'_>, sources: &SourceMap, d: &m
                 model
                     .functions
                     .keys()
-                    .any(|q| q.name == *f && s.as_ref().is_none_or(|s| *s == q.schema))
+                    .any(|k| k.name.name == *f && s.as_ref().is_none_or(|s| *s == k.name.schema))
             });
             if !analysis.relations.is_empty() || own_function.is_some() {
                 d.push(

@@ -371,6 +371,46 @@ impl Ctx<'_> {
         );
     }
 
+    /// E341: a call to a name the model declares only as procedures (PostgreSQL runs a
+    /// procedure with `CALL`, never inside an expression).
+    fn procedure_calls(
+        &self,
+        d: &mut Diagnostics,
+        value: &Sp<String>,
+        what: What<'_>,
+        analysis: &Analysis,
+    ) {
+        for (schema, name) in &analysis.functions {
+            let written = match schema {
+                Some(s) => format!(
+                    "{}.{}",
+                    crate::ir::name::ident_sql(s),
+                    crate::ir::name::ident_sql(name)
+                ),
+                None => crate::ir::name::ident_sql(name),
+            };
+            let Some(q) = self.scope.function(&written) else {
+                continue;
+            };
+            let model = self.scope.model;
+            let mut overloads = model.functions_named(&q).peekable();
+            let Some(first) = overloads.peek().map(|f| f.origin) else {
+                continue;
+            };
+            if overloads.all(|f| f.kind == crate::ir::RoutineKind::Procedure) {
+                d.push(
+                    Diagnostic::error(
+                        Code::ProcedureCalledAsFunction,
+                        format!("{what} calls `{}`, which is a procedure", q.name),
+                    )
+                    .at(value.span, "a procedure cannot be called in an expression")
+                    .also(first, "declared with `kind: procedure` here")
+                    .help("declare it as a function (without `kind: procedure`) or run it with CALL outside the model's SQL"),
+                );
+            }
+        }
+    }
+
     fn problems(
         &self,
         d: &mut Diagnostics,
@@ -607,6 +647,7 @@ pub fn fragments(
             }
             Ok(facts) => {
                 cx.problems(d, job.value, job.what, &outcome.analysis, table);
+                cx.procedure_calls(d, job.value, job.what, &outcome.analysis);
                 if facts.is_some() {
                     kept.insert(
                         job.value,

@@ -25,7 +25,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::introspect::Catalog;
-use crate::ir::{Deferrable, FkAction, Identity, Model, QName, Table};
+use crate::ir::{Deferrable, FkAction, FnKey, Identity, Model, QName, Table};
 use crate::preset::External;
 use crate::preset::privileges::{Access, Api};
 use crate::source::Span;
@@ -45,7 +45,7 @@ pub fn owned_schemas(model: &Model) -> Vec<String> {
     s.extend(model.schemas.keys().cloned());
     s.extend(model.tables.keys().map(|q| q.schema.clone()));
     s.extend(model.views.keys().map(|q| q.schema.clone()));
-    s.extend(model.functions.keys().map(|q| q.schema.clone()));
+    s.extend(model.functions.keys().map(|k| k.name.schema.clone()));
     s.extend(model.enums.keys().map(|q| q.schema.clone()));
     s.extend(model.domains.keys().map(|q| q.schema.clone()));
     s.extend(model.composites.keys().map(|q| q.schema.clone()));
@@ -1071,28 +1071,27 @@ fn functions(cx: &mut Cx<'_>, catalog: &Catalog) {
             f.result.as_deref().unwrap_or("nothing (a procedure)")
         )
     };
-    for (name, f) in &model.functions {
-        let what = format!("function `{name}`");
+    let mut matched: BTreeSet<(QName, String)> = BTreeSet::new();
+    for (key, f) in &model.functions {
+        let name = &key.name;
+        let what = format!("{} `{}`", f.kind.word(), model.function_label(key));
         let Some(infos) = db.get(name) else {
             cx.missing(what, f.origin, "apply the migrations");
             continue;
         };
-        // The model declares one function per name. With the reference, its signature
-        // (argument names, modes, types and defaults, and the result) must be in the database,
-        // and every other overload there is one the model does not have.
-        let want = reference.get(name).and_then(|r| r.first().copied());
+        let sole = model.functions_named(name).nth(1).is_none();
+        // With the reference, the overload's signature (argument names, modes, types and
+        // defaults, and the result) must be in the database; every overload there that the
+        // model does not declare is reported below.
+        let want = reference
+            .get(name)
+            .and_then(|r| overload_info(r, key, sole));
         let info = match want {
             Some(w) => {
                 let found = infos
                     .iter()
                     .copied()
                     .find(|i| i.identity_args == w.identity_args);
-                for other in infos.iter().filter(|i| i.identity_args != w.identity_args) {
-                    cx.extra(
-                        format!("function `{name}({})` (an overload)", other.identity_args),
-                        Some(f.origin),
-                    );
-                }
                 match found {
                     None => {
                         let have = infos
@@ -1106,6 +1105,13 @@ fn functions(cx: &mut Cx<'_>, catalog: &Catalog) {
                             &signature(w),
                             &have,
                         );
+                        // The one routine of its name, with another signature: reported
+                        // once, as a different signature.
+                        if sole {
+                            for i in infos {
+                                matched.insert((name.clone(), i.identity_args.clone()));
+                            }
+                        }
                         continue;
                     }
                     Some(i) => {
@@ -1122,16 +1128,36 @@ fn functions(cx: &mut Cx<'_>, catalog: &Catalog) {
                 }
             }
             None => {
-                if infos.len() > 1 {
+                let Some(info) = overload_info(infos, key, sole) else {
+                    cx.missing(what, f.origin, "apply the migrations");
+                    continue;
+                };
+                if sole && infos.len() > 1 {
                     cx.extra(
                         format!("{} overloads of function `{name}`", infos.len() - 1),
                         Some(f.origin),
                     );
+                    for i in infos {
+                        matched.insert((name.clone(), i.identity_args.clone()));
+                    }
                 }
-                let Some(info) = infos.first() else { continue };
                 info
             }
         };
+        matched.insert((name.clone(), info.identity_args.clone()));
+        let db_kind = if info.kind == "p" {
+            crate::ir::RoutineKind::Procedure
+        } else {
+            crate::ir::RoutineKind::Function
+        };
+        if db_kind != f.kind {
+            cx.differs(
+                format!("the kind of {what}"),
+                f.origin,
+                f.kind.word(),
+                db_kind.word(),
+            );
+        }
         cx.description(
             &what,
             f.origin,
@@ -1162,7 +1188,7 @@ fn functions(cx: &mut Cx<'_>, catalog: &Catalog) {
             );
         }
         let vol = f.volatility.chars().next().unwrap_or('v').to_string();
-        if info.volatility != vol {
+        if f.kind == crate::ir::RoutineKind::Function && info.volatility != vol {
             cx.differs(
                 format!("the volatility of {what}"),
                 f.origin,
@@ -1211,11 +1237,44 @@ fn functions(cx: &mut Cx<'_>, catalog: &Catalog) {
             );
         }
     }
-    for name in db.keys() {
-        if !model.functions.contains_key(name) {
+    for (name, infos) in &db {
+        let Some(first) = model.functions_named(name).next() else {
             cx.extra(format!("function `{name}`"), None);
+            continue;
+        };
+        for i in infos {
+            if !matched.contains(&(name.clone(), i.identity_args.clone())) {
+                cx.extra(
+                    format!("function `{name}({})` (an overload)", i.identity_args),
+                    Some(first.origin),
+                );
+            }
         }
     }
+}
+
+/// The routine of `infos` (one name's routines in a catalog) that is the model's `key`: the same
+/// input types (user types compared without their schema, which `format_type` leaves out on the
+/// search path), or the only one when the model has one routine of that name.
+fn overload_info<'c>(
+    infos: &[&'c crate::introspect::FunctionInfo],
+    key: &FnKey,
+    sole: bool,
+) -> Option<&'c crate::introspect::FunctionInfo> {
+    let loose = |args: &[String]| -> Vec<String> {
+        args.iter()
+            .map(|a| a.rsplit('.').next().unwrap_or(a).to_string())
+            .collect()
+    };
+    let want = loose(&key.args);
+    infos
+        .iter()
+        .copied()
+        .find(|i| loose(&i.key().args) == want)
+        .or(match infos {
+            [only] if sole => Some(*only),
+            _ => None,
+        })
 }
 
 fn views(cx: &mut Cx<'_>, catalog: &Catalog) {
@@ -1390,31 +1449,47 @@ fn privileges(cx: &mut Cx<'_>, external: &External, catalog: &Catalog) {
             }
         }
     }
-    let mut db_fn: BTreeMap<(QName, String), bool> = BTreeMap::new();
+    let mut db_fn: BTreeMap<(String, String, String), bool> = BTreeMap::new();
     for p in &catalog.function_privileges {
-        let fname = p.object.split('(').next().unwrap_or("");
-        db_fn.insert((QName::new(&p.schema, fname), role_key(&p.grantee)), true);
+        db_fn.insert(
+            (p.schema.clone(), p.object.clone(), role_key(&p.grantee)),
+            true,
+        );
     }
-    for (name, held) in &access.functions {
-        let Some(f) = model.functions.get(name) else {
+    let mut catalog_fns: BTreeMap<QName, Vec<&crate::introspect::FunctionInfo>> = BTreeMap::new();
+    for x in &catalog.functions {
+        catalog_fns
+            .entry(QName::new(&x.schema, &x.name))
+            .or_default()
+            .push(x);
+    }
+    for (fkey, held) in &access.functions {
+        let Some(f) = model.functions.get(fkey) else {
             continue;
         };
-        if !catalog
-            .functions
-            .iter()
-            .any(|x| x.schema == name.schema && x.name == name.name)
-        {
+        let name = &fkey.name;
+        let sole = model.functions_named(name).nth(1).is_none();
+        let Some(info) = catalog_fns
+            .get(name)
+            .and_then(|infos| overload_info(infos, fkey, sole))
+        else {
             continue;
-        }
+        };
+        let object = format!("{}({})", info.name, info.identity_args);
+        let label = if sole {
+            name.to_string()
+        } else {
+            format!("{name}({})", fkey.args.join(", "))
+        };
         for role in &roles {
             let key = role_key(role);
             let want = held.get(&key).is_some_and(|p| p.contains("execute"));
-            let have = db_fn.contains_key(&(name.clone(), key.clone()));
+            let have = db_fn.contains_key(&(name.schema.clone(), object.clone(), key.clone()));
             if want != have {
                 let w = |b: bool| if b { "EXECUTE" } else { "no EXECUTE" };
                 let at = crate::ir::privilege_span(&f.privilege_spans, !want, &key, None, f.origin);
                 cx.differs(
-                    format!("the privileges of `{key}` on function `{name}`"),
+                    format!("the privileges of `{key}` on {} `{label}`", f.kind.word()),
                     at,
                     w(want),
                     w(have),

@@ -79,7 +79,7 @@ impl Rule for AccessWidened {
                 ),
                 Kind::Function => (
                     Object::Function(object.clone()),
-                    cx.new.functions.get(object).map(|f| f.origin),
+                    cx.new.functions_named(object).next().map(|f| f.origin),
                 ),
             };
             let what: Vec<String> = ds

@@ -69,9 +69,8 @@ fn volatile_default_calls(model: &Model, text: &str) -> Vec<String> {
     let declared = |schema: Option<&str>, name: &str| {
         let schema = schema.unwrap_or(&model.default_schema);
         model
-            .functions
-            .get(&QName::new(schema, name))
-            .and_then(|f| Volatility::parse(&f.volatility))
+            .call_volatility(&QName::new(schema, name))
+            .and_then(Volatility::parse)
     };
     volatile_calls(&expr, &declared)
 }

@@ -60,8 +60,9 @@ impl Rule for AuthCallNotWrapped {
                 Some((s, n)) => QName::new(s, n),
                 None => QName::new(cx.model.default_schema.clone(), name),
             };
-            cx.model.functions.get(&q).is_some_and(|f| {
-                f.args.is_empty() && (f.volatility == "stable" || f.volatility == "immutable")
+            cx.model.function(&q, &[]).is_some_and(|f| {
+                f.kind == crate::ir::RoutineKind::Function
+                    && (f.volatility == "stable" || f.volatility == "immutable")
             })
         };
         // Citus refuses `(select …)` in policies of its tables (E322): never ask for it there.

@@ -45,7 +45,7 @@ impl Rule for JobFunctionCallableByClients {
         for job in cx.model.jobs.values() {
             let Some(call) = &job.call else { continue };
             if !cx.settings.exposed(&call.value.schema)
-                || !cx.model.functions.contains_key(&call.value)
+                || !cx.model.has_function(&call.value)
             {
                 continue;
             }

@@ -4,6 +4,7 @@
 //! build per-table data once, so a rule that uses them stays linear in the model.
 
 pub mod alias_rule_configured;
+pub mod ambiguous_overloads;
 pub mod auth_call_not_wrapped;
 pub mod auth_users_exposed;
 pub mod auto_expose_setting_missing;

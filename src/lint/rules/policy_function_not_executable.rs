@@ -78,7 +78,7 @@ impl Rule for PolicyFunctionNotExecutable {
                             Some((s, n)) => QName::new(s, n),
                             None => QName::new(m.default_schema.clone(), call.name.clone()),
                         };
-                        if !m.functions.contains_key(&f) {
+                        if !m.has_function(&f) {
                             continue;
                         }
                         for role in roles.iter().filter(|r| !cx.access.function_allows(&f, r)) {

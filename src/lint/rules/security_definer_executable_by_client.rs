@@ -55,7 +55,7 @@ impl Rule for SecurityDefinerExecutableByClient {
                 .settings
                 .client_roles
                 .iter()
-                .filter(|r| cx.access.function_allows(&f.name, r))
+                .filter(|r| cx.access.routine_allows(&crate::ir::FnKey::of(f), r))
                 .map(String::as_str)
                 .collect();
             if roles.is_empty() {

@@ -123,8 +123,7 @@ fn maintains(cx: &LintContext<'_>, tr: &Trigger, col: &str) -> bool {
         return tr.args.iter().any(|a| a.trim_matches('\'') == col);
     }
     cx.model
-        .functions
-        .get(&tr.function)
+        .function(&tr.function, &[])
         .is_some_and(|f| assigns(&f.body.value, col))
 }
 

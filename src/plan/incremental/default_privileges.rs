@@ -171,13 +171,13 @@ impl Differ<'_> {
             self.sync_object(ObjectClass::Tables, name, obj, grants, revokes, origin);
         }
         for (name, f) in &new.functions {
-            if !old.functions.contains_key(name) || self.recreated_functions.contains(name) {
+            if !old.functions.contains_key(name) || self.recreated_functions.contains(&name.name) {
                 continue;
             }
-            let obj = GrantObject::Function(function_signature(f));
+            let obj = crate::sql::routine_grant_object(f);
             self.sync_object(
                 ObjectClass::Functions,
-                name,
+                &name.name,
                 obj,
                 &f.grants,
                 &f.revokes,

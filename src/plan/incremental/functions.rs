@@ -1,34 +1,69 @@
-//! Functions: created, dropped, replaced in place, or dropped and created again when the
-//! signature changes; their privileges and comments.
+//! Functions and procedures: created, dropped, replaced in place, or dropped and created again
+//! when the signature changes; their privileges and comments. Overloads are matched by identity
+//! (name and input argument types); a name with one routine on both sides is matched by name, so
+//! a changed argument list is one change (drop and create, with its dependants recreated).
 
 use super::*;
+
+/// The routine of `old` that `key` of `new` continues: the same identity, or the only routine
+/// of that name when both sides have exactly one.
+fn counterpart<'m>(old: &'m Model, new: &Model, key: &FnKey) -> Option<(&'m FnKey, &'m Function)> {
+    if let Some(found) = old.functions.get_key_value(key) {
+        return Some(found);
+    }
+    let sole = |m: &'m Model| {
+        let mut it = m
+            .functions
+            .range(
+                FnKey {
+                    name: key.name.clone(),
+                    args: Vec::new(),
+                }..,
+            )
+            .take_while(|(k, _)| k.name == key.name);
+        match (it.next(), it.next()) {
+            (Some(one), None) => Some(one),
+            _ => None,
+        }
+    };
+    if new.functions_named(&key.name).nth(1).is_some() {
+        return None;
+    }
+    sole(old).filter(|(k, _)| !new.functions.contains_key(*k))
+}
 
 impl Differ<'_> {
     pub(super) fn functions(&mut self) {
         let (old, new) = (self.old, self.new);
-        for (name, f) in &new.functions {
+        let mut continued: BTreeSet<&FnKey> = BTreeSet::new();
+        for (key, f) in &new.functions {
+            let name = &new.function_label(key);
+            let title = crate::plan::routine_title(new, f);
+            let lower = crate::plan::routine_shown(new, f);
+            let word = f.kind.word();
+            let found = counterpart(old, new, key);
+            if let Some((k, _)) = found {
+                continued.insert(k);
+            }
             let create_phase = if f.uses_table_types {
                 Phase::CreateLateFunction
             } else {
                 Phase::CreateFunction
             };
-            match old.functions.get(name) {
+            match found.map(|(_, o)| o) {
                 None => {
-                    self.change(ChangeKind::CreateFunction, dotted(name), "", f.origin);
+                    self.change(ChangeKind::CreateFunction, name.clone(), "", f.origin);
                     self.emit(
                         create_phase,
-                        format!("Function {name}"),
+                        title.clone(),
                         vec![Stmt::CreateFunction(f.clone().into())],
                     );
                     self.function_privileges(None, f, true);
                     if let Some(d) = &f.description {
                         self.emit(
                             Phase::Comments,
-                            format!("Comment on function {name}"),
-                            vec![Stmt::Comment(
-                                CommentTarget::Function(function_signature(f)),
-                                d.clone(),
-                            )],
+                            format!("Comment on {word} {lower}"),
+                            vec![Stmt::Comment(routine_comment_target(f), d.clone())],
                         );
                     }
                 }
@@ -39,25 +74,25 @@ impl Differ<'_> {
                     if function_replaceable(o, f) {
                         let c = self.change(
                             ChangeKind::ReplaceFunction,
-                            dotted(name),
+                            name.clone(),
                             "definition",
                             f.origin,
                         );
                         c.facts.weakens_access = weakens;
                         self.emit(
                             create_phase,
-                            format!("Replace function {name}"),
+                            format!("Replace {word} {lower}"),
                             vec![Stmt::ReplaceFunction(f.clone().into())],
                         );
                     } else {
                         let c = self.change(
                             ChangeKind::RecreateFunction,
-                            dotted(name),
+                            name.clone(),
                             format!("{} → {}", function_signature(o), function_signature(f)),
                             f.origin,
                         );
                         c.facts.weakens_access = weakens;
-                        self.recreated_functions.insert(name.clone());
+                        self.recreated_functions.insert(key.name.clone());
                         let old_drop = if o.uses_table_types {
                             Phase::DropLateFunction
                         } else {
@@ -65,61 +100,57 @@ impl Differ<'_> {
                         };
                         self.emit(
                             old_drop,
-                            format!("Drop function {name} (its signature changes)"),
-                            vec![Stmt::DropFunction(function_signature(o))],
+                            format!("Drop {word} {lower} (its signature changes)"),
+                            vec![drop_routine(o)],
                         );
                         self.emit(
                             create_phase,
-                            format!("Function {name}"),
+                            title.clone(),
                             vec![Stmt::CreateFunction(f.clone().into())],
                         );
                         self.function_privileges(None, f, true);
                         if let Some(d) = &f.description {
                             self.emit(
                                 Phase::Comments,
-                                format!("Comment on function {name}"),
-                                vec![Stmt::Comment(
-                                    CommentTarget::Function(function_signature(f)),
-                                    d.clone(),
-                                )],
+                                format!("Comment on {word} {lower}"),
+                                vec![Stmt::Comment(routine_comment_target(f), d.clone())],
                             );
                         }
                     }
                 }
             }
         }
-        for (name, o) in &old.functions {
-            if !new.functions.contains_key(name) {
-                self.change(ChangeKind::DropFunction, dotted(name), "", Span::default());
+        for (key, o) in &old.functions {
+            if !continued.contains(key) {
+                let name = &old.function_label(key);
+                let shown = crate::plan::routine_shown(old, o);
+                let word = o.kind.word();
+                self.change(ChangeKind::DropFunction, name.clone(), "", Span::default());
                 let phase = if o.uses_table_types {
                     Phase::DropLateFunction
                 } else {
                     Phase::DropFunction
                 };
-                self.emit(
-                    phase,
-                    format!("Drop function {name}"),
-                    vec![Stmt::DropFunction(function_signature(o))],
-                );
+                self.emit(phase, format!("Drop {word} {shown}"), vec![drop_routine(o)]);
             }
         }
     }
 
     pub(super) fn function_privileges_and_comments(&mut self) {
         let (old, new) = (self.old, self.new);
-        for (name, f) in &new.functions {
-            let Some(o) = old.functions.get(name) else {
+        for (key, f) in &new.functions {
+            let Some((_, o)) = counterpart(old, new, key) else {
                 continue;
             };
-            if self.recreated_functions.contains(name) {
+            if !function_replaceable(o, f) {
                 continue;
             }
             self.function_privileges(Some(o), f, false);
             if o.description != f.description {
                 self.comment(
-                    CommentTarget::Function(function_signature(f)),
+                    routine_comment_target(f),
                     f.description.as_ref(),
-                    dotted(name),
+                    new.function_label(key),
                     f.origin,
                 );
             }
@@ -132,7 +163,7 @@ impl Differ<'_> {
         f: &Function,
         fresh: bool,
     ) {
-        let obj = GrantObject::Function(function_signature(f));
+        let obj = routine_grant_object(f);
         let empty = Privileges::new();
         let (og, or) = match (old, fresh) {
             (Some(o), false) => (&o.grants, &o.revokes),

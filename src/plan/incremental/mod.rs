@@ -49,12 +49,15 @@ use crate::diff::compare::{
 use crate::diff::{Change, ChangeKind, ConstraintKind, Facts, Renames, Subject};
 use crate::ir::graph::table_order;
 use crate::ir::{
-    Column, Function, Index, MigrationSettings, Model, Policy, Preset, Privileges, QName, Table,
-    View,
+    Column, FnKey, Function, Index, MigrationSettings, Model, Policy, Preset, Privileges, QName,
+    Table, View,
 };
 use crate::plan::{Migration, Step, sort_policies, view_order};
 use crate::source::Span;
-use crate::sql::{CommentTarget, Constraint, GrantObject, Stmt, function_signature};
+use crate::sql::{
+    CommentTarget, Constraint, GrantObject, Stmt, drop_routine, function_signature,
+    routine_comment_target, routine_grant_object,
+};
 
 /// The next migration: changes, statements, and the optional non-transactional follow-up.
 #[derive(Debug, Clone, Default)]

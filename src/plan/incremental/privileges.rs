@@ -14,7 +14,7 @@ impl Differ<'_> {
             && object.split('.').next() == Some("public")
             && ["anon", "authenticated", "service_role"].contains(&role);
         match obj {
-            GrantObject::Function(_) => {
+            GrantObject::Function(_) | GrantObject::Procedure(_) => {
                 // PUBLIC's EXECUTE unless the model's default privileges take it away.
                 let public = role.eq_ignore_ascii_case("public")
                     && !self
@@ -37,7 +37,7 @@ impl Differ<'_> {
     ) -> Vec<String> {
         use crate::ir::default_privileges::ObjectClass;
         let class = match obj {
-            GrantObject::Function(_) => ObjectClass::Functions,
+            GrantObject::Function(_) | GrantObject::Procedure(_) => ObjectClass::Functions,
             GrantObject::Table(_) => ObjectClass::Tables,
         };
         let schema = object.split('.').next().unwrap_or_default();

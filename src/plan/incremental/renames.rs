@@ -1,5 +1,5 @@
-//! Declared renames (`renamed_from:`): tables and enums moved and renamed, columns, indexes and
-//! policies renamed, first in the migration.
+//! Declared renames (`renamed_from:`): tables, enums, functions and procedures moved and
+//! renamed, columns, indexes and policies renamed, first in the migration.
 
 use super::*;
 
@@ -57,6 +57,41 @@ impl Differ<'_> {
                 span,
             );
             self.emit(Phase::Rename, format!("Rename type {from} to {to}"), stmts);
+        }
+        for (from, to) in &r.functions {
+            let Some(f) = self.new.functions.get(to) else {
+                continue;
+            };
+            // The signature under its old name (same input types), then moved and renamed.
+            let mut current = f.clone();
+            current.name = from.name.clone();
+            let mut stmts = Vec::new();
+            if from.name.schema != to.name.schema {
+                stmts.push(Stmt::SetRoutineSchema(
+                    f.kind,
+                    function_signature(&current),
+                    to.name.schema.clone(),
+                ));
+                current.name.schema = to.name.schema.clone();
+            }
+            if current.name.name != to.name.name {
+                stmts.push(Stmt::RenameRoutine(
+                    f.kind,
+                    function_signature(&current),
+                    to.name.name.clone(),
+                ));
+            }
+            self.change(
+                ChangeKind::RenameFunction,
+                self.new.function_label(to),
+                format!("renamed from {}", dotted(&from.name)),
+                f.origin,
+            );
+            self.emit(
+                Phase::Rename,
+                format!("Rename {} {} to {}", f.kind.word(), from.name, to.name),
+                stmts,
+            );
         }
         for (table, ixs) in &r.indexes {
             for (from, to) in ixs {
