@@ -909,6 +909,8 @@ mod edits {
                 default_privileges: std::collections::BTreeSet::new(),
                 score: None,
                 pair: None,
+                overloads: BTreeMap::new(),
+                procedures: BTreeMap::new(),
             }
         }
 
@@ -946,8 +948,6 @@ mod edits {
                 if on(3) {
                     s.push_str("  tables: { grant: { public: [references] } }\n");
                 }
-                overloads: BTreeMap::new(),
-                procedures: BTreeMap::new(),
             }
             s
         }
@@ -1649,6 +1649,7 @@ mod edits {
                     t.replica_identity = r;
                     Some(format!("replica identity of {table_name}: {what}"))
                 }
+                27 => {
                     // Overloads: add one (to a name or a new name), drop one, change a body, or
                     // change an overload's input types (a new identity).
                     let sig = |rng: &mut ChaCha8Rng| -> Vec<Ty> {

@@ -15,8 +15,8 @@ pub mod function;
 pub mod graph;
 pub mod job;
 pub mod name;
-pub mod replication;
 pub mod publication;
+pub mod replication;
 pub mod types;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -13,8 +13,8 @@ mod fastyaml;
 pub mod job;
 pub mod migrations;
 pub mod model;
-pub mod replication;
 pub mod publication;
+pub mod replication;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};

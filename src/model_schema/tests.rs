@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 use super::keys;
 use super::*;
 use crate::load::{
-    access_tests as at, citus, default_privileges as dp, migrations as mig, model as m,
-    access_tests as at, citus, job, migrations as mig, model as m, publication as pb,
+    access_tests as at, citus, default_privileges as dp, job, migrations as mig, model as m,
+    publication as pb,
 };
 
 /// Each loader key list (by its name in `src/load/`) and the object that documents it.
@@ -101,10 +101,15 @@ const LOADER_SOURCES: &[(&str, &str)] = &[
     (
         "src/load/default_privileges.rs",
         include_str!("../load/default_privileges.rs"),
+    ),
+    (
         "src/load/replication.rs",
         include_str!("../load/replication.rs"),
+    ),
+    (
         "src/load/model/domains.rs",
         include_str!("../load/model/domains.rs"),
+    ),
     ("src/load/job.rs", include_str!("../load/job.rs")),
     (
         "src/load/publication.rs",

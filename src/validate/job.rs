@@ -42,7 +42,10 @@ pub(super) fn check(model: &Model, sources: &SourceMap, d: &mut Diagnostics) {
                     );
                 }
             }
-            Some(call) => match model.function(&call.value, &[]).or_else(|| model.functions_named(&call.value).next()) {
+            Some(call) => match model
+                .function(&call.value, &[])
+                .or_else(|| model.functions_named(&call.value).next())
+            {
                 None => d.push(
                     Diagnostic::error(
                         Code::InvalidJobCommand,

@@ -8,10 +8,10 @@
 
 mod citus;
 mod default_privileges;
-mod replication;
 mod domains;
 mod job;
 mod publication;
+mod replication;
 pub mod sql;
 
 pub use sql::{Fragment, Fragments};

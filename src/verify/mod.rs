@@ -17,9 +17,9 @@ mod citus;
 mod default_privileges;
 mod domains;
 pub mod fingerprint;
-mod replication;
 mod job;
 mod publication;
+mod replication;
 
 use std::collections::{BTreeMap, BTreeSet};
 

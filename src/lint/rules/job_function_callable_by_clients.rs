@@ -44,9 +44,7 @@ impl Rule for JobFunctionCallableByClients {
     fn check(&self, cx: &LintContext<'_>, out: &mut Vec<Finding>) {
         for job in cx.model.jobs.values() {
             let Some(call) = &job.call else { continue };
-            if !cx.settings.exposed(&call.value.schema)
-                || !cx.model.has_function(&call.value)
-            {
+            if !cx.settings.exposed(&call.value.schema) || !cx.model.has_function(&call.value) {
                 continue;
             }
             let roles: Vec<String> = cx
