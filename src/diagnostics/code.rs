@@ -70,6 +70,8 @@ codes! {
     /// A declared test named like a derived one without opting it out, or an opt-out without a
     /// reason.
     DerivedTestOptOut = "E211", "derived-test-opt-out";
+    /// A data row or `key:` names a column the table does not have.
+    DataUnknownColumn = "E215", "data-unknown-column";
     /// A SQL fragment that does not parse.
     SqlSyntax = "E301", "sql-syntax";
     /// A column named in a SQL fragment that does not exist where it is evaluated.
@@ -119,6 +121,14 @@ codes! {
     /// A subquery in a policy of a distributed or reference table of a Citus model (Citus
     /// refuses it at `CREATE POLICY` and at distribution).
     CitusPolicySubquery = "E322", "citus-policy-subquery";
+    /// A data row lacks a column that needs a value (NOT NULL without default), or gives one to a
+    /// generated column.
+    DataMissingColumn = "E327", "data-missing-column";
+    /// A data value that does not fit its column (a number for a boolean, null for NOT NULL, …).
+    DataValueMismatch = "E328", "data-value-mismatch";
+    /// Data whose rows cannot be told apart: no primary key or `key:`, a key that is not a primary
+    /// key or unique constraint, a row without its key, or two rows with the same key.
+    DataKeyInvalid = "E329", "data-key-invalid";
     /// A committed migration was edited, removed or reordered.
     MigrationTampered = "E401", "migration-tampered";
     /// The model has changes that no committed migration describes yet.

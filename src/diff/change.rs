@@ -129,6 +129,9 @@ pub enum ChangeKind {
     /// A table's Citus placement changes: distributed, reference or local (`undistribute_table`,
     /// `create_distributed_table`, `alter_distributed_table`, …; `target: citus` models only).
     ChangePlacement,
+    /// A table's reference data (`data:`) or the Storage buckets change: rows inserted, updated
+    /// or deleted by key.
+    ChangeData,
 }
 
 /// One change between the models.

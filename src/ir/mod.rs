@@ -9,6 +9,7 @@
 
 pub mod access_test;
 pub mod citus;
+pub mod data;
 pub mod graph;
 pub mod name;
 pub mod types;
@@ -160,6 +161,9 @@ pub struct Model {
     /// Queries whose plans `verify --explain` checks (`queries:`); not part of the snapshot.
     #[serde(skip)]
     pub query_checks: Vec<access_test::QueryCheck>,
+    /// Supabase Storage buckets (`buckets:`), rows of `storage.buckets`, by id.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub buckets: BTreeMap<String, data::Bucket>,
 }
 
 /// The `migrations:` settings: safe strategies for changes to existing tables, the file layout,
@@ -859,6 +863,9 @@ pub struct Table {
     /// Where it was declared.
     #[serde(skip)]
     pub origin: Span,
+    /// Reference data (`data:`): rows the migrations insert and keep as declared.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub data: Option<data::TableData>,
 }
 
 /// What an earlier key of the table already enforces for a unique constraint that repeats it.

@@ -7,6 +7,7 @@
 
 pub mod access_tests;
 pub mod citus;
+pub mod data;
 pub mod decode;
 mod fastyaml;
 pub mod migrations;

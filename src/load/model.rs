@@ -34,6 +34,7 @@ pub(crate) const TOP: &[&str] = &[
     "lint",
     "migrations",
     "target",
+    "buckets",
 ];
 pub(crate) const TABLE: &[&str] = &[
     "schema",
@@ -56,6 +57,7 @@ pub(crate) const TABLE: &[&str] = &[
     "tests",
     "queries",
     "distribution",
+    "data",
 ];
 /// Whether a column entry is a table key written one level too deep: a name of [`TABLE`] whose
 /// value is a list, or a mapping without `type` (a column's value is a type or a mapping with
@@ -440,6 +442,9 @@ impl<'d> Decoder<'d> {
                 }
                 self.model.external_policy_spans.insert(table, k.span);
             }
+        }
+        if let Some(n) = f.get("buckets") {
+            self.model.buckets = super::data::buckets(self.d, n);
         }
         if let Some(n) = f.get("triggers") {
             for (k, v) in decode::entries(self.d, n, "`triggers`") {
@@ -897,6 +902,9 @@ impl<'d> Decoder<'d> {
         if let Some(n) = f.get("queries") {
             let queries = super::access_tests::queries(self.d, &name, n);
             self.model.query_checks.extend(queries);
+        }
+        if let Some(n) = f.get("data") {
+            t.data = Some(super::data::table_data(self.d, n));
         }
         f.finish(self.d);
         if self.declare("relation", &name.to_string(), key_span) {

@@ -69,6 +69,21 @@ pub struct DatabaseView {
     pub external_policies: Vec<ExternalPoliciesView>,
     /// How to apply and roll back the migrations.
     pub migrations: MigrationsView,
+    /// Supabase Storage buckets (`buckets:`), by id.
+    pub buckets: Vec<BucketView>,
+}
+
+/// A Storage bucket line.
+#[derive(Debug, Clone, Serialize)]
+pub struct BucketView {
+    /// The bucket id.
+    pub id: String,
+    /// Readable without a policy.
+    pub public: bool,
+    /// Largest object in bytes, when limited.
+    pub file_size_limit: Option<u64>,
+    /// Allowed MIME types (empty: any).
+    pub allowed_mime_types: Vec<String>,
 }
 
 /// A schema line of the overview.
@@ -186,6 +201,10 @@ pub struct TableView {
     pub partition: Option<PartitionView>,
     /// Placement on a Citus cluster (`None` unless the model targets Citus).
     pub citus: Option<CitusView>,
+    /// The number of reference rows the migrations insert (`data:`).
+    pub data_rows: usize,
+    /// The columns that identify those rows.
+    pub data_key: Vec<String>,
 }
 
 /// How Citus places a table.
@@ -1083,6 +1102,12 @@ pub fn database_view_in(
                         .collect(),
                 }),
                 citus: citus_view(model, &colocation, &|q| names.short(q), t),
+                data_rows: t.data.as_ref().map_or(0, |d| d.rows.len()),
+                data_key: t
+                    .data
+                    .as_ref()
+                    .map(|d| d.key_columns(t))
+                    .unwrap_or_default(),
             }
         })
         .collect();
@@ -1391,6 +1416,16 @@ pub fn database_view_in(
             .map(|(table, policies)| ExternalPoliciesView {
                 table: names.table(table),
                 policies: policies.values().map(|p| policy_view(p)).collect(),
+            })
+            .collect(),
+        buckets: model
+            .buckets
+            .values()
+            .map(|b| BucketView {
+                id: b.id.clone(),
+                public: b.public,
+                file_size_limit: b.file_size_limit,
+                allowed_mime_types: b.allowed_mime_types.clone(),
             })
             .collect(),
         migrations,

@@ -7,6 +7,7 @@
 //! linear in the size of the model (lookups go through maps built once per table).
 
 mod citus;
+mod data;
 pub mod sql;
 
 pub use sql::{Fragment, Fragments};
@@ -971,6 +972,7 @@ pub fn validate_with(
     for t in model.tables.values() {
         table_checks(model, &scope, t, d);
     }
+    data::check(model, d);
     platform_schemas(model, d);
     for p in model.external_policies.values().flat_map(|ps| ps.values()) {
         policy_checks(p, d);

@@ -22,6 +22,7 @@
 
 mod alter_table;
 mod columns;
+mod data;
 mod enums;
 mod external;
 mod functions;
@@ -78,6 +79,8 @@ enum Phase {
     DropView,
     DropTrigger,
     DropPolicy,
+    /// Rows removed from reference data (children's before parents').
+    DeleteData,
     DropPublication,
     DropForeignKey,
     DropConstraint,
@@ -92,6 +95,8 @@ enum Phase {
     CreateFunction,
     CreateTable,
     AlterColumn,
+    /// Reference rows inserted or updated (parents' first), before constraints that check them.
+    Data,
     AddConstraint,
     AddForeignKey,
     CreateLateFunction,
@@ -285,6 +290,7 @@ impl<'a> Differ<'a> {
         self.enums();
         self.functions();
         self.tables();
+        self.data();
         self.views();
         self.external_triggers();
         self.external_policies();
