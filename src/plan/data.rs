@@ -51,8 +51,12 @@ pub fn upsert(t: &Table, row: &Row, key: &[String], reset: &[String]) -> Stmt<'s
     }))
 }
 
-/// The delete of `row` from `t` by its key (`None` when the row lacks a key column).
+/// The delete of `row` from `t` by its key (`None` when there is no key or the row lacks a key
+/// column).
 pub fn delete(t: &Table, row: &Row, key: &[String]) -> Option<Stmt<'static>> {
+    if key.is_empty() {
+        return None;
+    }
     let values = key
         .iter()
         .map(|k| {
@@ -130,18 +134,18 @@ pub fn diff_rows(old: Option<&Table>, new: &Table) -> RowDiff {
         changed: 0,
         removed: 0,
     };
+    let old_key = old
+        .and_then(|t| t.data.as_ref().map(|x| x.key_columns(t)))
+        .unwrap_or_default();
+    // Without data in the new model, the old rows are found by the key they had.
     let key = new
         .data
         .as_ref()
-        .map(|x| x.key_columns(new))
-        .unwrap_or_default();
+        .map_or_else(|| old_key.clone(), |x| x.key_columns(new));
     let old_rows: &[Row] = old
         .and_then(|t| t.data.as_ref())
         .map_or(&[], |x| x.rows.as_slice());
     let new_rows: &[Row] = new.data.as_ref().map_or(&[], |x| x.rows.as_slice());
-    let old_key = old
-        .and_then(|t| t.data.as_ref().map(|x| x.key_columns(t)))
-        .unwrap_or_default();
     // Old rows by the new key (a changed key reads the old rows under the new key columns).
     let mut by_key: BTreeMap<Vec<Option<String>>, &Row> = BTreeMap::new();
     for r in old_rows {
