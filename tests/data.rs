@@ -354,3 +354,93 @@ fn migration_sql_snapshots() {
     let (_, first) = build(BUCKETS_V1, out.path());
     insta::assert_snapshot!("buckets_first_migration", first[0].0);
 }
+
+/// A run's output with miette's line wrapping undone.
+fn flat(out: &support::Out) -> String {
+    format!("{}{}", out.stdout, out.stderr)
+        .split_whitespace()
+        .filter(|w| *w != "|")
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `verify --against`: a declared row changed in the database is E503 (naming the column and both
+/// values), a declared row deleted is E501, a row the model does not declare is not reported;
+/// a declared bucket made private is E503.
+#[test]
+fn verify_against_reports_row_drift() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("schema.yaml");
+    let out = dir.path().join("generated");
+    std::fs::write(&schema, PLANS_V1).unwrap();
+    let (preset, files) = build(PLANS_V1, &out);
+    let mut db = fresh(preset);
+    for (up, _) in &files {
+        db.apply(up).unwrap();
+    }
+    let args = |url: &str| {
+        vec![
+            "verify".to_string(),
+            "--schema".into(),
+            schema.display().to_string(),
+            "--out".into(),
+            out.display().to_string(),
+            "--against".into(),
+            url.to_string(),
+        ]
+    };
+    let url = db.database_url();
+    let run = |args: Vec<String>| {
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        support::schemac(&a)
+    };
+    let clean = run(args(&url));
+    assert_eq!(clean.code, 0, "{}{}", clean.stdout, clean.stderr);
+    db.apply_ok(
+        "update plans set price = 5 where id = 2;
+         delete from subscriptions where id = 2;
+         insert into settings (name, value) values ('app_row', 'x');",
+    );
+    let drift = run(args(&url));
+    assert_eq!(drift.code, 1, "{}{}", drift.stdout, drift.stderr);
+    let text = flat(&drift);
+    assert!(
+        text.contains("data row (id) = (2) of public.plans differs: the model says `price` = 9.99"),
+        "{text}"
+    );
+    assert!(text.contains("database has `price` = 5.00"), "{text}");
+    assert!(
+        text.contains(
+            "data row (id) = (2) of public.subscriptions is in the model but not in the database"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("app_row"), "{text}");
+    assert_eq!(text.matches("data row").count(), 2, "{text}");
+
+    let bdir = tempfile::tempdir().unwrap();
+    let bschema = bdir.path().join("schema.yaml");
+    let bout = bdir.path().join("generated");
+    std::fs::write(&bschema, BUCKETS_V1).unwrap();
+    let (preset, files) = build(BUCKETS_V1, &bout);
+    let mut bdb = fresh(preset);
+    for (up, _) in &files {
+        bdb.apply(up).unwrap();
+    }
+    bdb.apply_ok("update storage.buckets set public = false where id = 'avatars'");
+    let a = [
+        "verify",
+        "--schema",
+        bschema.to_str().unwrap(),
+        "--out",
+        bout.to_str().unwrap(),
+        "--against",
+        &bdb.database_url(),
+    ];
+    let drift = support::schemac(&a);
+    let text = flat(&drift);
+    assert!(
+        text.contains("Storage bucket `avatars` differs: the model says `public` = true, the database has `public` = false"),
+        "{text}"
+    );
+}

@@ -248,6 +248,10 @@ pub struct PublicationTableInfo {
     pub row_filter: Option<String>,
 }
 
+/// A declared row as the database has it: per compared column, the database's text of it and
+/// whether it equals the declared value.
+pub type DataRow = Vec<(Option<String>, bool)>;
+
 /// What [`read`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Catalog {
@@ -284,6 +288,10 @@ pub struct Catalog {
     /// Citus's placement of the tables in the schemas read (empty without the `citus`
     /// extension), by (schema, table).
     pub citus: Vec<CitusPlacement>,
+    /// The declared rows as the database has them, by the text of their `verify::data::queries`
+    /// lookup (filled by the caller that runs those queries; `None`: no row with the key). Each
+    /// value: the database's text of the column and whether it equals the declared value.
+    pub data_rows: BTreeMap<String, Option<DataRow>>,
 }
 
 /// One row of Citus's `pg_dist_partition`, with its shard count.

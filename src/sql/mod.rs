@@ -295,7 +295,8 @@ pub struct RowValues {
     pub overriding: bool,
 }
 
-fn write_value(out: &mut String, v: &SqlValue) {
+/// Append `v` as SQL: `'text'::type`, `NULL::type` or `DEFAULT`.
+pub fn write_value(out: &mut String, v: &SqlValue) {
     match &v.literal {
         Literal::Text(l) => {
             let _ = write!(out, "{}::{}", quote_literal(l), v.type_sql);

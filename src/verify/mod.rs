@@ -14,6 +14,7 @@
 //! order, so the output is deterministic.
 
 mod citus;
+pub mod data;
 pub mod fingerprint;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -270,6 +271,7 @@ pub fn compare(
     views(&mut cx, catalog);
     privileges(&mut cx, external, catalog);
     citus::compare(&mut cx, catalog);
+    data::compare(&mut cx, catalog);
 }
 
 fn schemas_and_extensions(cx: &mut Cx<'_>, catalog: &Catalog) {
