@@ -444,3 +444,38 @@ fn verify_against_reports_row_drift() {
         "{text}"
     );
 }
+
+/// `import` on Supabase writes the rows of `storage.buckets` as `buckets:`, and `--check` finds
+/// the model rebuilds the same database.
+#[test]
+fn import_reads_buckets() {
+    let dir = tempfile::tempdir().unwrap();
+    let (preset, files) = build(BUCKETS_V1, &dir.path().join("generated"));
+    let mut db = fresh(preset);
+    for (up, _) in &files {
+        db.apply(up).unwrap();
+    }
+    let model = dir.path().join("imported.yaml");
+    let out = support::schemac(&[
+        "import",
+        "--database-url",
+        &db.database_url(),
+        "--preset",
+        "supabase",
+        "--out-model",
+        model.to_str().unwrap(),
+        "--report",
+        dir.path().join("report.md").to_str().unwrap(),
+        "--check",
+    ]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let said = format!("{}{}", out.stdout, out.stderr);
+    assert!(said.contains("import --check: identical"), "{said}");
+    let text = std::fs::read_to_string(&model).unwrap();
+    assert!(
+        text.contains(
+            "buckets:\n  avatars: { public: true, file_size_limit: 1048576, allowed_mime_types: [\"image/png\", \"image/jpeg\"] }\n  reports: {}\n"
+        ),
+        "{text}"
+    );
+}
