@@ -793,6 +793,9 @@ mod edits {
         pub fk: Option<String>,
         /// Triggers calling `touch_row`: name → on insert too (else update only).
         pub triggers: BTreeMap<String, bool>,
+        /// Reference rows (`data:`), by `id`; written only while every column has a default, so
+        /// the rows hold no null that a later NOT NULL would refuse (dropping the rows first).
+        pub data: Vec<u32>,
     }
 
     /// A view reading `select id from <table>`; a materialized one has a unique index on `id`.
@@ -833,6 +836,7 @@ mod edits {
                     policies: Vec::new(),
                     fk: None,
                     triggers: BTreeMap::new(),
+                    data: Vec::new(),
                 }],
                 views: Vec::new(),
                 functions: BTreeMap::new(),
@@ -928,6 +932,12 @@ mod edits {
                         );
                     }
                 }
+                if !t.data.is_empty() && t.cols.iter().all(|c| c.default) {
+                    s.push_str("    data:\n");
+                    for id in &t.data {
+                        let _ = writeln!(s, "      - {{ id: {id} }}");
+                    }
+                }
                 if !t.policies.is_empty() {
                     s.push_str("    rls:\n      enabled: true\n      policies:\n");
                     for p in &t.policies {
@@ -995,7 +1005,7 @@ mod edits {
 
         fn try_edit(&mut self, rng: &mut ChaCha8Rng) -> Option<String> {
             let ti = rng.random_range(0..self.tables.len());
-            let kind = rng.random_range(0..24);
+            let kind = rng.random_range(0..25);
             let table_name = self.tables[ti].name.clone();
             match kind {
                 0 => {
@@ -1102,6 +1112,7 @@ mod edits {
                         policies: Vec::new(),
                         fk,
                         triggers: BTreeMap::new(),
+                        data: Vec::new(),
                     });
                     Some(format!("add table {name}"))
                 }
@@ -1308,6 +1319,37 @@ mod edits {
                         if c.default { "add" } else { "drop" },
                         c.name
                     ))
+                }
+                23 => {
+                    // Reference rows: add one, remove one or remove them all.
+                    let t = &mut self.tables[ti];
+                    match rng.random_range(0..4) {
+                        0 if !t.data.is_empty() => {
+                            let id = t.data.remove(rng.random_range(0..t.data.len()));
+                            Some(format!("remove data row {id} of {table_name}"))
+                        }
+                        1 if !t.data.is_empty() => {
+                            t.data.clear();
+                            Some(format!("remove the data of {table_name}"))
+                        }
+                        _ => {
+                            // The rows are written while every column has a default: give them
+                            // one (an edit of its own kind, made here so rows get written).
+                            let id = self.counter;
+                            self.counter += 1;
+                            let t = &mut self.tables[ti];
+                            t.data.push(id);
+                            let mut given = Vec::new();
+                            for c in t.cols.iter_mut().filter(|c| !c.default) {
+                                c.default = true;
+                                given.push(c.name.clone());
+                            }
+                            Some(format!(
+                                "add data row {id} to {table_name} (defaults for: {})",
+                                given.join(", ")
+                            ))
+                        }
+                    }
                 }
                 _ => {
                     // Move an enum value (the type is rebuilt).
