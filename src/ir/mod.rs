@@ -161,8 +161,9 @@ pub struct Model {
     /// Queries whose plans `verify --explain` checks (`queries:`); not part of the snapshot.
     #[serde(skip)]
     pub query_checks: Vec<access_test::QueryCheck>,
-    /// Supabase Storage buckets (`buckets:`), rows of `storage.buckets`, by id.
-    #[serde(default, skip_serializing_if = "is_default")]
+    /// Supabase Storage buckets (`buckets:`), rows of `storage.buckets`, by id. Left out of the
+    /// snapshot when empty (in format 1 too).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub buckets: BTreeMap<String, data::Bucket>,
 }
 
@@ -863,8 +864,9 @@ pub struct Table {
     /// Where it was declared.
     #[serde(skip)]
     pub origin: Span,
-    /// Reference data (`data:`): rows the migrations insert and keep as declared.
-    #[serde(default, skip_serializing_if = "is_default")]
+    /// Reference data (`data:`): rows the migrations insert and keep as declared. Left out of
+    /// the snapshot when `None` (in format 1 too, so older snapshots read and write the same).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<data::TableData>,
 }
 
