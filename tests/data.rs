@@ -479,3 +479,44 @@ fn import_reads_buckets() {
         "{text}"
     );
 }
+
+/// DATABASE.md shows each table's row count and key and the buckets, the same from the built-in
+/// writer and from the template (minijinja).
+#[test]
+fn database_md_shows_rows_and_buckets() {
+    let yaml = format!(
+        "{}buckets:\n  avatars: {{ public: true, allowed_mime_types: [image/png] }}\n  reports: ~\n",
+        PLANS_V1.replace("version: 1\n", "version: 1\npreset: supabase\n")
+    );
+    let compiled = schemac::compile_sources(&[("schema.yaml".to_string(), yaml)]);
+    assert!(compiled.ok());
+    let render = |r: &Renderer| {
+        r.docs(
+            &compiled.model,
+            &compiled.external,
+            Path::new("docs/DATABASE.md"),
+            Path::new("generated"),
+            &[],
+        )
+        .unwrap()
+        .last()
+        .unwrap()
+        .text
+        .clone()
+    };
+    let fast = render(&Renderer::new(None));
+    let slow = render(&Renderer::new(None).minijinja_only());
+    assert!(fast == slow, "built-in and template differ");
+    assert!(
+        fast.contains("- **Reference data:** 2 rows (key `id`), inserted and kept as declared by the migrations"),
+        "{fast}"
+    );
+    assert!(
+        fast.contains("- **Reference data:** 2 rows (key `name`)"),
+        "{fast}"
+    );
+    assert!(
+        fast.contains("## Storage buckets\n\nRows of `storage.buckets` the migrations insert and keep as declared (`buckets:`).\n\n| bucket | public | file size limit | allowed MIME types |\n|---|---|---|---|\n| `avatars` | yes | platform default | `image/png` |\n| `reports` | no | platform default | any |\n"),
+        "{fast}"
+    );
+}
