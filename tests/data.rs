@@ -520,3 +520,46 @@ fn database_md_shows_rows_and_buckets() {
         "{fast}"
     );
 }
+
+/// The access tests `schemac test` derives from an owner policy synthesize rows whose keys avoid
+/// the seeded rows' keys (they collided before, and the derived test failed).
+#[test]
+fn derived_access_tests_avoid_seeded_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("schema.yaml");
+    let out = dir.path().join("generated");
+    std::fs::write(
+        &schema,
+        r#"version: 1
+preset: supabase
+tables:
+  notes:
+    columns:
+      id: { type: bigint, primary_key: true }
+      user_id: { type: uuid, nullable: true, references: auth.users.id }
+      body: text
+    indexes: [ { columns: [user_id] } ]
+    grants: { authenticated: [select, insert, update, delete] }
+    rls:
+      policies:
+        own: { for: all, to: [authenticated], using: "(select auth.uid()) = user_id" }
+    data:
+      - { id: 1, body: welcome }
+      - { id: 2, body: hello }
+"#,
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(&schema).unwrap();
+    build(&text, &out);
+    let url = support::admin_url();
+    let run = support::schemac(&[
+        "test",
+        "--schema",
+        schema.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--database-url",
+        &url,
+    ]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+}
