@@ -837,6 +837,9 @@ mod edits {
         /// Columns of the domain `score` (NOT NULL, default 1) or the composite `pair`
         /// (nullable): name → type.
         pub typed: BTreeMap<String, &'static str>,
+        /// Reference rows (`data:`), by `id`; written only while every column has a default, so
+        /// the rows hold no null that a later NOT NULL would refuse (dropping the rows first).
+        pub data: Vec<u32>,
     }
 
     /// The domain `score`: `integer` with `value < limit`, maybe `value <> 13` too.
@@ -901,6 +904,7 @@ mod edits {
                     trigger_modes: BTreeMap::new(),
                     replica_identity: None,
                     typed: BTreeMap::new(),
+                    data: Vec::new(),
                 }],
                 views: Vec::new(),
                 functions: BTreeMap::new(),
@@ -1095,6 +1099,12 @@ mod edits {
                 }
                 if let Some(r) = &t.replica_identity {
                     let _ = writeln!(s, "    replica_identity: {r}");
+                }
+                if !t.data.is_empty() && t.cols.iter().all(|c| c.default) {
+                    s.push_str("    data:\n");
+                    for id in &t.data {
+                        let _ = writeln!(s, "      - {{ id: {id} }}");
+                    }
                 }
                 if !t.policies.is_empty() {
                     s.push_str("    rls:\n      enabled: true\n      policies:\n");
@@ -1292,7 +1302,7 @@ mod edits {
 
         fn try_edit(&mut self, rng: &mut ChaCha8Rng) -> Option<String> {
             let ti = rng.random_range(0..self.tables.len());
-            let kind = rng.random_range(0..29);
+            let kind = rng.random_range(0..30);
             let table_name = self.tables[ti].name.clone();
             match kind {
                 0 => {
@@ -1402,6 +1412,7 @@ mod edits {
                         trigger_modes: BTreeMap::new(),
                         replica_identity: None,
                         typed: BTreeMap::new(),
+                        data: Vec::new(),
                     });
                     Some(format!("add table {name}"))
                 }
@@ -1728,6 +1739,37 @@ mod edits {
                             }
                             self.procedures.insert(n.clone(), (args.clone(), body));
                             Some(format!("procedure {n} takes {args:?}"))
+                        }
+                    }
+                }
+                29 => {
+                    // Reference rows: add one, remove one or remove them all.
+                    let t = &mut self.tables[ti];
+                    match rng.random_range(0..4) {
+                        0 if !t.data.is_empty() => {
+                            let id = t.data.remove(rng.random_range(0..t.data.len()));
+                            Some(format!("remove data row {id} of {table_name}"))
+                        }
+                        1 if !t.data.is_empty() => {
+                            t.data.clear();
+                            Some(format!("remove the data of {table_name}"))
+                        }
+                        _ => {
+                            // The rows are written while every column has a default: give them
+                            // one (an edit of its own kind, made here so rows get written).
+                            let id = self.counter;
+                            self.counter += 1;
+                            let t = &mut self.tables[ti];
+                            t.data.push(id);
+                            let mut given = Vec::new();
+                            for c in t.cols.iter_mut().filter(|c| !c.default) {
+                                c.default = true;
+                                given.push(c.name.clone());
+                            }
+                            Some(format!(
+                                "add data row {id} to {table_name} (defaults for: {})",
+                                given.join(", ")
+                            ))
                         }
                     }
                 }

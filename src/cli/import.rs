@@ -267,6 +267,20 @@ fn read(client: &mut impl GenericClient, args: &ImportArgs) -> Result<Read, post
         catalog.triggers.extend(ours);
         catalog.triggers.sort();
     }
+    if supabase {
+        // Storage buckets are the model's `buckets:` (rows of storage.buckets).
+        let has = client.query_one("select to_regclass('storage.buckets') is not null", &[])?;
+        if has.try_get::<_, bool>(0)? {
+            for r in client.query(introspect::BUCKETS_SQL, &[])? {
+                catalog.buckets.push(introspect::BucketRow {
+                    id: r.try_get(0)?,
+                    public: r.try_get(1)?,
+                    file_size_limit: r.try_get(2)?,
+                    allowed_mime_types: r.try_get(3)?,
+                });
+            }
+        }
+    }
     let mut others = introspect::others(client, &schemas)?;
     if supabase {
         // Policies the project put on the platform's tables: on those the preset declares

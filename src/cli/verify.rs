@@ -140,7 +140,65 @@ pub(crate) fn read_catalog(
         }));
         catalog.triggers.sort();
     }
+    read_data_rows(client, compiled, &mut catalog)?;
     Ok(catalog)
+}
+
+/// The declared rows (`data:`, `buckets:`) as the database has them: one lookup by key each
+/// (`verify::data::queries`), on the tables the catalog holds (and `storage.buckets` on
+/// Supabase). A lookup PostgreSQL refuses (a value that no longer casts to a changed column
+/// type) is rolled back to its savepoint and reported as a different row.
+fn read_data_rows(
+    client: &mut impl GenericClient,
+    compiled: &Compiled,
+    catalog: &mut introspect::Catalog,
+) -> Result<(), Box<Diagnostic>> {
+    let model = &compiled.model;
+    let queries = verify::data::queries(model);
+    if queries.is_empty() {
+        return Ok(());
+    }
+    let exists = |q: &schemac::ir::QName| {
+        (q.schema == "storage"
+            && q.name == "buckets"
+            && model.preset == schemac::ir::Preset::Supabase)
+            || catalog
+                .tables
+                .iter()
+                .any(|t| t.schema == q.schema && t.name == q.name)
+    };
+    let mut answers = std::collections::BTreeMap::new();
+    for q in queries.iter().filter(|q| exists(&q.table)) {
+        client
+            .batch_execute("SAVEPOINT schemac_verify_row")
+            .map_err(|e| query_failure(&e, "cannot read the declared rows"))?;
+        let answer = match client.query(q.sql.as_str(), &[]) {
+            Ok(rows) => rows.first().map(|r| {
+                (0..q.columns.len())
+                    .map(|i| {
+                        (
+                            r.get::<_, Option<String>>(2 * i),
+                            r.get::<_, Option<bool>>(2 * i + 1).unwrap_or(false),
+                        )
+                    })
+                    .collect()
+            }),
+            Err(e) => {
+                client
+                    .batch_execute("ROLLBACK TO SAVEPOINT schemac_verify_row")
+                    .map_err(|e| query_failure(&e, "cannot read the declared rows"))?;
+                Some(
+                    q.columns
+                        .iter()
+                        .map(|_| (Some(format!("an error ({e})")), false))
+                        .collect(),
+                )
+            }
+        };
+        answers.insert(q.sql.clone(), answer);
+    }
+    catalog.data_rows = answers;
+    Ok(())
 }
 
 /// The reference catalog: the model's first migration applied on its own to a scratch database

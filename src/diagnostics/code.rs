@@ -73,6 +73,8 @@ codes! {
     /// A default privilege `for_role` the migrations cannot act for (PUBLIC, or on Supabase a
     /// platform role other than `postgres`).
     DefaultPrivilegesForRole = "E214", "default-privileges-for-role";
+    /// A data row or `key:` names a column the table does not have.
+    DataUnknownColumn = "E215", "data-unknown-column";
     /// A job schedule pg_cron would not accept (cron fields, `N seconds`).
     InvalidJobSchedule = "E217", "invalid-job-schedule";
     /// A domain or composite type built from itself (directly or through other types).
@@ -133,6 +135,14 @@ codes! {
     /// A default privilege granted and revoked for the same role, or granted twice (through
     /// `all` and by name) in one class.
     ConflictingDefaultPrivilege = "E326", "conflicting-default-privilege";
+    /// A data row lacks a column that needs a value (NOT NULL without default), or gives one to a
+    /// generated column.
+    DataMissingColumn = "E327", "data-missing-column";
+    /// A data value that does not fit its column (a number for a boolean, null for NOT NULL, …).
+    DataValueMismatch = "E328", "data-value-mismatch";
+    /// Data whose rows cannot be told apart: no primary key or `key:`, a key that is not a primary
+    /// key or unique constraint, a row without its key, or two rows with the same key.
+    DataKeyInvalid = "E329", "data-key-invalid";
     /// Scheduled jobs in a model that does not declare the `pg_cron` extension.
     JobWithoutPgCron = "E333", "job-without-pg-cron";
     /// A job command that is not SQL statements, or a `call:` that is not a model function

@@ -163,6 +163,9 @@ pub enum ChangeKind {
     DropPublication,
     /// A publication's tables (column lists, row filters) or `publish` change.
     AlterPublication,
+    /// A table's reference data (`data:`) or the Storage buckets change: rows inserted, updated
+    /// or deleted by key.
+    ChangeData,
 }
 
 /// One change between the models.

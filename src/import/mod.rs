@@ -817,6 +817,28 @@ fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Pr
     }
     jobs(&mut cx, &mut head);
     publications(&mut cx, &imported_pubs, &mut head);
+    if options.supabase && !catalog.buckets.is_empty() {
+        head.push_str("buckets:\n");
+        for b in &catalog.buckets {
+            let mut parts = Vec::new();
+            if b.public {
+                parts.push("public: true".to_string());
+            }
+            if let Some(n) = b.file_size_limit.filter(|n| *n >= 0) {
+                parts.push(format!("file_size_limit: {n}"));
+            }
+            if !b.allowed_mime_types.is_empty() {
+                let types: Vec<String> = b.allowed_mime_types.iter().map(|m| scalar(m)).collect();
+                parts.push(format!("allowed_mime_types: [{}]", types.join(", ")));
+            }
+            if parts.is_empty() {
+                let _ = writeln!(head, "  {}: {{}}", scalar(&b.id));
+            } else {
+                let _ = writeln!(head, "  {}: {{ {} }}", scalar(&b.id), parts.join(", "));
+            }
+            *cx.counts.entry("buckets").or_default() += 1;
+        }
+    }
     let order = [
         "enums",
         "domains",

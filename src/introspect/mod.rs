@@ -271,6 +271,10 @@ impl Catalog {
     }
 }
 
+/// A declared row as the database has it: per compared column, the database's text of it and
+/// whether it equals the declared value.
+pub type DataRow = Vec<(Option<String>, bool)>;
+
 /// What [`read`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Catalog {
@@ -323,6 +327,12 @@ pub struct Catalog {
     pub jobs: Vec<JobInfo>,
     /// Every publication of the database (`pg_publication`), by name.
     pub publications: Vec<PublicationInfo>,
+    /// The declared rows as the database has them, by the text of their `verify::data::queries`
+    /// lookup (filled by the caller that runs those queries; `None`: no row with the key). Each
+    /// value: the database's text of the column and whether it equals the declared value.
+    pub data_rows: BTreeMap<String, Option<DataRow>>,
+    /// Rows of `storage.buckets` (Supabase; filled by the caller that reads them), by id.
+    pub buckets: Vec<BucketRow>,
 }
 
 /// One row of `pg_publication`.
@@ -367,6 +377,23 @@ select coalesce(j.jobname::text, 'job ' || j.jobid::text), j.schedule::text, j.c
        j.active, j.username::text
 from cron.job j
 where j.database = current_database()";
+
+/// A row of Supabase's `storage.buckets`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct BucketRow {
+    /// Id (and name).
+    pub id: String,
+    /// `public`.
+    pub public: bool,
+    /// `file_size_limit` in bytes.
+    pub file_size_limit: Option<i64>,
+    /// `allowed_mime_types`.
+    pub allowed_mime_types: Vec<String>,
+}
+
+/// The SELECT that reads [`BucketRow`]s (columns in the struct's order).
+pub const BUCKETS_SQL: &str = "select id::text, coalesce(public, false), file_size_limit::bigint, \
+     coalesce(allowed_mime_types, '{}')::text[] from storage.buckets order by id";
 
 /// One row of Citus's `pg_dist_partition`, with its shard count.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

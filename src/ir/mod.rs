@@ -9,6 +9,7 @@
 
 pub mod access_test;
 pub mod citus;
+pub mod data;
 pub mod default_privileges;
 pub mod domains;
 pub mod function;
@@ -191,6 +192,10 @@ pub struct Model {
     /// out of the snapshot when empty.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub publications: BTreeMap<String, publication::Publication>,
+    /// Supabase Storage buckets (`buckets:`), rows of `storage.buckets`, by id. Left out of the
+    /// snapshot when empty (in format 1 too).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub buckets: BTreeMap<String, data::Bucket>,
 }
 
 /// The `migrations:` settings: safe strategies for changes to existing tables, the file layout,
@@ -904,6 +909,10 @@ pub struct Table {
         skip_serializing_if = "replication::ReplicaIdentity::is_default"
     )]
     pub replica_identity: replication::ReplicaIdentity,
+    /// Reference data (`data:`): rows the migrations insert and keep as declared. Left out of
+    /// the snapshot when `None` (in format 1 too, so older snapshots read and write the same).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<data::TableData>,
 }
 
 /// What an earlier key of the table already enforces for a unique constraint that repeats it.

@@ -32,7 +32,7 @@ pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str
     suggest(word, candidates).map_or(String::new(), |s| format!("; did you mean `{s}`?"))
 }
 
-fn wrong_type(d: &mut Diagnostics, node: &Node, expected: &str, what: &str) {
+pub(crate) fn wrong_type(d: &mut Diagnostics, node: &Node, expected: &str, what: &str) {
     d.push(
         Diagnostic::error(
             Code::WrongType,

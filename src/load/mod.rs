@@ -7,6 +7,7 @@
 
 pub mod access_tests;
 pub mod citus;
+pub mod data;
 pub mod decode;
 pub mod default_privileges;
 mod fastyaml;

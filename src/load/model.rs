@@ -43,6 +43,7 @@ pub(crate) const TOP: &[&str] = &[
     "types",
     "jobs",
     "publications",
+    "buckets",
 ];
 pub(crate) const TABLE: &[&str] = &[
     "schema",
@@ -66,6 +67,7 @@ pub(crate) const TABLE: &[&str] = &[
     "queries",
     "distribution",
     "replica_identity",
+    "data",
 ];
 /// Whether a column entry is a table key written one level too deep: a name of [`TABLE`] whose
 /// value is a list, or a mapping without `type` (a column's value is a type or a mapping with
@@ -483,6 +485,9 @@ impl<'d> Decoder<'d> {
                 &self.settings.default_schema,
                 &mut self.model.jobs,
             );
+        }
+        if let Some(n) = f.get("buckets") {
+            self.model.buckets = super::data::buckets(self.d, n);
         }
         if let Some(n) = f.get("triggers") {
             for (k, v) in decode::entries(self.d, n, "`triggers`") {
@@ -1012,6 +1017,9 @@ impl<'d> Decoder<'d> {
         if let Some(n) = f.get("queries") {
             let queries = super::access_tests::queries(self.d, &name, n);
             self.model.query_checks.extend(queries);
+        }
+        if let Some(n) = f.get("data") {
+            t.data = Some(super::data::table_data(self.d, n));
         }
         f.finish(self.d);
         if self.declare("relation", &name.to_string(), key_span) {

@@ -909,6 +909,49 @@ pub const DISTRIBUTION: Object = Object {
     rest: None,
 };
 
+/// `data: { key, rows }`: a table's reference rows with the columns that identify them.
+pub const DATA: Object = Object {
+    id: "data",
+    title: "Reference rows of a table",
+    keys: &[
+        key(
+            "key",
+            Shape::TextList,
+            "The columns that identify a row: the primary key's or a unique constraint's (default: the primary key).",
+        ),
+        required(
+            "rows",
+            Shape::Seq(&Shape::MapOf(&Shape::Any)),
+            "The rows: `{ column: value }` each; values are literals cast to the column's type, never SQL.",
+        ),
+    ],
+    rest: None,
+};
+
+/// A Supabase Storage bucket.
+pub const BUCKET: Object = Object {
+    id: "bucket",
+    title: "A Supabase Storage bucket",
+    keys: &[
+        key(
+            "public",
+            Shape::Bool,
+            "Objects are readable by URL without a policy (default false).",
+        ),
+        key(
+            "file_size_limit",
+            Shape::Count,
+            "The largest object, in bytes (default: the platform's limit).",
+        ),
+        key(
+            "allowed_mime_types",
+            Shape::TextList,
+            "The MIME types objects may have (default: any).",
+        ),
+    ],
+    rest: None,
+};
+
 /// A table.
 pub const TABLE: Object = Object {
     id: "table",
@@ -984,6 +1027,11 @@ pub const TABLE: Object = Object {
                 Shape::Obj(&DISTRIBUTION),
             ]),
             "Where Citus keeps the table (`target: citus` only): `reference` (a copy on every node), `local` (the default: on the coordinator only) or `{ column, colocate_with, shard_count }` (hash-distributed).",
+        ),
+        key(
+            "data",
+            Shape::Either(&[Shape::Seq(&Shape::MapOf(&Shape::Any)), Shape::Obj(&DATA)]),
+            "Reference rows the migrations insert and keep as declared, keyed by the primary key: `[{ id: 1, name: free }]` or `{ key: [code], rows: [...] }`.",
         ),
         key("lint", Shape::Obj(&LINT_ALLOW), LINT_ALLOW_DOC),
         key("renamed_from", Shape::Name, RENAMED_DOC),
@@ -1290,6 +1338,14 @@ pub const TOP: Object = Object {
             "publications",
             Shape::MapOf(&Shape::Obj(&PUBLICATION)),
             "Publications other than supabase_realtime (use `realtime: true` for that one), by name.",
+        ),
+        key(
+            "buckets",
+            Shape::Either(&[
+                Shape::Seq(&Shape::Name),
+                Shape::MapOf(&Shape::Either(&[Shape::Null, Shape::Obj(&BUCKET)])),
+            ]),
+            "Supabase Storage buckets (rows of `storage.buckets`) by id: `{ avatars: { public: true } }` or `[avatars]`.",
         ),
     ],
     rest: None,

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use super::keys;
 use super::*;
 use crate::load::{
-    access_tests as at, citus, default_privileges as dp, job, migrations as mig, model as m,
+    access_tests as at, citus, data, default_privileges as dp, job, migrations as mig, model as m,
     publication as pb,
 };
 
@@ -79,6 +79,8 @@ fn pairs() -> Vec<(&'static str, &'static [&'static str], &'static Object)> {
             pb::PUBLICATION_TABLE,
             &keys::PUBLICATION_TABLE,
         ),
+        ("DATA", data::DATA, &keys::DATA),
+        ("BUCKET", data::BUCKET, &keys::BUCKET),
     ]
 }
 
@@ -115,6 +117,7 @@ const LOADER_SOURCES: &[(&str, &str)] = &[
         "src/load/publication.rs",
         include_str!("../load/publication.rs"),
     ),
+    ("src/load/data.rs", include_str!("../load/data.rs")),
 ];
 
 fn set<'a>(items: impl IntoIterator<Item = &'a str>) -> BTreeSet<&'a str> {

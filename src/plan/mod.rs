@@ -7,6 +7,7 @@
 //! publication membership, comments — with ties broken by name; `down` undoes `up` in reverse.
 
 pub mod citus;
+pub mod data;
 pub mod default_privileges;
 pub mod domains;
 pub mod incremental;
@@ -317,6 +318,18 @@ pub fn initial(model: &Model) -> Migration<'_> {
         }
         up.push(step(format!("Table {}", t.name), stmts));
     }
+    // Reference data: after every table exists (parents' rows first, in FK order), before the
+    // foreign keys that close a cycle (they check the rows when added), the triggers (seed rows
+    // do not fire the model's triggers) and Citus placement (which copies the rows).
+    for name in &order.order {
+        if let Some(t) = parents.get(name) {
+            up.push(step(format!("Data of {}", t.name), data::initial_rows(t)));
+        }
+    }
+    up.push(step(
+        "Storage buckets",
+        model.buckets.values().map(data::bucket_upsert).collect(),
+    ));
     up.push(step(
         "Citus: reference tables, then each co-location group from the table that starts it",
         citus::distribute(model),
@@ -534,6 +547,15 @@ pub fn initial(model: &Model) -> Migration<'_> {
     // Down: the reverse.
     down.push(step("Scheduled jobs", jobs::unschedule(model)));
     down.push(step("Publications", publications::drop_all(model)));
+    down.push(step(
+        "Storage buckets",
+        model
+            .buckets
+            .keys()
+            .rev()
+            .map(|id| data::bucket_delete(id))
+            .collect(),
+    ));
     down.push(step(
         "Triggers on tables the model does not own",
         model

@@ -320,6 +320,25 @@ pub fn database_md(db: &DatabaseView) -> String {
             }
         }
     }
+    if !db.buckets.is_empty() {
+        o.t("\n## Storage buckets\n\nRows of `storage.buckets` the migrations insert and keep as declared (`buckets:`).\n\n| bucket | public | file size limit | allowed MIME types |\n|---|---|---|---|\n");
+        for b in &db.buckets {
+            o.t("| ");
+            o.code_cell(&b.id);
+            o.t(if b.public { " | yes | " } else { " | no | " });
+            match b.file_size_limit {
+                Some(n) => o.t(&format!("{n} bytes")),
+                None => o.t("platform default"),
+            }
+            o.t(" | ");
+            if b.allowed_mime_types.is_empty() {
+                o.t("any");
+            } else {
+                o.codes(&b.allowed_mime_types, true);
+            }
+            o.t(" |\n");
+        }
+    }
     migrations(&mut o, db);
     o.s
 }
@@ -534,6 +553,14 @@ fn table(o: &mut Out, t: &TableView) {
             o.t(&n.to_string());
             o.t(" shards)");
         }
+    }
+    if t.data_rows > 0 {
+        o.t("\n- **Reference data:** ");
+        o.t(&t.data_rows.to_string());
+        o.t(if t.data_rows == 1 { " row" } else { " rows" });
+        o.t(" (key ");
+        o.codes(&t.data_key, false);
+        o.t("), inserted and kept as declared by the migrations");
     }
     o.t("\n\n**Columns**\n\n| column | type | nullable | default | description |\n|---|---|---|---|---|\n");
     for c in &t.columns {

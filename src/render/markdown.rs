@@ -79,6 +79,8 @@ pub struct DatabaseView {
     pub jobs: Vec<JobView>,
     /// Publications other than `supabase_realtime`, by name.
     pub publications: Vec<PublicationView>,
+    /// Supabase Storage buckets (`buckets:`), by id.
+    pub buckets: Vec<BucketView>,
 }
 
 /// One row of the default privileges table.
@@ -175,6 +177,19 @@ pub struct JobView {
     pub active: bool,
     /// Description, if declared.
     pub description: Option<String>,
+}
+
+/// A Storage bucket line.
+#[derive(Debug, Clone, Serialize)]
+pub struct BucketView {
+    /// The bucket id.
+    pub id: String,
+    /// Readable without a policy.
+    pub public: bool,
+    /// Largest object in bytes, when limited.
+    pub file_size_limit: Option<u64>,
+    /// Allowed MIME types (empty: any).
+    pub allowed_mime_types: Vec<String>,
 }
 
 /// A schema line of the overview.
@@ -294,6 +309,10 @@ pub struct TableView {
     pub citus: Option<CitusView>,
     /// Its replica identity, with what it means (`None` for the default, the primary key).
     pub replica_identity: Option<String>,
+    /// The number of reference rows the migrations insert (`data:`).
+    pub data_rows: usize,
+    /// The columns that identify those rows.
+    pub data_key: Vec<String>,
 }
 
 /// How Citus places a table.
@@ -1232,6 +1251,12 @@ pub fn database_view_in(
                 }),
                 citus: citus_view(model, &colocation, &|q| names.short(q), t),
                 replica_identity: replica_identity_view(&t.replica_identity),
+                data_rows: t.data.as_ref().map_or(0, |d| d.rows.len()),
+                data_key: t
+                    .data
+                    .as_ref()
+                    .map(|d| d.key_columns(t))
+                    .unwrap_or_default(),
             }
         })
         .collect();
@@ -1552,6 +1577,16 @@ pub fn database_view_in(
             .map(|(table, policies)| ExternalPoliciesView {
                 table: names.table(table),
                 policies: policies.values().map(|p| policy_view(p)).collect(),
+            })
+            .collect(),
+        buckets: model
+            .buckets
+            .values()
+            .map(|b| BucketView {
+                id: b.id.clone(),
+                public: b.public,
+                file_size_limit: b.file_size_limit,
+                allowed_mime_types: b.allowed_mime_types.clone(),
             })
             .collect(),
         migrations,

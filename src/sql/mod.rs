@@ -301,6 +301,14 @@ pub enum Stmt<'a> {
     Cron(CronCall),
     /// A publication other than `supabase_realtime` (`CREATE`, `ALTER`, `DROP`, `COMMENT ON`).
     Publication(PublicationStmt),
+    /// `INSERT INTO t (cols) [OVERRIDING SYSTEM VALUE] VALUES ('v'::type, …) ON CONFLICT (key)
+    /// DO UPDATE SET col = EXCLUDED.col, … | DO NOTHING`: one declared row, idempotent.
+    UpsertRow(Box<RowValues>),
+    /// `DELETE FROM t WHERE k = 'v'::type AND …`: one declared row, by its key.
+    DeleteRow(QName, Vec<SqlValue>),
+    /// `SELECT setval(pg_get_serial_sequence('t', 'col'), …)`: an identity column's sequence
+    /// moved past the largest value rows were inserted with.
+    SyncIdentity(QName, String),
 }
 
 /// A table of a publication: name, column list (all when empty), row filter (validated as one
@@ -435,6 +443,86 @@ fn write_cron(out: &mut String, call: &CronCall) {
                 quote_literal(name)
             );
         }
+    }
+}
+
+/// A value of a data row as SQL: its column, the literal's text (`None`: NULL) and the type it is
+/// cast to. Written as a quoted literal with an explicit cast, never as SQL text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SqlValue {
+    /// Column name.
+    pub column: String,
+    /// The literal.
+    pub literal: Literal,
+    /// The column's type (`format_type()` text, validated as a type name).
+    pub type_sql: String,
+}
+
+/// The value part of a [`SqlValue`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Literal {
+    /// `'text'::type`
+    Text(String),
+    /// `NULL::type`
+    Null,
+    /// `DEFAULT` (a column a changed row no longer gives: back to its default).
+    Default,
+}
+
+/// One row to insert or update ([`Stmt::UpsertRow`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowValues {
+    /// The table.
+    pub table: QName,
+    /// The values, in column order.
+    pub values: Vec<SqlValue>,
+    /// The conflict target (the key's columns).
+    pub key: Vec<String>,
+    /// The row gives a value to a `GENERATED ALWAYS` identity column.
+    pub overriding: bool,
+}
+
+/// Append `v` as SQL: `'text'::type`, `NULL::type` or `DEFAULT`.
+pub fn write_value(out: &mut String, v: &SqlValue) {
+    match &v.literal {
+        Literal::Text(l) => {
+            let _ = write!(out, "{}::{}", quote_literal(l), v.type_sql);
+        }
+        Literal::Null => {
+            let _ = write!(out, "NULL::{}", v.type_sql);
+        }
+        Literal::Default => out.push_str("DEFAULT"),
+    }
+}
+
+fn write_upsert(out: &mut String, r: &RowValues) {
+    let cols: Vec<String> = r.values.iter().map(|v| quote_ident(&v.column)).collect();
+    let _ = write!(out, "INSERT INTO {} ({})", r.table, cols.join(", "));
+    if r.overriding {
+        out.push_str(" OVERRIDING SYSTEM VALUE");
+    }
+    out.push_str(" VALUES (");
+    for (i, v) in r.values.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        write_value(out, v);
+    }
+    let key: Vec<String> = r.key.iter().map(|k| quote_ident(k)).collect();
+    let _ = write!(out, ") ON CONFLICT ({})", key.join(", "));
+    let set: Vec<String> = r
+        .values
+        .iter()
+        .filter(|v| !r.key.contains(&v.column))
+        .map(|v| {
+            let c = quote_ident(&v.column);
+            format!("{c} = EXCLUDED.{c}")
+        })
+        .collect();
+    if set.is_empty() {
+        out.push_str(" DO NOTHING");
+    } else {
+        let _ = write!(out, " DO UPDATE SET {}", set.join(", "));
     }
 }
 
@@ -1364,6 +1452,26 @@ impl Stmt<'_> {
             Stmt::Type(t) => t.write_sql(out),
             Stmt::Cron(call) => write_cron(out, call),
             Stmt::Publication(p) => write_publication(out, p),
+            Stmt::UpsertRow(r) => write_upsert(out, r),
+            Stmt::DeleteRow(t, key) => {
+                let _ = write!(out, "DELETE FROM {t} WHERE ");
+                for (i, v) in key.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(" AND ");
+                    }
+                    let _ = write!(out, "{} = ", quote_ident(&v.column));
+                    write_value(out, v);
+                }
+            }
+            Stmt::SyncIdentity(t, col) => {
+                let _ = write!(
+                    out,
+                    "SELECT setval(pg_get_serial_sequence({}, {}), coalesce((SELECT max({}) FROM {t}), 0) + 1, false)",
+                    quote_literal(&t.to_string()),
+                    quote_literal(col),
+                    quote_ident(col)
+                );
+            }
         }
         out.push(';');
     }

@@ -288,36 +288,26 @@ impl Synth<'_> {
         if ty.ends_with("[]") {
             return Some("{}".to_string());
         }
-        Some(match base {
-            "uuid" => format!("00000000-0000-4000-9000-{n:012x}"),
-            "text" | "character varying" | "character" | "citext" | "name" => {
-                // Eight characters fit the usual length checks (`between 4 and 16`, `> 0`);
-                // shorter only when the type's length says so.
-                let limit: Option<usize> = ty
-                    .split_once('(')
-                    .and_then(|(_, r)| r.trim_end_matches(')').trim().parse().ok());
-                if col.contains("email") {
-                    format!("user{n}@example.test")
-                } else if limit.is_some_and(|l| l < 8) {
-                    format!("x{n}")
-                } else {
-                    format!("test{n:04}")
-                }
+        // A value a declared data row already holds in this column (a seeded key) would make the
+        // synthesized row collide with it: take the next one.
+        let seeded = |v: &str| {
+            t.data.as_ref().is_some_and(|d| {
+                d.rows.iter().any(|r| {
+                    r.values
+                        .get(col)
+                        .is_some_and(|x| x.value.literal(ty).as_deref() == Some(v))
+                })
+            })
+        };
+        let mut n = n;
+        for _ in 0..1000 {
+            let v = synthesized(base, ty, col, n)?;
+            if !seeded(&v) {
+                return Some(v);
             }
-            "smallint" | "integer" | "bigint" | "numeric" | "real" | "double precision" => {
-                n.to_string()
-            }
-            "boolean" => "false".to_string(),
-            "timestamp with time zone" | "timestamp without time zone" | "date" => {
-                "2024-01-01".to_string()
-            }
-            "time without time zone" | "time with time zone" => "00:00".to_string(),
-            "interval" => "1 hour".to_string(),
-            "json" | "jsonb" => "{}".to_string(),
-            "bytea" => "\\x00".to_string(),
-            "inet" | "cidr" => "127.0.0.1".to_string(),
-            _ => return None,
-        })
+            n = self.next();
+        }
+        None
     }
 
     /// Push rows (parents first) for a row of `table` with `fixed` values; `Err` names a column
@@ -700,6 +690,41 @@ fn grant_tests(model: &Model, api: &Api, out: &mut Derived) {
             origin,
         });
     }
+}
+
+/// The synthesized value number `n` of column `col` of type `ty` (`base`: the type without
+/// modifiers); `None` for a type schemac does not synthesize.
+fn synthesized(base: &str, ty: &str, col: &str, n: u64) -> Option<String> {
+    Some(match base {
+        "uuid" => format!("00000000-0000-4000-9000-{n:012x}"),
+        "text" | "character varying" | "character" | "citext" | "name" => {
+            // Eight characters fit the usual length checks (`between 4 and 16`, `> 0`);
+            // shorter only when the type's length says so.
+            let limit: Option<usize> = ty
+                .split_once('(')
+                .and_then(|(_, r)| r.trim_end_matches(')').trim().parse().ok());
+            if col.contains("email") {
+                format!("user{n}@example.test")
+            } else if limit.is_some_and(|l| l < 8) {
+                format!("x{n}")
+            } else {
+                format!("test{n:04}")
+            }
+        }
+        "smallint" | "integer" | "bigint" | "numeric" | "real" | "double precision" => {
+            n.to_string()
+        }
+        "boolean" => "false".to_string(),
+        "timestamp with time zone" | "timestamp without time zone" | "date" => {
+            "2024-01-01".to_string()
+        }
+        "time without time zone" | "time with time zone" => "00:00".to_string(),
+        "interval" => "1 hour".to_string(),
+        "json" | "jsonb" => "{}".to_string(),
+        "bytea" => "\\x00".to_string(),
+        "inet" | "cidr" => "127.0.0.1".to_string(),
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //! linear in the size of the model (lookups go through maps built once per table).
 
 mod citus;
+mod data;
 mod default_privileges;
 mod domains;
 mod job;
@@ -1009,6 +1010,7 @@ pub fn validate_with(
     for t in model.tables.values() {
         table_checks(model, &scope, t, d);
     }
+    data::check(model, d);
     platform_schemas(model, d);
     for p in model.external_policies.values().flat_map(|ps| ps.values()) {
         policy_checks(p, d);

@@ -14,6 +14,7 @@
 //! order, so the output is deterministic.
 
 mod citus;
+pub mod data;
 mod default_privileges;
 mod domains;
 pub mod fingerprint;
@@ -287,6 +288,7 @@ pub fn compare(
     domains::compare(&mut cx, catalog);
     job::compare(&mut cx, catalog);
     publication::compare(&mut cx, catalog);
+    data::compare(&mut cx, catalog);
 }
 
 fn schemas_and_extensions(cx: &mut Cx<'_>, catalog: &Catalog) {

@@ -8,6 +8,7 @@ pub mod ambiguous_overloads;
 pub mod auth_call_not_wrapped;
 pub mod auth_users_exposed;
 pub mod auto_expose_setting_missing;
+pub mod bucket_without_policy;
 pub mod citus_distribution_column_nullable;
 pub mod citus_policy_fans_out;
 pub mod client_default_execute_on_functions;

@@ -22,6 +22,7 @@
 
 mod alter_table;
 mod columns;
+mod data;
 mod default_privileges;
 mod domains;
 mod enums;
@@ -88,6 +89,8 @@ enum Phase {
     DropView,
     DropTrigger,
     DropPolicy,
+    /// Rows removed from reference data (children's before parents').
+    DeleteData,
     DropPublication,
     DropForeignKey,
     DropConstraint,
@@ -104,6 +107,8 @@ enum Phase {
     CreateFunction,
     CreateTable,
     AlterColumn,
+    /// Reference rows inserted or updated (parents' first), before constraints that check them.
+    Data,
     AddConstraint,
     AddForeignKey,
     CreateLateFunction,
@@ -302,6 +307,7 @@ impl<'a> Differ<'a> {
         self.user_types(renames);
         self.functions();
         self.tables();
+        self.data();
         self.views();
         self.external_triggers();
         self.external_policies();
