@@ -70,6 +70,9 @@ codes! {
     /// A declared test named like a derived one without opting it out, or an opt-out without a
     /// reason.
     DerivedTestOptOut = "E211", "derived-test-opt-out";
+    /// A platform schema (`auth`, `storage`, … on Supabase) declared with more than privileges:
+    /// the platform owns it, so the model may only grant and revoke on it.
+    PlatformSchemaDeclared = "E212", "platform-schema-declared";
     /// A SQL fragment that does not parse.
     SqlSyntax = "E301", "sql-syntax";
     /// A column named in a SQL fragment that does not exist where it is evaluated.

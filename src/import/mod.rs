@@ -396,7 +396,62 @@ pub fn import(catalog: &Catalog, others: &[OtherInfo], options: &Options) -> Imp
             }
         }
     }
+    schema_privileges(catalog, &access, &mut lines, &mut roles);
     render(catalog, others, options, &(lines, roles))
+}
+
+/// The grants and revokes that turn each imported schema's default privileges (PostgreSQL's and
+/// the preset's) into what the catalog holds, keyed `("", schema)` in `lines`.
+fn schema_privileges(
+    catalog: &Catalog,
+    access: &crate::preset::privileges::Access,
+    lines: &mut BTreeMap<(String, String), String>,
+    roles: &mut BTreeSet<String>,
+) {
+    let role_key = |r: &str| {
+        if r == "PUBLIC" {
+            "public".to_string()
+        } else {
+            r.to_string()
+        }
+    };
+    let mut held: BTreeMap<&str, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
+    for p in &catalog.schema_privileges {
+        held.entry(p.schema.as_str())
+            .or_default()
+            .entry(role_key(&p.grantee))
+            .or_default()
+            .insert(p.privilege.to_ascii_lowercase());
+    }
+    for schema in &catalog.schemas {
+        let want = access.schemas.get(schema).cloned().unwrap_or_default();
+        let have = held.get(schema.as_str()).cloned().unwrap_or_default();
+        let all_roles: BTreeSet<&String> = want.keys().chain(have.keys()).collect();
+        let (mut grants, mut revokes) = (Vec::new(), Vec::new());
+        for role in all_roles {
+            let w = want.get(role).cloned().unwrap_or_default();
+            let h = have.get(role).cloned().unwrap_or_default();
+            let add: Vec<String> = h.difference(&w).cloned().collect();
+            let drop: Vec<String> = w.difference(&h).cloned().collect();
+            if !add.is_empty() {
+                grants.push(format!("{}: {}", scalar(role), flow_list(&add)));
+                roles.insert(role.clone());
+            }
+            if !drop.is_empty() {
+                revokes.push(format!("{}: {}", scalar(role), flow_list(&drop)));
+            }
+        }
+        let mut text = String::new();
+        if !grants.is_empty() {
+            let _ = writeln!(text, "    grants: {{ {} }}", grants.join(", "));
+        }
+        if !revokes.is_empty() {
+            let _ = writeln!(text, "    revoke: {{ {} }}", revokes.join(", "));
+        }
+        if !text.is_empty() {
+            lines.insert((String::new(), schema.clone()), text);
+        }
+    }
 }
 
 fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Privs) -> Imported {
@@ -429,6 +484,14 @@ fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Pr
             .collect(),
     };
     for o in others {
+        // The privileges of an imported schema are written into `schemas:`.
+        if o.kind == "schema privilege"
+            && o.name
+                .split_once(" to ")
+                .is_some_and(|(schema, _)| catalog.schemas.iter().any(|s| s == schema))
+        {
+            continue;
+        }
         cx.leave_out(
             &o.kind,
             if o.schema.is_empty() {
@@ -623,21 +686,27 @@ fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Pr
             .filter(|d| !d.is_empty())
             .filter(|d| !(s == "public" && *d == crate::verify::PUBLIC_SCHEMA_COMMENT))
     };
+    let schema_privs = |s: &String| privs.0.get(&(String::new(), s.clone()));
     let schemas: Vec<&String> = catalog
         .schemas
         .iter()
-        .filter(|s| *s != "public" || described(s).is_some())
+        .filter(|s| *s != "public" || described(s).is_some() || schema_privs(s).is_some())
         .collect();
     if !schemas.is_empty() {
         head.push_str("schemas:\n");
         for s in schemas {
-            match described(s) {
-                Some(d) => {
-                    let _ = writeln!(head, "  {}:", scalar(s));
-                    text_field(&mut head, 4, "description", d);
-                }
-                None => {
+            match (described(s), schema_privs(s)) {
+                (None, None) => {
                     let _ = writeln!(head, "  {}: {{}}", scalar(s));
+                }
+                (d, p) => {
+                    let _ = writeln!(head, "  {}:", scalar(s));
+                    if let Some(d) = d {
+                        text_field(&mut head, 4, "description", d);
+                    }
+                    if let Some(p) = p {
+                        head.push_str(p);
+                    }
                 }
             }
         }

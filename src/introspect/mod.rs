@@ -284,6 +284,9 @@ pub struct Catalog {
     /// Citus's placement of the tables in the schemas read (empty without the `citus`
     /// extension), by (schema, table).
     pub citus: Vec<CitusPlacement>,
+    /// USAGE and CREATE on the schemas read and on the Supabase platform's schemas, for the
+    /// roles asked about (`object` is the schema's name).
+    pub schema_privileges: Vec<PrivilegeInfo>,
 }
 
 /// One row of Citus's `pg_dist_partition`, with its shard count.
@@ -443,6 +446,17 @@ cross join lateral aclexplode(coalesce(p.proacl, acldefault('f'::\"char\", p.pro
 where {SYS} and n.nspname::text = any($1::text[])
   and (case when x.grantee = 0 then 'PUBLIC' else pg_get_userbyid(x.grantee)::text end) = any($2::text[])
   and {NOEXT}";
+
+/// USAGE and CREATE on schemas (PostgreSQL's defaults when the ACL is NULL), for the roles asked
+/// about.
+const SCHEMA_PRIVILEGES_SQL: &str = "
+select n.nspname::text, n.nspname::text,
+       case when x.grantee = 0 then 'PUBLIC' else pg_get_userbyid(x.grantee)::text end,
+       x.privilege_type
+from pg_namespace n
+cross join lateral aclexplode(coalesce(n.nspacl, acldefault('n'::\"char\", n.nspowner))) x
+where n.nspname::text = any($1::text[])
+  and (case when x.grantee = 0 then 'PUBLIC' else pg_get_userbyid(x.grantee)::text end) = any($2::text[])";
 
 const PUBLICATION_TABLES_SQL: &str = "
 select p.pubname::text, n.nspname::text, c.relname::text,
@@ -965,6 +979,22 @@ pub fn read(
             });
         }
     }
+    let mut privilege_schemas: Vec<String> = s.to_vec();
+    privilege_schemas.extend(
+        crate::ir::SUPABASE_PLATFORM_SCHEMAS
+            .iter()
+            .map(|x| x.to_string()),
+    );
+    for r in client.query(SCHEMA_PRIVILEGES_SQL, &[&privilege_schemas, &roles])? {
+        c.schema_privileges.push(PrivilegeInfo {
+            schema: r.try_get(0)?,
+            object: r.try_get(1)?,
+            grantee: r.try_get(2)?,
+            privilege: r.try_get(3)?,
+        });
+    }
+    c.schema_privileges.sort();
+    c.schema_privileges.dedup();
     for r in client.query(&sql(PUBLICATION_TABLES_SQL, "", ""), &[&s])? {
         c.publication_tables.push(PublicationTableInfo {
             publication: r.try_get(0)?,

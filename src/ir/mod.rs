@@ -311,6 +311,42 @@ pub struct SchemaDef {
     /// Where it was declared.
     #[serde(skip)]
     pub origin: Span,
+    /// GRANTs on the schema (`usage`, `create`).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub grants: Privileges,
+    /// REVOKEs on the schema.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub revokes: Privileges,
+    /// Where each grant and revoke was written (see [`privilege_span`]); the bulk grants use the
+    /// keys `all_tables:…` and `all_functions:…`.
+    #[serde(skip)]
+    pub privilege_spans: BTreeMap<String, Span>,
+    /// `all_tables:` grants, given at resolve to every table and view of the schema the model
+    /// declares (so the snapshot keeps them per object); not part of the snapshot.
+    #[serde(skip)]
+    pub all_tables: Privileges,
+    /// `all_functions:` grants, given at resolve to every function of the schema the model
+    /// declares; not part of the snapshot.
+    #[serde(skip)]
+    pub all_functions: Privileges,
+}
+
+/// The schemas the Supabase platform owns: the model may grant and revoke on them
+/// (`schemas: { auth: { grants: … } }`) but never creates, comments on or drops them.
+pub const SUPABASE_PLATFORM_SCHEMAS: [&str; 4] = ["auth", "storage", "extensions", "realtime"];
+
+impl Model {
+    /// Whether the migrations create (and the down migration drops) the declared schema
+    /// `name`: every declared schema except `public`, which exists in every database, and the
+    /// platform's schemas on Supabase.
+    pub fn creates_schema(&self, name: &str) -> bool {
+        name != "public" && !self.platform_schema(name)
+    }
+
+    /// Whether `name` is a schema the preset's platform owns (`auth`, `storage`, … on Supabase).
+    pub fn platform_schema(&self, name: &str) -> bool {
+        self.preset == Preset::Supabase && SUPABASE_PLATFORM_SCHEMAS.contains(&name)
+    }
 }
 
 /// An extension to create.

@@ -179,6 +179,13 @@ pub(crate) const PARTITION: &[&str] = &["by", "columns", "partitions"];
 pub(crate) const PARTITION_BOUND: &[&str] =
     &["from", "to", "in", "modulus", "remainder", "default"];
 pub(crate) const DESCRIBED: &[&str] = &["description"];
+pub(crate) const SCHEMA: &[&str] = &[
+    "description",
+    "grants",
+    "revoke",
+    "all_tables",
+    "all_functions",
+];
 pub(crate) const EXTENSION: &[&str] = &["schema", "version"];
 pub(crate) const SUPABASE: &[&str] = &["auto_expose_new_tables"];
 pub(crate) const LINT: &[&str] = &[
@@ -456,21 +463,34 @@ impl<'d> Decoder<'d> {
     fn schemas(&mut self, node: &Node) {
         let items = named_items(self.d, node, "a schema name", "`schemas`");
         for (name, span, body) in items {
-            let description = body.and_then(|b| {
-                let f = Fields::new(self.d, b, DESCRIBED, format!("schema `{name}`"));
-                let d = description(self.d, f.get("description"));
+            let mut def = SchemaDef {
+                name: name.clone(),
+                origin: span,
+                ..SchemaDef::default()
+            };
+            if let Some(b) = body {
+                let f = Fields::new(self.d, b, SCHEMA, format!("schema `{name}`"));
+                def.description = description(self.d, f.get("description"));
+                let spans = &mut def.privilege_spans;
+                def.grants = privileges(self.d, f.get("grants"), "`grants`", spans);
+                def.revokes = privileges(self.d, f.get("revoke"), "`revoke`", spans);
+                let mut bulk = BTreeMap::new();
+                def.all_tables = privileges(self.d, f.get("all_tables"), "`all_tables`", &mut bulk);
+                for (k, v) in std::mem::take(&mut bulk) {
+                    spans.insert(format!("all_tables:{}", k.trim_start_matches("grant:")), v);
+                }
+                def.all_functions =
+                    privileges(self.d, f.get("all_functions"), "`all_functions`", &mut bulk);
+                for (k, v) in bulk {
+                    spans.insert(
+                        format!("all_functions:{}", k.trim_start_matches("grant:")),
+                        v,
+                    );
+                }
                 f.finish(self.d);
-                d
-            });
+            }
             if self.declare("schema", &name, span) {
-                self.model.schemas.insert(
-                    name.clone(),
-                    SchemaDef {
-                        name,
-                        description,
-                        origin: span,
-                    },
-                );
+                self.model.schemas.insert(name, def);
             }
         }
     }

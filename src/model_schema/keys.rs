@@ -59,6 +59,40 @@ pub const DESCRIBED: Object = Object {
     rest: None,
 };
 
+/// A schema in mapping form: its comment and its privileges.
+pub const SCHEMA: Object = Object {
+    id: "schema",
+    title: "A schema",
+    keys: &[
+        key(
+            "description",
+            Shape::Text,
+            "What it is for; becomes `COMMENT ON SCHEMA` (not on the platform's schemas).",
+        ),
+        key(
+            "grants",
+            PRIVILEGES,
+            "Schema privileges granted, by role: `{ authenticated: [usage] }` (usage, create, all).",
+        ),
+        key(
+            "revoke",
+            PRIVILEGES,
+            "Schema privileges taken away, by role: `{ public: [create] }` (also PostgreSQL's and the preset's defaults).",
+        ),
+        key(
+            "all_tables",
+            PRIVILEGES,
+            "Privileges granted on every table and view of the schema the model declares, by role: `{ reporting: [select] }`.",
+        ),
+        key(
+            "all_functions",
+            PRIVILEGES,
+            "EXECUTE granted on every function of the schema the model declares, by role: `{ app_worker: [execute] }`.",
+        ),
+    ],
+    rest: None,
+};
+
 /// An extension in mapping form.
 pub const EXTENSION: Object = Object {
     id: "extension",
@@ -1010,8 +1044,11 @@ pub const TOP: Object = Object {
         ),
         key(
             "schemas",
-            DESCRIBED_ITEMS,
-            "Schemas other than public: a list of names or name → `{ description }`.",
+            Shape::Either(&[
+                Shape::Seq(&Shape::Name),
+                Shape::MapOf(&Shape::Either(&[Shape::Null, Shape::Obj(&SCHEMA)])),
+            ]),
+            "Schemas: a list of names or name → `{ description, grants, revoke, all_tables, all_functions }`; `public` and the platform's schemas only take privileges.",
         ),
         key(
             "extensions",

@@ -31,6 +31,7 @@ fn pairs() -> Vec<(&'static str, &'static [&'static str], &'static Object)> {
             &keys::PARTITION_BOUND,
         ),
         ("DESCRIBED", m::DESCRIBED, &keys::DESCRIBED),
+        ("SCHEMA", m::SCHEMA, &keys::SCHEMA),
         ("EXTENSION", m::EXTENSION, &keys::EXTENSION),
         ("SUPABASE", m::SUPABASE, &keys::SUPABASE),
         ("LINT", m::LINT, &keys::LINT),

@@ -8,6 +8,7 @@
 
 pub mod citus;
 pub mod incremental;
+mod schema_privileges;
 pub mod split;
 
 pub use incremental::{Incremental, incremental};
@@ -213,7 +214,7 @@ pub fn initial(model: &Model) -> Migration<'_> {
         model
             .schemas
             .keys()
-            .filter(|s| *s != "public")
+            .filter(|s| model.creates_schema(s))
             .map(|s| Stmt::CreateSchema(s.clone()))
             .collect(),
     ));
@@ -398,6 +399,14 @@ pub fn initial(model: &Model) -> Migration<'_> {
         ));
     }
     let mut grants = Vec::new();
+    for s in model.schemas.values() {
+        privileges(
+            &GrantObject::Schema(s.name.clone()),
+            &s.grants,
+            &s.revokes,
+            &mut grants,
+        );
+    }
     for name in &order.order {
         if let Some(t) = parents.get(name) {
             privileges(
@@ -501,6 +510,10 @@ pub fn initial(model: &Model) -> Migration<'_> {
     up.push(step("Comments", comments));
 
     // Down: the reverse.
+    down.push(step(
+        "Privileges on schemas the migration does not create",
+        schema_privileges::undo(model),
+    ));
     down.push(step(
         "Triggers on tables the model does not own",
         model
@@ -608,7 +621,7 @@ pub fn initial(model: &Model) -> Migration<'_> {
             .schemas
             .keys()
             .rev()
-            .filter(|s| *s != "public")
+            .filter(|s| model.creates_schema(s))
             .map(|s| Stmt::DropSchema(s.clone()))
             .collect(),
     ));

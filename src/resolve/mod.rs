@@ -8,6 +8,7 @@
 //! generated names are deterministic (declaration order breaks ties with a numeric suffix).
 
 mod names;
+pub mod schema_privileges;
 mod views;
 
 use std::collections::BTreeSet;
@@ -607,6 +608,7 @@ pub fn resolve(model: &mut Model, external: &External, d: &mut Diagnostics) {
             tr.function = function;
         }
     }
+    schema_privileges::expand_bulk(model);
     generate_names(model);
 }
 
@@ -626,6 +628,7 @@ fn resolve_references(
     d: &mut Diagnostics,
 ) -> (Vec<TableRefs>, Vec<(usize, QName)>) {
     let scope = Scope::new(model, external);
+    schema_privileges::check(&scope, d);
     for e in model.enums.values() {
         check_schema(&scope, &e.name, e.origin, d);
     }

@@ -49,6 +49,8 @@ pub enum GrantObject {
     Table(QName),
     /// ON FUNCTION signature.
     Function(String),
+    /// ON SCHEMA name.
+    Schema(String),
 }
 
 /// A model object a statement writes (a table, an index, a policy, …): borrowed from the model
@@ -711,6 +713,7 @@ impl Display for GrantObject {
         match self {
             GrantObject::Table(q) => write!(f, "TABLE {q}"),
             GrantObject::Function(sig) => write!(f, "FUNCTION {sig}"),
+            GrantObject::Schema(name) => write!(f, "SCHEMA {}", quote_ident(name)),
         }
     }
 }

@@ -15,6 +15,7 @@
 
 mod citus;
 pub mod fingerprint;
+mod schema_privileges;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -37,7 +38,13 @@ pub const PUBLIC_SCHEMA_COMMENT: &str = "standard public schema";
 pub fn owned_schemas(model: &Model) -> Vec<String> {
     let mut s: BTreeSet<String> = BTreeSet::new();
     s.insert(model.default_schema.clone());
-    s.extend(model.schemas.keys().cloned());
+    s.extend(
+        model
+            .schemas
+            .keys()
+            .filter(|s| !model.platform_schema(s))
+            .cloned(),
+    );
     s.extend(model.tables.keys().map(|q| q.schema.clone()));
     s.extend(model.views.keys().map(|q| q.schema.clone()));
     s.extend(model.functions.keys().map(|q| q.schema.clone()));
@@ -63,6 +70,10 @@ pub fn compared_roles(model: &Model, external: &External) -> Vec<String> {
     for f in model.functions.values() {
         add(&f.grants);
         add(&f.revokes);
+    }
+    for s in model.schemas.values() {
+        add(&s.grants);
+        add(&s.revokes);
     }
     r.remove("public");
     r.insert("PUBLIC".to_string());
@@ -269,12 +280,17 @@ pub fn compare(
     functions(&mut cx, catalog);
     views(&mut cx, catalog);
     privileges(&mut cx, external, catalog);
+    schema_privileges::compare(&mut cx, external, catalog);
     citus::compare(&mut cx, catalog);
 }
 
 fn schemas_and_extensions(cx: &mut Cx<'_>, catalog: &Catalog) {
     let model = cx.model;
     for (name, s) in &model.schemas {
+        if model.platform_schema(name) {
+            // The platform's: compared for the privileges the model declares only.
+            continue;
+        }
         if !catalog.schemas.contains(name) {
             cx.missing(
                 format!("schema `{name}`"),

@@ -49,6 +49,7 @@ pub mod reserved_identifier;
 pub mod risky_client_grant;
 pub mod rls_disabled;
 pub mod rls_enabled_no_policy;
+pub mod schema_usage_missing;
 pub mod security_definer_executable_by_client;
 pub mod security_definer_view;
 pub mod security_definer_without_search_path;

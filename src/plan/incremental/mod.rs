@@ -29,6 +29,7 @@ mod indexes;
 mod privileges;
 mod renames;
 mod schema;
+mod schema_privileges;
 mod tables;
 mod views;
 
@@ -289,6 +290,7 @@ impl<'a> Differ<'a> {
         self.external_triggers();
         self.external_policies();
         self.function_privileges_and_comments();
+        self.schema_privileges();
     }
 }
 
