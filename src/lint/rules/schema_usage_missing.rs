@@ -34,7 +34,7 @@ declare_rule! {
     /// [usage] } } }`), or remove the grant.
     pub SchemaUsageMissing {
         code: "SC510", name: "schema-usage-missing",
-        category: Security, level: Error, target: Model,
+        category: Security, level: Warn, target: Model,
     }
 }
 
