@@ -46,6 +46,7 @@ pub mod prefer_text_over_varchar;
 pub mod redundant_index;
 pub mod required_columns;
 pub mod reserved_identifier;
+pub mod revoke_shadowed_by_public;
 pub mod risky_client_grant;
 pub mod rls_disabled;
 pub mod rls_enabled_no_policy;
