@@ -9,7 +9,7 @@
 //! * `random_edits`: a seeded generator of model edits (property test: columns added, dropped,
 //!   renamed, reordered, retyped, made nullable, given defaults; indexes, checks, policies,
 //!   triggers, views, materialized views, functions, enum values; descriptions and `why:` of
-//!   every kind), checked the same way; after every build `check` must agree that nothing is
+//!   every kind; the privileges of schema `public`), checked the same way; after every build `check` must agree that nothing is
 //!   left (no pending change, no E404), and so it must with each edit alone built on a first
 //!   migration. A failure names the seed (`SCHEMAC_MIGRATION_SEEDS` replays it) and the edits.
 //! * `large_first_migration_applies_on_a_stock_server`: a first migration split into several
@@ -258,6 +258,13 @@ fn dump(db: &mut TestDb) -> String {
     let _ = writeln!(out, "## function privileges");
     for p in db.function_privileges(&[], ROLES) {
         let _ = writeln!(out, "{p:?}");
+    }
+    let _ = writeln!(out, "## schema privileges");
+    for row in db.query_strings(
+        "select n.nspname::text, coalesce(n.nspacl::text, 'default') from pg_namespace n \
+         where n.nspname !~ '^pg_' and n.nspname <> 'information_schema' order by 1",
+    ) {
+        let _ = writeln!(out, "{row:?}");
     }
     let _ = writeln!(out, "## comments");
     for row in db.query_strings(COMMENTS_SQL) {
@@ -815,6 +822,9 @@ mod edits {
         /// `why:` of indexes, policies and descriptions of triggers, by name.
         pub why: BTreeMap<String, String>,
         counter: u32,
+        /// Privileges of schema `public`: 0 none declared, 1 CREATE granted to PUBLIC, 2 USAGE
+        /// revoked from PUBLIC.
+        pub public_schema: u8,
     }
 
     impl Model {
@@ -838,6 +848,7 @@ mod edits {
                 functions: BTreeMap::new(),
                 why: BTreeMap::new(),
                 counter: 1,
+                public_schema: 0,
             }
         }
 
@@ -855,7 +866,13 @@ mod edits {
         }
 
         pub fn yaml(&self) -> String {
-            let mut s = String::from("version: 1\nenums:\n");
+            let mut s = String::from("version: 1\n");
+            match self.public_schema {
+                1 => s.push_str("schemas:\n  public: { grants: { public: [create] } }\n"),
+                2 => s.push_str("schemas:\n  public: { revoke: { public: [usage] } }\n"),
+                _ => {}
+            }
+            s.push_str("enums:\n");
             let _ = writeln!(s, "  mood: {{ values: [{}] }}", self.moods.join(", "));
             s.push_str("functions:\n");
             s.push_str("  touch_row:\n    returns: trigger\n    language: plpgsql\n    search_path: \"\"\n    body: \"begin return new; end;\"\n");
@@ -995,7 +1012,7 @@ mod edits {
 
         fn try_edit(&mut self, rng: &mut ChaCha8Rng) -> Option<String> {
             let ti = rng.random_range(0..self.tables.len());
-            let kind = rng.random_range(0..24);
+            let kind = rng.random_range(0..25);
             let table_name = self.tables[ti].name.clone();
             match kind {
                 0 => {
@@ -1307,6 +1324,14 @@ mod edits {
                         "{} default of {table_name}.{}",
                         if c.default { "add" } else { "drop" },
                         c.name
+                    ))
+                }
+                24 => {
+                    // Change the privileges of schema `public`.
+                    self.public_schema = (self.public_schema + 1 + rng.random_range(0..2)) % 3;
+                    Some(format!(
+                        "schema public privileges state {}",
+                        self.public_schema
                     ))
                 }
                 _ => {
