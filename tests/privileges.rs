@@ -33,6 +33,8 @@ schemas:
     revoke: { anon: [usage], public: [usage] }
   auth:
     grants: { priv_worker: [usage] }
+grants:
+  auth.users: { priv_worker: [select] }
 functions:
   app.answer:
     returns: integer
@@ -172,7 +174,11 @@ fn schema_privileges_up_down_up() {
     let down = p.file("0001", true);
     let privileges = |sql: &str| -> String {
         sql.lines()
-            .filter(|l| l.contains(" ON SCHEMA ") || l.contains("GRANT SELECT ON TABLE app."))
+            .filter(|l| {
+                l.contains(" ON SCHEMA ")
+                    || l.contains(" ON TABLE app.")
+                    || l.contains(" ON TABLE auth.")
+            })
             .collect::<Vec<_>>()
             .join("\n")
     };
@@ -215,17 +221,22 @@ fn schema_privileges_up_down_up() {
         as_role(&mut db, "priv_worker", "select * from app.tags"),
         "ok"
     );
+    assert_eq!(
+        as_role(&mut db, "priv_worker", "select id from auth.users"),
+        "ok"
+    );
 
     let clean = p.verify(&db);
     assert_eq!(clean.code, 0, "{}", clean.stderr);
-    db.apply_ok("revoke usage on schema app from authenticated; grant usage on schema public to anon; revoke usage on schema auth from priv_worker; revoke usage on schema auth from anon");
+    db.apply_ok("revoke usage on schema app from authenticated; grant usage on schema public to anon; revoke usage on schema auth from priv_worker; revoke usage on schema auth from anon; revoke select on auth.users from priv_worker");
     let drift = p.verify(&db);
     assert_eq!(drift.code, 1, "{}", drift.stderr);
     for want in [
         "the privileges of `authenticated` on schema `app` differs",
         "the privileges of `anon` on schema `public` differs",
         "the privileges of `priv_worker` on schema `auth` differs",
-        "3 errors",
+        "SELECT on platform table `auth.users` for `priv_worker` is in the model but not in the",
+        "4 errors",
     ] {
         assert!(drift.stderr.contains(want), "{want}\n{}", drift.stderr);
     }
@@ -235,12 +246,20 @@ fn schema_privileges_up_down_up() {
         "{}",
         drift.stderr
     );
-    db.apply_ok("grant usage on schema app to authenticated; revoke usage on schema public from anon; grant usage on schema auth to priv_worker, anon");
+    db.apply_ok("grant usage on schema app to authenticated; revoke usage on schema public from anon; grant usage on schema auth to priv_worker, anon; grant select on auth.users to priv_worker");
 
     db.apply_ok(&down);
     assert_eq!(schema_rights(&mut db, CASES), before);
+    assert_eq!(
+        as_role(&mut db, "priv_worker", "select id from auth.users"),
+        "42501"
+    );
     db.apply_ok(&up);
     assert_eq!(schema_rights(&mut db, CASES), after);
+    assert_eq!(
+        as_role(&mut db, "priv_worker", "select id from auth.users"),
+        "ok"
+    );
 }
 
 /// The next migration grants what the model adds and revokes what it takes away; giving back a
@@ -250,6 +269,10 @@ fn schema_privileges_change_incrementally() {
     let p = new_project();
     p.build(MODEL);
     let next = MODEL
+        .replace(
+            "  auth.users: { priv_worker: [select] }\n",
+            "  storage.objects: { priv_worker: [select] }\n",
+        )
         .replace(
             "    revoke: { anon: [usage], public: [usage] }\n",
             "    revoke: { public: [usage] }\n    grants: { priv_worker: [create] }\n",
@@ -268,7 +291,11 @@ fn schema_privileges_change_incrementally() {
     let down = p.file("0002", true);
     let privileges = |sql: &str| -> String {
         sql.lines()
-            .filter(|l| l.contains(" ON SCHEMA "))
+            .filter(|l| {
+                l.contains(" ON SCHEMA ")
+                    || l.contains(" ON TABLE storage.")
+                    || l.contains(" ON TABLE auth.")
+            })
             .collect::<Vec<_>>()
             .join("\n")
     };
@@ -294,10 +321,18 @@ fn schema_privileges_change_incrementally() {
             "priv_worker auth usage=false",
         ]
     );
+    let table_rights = |db: &mut TestDb| {
+        db.query_strings(
+            "select has_table_privilege('priv_worker', 'auth.users', 'select')::text, \
+                    has_table_privilege('priv_worker', 'storage.objects', 'select')::text",
+        )
+    };
+    assert_eq!(table_rights(&mut db), [["false", "true"]]);
     let clean = p.verify(&db);
     assert_eq!(clean.code, 0, "{}", clean.stderr);
     db.apply_ok(&down);
     assert_eq!(schema_rights(&mut db, CASES), first);
+    assert_eq!(table_rights(&mut db), [["true", "false"]]);
     db.apply_ok(&up);
     let clean = p.verify(&db);
     assert_eq!(clean.code, 0, "{}", clean.stderr);

@@ -73,6 +73,8 @@ codes! {
     /// A platform schema (`auth`, `storage`, … on Supabase) declared with more than privileges:
     /// the platform owns it, so the model may only grant and revoke on it.
     PlatformSchemaDeclared = "E212", "platform-schema-declared";
+    /// A top-level grant on a table that is not a platform table (`auth.users`, …).
+    GrantTargetNotPlatform = "E213", "grant-target-not-platform";
     /// A SQL fragment that does not parse.
     SqlSyntax = "E301", "sql-syntax";
     /// A column named in a SQL fragment that does not exist where it is evaluated.

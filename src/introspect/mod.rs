@@ -287,6 +287,9 @@ pub struct Catalog {
     /// USAGE and CREATE on the schemas read and on the Supabase platform's schemas, for the
     /// roles asked about (`object` is the schema's name).
     pub schema_privileges: Vec<PrivilegeInfo>,
+    /// Privileges on the tables of the Supabase platform's schemas that are not among the
+    /// schemas read, for the roles asked about (the model's top-level `grants:`).
+    pub platform_relation_privileges: Vec<PrivilegeInfo>,
 }
 
 /// One row of Citus's `pg_dist_partition`, with its shard count.
@@ -995,6 +998,23 @@ pub fn read(
     }
     c.schema_privileges.sort();
     c.schema_privileges.dedup();
+    let platform: Vec<String> = crate::ir::SUPABASE_PLATFORM_SCHEMAS
+        .iter()
+        .map(|x| x.to_string())
+        .filter(|x| !s.contains(x))
+        .collect();
+    for r in client.query(
+        &sql(RELATION_PRIVILEGES_SQL, "pg_class", "c.oid"),
+        &[&platform, &roles],
+    )? {
+        c.platform_relation_privileges.push(PrivilegeInfo {
+            schema: r.try_get(0)?,
+            object: r.try_get(1)?,
+            grantee: r.try_get(2)?,
+            privilege: r.try_get(3)?,
+        });
+    }
+    c.platform_relation_privileges.sort();
     for r in client.query(&sql(PUBLICATION_TABLES_SQL, "", ""), &[&s])? {
         c.publication_tables.push(PublicationTableInfo {
             publication: r.try_get(0)?,

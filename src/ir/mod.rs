@@ -160,6 +160,14 @@ pub struct Model {
     /// Queries whose plans `verify --explain` checks (`queries:`); not part of the snapshot.
     #[serde(skip)]
     pub query_checks: Vec<access_test::QueryCheck>,
+    /// Grants on platform tables the model does not own (`grants:` at the top level, for
+    /// example on `auth.users`), by table. Left out of the snapshot when empty.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub external_grants: BTreeMap<QName, Privileges>,
+    /// Where each table of the top-level `grants:` and each of its grants was written (see
+    /// [`privilege_span`]); not part of the snapshot.
+    #[serde(skip)]
+    pub external_grant_spans: BTreeMap<QName, (Span, BTreeMap<String, Span>)>,
 }
 
 /// The `migrations:` settings: safe strategies for changes to existing tables, the file layout,
@@ -311,11 +319,12 @@ pub struct SchemaDef {
     /// Where it was declared.
     #[serde(skip)]
     pub origin: Span,
-    /// GRANTs on the schema (`usage`, `create`).
-    #[serde(default, skip_serializing_if = "is_default")]
+    /// GRANTs on the schema (`usage`, `create`). Left out of the snapshot when empty (in every
+    /// format, so snapshots written before schema privileges read and write the same).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub grants: Privileges,
-    /// REVOKEs on the schema.
-    #[serde(default, skip_serializing_if = "is_default")]
+    /// REVOKEs on the schema (left out like the grants).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub revokes: Privileges,
     /// Where each grant and revoke was written (see [`privilege_span`]); the bulk grants use the
     /// keys `all_tables:…` and `all_functions:…`.

@@ -22,6 +22,7 @@ pub(crate) const TOP: &[&str] = &[
     "preset",
     "default_schema",
     "schemas",
+    "grants",
     "extensions",
     "roles",
     "enums",
@@ -446,6 +447,22 @@ impl<'d> Decoder<'d> {
                     }
                 }
                 self.model.external_policy_spans.insert(table, k.span);
+            }
+        }
+        if let Some(n) = f.get("grants") {
+            for (k, v) in decode::entries(self.d, n, "`grants`") {
+                let Some(table) = self.qualify(k.span, &k.name, None) else {
+                    continue;
+                };
+                if !self.declare("grants on", &table.to_string(), k.span) {
+                    continue;
+                }
+                let mut spans = BTreeMap::new();
+                let privs = privileges(self.d, Some(v), "`grants`", &mut spans);
+                self.model.external_grants.insert(table.clone(), privs);
+                self.model
+                    .external_grant_spans
+                    .insert(table, (k.span, spans));
             }
         }
         if let Some(n) = f.get("triggers") {

@@ -1051,6 +1051,11 @@ pub const TOP: Object = Object {
             "Schemas: a list of names or name → `{ description, grants, revoke, all_tables, all_functions }`; `public` and the platform's schemas only take privileges.",
         ),
         key(
+            "grants",
+            Shape::MapOf(&PRIVILEGES),
+            "Grants on the platform's tables the model does not own, by table: `{ auth.users: { app_worker: [select] } }`.",
+        ),
+        key(
             "extensions",
             Shape::Either(&[
                 Shape::Seq(&Shape::Name),

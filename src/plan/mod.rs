@@ -407,6 +407,14 @@ pub fn initial(model: &Model) -> Migration<'_> {
             &mut grants,
         );
     }
+    for (table, privs) in &model.external_grants {
+        privileges(
+            &GrantObject::Table(table.clone()),
+            privs,
+            &crate::ir::Privileges::new(),
+            &mut grants,
+        );
+    }
     for name in &order.order {
         if let Some(t) = parents.get(name) {
             privileges(
@@ -511,7 +519,7 @@ pub fn initial(model: &Model) -> Migration<'_> {
 
     // Down: the reverse.
     down.push(step(
-        "Privileges on schemas the migration does not create",
+        "Privileges on schemas and platform tables the migration does not create",
         schema_privileges::undo(model),
     ));
     down.push(step(

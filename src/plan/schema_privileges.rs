@@ -1,4 +1,4 @@
-//! The down side of the first migration's schema privileges.
+//! The down side of the first migration's schema privileges and grants on platform tables.
 //!
 //! Input: a model. Output: the statements that put `public` and the platform's schemas back to
 //! their default privileges (`preset::privileges::schema_defaults`): the model's grants revoked
@@ -10,9 +10,20 @@ use crate::ir::Model;
 use crate::preset::privileges::{SCHEMA_ALL, schema_defaults};
 use crate::sql::{GrantObject, Stmt};
 
-/// Undo the schema grants and revokes of the first migration on the schemas it does not create.
+/// Undo the schema grants and revokes of the first migration on the schemas it does not create,
+/// and its grants on platform tables.
 pub(super) fn undo(model: &Model) -> Vec<Stmt<'static>> {
     let mut out = Vec::new();
+    for (table, privs) in &model.external_grants {
+        for (role, set) in privs {
+            let obj = GrantObject::Table(table.clone());
+            out.push(Stmt::Revoke(
+                obj,
+                set.iter().cloned().collect(),
+                role.clone(),
+            ));
+        }
+    }
     for s in model
         .schemas
         .values()

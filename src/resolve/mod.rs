@@ -629,6 +629,7 @@ fn resolve_references(
 ) -> (Vec<TableRefs>, Vec<(usize, QName)>) {
     let scope = Scope::new(model, external);
     schema_privileges::check(&scope, d);
+    schema_privileges::check_external(&scope, d);
     for e in model.enums.values() {
         check_schema(&scope, &e.name, e.origin, d);
     }

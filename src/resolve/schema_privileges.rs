@@ -78,6 +78,37 @@ pub(super) fn check(scope: &Scope, d: &mut Diagnostics) {
     }
 }
 
+/// The top-level `grants:`: each names a platform table (E213) and known roles (E206).
+pub(super) fn check_external(scope: &Scope, d: &mut Diagnostics) {
+    let none = Privileges::new();
+    for (table, privs) in &scope.model.external_grants {
+        let Some((span, spans)) = scope.model.external_grant_spans.get(table) else {
+            continue;
+        };
+        check_privilege_roles(scope, privs, &none, spans, *span, d);
+        if !scope.external.tables.contains_key(table) {
+            let known: Vec<String> = scope
+                .external
+                .tables
+                .keys()
+                .map(|q| q.to_string())
+                .collect();
+            let hint = crate::load::decode::did_you_mean(
+                &table.to_string(),
+                known.iter().map(String::as_str),
+            );
+            d.push(
+                Diagnostic::error(
+                    Code::GrantTargetNotPlatform,
+                    format!("`{table}` is not a table of the platform{hint}"),
+                )
+                .at(*span, "top-level grants are for the platform's tables")
+                .help("grant on a table the model declares with its own `grants:`; the top level takes the preset's tables (`auth.users`, `storage.objects`, `storage.buckets`)"),
+            );
+        }
+    }
+}
+
 /// The spans of a bulk entry (`all_tables:role:privilege`) under the keys [`check_privilege_roles`]
 /// and `validate` read (`grant:role:privilege`).
 pub fn bulk_spans(spans: &BTreeMap<String, Span>, bulk: &str) -> BTreeMap<String, Span> {

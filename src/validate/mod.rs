@@ -1006,6 +1006,19 @@ pub fn validate_with(
     for s in model.schemas.values() {
         schema_privileges(s, d);
     }
+    for (table, privs) in &model.external_grants {
+        if let Some((span, spans)) = model.external_grant_spans.get(table) {
+            check_privileges(
+                d,
+                privs,
+                &crate::ir::Privileges::new(),
+                spans,
+                TABLE_PRIVILEGES,
+                *span,
+                "a table",
+            );
+        }
+    }
     for t in model.tables.values() {
         table_checks(model, &scope, t, d);
     }

@@ -75,6 +75,9 @@ pub fn compared_roles(model: &Model, external: &External) -> Vec<String> {
         add(&s.grants);
         add(&s.revokes);
     }
+    for g in model.external_grants.values() {
+        add(g);
+    }
     r.remove("public");
     r.insert("PUBLIC".to_string());
     r.into_iter().collect()
@@ -281,6 +284,7 @@ pub fn compare(
     views(&mut cx, catalog);
     privileges(&mut cx, external, catalog);
     schema_privileges::compare(&mut cx, external, catalog);
+    schema_privileges::platform_tables(&mut cx, catalog);
     citus::compare(&mut cx, catalog);
 }
 

@@ -80,3 +80,62 @@ pub(super) fn compare(cx: &mut Cx<'_>, external: &External, catalog: &Catalog) {
         }
     }
 }
+
+/// The model's grants on platform tables (top-level `grants:`): each granted privilege must be
+/// held (E501 when not). What else the platform grants on its tables is its business.
+pub(super) fn platform_tables(cx: &mut Cx<'_>, catalog: &Catalog) {
+    let model = cx.model;
+    let mut have: BTreeSet<(&str, &str, String, String)> = BTreeSet::new();
+    for p in &catalog.platform_relation_privileges {
+        let grantee = if p.grantee == "PUBLIC" {
+            "public".to_string()
+        } else {
+            p.grantee.clone()
+        };
+        have.insert((
+            p.schema.as_str(),
+            p.object.as_str(),
+            grantee,
+            p.privilege.to_ascii_lowercase(),
+        ));
+    }
+    for (table, privs) in &model.external_grants {
+        let (span, spans) = match model.external_grant_spans.get(table) {
+            Some((span, spans)) => (*span, Some(spans)),
+            None => (crate::source::Span::default(), None),
+        };
+        for (role, set) in privs {
+            for p in set {
+                let wanted: Vec<String> = if p == "all" || p == "all privileges" {
+                    crate::preset::privileges::TABLE_ALL
+                        .iter()
+                        .map(|x| x.to_string())
+                        .collect()
+                } else {
+                    vec![p.clone()]
+                };
+                for w in wanted {
+                    let key = (
+                        table.schema.as_str(),
+                        table.name.as_str(),
+                        role.clone(),
+                        w.clone(),
+                    );
+                    if !have.contains(&key) {
+                        let at = spans.map_or(span, |s| {
+                            crate::ir::privilege_span(s, false, role, Some(p), span)
+                        });
+                        cx.missing(
+                            format!(
+                                "{} on platform table `{table}` for `{role}`",
+                                w.to_ascii_uppercase()
+                            ),
+                            at,
+                            "apply the migrations that grant it",
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

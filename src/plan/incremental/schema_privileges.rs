@@ -37,5 +37,32 @@ impl Differ<'_> {
                 &[],
             );
         }
+        // Grants on platform tables (top-level `grants:`): granted and revoked like a table's.
+        let tables: BTreeSet<&QName> = old
+            .external_grants
+            .keys()
+            .chain(new.external_grants.keys())
+            .collect();
+        for table in tables {
+            let og = old.external_grants.get(table).unwrap_or(&empty);
+            let ng = new.external_grants.get(table).unwrap_or(&empty);
+            if og == ng {
+                continue;
+            }
+            let span = new
+                .external_grant_spans
+                .get(table)
+                .map_or(Span::default(), |(s, _)| *s);
+            self.privileges(
+                &GrantObject::Table(table.clone()),
+                format!("{}.{}", table.schema, table.name),
+                og,
+                &empty,
+                ng,
+                &empty,
+                span,
+                &[],
+            );
+        }
     }
 }
