@@ -10,7 +10,7 @@
 //!   renamed, reordered, retyped, made nullable, given defaults; indexes, checks, policies,
 //!   triggers, views, materialized views, functions, enum values, domains and composite types and
 //!   their columns (from a random stream of their own); descriptions and `why:` of
-//!   every kind), checked the same way; after every build `check` must agree that nothing is
+//!   every kind; the privileges of schema `public`), checked the same way; after every build `check` must agree that nothing is
 //!   left (no pending change, no E404), and so it must with each edit alone built on a first
 //!   migration. A failure names the seed (`SCHEMAC_MIGRATION_SEEDS` replays it) and the edits.
 //! * `large_first_migration_applies_on_a_stock_server`: a first migration split into several
@@ -291,6 +291,13 @@ fn dump(db: &mut TestDb) -> String {
     let _ = writeln!(out, "## function privileges");
     for p in db.function_privileges(&[], ROLES) {
         let _ = writeln!(out, "{p:?}");
+    }
+    let _ = writeln!(out, "## schema privileges");
+    for row in db.query_strings(
+        "select n.nspname::text, coalesce(n.nspacl::text, 'default') from pg_namespace n \
+         where n.nspname !~ '^pg_' and n.nspname <> 'information_schema' order by 1",
+    ) {
+        let _ = writeln!(out, "{row:?}");
     }
     let _ = writeln!(out, "## comments");
     for row in db.query_strings(COMMENTS_SQL) {
@@ -883,6 +890,9 @@ mod edits {
         pub overloads: BTreeMap<String, BTreeMap<Vec<Ty>, u32>>,
         /// SQL procedures `select <n>`: name → (input types, n).
         pub procedures: BTreeMap<String, (Vec<Ty>, u32)>,
+        /// Privileges of schema `public`: 0 none declared, 1 CREATE granted to PUBLIC, 2 USAGE
+        /// revoked from PUBLIC.
+        pub public_schema: u8,
     }
 
     impl Model {
@@ -915,6 +925,7 @@ mod edits {
                 pair: None,
                 overloads: BTreeMap::new(),
                 procedures: BTreeMap::new(),
+                public_schema: 0,
             }
         }
 
@@ -971,7 +982,22 @@ mod edits {
 
         pub fn yaml(&self) -> String {
             let mut s = String::from("version: 1\n");
-            s.push_str(&self.default_privileges_yaml());
+            // `schemas: { public: … }` holds both the schema's privileges and its default
+            // privileges: one mapping.
+            let dp = self.default_privileges_yaml();
+            let privs = match self.public_schema {
+                1 => Some("    grants: { public: [create] }\n"),
+                2 => Some("    revoke: { public: [usage] }\n"),
+                _ => None,
+            };
+            match privs {
+                Some(line) => {
+                    s.push_str("schemas:\n  public:\n");
+                    s.push_str(line);
+                    s.push_str(dp.strip_prefix("schemas:\n  public:\n").unwrap_or(&dp));
+                }
+                None => s.push_str(&dp),
+            }
             s.push_str("enums:\n");
             let _ = writeln!(s, "  mood: {{ values: [{}] }}", self.moods.join(", "));
             s.push_str("functions:\n");
@@ -1302,7 +1328,7 @@ mod edits {
 
         fn try_edit(&mut self, rng: &mut ChaCha8Rng) -> Option<String> {
             let ti = rng.random_range(0..self.tables.len());
-            let kind = rng.random_range(0..30);
+            let kind = rng.random_range(0..31);
             let table_name = self.tables[ti].name.clone();
             match kind {
                 0 => {
@@ -1772,6 +1798,14 @@ mod edits {
                             ))
                         }
                     }
+                }
+                30 => {
+                    // Change the privileges of schema `public`.
+                    self.public_schema = (self.public_schema + 1 + rng.random_range(0..2)) % 3;
+                    Some(format!(
+                        "schema public privileges state {}",
+                        self.public_schema
+                    ))
                 }
                 _ => {
                     // Move an enum value (the type is rebuilt).

@@ -17,6 +17,8 @@
 //! - a view without `security_invoker` reads its tables as its owner, so RLS on them does not
 //!   apply ([`Reach::All`], through the view); with `security_invoker` the caller's access to the
 //!   tables it reads decides (the narrowest of them);
+//! - every object needs USAGE on its schema first (`preset::privileges::schema_defaults`, then
+//!   the model's `schemas: { … grants/revoke }`), else the command fails (42501);
 //! - a function needs EXECUTE; a SECURITY DEFINER function runs as its owner ([`Reach::All`]);
 //!   an invoker function runs with the caller's rights ([`Reach::Filtered`] by them); functions
 //!   returning `trigger` cannot be called and are left out;
@@ -43,13 +45,15 @@ pub trait Privileges {
     fn routine_allows(&self, f: &crate::ir::FnKey, role: &str) -> bool;
 }
 
+/// A privilege counts only with USAGE on the object's schema: without it PostgreSQL refuses to
+/// look the object up (42501 `permission denied for schema`), whatever the object's grants.
 impl Privileges for Access {
     fn relation_allows(&self, rel: &QName, role: &str, privilege: &str) -> bool {
-        Access::relation_allows(self, rel, role, privilege)
+        Access::relation_usable(self, rel, role, privilege)
     }
 
     fn function_allows(&self, f: &QName, role: &str) -> bool {
-        Access::function_allows(self, f, role)
+        Access::function_allows(self, f, role) && self.schema_usable(&f.schema, role)
     }
 
     fn routine_allows(&self, f: &crate::ir::FnKey, role: &str) -> bool {

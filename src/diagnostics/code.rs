@@ -70,6 +70,11 @@ codes! {
     /// A declared test named like a derived one without opting it out, or an opt-out without a
     /// reason.
     DerivedTestOptOut = "E211", "derived-test-opt-out";
+    /// A platform schema (`auth`, `storage`, … on Supabase) declared with more than privileges:
+    /// the platform owns it, so the model may only grant and revoke on it.
+    PlatformSchemaDeclared = "E212", "platform-schema-declared";
+    /// A top-level grant on a table that is not a platform table (`auth.users`, …).
+    GrantTargetNotPlatform = "E213", "grant-target-not-platform";
     /// A default privilege `for_role` the migrations cannot act for (PUBLIC, or on Supabase a
     /// platform role other than `postgres`).
     DefaultPrivilegesForRole = "E214", "default-privileges-for-role";

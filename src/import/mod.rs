@@ -475,7 +475,62 @@ pub fn import(catalog: &Catalog, others: &[OtherInfo], options: &Options) -> Imp
             }
         }
     }
+    schema_privileges(catalog, &access, &mut lines, &mut roles);
     render(catalog, others, options, &(lines, roles))
+}
+
+/// The grants and revokes that turn each imported schema's default privileges (PostgreSQL's and
+/// the preset's) into what the catalog holds, keyed `("", schema)` in `lines`.
+fn schema_privileges(
+    catalog: &Catalog,
+    access: &crate::preset::privileges::Access,
+    lines: &mut BTreeMap<(String, String), String>,
+    roles: &mut BTreeSet<String>,
+) {
+    let role_key = |r: &str| {
+        if r == "PUBLIC" {
+            "public".to_string()
+        } else {
+            r.to_string()
+        }
+    };
+    let mut held: BTreeMap<&str, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
+    for p in &catalog.schema_privileges {
+        held.entry(p.schema.as_str())
+            .or_default()
+            .entry(role_key(&p.grantee))
+            .or_default()
+            .insert(p.privilege.to_ascii_lowercase());
+    }
+    for schema in &catalog.schemas {
+        let want = access.schemas.get(schema).cloned().unwrap_or_default();
+        let have = held.get(schema.as_str()).cloned().unwrap_or_default();
+        let all_roles: BTreeSet<&String> = want.keys().chain(have.keys()).collect();
+        let (mut grants, mut revokes) = (Vec::new(), Vec::new());
+        for role in all_roles {
+            let w = want.get(role).cloned().unwrap_or_default();
+            let h = have.get(role).cloned().unwrap_or_default();
+            let add: Vec<String> = h.difference(&w).cloned().collect();
+            let drop: Vec<String> = w.difference(&h).cloned().collect();
+            if !add.is_empty() {
+                grants.push(format!("{}: {}", scalar(role), flow_list(&add)));
+                roles.insert(role.clone());
+            }
+            if !drop.is_empty() {
+                revokes.push(format!("{}: {}", scalar(role), flow_list(&drop)));
+            }
+        }
+        let mut text = String::new();
+        if !grants.is_empty() {
+            let _ = writeln!(text, "    grants: {{ {} }}", grants.join(", "));
+        }
+        if !revokes.is_empty() {
+            let _ = writeln!(text, "    revoke: {{ {} }}", revokes.join(", "));
+        }
+        if !text.is_empty() {
+            lines.insert((String::new(), schema.clone()), text);
+        }
+    }
 }
 
 fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Privs) -> Imported {
@@ -514,6 +569,14 @@ fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Pr
         .filter(|o| !default_privileges::modelled(catalog, o))
     {
         if o.kind == "publication" && imported_pubs.contains(&o.name) {
+            continue;
+        }
+        // The privileges of an imported schema are written into `schemas:`.
+        if o.kind == "schema privilege"
+            && o.name
+                .split_once(" to ")
+                .is_some_and(|(schema, _)| catalog.schemas.iter().any(|s| s == schema))
+        {
             continue;
         }
         cx.leave_out(
@@ -752,23 +815,32 @@ fn render(catalog: &Catalog, others: &[OtherInfo], options: &Options, privs: &Pr
             .filter(|d| !(s == "public" && *d == crate::verify::PUBLIC_SCHEMA_COMMENT))
     };
     let (schema_defaults, global_defaults) = default_privileges::yaml(catalog);
+    let schema_privs = |s: &String| privs.0.get(&(String::new(), s.clone()));
     let schemas: Vec<&String> = catalog
         .schemas
         .iter()
-        .filter(|s| *s != "public" || described(s).is_some() || schema_defaults.contains_key(*s))
+        .filter(|s| {
+            *s != "public"
+                || described(s).is_some()
+                || schema_defaults.contains_key(*s)
+                || schema_privs(s).is_some()
+        })
         .collect();
     if !schemas.is_empty() {
         head.push_str("schemas:\n");
         for s in schemas {
             let defaults = schema_defaults.get(s);
-            match (described(s), defaults) {
-                (None, None) => {
+            match (described(s), defaults, schema_privs(s)) {
+                (None, None, None) => {
                     let _ = writeln!(head, "  {}: {{}}", scalar(s));
                 }
-                (d, defaults) => {
+                (d, defaults, p) => {
                     let _ = writeln!(head, "  {}:", scalar(s));
                     if let Some(d) = d {
                         text_field(&mut head, 4, "description", d);
+                    }
+                    if let Some(p) = p {
+                        head.push_str(p);
                     }
                     if let Some(body) = defaults {
                         head.push_str("    default_privileges:\n");

@@ -333,6 +333,12 @@ pub struct Catalog {
     pub data_rows: BTreeMap<String, Option<DataRow>>,
     /// Rows of `storage.buckets` (Supabase; filled by the caller that reads them), by id.
     pub buckets: Vec<BucketRow>,
+    /// USAGE and CREATE on the schemas read and on the Supabase platform's schemas, for the
+    /// roles asked about (`object` is the schema's name).
+    pub schema_privileges: Vec<PrivilegeInfo>,
+    /// Privileges on the tables of the Supabase platform's schemas that are not among the
+    /// schemas read, for the roles asked about (the model's top-level `grants:`).
+    pub platform_relation_privileges: Vec<PrivilegeInfo>,
 }
 
 /// One row of `pg_publication`.
@@ -554,6 +560,17 @@ cross join lateral aclexplode(coalesce(p.proacl, acldefault('f'::\"char\", p.pro
 where {SYS} and n.nspname::text = any($1::text[])
   and (case when x.grantee = 0 then 'PUBLIC' else pg_get_userbyid(x.grantee)::text end) = any($2::text[])
   and {NOEXT}";
+
+/// USAGE and CREATE on schemas (PostgreSQL's defaults when the ACL is NULL), for the roles asked
+/// about.
+const SCHEMA_PRIVILEGES_SQL: &str = "
+select n.nspname::text, n.nspname::text,
+       case when x.grantee = 0 then 'PUBLIC' else pg_get_userbyid(x.grantee)::text end,
+       x.privilege_type
+from pg_namespace n
+cross join lateral aclexplode(coalesce(n.nspacl, acldefault('n'::\"char\", n.nspowner))) x
+where n.nspname::text = any($1::text[])
+  and (case when x.grantee = 0 then 'PUBLIC' else pg_get_userbyid(x.grantee)::text end) = any($2::text[])";
 
 const PUBLICATION_TABLES_SQL: &str = "
 select p.pubname::text, n.nspname::text, c.relname::text,
@@ -1085,6 +1102,39 @@ pub fn read(
             });
         }
     }
+    let mut privilege_schemas: Vec<String> = s.to_vec();
+    privilege_schemas.extend(
+        crate::ir::SUPABASE_PLATFORM_SCHEMAS
+            .iter()
+            .map(|x| x.to_string()),
+    );
+    for r in client.query(SCHEMA_PRIVILEGES_SQL, &[&privilege_schemas, &roles])? {
+        c.schema_privileges.push(PrivilegeInfo {
+            schema: r.try_get(0)?,
+            object: r.try_get(1)?,
+            grantee: r.try_get(2)?,
+            privilege: r.try_get(3)?,
+        });
+    }
+    c.schema_privileges.sort();
+    c.schema_privileges.dedup();
+    let platform: Vec<String> = crate::ir::SUPABASE_PLATFORM_SCHEMAS
+        .iter()
+        .map(|x| x.to_string())
+        .filter(|x| !s.contains(x))
+        .collect();
+    for r in client.query(
+        &sql(RELATION_PRIVILEGES_SQL, "pg_class", "c.oid"),
+        &[&platform, &roles],
+    )? {
+        c.platform_relation_privileges.push(PrivilegeInfo {
+            schema: r.try_get(0)?,
+            object: r.try_get(1)?,
+            grantee: r.try_get(2)?,
+            privilege: r.try_get(3)?,
+        });
+    }
+    c.platform_relation_privileges.sort();
     for r in client.query(&sql(PUBLICATION_TABLES_SQL, "", ""), &[&s])? {
         c.publication_tables.push(PublicationTableInfo {
             publication: r.try_get(0)?,

@@ -196,6 +196,14 @@ pub struct Model {
     /// snapshot when empty (in format 1 too).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub buckets: BTreeMap<String, data::Bucket>,
+    /// Grants on platform tables the model does not own (`grants:` at the top level, for
+    /// example on `auth.users`), by table. Left out of the snapshot when empty.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub external_grants: BTreeMap<QName, Privileges>,
+    /// Where each table of the top-level `grants:` and each of its grants was written (see
+    /// [`privilege_span`]); not part of the snapshot.
+    #[serde(skip)]
+    pub external_grant_spans: BTreeMap<QName, (Span, BTreeMap<String, Span>)>,
 }
 
 /// The `migrations:` settings: safe strategies for changes to existing tables, the file layout,
@@ -347,6 +355,43 @@ pub struct SchemaDef {
     /// Where it was declared.
     #[serde(skip)]
     pub origin: Span,
+    /// GRANTs on the schema (`usage`, `create`). Left out of the snapshot when empty (in every
+    /// format, so snapshots written before schema privileges read and write the same).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub grants: Privileges,
+    /// REVOKEs on the schema (left out like the grants).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub revokes: Privileges,
+    /// Where each grant and revoke was written (see [`privilege_span`]); the bulk grants use the
+    /// keys `all_tables:…` and `all_functions:…`.
+    #[serde(skip)]
+    pub privilege_spans: BTreeMap<String, Span>,
+    /// `all_tables:` grants, given at resolve to every table and view of the schema the model
+    /// declares (so the snapshot keeps them per object); not part of the snapshot.
+    #[serde(skip)]
+    pub all_tables: Privileges,
+    /// `all_functions:` grants, given at resolve to every function of the schema the model
+    /// declares; not part of the snapshot.
+    #[serde(skip)]
+    pub all_functions: Privileges,
+}
+
+/// The schemas the Supabase platform owns: the model may grant and revoke on them
+/// (`schemas: { auth: { grants: … } }`) but never creates, comments on or drops them.
+pub const SUPABASE_PLATFORM_SCHEMAS: [&str; 4] = ["auth", "storage", "extensions", "realtime"];
+
+impl Model {
+    /// Whether the migrations create (and the down migration drops) the declared schema
+    /// `name`: every declared schema except `public`, which exists in every database, and the
+    /// platform's schemas on Supabase.
+    pub fn creates_schema(&self, name: &str) -> bool {
+        name != "public" && !self.platform_schema(name)
+    }
+
+    /// Whether `name` is a schema the preset's platform owns (`auth`, `storage`, … on Supabase).
+    pub fn platform_schema(&self, name: &str) -> bool {
+        self.preset == Preset::Supabase && SUPABASE_PLATFORM_SCHEMAS.contains(&name)
+    }
 }
 
 /// An extension to create.

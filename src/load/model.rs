@@ -26,6 +26,7 @@ pub(crate) const TOP: &[&str] = &[
     "preset",
     "default_schema",
     "schemas",
+    "grants",
     "extensions",
     "roles",
     "enums",
@@ -194,7 +195,14 @@ pub(crate) const PARTITION: &[&str] = &["by", "columns", "partitions"];
 pub(crate) const PARTITION_BOUND: &[&str] =
     &["from", "to", "in", "modulus", "remainder", "default"];
 pub(crate) const DESCRIBED: &[&str] = &["description"];
-pub(crate) const SCHEMA: &[&str] = &["description", "default_privileges"];
+pub(crate) const SCHEMA: &[&str] = &[
+    "description",
+    "grants",
+    "revoke",
+    "all_tables",
+    "all_functions",
+    "default_privileges",
+];
 pub(crate) const EXTENSION: &[&str] = &["schema", "version"];
 pub(crate) const SUPABASE: &[&str] = &["auto_expose_new_tables"];
 pub(crate) const LINT: &[&str] = &[
@@ -489,6 +497,22 @@ impl<'d> Decoder<'d> {
         if let Some(n) = f.get("buckets") {
             self.model.buckets = super::data::buckets(self.d, n);
         }
+        if let Some(n) = f.get("grants") {
+            for (k, v) in decode::entries(self.d, n, "`grants`") {
+                let Some(table) = self.qualify(k.span, &k.name, None) else {
+                    continue;
+                };
+                if !self.declare("grants on", &table.to_string(), k.span) {
+                    continue;
+                }
+                let mut spans = BTreeMap::new();
+                let privs = privileges(self.d, Some(v), "`grants`", &mut spans);
+                self.model.external_grants.insert(table.clone(), privs);
+                self.model
+                    .external_grant_spans
+                    .insert(table, (k.span, spans));
+            }
+        }
         if let Some(n) = f.get("triggers") {
             for (k, v) in decode::entries(self.d, n, "`triggers`") {
                 if let Some(t) = self.trigger(k.span, &k.name, v, None)
@@ -504,10 +528,31 @@ impl<'d> Decoder<'d> {
     fn schemas(&mut self, node: &Node) {
         let items = named_items(self.d, node, "a schema name", "`schemas`");
         for (name, span, body) in items {
+            let mut def = SchemaDef {
+                name: name.clone(),
+                origin: span,
+                ..SchemaDef::default()
+            };
             let mut defaults = None;
-            let description = body.and_then(|b| {
+            if let Some(b) = body {
                 let f = Fields::new(self.d, b, SCHEMA, format!("schema `{name}`"));
-                let d = description(self.d, f.get("description"));
+                def.description = description(self.d, f.get("description"));
+                let spans = &mut def.privilege_spans;
+                def.grants = privileges(self.d, f.get("grants"), "`grants`", spans);
+                def.revokes = privileges(self.d, f.get("revoke"), "`revoke`", spans);
+                let mut bulk = BTreeMap::new();
+                def.all_tables = privileges(self.d, f.get("all_tables"), "`all_tables`", &mut bulk);
+                for (k, v) in std::mem::take(&mut bulk) {
+                    spans.insert(format!("all_tables:{}", k.trim_start_matches("grant:")), v);
+                }
+                def.all_functions =
+                    privileges(self.d, f.get("all_functions"), "`all_functions`", &mut bulk);
+                for (k, v) in bulk {
+                    spans.insert(
+                        format!("all_functions:{}", k.trim_start_matches("grant:")),
+                        v,
+                    );
+                }
                 if let Some(n) = f.get("default_privileges") {
                     let at = f.key("default_privileges").map_or(span, |k| k.span);
                     defaults = Some(super::default_privileges::decode(
@@ -518,22 +563,14 @@ impl<'d> Decoder<'d> {
                     ));
                 }
                 f.finish(self.d);
-                d
-            });
+            }
             if let Some(dp) = defaults
                 && self.declare("default privileges of schema", &name, dp.origin)
             {
                 super::default_privileges::insert_sorted(&mut self.model.default_privileges, dp);
             }
             if self.declare("schema", &name, span) {
-                self.model.schemas.insert(
-                    name.clone(),
-                    SchemaDef {
-                        name,
-                        description,
-                        origin: span,
-                    },
-                );
+                self.model.schemas.insert(name, def);
             }
         }
     }

@@ -59,7 +59,7 @@ pub const DESCRIBED: Object = Object {
     rest: None,
 };
 
-/// A schema in mapping form.
+/// A schema in mapping form: its comment, its privileges and its default privileges.
 pub const SCHEMA: Object = Object {
     id: "schema",
     title: "A schema",
@@ -67,7 +67,27 @@ pub const SCHEMA: Object = Object {
         key(
             "description",
             Shape::Text,
-            "What it is for; becomes `COMMENT ON SCHEMA`.",
+            "What it is for; becomes `COMMENT ON SCHEMA` (not on the platform's schemas).",
+        ),
+        key(
+            "grants",
+            PRIVILEGES,
+            "Schema privileges granted, by role: `{ authenticated: [usage] }` (usage, create, all).",
+        ),
+        key(
+            "revoke",
+            PRIVILEGES,
+            "Schema privileges taken away, by role: `{ public: [create] }` (also PostgreSQL's and the preset's defaults).",
+        ),
+        key(
+            "all_tables",
+            PRIVILEGES,
+            "Privileges granted on every table and view of the schema the model declares, by role: `{ reporting: [select] }`.",
+        ),
+        key(
+            "all_functions",
+            PRIVILEGES,
+            "EXECUTE granted on every function of the schema the model declares, by role: `{ app_worker: [execute] }`.",
         ),
         key(
             "default_privileges",
@@ -1247,7 +1267,12 @@ pub const TOP: Object = Object {
                 Shape::Seq(&Shape::Name),
                 Shape::MapOf(&Shape::Either(&[Shape::Null, Shape::Obj(&SCHEMA)])),
             ]),
-            "Schemas other than public: a list of names or name → `{ description, default_privileges }` (`public` may be listed for its default privileges).",
+            "Schemas: a list of names or name → `{ description, grants, revoke, all_tables, all_functions, default_privileges }`; `public` and the platform's schemas only take privileges and default privileges.",
+        ),
+        key(
+            "grants",
+            Shape::MapOf(&PRIVILEGES),
+            "Grants on the platform's tables the model does not own, by table: `{ auth.users: { app_worker: [select] } }`.",
         ),
         key(
             "extensions",

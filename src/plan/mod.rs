@@ -13,6 +13,7 @@ pub mod domains;
 pub mod incremental;
 pub mod jobs;
 pub mod publications;
+mod schema_privileges;
 pub mod split;
 
 pub use incremental::{Incremental, incremental};
@@ -235,7 +236,7 @@ pub fn initial(model: &Model) -> Migration<'_> {
         model
             .schemas
             .keys()
-            .filter(|s| *s != "public")
+            .filter(|s| model.creates_schema(s))
             .map(|s| Stmt::CreateSchema(s.clone()))
             .collect(),
     ));
@@ -444,6 +445,22 @@ pub fn initial(model: &Model) -> Migration<'_> {
         ));
     }
     let mut grants = Vec::new();
+    for s in model.schemas.values() {
+        privileges(
+            &GrantObject::Schema(s.name.clone()),
+            &s.grants,
+            &s.revokes,
+            &mut grants,
+        );
+    }
+    for (table, privs) in &model.external_grants {
+        privileges(
+            &GrantObject::Table(table.clone()),
+            privs,
+            &crate::ir::Privileges::new(),
+            &mut grants,
+        );
+    }
     for name in &order.order {
         if let Some(t) = parents.get(name) {
             privileges(
@@ -557,6 +574,10 @@ pub fn initial(model: &Model) -> Migration<'_> {
             .collect(),
     ));
     down.push(step(
+        "Privileges on schemas and platform tables the migration does not create",
+        schema_privileges::undo(model),
+    ));
+    down.push(step(
         "Triggers on tables the model does not own",
         model
             .external_triggers
@@ -660,7 +681,7 @@ pub fn initial(model: &Model) -> Migration<'_> {
             .schemas
             .keys()
             .rev()
-            .filter(|s| *s != "public")
+            .filter(|s| model.creates_schema(s))
             .map(|s| Stmt::DropSchema(s.clone()))
             .collect(),
     ));

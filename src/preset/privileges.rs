@@ -97,6 +97,28 @@ pub struct Access {
     pub relations: BTreeMap<QName, Held>,
     /// Functions and procedures, by identity.
     pub functions: BTreeMap<crate::ir::FnKey, Held>,
+    /// Schemas: every schema the model declares or puts an object in, and the preset's.
+    pub schemas: BTreeMap<String, Held>,
+}
+
+/// The privileges `all` stands for on schemas.
+pub const SCHEMA_ALL: &[&str] = &["usage", "create"];
+
+/// The privileges a schema holds before the model grants or revokes anything: PostgreSQL 15
+/// gives PUBLIC USAGE on `public` (and nothing on a schema the model creates); Supabase also
+/// grants USAGE on `public`, `auth`, `storage` and `extensions` to `anon`, `authenticated` and
+/// `service_role` (as `src/preset/supabase_standin.sql` does).
+pub fn schema_defaults(preset: Preset, schema: &str) -> Held {
+    let mut h = Held::new();
+    if schema == "public" {
+        h.insert("public".to_string(), ["usage".to_string()].into());
+    }
+    if preset == Preset::Supabase && ["public", "auth", "storage", "extensions"].contains(&schema) {
+        for r in ["anon", "authenticated", "service_role"] {
+            h.insert(r.to_string(), ["usage".to_string()].into());
+        }
+    }
+    h
 }
 
 fn apply(held: &mut Held, revokes: &Privileges, grants: &Privileges, all: &[&str]) {
@@ -218,10 +240,39 @@ impl Access {
             apply(&mut h, &f.revokes, &f.grants, &["execute"]);
             access.functions.insert(name.clone(), h);
         }
+        let mut schemas: BTreeSet<&str> = ["public"].into();
+        if model.preset == Preset::Supabase {
+            schemas.extend(["auth", "storage", "extensions"]);
+        }
+        schemas.extend(model.schemas.keys().map(String::as_str));
+        schemas.extend(model.tables.keys().map(|q| q.schema.as_str()));
+        schemas.extend(model.views.keys().map(|q| q.schema.as_str()));
+        schemas.extend(model.functions.keys().map(|k| k.name.schema.as_str()));
+        for schema in schemas {
+            let mut h = schema_defaults(model.preset, schema);
+            if let Some(s) = model.schemas.get(schema) {
+                apply(&mut h, &s.revokes, &s.grants, SCHEMA_ALL);
+            }
+            access.schemas.insert(schema.to_string(), h);
+        }
         access
     }
 
-    /// Whether `role` (directly or through PUBLIC) holds `privilege` on the relation.
+    /// Whether `role` (directly or through PUBLIC) holds USAGE on `schema`. A schema the
+    /// access does not know (none of the model's, not the preset's) is taken as usable.
+    pub fn schema_usable(&self, schema: &str, role: &str) -> bool {
+        self.schemas
+            .get(schema)
+            .is_none_or(|h| holds(h, role, "usage"))
+    }
+
+    /// Whether `role` holds `privilege` on the relation and USAGE on its schema: what it needs
+    /// to name the relation at all.
+    pub fn relation_usable(&self, rel: &QName, role: &str, privilege: &str) -> bool {
+        self.relation_allows(rel, role, privilege) && self.schema_usable(&rel.schema, role)
+    }
+
+    /// Whether `role` holds `privilege` (directly or through PUBLIC) on the relation.
     pub fn relation_allows(&self, rel: &QName, role: &str, privilege: &str) -> bool {
         self.relations
             .get(rel)

@@ -81,6 +81,9 @@ pub struct DatabaseView {
     pub publications: Vec<PublicationView>,
     /// Supabase Storage buckets (`buckets:`), by id.
     pub buckets: Vec<BucketView>,
+    /// The effective privileges on every schema whose privileges the model declares, by schema
+    /// and role (empty when it declares none, so such a model's DATABASE.md reads the same).
+    pub schema_privileges: Vec<SchemaPrivilegeView>,
 }
 
 /// One row of the default privileges table.
@@ -190,6 +193,43 @@ pub struct BucketView {
     pub file_size_limit: Option<u64>,
     /// Allowed MIME types (empty: any).
     pub allowed_mime_types: Vec<String>,
+}
+
+/// One role's effective privileges on one schema.
+#[derive(Debug, Clone, Serialize)]
+pub struct SchemaPrivilegeView {
+    /// Schema.
+    pub schema: String,
+    /// Role (`public` for PUBLIC).
+    pub role: String,
+    /// Privileges, upper case (`USAGE`, `CREATE`).
+    pub privileges: Vec<String>,
+}
+
+/// The rows of [`DatabaseView::schema_privileges`].
+fn schema_privilege_rows(model: &Model, external: &External) -> Vec<SchemaPrivilegeView> {
+    let declared: Vec<&String> = model
+        .schemas
+        .values()
+        .filter(|s| !s.grants.is_empty() || !s.revokes.is_empty())
+        .map(|s| &s.name)
+        .collect();
+    if declared.is_empty() {
+        return Vec::new();
+    }
+    let api = crate::preset::privileges::Api::with_service_role(model, external);
+    let access = crate::preset::privileges::Access::of(model, &api);
+    let mut rows = Vec::new();
+    for name in declared {
+        for (role, privs) in access.schemas.get(name).into_iter().flatten() {
+            rows.push(SchemaPrivilegeView {
+                schema: name.clone(),
+                role: role.clone(),
+                privileges: privs.iter().map(|p| p.to_ascii_uppercase()).collect(),
+            });
+        }
+    }
+    rows
 }
 
 /// A schema line of the overview.
@@ -1633,6 +1673,7 @@ pub fn database_view_in(
                     .collect(),
             })
             .collect(),
+        schema_privileges: schema_privilege_rows(model, external),
     }
 }
 

@@ -9,6 +9,7 @@
 
 pub mod extension_functions;
 mod names;
+pub mod schema_privileges;
 mod views;
 
 use std::collections::BTreeSet;
@@ -627,6 +628,7 @@ pub fn resolve(model: &mut Model, external: &External, d: &mut Diagnostics) {
             tr.function = function;
         }
     }
+    schema_privileges::expand_bulk(model);
     generate_names(model);
 }
 
@@ -712,6 +714,8 @@ fn resolve_references(
     d: &mut Diagnostics,
 ) -> (Vec<TableRefs>, Vec<(usize, QName)>) {
     let scope = Scope::new(model, external);
+    schema_privileges::check(&scope, d);
+    schema_privileges::check_external(&scope, d);
     for e in model.enums.values() {
         check_schema(&scope, &e.name, e.origin, d);
     }

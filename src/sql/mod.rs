@@ -82,6 +82,8 @@ pub enum GrantObject {
     Function(String),
     /// ON PROCEDURE signature.
     Procedure(String),
+    /// ON SCHEMA name.
+    Schema(String),
 }
 
 /// A model object a statement writes (a table, an index, a policy, …): borrowed from the model
@@ -1027,6 +1029,7 @@ impl Display for GrantObject {
             GrantObject::Table(q) => write!(f, "TABLE {q}"),
             GrantObject::Function(sig) => write!(f, "FUNCTION {sig}"),
             GrantObject::Procedure(sig) => write!(f, "PROCEDURE {sig}"),
+            GrantObject::Schema(name) => write!(f, "SCHEMA {}", quote_ident(name)),
         }
     }
 }

@@ -161,6 +161,41 @@ fn check_privileges(
     }
 }
 
+/// The privileges of a schema's `grants`/`revoke`, `all_tables` and `all_functions`.
+fn schema_privileges(s: &crate::ir::SchemaDef, d: &mut Diagnostics) {
+    use crate::resolve::schema_privileges::{
+        FUNCTION_PRIVILEGES, SCHEMA_PRIVILEGES, TABLE_PRIVILEGES, bulk_spans,
+    };
+    let none = crate::ir::Privileges::new();
+    check_privileges(
+        d,
+        &s.grants,
+        &s.revokes,
+        &s.privilege_spans,
+        SCHEMA_PRIVILEGES,
+        s.origin,
+        "a schema",
+    );
+    check_privileges(
+        d,
+        &s.all_tables,
+        &none,
+        &bulk_spans(&s.privilege_spans, "all_tables"),
+        TABLE_PRIVILEGES,
+        s.origin,
+        "a table (`all_tables`)",
+    );
+    check_privileges(
+        d,
+        &s.all_functions,
+        &none,
+        &bulk_spans(&s.privilege_spans, "all_functions"),
+        FUNCTION_PRIVILEGES,
+        s.origin,
+        "a function (`all_functions`)",
+    );
+}
+
 fn table_checks(model: &Model, scope: &Scope, t: &Table, d: &mut Diagnostics) {
     ident_len(d, "table name", &t.name.name, t.origin, false);
     for c in t.columns.values() {
@@ -1006,6 +1041,22 @@ pub fn validate_with(
             f.origin,
             "a function",
         );
+    }
+    for s in model.schemas.values() {
+        schema_privileges(s, d);
+    }
+    for (table, privs) in &model.external_grants {
+        if let Some((span, spans)) = model.external_grant_spans.get(table) {
+            check_privileges(
+                d,
+                privs,
+                &crate::ir::Privileges::new(),
+                spans,
+                TABLE_PRIVILEGES,
+                *span,
+                "a table",
+            );
+        }
     }
     for t in model.tables.values() {
         table_checks(model, &scope, t, d);

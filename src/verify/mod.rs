@@ -21,6 +21,7 @@ pub mod fingerprint;
 mod job;
 mod publication;
 mod replication;
+mod schema_privileges;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -43,7 +44,13 @@ pub const PUBLIC_SCHEMA_COMMENT: &str = "standard public schema";
 pub fn owned_schemas(model: &Model) -> Vec<String> {
     let mut s: BTreeSet<String> = BTreeSet::new();
     s.insert(model.default_schema.clone());
-    s.extend(model.schemas.keys().cloned());
+    s.extend(
+        model
+            .schemas
+            .keys()
+            .filter(|s| !model.platform_schema(s))
+            .cloned(),
+    );
     s.extend(model.tables.keys().map(|q| q.schema.clone()));
     s.extend(model.views.keys().map(|q| q.schema.clone()));
     s.extend(model.functions.keys().map(|k| k.name.schema.clone()));
@@ -77,6 +84,13 @@ pub fn compared_roles(model: &Model, external: &External) -> Vec<String> {
             add(&cp.grants);
             add(&cp.revokes);
         }
+    }
+    for s in model.schemas.values() {
+        add(&s.grants);
+        add(&s.revokes);
+    }
+    for g in model.external_grants.values() {
+        add(g);
     }
     r.remove("public");
     r.insert("PUBLIC".to_string());
@@ -283,6 +297,8 @@ pub fn compare(
     functions(&mut cx, catalog);
     views(&mut cx, catalog);
     privileges(&mut cx, external, catalog);
+    schema_privileges::compare(&mut cx, external, catalog);
+    schema_privileges::platform_tables(&mut cx, catalog);
     citus::compare(&mut cx, catalog);
     default_privileges::compare(&mut cx, catalog);
     domains::compare(&mut cx, catalog);
@@ -294,6 +310,10 @@ pub fn compare(
 fn schemas_and_extensions(cx: &mut Cx<'_>, catalog: &Catalog) {
     let model = cx.model;
     for (name, s) in &model.schemas {
+        if model.platform_schema(name) {
+            // The platform's: compared for the privileges the model declares only.
+            continue;
+        }
         if !catalog.schemas.contains(name) {
             cx.missing(
                 format!("schema `{name}`"),

@@ -35,6 +35,7 @@ mod publications;
 mod renames;
 mod replication;
 mod schema;
+mod schema_privileges;
 mod tables;
 mod views;
 
@@ -314,6 +315,7 @@ impl<'a> Differ<'a> {
         self.function_privileges_and_comments();
         self.jobs();
         self.publications();
+        self.schema_privileges();
     }
 }
 

@@ -23,6 +23,9 @@ impl Differ<'_> {
                 public || supabase_api
             }
             GrantObject::Table(_) => supabase_api,
+            GrantObject::Schema(name) => {
+                crate::preset::privileges::schema_defaults(self.new.preset, name).contains_key(role)
+            }
         }
     }
 
@@ -39,6 +42,8 @@ impl Differ<'_> {
         let class = match obj {
             GrantObject::Function(_) | GrantObject::Procedure(_) => ObjectClass::Functions,
             GrantObject::Table(_) => ObjectClass::Tables,
+            // No default privileges apply to schemas (`ON SCHEMAS` is not modelled).
+            GrantObject::Schema(_) => return Vec::new(),
         };
         let schema = object.split('.').next().unwrap_or_default();
         let held = crate::preset::privileges::model_defaults(self.new, class, schema);
@@ -94,6 +99,39 @@ impl Differ<'_> {
             );
         }
         for (role, privs) in diff(old_grants, grants) {
+            // A schema privilege the role holds by default stays when the model stops granting
+            // it (a fresh build would not revoke it either).
+            let privs = match obj {
+                GrantObject::Schema(name) => {
+                    let held = crate::preset::privileges::schema_defaults(self.new.preset, name)
+                        .remove(&role)
+                        .unwrap_or_default();
+                    // Revoked above already when the new model revokes it.
+                    let newly_revoked = |p: &String| {
+                        revokes.get(&role).is_some_and(|s| s.contains(p))
+                            && !old_revokes.get(&role).is_some_and(|s| s.contains(p))
+                    };
+                    let mut gone: Vec<String> = Vec::new();
+                    for p in privs.into_iter().filter(|p| !newly_revoked(p)) {
+                        let expanded: Vec<String> = if p == "all" && !held.is_empty() {
+                            let all = crate::preset::privileges::SCHEMA_ALL;
+                            all.iter().map(|s| s.to_string()).collect()
+                        } else {
+                            vec![p]
+                        };
+                        for p in expanded {
+                            if !held.contains(&p) && !gone.contains(&p) {
+                                gone.push(p);
+                            }
+                        }
+                    }
+                    if gone.is_empty() {
+                        continue;
+                    }
+                    gone
+                }
+                _ => privs,
+            };
             stmts.push(Stmt::Revoke(obj.clone(), privs.clone(), role.clone()));
             self.change(
                 ChangeKind::Revoke,
@@ -114,6 +152,24 @@ impl Differ<'_> {
             if privs.is_empty() {
                 continue;
             }
+            // On a schema only the default privileges come back (PostgreSQL 15 gives PUBLIC
+            // USAGE on `public`, never CREATE).
+            let privs = match obj {
+                GrantObject::Schema(name) => {
+                    let held = crate::preset::privileges::schema_defaults(self.new.preset, name)
+                        .remove(&role)
+                        .unwrap_or_default();
+                    let back: Vec<String> = held
+                        .into_iter()
+                        .filter(|p| privs.iter().any(|x| x == p || x == "all"))
+                        .collect();
+                    if back.is_empty() {
+                        continue;
+                    }
+                    back
+                }
+                _ => privs,
+            };
             stmts.push(Stmt::Grant(obj.clone(), privs.clone(), role.clone()));
             let c = self.change(
                 ChangeKind::Grant,

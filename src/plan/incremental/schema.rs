@@ -6,7 +6,7 @@ impl Differ<'_> {
     pub(super) fn schemas_and_extensions(&mut self) {
         let (old, new) = (self.old, self.new);
         for (name, s) in &new.schemas {
-            if name != "public" && !old.schemas.contains_key(name) {
+            if new.creates_schema(name) && !old.schemas.contains_key(name) {
                 self.change(ChangeKind::CreateSchema, name.clone(), "", s.origin);
                 self.emit(
                     Phase::CreateSchema,
@@ -26,7 +26,7 @@ impl Differ<'_> {
             }
         }
         for name in old.schemas.keys() {
-            if name != "public" && !new.schemas.contains_key(name) {
+            if old.creates_schema(name) && !new.schemas.contains_key(name) {
                 self.change(ChangeKind::DropSchema, name.clone(), "", Span::default());
                 self.emit(
                     Phase::DropSchema,
