@@ -793,6 +793,10 @@ mod edits {
         pub fk: Option<String>,
         /// Triggers calling `touch_row`: name → on insert too (else update only).
         pub triggers: BTreeMap<String, bool>,
+        /// The primary key's name when not `<table>_pkey` (`primary_key: { name }`).
+        pub pk_name: Option<String>,
+        /// The FK column's `on_delete` lists it (`{ set_null: [col] }`) instead of `set_null`.
+        pub fk_columns: bool,
     }
 
     /// A view reading `select id from <table>`; a materialized one has a unique index on `id`.
@@ -833,6 +837,8 @@ mod edits {
                     policies: Vec::new(),
                     fk: None,
                     triggers: BTreeMap::new(),
+                    pk_name: None,
+                    fk_columns: false,
                 }],
                 views: Vec::new(),
                 functions: BTreeMap::new(),
@@ -875,11 +881,26 @@ mod edits {
                     let _ = writeln!(s, "    description: \"{d}\"");
                 }
                 s.push_str("    columns:\n");
-                s.push_str("      id: { type: bigint, identity: always, primary_key: true }\n");
+                match &t.pk_name {
+                    None => s.push_str(
+                        "      id: { type: bigint, identity: always, primary_key: true }\n",
+                    ),
+                    Some(n) => {
+                        let _ = writeln!(
+                            s,
+                            "      id: {{ type: bigint, identity: always, primary_key: {{ name: {n} }} }}"
+                        );
+                    }
+                }
                 if let Some(fk) = &t.fk {
+                    let action = if t.fk_columns {
+                        format!("{{ set_null: [{fk}] }}")
+                    } else {
+                        "set_null".to_string()
+                    };
                     let _ = writeln!(
                         s,
-                        "      {fk}: {{ type: bigint, nullable: true, references: t0.id, on_delete: set_null }}"
+                        "      {fk}: {{ type: bigint, nullable: true, references: t0.id, on_delete: {action} }}"
                     );
                 }
                 for c in &t.cols {
@@ -995,7 +1016,7 @@ mod edits {
 
         fn try_edit(&mut self, rng: &mut ChaCha8Rng) -> Option<String> {
             let ti = rng.random_range(0..self.tables.len());
-            let kind = rng.random_range(0..24);
+            let kind = rng.random_range(0..26);
             let table_name = self.tables[ti].name.clone();
             match kind {
                 0 => {
@@ -1102,6 +1123,8 @@ mod edits {
                         policies: Vec::new(),
                         fk,
                         triggers: BTreeMap::new(),
+                        pk_name: None,
+                        fk_columns: false,
                     });
                     Some(format!("add table {name}"))
                 }
@@ -1307,6 +1330,30 @@ mod edits {
                         "{} default of {table_name}.{}",
                         if c.default { "add" } else { "drop" },
                         c.name
+                    ))
+                }
+                24 => {
+                    // Name the primary key, rename it, or give it back its generated name: a
+                    // RENAME CONSTRAINT (its index with it).
+                    let new = if self.tables[ti].pk_name.is_some() && rng.random_bool(0.4) {
+                        None
+                    } else {
+                        Some(format!("{table_name}_{}", self.fresh("pk")))
+                    };
+                    let old = std::mem::replace(&mut self.tables[ti].pk_name, new.clone());
+                    Some(format!(
+                        "primary key name of {table_name}: {old:?} → {new:?}"
+                    ))
+                }
+                25 => {
+                    // ON DELETE SET NULL with or without the column list (PostgreSQL 15+): the
+                    // foreign key is dropped and added.
+                    let t = &mut self.tables[ti];
+                    t.fk.as_ref()?;
+                    t.fk_columns = !t.fk_columns;
+                    Some(format!(
+                        "on_delete of {table_name}'s foreign key lists its column: {}",
+                        t.fk_columns
                     ))
                 }
                 _ => {

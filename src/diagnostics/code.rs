@@ -119,6 +119,9 @@ codes! {
     /// A subquery in a policy of a distributed or reference table of a Citus model (Citus
     /// refuses it at `CREATE POLICY` and at distribution).
     CitusPolicySubquery = "E322", "citus-policy-subquery";
+    /// `on_delete: { set_null: […] }` / `{ set_default: […] }` lists a column that is not one of
+    /// the foreign key's columns, or lists one twice.
+    OnDeleteColumnNotInKey = "E330", "on-delete-column-not-in-key";
     /// A committed migration was edited, removed or reordered.
     MigrationTampered = "E401", "migration-tampered";
     /// The model has changes that no committed migration describes yet.

@@ -311,6 +311,15 @@ fn fk_action(a: &str) -> Option<&'static str> {
     }
 }
 
+/// `on_delete:`'s value: the action, or `{ set_null: [cols] }` when it sets only some columns.
+fn delete_action(action: &str, set_columns: &[String]) -> String {
+    if set_columns.is_empty() {
+        action.to_string()
+    } else {
+        format!("{{ {action}: {} }}", flow_list(set_columns))
+    }
+}
+
 /// Import `catalog` (with `others`, the objects the model has no section for). Privileges are
 /// written as the grants and revokes that turn the preset's defaults into what the catalog
 /// holds: the model is rendered once without them, compiled, and its defaults compared.
@@ -1160,15 +1169,8 @@ fn table(
         }
         match (c.kind.as_str(), single) {
             ("p", Some(col)) if c.name == format!("{}_pkey", t.name) => pk_single = Some(col),
-            ("p", _) if c.name == format!("{}_pkey", t.name) => table_level.push(c),
-            ("p", _) => {
-                cx.leave_out(
-                    "constraint",
-                    format!("{qname}.{}", c.name),
-                    "a primary key named other than `<table>_pkey`",
-                    c.definition.clone(),
-                );
-            }
+            // A primary key named other than `<table>_pkey` is written at table level with its name.
+            ("p", _) => table_level.push(c),
             ("u", Some(col))
                 if c.name == format!("{}_{col}_key", t.name)
                     && !c.definition.contains("NULLS NOT DISTINCT") =>
@@ -1194,7 +1196,10 @@ fn table(
                     scalar(&format!("{}.{tc}", local(&ts, &tt)))
                 ));
                 if let Some(a) = fk_action(&c.actions.1) {
-                    v.push(format!("on_delete: {a}"));
+                    v.push(format!(
+                        "on_delete: {}",
+                        delete_action(a, &c.delete_set_columns)
+                    ));
                 }
                 if let Some(a) = fk_action(&c.actions.0) {
                     v.push(format!("on_update: {a}"));
@@ -1310,8 +1315,16 @@ fn table(
     let mut fks = Vec::new();
     for c in &table_level {
         match c.kind.as_str() {
-            "p" => {
+            "p" if c.name == format!("{}_pkey", t.name) => {
                 let _ = writeln!(s, "    primary_key: {}", flow_list(&c.columns));
+            }
+            "p" => {
+                let _ = writeln!(
+                    s,
+                    "    primary_key: {{ columns: {}, name: {} }}",
+                    flow_list(&c.columns),
+                    scalar(&c.name)
+                );
             }
             "u" => {
                 let mut parts = vec![format!("columns: {}", flow_list(&c.columns))];
@@ -1338,7 +1351,11 @@ fn table(
                     flow_list(&c.target_columns)
                 );
                 if let Some(a) = fk_action(&c.actions.1) {
-                    let _ = writeln!(f, "        on_delete: {a}");
+                    let _ = writeln!(
+                        f,
+                        "        on_delete: {}",
+                        delete_action(a, &c.delete_set_columns)
+                    );
                 }
                 if let Some(a) = fk_action(&c.actions.0) {
                     let _ = writeln!(f, "        on_update: {a}");

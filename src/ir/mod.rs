@@ -540,6 +540,10 @@ pub struct ForeignKey {
     /// Where it was declared.
     #[serde(skip)]
     pub origin: Span,
+    /// The columns `ON DELETE SET NULL (…)` / `SET DEFAULT (…)` sets (PostgreSQL 15+), a subset
+    /// of `columns`; empty means all of them.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub on_delete_columns: Vec<Sp<String>>,
 }
 
 /// Sort order of an index key.

@@ -258,8 +258,8 @@ pub const COLUMN: Object = Object {
         ),
         key(
             "primary_key",
-            Shape::Bool,
-            "This column alone is the primary key.",
+            Shape::Either(&[Shape::Bool, Shape::Obj(&COLUMN_PRIMARY_KEY)]),
+            "This column alone is the primary key; `{ name }` names it.",
         ),
         key(
             "unique",
@@ -278,8 +278,8 @@ pub const COLUMN: Object = Object {
         ),
         key(
             "on_delete",
-            ACTIONS,
-            "With `references`: no_action (default) | restrict | cascade | set_null | set_default.",
+            DELETE_ACTION,
+            "With `references`: no_action (default) | restrict | cascade | set_null | set_default, or `{ set_null: [cols] }` / `{ set_default: [cols] }`.",
         ),
         key(
             "on_update",
@@ -331,6 +331,55 @@ pub const UNIQUE: Object = Object {
     rest: None,
 };
 
+/// The table-level primary key with a name of its own.
+pub const PRIMARY_KEY: Object = Object {
+    id: "primary_key",
+    title: "A primary key",
+    keys: &[
+        required("columns", Shape::TextList, "The primary key columns."),
+        key(
+            "name",
+            Shape::Name,
+            "The constraint's name (default `{table}_pkey`); its index takes the same name.",
+        ),
+    ],
+    rest: None,
+};
+
+/// The column-level primary key with a name of its own.
+pub const COLUMN_PRIMARY_KEY: Object = Object {
+    id: "column_primary_key",
+    title: "A primary key on one column",
+    keys: &[required(
+        "name",
+        Shape::Name,
+        "The constraint's name (instead of `{table}_pkey`); its index takes the same name.",
+    )],
+    rest: None,
+};
+
+/// `on_delete:` with the columns SET NULL / SET DEFAULT sets (PostgreSQL 15+).
+pub const DELETE_SET: Object = Object {
+    id: "on_delete_columns",
+    title: "An ON DELETE action that sets some of the key's columns",
+    keys: &[
+        key(
+            "set_null",
+            Shape::TextList,
+            "ON DELETE SET NULL (columns): the key columns set to NULL (the others keep their value).",
+        ),
+        key(
+            "set_default",
+            Shape::TextList,
+            "ON DELETE SET DEFAULT (columns): the key columns set to their default.",
+        ),
+    ],
+    rest: None,
+};
+
+/// `on_delete:`: an action, or `{ set_null: [cols] }` / `{ set_default: [cols] }`.
+const DELETE_ACTION: Shape = Shape::Either(&[ACTIONS, Shape::Obj(&DELETE_SET)]);
+
 /// A table-level foreign key.
 pub const FK: Object = Object {
     id: "foreign_key",
@@ -344,8 +393,8 @@ pub const FK: Object = Object {
         ),
         key(
             "on_delete",
-            ACTIONS,
-            "no_action (default) | restrict | cascade | set_null | set_default.",
+            DELETE_ACTION,
+            "no_action (default) | restrict | cascade | set_null | set_default, or `{ set_null: [cols] }` / `{ set_default: [cols] }` to set only those key columns.",
         ),
         key(
             "on_update",
@@ -771,8 +820,8 @@ pub const TABLE: Object = Object {
         ),
         key(
             "primary_key",
-            Shape::TextList,
-            "The primary key columns (or `primary_key: true` on one column).",
+            Shape::Either(&[Shape::TextList, Shape::Obj(&PRIMARY_KEY)]),
+            "The primary key columns (or `primary_key: true` on one column); `{ columns, name }` names it.",
         ),
         key(
             "unique",

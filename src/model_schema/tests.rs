@@ -24,6 +24,13 @@ fn pairs() -> Vec<(&'static str, &'static [&'static str], &'static Object)> {
         ("VIEW", m::VIEW, &keys::VIEW),
         ("ENUM", m::ENUM, &keys::ENUM),
         ("UNIQUE", m::UNIQUE, &keys::UNIQUE),
+        ("PRIMARY_KEY", m::PRIMARY_KEY, &keys::PRIMARY_KEY),
+        (
+            "COLUMN_PRIMARY_KEY",
+            m::COLUMN_PRIMARY_KEY,
+            &keys::COLUMN_PRIMARY_KEY,
+        ),
+        ("DELETE_SET", m::DELETE_SET, &keys::DELETE_SET),
         ("PARTITION", m::PARTITION, &keys::PARTITION),
         (
             "PARTITION_BOUND",

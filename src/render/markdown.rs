@@ -626,6 +626,21 @@ pub fn code_cell(text: &str) -> String {
     }
 }
 
+/// A foreign key's ON DELETE action for a table cell, with the columns it sets when it lists
+/// them (`SET NULL (`editor_id`)`).
+fn on_delete_words(fk: &ForeignKey) -> String {
+    let words = fk.on_delete.sql();
+    if fk.on_delete_columns.is_empty() {
+        return words.to_string();
+    }
+    let cols: Vec<String> = fk
+        .on_delete_columns
+        .iter()
+        .map(|c| code_cell(&c.value))
+        .collect();
+    format!("{words} ({})", cols.join(", "))
+}
+
 /// Text for a table cell: `|` escaped, line breaks as `<br>`.
 pub fn cell(text: &str) -> String {
     let text = text.trim_end();
@@ -830,7 +845,7 @@ impl Names<'_> {
             columns: fk.columns.iter().map(|c| c.value.clone()).collect(),
             to: self.table(&fk.target),
             target_columns: fk.target_columns.iter().map(|c| c.value.clone()).collect(),
-            on_delete: fk.on_delete.sql().to_string(),
+            on_delete: on_delete_words(fk),
             on_update: fk.on_update.sql().to_string(),
             deferrable: deferrable_words(fk.deferrable),
             cardinality: cardinality(table, fk),

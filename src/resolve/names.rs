@@ -73,7 +73,9 @@ pub fn generate_names(model: &mut Model) {
             taken.insert(name.value.clone());
         }
         if let Some(pk) = &mut t.primary_key {
-            pk.name = format!("{table}_pkey");
+            if pk.name.is_empty() {
+                pk.name = format!("{table}_pkey");
+            }
             taken.insert(pk.name.clone());
         }
         for u in t.uniques.iter_mut().filter(|u| u.name.value.is_empty()) {

@@ -452,6 +452,14 @@ fn write_fk(out: &mut String, fk: &ForeignKey) {
     }
     if fk.on_delete != crate::ir::FkAction::NoAction {
         let _ = write!(out, " ON DELETE {}", fk.on_delete.sql());
+        if !fk.on_delete_columns.is_empty() {
+            let set: Vec<&str> = fk
+                .on_delete_columns
+                .iter()
+                .map(|c| c.value.as_str())
+                .collect();
+            let _ = write!(out, " ({})", columns_list(&set));
+        }
     }
     match fk.deferrable {
         Deferrable::No => {}

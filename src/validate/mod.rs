@@ -7,6 +7,7 @@
 //! linear in the size of the model (lookups go through maps built once per table).
 
 mod citus;
+mod constraints;
 pub mod sql;
 
 pub use sql::{Fragment, Fragments};
@@ -205,7 +206,7 @@ fn table_checks(model: &Model, scope: &Scope, t: &Table, d: &mut Diagnostics) {
     }
     if let Some(pk) = &t.primary_key {
         check_columns(d, t, &pk.columns, "the primary key");
-        if pk.name.len() > MAX_IDENT {
+        if pk.name.len() > MAX_IDENT && pk.name == format!("{}_pkey", t.name.name) {
             d.push(
                 Diagnostic::error(
                     Code::IdentifierTooLong,
@@ -243,6 +244,7 @@ fn table_checks(model: &Model, scope: &Scope, t: &Table, d: &mut Diagnostics) {
         ident_len(d, "unique constraint name", &u.name.value, u.origin, true);
     }
     redundant_uniques(t, d);
+    constraints::check(t, d);
     for c in &t.checks {
         ident_len(
             d,
@@ -553,7 +555,11 @@ fn foreign_key_target(
                 .help(format!("make the column `{tt}`")),
             );
         }
-        if fk.on_delete == crate::ir::FkAction::SetNull && !col.nullable {
+        // With a column list, only the listed columns are set (validate::constraints).
+        if fk.on_delete == crate::ir::FkAction::SetNull
+            && !col.nullable
+            && fk.on_delete_columns.is_empty()
+        {
             d.push(
                 Diagnostic::error(
                     Code::ConflictingOptions,

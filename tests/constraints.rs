@@ -1,0 +1,382 @@
+//! Constraint names and `ON DELETE SET NULL (columns)` on a real PostgreSQL (issue #20, item 5).
+//!
+//! * `first_migration_up_down_up`: a model with named primary keys (table and column form) and
+//!   foreign keys that set only some of their columns; its first migration is snapshotted, applied,
+//!   undone and applied again (the catalog the same both times), and the partial SET NULL is
+//!   exercised on rows (the tenant column keeps its value).
+//! * `renames_and_action_changes_migrate_up_down_up`: a later model renames a primary key and a
+//!   foreign key and changes a column list: the migration renames (`RENAME CONSTRAINT`, the index
+//!   with it) and drops and adds the foreign key; migrated equals a fresh build, down gives the
+//!   first catalog back, up again the second.
+//! * `verify_reports_a_name_drift_once`: a database whose primary key has another name than the
+//!   model's is one E503, not E501 + E502.
+//! * `import_keeps_names_and_column_lists`: `import --check` of the migrations writes the named
+//!   primary key and the column list, and proves the catalog identical.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::disallowed_macros
+)]
+
+mod support;
+
+use std::path::PathBuf;
+
+use support::{TestDb, schemac};
+
+/// Members of a tenant; the key is named `member_pk`, not `members_pkey`.
+const V1: &str = r#"version: 1
+tables:
+  tenants:
+    columns:
+      id: { type: bigint, primary_key: { name: tenant_pk } }
+  members:
+    columns:
+      tenant_id: { type: bigint, references: tenants.id, on_delete: cascade }
+      id: bigint
+    primary_key: { columns: [tenant_id, id], name: member_pk }
+  reviews:
+    columns:
+      id: { type: bigint, primary_key: true }
+      tenant_id: bigint
+      reviewer_id: { type: bigint, nullable: true }
+      editor_id: { type: bigint, nullable: true, default: "0" }
+    foreign_keys:
+      - columns: [tenant_id, reviewer_id]
+        references: { table: members, columns: [tenant_id, id] }
+        on_delete: { set_null: [reviewer_id] }
+      - columns: [tenant_id]
+        references: { table: tenants, columns: [id] }
+        on_delete: cascade
+    indexes:
+      - { columns: [tenant_id, reviewer_id] }
+"#;
+
+/// V1 with `reviews`' key named `review_pk` and its member key named `reviews_reviewer_fk`, and
+/// `member_pk` back to the generated `members_pkey`; the tenant FK's action is unchanged.
+fn v2() -> String {
+    let v = V1
+        .replace(
+            "      id: { type: bigint, primary_key: true }\n      tenant_id: bigint",
+            "      id: { type: bigint, primary_key: { name: review_pk } }\n      tenant_id: bigint",
+        )
+        .replace(
+            "    primary_key: { columns: [tenant_id, id], name: member_pk }",
+            "    primary_key: [tenant_id, id]",
+        )
+        .replace(
+            "        on_delete: { set_null: [reviewer_id] }\n",
+            "        on_delete: { set_null: [reviewer_id] }\n        name: reviews_reviewer_fk\n",
+        );
+    assert_ne!(v, V1);
+    v
+}
+
+/// V2 whose member key sets both columns (`ON DELETE SET NULL` without a list would too, but the
+/// list is what changes): the foreign key is dropped and added.
+fn v3() -> String {
+    let v = v2().replace(
+        "      tenant_id: bigint\n      reviewer_id",
+        "      tenant_id: { type: bigint, nullable: true }\n      reviewer_id",
+    );
+    let v = v.replace(
+        "on_delete: { set_null: [reviewer_id] }",
+        "on_delete: { set_null: [reviewer_id, tenant_id] }",
+    );
+    assert_ne!(v, v2());
+    v
+}
+
+struct Project {
+    dir: tempfile::TempDir,
+}
+
+impl Project {
+    fn new() -> Project {
+        Project {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Write `model` and build it; returns the names of the migration files written by this
+    /// build (up files, in order).
+    fn build(&self, model: &str) -> Vec<String> {
+        let before = self.ups();
+        std::fs::write(self.path("schema.yaml"), model).unwrap();
+        let out = schemac(&[
+            "build",
+            "--schema",
+            self.path("schema.yaml").to_str().unwrap(),
+            "--out",
+            self.path("gen").to_str().unwrap(),
+            "--docs",
+            self.path("DATABASE.md").to_str().unwrap(),
+            "--allow",
+            "SC601",
+            "--allow",
+            "SC607",
+            "--allow",
+            "SC608",
+        ]);
+        assert_eq!(out.code, 0, "build failed:\n{}", out.stderr);
+        self.ups()
+            .into_iter()
+            .filter(|f| !before.contains(f))
+            .collect()
+    }
+
+    /// Every up file in `gen/migrations`, in order.
+    fn ups(&self) -> Vec<String> {
+        let dir = self.path("gen/migrations");
+        let Ok(rd) = std::fs::read_dir(&dir) else {
+            return Vec::new();
+        };
+        let mut v: Vec<String> = rd
+            .flatten()
+            .map(|e| e.file_name().to_str().unwrap().to_string())
+            .filter(|n| n.ends_with(".sql") && !n.ends_with(".down.sql"))
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn read(&self, file: &str) -> String {
+        std::fs::read_to_string(self.path("gen/migrations").join(file)).unwrap()
+    }
+
+    fn down(&self, up: &str) -> String {
+        self.read(&up.replace(".sql", ".down.sql"))
+    }
+}
+
+fn dump(db: &mut TestDb) -> String {
+    db.catalog_dump(&["public"])
+}
+
+/// Constraint name, kind and definition, with the index of each index-backed one.
+fn constraints(db: &mut TestDb) -> String {
+    db.query_strings(
+        "select c.relname::text, co.conname::text, co.contype::text, pg_get_constraintdef(co.oid),
+                coalesce(i.relname::text, '')
+         from pg_constraint co join pg_class c on c.oid = co.conrelid
+         left join pg_class i on i.oid = co.conindid
+         where c.relnamespace = 'public'::regnamespace
+         order by 1, 2",
+    )
+    .iter()
+    .map(|r| r.join(" | "))
+    .collect::<Vec<_>>()
+    .join("\n")
+}
+
+/// Apply one file; a file without `BEGIN;` (the `_concurrently` follow-up) one statement at a
+/// time, as `psql -f` does.
+fn apply(db: &mut TestDb, sql: &str, what: &str) {
+    if sql.lines().any(|l| l.trim() == "BEGIN;") {
+        db.apply(sql).unwrap_or_else(|e| panic!("{what}: {e}"));
+        return;
+    }
+    let mut stmt = String::new();
+    for line in sql.lines() {
+        if stmt.is_empty() && (line.trim().is_empty() || line.trim_start().starts_with("--")) {
+            continue;
+        }
+        stmt.push_str(line);
+        stmt.push('\n');
+        if line.trim_end().ends_with(';') {
+            db.apply(&stmt).unwrap_or_else(|e| panic!("{what}: {e}"));
+            stmt.clear();
+        }
+    }
+}
+
+#[test]
+fn first_migration_up_down_up() {
+    let p = Project::new();
+    let files = p.build(V1);
+    assert_eq!(files.len(), 1, "{files:?}");
+    let up = p.read(&files[0]);
+    insta::assert_snapshot!("first_up", up);
+    insta::assert_snapshot!("first_down", p.down(&files[0]));
+    let docs = std::fs::read_to_string(p.path("DATABASE.md")).unwrap();
+    let lines: Vec<&str> = docs
+        .lines()
+        .filter(|l| l.contains("Primary key") || l.contains("SET NULL") || l.contains("CASCADE"))
+        .collect();
+    insta::assert_snapshot!("first_docs", lines.join("\n"));
+
+    let mut db = TestDb::create("cons_first");
+    let empty = dump(&mut db);
+    apply(&mut db, &up, "up");
+    let after = dump(&mut db);
+    insta::assert_snapshot!("first_constraints", constraints(&mut db));
+    // The partial SET NULL on rows: the reviewer goes, the tenant stays.
+    apply(
+        &mut db,
+        "insert into tenants values (1);
+         insert into members values (1, 10), (1, 11);
+         insert into reviews (id, tenant_id, reviewer_id) values (100, 1, 10), (101, 1, 11);
+         delete from members where id = 10;",
+        "rows",
+    );
+    let rows = db.query_strings(
+        "select id::text, tenant_id::text, coalesce(reviewer_id::text, 'NULL') from reviews order by id",
+    );
+    assert_eq!(
+        rows,
+        vec![
+            vec!["100".to_string(), "1".to_string(), "NULL".to_string()],
+            vec!["101".to_string(), "1".to_string(), "11".to_string()],
+        ]
+    );
+    apply(
+        &mut db,
+        "delete from reviews; delete from members; delete from tenants;",
+        "clean",
+    );
+    apply(&mut db, &p.down(&files[0]), "down");
+    assert_eq!(
+        dump(&mut db),
+        empty,
+        "the down file leaves something behind"
+    );
+    apply(&mut db, &up, "up again");
+    assert_eq!(dump(&mut db), after, "up again differs from the first up");
+}
+
+/// Applies `first` (the files of the first build) then checks the step `files` the way
+/// tests/migrations.rs does: migrated == fresh build of `model`, down == before, up again == after.
+fn check_step(p: &Project, db: &mut TestDb, files: &[String], model: &str, label: &str) {
+    let before = dump(db);
+    for f in files {
+        apply(db, &p.read(f), &format!("{label}: {f}"));
+    }
+    let after = dump(db);
+    let fresh = Project::new();
+    let fresh_files = fresh.build(model);
+    let mut fresh_db = TestDb::create("cons_fresh");
+    for f in &fresh_files {
+        apply(
+            &mut fresh_db,
+            &fresh.read(f),
+            &format!("{label} fresh: {f}"),
+        );
+    }
+    assert_eq!(
+        dump(&mut fresh_db),
+        after,
+        "{label}: migrated vs fresh build"
+    );
+    for f in files.iter().rev() {
+        apply(db, &p.down(f), &format!("{label}: down {f}"));
+    }
+    assert_eq!(dump(db), before, "{label}: after the down files");
+    for f in files {
+        apply(db, &p.read(f), &format!("{label}: up again {f}"));
+    }
+    assert_eq!(dump(db), after, "{label}: up again after down");
+}
+
+#[test]
+fn renames_and_action_changes_migrate_up_down_up() {
+    let p = Project::new();
+    let first = p.build(V1);
+    let mut db = TestDb::create("cons_steps");
+    for f in &first {
+        apply(&mut db, &p.read(f), f);
+    }
+    let v2 = v2();
+    let step2 = p.build(&v2);
+    assert_eq!(step2.len(), 1, "{step2:?}");
+    insta::assert_snapshot!(
+        "rename_up_down",
+        format!("{}==== down\n{}", p.read(&step2[0]), p.down(&step2[0]))
+    );
+    check_step(&p, &mut db, &step2, &v2, "renames");
+    insta::assert_snapshot!("rename_constraints", constraints(&mut db));
+    let v3 = v3();
+    let step3 = p.build(&v3);
+    assert!(!step3.is_empty());
+    let text: Vec<String> = step3
+        .iter()
+        .map(|f| format!("==== {f}\n{}==== down\n{}", p.read(f), p.down(f)))
+        .collect();
+    insta::assert_snapshot!("set_columns_up_down", text.concat());
+    check_step(&p, &mut db, &step3, &v3, "column list");
+    // Nothing left to build.
+    assert!(p.build(&v3).is_empty());
+}
+
+#[test]
+fn verify_reports_a_name_drift_once() {
+    let p = Project::new();
+    let files = p.build(V1);
+    let mut db = TestDb::create("cons_verify");
+    for f in &files {
+        apply(&mut db, &p.read(f), f);
+    }
+    let clean = schemac(&[
+        "verify",
+        "--schema",
+        p.path("schema.yaml").to_str().unwrap(),
+        "--out",
+        p.path("gen").to_str().unwrap(),
+        "--against",
+        &db.database_url(),
+    ]);
+    assert_eq!(clean.code, 0, "{}", clean.stderr);
+    apply(
+        &mut db,
+        "alter table members rename constraint member_pk to members_pkey;
+         alter table reviews rename constraint reviews_tenant_id_reviewer_id_fkey to reviews_reviewer_fk;",
+        "drift",
+    );
+    let out = schemac(&[
+        "verify",
+        "--schema",
+        p.path("schema.yaml").to_str().unwrap(),
+        "--out",
+        p.path("gen").to_str().unwrap(),
+        "--against",
+        &db.database_url(),
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(!out.stderr.contains("E501"), "{}", out.stderr);
+    assert!(!out.stderr.contains("E502"), "{}", out.stderr);
+    insta::assert_snapshot!(
+        out.stderr
+            .replace(p.dir.path().to_str().unwrap(), "<tmp>")
+            .replace(&db.database_url(), "<url>")
+    );
+}
+
+#[test]
+fn import_keeps_names_and_column_lists() {
+    let p = Project::new();
+    p.build(&v2());
+    let imported = p.path("imported.yaml");
+    let out = schemac(&[
+        "import",
+        "--sql",
+        p.path("gen/migrations").to_str().unwrap(),
+        "--database-url",
+        &support::admin_url(),
+        "--out-model",
+        imported.to_str().unwrap(),
+        "--report",
+        p.path("report.md").to_str().unwrap(),
+        "--check",
+    ]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let text = std::fs::read_to_string(&imported).unwrap();
+    insta::assert_snapshot!(text);
+    let report = std::fs::read_to_string(p.path("report.md")).unwrap();
+    assert!(!report.contains("primary key named"), "{report}");
+}
