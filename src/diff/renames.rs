@@ -285,6 +285,10 @@ impl Renames {
                 }
                 for fk in &mut t.foreign_keys {
                     fk.columns.iter_mut().for_each(|c| rename(&mut c.value));
+                    // PostgreSQL keeps `ON DELETE SET NULL (…)` by column number.
+                    fk.on_delete_columns
+                        .iter_mut()
+                        .for_each(|c| rename(&mut c.value));
                 }
                 for ix in &mut t.indexes {
                     for k in &mut ix.keys {
