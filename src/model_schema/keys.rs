@@ -361,7 +361,9 @@ pub const COLUMN_PRIMARY_KEY: Object = Object {
 /// `on_delete:` with the columns SET NULL / SET DEFAULT sets (PostgreSQL 15+).
 pub const DELETE_SET: Object = Object {
     id: "on_delete_columns",
-    title: "An ON DELETE action that sets some of the key's columns",
+    // Editors show this title on hover over `on_delete` (the mapping form matches any scalar
+    // too), so it says what the key says.
+    title: "With `references`: no_action (default) | restrict | cascade | set_null | set_default; this form lists the key columns that set_null / set_default sets",
     keys: &[
         key(
             "set_null",
