@@ -1,6 +1,7 @@
 //! Constraint names and `ON DELETE SET NULL (columns)` on a real PostgreSQL (issue #20, item 5).
 //!
-//! * `first_migration_up_down_up`: a model with named primary keys (table and column form) and
+//! * `first_migration_up_down_up`: a model with named primary keys (table and column form), a
+//!   named column-level unique constraint and
 //!   foreign keys that set only some of their columns; its first migration is snapshotted, applied,
 //!   undone and applied again (the catalog the same both times), and the partial SET NULL is
 //!   exercised on rows (the tenant column keeps its value).
@@ -33,6 +34,7 @@ tables:
   tenants:
     columns:
       id: { type: bigint, primary_key: { name: tenant_pk } }
+      code: { type: text, unique: { name: tenant_code_key } }
   members:
     columns:
       tenant_id: { type: bigint, references: tenants.id, on_delete: cascade }
@@ -222,7 +224,7 @@ fn first_migration_up_down_up() {
     // The partial SET NULL on rows: the reviewer goes, the tenant stays.
     apply(
         &mut db,
-        "insert into tenants values (1);
+        "insert into tenants (id, code) values (1, 'a');
          insert into members values (1, 10), (1, 11);
          insert into reviews (id, tenant_id, reviewer_id) values (100, 1, 10), (101, 1, 11);
          delete from members where id = 10;",

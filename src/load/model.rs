@@ -196,8 +196,8 @@ pub(crate) const LINT_LEVELS: &[&str] = &["off", "info", "warn", "error"];
 pub(crate) const DELETE_SET: &[&str] = &["set_null", "set_default"];
 /// The table-level `primary_key:` written as a map.
 pub(crate) const PRIMARY_KEY: &[&str] = &["columns", "name"];
-/// The column-level `primary_key:` written as a map.
-pub(crate) const COLUMN_PRIMARY_KEY: &[&str] = &["name"];
+/// The column-level `primary_key:` and `unique:` written as a map.
+pub(crate) const COLUMN_NAMED: &[&str] = &["name"];
 
 pub(crate) const ACTIONS: &[&str] = &[
     "no_action",
@@ -1041,7 +1041,7 @@ impl<'d> Decoder<'d> {
         // `primary_key: true`, or `primary_key: { name: … }` for a name other than `<table>_pkey`.
         let column_pk = f.get("primary_key").and_then(|pk| {
             if let NodeKind::Map(_) = pk.kind {
-                let pf = Fields::new(self.d, pk, COLUMN_PRIMARY_KEY, "a primary key");
+                let pf = Fields::new(self.d, pk, COLUMN_NAMED, "a primary key");
                 let pk_name = pf
                     .require(self.d, "name", pk.span)
                     .and_then(|n| decode::name(self.d, n, "a constraint name"));
@@ -1077,11 +1077,22 @@ impl<'d> Decoder<'d> {
                 }
             }
         }
-        if let Some(u) = f.get("unique")
-            && decode::boolean(self.d, u, "`unique`") == Some(true)
-        {
+        // `unique: true`, or `unique: { name: … }` for a name other than `<table>_<col>_key`.
+        let column_unique = f.get("unique").and_then(|u| {
+            if let NodeKind::Map(_) = u.kind {
+                let uf = Fields::new(self.d, u, COLUMN_NAMED, "a unique constraint");
+                let u_name = uf
+                    .require(self.d, "name", u.span)
+                    .and_then(|n| decode::name(self.d, n, "a constraint name"));
+                uf.finish(self.d);
+                Some((u, u_name.unwrap_or_default()))
+            } else {
+                (decode::boolean(self.d, u, "`unique`") == Some(true)).then(|| (u, Sp::default()))
+            }
+        });
+        if let Some((u, u_name)) = column_unique {
             t.uniques.push(Unique {
-                name: Sp::default(),
+                name: u_name,
                 columns: vec![col_sp.clone()],
                 nulls_distinct: true,
                 origin: u.span,

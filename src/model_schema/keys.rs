@@ -258,13 +258,13 @@ pub const COLUMN: Object = Object {
         ),
         key(
             "primary_key",
-            Shape::Either(&[Shape::Bool, Shape::Obj(&COLUMN_PRIMARY_KEY)]),
+            Shape::Either(&[Shape::Bool, Shape::Obj(&COLUMN_NAMED)]),
             "This column alone is the primary key; `{ name }` names it.",
         ),
         key(
             "unique",
-            Shape::Bool,
-            "A unique constraint on this column alone.",
+            Shape::Either(&[Shape::Bool, Shape::Obj(&COLUMN_NAMED)]),
+            "A unique constraint on this column alone; `{ name }` names it.",
         ),
         key(
             "check",
@@ -346,14 +346,14 @@ pub const PRIMARY_KEY: Object = Object {
     rest: None,
 };
 
-/// The column-level primary key with a name of its own.
-pub const COLUMN_PRIMARY_KEY: Object = Object {
-    id: "column_primary_key",
-    title: "A primary key on one column",
+/// The column-level primary key or unique constraint with a name of its own.
+pub const COLUMN_NAMED: Object = Object {
+    id: "column_constraint_name",
+    title: "A primary key or unique constraint on this column alone, with a name of its own",
     keys: &[required(
         "name",
         Shape::Name,
-        "The constraint's name (instead of `{table}_pkey`); its index takes the same name.",
+        "The constraint's name (instead of `{table}_pkey` / `{table}_{col}_key`); its index takes the same name.",
     )],
     rest: None,
 };

@@ -25,11 +25,7 @@ fn pairs() -> Vec<(&'static str, &'static [&'static str], &'static Object)> {
         ("ENUM", m::ENUM, &keys::ENUM),
         ("UNIQUE", m::UNIQUE, &keys::UNIQUE),
         ("PRIMARY_KEY", m::PRIMARY_KEY, &keys::PRIMARY_KEY),
-        (
-            "COLUMN_PRIMARY_KEY",
-            m::COLUMN_PRIMARY_KEY,
-            &keys::COLUMN_PRIMARY_KEY,
-        ),
+        ("COLUMN_NAMED", m::COLUMN_NAMED, &keys::COLUMN_NAMED),
         ("DELETE_SET", m::DELETE_SET, &keys::DELETE_SET),
         ("PARTITION", m::PARTITION, &keys::PARTITION),
         (
