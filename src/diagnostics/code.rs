@@ -70,6 +70,8 @@ codes! {
     /// A declared test named like a derived one without opting it out, or an opt-out without a
     /// reason.
     DerivedTestOptOut = "E211", "derived-test-opt-out";
+    /// An exclusion constraint's `with:` that is not an operator token.
+    InvalidOperator = "E216", "invalid-operator";
     /// A SQL fragment that does not parse.
     SqlSyntax = "E301", "sql-syntax";
     /// A column named in a SQL fragment that does not exist where it is evaluated.
@@ -122,6 +124,11 @@ codes! {
     /// `on_delete: { set_null: […] }` / `{ set_default: […] }` lists a column that is not one of
     /// the foreign key's columns, or lists one twice.
     OnDeleteColumnNotInKey = "E330", "on-delete-column-not-in-key";
+    /// A gist exclusion constraint compares a scalar column with a btree operator (`=`) and the
+    /// model does not declare the `btree_gist` extension that provides it.
+    ExclusionNeedsBtreeGist = "E331", "exclusion-needs-btree-gist";
+    /// An exclusion constraint on a partitioned table (PostgreSQL 15 refuses it).
+    ExclusionOnPartitionedTable = "E332", "exclusion-on-partitioned-table";
     /// A committed migration was edited, removed or reordered.
     MigrationTampered = "E401", "migration-tampered";
     /// The model has changes that no committed migration describes yet.

@@ -212,6 +212,8 @@ pub enum ConstraintKind {
     Check,
     /// FOREIGN KEY.
     ForeignKey,
+    /// EXCLUDE.
+    Exclusion,
 }
 
 impl ConstraintKind {
@@ -222,6 +224,7 @@ impl ConstraintKind {
             ConstraintKind::Unique => "unique",
             ConstraintKind::Check => "check",
             ConstraintKind::ForeignKey => "foreign key",
+            ConstraintKind::Exclusion => "exclusion",
         }
     }
 

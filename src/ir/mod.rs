@@ -9,6 +9,7 @@
 
 pub mod access_test;
 pub mod citus;
+pub mod exclude;
 pub mod graph;
 pub mod name;
 pub mod types;
@@ -863,6 +864,9 @@ pub struct Table {
     /// Where it was declared.
     #[serde(skip)]
     pub origin: Span,
+    /// Exclusion constraints (`exclude:`).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub excludes: Vec<exclude::Exclude>,
 }
 
 /// What an earlier key of the table already enforces for a unique constraint that repeats it.

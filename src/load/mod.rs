@@ -8,6 +8,7 @@
 pub mod access_tests;
 pub mod citus;
 pub mod decode;
+pub mod exclude;
 mod fastyaml;
 pub mod migrations;
 pub mod model;

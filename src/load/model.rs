@@ -56,6 +56,7 @@ pub(crate) const TABLE: &[&str] = &[
     "tests",
     "queries",
     "distribution",
+    "exclude",
 ];
 /// Whether a column entry is a table key written one level too deep: a name of [`TABLE`] whose
 /// value is a list, or a mapping without `type` (a column's value is a type or a mapping with
@@ -929,6 +930,9 @@ impl<'d> Decoder<'d> {
             for item in decode::list(self.d, fks, "`foreign_keys`") {
                 self.foreign_key(&mut t, item);
             }
+        }
+        if let Some(x) = f.get("exclude") {
+            t.excludes = super::exclude::excludes(self.d, x, deferrable);
         }
         if let Some(ix) = f.get("indexes") {
             t.indexes = self.indexes(ix);

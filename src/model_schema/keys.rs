@@ -771,6 +771,60 @@ pub const QUERY: Object = Object {
     rest: None,
 };
 
+/// One element of an exclusion constraint.
+pub const EXCLUDE_ELEMENT: Object = Object {
+    id: "exclude_element",
+    title: "An exclusion element",
+    keys: &[
+        key("column", Shape::Name, "The column (this or `expression`)."),
+        key(
+            "expression",
+            Shape::Sql,
+            "One SQL expression (this or `column`).",
+        ),
+        required(
+            "with",
+            Shape::Text,
+            "The operator rows must not share: `=`, `&&`, `-|-`, or `OPERATOR(schema.op)`.",
+        ),
+    ],
+    rest: None,
+};
+
+/// An exclusion constraint (`exclude:` on a table).
+pub const EXCLUDE: Object = Object {
+    id: "exclude",
+    title: "An exclusion constraint",
+    keys: &[
+        key(
+            "name",
+            Shape::Name,
+            "The constraint's name (default `{table}_{cols}_excl`).",
+        ),
+        key(
+            "using",
+            Shape::Choice(&["gist", "spgist", "btree", "hash"]),
+            "The access method (default gist).",
+        ),
+        required(
+            "elements",
+            Shape::ListOf(&Shape::Obj(&EXCLUDE_ELEMENT)),
+            "`{ column | expression, with }`: no two rows may match on all of them.",
+        ),
+        key(
+            "where",
+            Shape::Sql,
+            "A predicate: only rows matching it are constrained.",
+        ),
+        key(
+            "deferrable",
+            DEFERRABLE,
+            "false (default) | true | initially_deferred | initially_immediate.",
+        ),
+    ],
+    rest: None,
+};
+
 /// `distribution: { column, colocate_with, shard_count }`: a hash-distributed table (Citus).
 pub const DISTRIBUTION: Object = Object {
     id: "distribution",
@@ -870,6 +924,11 @@ pub const TABLE: Object = Object {
                 Shape::Obj(&DISTRIBUTION),
             ]),
             "Where Citus keeps the table (`target: citus` only): `reference` (a copy on every node), `local` (the default: on the coordinator only) or `{ column, colocate_with, shard_count }` (hash-distributed).",
+        ),
+        key(
+            "exclude",
+            Shape::ListOf(&Shape::Obj(&EXCLUDE)),
+            "Exclusion constraints: `{ using, elements: [{ column | expression, with }], where, name, deferrable }`.",
         ),
         key("lint", Shape::Obj(&LINT_ALLOW), LINT_ALLOW_DOC),
         key("renamed_from", Shape::Name, RENAMED_DOC),

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use super::keys;
 use super::*;
-use crate::load::{access_tests as at, citus, migrations as mig, model as m};
+use crate::load::{access_tests as at, citus, exclude as ex, migrations as mig, model as m};
 
 /// Each loader key list (by its name in `src/load/`) and the object that documents it.
 fn pairs() -> Vec<(&'static str, &'static [&'static str], &'static Object)> {
@@ -52,6 +52,12 @@ fn pairs() -> Vec<(&'static str, &'static [&'static str], &'static Object)> {
         ("MIGRATIONS", mig::MIGRATIONS, &keys::MIGRATIONS),
         ("ACKNOWLEDGE", mig::ACKNOWLEDGE, &keys::ACKNOWLEDGE),
         ("DISTRIBUTION", citus::DISTRIBUTION, &keys::DISTRIBUTION),
+        ("EXCLUDE", ex::EXCLUDE, &keys::EXCLUDE),
+        (
+            "EXCLUDE_ELEMENT",
+            ex::EXCLUDE_ELEMENT,
+            &keys::EXCLUDE_ELEMENT,
+        ),
     ]
 }
 
@@ -71,6 +77,7 @@ const LOADER_SOURCES: &[(&str, &str)] = &[
     ("src/load/decode.rs", include_str!("../load/decode.rs")),
     ("src/load/mod.rs", include_str!("../load/mod.rs")),
     ("src/load/citus.rs", include_str!("../load/citus.rs")),
+    ("src/load/exclude.rs", include_str!("../load/exclude.rs")),
 ];
 
 fn set<'a>(items: impl IntoIterator<Item = &'a str>) -> BTreeSet<&'a str> {

@@ -186,6 +186,21 @@ pub struct TableView {
     pub partition: Option<PartitionView>,
     /// Placement on a Citus cluster (`None` unless the model targets Citus).
     pub citus: Option<CitusView>,
+    /// Exclusion constraints.
+    pub excludes: Vec<ExcludeView>,
+}
+
+/// An exclusion constraint.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExcludeView {
+    /// Constraint name.
+    pub name: String,
+    /// Access method.
+    pub method: String,
+    /// Elements: `column WITH op` or `expression WITH op`.
+    pub elements: Vec<String>,
+    /// The WHERE predicate as written.
+    pub predicate: Option<String>,
 }
 
 /// How Citus places a table.
@@ -1098,6 +1113,20 @@ pub fn database_view_in(
                         .collect(),
                 }),
                 citus: citus_view(model, &colocation, &|q| names.short(q), t),
+                excludes: t
+                    .excludes
+                    .iter()
+                    .map(|x| ExcludeView {
+                        name: x.name.value.clone(),
+                        method: x.method.clone(),
+                        elements: x
+                            .elements
+                            .iter()
+                            .map(|e| format!("{} WITH {}", e.target.value.trim(), e.with.value))
+                            .collect(),
+                        predicate: x.predicate.as_ref().map(|p| p.value.trim().to_string()),
+                    })
+                    .collect(),
             }
         })
         .collect();

@@ -23,6 +23,21 @@ fn words_of(expr: &str) -> String {
     }
 }
 
+/// The name PostgreSQL gives an expression element when it names an index-backed constraint:
+/// the function of a call (`tstzrange(a, b)` → `tstzrange`), else `expr`.
+fn expression_colname(expr: &str) -> String {
+    let t = expr.trim();
+    let head: String = t
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '.')
+        .collect();
+    let after = t.get(head.len()..).unwrap_or("").trim_start();
+    match head.rsplit('.').next() {
+        Some(f) if !f.is_empty() && after.starts_with('(') => f.to_lowercase(),
+        _ => "expr".to_string(),
+    }
+}
+
 fn unique_name(base: String, suffix: &str, taken: &mut BTreeSet<String>) -> String {
     let mut candidate = format!("{base}_{suffix}");
     let mut n = 0;
@@ -68,6 +83,7 @@ pub fn generate_names(model: &mut Model) {
             .map(|u| &u.name)
             .chain(t.checks.iter().map(|c| &c.name))
             .chain(t.foreign_keys.iter().map(|f| &f.name))
+            .chain(t.excludes.iter().map(|x| &x.name))
             .filter(|n| !n.value.is_empty())
         {
             taken.insert(name.value.clone());
@@ -102,6 +118,23 @@ pub fn generate_names(model: &mut Model) {
             fk.name = Sp::new(
                 unique_name(format!("{table}_{}", cols.join("_")), "fkey", &mut taken),
                 fk.origin,
+            );
+        }
+        for x in t.excludes.iter_mut().filter(|x| x.name.value.is_empty()) {
+            let cols: Vec<String> = x
+                .elements
+                .iter()
+                .map(|e| {
+                    if e.expression {
+                        expression_colname(&e.target.value)
+                    } else {
+                        e.target.value.clone()
+                    }
+                })
+                .collect();
+            x.name = Sp::new(
+                unique_name(format!("{table}_{}", cols.join("_")), "excl", &mut taken),
+                x.origin,
             );
         }
         index_names(&table, &mut t.indexes, &mut taken);

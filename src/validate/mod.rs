@@ -8,6 +8,7 @@
 
 mod citus;
 mod constraints;
+mod exclude;
 pub mod sql;
 
 pub use sql::{Fragment, Fragments};
@@ -245,6 +246,7 @@ fn table_checks(model: &Model, scope: &Scope, t: &Table, d: &mut Diagnostics) {
     }
     redundant_uniques(t, d);
     constraints::check(t, d);
+    exclude::check(model, t, d);
     for c in &t.checks {
         ident_len(
             d,
@@ -768,6 +770,14 @@ fn name_collisions(model: &Model, d: &mut Diagnostics) {
                 "index",
             );
         }
+        for x in &t.excludes {
+            claim(
+                d,
+                QName::new(s.clone(), x.name.value.clone()),
+                x.origin,
+                "exclusion constraint",
+            );
+        }
         // Other constraints only need to be unique within their table.
         let mut local: BTreeMap<&str, Span> = BTreeMap::new();
         let pk_name = t.primary_key.as_ref().map(|p| (p.name.as_str(), p.origin));
@@ -775,6 +785,7 @@ fn name_collisions(model: &Model, d: &mut Diagnostics) {
             .into_iter()
             .chain(t.uniques.iter().map(|u| (u.name.value.as_str(), u.origin)))
             .chain(t.checks.iter().map(|c| (c.name.value.as_str(), c.origin)))
+            .chain(t.excludes.iter().map(|x| (x.name.value.as_str(), x.origin)))
             .chain(
                 t.foreign_keys
                     .iter()

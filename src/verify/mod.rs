@@ -202,6 +202,33 @@ fn same_default(model: Option<&str>, db: Option<&str>, ds: &[String]) -> bool {
         && fd.contains(fingerprint::TYPED_CONSTANT)
 }
 
+/// An exclusion constraint as `pg_get_constraintdef` prints it, near enough for the fingerprint
+/// comparison (the reference catalog's text is compared when there is one).
+fn exclude_definition(x: &crate::ir::exclude::Exclude) -> String {
+    let elements: Vec<String> = x
+        .elements
+        .iter()
+        .map(|e| {
+            let target = if e.expression {
+                e.target.value.clone()
+            } else {
+                quote_ident(&e.target.value)
+            };
+            format!("{target} WITH {}", e.with.value)
+        })
+        .collect();
+    let mut s = format!("EXCLUDE USING {} ({})", x.method, elements.join(", "));
+    if let Some(p) = &x.predicate {
+        s.push_str(&format!(" WHERE ({})", p.value));
+    }
+    match x.deferrable {
+        Deferrable::No => {}
+        Deferrable::InitiallyImmediate => s.push_str(" DEFERRABLE"),
+        Deferrable::InitiallyDeferred => s.push_str(" DEFERRABLE INITIALLY DEFERRED"),
+    }
+    s
+}
+
 fn fk_definition(fk: &crate::ir::ForeignKey) -> String {
     let cols: Vec<String> = fk.columns.iter().map(|c| quote_ident(&c.value)).collect();
     let tcols: Vec<String> = fk
@@ -643,6 +670,9 @@ fn table(cx: &mut Cx<'_>, t: &Table, info: &crate::introspect::TableInfo, catalo
     }
     for fk in &t.foreign_keys {
         expected.push((fk.name.value.clone(), "f", fk_definition(fk), fk.origin));
+    }
+    for x in &t.excludes {
+        expected.push((x.name.value.clone(), "x", exclude_definition(x), x.origin));
     }
     let ref_cons: BTreeMap<&str, &crate::introspect::ConstraintInfo> = reference
         .iter()
