@@ -12,6 +12,7 @@
 //! one schemac generates, `nullable: true` only on nullable columns, a literal default without the
 //! cast to the column's own type).
 
+mod exclude;
 mod expr;
 pub mod yaml;
 
@@ -1152,6 +1153,7 @@ fn table(
     // Constraints the columns carry (shorthands), by column.
     let mut col_keys: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     let mut table_level: Vec<&ConstraintInfo> = Vec::new();
+    let mut excludes: Vec<String> = Vec::new();
     let mut pk_single: Option<&str> = None;
     for c in &cons {
         let single = match c.columns.as_slice() {
@@ -1210,12 +1212,15 @@ fn table(
                     _ => {}
                 }
             }
-            ("x", _) => cx.leave_out(
-                "exclusion constraint",
-                format!("{qname}.{}", c.name),
-                "the model has no exclusion constraints",
-                c.definition.clone(),
-            ),
+            ("x", _) => match exclude::exclusion(&t.name, c) {
+                Some(text) => excludes.push(text),
+                None => cx.leave_out(
+                    "exclusion constraint",
+                    format!("{qname}.{}", c.name),
+                    "its definition has a form the model cannot write (an operator class or order on an element, a quoted column)",
+                    c.definition.clone(),
+                ),
+            },
             (k, _) if ["u", "c", "f"].contains(&k) => table_level.push(c),
             _ => cx.leave_out(
                 "constraint",
@@ -1381,6 +1386,10 @@ fn table(
     if !fks.is_empty() {
         s.push_str("    foreign_keys:\n");
         s.push_str(&fks.concat());
+    }
+    if !excludes.is_empty() {
+        s.push_str("    exclude:\n");
+        s.push_str(&excludes.concat());
     }
     let mut ix = String::new();
     for i in catalog

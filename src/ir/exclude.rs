@@ -40,6 +40,25 @@ pub struct Exclude {
     pub origin: Span,
 }
 
+/// The name PostgreSQL gives an element when it names the constraint (`{table}_{cols}_excl`): the
+/// column, or for an expression the function of a call (`tstzrange(a, b)` → `tstzrange`), else
+/// `expr`.
+pub fn element_colname(e: &ExcludeElement) -> String {
+    if !e.expression {
+        return e.target.value.clone();
+    }
+    let t = e.target.value.trim();
+    let head: String = t
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '.')
+        .collect();
+    let after = t.get(head.len()..).unwrap_or("").trim_start();
+    match head.rsplit('.').next() {
+        Some(f) if !f.is_empty() && after.starts_with('(') => f.to_lowercase(),
+        _ => "expr".to_string(),
+    }
+}
+
 /// Whether `op` is an operator token: only the characters PostgreSQL allows in an operator name
 /// (`+-*/<>=~!@#%^&|` and the backquote and question mark), at most 63 of them, without `--` or
 /// `/*`; or `OPERATOR(schema.op)` with a plain lower-case schema name. Nothing else reaches SQL.

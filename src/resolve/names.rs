@@ -23,21 +23,6 @@ fn words_of(expr: &str) -> String {
     }
 }
 
-/// The name PostgreSQL gives an expression element when it names an index-backed constraint:
-/// the function of a call (`tstzrange(a, b)` → `tstzrange`), else `expr`.
-fn expression_colname(expr: &str) -> String {
-    let t = expr.trim();
-    let head: String = t
-        .chars()
-        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '.')
-        .collect();
-    let after = t.get(head.len()..).unwrap_or("").trim_start();
-    match head.rsplit('.').next() {
-        Some(f) if !f.is_empty() && after.starts_with('(') => f.to_lowercase(),
-        _ => "expr".to_string(),
-    }
-}
-
 fn unique_name(base: String, suffix: &str, taken: &mut BTreeSet<String>) -> String {
     let mut candidate = format!("{base}_{suffix}");
     let mut n = 0;
@@ -124,13 +109,7 @@ pub fn generate_names(model: &mut Model) {
             let cols: Vec<String> = x
                 .elements
                 .iter()
-                .map(|e| {
-                    if e.expression {
-                        expression_colname(&e.target.value)
-                    } else {
-                        e.target.value.clone()
-                    }
-                })
+                .map(crate::ir::exclude::element_colname)
                 .collect();
             x.name = Sp::new(
                 unique_name(format!("{table}_{}", cols.join("_")), "excl", &mut taken),
