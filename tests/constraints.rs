@@ -403,3 +403,252 @@ fn import_keeps_names_and_column_lists() {
     let report = std::fs::read_to_string(p.path("report.md")).unwrap();
     assert!(!report.contains("primary key named"), "{report}");
 }
+
+// ---- Exclusion constraints (issue #20, item 11) ----
+
+/// Bookings that may not overlap in one room (unless cancelled), and a deferrable exclusion on a
+/// range column that needs no extension.
+const EX1: &str = r#"version: 1
+extensions: [btree_gist]
+tables:
+  bookings:
+    columns:
+      id: { type: bigint, primary_key: true }
+      room: bigint
+      starts_at: timestamptz
+      ends_at: timestamptz
+      cancelled: { type: boolean, default: "false" }
+    exclude:
+      - elements:
+          - { column: room, with: "=" }
+          - { expression: "tstzrange(starts_at, ends_at)", with: "&&" }
+        where: "not cancelled"
+  holds:
+    columns:
+      id: { type: bigint, primary_key: true }
+      span: int4range
+    exclude:
+      - name: holds_no_overlap
+        elements:
+          - { column: span, with: "&&" }
+        deferrable: initially_deferred
+"#;
+
+fn booking(id: i64, room: i64, from: &str, to: &str, cancelled: bool) -> String {
+    format!(
+        "insert into bookings (id, room, starts_at, ends_at, cancelled) values ({id}, {room}, '2026-01-01 {from}+00', '2026-01-01 {to}+00', {cancelled});"
+    )
+}
+
+/// The rows the constraint exists for: an overlap in one room is refused (SQLSTATE 23P01), the
+/// same hours in another room or a cancelled booking are not.
+fn exercise_bookings(db: &mut TestDb) {
+    apply(db, &booking(1, 1, "10:00", "12:00", false), "first booking");
+    apply(db, &booking(2, 2, "10:00", "12:00", false), "other room");
+    apply(db, &booking(3, 1, "12:00", "13:00", false), "adjacent");
+    apply(
+        db,
+        &booking(4, 1, "11:00", "12:30", true),
+        "cancelled overlap",
+    );
+    let err = db
+        .apply(&booking(5, 1, "11:00", "11:30", false))
+        .expect_err("an overlapping booking in room 1 must be refused");
+    assert!(
+        err.to_string()
+            .contains("conflicting key value violates exclusion constraint"),
+        "{err}"
+    );
+    apply(db, "delete from bookings", "clean");
+}
+
+#[test]
+fn exclusion_first_migration_up_down_up() {
+    let p = Project::new();
+    let files = p.build(EX1);
+    assert_eq!(files.len(), 1, "{files:?}");
+    let up = p.read(&files[0]);
+    insta::assert_snapshot!("exclude_first_up", up);
+    insta::assert_snapshot!("exclude_first_down", p.down(&files[0]));
+    let docs = std::fs::read_to_string(p.path("DATABASE.md")).unwrap();
+    let lines: Vec<&str> = docs
+        .lines()
+        .filter(|l| l.contains("_excl") || l.contains("no_overlap") || l.contains("Exclusion"))
+        .collect();
+    insta::assert_snapshot!("exclude_first_docs", lines.join("\n"));
+
+    let mut db = TestDb::create("excl_first");
+    let empty = dump(&mut db);
+    apply(&mut db, &up, "up");
+    let after = dump(&mut db);
+    insta::assert_snapshot!("exclude_first_constraints", constraints(&mut db));
+    exercise_bookings(&mut db);
+    // Deferred: the conflict is only reported at commit.
+    let err = db
+        .apply("begin; insert into holds values (1, '[1,10)'), (2, '[5,20)'); commit;")
+        .expect_err("overlapping holds must be refused at commit");
+    assert!(err.to_string().contains("holds_no_overlap"), "{err}");
+    apply(&mut db, &p.down(&files[0]), "down");
+    assert_eq!(
+        dump(&mut db),
+        empty,
+        "the down file leaves something behind"
+    );
+    apply(&mut db, &up, "up again");
+    assert_eq!(dump(&mut db), after, "up again differs from the first up");
+    exercise_bookings(&mut db);
+}
+
+#[test]
+fn exclusion_added_renamed_changed_and_dropped_up_down_up() {
+    let v1 = EX1.replace(
+        "    exclude:\n      - elements:\n          - { column: room, with: \"=\" }\n          - { expression: \"tstzrange(starts_at, ends_at)\", with: \"&&\" }\n        where: \"not cancelled\"\n",
+        "",
+    );
+    assert_ne!(v1, EX1);
+    let p = Project::new();
+    let first = p.build(&v1);
+    let mut db = TestDb::create("excl_steps");
+    for f in &first {
+        apply(&mut db, &p.read(f), f);
+    }
+    // Rows that do not conflict stay through every step.
+    apply(&mut db, &booking(1, 1, "10:00", "12:00", false), "row");
+    apply(&mut db, &booking(2, 1, "11:00", "12:00", true), "row");
+
+    // Added to an existing table: ADD CONSTRAINT, and SC608 says it may fail on data.
+    let step = p.build(EX1);
+    assert_eq!(step.len(), 1, "{step:?}");
+    insta::assert_snapshot!(
+        "exclude_add_up_down",
+        format!("{}==== down\n{}", p.read(&step[0]), p.down(&step[0]))
+    );
+    check_step(&p, &mut db, &step, EX1, "add");
+    let err = db
+        .apply(&booking(3, 1, "11:30", "13:00", false))
+        .expect_err("the added constraint refuses an overlap");
+    assert!(
+        err.to_string().contains("bookings_room_tstzrange_excl"),
+        "{err}"
+    );
+
+    // Named: the same definition under a new name is a rename.
+    let v3 = EX1.replace(
+        "    exclude:\n      - elements:\n          - { column: room",
+        "    exclude:\n      - name: bookings_no_overlap\n        elements:\n          - { column: room",
+    );
+    assert_ne!(v3, EX1);
+    let step = p.build(&v3);
+    assert_eq!(step.len(), 1, "{step:?}");
+    let up = p.read(&step[0]);
+    assert!(
+        up.contains("RENAME CONSTRAINT bookings_room_tstzrange_excl TO bookings_no_overlap"),
+        "{up}"
+    );
+    assert!(!up.contains("EXCLUDE"), "{up}");
+    check_step(&p, &mut db, &step, &v3, "rename");
+
+    // The predicate changes: dropped and added.
+    let v4 = v3.replace(
+        "where: \"not cancelled\"",
+        "where: \"not cancelled and room > 0\"",
+    );
+    let step = p.build(&v4);
+    assert_eq!(step.len(), 1, "{step:?}");
+    insta::assert_snapshot!(
+        "exclude_change_up_down",
+        format!("{}==== down\n{}", p.read(&step[0]), p.down(&step[0]))
+    );
+    check_step(&p, &mut db, &step, &v4, "predicate");
+    assert!(p.build(&v4).is_empty(), "nothing left to build");
+
+    // A column of the constraint is renamed: PostgreSQL keeps the constraint.
+    let v5 = v4
+        .replace(
+            "      room: bigint",
+            "      room_id: { type: bigint, renamed_from: room }",
+        )
+        .replace("{ column: room, with", "{ column: room_id, with")
+        .replace("and room > 0", "and room_id > 0");
+    let step = p.build(&v5);
+    assert_eq!(step.len(), 1, "{step:?}");
+    let up = p.read(&step[0]);
+    assert!(up.contains("RENAME COLUMN room TO room_id"), "{up}");
+    assert!(!up.contains("CONSTRAINT"), "{up}");
+    check_step(&p, &mut db, &step, &v5, "column renamed");
+
+    // Dropped.
+    let v6 = v5.replace(
+        "      - name: bookings_no_overlap\n        elements:\n          - { column: room_id, with: \"=\" }\n          - { expression: \"tstzrange(starts_at, ends_at)\", with: \"&&\" }\n        where: \"not cancelled and room_id > 0\"\n",
+        "",
+    ).replace("    exclude:\n  holds:", "  holds:");
+    assert!(!v6.contains("bookings_no_overlap"), "{v6}");
+    let step = p.build(&v6);
+    assert_eq!(step.len(), 1, "{step:?}");
+    insta::assert_snapshot!(
+        "exclude_drop_up_down",
+        format!("{}==== down\n{}", p.read(&step[0]), p.down(&step[0]))
+    );
+    check_step(&p, &mut db, &step, &v6, "drop");
+}
+
+#[test]
+fn exclusion_verify_and_import() {
+    let p = Project::new();
+    let files = p.build(EX1);
+    let mut db = TestDb::create("excl_verify");
+    for f in &files {
+        apply(&mut db, &p.read(f), f);
+    }
+    let verify = |db: &TestDb| {
+        schemac(&[
+            "verify",
+            "--schema",
+            p.path("schema.yaml").to_str().unwrap(),
+            "--out",
+            p.path("gen").to_str().unwrap(),
+            "--against",
+            &db.database_url(),
+        ])
+    };
+    let clean = verify(&db);
+    assert_eq!(clean.code, 0, "{}", clean.stderr);
+    // Missing, extra and different: the bookings constraint gone, one on holds changed, a new one.
+    apply(
+        &mut db,
+        "alter table bookings drop constraint bookings_room_tstzrange_excl;
+         alter table holds drop constraint holds_no_overlap;
+         alter table holds add constraint holds_no_overlap exclude using gist (span with &&) where (id > 0);
+         alter table bookings add constraint bookings_extra exclude using gist (room with =);",
+        "drift",
+    );
+    let out = verify(&db);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    insta::assert_snapshot!(
+        "exclude_verify_drift",
+        out.stderr
+            .replace(p.dir.path().to_str().unwrap(), "<tmp>")
+            .replace(&db.database_url(), "<url>")
+    );
+
+    let imported = p.path("imported.yaml");
+    let out = schemac(&[
+        "import",
+        "--sql",
+        p.path("gen/migrations").to_str().unwrap(),
+        "--database-url",
+        &support::admin_url(),
+        "--out-model",
+        imported.to_str().unwrap(),
+        "--report",
+        p.path("report.md").to_str().unwrap(),
+        "--check",
+    ]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    insta::assert_snapshot!(
+        "exclude_imported",
+        std::fs::read_to_string(&imported).unwrap()
+    );
+    let report = std::fs::read_to_string(p.path("report.md")).unwrap();
+    assert!(!report.contains("exclusion constraint"), "{report}");
+}
