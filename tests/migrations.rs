@@ -797,6 +797,8 @@ mod edits {
         pub pk_name: Option<String>,
         /// The FK column's `on_delete` lists it (`{ set_null: [col] }`) instead of `set_null`.
         pub fk_columns: bool,
+        /// An exclusion constraint on `int8range(id, id, '[]')` (name, with `where: "id > 0"`).
+        pub excl: Option<(String, bool)>,
     }
 
     /// A view reading `select id from <table>`; a materialized one has a unique index on `id`.
@@ -839,6 +841,7 @@ mod edits {
                     triggers: BTreeMap::new(),
                     pk_name: None,
                     fk_columns: false,
+                    excl: None,
                 }],
                 views: Vec::new(),
                 functions: BTreeMap::new(),
@@ -938,6 +941,13 @@ mod edits {
                         let _ = writeln!(s, "      {n}: \"{c} is not distinct from {c}\"");
                     }
                 }
+                if let Some((n, filtered)) = &t.excl {
+                    let _ = writeln!(
+                        s,
+                        "    exclude:\n      - {{ name: {n}, elements: [{{ expression: \"int8range(id, id, '[]')\", with: \"&&\" }}]{} }}",
+                        if *filtered { ", where: \"id > 0\"" } else { "" }
+                    );
+                }
                 if !t.triggers.is_empty() {
                     s.push_str("    triggers:\n");
                     for (n, insert) in &t.triggers {
@@ -1016,7 +1026,7 @@ mod edits {
 
         fn try_edit(&mut self, rng: &mut ChaCha8Rng) -> Option<String> {
             let ti = rng.random_range(0..self.tables.len());
-            let kind = rng.random_range(0..26);
+            let kind = rng.random_range(0..27);
             let table_name = self.tables[ti].name.clone();
             match kind {
                 0 => {
@@ -1125,6 +1135,7 @@ mod edits {
                         triggers: BTreeMap::new(),
                         pk_name: None,
                         fk_columns: false,
+                        excl: None,
                     });
                     Some(format!("add table {name}"))
                 }
@@ -1354,6 +1365,25 @@ mod edits {
                     Some(format!(
                         "on_delete of {table_name}'s foreign key lists its column: {}",
                         t.fk_columns
+                    ))
+                }
+                26 => {
+                    // An exclusion constraint: added, renamed (RENAME CONSTRAINT), its predicate
+                    // toggled (dropped and added) or dropped.
+                    let fresh = self.fresh("x");
+                    let t = &mut self.tables[ti];
+                    let before = t.excl.clone();
+                    t.excl = match t.excl.take() {
+                        None => Some((format!("{table_name}_{fresh}"), false)),
+                        Some((n, w)) => match rng.random_range(0..3) {
+                            0 => Some((format!("{table_name}_{fresh}"), w)),
+                            1 => Some((n, !w)),
+                            _ => None,
+                        },
+                    };
+                    Some(format!(
+                        "exclusion constraint of {table_name}: {before:?} → {:?}",
+                        t.excl
                     ))
                 }
                 _ => {

@@ -81,10 +81,19 @@ mod tests {
     }
 
     #[test]
+    fn exclusion_on_existing_table_violation() {
+        insta::assert_snapshot!(change_violations(
+            BEFORE,
+            "version: 1\ntables:\n  a:\n    columns:\n      id: { type: bigint, primary_key: true }\n      e: { type: text }\n    exclude:\n      - elements: [{ expression: \"int8range(id, id, '[]')\", with: \"&&\" }]\n",
+            "SC608"
+        ));
+    }
+
+    #[test]
     fn unique_or_pk_on_existing_table_ok() {
         assert_changes_clean(
             BEFORE,
-            "version: 1\ntables:\n  a:\n    columns:\n      id: { type: bigint, primary_key: true }\n      e: { type: text }\n  b:\n    columns:\n      id: { type: bigint, primary_key: true }\n      e: { type: text, unique: true }\n",
+            "version: 1\ntables:\n  a:\n    columns:\n      id: { type: bigint, primary_key: true }\n      e: { type: text }\n  b:\n    columns:\n      id: { type: bigint, primary_key: true }\n      e: { type: text, unique: true }\n    exclude:\n      - elements: [{ expression: \"int8range(id, id, '[]')\", with: \"&&\" }]\n",
             "SC608",
         );
     }
