@@ -543,7 +543,8 @@ pub struct ForeignKey {
     pub origin: Span,
     /// The columns `ON DELETE SET NULL (…)` / `SET DEFAULT (…)` sets (PostgreSQL 15+), a subset
     /// of `columns`; empty means all of them.
-    #[serde(default, skip_serializing_if = "is_default")]
+    /// Left out when empty, in snapshot format 1 too (written before this field existed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub on_delete_columns: Vec<Sp<String>>,
 }
 
@@ -864,8 +865,9 @@ pub struct Table {
     /// Where it was declared.
     #[serde(skip)]
     pub origin: Span,
-    /// Exclusion constraints (`exclude:`).
-    #[serde(default, skip_serializing_if = "is_default")]
+    /// Exclusion constraints (`exclude:`). Left out of the snapshot when empty, in format 1 too
+    /// (snapshots written before them have no such field).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub excludes: Vec<exclude::Exclude>,
 }
 
