@@ -3,8 +3,8 @@
 //! Input: `pg_get_constraintdef` of a constraint of kind `x`
 //! (`EXCLUDE USING gist (room WITH =, tstzrange(a, b) WITH &&) WHERE ((NOT cancelled))`).
 //! Output: one item of `exclude:`, or `None` when the definition has a form the model cannot
-//! write (an operator class or ordering on an element, an operator that is not a token), which
-//! the caller keeps in the ledger.
+//! write (an operator class, collation or ordering on an element, an operator that is not a
+//! token), which the caller keeps in the ledger.
 
 use std::fmt::Write as _;
 
@@ -12,6 +12,15 @@ use super::{paren_group, reparseable, scalar, split_top, unparen};
 use crate::introspect::ConstraintInfo;
 use crate::ir::Sp;
 use crate::ir::exclude::{ExcludeElement, element_colname, operator_ok};
+
+/// `"Some Column"` → `Some Column` (a whole double-quoted identifier, `""` for `"`).
+fn quoted_column(text: &str) -> Option<String> {
+    let inner = text.strip_prefix('"')?.strip_suffix('"')?;
+    if inner.is_empty() || inner.replace("\"\"", "").contains('"') {
+        return None;
+    }
+    Some(inner.replace("\"\"", "\""))
+}
 
 /// The `exclude:` item (block lines indented for a table) of `c` on table `table`.
 pub(super) fn exclusion(table: &str, c: &ConstraintInfo) -> Option<String> {
@@ -29,19 +38,15 @@ pub(super) fn exclusion(table: &str, c: &ConstraintInfo) -> Option<String> {
         if !operator_ok(op) {
             return None;
         }
-        let bare = crate::sql::ident::is_bare_ident(target);
-        let expression = if bare {
-            false
+        let (target, expression) = if crate::sql::ident::is_bare_ident(target) {
+            (target.to_string(), false)
+        } else if let Some(name) = quoted_column(target) {
+            (name, false)
         } else if target.contains('(') {
-            true
+            (reparseable(unparen(target)).into_owned(), true)
         } else {
-            // A quoted column, or a column with an operator class: not written.
+            // A column with an operator class, collation or order: not written.
             return None;
-        };
-        let target = if expression {
-            reparseable(unparen(target)).into_owned()
-        } else {
-            target.to_string()
         };
         elements.push(ExcludeElement {
             target: Sp::new(target, Default::default()),
@@ -95,4 +100,18 @@ pub(super) fn exclusion(table: &str, c: &ConstraintInfo) -> Option<String> {
         let _ = writeln!(s, "        name: {}", scalar(&c.name));
     }
     Some(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quoted_column;
+
+    #[test]
+    fn quoted_columns() {
+        assert_eq!(quoted_column("\"Room\"").as_deref(), Some("Room"));
+        assert_eq!(quoted_column("\"a\"\"b\"").as_deref(), Some("a\"b"));
+        assert_eq!(quoted_column("\"a\" gist_int8_ops"), None);
+        assert_eq!(quoted_column("\"a\" || \"b\""), None);
+        assert_eq!(quoted_column("\"\""), None);
+    }
 }

@@ -1217,7 +1217,7 @@ fn table(
                 None => cx.leave_out(
                     "exclusion constraint",
                     format!("{qname}.{}", c.name),
-                    "its definition has a form the model cannot write (an operator class or order on an element, a quoted column)",
+                    "its definition has a form the model cannot write (an operator class, collation or order on an element)",
                     c.definition.clone(),
                 ),
             },
