@@ -1,4 +1,5 @@
-//! Constraint names and `ON DELETE SET NULL (columns)` on a real PostgreSQL (issue #20, item 5).
+//! Constraint names, `ON DELETE SET NULL (columns)` (issue #20, item 5) and exclusion constraints
+//! (item 11) on a real PostgreSQL.
 //!
 //! * `first_migration_up_down_up`: a model with named primary keys (table and column form), a
 //!   named column-level unique constraint and
@@ -13,6 +14,17 @@
 //!   model's is one E503, not E501 + E502.
 //! * `import_keeps_names_and_column_lists`: `import --check` of the migrations writes the named
 //!   primary key and the column list, and proves the catalog identical.
+//!
+//! Exclusion constraints (issue #20, item 11):
+//!
+//! * `exclusion_first_migration_up_down_up`: `exclude:` with a column, an expression and a
+//!   predicate (btree_gist), and a deferred one on a range; overlapping rows are refused (the
+//!   deferred one at commit), cancelled or other-room rows are not; down, up again.
+//! * `exclusion_added_renamed_changed_and_dropped_up_down_up`: added to a table with rows, named
+//!   (RENAME CONSTRAINT), its predicate changed (drop + add), a column renamed (no constraint
+//!   statement), dropped; each step migrated == fresh build, down, up again.
+//! * `exclusion_verify_and_import`: verify finds a missing, an extra and a different exclusion
+//!   constraint; `import --check` writes `exclude:` back and proves the catalog identical.
 
 #![allow(
     clippy::unwrap_used,
