@@ -424,6 +424,25 @@ publications:
     tables:
       orders: { where: "status = 'a|b'" }
   empty: {}
+        "exclusion constraints: pipes in operators and expressions, with and without a predicate",
+        r#"
+version: 1
+extensions: [btree_gist]
+tables:
+  slots:
+    columns:
+      id: { type: bigint, primary_key: true }
+      room: text
+      during: tstzrange
+    exclude:
+      - elements:
+          - { expression: "(room || '|')", with: "=" }
+          - { column: during, with: "-|-" }
+        where: "room <> '`'"
+      - name: slots_no_overlap
+        using: gist
+        elements: [{ column: during, with: "&&" }]
+        deferrable: true
 "#,
     ),
 ];

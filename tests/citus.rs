@@ -687,3 +687,63 @@ fn import_reads_the_placement_and_round_trips() {
         }
     }
 }
+
+/// An exclusion constraint that compares the distribution column with `=` (what E315 asks for):
+/// Citus distributes the table, each shard refuses overlaps of its tenant, other tenants are free;
+/// down and up again.
+#[test]
+fn exclusion_with_the_distribution_column_applies_and_holds() {
+    let yaml = r#"version: 1
+target: citus
+extensions: [btree_gist]
+tables:
+  bookings:
+    distribution: { column: org_id }
+    columns:
+      org_id: bigint
+      id: bigint
+      during: tstzrange
+    primary_key: [org_id, id]
+    exclude:
+      - elements:
+          - { column: org_id, with: "=" }
+          - { column: during, with: "&&" }
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("schema.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    let compiled = compile(&path);
+    assert!(
+        compiled.ok(),
+        "{}",
+        human(
+            &compiled.diagnostics.sorted(),
+            &compiled.sources,
+            Style::Plain,
+            100
+        )
+    );
+    let (up, down) = migration(&compiled);
+    assert!(
+        up.contains("EXCLUDE USING gist (org_id WITH =, during WITH &&)"),
+        "{up}"
+    );
+    let Some(mut db) = citus_db("exclusion_with_distribution_column") else {
+        return;
+    };
+    apply(&mut db, &up).unwrap();
+    assert_eq!(placements(&mut db), expected_placements(&compiled.model));
+    db.apply_ok(
+        "insert into bookings values (1, 1, '[2026-01-01 10:00+00, 2026-01-01 12:00+00)'), \
+                                     (2, 1, '[2026-01-01 10:00+00, 2026-01-01 12:00+00)')",
+    );
+    let err = db
+        .apply("insert into bookings values (1, 2, '[2026-01-01 11:00+00, 2026-01-01 13:00+00)')")
+        .expect_err("an overlap within one tenant is refused on its shard");
+    assert!(err.contains("bookings_org_id_during_excl"), "{err}");
+    db.apply_ok("delete from bookings");
+    apply(&mut db, &down).unwrap();
+    assert!(db.tables(&["public"]).is_empty());
+    apply(&mut db, &up).unwrap();
+    assert_eq!(placements(&mut db), expected_placements(&compiled.model));
+}

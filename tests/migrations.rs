@@ -847,6 +847,12 @@ mod edits {
         /// Reference rows (`data:`), by `id`; written only while every column has a default, so
         /// the rows hold no null that a later NOT NULL would refuse (dropping the rows first).
         pub data: Vec<u32>,
+        /// The primary key's name when not `<table>_pkey` (`primary_key: { name }`).
+        pub pk_name: Option<String>,
+        /// The FK column's `on_delete` lists it (`{ set_null: [col] }`) instead of `set_null`.
+        pub fk_columns: bool,
+        /// An exclusion constraint on `int8range(id, id, '[]')` (name, with `where: "id > 0"`).
+        pub excl: Option<(String, bool)>,
     }
 
     /// The domain `score`: `integer` with `value < limit`, maybe `value <> 13` too.
@@ -915,6 +921,9 @@ mod edits {
                     replica_identity: None,
                     typed: BTreeMap::new(),
                     data: Vec::new(),
+                    pk_name: None,
+                    fk_columns: false,
+                    excl: None,
                 }],
                 views: Vec::new(),
                 functions: BTreeMap::new(),
@@ -1058,11 +1067,26 @@ mod edits {
                     let _ = writeln!(s, "    description: \"{d}\"");
                 }
                 s.push_str("    columns:\n");
-                s.push_str("      id: { type: bigint, identity: always, primary_key: true }\n");
+                match &t.pk_name {
+                    None => s.push_str(
+                        "      id: { type: bigint, identity: always, primary_key: true }\n",
+                    ),
+                    Some(n) => {
+                        let _ = writeln!(
+                            s,
+                            "      id: {{ type: bigint, identity: always, primary_key: {{ name: {n} }} }}"
+                        );
+                    }
+                }
                 if let Some(fk) = &t.fk {
+                    let action = if t.fk_columns {
+                        format!("{{ set_null: [{fk}] }}")
+                    } else {
+                        "set_null".to_string()
+                    };
                     let _ = writeln!(
                         s,
-                        "      {fk}: {{ type: bigint, nullable: true, references: t0.id, on_delete: set_null }}"
+                        "      {fk}: {{ type: bigint, nullable: true, references: t0.id, on_delete: {action} }}"
                     );
                 }
                 for c in &t.cols {
@@ -1106,6 +1130,13 @@ mod edits {
                     for (n, c) in &t.checks {
                         let _ = writeln!(s, "      {n}: \"{c} is not distinct from {c}\"");
                     }
+                }
+                if let Some((n, filtered)) = &t.excl {
+                    let _ = writeln!(
+                        s,
+                        "    exclude:\n      - {{ name: {n}, elements: [{{ expression: \"int8range(id, id, '[]')\", with: \"&&\" }}]{} }}",
+                        if *filtered { ", where: \"id > 0\"" } else { "" }
+                    );
                 }
                 if !t.triggers.is_empty() {
                     s.push_str("    triggers:\n");
@@ -1328,7 +1359,7 @@ mod edits {
 
         fn try_edit(&mut self, rng: &mut ChaCha8Rng) -> Option<String> {
             let ti = rng.random_range(0..self.tables.len());
-            let kind = rng.random_range(0..31);
+            let kind = rng.random_range(0..34);
             let table_name = self.tables[ti].name.clone();
             match kind {
                 0 => {
@@ -1439,6 +1470,9 @@ mod edits {
                         replica_identity: None,
                         typed: BTreeMap::new(),
                         data: Vec::new(),
+                        pk_name: None,
+                        fk_columns: false,
+                        excl: None,
                     });
                     Some(format!("add table {name}"))
                 }
@@ -1805,6 +1839,49 @@ mod edits {
                     Some(format!(
                         "schema public privileges state {}",
                         self.public_schema
+                    ))
+                }
+                31 => {
+                    // Name the primary key, rename it, or give it back its generated name: a
+                    // RENAME CONSTRAINT (its index with it).
+                    let new = if self.tables[ti].pk_name.is_some() && rng.random_bool(0.4) {
+                        None
+                    } else {
+                        Some(format!("{table_name}_{}", self.fresh("pk")))
+                    };
+                    let old = std::mem::replace(&mut self.tables[ti].pk_name, new.clone());
+                    Some(format!(
+                        "primary key name of {table_name}: {old:?} → {new:?}"
+                    ))
+                }
+                32 => {
+                    // ON DELETE SET NULL with or without the column list (PostgreSQL 15+): the
+                    // foreign key is dropped and added.
+                    let t = &mut self.tables[ti];
+                    t.fk.as_ref()?;
+                    t.fk_columns = !t.fk_columns;
+                    Some(format!(
+                        "on_delete of {table_name}'s foreign key lists its column: {}",
+                        t.fk_columns
+                    ))
+                }
+                33 => {
+                    // An exclusion constraint: added, renamed (RENAME CONSTRAINT), its predicate
+                    // toggled (dropped and added) or dropped.
+                    let fresh = self.fresh("x");
+                    let t = &mut self.tables[ti];
+                    let before = t.excl.clone();
+                    t.excl = match t.excl.take() {
+                        None => Some((format!("{table_name}_{fresh}"), false)),
+                        Some((n, w)) => match rng.random_range(0..3) {
+                            0 => Some((format!("{table_name}_{fresh}"), w)),
+                            1 => Some((n, !w)),
+                            _ => None,
+                        },
+                    };
+                    Some(format!(
+                        "exclusion constraint of {table_name}: {before:?} → {:?}",
+                        t.excl
                     ))
                 }
                 _ => {

@@ -371,7 +371,10 @@ fn bulk_grants_expand_to_the_schema_objects() {
         grants("public", "open"),
         r#"{"anon": {"select"}, "authenticated": {"select"}}"#
     );
-    let f = c.model.function(&schemac::ir::QName::new("app", "answer"), &[]).unwrap();
+    let f = c
+        .model
+        .function(&schemac::ir::QName::new("app", "answer"), &[])
+        .unwrap();
     assert_eq!(
         format!("{:?}", f.grants),
         r#"{"authenticated": {"execute"}}"#

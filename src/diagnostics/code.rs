@@ -80,6 +80,8 @@ codes! {
     DefaultPrivilegesForRole = "E214", "default-privileges-for-role";
     /// A data row or `key:` names a column the table does not have.
     DataUnknownColumn = "E215", "data-unknown-column";
+    /// An exclusion constraint's `with:` that is not an operator token.
+    InvalidOperator = "E216", "invalid-operator";
     /// A job schedule pg_cron would not accept (cron fields, `N seconds`).
     InvalidJobSchedule = "E217", "invalid-job-schedule";
     /// A domain or composite type built from itself (directly or through other types).
@@ -148,6 +150,14 @@ codes! {
     /// Data whose rows cannot be told apart: no primary key or `key:`, a key that is not a primary
     /// key or unique constraint, a row without its key, or two rows with the same key.
     DataKeyInvalid = "E329", "data-key-invalid";
+    /// `on_delete: { set_null: […] }` / `{ set_default: […] }` lists a column that is not one of
+    /// the foreign key's columns, or lists one twice.
+    OnDeleteColumnNotInKey = "E330", "on-delete-column-not-in-key";
+    /// A gist exclusion constraint compares a scalar column with a btree operator (`=`) and the
+    /// model does not declare the `btree_gist` extension that provides it.
+    ExclusionNeedsBtreeGist = "E331", "exclusion-needs-btree-gist";
+    /// An exclusion constraint on a partitioned table (PostgreSQL 15 refuses it).
+    ExclusionOnPartitionedTable = "E332", "exclusion-on-partitioned-table";
     /// Scheduled jobs in a model that does not declare the `pg_cron` extension.
     JobWithoutPgCron = "E333", "job-without-pg-cron";
     /// A job command that is not SQL statements, or a `call:` that is not a model function

@@ -249,6 +249,8 @@ pub enum ConstraintKind {
     Check,
     /// FOREIGN KEY.
     ForeignKey,
+    /// EXCLUDE.
+    Exclusion,
 }
 
 impl ConstraintKind {
@@ -259,6 +261,7 @@ impl ConstraintKind {
             ConstraintKind::Unique => "unique",
             ConstraintKind::Check => "check",
             ConstraintKind::ForeignKey => "foreign key",
+            ConstraintKind::Exclusion => "exclusion",
         }
     }
 

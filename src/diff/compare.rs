@@ -101,6 +101,10 @@ pub(crate) fn fk_def_eq(a: &crate::ir::ForeignKey, b: &crate::ir::ForeignKey) ->
             .map(|c| &c.value)
             .eq(b.target_columns.iter().map(|c| &c.value))
         && a.on_delete == b.on_delete
+        && a.on_delete_columns
+            .iter()
+            .map(|c| &c.value)
+            .eq(b.on_delete_columns.iter().map(|c| &c.value))
         && a.on_update == b.on_update
         && a.deferrable == b.deferrable
 }

@@ -33,11 +33,13 @@ pub fn in_existing_order(old: &Model, new: &Model) -> Option<Model> {
         let un_rank = |n: &str| o.uniques.iter().position(|x| x.name.value == n);
         let ck_rank = |n: &str| o.checks.iter().position(|x| x.name.value == n);
         let fk_rank = |n: &str| o.foreign_keys.iter().position(|x| x.name.value == n);
+        let ex_rank = |n: &str| o.excludes.iter().position(|x| x.name.value == n);
         let moves = !in_order(t.columns.values().map(col_rank))
             || !in_order(t.indexes.iter().map(|x| ix_rank(&x.name.value)))
             || !in_order(t.uniques.iter().map(|x| un_rank(&x.name.value)))
             || !in_order(t.checks.iter().map(|x| ck_rank(&x.name.value)))
-            || !in_order(t.foreign_keys.iter().map(|x| fk_rank(&x.name.value)));
+            || !in_order(t.foreign_keys.iter().map(|x| fk_rank(&x.name.value)))
+            || !in_order(t.excludes.iter().map(|x| ex_rank(&x.name.value)));
         if !moves {
             continue;
         }
@@ -50,6 +52,7 @@ pub fn in_existing_order(old: &Model, new: &Model) -> Option<Model> {
             t.checks.sort_by_key(|x| rank_key(ck_rank(&x.name.value)));
             t.foreign_keys
                 .sort_by_key(|x| rank_key(fk_rank(&x.name.value)));
+            t.excludes.sort_by_key(|x| rank_key(ex_rank(&x.name.value)));
         }
     }
     for (name, v) in &new.views {

@@ -331,6 +331,10 @@ impl Renames {
                 }
                 for fk in &mut t.foreign_keys {
                     fk.columns.iter_mut().for_each(|c| rename(&mut c.value));
+                    // PostgreSQL keeps `ON DELETE SET NULL (…)` by column number.
+                    fk.on_delete_columns
+                        .iter_mut()
+                        .for_each(|c| rename(&mut c.value));
                 }
                 for ix in &mut t.indexes {
                     for k in &mut ix.keys {
@@ -342,6 +346,24 @@ impl Renames {
                 }
                 if let Some(p) = &mut t.partition {
                     p.columns.iter_mut().for_each(|c| rename(&mut c.value));
+                }
+                // PostgreSQL keeps an exclusion constraint's columns by number and rewrites its
+                // expressions and predicate, like a check's.
+                for x in &mut t.excludes {
+                    for e in &mut x.elements {
+                        if e.expression {
+                            if let Some(expr) = rename_columns_in(&e.target.value, cols) {
+                                e.target.value = expr;
+                            }
+                        } else {
+                            rename(&mut e.target.value);
+                        }
+                    }
+                    if let Some(p) = &mut x.predicate
+                        && let Some(expr) = rename_columns_in(&p.value, cols)
+                    {
+                        p.value = expr;
+                    }
                 }
                 for tr in t.triggers.values_mut() {
                     tr.of_columns.iter_mut().for_each(|c| rename(&mut c.value));

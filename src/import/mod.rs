@@ -14,6 +14,7 @@
 
 mod default_privileges;
 mod domains;
+mod exclude;
 mod expr;
 mod replication;
 pub mod yaml;
@@ -371,6 +372,15 @@ fn fk_action(a: &str) -> Option<&'static str> {
         "n" => Some("set_null"),
         "d" => Some("set_default"),
         _ => None,
+    }
+}
+
+/// `on_delete:`'s value: the action, or `{ set_null: [cols] }` when it sets only some columns.
+fn delete_action(action: &str, set_columns: &[String]) -> String {
+    if set_columns.is_empty() {
+        action.to_string()
+    } else {
+        format!("{{ {action}: {} }}", flow_list(set_columns))
     }
 }
 
@@ -1550,6 +1560,7 @@ fn table(
     // Constraints the columns carry (shorthands), by column.
     let mut col_keys: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     let mut table_level: Vec<&ConstraintInfo> = Vec::new();
+    let mut excludes: Vec<String> = Vec::new();
     let mut pk_single: Option<&str> = None;
     for c in &cons {
         let single = match c.columns.as_slice() {
@@ -1567,15 +1578,8 @@ fn table(
         }
         match (c.kind.as_str(), single) {
             ("p", Some(col)) if c.name == format!("{}_pkey", t.name) => pk_single = Some(col),
-            ("p", _) if c.name == format!("{}_pkey", t.name) => table_level.push(c),
-            ("p", _) => {
-                cx.leave_out(
-                    "constraint",
-                    format!("{qname}.{}", c.name),
-                    "a primary key named other than `<table>_pkey`",
-                    c.definition.clone(),
-                );
-            }
+            // A primary key named other than `<table>_pkey` is written at table level with its name.
+            ("p", _) => table_level.push(c),
             ("u", Some(col))
                 if c.name == format!("{}_{col}_key", t.name)
                     && !c.definition.contains("NULLS NOT DISTINCT") =>
@@ -1601,7 +1605,10 @@ fn table(
                     scalar(&format!("{}.{tc}", local(&ts, &tt)))
                 ));
                 if let Some(a) = fk_action(&c.actions.1) {
-                    v.push(format!("on_delete: {a}"));
+                    v.push(format!(
+                        "on_delete: {}",
+                        delete_action(a, &c.delete_set_columns)
+                    ));
                 }
                 if let Some(a) = fk_action(&c.actions.0) {
                     v.push(format!("on_update: {a}"));
@@ -1612,12 +1619,15 @@ fn table(
                     _ => {}
                 }
             }
-            ("x", _) => cx.leave_out(
-                "exclusion constraint",
-                format!("{qname}.{}", c.name),
-                "the model has no exclusion constraints",
-                c.definition.clone(),
-            ),
+            ("x", _) => match exclude::exclusion(&t.name, c) {
+                Some(text) => excludes.push(text),
+                None => cx.leave_out(
+                    "exclusion constraint",
+                    format!("{qname}.{}", c.name),
+                    "its definition has a form the model cannot write (an operator class, collation or order on an element)",
+                    c.definition.clone(),
+                ),
+            },
             (k, _) if ["u", "c", "f"].contains(&k) => table_level.push(c),
             _ => cx.leave_out(
                 "constraint",
@@ -1717,8 +1727,16 @@ fn table(
     let mut fks = Vec::new();
     for c in &table_level {
         match c.kind.as_str() {
-            "p" => {
+            "p" if c.name == format!("{}_pkey", t.name) => {
                 let _ = writeln!(s, "    primary_key: {}", flow_list(&c.columns));
+            }
+            "p" => {
+                let _ = writeln!(
+                    s,
+                    "    primary_key: {{ columns: {}, name: {} }}",
+                    flow_list(&c.columns),
+                    scalar(&c.name)
+                );
             }
             "u" => {
                 let mut parts = vec![format!("columns: {}", flow_list(&c.columns))];
@@ -1745,7 +1763,11 @@ fn table(
                     flow_list(&c.target_columns)
                 );
                 if let Some(a) = fk_action(&c.actions.1) {
-                    let _ = writeln!(f, "        on_delete: {a}");
+                    let _ = writeln!(
+                        f,
+                        "        on_delete: {}",
+                        delete_action(a, &c.delete_set_columns)
+                    );
                 }
                 if let Some(a) = fk_action(&c.actions.0) {
                     let _ = writeln!(f, "        on_update: {a}");
@@ -1771,6 +1793,10 @@ fn table(
     if !fks.is_empty() {
         s.push_str("    foreign_keys:\n");
         s.push_str(&fks.concat());
+    }
+    if !excludes.is_empty() {
+        s.push_str("    exclude:\n");
+        s.push_str(&excludes.concat());
     }
     let mut ix = String::new();
     for i in catalog

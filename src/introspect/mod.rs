@@ -104,6 +104,9 @@ pub struct ConstraintInfo {
     pub check: Option<String>,
     /// `convalidated`.
     pub validated: bool,
+    /// A foreign key's `confdelsetcols`: the columns `ON DELETE SET NULL (…)` / `SET DEFAULT (…)`
+    /// sets (PostgreSQL 15+; read through `to_jsonb` so that older servers give none).
+    pub delete_set_columns: Vec<String>,
 }
 
 /// An index (of a table or materialized view).
@@ -475,7 +478,12 @@ select n.nspname::text, c.relname::text, co.conname::text, co.contype::text,
        array(select a.attname::text from unnest(co.confkey) with ordinality k(n, o)
              join pg_attribute a on a.attrelid = co.confrelid and a.attnum = k.n order by k.o),
        co.confupdtype::text, co.confdeltype::text, co.condeferrable, co.condeferred,
-       case when co.contype = 'c' then pg_get_expr(co.conbin, co.conrelid) end, co.convalidated
+       case when co.contype = 'c' then pg_get_expr(co.conbin, co.conrelid) end, co.convalidated,
+       array(select a.attname::text
+             from jsonb_array_elements_text(case when jsonb_typeof(to_jsonb(co) -> 'confdelsetcols') = 'array'
+                                                 then to_jsonb(co) -> 'confdelsetcols' else '[]' end)
+                  with ordinality k(n, o)
+             join pg_attribute a on a.attrelid = co.conrelid and a.attnum = k.n::int2 order by k.o)
 from pg_constraint co
 join pg_class c on c.oid = co.conrelid
 join pg_namespace n on n.oid = c.relnamespace
@@ -1022,6 +1030,7 @@ pub fn read(
             deferrable: (r.try_get(11)?, r.try_get(12)?),
             check: r.try_get(13)?,
             validated: r.try_get(14)?,
+            delete_set_columns: r.try_get(15)?,
         });
     }
     for r in client.query(&sql(INDEXES_SQL, "pg_class", "t.oid"), &[&s])? {

@@ -12,6 +12,7 @@ pub mod citus;
 pub mod data;
 pub mod default_privileges;
 pub mod domains;
+pub mod exclude;
 pub mod function;
 pub mod graph;
 pub mod job;
@@ -621,6 +622,11 @@ pub struct ForeignKey {
     /// Where it was declared.
     #[serde(skip)]
     pub origin: Span,
+    /// The columns `ON DELETE SET NULL (…)` / `SET DEFAULT (…)` sets (PostgreSQL 15+), a subset
+    /// of `columns`; empty means all of them.
+    /// Left out when empty, in snapshot format 1 too (written before this field existed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub on_delete_columns: Vec<Sp<String>>,
 }
 
 /// Sort order of an index key.
@@ -958,6 +964,10 @@ pub struct Table {
     /// the snapshot when `None` (in format 1 too, so older snapshots read and write the same).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<data::TableData>,
+    /// Exclusion constraints (`exclude:`). Left out of the snapshot when empty, in format 1 too
+    /// (snapshots written before them have no such field).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excludes: Vec<exclude::Exclude>,
 }
 
 /// What an earlier key of the table already enforces for a unique constraint that repeats it.

@@ -10,6 +10,7 @@ pub mod citus;
 pub mod data;
 pub mod decode;
 pub mod default_privileges;
+pub mod exclude;
 mod fastyaml;
 pub mod job;
 pub mod migrations;

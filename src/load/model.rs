@@ -69,6 +69,7 @@ pub(crate) const TABLE: &[&str] = &[
     "distribution",
     "replica_identity",
     "data",
+    "exclude",
 ];
 /// Whether a column entry is a table key written one level too deep: a name of [`TABLE`] whose
 /// value is a list, or a mapping without `type` (a column's value is a type or a mapping with
@@ -216,6 +217,13 @@ pub(crate) const REQUIRED_COLUMN: &[&str] = &["type", "nullable", "default"];
 pub(crate) const LINT_ALLOW: &[&str] = &["allow"];
 pub(crate) const LINT_LEVELS: &[&str] = &["off", "info", "warn", "error"];
 
+/// `on_delete: { set_null: [cols] }` / `{ set_default: [cols] }`.
+pub(crate) const DELETE_SET: &[&str] = &["set_null", "set_default"];
+/// The table-level `primary_key:` written as a map.
+pub(crate) const PRIMARY_KEY: &[&str] = &["columns", "name"];
+/// The column-level `primary_key:` and `unique:` written as a map.
+pub(crate) const COLUMN_NAMED: &[&str] = &["name"];
+
 pub(crate) const ACTIONS: &[&str] = &[
     "no_action",
     "restrict",
@@ -269,6 +277,55 @@ fn action(d: &mut Diagnostics, node: Option<&Node>) -> FkAction {
         Some("set_default") => FkAction::SetDefault,
         _ => FkAction::NoAction,
     }
+}
+
+/// `on_delete:` as an action (`set_null`) or, for the two actions that take one, as a map of the
+/// action to the columns it sets (`{ set_null: [author_id] }`, PostgreSQL 15+).
+fn delete_action(d: &mut Diagnostics, node: Option<&Node>) -> (FkAction, Vec<Sp<String>>) {
+    let Some(node) = node else {
+        return (FkAction::NoAction, Vec::new());
+    };
+    if !matches!(node.kind, NodeKind::Map(_)) {
+        return (action(d, Some(node)), Vec::new());
+    }
+    let f = Fields::new(d, node, DELETE_SET, "an `on_delete` action with columns");
+    let set_null = f.get("set_null");
+    let set_default = f.get("set_default");
+    let (a, cols) = match (set_null, set_default) {
+        (Some(n), None) => (FkAction::SetNull, decode::text_list(d, n, "a column name")),
+        (None, Some(n)) => (
+            FkAction::SetDefault,
+            decode::text_list(d, n, "a column name"),
+        ),
+        (Some(_), Some(n)) => {
+            d.push(
+                Diagnostic::error(
+                    Code::ConflictingOptions,
+                    "`on_delete` has both `set_null` and `set_default`",
+                )
+                .at(n.span, "the second action")
+                .help("a foreign key has one ON DELETE action: keep one of the two"),
+            );
+            (FkAction::NoAction, Vec::new())
+        }
+        (None, None) => {
+            d.push(
+                Diagnostic::error(Code::MissingKey, "`on_delete` has no action")
+                    .at(node.span, "expected `set_null` or `set_default`")
+                    .help("write `on_delete: { set_null: [column] }` or a plain action such as `on_delete: cascade`"),
+            );
+            (FkAction::NoAction, Vec::new())
+        }
+    };
+    f.finish(d);
+    if cols.is_empty() && a != FkAction::NoAction {
+        d.push(
+            Diagnostic::error(Code::MissingKey, "`on_delete` lists no columns")
+                .at(node.span, "an empty column list")
+                .help("list the columns to set, or write the plain action (`on_delete: set_null`) to set all of them"),
+        );
+    }
+    (a, cols)
 }
 
 fn deferrable(d: &mut Diagnostics, node: Option<&Node>) -> Deferrable {
@@ -948,7 +1005,21 @@ impl<'d> Decoder<'d> {
             None => {}
         }
         if let Some(pk) = f.get("primary_key") {
-            let columns = decode::text_list(self.d, pk, "a column name");
+            // `[cols]`, or `{ columns: [cols], name: … }` for a name other than `<table>_pkey`.
+            let (columns, pk_name) = if let NodeKind::Map(_) = pk.kind {
+                let pf = Fields::new(self.d, pk, PRIMARY_KEY, "a primary key");
+                let columns = pf
+                    .require(self.d, "columns", pk.span)
+                    .map(|n| decode::text_list(self.d, n, "a column name"))
+                    .unwrap_or_default();
+                let pk_name = pf
+                    .get("name")
+                    .and_then(|n| decode::name(self.d, n, "a constraint name"));
+                pf.finish(self.d);
+                (columns, pk_name)
+            } else {
+                (decode::text_list(self.d, pk, "a column name"), None)
+            };
             if let Some(existing) = &t.primary_key {
                 self.d.push(
                     Diagnostic::error(Code::MultiplePrimaryKeys, format!("{what} declares two primary keys"))
@@ -958,7 +1029,7 @@ impl<'d> Decoder<'d> {
                 );
             } else {
                 t.primary_key = Some(PrimaryKey {
-                    name: String::new(),
+                    name: pk_name.map(|n| n.value).unwrap_or_default(),
                     columns,
                     origin: pk.span,
                 });
@@ -1013,6 +1084,9 @@ impl<'d> Decoder<'d> {
             for item in decode::list(self.d, fks, "`foreign_keys`") {
                 self.foreign_key(&mut t, item);
             }
+        }
+        if let Some(x) = f.get("exclude") {
+            t.excludes = super::exclude::excludes(self.d, x, deferrable);
         }
         if let Some(ix) = f.get("indexes") {
             t.indexes = self.indexes(ix);
@@ -1128,9 +1202,21 @@ impl<'d> Decoder<'d> {
             .get("using")
             .and_then(|n| decode::text(self.d, n, "a USING expression"));
         let col_sp = Sp::new(name.to_string(), span);
-        if let Some(pk) = f.get("primary_key")
-            && decode::boolean(self.d, pk, "`primary_key`") == Some(true)
-        {
+        // `primary_key: true`, or `primary_key: { name: … }` for a name other than `<table>_pkey`.
+        let column_pk = f.get("primary_key").and_then(|pk| {
+            if let NodeKind::Map(_) = pk.kind {
+                let pf = Fields::new(self.d, pk, COLUMN_NAMED, "a primary key");
+                let pk_name = pf
+                    .require(self.d, "name", pk.span)
+                    .and_then(|n| decode::name(self.d, n, "a constraint name"));
+                pf.finish(self.d);
+                Some((pk, pk_name.map(|n| n.value).unwrap_or_default()))
+            } else {
+                (decode::boolean(self.d, pk, "`primary_key`") == Some(true))
+                    .then(|| (pk, String::new()))
+            }
+        });
+        if let Some((pk, pk_name)) = column_pk {
             match &mut t.primary_key {
                 Some(existing) => {
                     self.d.push(
@@ -1148,18 +1234,29 @@ impl<'d> Decoder<'d> {
                 }
                 None => {
                     t.primary_key = Some(PrimaryKey {
-                        name: String::new(),
+                        name: pk_name,
                         columns: vec![col_sp.clone()],
                         origin: pk.span,
                     });
                 }
             }
         }
-        if let Some(u) = f.get("unique")
-            && decode::boolean(self.d, u, "`unique`") == Some(true)
-        {
+        // `unique: true`, or `unique: { name: … }` for a name other than `<table>_<col>_key`.
+        let column_unique = f.get("unique").and_then(|u| {
+            if let NodeKind::Map(_) = u.kind {
+                let uf = Fields::new(self.d, u, COLUMN_NAMED, "a unique constraint");
+                let u_name = uf
+                    .require(self.d, "name", u.span)
+                    .and_then(|n| decode::name(self.d, n, "a constraint name"));
+                uf.finish(self.d);
+                Some((u, u_name.unwrap_or_default()))
+            } else {
+                (decode::boolean(self.d, u, "`unique`") == Some(true)).then(|| (u, Sp::default()))
+            }
+        });
+        if let Some((u, u_name)) = column_unique {
             t.uniques.push(Unique {
-                name: Sp::default(),
+                name: u_name,
                 columns: vec![col_sp.clone()],
                 nulls_distinct: true,
                 origin: u.span,
@@ -1178,16 +1275,18 @@ impl<'d> Decoder<'d> {
         if let Some(r) = f.get("references") {
             let (target, target_columns) = self.reference_target(r);
             if let Some(target) = target {
+                let (on_delete, on_delete_columns) = delete_action(self.d, f.get("on_delete"));
                 t.foreign_keys.push(ForeignKey {
                     name: Sp::default(),
                     columns: vec![col_sp],
                     target_written: target,
                     target: QName::default(),
                     target_columns,
-                    on_delete: action(self.d, f.get("on_delete")),
+                    on_delete,
                     on_update: action(self.d, f.get("on_update")),
                     deferrable: deferrable(self.d, f.get("deferrable")),
                     origin: r.span,
+                    on_delete_columns,
                 });
             }
         } else {
@@ -1286,7 +1385,7 @@ impl<'d> Decoder<'d> {
         let name = f
             .get("name")
             .and_then(|n| decode::name(self.d, n, "a constraint name"));
-        let on_delete = action(self.d, f.get("on_delete"));
+        let (on_delete, on_delete_columns) = delete_action(self.d, f.get("on_delete"));
         let on_update = action(self.d, f.get("on_update"));
         let deferrable = deferrable(self.d, f.get("deferrable"));
         f.finish(self.d);
@@ -1301,6 +1400,7 @@ impl<'d> Decoder<'d> {
                 on_update,
                 deferrable,
                 origin: node.span,
+                on_delete_columns,
             });
         }
     }

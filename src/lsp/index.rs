@@ -242,6 +242,18 @@ impl<'a> Builder<'a> {
             self.fk_target(&fk.target_written, &fk.target, &fk.target_columns);
         }
         self.indexes(&t.indexes, base);
+        for x in &t.excludes {
+            for e in &x.elements {
+                if e.expression {
+                    self.expr(&e.target, base, &[]);
+                } else {
+                    self.name_ref(&e.target, &e.target.value, col(&e.target.value));
+                }
+            }
+            if let Some(p) = &x.predicate {
+                self.expr(p, base, &[]);
+            }
+        }
         for p in t.policies.values() {
             self.policy(q, p, base);
         }

@@ -433,13 +433,13 @@ pub const COLUMN: Object = Object {
         ),
         key(
             "primary_key",
-            Shape::Bool,
-            "This column alone is the primary key.",
+            Shape::Either(&[Shape::Bool, Shape::Obj(&COLUMN_NAMED)]),
+            "This column alone is the primary key; `{ name }` names it.",
         ),
         key(
             "unique",
-            Shape::Bool,
-            "A unique constraint on this column alone.",
+            Shape::Either(&[Shape::Bool, Shape::Obj(&COLUMN_NAMED)]),
+            "A unique constraint on this column alone; `{ name }` names it.",
         ),
         key(
             "check",
@@ -453,8 +453,8 @@ pub const COLUMN: Object = Object {
         ),
         key(
             "on_delete",
-            ACTIONS,
-            "With `references`: no_action (default) | restrict | cascade | set_null | set_default.",
+            DELETE_ACTION,
+            "With `references`: no_action (default) | restrict | cascade | set_null | set_default, or `{ set_null: [cols] }` / `{ set_default: [cols] }`.",
         ),
         key(
             "on_update",
@@ -506,6 +506,57 @@ pub const UNIQUE: Object = Object {
     rest: None,
 };
 
+/// The table-level primary key with a name of its own.
+pub const PRIMARY_KEY: Object = Object {
+    id: "primary_key",
+    title: "A primary key",
+    keys: &[
+        required("columns", Shape::TextList, "The primary key columns."),
+        key(
+            "name",
+            Shape::Name,
+            "The constraint's name (default `{table}_pkey`); its index takes the same name.",
+        ),
+    ],
+    rest: None,
+};
+
+/// The column-level primary key or unique constraint with a name of its own.
+pub const COLUMN_NAMED: Object = Object {
+    id: "column_constraint_name",
+    title: "A primary key or unique constraint on this column alone, with a name of its own",
+    keys: &[required(
+        "name",
+        Shape::Name,
+        "The constraint's name (instead of `{table}_pkey` / `{table}_{col}_key`); its index takes the same name.",
+    )],
+    rest: None,
+};
+
+/// `on_delete:` with the columns SET NULL / SET DEFAULT sets (PostgreSQL 15+).
+pub const DELETE_SET: Object = Object {
+    id: "on_delete_columns",
+    // Editors show this title on hover over `on_delete` (the mapping form matches any scalar
+    // too), so it says what the key says.
+    title: "With `references`: no_action (default) | restrict | cascade | set_null | set_default; this form lists the key columns that set_null / set_default sets",
+    keys: &[
+        key(
+            "set_null",
+            Shape::TextList,
+            "ON DELETE SET NULL (columns): the key columns set to NULL (the others keep their value).",
+        ),
+        key(
+            "set_default",
+            Shape::TextList,
+            "ON DELETE SET DEFAULT (columns): the key columns set to their default.",
+        ),
+    ],
+    rest: None,
+};
+
+/// `on_delete:`: an action, or `{ set_null: [cols] }` / `{ set_default: [cols] }`.
+const DELETE_ACTION: Shape = Shape::Either(&[ACTIONS, Shape::Obj(&DELETE_SET)]);
+
 /// A table-level foreign key.
 pub const FK: Object = Object {
     id: "foreign_key",
@@ -519,8 +570,8 @@ pub const FK: Object = Object {
         ),
         key(
             "on_delete",
-            ACTIONS,
-            "no_action (default) | restrict | cascade | set_null | set_default.",
+            DELETE_ACTION,
+            "no_action (default) | restrict | cascade | set_null | set_default, or `{ set_null: [cols] }` / `{ set_default: [cols] }` to set only those key columns.",
         ),
         key(
             "on_update",
@@ -905,6 +956,60 @@ pub const QUERY: Object = Object {
     rest: None,
 };
 
+/// One element of an exclusion constraint.
+pub const EXCLUDE_ELEMENT: Object = Object {
+    id: "exclude_element",
+    title: "An exclusion element",
+    keys: &[
+        key("column", Shape::Name, "The column (this or `expression`)."),
+        key(
+            "expression",
+            Shape::Sql,
+            "One SQL expression (this or `column`).",
+        ),
+        required(
+            "with",
+            Shape::Text,
+            "The operator rows must not share: `=`, `&&`, `-|-`, or `OPERATOR(schema.op)`.",
+        ),
+    ],
+    rest: None,
+};
+
+/// An exclusion constraint (`exclude:` on a table).
+pub const EXCLUDE: Object = Object {
+    id: "exclude",
+    title: "An exclusion constraint",
+    keys: &[
+        key(
+            "name",
+            Shape::Name,
+            "The constraint's name (default `{table}_{cols}_excl`).",
+        ),
+        key(
+            "using",
+            Shape::Choice(&["gist", "spgist", "btree", "hash"]),
+            "The access method (default gist).",
+        ),
+        required(
+            "elements",
+            Shape::ListOf(&Shape::Obj(&EXCLUDE_ELEMENT)),
+            "`{ column | expression, with }`: no two rows may match on all of them.",
+        ),
+        key(
+            "where",
+            Shape::Sql,
+            "A predicate: only rows matching it are constrained.",
+        ),
+        key(
+            "deferrable",
+            DEFERRABLE,
+            "false (default) | true | initially_deferred | initially_immediate.",
+        ),
+    ],
+    rest: None,
+};
+
 /// `distribution: { column, colocate_with, shard_count }`: a hash-distributed table (Citus).
 pub const DISTRIBUTION: Object = Object {
     id: "distribution",
@@ -999,8 +1104,8 @@ pub const TABLE: Object = Object {
         ),
         key(
             "primary_key",
-            Shape::TextList,
-            "The primary key columns (or `primary_key: true` on one column).",
+            Shape::Either(&[Shape::TextList, Shape::Obj(&PRIMARY_KEY)]),
+            "The primary key columns (or `primary_key: true` on one column); `{ columns, name }` names it.",
         ),
         key(
             "unique",
@@ -1052,6 +1157,11 @@ pub const TABLE: Object = Object {
             "data",
             Shape::Either(&[Shape::Seq(&Shape::MapOf(&Shape::Any)), Shape::Obj(&DATA)]),
             "Reference rows the migrations insert and keep as declared, keyed by the primary key: `[{ id: 1, name: free }]` or `{ key: [code], rows: [...] }`.",
+        ),
+        key(
+            "exclude",
+            Shape::ListOf(&Shape::Obj(&EXCLUDE)),
+            "Exclusion constraints: `{ using, elements: [{ column | expression, with }], where, name, deferrable }`.",
         ),
         key("lint", Shape::Obj(&LINT_ALLOW), LINT_ALLOW_DOC),
         key("renamed_from", Shape::Name, RENAMED_DOC),

@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 use super::keys;
 use super::*;
 use crate::load::{
-    access_tests as at, citus, data, default_privileges as dp, job, migrations as mig, model as m,
-    publication as pb,
+    access_tests as at, citus, data, default_privileges as dp, exclude as ex, job,
+    migrations as mig, model as m, publication as pb,
 };
 
 /// Each loader key list (by its name in `src/load/`) and the object that documents it.
@@ -27,6 +27,9 @@ fn pairs() -> Vec<(&'static str, &'static [&'static str], &'static Object)> {
         ("VIEW", m::VIEW, &keys::VIEW),
         ("ENUM", m::ENUM, &keys::ENUM),
         ("UNIQUE", m::UNIQUE, &keys::UNIQUE),
+        ("PRIMARY_KEY", m::PRIMARY_KEY, &keys::PRIMARY_KEY),
+        ("COLUMN_NAMED", m::COLUMN_NAMED, &keys::COLUMN_NAMED),
+        ("DELETE_SET", m::DELETE_SET, &keys::DELETE_SET),
         ("PARTITION", m::PARTITION, &keys::PARTITION),
         (
             "PARTITION_BOUND",
@@ -81,6 +84,12 @@ fn pairs() -> Vec<(&'static str, &'static [&'static str], &'static Object)> {
         ),
         ("DATA", data::DATA, &keys::DATA),
         ("BUCKET", data::BUCKET, &keys::BUCKET),
+        ("EXCLUDE", ex::EXCLUDE, &keys::EXCLUDE),
+        (
+            "EXCLUDE_ELEMENT",
+            ex::EXCLUDE_ELEMENT,
+            &keys::EXCLUDE_ELEMENT,
+        ),
     ]
 }
 
@@ -118,6 +127,7 @@ const LOADER_SOURCES: &[(&str, &str)] = &[
         include_str!("../load/publication.rs"),
     ),
     ("src/load/data.rs", include_str!("../load/data.rs")),
+    ("src/load/exclude.rs", include_str!("../load/exclude.rs")),
 ];
 
 fn set<'a>(items: impl IntoIterator<Item = &'a str>) -> BTreeSet<&'a str> {

@@ -624,6 +624,22 @@ fn table(o: &mut Out, t: &TableView) {
             o.t(" |\n");
         }
     }
+    if !t.excludes.is_empty() {
+        o.t("\n\n**Exclusion constraints**\n\n| constraint | using | elements | where |\n|---|---|---|---|\n");
+        for x in &t.excludes {
+            o.t("| ");
+            o.code_cell(&x.name);
+            o.t(" | ");
+            o.t(&x.method);
+            o.t(" | ");
+            o.codes(&x.elements, true);
+            o.t(" | ");
+            if let Some(p) = &x.predicate {
+                o.code_cell(p);
+            }
+            o.t(" |\n");
+        }
+    }
     if !t.foreign_keys.is_empty() {
         o.t("\n\n**Foreign keys**\n\n| constraint | columns | references | on delete | on update | relationship |\n|---|---|---|---|---|---|\n");
         for f in &t.foreign_keys {

@@ -353,6 +353,21 @@ pub struct TableView {
     pub data_rows: usize,
     /// The columns that identify those rows.
     pub data_key: Vec<String>,
+    /// Exclusion constraints.
+    pub excludes: Vec<ExcludeView>,
+}
+
+/// An exclusion constraint.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExcludeView {
+    /// Constraint name.
+    pub name: String,
+    /// Access method.
+    pub method: String,
+    /// Elements: `column WITH op` or `expression WITH op`.
+    pub elements: Vec<String>,
+    /// The WHERE predicate as written.
+    pub predicate: Option<String>,
 }
 
 /// How Citus places a table.
@@ -793,6 +808,21 @@ pub fn code_cell(text: &str) -> String {
     }
 }
 
+/// A foreign key's ON DELETE action for a table cell, with the columns it sets when it lists
+/// them (`SET NULL (`editor_id`)`).
+fn on_delete_words(fk: &ForeignKey) -> String {
+    let words = fk.on_delete.sql();
+    if fk.on_delete_columns.is_empty() {
+        return words.to_string();
+    }
+    let cols: Vec<String> = fk
+        .on_delete_columns
+        .iter()
+        .map(|c| code_cell(&c.value))
+        .collect();
+    format!("{words} ({})", cols.join(", "))
+}
+
 /// Text for a table cell: `|` escaped, line breaks as `<br>`.
 pub fn cell(text: &str) -> String {
     let text = text.trim_end();
@@ -997,7 +1027,7 @@ impl Names<'_> {
             columns: fk.columns.iter().map(|c| c.value.clone()).collect(),
             to: self.table(&fk.target),
             target_columns: fk.target_columns.iter().map(|c| c.value.clone()).collect(),
-            on_delete: fk.on_delete.sql().to_string(),
+            on_delete: on_delete_words(fk),
             on_update: fk.on_update.sql().to_string(),
             deferrable: deferrable_words(fk.deferrable),
             cardinality: cardinality(table, fk),
@@ -1297,6 +1327,20 @@ pub fn database_view_in(
                     .as_ref()
                     .map(|d| d.key_columns(t))
                     .unwrap_or_default(),
+                excludes: t
+                    .excludes
+                    .iter()
+                    .map(|x| ExcludeView {
+                        name: x.name.value.clone(),
+                        method: x.method.clone(),
+                        elements: x
+                            .elements
+                            .iter()
+                            .map(|e| format!("{} WITH {}", e.target.value.trim(), e.with.value))
+                            .collect(),
+                        predicate: x.predicate.as_ref().map(|p| p.value.trim().to_string()),
+                    })
+                    .collect(),
             }
         })
         .collect();

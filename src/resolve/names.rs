@@ -68,12 +68,15 @@ pub fn generate_names(model: &mut Model) {
             .map(|u| &u.name)
             .chain(t.checks.iter().map(|c| &c.name))
             .chain(t.foreign_keys.iter().map(|f| &f.name))
+            .chain(t.excludes.iter().map(|x| &x.name))
             .filter(|n| !n.value.is_empty())
         {
             taken.insert(name.value.clone());
         }
         if let Some(pk) = &mut t.primary_key {
-            pk.name = format!("{table}_pkey");
+            if pk.name.is_empty() {
+                pk.name = format!("{table}_pkey");
+            }
             taken.insert(pk.name.clone());
         }
         for u in t.uniques.iter_mut().filter(|u| u.name.value.is_empty()) {
@@ -100,6 +103,17 @@ pub fn generate_names(model: &mut Model) {
             fk.name = Sp::new(
                 unique_name(format!("{table}_{}", cols.join("_")), "fkey", &mut taken),
                 fk.origin,
+            );
+        }
+        for x in t.excludes.iter_mut().filter(|x| x.name.value.is_empty()) {
+            let cols: Vec<String> = x
+                .elements
+                .iter()
+                .map(crate::ir::exclude::element_colname)
+                .collect();
+            x.name = Sp::new(
+                unique_name(format!("{table}_{}", cols.join("_")), "excl", &mut taken),
+                x.origin,
             );
         }
         index_names(&table, &mut t.indexes, &mut taken);

@@ -621,6 +621,8 @@ pub enum Constraint {
     Check(crate::ir::Check),
     /// FOREIGN KEY.
     ForeignKey(ForeignKey),
+    /// EXCLUDE.
+    Exclude(crate::ir::exclude::Exclude),
 }
 
 fn write_constraint(out: &mut String, c: &Constraint) {
@@ -657,6 +659,39 @@ fn write_constraint(out: &mut String, c: &Constraint) {
             );
         }
         Constraint::ForeignKey(fk) => write_fk(out, fk),
+        Constraint::Exclude(x) => write_exclude(out, x),
+    }
+}
+
+/// `CONSTRAINT name EXCLUDE USING method (col WITH op, (expr) WITH op) [WHERE (pred)]`: columns
+/// quoted, expressions and the predicate as parsed fragments, operators checked as tokens at load.
+fn write_exclude(out: &mut String, x: &crate::ir::exclude::Exclude) {
+    let elements: Vec<String> = x
+        .elements
+        .iter()
+        .map(|e| {
+            let target = if e.expression {
+                format!("({})", fragment(&e.target.value))
+            } else {
+                quote_ident(&e.target.value)
+            };
+            format!("{target} WITH {}", e.with.value)
+        })
+        .collect();
+    let _ = write!(
+        out,
+        "CONSTRAINT {} EXCLUDE USING {} ({})",
+        quote_ident(&x.name.value),
+        quote_ident(&x.method),
+        elements.join(", ")
+    );
+    if let Some(p) = &x.predicate {
+        let _ = write!(out, " WHERE ({})", fragment(&p.value));
+    }
+    match x.deferrable {
+        Deferrable::No => {}
+        Deferrable::InitiallyImmediate => out.push_str(" DEFERRABLE INITIALLY IMMEDIATE"),
+        Deferrable::InitiallyDeferred => out.push_str(" DEFERRABLE INITIALLY DEFERRED"),
     }
 }
 
@@ -753,6 +788,14 @@ fn write_fk(out: &mut String, fk: &ForeignKey) {
     }
     if fk.on_delete != crate::ir::FkAction::NoAction {
         let _ = write!(out, " ON DELETE {}", fk.on_delete.sql());
+        if !fk.on_delete_columns.is_empty() {
+            let set: Vec<&str> = fk
+                .on_delete_columns
+                .iter()
+                .map(|c| c.value.as_str())
+                .collect();
+            let _ = write!(out, " ({})", columns_list(&set));
+        }
     }
     match fk.deferrable {
         Deferrable::No => {}
@@ -782,6 +825,9 @@ fn write_table(out: &mut String, t: &Table, inline_fks: &[usize]) {
     }
     for c in &t.checks {
         constraint(Constraint::Check(c.clone()));
+    }
+    for x in &t.excludes {
+        constraint(Constraint::Exclude(x.clone()));
     }
     for i in inline_fks {
         if let Some(fk) = t.foreign_keys.get(*i) {

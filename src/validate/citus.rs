@@ -416,7 +416,7 @@ fn policy_functions<'a>(
 }
 
 /// PRIMARY KEY, UNIQUE and unique indexes of a distributed table must include its distribution
-/// column (each shard enforces them alone).
+/// column, and its EXCLUDE constraints must compare it with `=` (each shard enforces them alone).
 fn key_checks(t: &Table, d: &mut Diagnostics) {
     let Some(col) = distribution_column(t) else {
         return;
@@ -453,6 +453,28 @@ fn key_checks(t: &Table, d: &mut Diagnostics) {
             .any(|k| !k.expression && k.target.value == col)
         {
             missing(format!("unique index `{}`", ix.name.value), ix.origin);
+        }
+    }
+    // An exclusion constraint needs the distribution column compared with `=` (Citus).
+    for x in &t.excludes {
+        if !x
+            .elements
+            .iter()
+            .any(|e| !e.expression && e.target.value == col && e.with.value == "=")
+        {
+            d.push(
+                Diagnostic::error(
+                    Code::CitusKeyWithoutDistributionColumn,
+                    format!(
+                        "exclusion constraint `{}` of distributed table `{}` does not compare its distribution column `{col}` with `=`",
+                        x.name.value, t.name.name
+                    ),
+                )
+                .at(x.origin, "each shard can only enforce this within itself")
+                .help(format!(
+                    "add `{{ column: {col}, with: \"=\" }}` to its elements, or make the table a reference table"
+                )),
+            );
         }
     }
 }

@@ -7,9 +7,11 @@
 //! linear in the size of the model (lookups go through maps built once per table).
 
 mod citus;
+mod constraints;
 mod data;
 mod default_privileges;
 mod domains;
+mod exclude;
 mod job;
 mod publication;
 mod replication;
@@ -246,7 +248,7 @@ fn table_checks(model: &Model, scope: &Scope, t: &Table, d: &mut Diagnostics) {
     }
     if let Some(pk) = &t.primary_key {
         check_columns(d, t, &pk.columns, "the primary key");
-        if pk.name.len() > MAX_IDENT {
+        if pk.name.len() > MAX_IDENT && pk.name == format!("{}_pkey", t.name.name) {
             d.push(
                 Diagnostic::error(
                     Code::IdentifierTooLong,
@@ -284,6 +286,8 @@ fn table_checks(model: &Model, scope: &Scope, t: &Table, d: &mut Diagnostics) {
         ident_len(d, "unique constraint name", &u.name.value, u.origin, true);
     }
     redundant_uniques(t, d);
+    constraints::check(t, d);
+    exclude::check(model, t, d);
     for c in &t.checks {
         ident_len(
             d,
@@ -595,7 +599,11 @@ fn foreign_key_target(
                 .help(format!("make the column `{tt}`")),
             );
         }
-        if fk.on_delete == crate::ir::FkAction::SetNull && !col.nullable {
+        // With a column list, only the listed columns are set (validate::constraints).
+        if fk.on_delete == crate::ir::FkAction::SetNull
+            && !col.nullable
+            && fk.on_delete_columns.is_empty()
+        {
             d.push(
                 Diagnostic::error(
                     Code::ConflictingOptions,
@@ -836,6 +844,14 @@ fn name_collisions(model: &Model, d: &mut Diagnostics) {
                 "index",
             );
         }
+        for x in &t.excludes {
+            claim(
+                d,
+                QName::new(s.clone(), x.name.value.clone()),
+                x.origin,
+                "exclusion constraint",
+            );
+        }
         // Other constraints only need to be unique within their table.
         let mut local: BTreeMap<&str, Span> = BTreeMap::new();
         let pk_name = t.primary_key.as_ref().map(|p| (p.name.as_str(), p.origin));
@@ -843,6 +859,7 @@ fn name_collisions(model: &Model, d: &mut Diagnostics) {
             .into_iter()
             .chain(t.uniques.iter().map(|u| (u.name.value.as_str(), u.origin)))
             .chain(t.checks.iter().map(|c| (c.name.value.as_str(), c.origin)))
+            .chain(t.excludes.iter().map(|x| (x.name.value.as_str(), x.origin)))
             .chain(
                 t.foreign_keys
                     .iter()

@@ -110,6 +110,8 @@ enum What<'a> {
     Check(&'a str),
     Index(&'a str),
     Predicate(&'a str),
+    Exclusion(&'a str),
+    ExclusionWhere(&'a str),
     Policy(&'a str),
     TriggerWhen(&'a str),
     View(&'a QName),
@@ -126,6 +128,8 @@ impl fmt::Display for What<'_> {
             What::Check(n) => write!(f, "check `{n}`"),
             What::Index(n) => write!(f, "index `{n}`"),
             What::Predicate(n) => write!(f, "the predicate of index `{n}`"),
+            What::Exclusion(n) => write!(f, "exclusion constraint `{n}`"),
+            What::ExclusionWhere(n) => write!(f, "the WHERE of exclusion constraint `{n}`"),
             What::Policy(n) => write!(f, "policy `{n}`"),
             What::TriggerWhen(n) => write!(f, "the WHEN of trigger `{n}`"),
             What::View(q) => write!(f, "the query of view `{}`", q.name),
@@ -156,7 +160,9 @@ fn job<'a>(
 ) -> Job<'a> {
     let role = match what {
         What::Policy(_) => Some(Role::Policy),
-        What::Index(_) | What::Predicate(_) => Some(Role::Index),
+        What::Index(_) | What::Predicate(_) | What::Exclusion(_) | What::ExclusionWhere(_) => {
+            Some(Role::Index)
+        }
         What::Default(..) => Some(Role::Default),
         What::Generated(_)
         | What::Using(_)
@@ -578,6 +584,14 @@ pub fn fragments(
             }
             if let Some(p) = &ix.predicate {
                 jobs.push(expr(p, What::Predicate(&ix.name.value), base, &[]));
+            }
+        }
+        for x in &t.excludes {
+            for e in x.elements.iter().filter(|e| e.expression) {
+                jobs.push(expr(&e.target, What::Exclusion(&x.name.value), base, &[]));
+            }
+            if let Some(p) = &x.predicate {
+                jobs.push(expr(p, What::ExclusionWhere(&x.name.value), base, &[]));
             }
         }
         for p in t.policies.values() {

@@ -230,6 +230,33 @@ fn same_default(model: Option<&str>, db: Option<&str>, ds: &[String]) -> bool {
         && fd.contains(fingerprint::TYPED_CONSTANT)
 }
 
+/// An exclusion constraint as `pg_get_constraintdef` prints it, near enough for the fingerprint
+/// comparison (the reference catalog's text is compared when there is one).
+fn exclude_definition(x: &crate::ir::exclude::Exclude) -> String {
+    let elements: Vec<String> = x
+        .elements
+        .iter()
+        .map(|e| {
+            let target = if e.expression {
+                e.target.value.clone()
+            } else {
+                quote_ident(&e.target.value)
+            };
+            format!("{target} WITH {}", e.with.value)
+        })
+        .collect();
+    let mut s = format!("EXCLUDE USING {} ({})", x.method, elements.join(", "));
+    if let Some(p) = &x.predicate {
+        s.push_str(&format!(" WHERE ({})", p.value));
+    }
+    match x.deferrable {
+        Deferrable::No => {}
+        Deferrable::InitiallyImmediate => s.push_str(" DEFERRABLE"),
+        Deferrable::InitiallyDeferred => s.push_str(" DEFERRABLE INITIALLY DEFERRED"),
+    }
+    s
+}
+
 fn fk_definition(fk: &crate::ir::ForeignKey) -> String {
     let cols: Vec<String> = fk.columns.iter().map(|c| quote_ident(&c.value)).collect();
     let tcols: Vec<String> = fk
@@ -250,6 +277,9 @@ fn fk_definition(fk: &crate::ir::ForeignKey) -> String {
     if fk.on_delete != FkAction::NoAction {
         s.push_str(" ON DELETE ");
         s.push_str(fk.on_delete.sql());
+        if !fk.on_delete_columns.is_empty() {
+            s.push_str(&format!(" ({})", key_list(&fk.on_delete_columns)));
+        }
     }
     match fk.deferrable {
         Deferrable::No => {}
@@ -681,16 +711,48 @@ fn table(cx: &mut Cx<'_>, t: &Table, info: &crate::introspect::TableInfo, catalo
     for fk in &t.foreign_keys {
         expected.push((fk.name.value.clone(), "f", fk_definition(fk), fk.origin));
     }
+    for x in &t.excludes {
+        expected.push((x.name.value.clone(), "x", exclude_definition(x), x.origin));
+    }
     let ref_cons: BTreeMap<&str, &crate::introspect::ConstraintInfo> = reference
         .iter()
         .flat_map(|r| r.constraints.iter())
         .filter(|c| on(&c.schema, &c.table))
         .map(|c| (c.name.as_str(), c))
         .collect();
+    let names: BTreeSet<&str> = expected.iter().map(|e| e.0.as_str()).collect();
+    // Database constraints that are a model constraint under another name (a rename not applied,
+    // or made in the database): one "differs" each, not a missing and an extra one.
+    let mut renamed: BTreeSet<&str> = BTreeSet::new();
     for (cname, kind, def, span) in &expected {
         let what = format!("constraint `{cname}` of table `{name}`");
         match db_cons.get(cname.as_str()) {
-            None => cx.missing(what, *span, "apply the migrations"),
+            None => {
+                let keep = *kind != "c";
+                let same_def =
+                    |info: &crate::introspect::ConstraintInfo| match ref_cons.get(cname.as_str()) {
+                        Some(r) => r.definition == info.definition,
+                        None => same(def, &info.definition, &ds, keep),
+                    };
+                let other = db_cons.iter().find(|(n, info)| {
+                    !names.contains(*n)
+                        && !renamed.contains(*n)
+                        && info.kind == *kind
+                        && same_def(info)
+                });
+                match other {
+                    Some((n, _)) => {
+                        renamed.insert(*n);
+                        cx.differs(
+                            what,
+                            *span,
+                            &format!("the name `{cname}`"),
+                            &format!("it named `{n}`"),
+                        );
+                    }
+                    None => cx.missing(what, *span, "apply the migrations"),
+                }
+            }
             Some(info) => {
                 let keep = *kind != "c";
                 let equal = match ref_cons.get(cname.as_str()) {
@@ -708,9 +770,8 @@ fn table(cx: &mut Cx<'_>, t: &Table, info: &crate::introspect::TableInfo, catalo
             }
         }
     }
-    let names: BTreeSet<&str> = expected.iter().map(|e| e.0.as_str()).collect();
     for c in db_cons.keys() {
-        if !names.contains(c) {
+        if !names.contains(c) && !renamed.contains(c) {
             cx.extra(
                 format!("constraint `{c}` of table `{name}`"),
                 Some(t.origin),

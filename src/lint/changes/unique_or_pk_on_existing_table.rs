@@ -7,7 +7,7 @@ use crate::lint::{Finding, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
-    /// Flags a UNIQUE or PRIMARY KEY constraint added to a table that already exists.
+    /// Flags a UNIQUE, PRIMARY KEY or EXCLUDE constraint added to a table that already exists.
     ///
     /// ## Why is this bad?
     /// Adding the constraint builds its index while blocking writes, and the migration fails if the
@@ -46,11 +46,19 @@ impl Rule for UniqueOrPkOnExistingTable {
             };
             if c.kind == ChangeKind::AddConstraint
                 && c.on_existing_table
-                && matches!(kind, ConstraintKind::Unique | ConstraintKind::PrimaryKey)
+                && matches!(
+                    kind,
+                    ConstraintKind::Unique | ConstraintKind::PrimaryKey | ConstraintKind::Exclusion
+                )
             {
+                let (bad, check) = if *kind == ConstraintKind::Exclusion {
+                    ("rows that conflict under it", "conflicting rows")
+                } else {
+                    ("duplicates in the data", "duplicates")
+                };
                 out.push(
-                    cx.finding(&Self::META, c, format!("{} constraint `{}` is added to an existing table: its index is built while writes wait, and duplicates in the data make it fail", kind.as_str(), c.object))
-                        .help("check the data for duplicates first, then acknowledge the change in `migrations.acknowledge`"),
+                    cx.finding(&Self::META, c, format!("{} constraint `{}` is added to an existing table: its index is built while writes wait, and {bad} make it fail", kind.as_str(), c.object))
+                        .help(format!("check the data for {check} first, then acknowledge the change in `migrations.acknowledge`")),
                 );
             }
         }
@@ -73,10 +81,19 @@ mod tests {
     }
 
     #[test]
+    fn exclusion_on_existing_table_violation() {
+        insta::assert_snapshot!(change_violations(
+            BEFORE,
+            "version: 1\ntables:\n  a:\n    columns:\n      id: { type: bigint, primary_key: true }\n      e: { type: text }\n    exclude:\n      - elements: [{ expression: \"int8range(id, id, '[]')\", with: \"&&\" }]\n",
+            "SC608"
+        ));
+    }
+
+    #[test]
     fn unique_or_pk_on_existing_table_ok() {
         assert_changes_clean(
             BEFORE,
-            "version: 1\ntables:\n  a:\n    columns:\n      id: { type: bigint, primary_key: true }\n      e: { type: text }\n  b:\n    columns:\n      id: { type: bigint, primary_key: true }\n      e: { type: text, unique: true }\n",
+            "version: 1\ntables:\n  a:\n    columns:\n      id: { type: bigint, primary_key: true }\n      e: { type: text }\n  b:\n    columns:\n      id: { type: bigint, primary_key: true }\n      e: { type: text, unique: true }\n    exclude:\n      - elements: [{ expression: \"int8range(id, id, '[]')\", with: \"&&\" }]\n",
             "SC608",
         );
     }

@@ -63,6 +63,7 @@ pub mod security_definer_executable_by_client;
 pub mod security_definer_view;
 pub mod security_definer_without_search_path;
 pub mod service_role_without_grant;
+pub mod set_null_clears_shared_column;
 pub mod set_null_on_not_null_column;
 pub mod table_missing_description;
 pub mod timestamp_without_time_zone;

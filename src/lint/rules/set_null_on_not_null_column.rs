@@ -13,6 +13,9 @@ declare_rule! {
     /// `on_delete: set_null` on a NOT NULL column has one home in the compiler: it is the hard
     /// error `E307` (see `docs/diagnostics.md`).
     ///
+    /// With a column list (`on_delete: { set_default: [editor_id] }`, PostgreSQL 15+) only the
+    /// listed columns are set, so only they need a default.
+    ///
     /// ## Why is this bad?
     /// PostgreSQL accepts the constraint and only fails when the action runs: updating the
     /// referenced key then violates NOT NULL. SET DEFAULT on a column without a default sets
@@ -38,12 +41,23 @@ impl Rule for SetNullOnNotNullColumn {
     fn check(&self, cx: &LintContext<'_>, out: &mut Vec<Finding>) {
         for t in cx.model.tables.values() {
             for fk in &t.foreign_keys {
-                let cols: Vec<&Column> = fk
+                let all: Vec<&Column> = fk
                     .columns
                     .iter()
                     .filter_map(|c| t.columns.get(&c.value))
                     .collect();
+                // `on_delete: { set_default: [cols] }` sets the listed columns only.
+                let listed: Vec<&Column> = fk
+                    .on_delete_columns
+                    .iter()
+                    .filter_map(|c| t.columns.get(&c.value))
+                    .collect();
                 for (clause, action) in [("on_delete", fk.on_delete), ("on_update", fk.on_update)] {
+                    let cols = if clause == "on_delete" && !fk.on_delete_columns.is_empty() {
+                        &listed
+                    } else {
+                        &all
+                    };
                     let (bad, (one, many), help): (Vec<&str>, (&str, &str), &str) = match action {
                         // on_delete: set_null on NOT NULL is E307.
                         FkAction::SetNull if clause == "on_update" => (
@@ -115,5 +129,18 @@ mod tests {
                 ),
             "SC109",
         );
+    }
+
+    /// A composite key whose `on_delete` sets one column: only that column needs a default.
+    const LISTED: &str = "version: 1\ntables:\n  tenants:\n    columns:\n      id: { type: bigint, primary_key: true }\n  authors:\n    columns:\n      tenant_id: { type: bigint, references: tenants.id }\n      id: bigint\n    primary_key: [tenant_id, id]\n  notes:\n    columns:\n      id: { type: bigint, primary_key: true }\n      tenant_id: { type: bigint, references: tenants.id }\n      editor_id: { type: bigint, nullable: true, default: \"0\" }\n    foreign_keys:\n      - columns: [tenant_id, editor_id]\n        references: { table: authors, columns: [tenant_id, id] }\n        on_delete: { set_default: [editor_id] }\n    indexes: [ { columns: [tenant_id, editor_id] } ]\n";
+
+    #[test]
+    fn set_default_listed_columns_ok() {
+        assert_clean(LISTED, "SC109");
+    }
+
+    #[test]
+    fn set_default_listed_column_without_default_violation() {
+        insta::assert_snapshot!(violations(&LISTED.replace(", default: \"0\"", ""), "SC109"));
     }
 }

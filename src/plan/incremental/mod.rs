@@ -208,6 +208,9 @@ fn constraints(t: &Table) -> BTreeMap<String, Constraint> {
     for fk in &t.foreign_keys {
         m.insert(fk.name.value.clone(), Constraint::ForeignKey(fk.clone()));
     }
+    for x in &t.excludes {
+        m.insert(x.name.value.clone(), Constraint::Exclude(x.clone()));
+    }
     m
 }
 
@@ -222,6 +225,7 @@ fn constraint_eq(a: &Constraint, b: &Constraint) -> bool {
         }
         (Constraint::Check(x), Constraint::Check(y)) => x.expr.value.trim() == y.expr.value.trim(),
         (Constraint::ForeignKey(x), Constraint::ForeignKey(y)) => fk_def_eq(x, y),
+        (Constraint::Exclude(x), Constraint::Exclude(y)) => exclude_def_eq(x, y),
         _ => false,
     }
 }
@@ -232,6 +236,7 @@ fn constraint_kind(c: &Constraint) -> ConstraintKind {
         Constraint::Unique(_) => ConstraintKind::Unique,
         Constraint::Check(_) => ConstraintKind::Check,
         Constraint::ForeignKey(_) => ConstraintKind::ForeignKey,
+        Constraint::Exclude(_) => ConstraintKind::Exclusion,
     }
 }
 
@@ -241,7 +246,24 @@ fn constraint_span(c: &Constraint) -> Span {
         Constraint::Unique(x) => x.origin,
         Constraint::Check(x) => x.origin,
         Constraint::ForeignKey(x) => x.origin,
+        Constraint::Exclude(x) => x.origin,
     }
+}
+
+/// Two exclusion constraints with the same definition (names aside): method, elements in order
+/// (expressions compared trimmed), predicate and deferrability.
+fn exclude_def_eq(a: &crate::ir::exclude::Exclude, b: &crate::ir::exclude::Exclude) -> bool {
+    let trimmed =
+        |p: &Option<crate::ir::Sp<String>>| p.as_ref().map(|p| p.value.trim().to_string());
+    a.method == b.method
+        && a.deferrable == b.deferrable
+        && trimmed(&a.predicate) == trimmed(&b.predicate)
+        && a.elements.len() == b.elements.len()
+        && a.elements.iter().zip(&b.elements).all(|(x, y)| {
+            x.expression == y.expression
+                && x.target.value.trim() == y.target.value.trim()
+                && x.with.value == y.with.value
+        })
 }
 
 /// The name of the temporary check that carries NOT NULL while it is validated.
