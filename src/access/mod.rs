@@ -57,7 +57,7 @@ impl Privileges for Access {
     }
 
     fn routine_allows(&self, f: &crate::ir::FnKey, role: &str) -> bool {
-        Access::routine_allows(self, f, role)
+        Access::routine_allows(self, f, role) && self.schema_usable(&f.name.schema, role)
     }
 }
 
