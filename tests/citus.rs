@@ -747,3 +747,70 @@ tables:
     apply(&mut db, &up).unwrap();
     assert_eq!(placements(&mut db), expected_placements(&compiled.model));
 }
+
+/// Citus runs DDL on every shard: an index added to an existing distributed table goes into the
+/// non-transactional follow-up file as `CREATE INDEX CONCURRENTLY` (the default
+/// `migrations.concurrent_indexes`), which Citus builds on each shard; the down migration drops
+/// it (concurrently, outside a transaction, too); up again.
+#[test]
+fn an_index_on_an_existing_distributed_table_is_built_concurrently() {
+    let after = BEFORE.replace(
+        "    primary_key: [org_id, id]\n",
+        "      title: { type: text, nullable: true }\n    primary_key: [org_id, id]\n    indexes:\n      - { columns: [org_id, title], name: projects_title_idx }\n",
+    );
+    assert!(after.contains("projects_title_idx"));
+    let old = schemac::compile_sources(&[("before.yaml".to_string(), BEFORE.to_string())]);
+    let new = schemac::compile_sources(&[("after.yaml".to_string(), after)]);
+    assert!(old.ok() && new.ok());
+    let inc = schemac::citus::amend(
+        schemac::plan::incremental(&old.model, &new.model),
+        &old.model,
+        &new.model,
+    );
+    let renderer = schemac::render::Renderer::new(None);
+    let (first_up, _) = renderer
+        .migration("0001_init", &schemac::plan::initial(&old.model))
+        .unwrap();
+    let (up, down) = renderer.migration("0002_next", &inc.main).unwrap();
+    let online = inc.online.as_ref().expect("a follow-up file for the index");
+    let (online_up, online_down) = renderer
+        .migration("0003_next_concurrently", online)
+        .unwrap();
+    assert!(
+        online_up.contains("CREATE INDEX CONCURRENTLY"),
+        "{online_up}"
+    );
+    let Some(mut db) = citus_db("index_concurrently") else {
+        return;
+    };
+    let indexes = |db: &mut TestDb| {
+        db.query_strings(
+            "select indexname::text from pg_indexes where tablename = 'projects' order by 1",
+        )
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+    };
+    apply(&mut db, &first_up).unwrap();
+    db.apply_ok(
+        "insert into organizations values ('aaaaaaaa-0000-4000-8000-000000000001');
+         insert into projects select 'aaaaaaaa-0000-4000-8000-000000000001', g from generate_series(1, 100) g",
+    );
+    apply(&mut db, &up).unwrap();
+    apply(&mut db, &online_up).unwrap();
+    assert_eq!(indexes(&mut db), ["projects_pkey", "projects_title_idx"]);
+    // Each of the 4 shards has the index too (Citus names a shard's index after the shard, and
+    // shows shards to sessions that ask for them).
+    db.apply_ok("set citus.show_shards_for_app_name_prefixes = '*'");
+    let shard_indexes = db.query_strings(
+        "select count(*)::text from pg_indexes where indexname like 'projects_title_idx_%'",
+    );
+    assert_eq!(shard_indexes, [["4"]]);
+    db.apply_ok("reset citus.show_shards_for_app_name_prefixes");
+    apply(&mut db, &online_down).unwrap();
+    apply(&mut db, &down).unwrap();
+    assert_eq!(indexes(&mut db), ["projects_pkey"]);
+    apply(&mut db, &up).unwrap();
+    apply(&mut db, &online_up).unwrap();
+    assert_eq!(indexes(&mut db), ["projects_pkey", "projects_title_idx"]);
+}
