@@ -424,6 +424,9 @@ publications:
     tables:
       orders: { where: "status = 'a|b'" }
   empty: {}
+"#,
+    ),
+    (
         "exclusion constraints: pipes in operators and expressions, with and without a predicate",
         r#"
 version: 1
