@@ -427,6 +427,25 @@ publications:
 "#,
     ),
     (
+        "policies on platform tables: Storage policies with pipes, a reason, both clauses",
+        r#"
+version: 1
+preset: supabase
+policies:
+  storage.objects:
+    avatars_read:
+      for: select
+      to: [authenticated]
+      using: "bucket_id = 'a|b' and (storage.foldername(name))[1] = auth.uid()::text"
+      why: "Users read | their own folder"
+    avatars_write:
+      for: update
+      to: [authenticated]
+      using: "bucket_id = 'avatars'"
+      with_check: "bucket_id = 'avatars'"
+"#,
+    ),
+    (
         "exclusion constraints: pipes in operators and expressions, with and without a predicate",
         r#"
 version: 1
