@@ -22,12 +22,15 @@ pub fn in_existing_order(old: &Model, new: &Model) -> Option<Model> {
         let Some(o) = old.tables.get(name) else {
             continue;
         };
+        // A column keeps its place under its own name; under the name it is renamed from only
+        // while the old model does not have it yet (`renamed_from:` stays in the model after
+        // the rename's migration, when the snapshot already has the new name).
         let col_rank = |c: &Column| {
-            let was = c
-                .renamed_from
-                .as_ref()
-                .map_or(c.name.as_str(), |r| r.value.as_str());
-            o.columns.get_index_of(was)
+            o.columns.get_index_of(c.name.as_str()).or_else(|| {
+                c.renamed_from
+                    .as_ref()
+                    .and_then(|r| o.columns.get_index_of(r.value.as_str()))
+            })
         };
         let ix_rank = |n: &str| o.indexes.iter().position(|x| x.name.value == n);
         let un_rank = |n: &str| o.uniques.iter().position(|x| x.name.value == n);
@@ -173,5 +176,37 @@ tables:
         appended.push_str("views:\n  v: { query: \"select id from public.t\" }\n");
         assert!(in_existing_order(&old, &model(&appended)).is_none());
         assert!(in_existing_order(&old, &old).is_none());
+    }
+
+    /// After a rename's migration the model still says `renamed_from:`, and the snapshot has the
+    /// new name: the column keeps its place under that name (it was ranked as new, and so moved
+    /// last on every build after one that reordered the table: `check` then saw a stale
+    /// snapshot).
+    #[test]
+    fn a_renamed_column_keeps_its_place_after_the_rename_is_built() {
+        let built = model(
+            "version: 1
+tables:
+  t:
+    columns:
+      id: { type: bigint, identity: always, primary_key: true }
+      a2: { type: text, nullable: true }
+      b: { type: text, nullable: true }
+",
+        );
+        let again = model(
+            "version: 1
+tables:
+  t:
+    columns:
+      b: { type: text, nullable: true }
+      a2: { type: text, nullable: true, renamed_from: a }
+      id: { type: bigint, identity: always, primary_key: true }
+      c: { type: text, nullable: true }
+",
+        );
+        let settled = in_existing_order(&built, &again).expect("the order moves");
+        assert_eq!(columns(&settled), ["id", "a2", "b", "c"]);
+        assert!(in_existing_order(&built, &settled).is_none());
     }
 }
