@@ -12,11 +12,11 @@
 //! was checked against a real Citus 13 server (tests/citus.rs applies a model breaking each one
 //! and expects the server to refuse it too); linear in tables + constraints + policies.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::ir::citus::{Distribution, Kind, Target, colocation_roots, distribution_column, kind};
-use crate::ir::{FkAction, Model, QName, Sp, Table};
+use crate::ir::{FkAction, FnKey, Model, QName, Sp, Table};
 use crate::load::decode::did_you_mean;
 use crate::load::yaml::fragment_span;
 use crate::source::{SourceMap, Span};
@@ -34,8 +34,8 @@ fn dist_span(model: &Model, t: &Table) -> Span {
         .unwrap_or(t.origin)
 }
 
-/// Run every Citus check (each table's foreign keys once; the reference-table links a local
-/// table's check looks up scan the tables, which only runs for local → distributed keys).
+/// Run every Citus check (each table's foreign keys once; which local tables are Citus local
+/// tables is worked out once, for the policy and foreign-key rules).
 pub fn check(model: &Model, sources: &SourceMap, d: &mut Diagnostics) {
     if model.target != Target::Citus {
         for t in model.tables.values().filter(|t| t.distribution.is_some()) {
@@ -67,7 +67,7 @@ pub fn check(model: &Model, sources: &SourceMap, d: &mut Diagnostics) {
         policy_subqueries(sources, t, citus_local.contains(&t.name), d);
         policy_functions(model, &mut readers, t, d);
         for (i, _) in t.foreign_keys.iter().enumerate() {
-            foreign_key_check(model, &roots, t, i, d);
+            foreign_key_check(model, &roots, &citus_local, t, i, d);
         }
     }
 }
@@ -239,8 +239,8 @@ fn colocation_check(
 /// The local tables Citus turns into *Citus local tables* (tables in its metadata that stay on
 /// the coordinator): those with a foreign key to a reference table, and those a reference table
 /// points at. One pass over the foreign keys.
-fn citus_local_tables(model: &Model) -> std::collections::BTreeSet<QName> {
-    let mut out = std::collections::BTreeSet::new();
+fn citus_local_tables(model: &Model) -> BTreeSet<QName> {
+    let mut out = BTreeSet::new();
     let is = |q: &QName, k: Kind| model.tables.get(q).is_some_and(|t| kind(t) == k);
     for t in model.tables.values() {
         for fk in &t.foreign_keys {
@@ -300,37 +300,18 @@ fn policy_subqueries(sources: &SourceMap, t: &Table, citus_local: bool, d: &mut 
     }
 }
 
-/// For each model function a policy calls, the first distributed or reference table its body
-/// names (computed once per function).
+/// For each model function (each overload) a policy calls, the first distributed or reference
+/// table its body names (computed once per function).
 #[derive(Default)]
-struct PolicyFunctions<'a> {
-    by_name: Option<BTreeMap<(&'a str, &'a str), Vec<&'a crate::ir::Function>>>,
-    reads: BTreeMap<QName, Option<(QName, &'static str)>>,
+struct PolicyFunctions {
+    reads: BTreeMap<FnKey, Option<(QName, &'static str)>>,
 }
 
-impl<'a> PolicyFunctions<'a> {
-    /// The model functions a call `schema.name` (or bare `name`, in the default schema) may be.
-    fn named(
-        &mut self,
-        model: &'a Model,
-        schema: &str,
-        name: &str,
-    ) -> Vec<&'a crate::ir::Function> {
-        let by_name = self.by_name.get_or_insert_with(|| {
-            let mut m: BTreeMap<(&str, &str), Vec<&crate::ir::Function>> = BTreeMap::new();
-            for f in model.functions.values() {
-                m.entry((f.name.schema.as_str(), f.name.name.as_str()))
-                    .or_default()
-                    .push(f);
-            }
-            m
-        });
-        by_name.get(&(schema, name)).cloned().unwrap_or_default()
-    }
-
+impl PolicyFunctions {
     /// The first distributed or reference table the body of `f` reads or writes, with its kind.
     fn reads(&mut self, model: &Model, f: &crate::ir::Function) -> Option<(QName, &'static str)> {
-        if let Some(found) = self.reads.get(&f.name) {
+        let key = FnKey::of(f);
+        if let Some(found) = self.reads.get(&key) {
             return found.clone();
         }
         let found = if matches!(f.language.as_str(), "sql" | "plpgsql") {
@@ -358,7 +339,7 @@ impl<'a> PolicyFunctions<'a> {
         } else {
             None
         };
-        self.reads.insert(f.name.clone(), found.clone());
+        self.reads.insert(key, found.clone());
         found
     }
 }
@@ -369,12 +350,7 @@ impl<'a> PolicyFunctions<'a> {
 /// for a `language: sql` function with arguments, `could not create distributed plan`). Checked
 /// on the functions the policy calls directly; their bodies' tables come from their tokens, so
 /// dynamic SQL (`EXECUTE`) and functions they call in turn are not followed.
-fn policy_functions<'a>(
-    model: &'a Model,
-    readers: &mut PolicyFunctions<'a>,
-    t: &Table,
-    d: &mut Diagnostics,
-) {
+fn policy_functions(model: &Model, readers: &mut PolicyFunctions, t: &Table, d: &mut Diagnostics) {
     if kind(t) != Kind::Distributed || t.policies.is_empty() {
         return;
     }
@@ -387,11 +363,14 @@ fn policy_functions<'a>(
             let mut seen = Vec::new();
             for (schema, name) in crate::sqlfrag::volatility::called_functions(&expr) {
                 let schema = schema.unwrap_or_else(|| model.default_schema.clone());
-                for f in readers.named(model, &schema, &name) {
-                    if seen.contains(&f.name) {
+                for f in model.functions_named(&QName { schema, name }) {
+                    // Every overload of the name once (a call's overload is not resolved).
+                    let key = FnKey::of(f);
+                    if seen.contains(&key) {
                         continue;
                     }
-                    seen.push(f.name.clone());
+                    let label = model.function_label(&key);
+                    seen.push(key);
                     let Some((table, what)) = readers.reads(model, f) else {
                         continue;
                     };
@@ -400,7 +379,7 @@ fn policy_functions<'a>(
                             Code::CitusPolicyFunctionReadsTable,
                             format!(
                                 "policy `{}` of distributed table `{}` calls `{}`, which reads {what} table `{table}`: Citus fails every query on `{}`",
-                                p.name, t.name.name, f.name, t.name.name
+                                p.name, t.name.name, label, t.name.name
                             ),
                         )
                         .at(value.span, format!("`{clause}` calls `{}`", f.name.name))
@@ -482,6 +461,7 @@ fn key_checks(t: &Table, d: &mut Diagnostics) {
 fn foreign_key_check(
     model: &Model,
     roots: &BTreeMap<QName, QName>,
+    citus_local: &BTreeSet<QName>,
     t: &Table,
     i: usize,
     d: &mut Diagnostics,
@@ -579,15 +559,7 @@ fn foreign_key_check(
         // the local table is linked to a reference table by a foreign key either way (it is then
         // a "Citus local table").
         (Kind::Local, Kind::Distributed) => {
-            let linked = t.foreign_keys.iter().any(|k| {
-                model
-                    .tables
-                    .get(&k.target)
-                    .is_some_and(|x| kind(x) == Kind::Reference)
-            }) || model.tables.values().any(|x| {
-                kind(x) == Kind::Reference && x.foreign_keys.iter().any(|k| k.target == t.name)
-            });
-            if linked {
+            if citus_local.contains(&t.name) {
                 reject(
                     d,
                     "a local table linked to a reference table cannot also point at a distributed table",
