@@ -39,24 +39,15 @@ impl Differ<'_> {
                 continue;
             };
             if regenerated.contains(cname.as_str()) {
-                let ch = self.change(
-                    ChangeKind::RecreateGeneratedColumn,
-                    obj(cname),
-                    "a column it reads changes type",
-                    c.origin,
-                );
-                ch.on_existing_table = true;
-                ch.subject = Subject::column(&name, Some(oc), Some(c));
-                self.emit(
-                    Phase::DropColumn,
-                    format!("Drop column {name}.{cname} (a column it reads changes type)"),
-                    vec![Stmt::DropColumn(name.clone(), cname.clone())],
-                );
-                // After every type change of the table (AlterColumn), with its indexes.
-                self.emit(
+                // Added after every type change of the table (AlterColumn), with its indexes.
+                self.recreate_generated(
+                    &name,
+                    (oc, c),
+                    (
+                        "a column it reads changes type",
+                        "a column it reads changes type",
+                    ),
                     Phase::AddConstraint,
-                    format!("Column {name}.{cname}"),
-                    vec![Stmt::AddColumn(name.clone(), c.clone().into())],
                 );
                 let ixs: Vec<Stmt<'static>> = t
                     .indexes
@@ -85,23 +76,11 @@ impl Differ<'_> {
             if trimmed(&oc.generated) != trimmed(&c.generated)
                 && (oc.generated.is_some() || c.generated.is_some())
             {
-                let ch = self.change(
-                    ChangeKind::RecreateGeneratedColumn,
-                    obj(cname),
-                    "generation expression",
-                    c.origin,
-                );
-                ch.on_existing_table = true;
-                ch.subject = Subject::column(&name, Some(oc), Some(c));
-                self.emit(
-                    Phase::DropColumn,
-                    format!("Drop column {name}.{cname} (its generation changes)"),
-                    vec![Stmt::DropColumn(name.clone(), cname.clone())],
-                );
-                self.emit(
+                self.recreate_generated(
+                    &name,
+                    (oc, c),
+                    ("generation expression", "its generation changes"),
                     Phase::AlterColumn,
-                    format!("Column {name}.{cname}"),
-                    vec![Stmt::AddColumn(name.clone(), c.clone().into())],
                 );
                 continue;
             }
@@ -639,5 +618,34 @@ impl Differ<'_> {
                 t.origin,
             );
         }
+    }
+
+    /// A generated column PostgreSQL cannot alter in place: dropped, then added again in
+    /// `add_phase` (`detail` for the change list, `why` for the drop's comment).
+    fn recreate_generated(
+        &mut self,
+        table: &QName,
+        (oc, c): (&Column, &Column),
+        (detail, why): (&str, &str),
+        add_phase: Phase,
+    ) {
+        let ch = self.change(
+            ChangeKind::RecreateGeneratedColumn,
+            format!("{}.{}", dotted(table), c.name),
+            detail,
+            c.origin,
+        );
+        ch.on_existing_table = true;
+        ch.subject = Subject::column(table, Some(oc), Some(c));
+        self.emit(
+            Phase::DropColumn,
+            format!("Drop column {table}.{} ({why})", c.name),
+            vec![Stmt::DropColumn(table.clone(), c.name.clone())],
+        );
+        self.emit(
+            add_phase,
+            format!("Column {table}.{}", c.name),
+            vec![Stmt::AddColumn(table.clone(), c.clone().into())],
+        );
     }
 }
